@@ -1,0 +1,62 @@
+"""Every Streamlit cache of the app, each wrapping a pure function of ``geo`` or ``layers``.
+
+Resources are shared by all sessions of the server process: the scenario is generated once per
+process and ends at the moment the process first needed it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import pydeck as pdk
+import streamlit as st
+
+from geo.aggregate import EventIndex
+from geo.geodata import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap
+from geo.scenario import Scenario, generate
+from geo.terrain import read_dem
+from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
+from layers.hillshade import hillshade_image
+
+STATIC_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static"
+GENERATED_DIR: Final[Path] = STATIC_DIR / "generated"
+
+
+@st.cache_resource(show_spinner="Generating the bundled scenario…")
+def scenario() -> Scenario:
+    """The bundled scenario, ending now."""
+    return generate()
+
+
+@st.cache_resource(show_spinner="Indexing events…")
+def event_index() -> EventIndex:
+    """The columnar, time-sorted copy of the scenario's events."""
+    return EventIndex(scenario().events)
+
+
+@st.cache_resource
+def basemap() -> Basemap:
+    """Vector layers of the offline basemap."""
+    return load_basemap()
+
+
+@st.cache_resource(show_spinner="Shading the terrain…")
+def relief_layers() -> list[pdk.Layer]:
+    """Hillshade bitmaps written to ``static/generated/`` and their layers, coarse one first."""
+    GENERATED_DIR.mkdir(parents=True, exist_ok=True)
+    layers = []
+    for name, path, opacity in (("relief-regional", REGIONAL_DEM, 0.35), ("relief-srtm", HILLSHADE_DEM, 0.6)):
+        image = hillshade_image(read_dem(path, bounds_lonlat=AOI_LONLAT))
+        (GENERATED_DIR / f"{name}.png").write_bytes(image.png)
+        layers.append(relief_layer(f"/app/static/generated/{name}.png", image.bounds_lonlat, layer_id=name, opacity=opacity))
+    return layers
+
+
+@st.cache_resource
+def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+    """The basemap in two parts: what goes under the data (land, relief, water) and over it (borders, towns)."""
+    base = basemap()
+    under = [*country_layers(base), *relief_layers(), *water_layers(base)]
+    over = [*border_layers(base), town_marker_layer(base), town_layer(base)]
+    return under, over

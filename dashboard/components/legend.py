@@ -1,0 +1,35 @@
+"""The map legend: hexagon classes and the basemap's line symbols."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from layers.colours import BORDER_EU_EXTERNAL, BORDER_OTHER, LegendEntry
+
+
+def _css(colour: tuple[int, int, int, int]) -> str:
+    r, g, b, a = colour
+    return f"rgba({r},{g},{b},{a / 255:.2f})"
+
+
+def map_legend(entries: list[LegendEntry], *, title: str) -> None:
+    """Colour swatches for the hexagon classes, then the border symbols."""
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+        f'<span style="width:18px;height:14px;background:{_css(e.colour)};border-radius:2px;display:inline-block"></span>'
+        f"<span>{html.escape(e.label)}</span></div>"
+        for e in entries
+    )
+    lines = "".join(
+        f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+        f'<span style="width:18px;height:0;border-top:{w}px solid {_css(c)};display:inline-block"></span>'
+        f"<span>{label}</span></div>"
+        for c, w, label in ((BORDER_EU_EXTERNAL, 3, "EU external border"), (BORDER_OTHER, 1, "Other land border"))
+    )
+    st.markdown(
+        f'<div data-testid="limes-legend" style="font-size:0.85rem"><b>{html.escape(title)}</b>{rows}'
+        f'<div style="margin-top:6px">{lines}</div></div>',
+        unsafe_allow_html=True,
+    )

@@ -1,0 +1,36 @@
+"""The one exception module of Limes.
+
+Every domain error subclasses :class:`LimesError`, itself a :class:`ValueError`, and carries a
+message a user can act on: what was wrong, the value received, and what is accepted instead.
+The UI catches :class:`LimesError` and shows the message; it never catches bare ``Exception``.
+"""
+
+from __future__ import annotations
+
+
+class LimesError(ValueError):
+    """Base class of every error Limes raises on purpose."""
+
+
+class ResolutionError(LimesError):
+    """An H3 resolution outside the range an operation accepts."""
+
+
+class CoordinateError(LimesError):
+    """Latitude/longitude arrays that are malformed or out of range."""
+
+
+class TimeWindowError(LimesError):
+    """A time window that is empty, reversed or not timezone-aware."""
+
+
+class EventTypeError(LimesError):
+    """An event type that is not in the vocabulary of :mod:`geo.models`."""
+
+
+class RasterError(LimesError):
+    """A raster that cannot be read safely (no CRS, too large, outside the area asked for)."""
+
+
+class GeodataError(LimesError):
+    """A vector data file that is missing, unreadable or lacks what Limes needs."""

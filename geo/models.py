@@ -1,0 +1,79 @@
+"""The domain vocabulary: event types, impact levels, sensor kinds, and the sensor record.
+
+Kept in one place so that the scenario, the importer, the filters and the legends agree.
+Event types follow the EUROSUR event layer (DESIGN.md section 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+EVENT_TYPES: Final[tuple[str, ...]] = (
+    "irregular_crossing",
+    "apprehension",
+    "smuggling",
+    "sensor_alarm",
+    "citizen_report",
+    "refusal_of_entry",
+    "document_fraud",
+    "search_and_rescue",
+    "other",
+)
+"""Event types, in the order of their integer codes in columnar storage."""
+
+EVENT_TYPE_LABELS: Final[dict[str, str]] = {
+    "irregular_crossing": "Irregular crossing",
+    "apprehension": "Apprehension",
+    "smuggling": "Smuggling",
+    "sensor_alarm": "Sensor alarm",
+    "citizen_report": "Citizen report",
+    "refusal_of_entry": "Refusal of entry",
+    "document_fraud": "Document fraud",
+    "search_and_rescue": "Search and rescue",
+    "other": "Other",
+}
+
+IMPACT_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high", "very_high")
+HIGH_IMPACT: Final[tuple[str, ...]] = ("high", "very_high")
+"""Impact levels that count as high in KPIs and alerts."""
+EVENT_STATUSES: Final[tuple[str, ...]] = ("open", "closed")
+SENSOR_KINDS: Final[tuple[str, ...]] = ("tower", "camera", "radar", "ground_sensor", "patrol_post")
+
+TYPE_CODES: Final[dict[str, int]] = {name: code for code, name in enumerate(EVENT_TYPES)}
+"""Event type name -> small integer code used in columnar arrays (int8)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sensor:
+    """A fixed sensor on the ground.
+
+    Attributes
+    ----------
+    sensor_id : str
+        Unique identifier.
+    kind : str
+        One of :data:`SENSOR_KINDS`.
+    lat, lon : float
+        Position in degrees, EPSG:4326.
+    height_m : float
+        Height of the sensor above ground, metres.
+    range_m : float
+        Maximum useful range, metres.
+    azimuth_deg : float
+        Centre of the field of view, degrees clockwise from true north.
+    fov_deg : float
+        Horizontal field of view, degrees; 360 means omnidirectional.
+    status : str
+        ``"active"`` or ``"off"``.
+    """
+
+    sensor_id: str
+    kind: str
+    lat: float
+    lon: float
+    height_m: float
+    range_m: float
+    azimuth_deg: float
+    fov_deg: float
+    status: str = "active"

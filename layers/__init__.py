@@ -1,0 +1,1 @@
+"""pydeck layer builders, colour ramps, legends and the offline basemap. Never imports Streamlit."""

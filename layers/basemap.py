@@ -1,0 +1,107 @@
+"""Our own offline basemap as deck.gl layers: relief, countries, water, borders and town labels.
+
+Nothing here fetches tiles, styles, fonts or workers from the internet: every layer is drawn from
+data the app ships (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import geopandas as gpd
+import pydeck as pdk
+
+from geo.geodata import FOCUS_PAIRS, Basemap
+from layers.colours import (
+    BORDER_EU_EXTERNAL,
+    BORDER_OTHER,
+    COUNTRY_EDGE,
+    COUNTRY_FILL,
+    COUNTRY_FILL_FOCUS,
+    TOWN_TEXT,
+    WATER,
+)
+
+FOCUS_COUNTRY = "MKD"
+"""The country whose borders the bundled scenario watches; drawn a shade lighter."""
+
+
+def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
+    """A compact GeoJSON FeatureCollection with only ``columns`` as properties (5 decimals ~ 1 m)."""
+    return json.loads(frame[[*columns, "geometry"]].to_json(drop_id=True, to_wgs84=False, na="drop", show_bbox=False))
+
+
+def relief_layer(image_url: str, bounds_lonlat: tuple[float, float, float, float], *, layer_id: str,
+                 opacity: float = 0.55) -> pdk.Layer:
+    """A hillshade PNG served from the app's own static folder, stretched over ``bounds_lonlat``.
+
+    The URL is quoted so that pydeck passes it through instead of inlining a local file.
+    """
+    return pdk.Layer("BitmapLayer", id=layer_id, image=f"'{image_url}'", bounds=list(bounds_lonlat), opacity=opacity,
+                     pickable=False)
+
+
+def country_layers(basemap: Basemap) -> list[pdk.Layer]:
+    """Country fills (the focus country lighter) and their outlines."""
+    countries = basemap.countries.assign(focus=basemap.countries["adm0_a3"] == FOCUS_COUNTRY)
+    return [
+        pdk.Layer(
+            "GeoJsonLayer", id="countries", data=_geojson(countries, ["adm0_a3", "focus"]), stroked=True, filled=True,
+            get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}",
+            get_line_color=list(COUNTRY_EDGE), line_width_min_pixels=0.5, pickable=False,
+        )
+    ]
+
+
+def water_layers(basemap: Basemap) -> list[pdk.Layer]:
+    """Lakes as fills and rivers as thin lines."""
+    return [
+        pdk.Layer("GeoJsonLayer", id="rivers", data=_geojson(basemap.rivers, []), stroked=True, filled=False,
+                  get_line_color=list(WATER), line_width_min_pixels=1, pickable=False),
+        pdk.Layer("GeoJsonLayer", id="lakes", data=_geojson(basemap.lakes, []), stroked=False, filled=True,
+                  get_fill_color=list(WATER), pickable=False),
+    ]
+
+
+def border_layers(basemap: Basemap) -> list[pdk.Layer]:
+    """Land borders on top of everything else, EU external borders bright and thick.
+
+    The borders of the focus pairs (GR-MK, BG-MK) are EU external borders and get a halo so they
+    stand out over the hexagons.
+    """
+    borders = basemap.borders
+    external = borders[borders["eu_external"]]
+    focus = borders[borders["pair"].isin(FOCUS_PAIRS)]
+    return [
+        pdk.Layer("GeoJsonLayer", id="borders-internal", data=_geojson(borders[~borders["eu_external"]], ["pair"]),
+                  get_line_color=list(BORDER_OTHER), line_width_min_pixels=1.2, pickable=False),
+        pdk.Layer("GeoJsonLayer", id="borders-focus-halo", data=_geojson(focus, ["pair"]),
+                  get_line_color=[0, 0, 0, 160], line_width_min_pixels=6, pickable=False),
+        pdk.Layer("GeoJsonLayer", id="borders-eu-external", data=_geojson(external, ["pair"]),
+                  get_line_color=list(BORDER_EU_EXTERNAL), line_width_min_pixels=2.5, pickable=False),
+    ]
+
+
+def town_layer(basemap: Basemap) -> pdk.Layer:
+    """Town names (ASCII, so deck.gl's default font atlas needs no download), major cities larger."""
+    towns = basemap.towns
+    data = [
+        {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11}
+        for n, x, y, r in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"])
+    ]
+    return pdk.Layer(
+        "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size",
+        get_color=list(TOWN_TEXT), get_text_anchor="'start'", get_alignment_baseline="'center'",
+        get_pixel_offset=[6, 0], outline_width=2, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
+        font_family="'Source Sans, Helvetica, Arial, sans-serif'", font_weight=600,
+        pickable=False,
+    )
+
+
+def town_marker_layer(basemap: Basemap) -> pdk.Layer:
+    """Small dots at the towns' positions, under their labels."""
+    towns = basemap.towns
+    data = [{"lon": round(float(x), 4), "lat": round(float(y), 4)} for x, y in zip(towns["lon"], towns["lat"])]
+    return pdk.Layer("ScatterplotLayer", id="town-dots", data=data, get_position="[lon, lat]", get_radius=3,
+                     radius_units="'pixels'", get_fill_color=list(TOWN_TEXT), pickable=False)

@@ -1,0 +1,112 @@
+"""Colour ramps and class breaks for the map, with the legend entries that explain them.
+
+Colours are RGBA lists of 0..255 ints, as deck.gl takes them. Class colours are applied in the
+browser by an accessor expression on the single value column, so a hexagon travels as its id
+and one number only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+Rgba = tuple[int, int, int, int]
+
+COUNT_RAMP: Final[tuple[Rgba, ...]] = (
+    (49, 54, 149, 150),
+    (69, 117, 180, 170),
+    (116, 173, 209, 185),
+    (254, 224, 144, 200),
+    (253, 174, 97, 210),
+    (244, 109, 67, 220),
+    (215, 48, 39, 235),
+)
+"""Sequential ramp for counts on a dark basemap: cool and translucent for few, hot and opaque for many."""
+
+BACKGROUND_HEX: Final[str] = "#0b1320"
+COUNTRY_FILL: Final[Rgba] = (28, 37, 54, 255)
+COUNTRY_FILL_FOCUS: Final[Rgba] = (36, 48, 70, 255)
+COUNTRY_EDGE: Final[Rgba] = (70, 84, 110, 255)
+WATER: Final[Rgba] = (24, 62, 100, 255)
+BORDER_EU_EXTERNAL: Final[Rgba] = (255, 196, 0, 255)
+BORDER_OTHER: Final[Rgba] = (150, 160, 180, 200)
+TOWN_TEXT: Final[Rgba] = (225, 230, 240, 235)
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    """One legend row: a colour and the range of values it stands for."""
+
+    colour: Rgba
+    label: str
+
+
+def _nice_ceiling(value: float) -> int:
+    """The smallest number of the series 1, 2, 3, 5, 10, 20, 30, 50, ... that is >= ``value``."""
+    if value <= 1:
+        return 1
+    magnitude = 10 ** int(np.floor(np.log10(value)))
+    for step in (1, 2, 3, 5, 10):
+        if step * magnitude >= value:
+            return int(step * magnitude)
+    return int(10 * magnitude)
+
+
+def class_breaks(values: npt.ArrayLike, n_classes: int = len(COUNT_RAMP)) -> list[int]:
+    """Lower bounds of up to ``n_classes`` classes for positive integer counts.
+
+    Breaks follow quantiles of the values (so that a few extreme cells do not flatten the
+    map), rounded up to readable numbers (1, 2, 3, 5, 10, 20, ...) and de-duplicated; the first
+    break is always 1.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[v > 0]
+    if v.size == 0:
+        return [1]
+    quantiles = np.quantile(v, np.linspace(0.0, 0.97, n_classes))
+    return sorted({1, *(_nice_ceiling(q) for q in quantiles)})[:n_classes]
+
+
+def ramp_for(breaks: list[int]) -> list[Rgba]:
+    """Colours for ``breaks``: spread over the whole ramp so that the top class is always the hottest."""
+    idx = np.round(np.linspace(0, len(COUNT_RAMP) - 1, len(breaks))).astype(int) if len(breaks) > 1 else [len(COUNT_RAMP) - 1]
+    return [COUNT_RAMP[i] for i in idx]
+
+
+def class_colour_expression(breaks: list[int], *, value: str = "value") -> str:
+    """A deck.gl accessor expression that colours ``value`` by ``breaks`` (highest class first)."""
+    colours = ramp_for(breaks)
+    expr = _rgba(colours[0])
+    for low, colour in zip(breaks[1:], colours[1:]):
+        expr = f"{value} >= {low} ? {_rgba(colour)} : {expr}"
+    return expr
+
+
+def class_colours(values: npt.ArrayLike, breaks: list[int]) -> npt.NDArray[np.uint8]:
+    """The colours :func:`class_colour_expression` gives each value, computed here (for tests and images)."""
+    colours = np.asarray(ramp_for(breaks), dtype=np.uint8)
+    index = np.searchsorted(np.asarray(breaks), np.asarray(values), side="right") - 1
+    return colours[np.clip(index, 0, len(breaks) - 1)]
+
+
+def legend(breaks: list[int], *, unit: str) -> list[LegendEntry]:
+    """Legend rows for ``breaks``: "1-4 events", ..., "250+ events"."""
+    entries = []
+    colours = ramp_for(breaks)
+    for i, (low, colour) in enumerate(zip(breaks, colours)):
+        high = breaks[i + 1] - 1 if i + 1 < len(breaks) else None
+        if high is None:
+            label = f"{low:,}+ {unit}"
+        elif high == low:
+            label = f"{low:,} {unit.removesuffix('s') if low == 1 else unit}"
+        else:
+            label = f"{low:,}–{high:,} {unit}"
+        entries.append(LegendEntry(colour=colour, label=label))
+    return entries
+
+
+def _rgba(colour: Rgba) -> str:
+    return "[" + ", ".join(str(c) for c in colour) + "]"

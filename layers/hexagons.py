@@ -1,0 +1,38 @@
+"""The H3 hexagon layer: one hex id and one value per cell, coloured in the browser by class."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pydeck as pdk
+
+from geo.hexgrid import cells_to_hex
+from layers.colours import class_colour_expression
+
+HEX_LAYER_ID = "hexagons"
+
+
+def hexagon_records(cells: pd.Series, values: pd.Series) -> list[dict[str, object]]:
+    """Layer data: ``{"hex": <h3 hex id>, "value": <int>}`` per cell and nothing else.
+
+    Only these two fields reach the browser (DESIGN.md section 5): no coordinates, no event
+    details, no polygon outlines (deck.gl computes them from the id).
+    """
+    return [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(cells.to_numpy()), values.to_numpy())]
+
+
+def hexagon_layer(cells: pd.Series, values: pd.Series, *, breaks: list[int], layer_id: str = HEX_LAYER_ID) -> pdk.Layer:
+    """A pickable, flat H3HexagonLayer of ``values`` per cell, classed by ``breaks``."""
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=hexagon_records(cells, values),
+        get_hexagon="hex",
+        get_fill_color=class_colour_expression(breaks),
+        extruded=False,
+        stroked=True,
+        get_line_color=[11, 19, 32, 120],
+        line_width_min_pixels=0.5,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 255, 255, 90],
+    )
