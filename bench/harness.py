@@ -57,7 +57,12 @@ def format_table(figures: list[Figure]) -> str:
     """A Markdown table of the figures, as the README shows it."""
     lines = ["| figure | ours | naive, same run | ours vs naive | bar |", "|---|---|---|---|---|"]
     for f in figures:
-        naive = "—" if f.naive is None else f"{f.naive:,.3g} {f.unit}"
+        naive = "—" if f.naive is None else f"{_number(f.naive)} {f.unit}"
         speedup = "—" if f.speedup is None else f"{f.speedup:,.1f}×"
-        lines.append(f"| {f.name} | {f.ours:,.3g} {f.unit} | {naive} | {speedup} | {f.bar} |")
+        lines.append(f"| {f.name} | {_number(f.ours)} {f.unit} | {naive} | {speedup} | {f.bar} |")
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    """Three significant digits, without scientific notation."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"

@@ -1,4 +1,4 @@
-"""H3 figures: indexing, parents, re-aggregation of 10 M events, and the map payload.
+"""H3 figures: indexing, parents, re-aggregation of 10 M events, and the map payload of 50 k hexagons.
 
 The 10 M events keep the bundled scenario's spatial and temporal pattern: each scenario event
 is repeated with ~500 m of positional jitter and a few hours of time jitter.
@@ -70,7 +70,7 @@ def indexing_figures(events: pd.DataFrame) -> tuple[list[Figure], np.ndarray]:
     ], cells
 
 
-def aggregation_figures(events: pd.DataFrame, cells: np.ndarray, window: TimeWindow) -> tuple[list[Figure], EventIndex]:
+def aggregation_figures(events: pd.DataFrame, cells: np.ndarray, window: TimeWindow) -> list[Figure]:
     frame = events[["occurred_at", "type", "persons"]].assign(cell=cells)
     build_s = once_seconds(lambda: EventIndex(frame))
     index = EventIndex(frame)
@@ -94,27 +94,30 @@ def aggregation_figures(events: pd.DataFrame, cells: np.ndarray, window: TimeWin
     t_naive = once_seconds(naive)
     n = len(frame)
     return [
-        Figure(f"re-aggregate {n / 1e6:.0f} M events, 40 queries (windows 1–90 d × types × res 5–9), median", "ms",
+        Figure(f"re-aggregate {n:,} events, 40 queries (windows 1–90 d × types × res 5–9), median", "ms",
                float(np.median(per_query)) * 1e3, None, "≤ 300 ms", False, f"max {max(per_query) * 1e3:.0f} ms"),
-        Figure(f"re-aggregate {n / 1e6:.0f} M events, 30 d, all types, res 7", "ms", t_ref * 1e3, t_naive * 1e3,
+        Figure(f"re-aggregate {n:,} events, 30 d, all types, res 7", "ms", t_ref * 1e3, t_naive * 1e3,
                "≥ 20× naive", False, "bincount on dense codes vs pandas filter + h3-py parent loop + value_counts"),
-        Figure(f"build the columnar index of {n / 1e6:.0f} M events (once per refresh)", "s", build_s, None, "—", False),
-    ], index
+        Figure(f"build the columnar index of {n:,} events (once per refresh)", "s", build_s, None, "—", False),
+    ]
 
 
-def payload_figures(index: EventIndex, window: TimeWindow) -> list[Figure]:
-    agg = index.aggregate(Filters(window, EVENT_TYPES, 9))
+def payload_figures(n_hexagons: int = 50_000) -> list[Figure]:
+    """Bytes on the wire for ``n_hexagons`` distinct res-9 cells along the border area."""
     rng = np.random.default_rng(3)
-    take = agg.iloc[np.sort(rng.choice(len(agg), size=min(50_000, len(agg)), replace=False))]
-    layer = hexagon_layer(take["cell"], take["events"], breaks=[1, 5, 20])
+    lat = rng.uniform(40.6, 42.3, 4 * n_hexagons)
+    lon = rng.uniform(20.9, 23.1, 4 * n_hexagons)
+    cells = pd.unique(latlng_to_cells(lat, lon, 9))[:n_hexagons]
+    values = rng.integers(1, 500, cells.size)
+    layer = hexagon_layer(pd.Series(cells), pd.Series(values), breaks=[1, 5, 20])
     compact = len(CompactDeck(layers=[layer]).to_json().encode())
     polygons = [
         {"polygon": [[round(lon, 5), round(lat, 5)] for lat, lon in h3i.cell_to_boundary(int(c))], "value": int(v)}
-        for c, v in zip(take["cell"], take["events"])
+        for c, v in zip(cells, values)
     ]
     naive = len(pdk.Deck(layers=[pdk.Layer("PolygonLayer", data=polygons, get_polygon="polygon")]).to_json().encode())
     return [
-        Figure(f"map payload, {len(take) / 1e3:.0f} k hexagons", "MB", compact / 1e6, naive / 1e6, "≤ 3 MB", False,
+        Figure(f"map payload, {cells.size / 1e3:.0f} k hexagons", "MB", compact / 1e6, naive / 1e6, "≤ 3 MB", False,
                "hex id + value, compact JSON vs polygons in pydeck's default JSON"),
     ]
 
@@ -123,6 +126,6 @@ def run(n_events: int) -> list[Figure]:
     """All H3 figures on ``n_events`` scaled-up scenario events."""
     events, window = scaled_events(n_events)
     figures, cells = indexing_figures(events)
-    aggregation, index = aggregation_figures(events, cells, window)
-    return [*figures, *aggregation, *payload_figures(index, window)]
+    aggregation = aggregation_figures(events, cells, window)
+    return [*figures, *aggregation, *payload_figures()]
 

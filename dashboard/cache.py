@@ -46,8 +46,11 @@ def relief_layers() -> list[pdk.Layer]:
     """Hillshade bitmaps written to ``static/generated/`` and their layers, coarse one first."""
     GENERATED_DIR.mkdir(parents=True, exist_ok=True)
     layers = []
-    for name, path, opacity in (("relief-regional", REGIONAL_DEM, 0.35), ("relief-srtm", HILLSHADE_DEM, 0.6)):
-        image = hillshade_image(read_dem(path, bounds_lonlat=AOI_LONLAT))
+    # The 5' regional DEM only fills the margins beyond the SRTM window; its slopes are averaged
+    # over 9 km, so it is exaggerated to look like the same terrain at a glance.
+    for name, path, opacity, z_factor in (("relief-regional", REGIONAL_DEM, 0.45, 5.0),
+                                          ("relief-srtm", HILLSHADE_DEM, 0.6, 1.0)):
+        image = hillshade_image(read_dem(path, bounds_lonlat=AOI_LONLAT), z_factor=z_factor)
         (GENERATED_DIR / f"{name}.png").write_bytes(image.png)
         layers.append(relief_layer(f"/app/static/generated/{name}.png", image.bounds_lonlat, layer_id=name, opacity=opacity))
     return layers

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -29,6 +30,9 @@ REGIONAL_DEM: Final[Path] = DEM_DIR / "pvlib_altitude_5arcmin_balkans_cog.tif"
 
 AOI_LONLAT: Final[tuple[float, float, float, float]] = (20.3, 40.3, 23.9, 42.45)
 """Area of interest (west, south, east, north), degrees: the GR-MK and BG-MK borders with margin."""
+
+EARTH_RADIUS_KM: Final[float] = 6371.0088
+"""Mean Earth radius (IUGG), for great-circle distances."""
 
 FOCUS_PAIRS: Final[tuple[str, ...]] = ("GRC-MKD", "BGR-MKD")
 """Country pairs (Natural Earth ``pair``) of the bundled scenario's border."""
@@ -102,3 +106,23 @@ def load_towns() -> pd.DataFrame:
     towns = pd.concat([major, gazetteer], ignore_index=True).drop_duplicates("name", keep="first")
     inside = towns["lon"].between(west, east) & towns["lat"].between(south, north)
     return towns[inside].reset_index(drop=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A named place and how far a point is from it."""
+
+    name: str
+    distance_km: float
+
+
+def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
+    """The town of ``towns`` (``name``, ``lat``, ``lon`` in degrees) nearest to a point, by great-circle distance."""
+    if towns.empty:
+        raise GeodataError("no towns to measure from; the gazetteer is empty")
+    lat1, lon1 = np.radians(lat), np.radians(lon)
+    lat2, lon2 = np.radians(towns["lat"].to_numpy()), np.radians(towns["lon"].to_numpy())
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    distance_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+    i = int(np.argmin(distance_km))
+    return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]))

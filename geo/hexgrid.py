@@ -71,7 +71,7 @@ def latlng_to_cells(lat: npt.ArrayLike, lon: npt.ArrayLike, res: int) -> CellArr
         i = int(np.flatnonzero(bad)[0])
         raise CoordinateError(
             f"{int(bad.sum())} point(s) are not valid EPSG:4326 lat/lon; first at index {i}: "
-            f"lat={lat_a[i]!r}, lon={lon_a[i]!r}"
+            f"lat={float(lat_a[i])}, lon={float(lon_a[i])}"
         )
     frame = pl.DataFrame({"lat": lat_a, "lon": lon_a})
     cells = frame.select(plh3.latlng_to_cell("lat", "lon", int(res))).to_series()

@@ -173,7 +173,7 @@ def _event_times(rng: np.random.Generator, corridor: Corridor, *, start: datetim
     t_hour = int(start.timestamp()) // 3600 * 3600 + hours * 3600
     local = pd.to_datetime(t_hour + LOCAL_UTC_OFFSET_H * 3600, unit="s")
     hour_of_day = local.hour.to_numpy()
-    day_of_week = local.dayofweek.to_numpy()
+    day_of_week = local.day_of_week.to_numpy()
     diurnal = 1.0 + 0.8 * np.cos(2 * np.pi * (hour_of_day - 2) / 24)
     weekly = np.asarray(WEEKLY_FACTOR)[day_of_week]
     progress = hours / hours.size

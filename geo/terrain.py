@@ -45,8 +45,8 @@ class Dem:
     def bounds_lonlat(self) -> tuple[float, float, float, float]:
         """West, south, east, north in degrees."""
         rows, cols = self.elevation_m.shape
-        west, north = self.transform * (0, 0)
-        east, south = self.transform * (cols, rows)
+        west, north = self.transform @ (0, 0)
+        east, south = self.transform @ (cols, rows)
         return float(west), float(south), float(east), float(north)
 
     def cell_size_m(self) -> tuple[float, float]:
@@ -60,7 +60,7 @@ class Dem:
     def rowcol(self, lat: npt.ArrayLike, lon: npt.ArrayLike
                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         """Row and column of the pixel holding each point (clipped to the grid), and whether it is inside."""
-        col, row = ~self.transform * (np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        col, row = ~self.transform @ (np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
         row_i, col_i = np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
         rows, cols = self.elevation_m.shape
         inside = (row_i >= 0) & (row_i < rows) & (col_i >= 0) & (col_i < cols)

@@ -41,16 +41,19 @@ def _shade_rgba(shade: npt.NDArray[np.float64], valid: npt.NDArray[np.bool_], *,
     return rgba
 
 
-def hillshade_image(dem: Dem, *, max_width_px: int = 2048, strength: float = 1.3) -> HillshadeImage:
-    """Hillshade of ``dem`` (EPSG:4326) as a Web Mercator RGBA PNG at most ``max_width_px`` wide."""
-    shade = hillshade(dem.elevation_m, *dem.cell_size_m())
+def hillshade_image(dem: Dem, *, max_width_px: int = 2048, strength: float = 1.3, z_factor: float = 1.0) -> HillshadeImage:
+    """Hillshade of ``dem`` (EPSG:4326) as a Web Mercator RGBA PNG at most ``max_width_px`` wide.
+
+    ``z_factor`` exaggerates heights: a coarse DEM averages slopes away and needs more to show relief.
+    """
+    shade = hillshade(dem.elevation_m, *dem.cell_size_m(), z_factor=z_factor)
     rows, cols = shade.shape
     west, south, east, north = dem.bounds_lonlat
     src_crs, dst_crs = CRS.from_epsg(4326), CRS.from_epsg(3857)
     dst_transform, width, height = calculate_default_transform(src_crs, dst_crs, cols, rows, west, south, east, north)
     if width > max_width_px:
         scale = width / max_width_px
-        dst_transform = dst_transform * dst_transform.scale(scale, scale)
+        dst_transform = dst_transform @ dst_transform.scale(scale, scale)
         width, height = max_width_px, int(round(height / scale))
     warped = np.full((height, width), np.nan, dtype=np.float64)
     reproject(
@@ -61,7 +64,7 @@ def hillshade_image(dem: Dem, *, max_width_px: int = 2048, strength: float = 1.3
     rgba = _shade_rgba(np.nan_to_num(warped, nan=_FLAT), np.isfinite(warped), strength=strength)
     buffer = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", compress_level=6)
-    left, top = dst_transform * (0, 0)
-    right, bottom = dst_transform * (width, height)
+    left, top = dst_transform @ (0, 0)
+    right, bottom = dst_transform @ (width, height)
     bounds = transform_bounds(dst_crs, src_crs, left, bottom, right, top)
     return HillshadeImage(png=buffer.getvalue(), bounds_lonlat=tuple(float(b) for b in bounds))

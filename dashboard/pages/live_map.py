@@ -65,7 +65,7 @@ def render() -> None:
             st.caption("Click a hexagon to see its events.")
         else:
             try:
-                hex_detail(index, hex_id, filters)
+                hex_detail(index, hex_id, filters, towns=cache.basemap().towns)
             except LimesError as exc:
                 st.error(str(exc))
 

@@ -1,0 +1,36 @@
+# Limes: two commands for a fresh Debian machine with Python 3.11 (see README).
+#   make run    set everything up and start the dashboard on the bundled scenario
+#   make test   set everything up and run the whole test suite (browser tests included)
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: setup run test bench python-deps browser-deps
+
+python-deps:
+	@$(PY) -m venv --help >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { $(APT) update && $(APT) install -y chromium; }
+
+$(BIN)/limes: pyproject.toml
+	$(MAKE) python-deps
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/limes
+
+run: setup
+	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+test: setup browser-deps
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/limes bench

@@ -1,0 +1,31 @@
+"""Shared fixtures: one scenario per test session, generated for a fixed end time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from geo.aggregate import EventIndex
+from geo.scenario import Scenario, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+SCENARIO_END = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def scenario() -> Scenario:
+    return generate(end=SCENARIO_END)
+
+
+@pytest.fixture(scope="session")
+def index(scenario: Scenario) -> EventIndex:
+    return EventIndex(scenario.events)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,102 @@
+"""The map page through Streamlit's AppTest: the pydeck spec, the KPIs and the hexagon drill-down."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import h3
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import cache
+from geo.aggregate import Filters
+from geo.hexgrid import cells_to_hex
+from geo.models import EVENT_TYPES
+from geo.timewindow import preset_window
+from layers.deck import OFFLINE_STYLE_URL
+from tests.conftest import ROOT
+
+BASEMAP_IDS = {"countries", "relief-regional", "relief-srtm", "rivers", "lakes", "borders-internal",
+               "borders-focus-halo", "borders-eu-external", "town-dots", "towns"}
+
+
+def _spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def _hex_layer(spec: dict) -> dict:
+    return next(layer for layer in spec["layers"] if layer["id"] == "hexagons")
+
+
+@pytest.fixture()
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_map_spec_layers_and_payload(app: AppTest) -> None:
+    spec = _spec(app)
+    assert spec["mapStyle"] == OFFLINE_STYLE_URL
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert BASEMAP_IDS <= set(ids)
+    # Hexagons above land, relief and water; borders and labels above the hexagons.
+    assert ids.index("lakes") < ids.index("hexagons") < ids.index("borders-eu-external") < ids.index("towns")
+    hexes = _hex_layer(spec)
+    assert hexes["@@type"] == "H3HexagonLayer"
+    assert {key for row in hexes["data"] for key in row} == {"hex", "value"}
+    assert all(h3.get_resolution(row["hex"]) == 6 for row in hexes["data"])
+
+
+def test_hexagons_and_kpis_match_the_index(app: AppTest) -> None:
+    index = cache.event_index()
+    window = preset_window("Last 7 days", now=datetime.now(timezone.utc))
+    expected = index.aggregate(Filters(window, EVENT_TYPES, 6))
+    hexes = _hex_layer(_spec(app))["data"]
+    # The app's clock ran a moment earlier than ours: allow the events of that moment.
+    assert abs(sum(row["value"] for row in hexes) - int(expected["events"].sum())) <= 5
+    shown = {row["hex"] for row in hexes}
+    assert len(shown ^ set(cells_to_hex(expected["cell"]))) <= 5
+    metrics = {m.label: m for m in app.metric}
+    assert abs(int(metrics["Events"].value.replace(",", "")) - index.totals(window).events) <= 5
+    assert metrics["Hexagons with events"].value == f"{len(hexes):,}"
+    assert metrics["Events"].delta.startswith(("+", "-", "±"))
+
+
+def test_filters_change_resolution_types_and_window(app: AppTest) -> None:
+    app.slider(key="res").set_value(8).run()
+    assert {h3.get_resolution(r["hex"]) for r in _hex_layer(_spec(app))["data"]} == {8}
+    week_total = int(app.metric[0].value.replace(",", ""))
+    app.radio(key="window").set_value("Last 24 h").run()
+    day_total = int(app.metric[0].value.replace(",", ""))
+    assert 0 < day_total < week_total
+    app.multiselect(key="types").set_value(["smuggling"]).run()
+    smuggling = int(app.metric[0].value.replace(",", ""))
+    assert 0 < smuggling < day_total
+    legend = [m.value for m in app.markdown if "limes-legend" in m.value]
+    assert legend and "res 8" in legend[0]
+
+
+def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
+    hexes = _hex_layer(_spec(app))["data"]
+    busiest = max(hexes, key=lambda row: row["value"])
+    app.session_state["map"] = {"selection": {"indices": {"hexagons": [0]}, "objects": {"hexagons": [busiest]}}}
+    app.run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert busiest["hex"] in text
+    assert f"**{busiest['value']:,} events**" in text
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["occurred_at", "type", "persons", "impact", "status", "event_id"]
+    assert 0 < len(table) <= 10
+    assert table["occurred_at"].is_monotonic_decreasing
+
+
+def test_custom_window(app: AppTest) -> None:
+    app.radio(key="window").set_value("Custom").run()
+    assert not app.exception
+    assert app.date_input(key="custom_days") is not None
+    assert int(app.metric[0].value.replace(",", "")) > 0

@@ -1,0 +1,52 @@
+"""The floors of DESIGN.md, the offline settings, and the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from dashboard.cli import main
+from tests.conftest import ROOT
+
+
+def test_import_contracts_hold() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 kept, 0 broken" in result.stdout
+
+
+def test_streamlit_settings_for_an_air_gapped_control_room() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["enableStaticServing"] is True
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["maxUploadSize"] <= 200 and config["server"]["maxMessageSize"] <= 200
+    assert config["client"]["showErrorDetails"] in {"none", "type"}
+
+
+def test_offline_style_has_no_remote_source() -> None:
+    style = json.loads((ROOT / "static" / "limes-dark-style.json").read_text())
+    assert style["version"] == 8 and style["sources"] == {}
+    assert [layer["type"] for layer in style["layers"]] == ["background"]
+    assert "glyphs" not in style and "sprite" not in style
+
+
+def test_no_remote_addresses_in_code() -> None:
+    for package in ("geo", "layers", "dashboard"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert "http://" not in path.read_text() and "https://" not in path.read_text(), path
+
+
+def test_bench_json_reports_figures_beside_naive(capsys) -> None:
+    assert main(["bench", "--json", "--events", "30000"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert len(figures) == 6
+    for figure in figures.values():
+        assert figure["ours"] > 0 and {"naive", "bar", "unit", "speedup"} <= figure.keys()
+    payload = next(f for name, f in figures.items() if name.startswith("map payload"))
+    assert payload["ours"] < payload["naive"]  # bytes: deterministic, not a timing

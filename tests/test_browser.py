@@ -1,0 +1,146 @@
+"""The real app in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
+
+Asserts what a user would see: a map canvas that fills its container, hexagon colours on it,
+no console errors, no request leaving loopback, and a click on a hexagon that opens its events.
+Screenshots are kept in ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("LIMES_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-default-apps"]
+MAP = '[data-testid="stDeckGlJsonChart"]'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    log = (ROOT / "artifacts" / "streamlit-browser-test.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            else:
+                pytest.fail(f"streamlit did not answer on {url}; see {log}")
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser_page(server: str) -> Iterator[tuple[Page, list[str], list[str]]]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (make setup does)")
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server)
+        page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+        page.wait_for_timeout(4000)  # deck.gl debounces, loads the relief images and draws
+        yield page, requests, errors
+        browser.close()
+
+
+def _hot_pixels(png: bytes) -> int:
+    """Pixels in the warm top classes of the hexagon ramp (no basemap colour is this red)."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((r > 170) & (g < 140) & (b < 110) & (r - g > 80)).sum())
+
+
+def test_map_renders_with_hexagons(browser_page, artifacts: Path) -> None:
+    page, _, _ = browser_page
+    page.screenshot(path=str(artifacts / "map-page.png"), full_page=True)
+    chart = page.locator(MAP).first
+    canvas = page.locator(f"{MAP} canvas").first
+    box, canvas_box = chart.bounding_box(), canvas.bounding_box()
+    assert box and canvas_box
+    assert canvas_box["width"] >= 0.98 * box["width"] and canvas_box["height"] >= 0.98 * box["height"]
+    assert canvas_box["width"] > 600 and canvas_box["height"] > 500
+    png = chart.screenshot(path=str(artifacts / "map.png"))
+    assert _hot_pixels(png) > 300
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert rgb.std() > 20  # relief, land, water and labels: not a flat fill
+
+
+def test_offline_and_clean_console(browser_page) -> None:
+    page, requests, errors = browser_page
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
+    assert outside == []
+    assert any(u.endswith("/app/static/limes-dark-style.json") for u in requests)
+    assert any(u.endswith("/app/static/generated/relief-srtm.png") for u in requests)
+    assert errors == []
+
+
+def test_click_on_a_hexagon_opens_its_events(browser_page, artifacts: Path) -> None:
+    page, _, _ = browser_page
+    chart = page.locator(MAP).first
+    png = chart.screenshot()
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    hot = (rgb[..., 0] > 170) & (rgb[..., 1] < 140) & (rgb[..., 2] < 110) & (rgb[..., 0] - rgb[..., 1] > 80)
+    ys, xs = np.nonzero(hot)
+    assert xs.size, "no hexagon to click"
+    box = chart.bounding_box()
+    assert box
+    x, y = box["x"] + float(np.median(xs)), box["y"] + float(np.median(ys))
+    # Aim at a hot pixel near the median so the click lands inside a hexagon, not between two.
+    pick = int(np.argmin((xs - np.median(xs)) ** 2 + (ys - np.median(ys)) ** 2))
+    x, y = box["x"] + float(xs[pick]), box["y"] + float(ys[pick])
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(500)
+    page.mouse.click(x, y)
+    page.wait_for_selector("text=Hexagon", timeout=30_000)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "map-hexagon-detail.png"), full_page=True)
+    assert page.get_by_text("When (UTC)").count() == 1  # the latest-events table header
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2  # by type, and over time

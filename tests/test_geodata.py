@@ -1,0 +1,60 @@
+"""The bundled vector data: clipping to the area of interest, CRS checks, and the town gazetteer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+
+from geo.errors import GeodataError
+from geo.geodata import AOI_LONLAT, border_lines, load_basemap, load_towns, nearest_town, read_vector
+
+
+def test_basemap_is_clipped_to_the_area_of_interest() -> None:
+    base = load_basemap()
+    west, south, east, north = AOI_LONLAT
+    for frame in (base.countries, base.lakes, base.rivers, base.borders):
+        minx, miny, maxx, maxy = frame.total_bounds
+        assert minx >= west - 1e-9 and miny >= south - 1e-9 and maxx <= east + 1e-9 and maxy <= north + 1e-9
+    assert {"GRC", "MKD", "BGR", "ALB"} <= set(base.countries["adm0_a3"])
+    assert "Dojran" in " ".join(base.lakes["name"].dropna()) or len(base.lakes) > 5
+
+
+def test_focus_borders_have_their_published_lengths() -> None:
+    borders = border_lines().set_index("pair")
+    # The data README gives 214.2 km (GR-MK) and 141.6 km (BG-MK); measured geodesically here.
+    geod = shapely.get_coordinates(borders.loc["GRC-MKD", "geometry"])
+    from pyproj import Geod
+
+    length_km = Geod(ellps="WGS84").line_length(geod[:, 0], geod[:, 1]) / 1000
+    assert length_km == pytest.approx(214.2, rel=0.01)
+    assert borders.loc["BGR-MKD", "length_km"] == pytest.approx(141.6)
+    assert borders["eu_external"].all()
+
+
+def test_nearest_town_by_great_circle() -> None:
+    towns = load_towns()
+    assert nearest_town(41.13, 22.51, towns).name in {"Idomeni", "Gevgelija"}
+    bitola = towns[towns["name"] == "Bitola"].iloc[0]
+    florina = nearest_town(bitola["lat"], bitola["lon"], towns[towns["name"] == "Florina"])
+    assert florina.distance_km == pytest.approx(29.0, abs=1.5)  # Bitola-Florina as the crow flies
+    with pytest.raises(GeodataError, match="empty"):
+        nearest_town(41.0, 22.0, towns.iloc[0:0])
+
+
+def test_bad_vector_files_give_clear_errors(tmp_path) -> None:
+    with pytest.raises(GeodataError, match="missing data file"):
+        read_vector(tmp_path / "nope.geojson")
+    truncated = tmp_path / "truncated.geojson"
+    truncated.write_text('{"type": "FeatureCollection", "features": [{"type": "Feat')
+    with pytest.raises(GeodataError, match="cannot read"):
+        read_vector(truncated)
+    projected = tmp_path / "utm.geojson"
+    projected.write_text(json.dumps({
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32634"}},
+        "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [500000, 4550000]}}],
+    }))
+    with pytest.raises(GeodataError, match="must be in EPSG:4326"):
+        read_vector(projected, bbox=(0, 0, 1e7, 1e7))

@@ -1,0 +1,106 @@
+"""Layer builders: what the browser receives, colour classes, and no address outside the app."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import h3
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import pytest
+
+from geo.geodata import load_basemap
+from geo.hexgrid import latlng_to_cells
+from layers.basemap import border_layers, country_layers, relief_layer, town_layer, water_layers
+from layers.colours import class_breaks, class_colour_expression, class_colours, legend, ramp_for
+from layers.deck import OFFLINE_STYLE_URL, CompactDeck, build_deck
+from layers.hexagons import hexagon_layer, hexagon_records
+
+_BRANCH = re.compile(r"^value >= (\d+) \? \[([\d, ]+)\] : (.*)$")
+
+
+def _evaluate(expression: str, value: int) -> list[int]:
+    """Evaluate our chain of ``value >= N ? [rgba] : ...`` ternaries the way deck.gl's parser does."""
+    while (match := _BRANCH.match(expression)) is not None:
+        if value >= int(match.group(1)):
+            return [int(c) for c in match.group(2).split(",")]
+        expression = match.group(3)
+    return [int(c) for c in expression.strip("[]").split(",")]
+
+
+def test_expression_agrees_with_python_classes_and_legend() -> None:
+    values = np.array([1, 2, 3, 4, 6, 9, 15, 40, 120, 900])
+    breaks = class_breaks(values)
+    assert breaks[0] == 1 and breaks == sorted(set(breaks))
+    expression = class_colour_expression(breaks)
+    expected = class_colours(values, breaks)
+    for value, colour in zip(values, expected):
+        assert _evaluate(expression, int(value)) == colour.tolist()
+    entries = legend(breaks, unit="events")
+    assert [list(e.colour) for e in entries] == [list(c) for c in ramp_for(breaks)]
+    assert entries[0].label.startswith("1") and entries[-1].label.endswith("+ events")
+
+
+def test_breaks_are_readable_numbers() -> None:
+    rng = np.random.default_rng(1)
+    breaks = class_breaks(rng.lognormal(1.5, 1.3, 500).round() + 1)
+    for b in breaks:
+        assert str(b).lstrip("1235").strip("0") == ""  # 1, 2, 3, 5 followed by zeros
+    assert class_breaks([]) == [1]
+
+
+def test_hexagon_layer_carries_only_hex_id_and_value() -> None:
+    cells = pd.Series(latlng_to_cells([41.14, 41.04], [22.50, 21.34], 7))
+    records = hexagon_records(cells, pd.Series([5, 12]))
+    assert records == [{"hex": h3.latlng_to_cell(41.14, 22.50, 7), "value": 5},
+                       {"hex": h3.latlng_to_cell(41.04, 21.34, 7), "value": 12}]
+    spec = json.loads(CompactDeck(layers=[hexagon_layer(cells, pd.Series([5, 12]), breaks=[1, 10])]).to_json())
+    layer = spec["layers"][0]
+    assert layer["@@type"] == "H3HexagonLayer" and layer["pickable"] is True
+    assert {k for row in layer["data"] for k in row} == {"hex", "value"}
+    assert layer["getHexagon"] == "@@=hex"
+
+
+def test_compact_json_equals_pydeck_json_without_the_whitespace() -> None:
+    cells = pd.Series(latlng_to_cells(np.linspace(41, 41.3, 200), np.linspace(22, 22.6, 200), 8))
+    layers = [hexagon_layer(cells, pd.Series(np.arange(200)), breaks=[1, 50])]
+    compact = CompactDeck(layers=layers, map_style=OFFLINE_STYLE_URL).to_json()
+    verbose = pdk.Deck(layers=layers, map_style=OFFLINE_STYLE_URL).to_json()
+    assert json.loads(compact) == json.loads(verbose)
+    assert len(compact) < 0.6 * len(verbose)
+    assert "\n" not in compact
+
+
+@pytest.fixture(scope="module")
+def basemap_spec() -> dict:
+    base = load_basemap()
+    layers = [*country_layers(base), relief_layer("/app/static/generated/x.png", (21, 40, 23, 42), layer_id="relief"),
+              *water_layers(base), *border_layers(base), town_layer(base)]
+    return json.loads(build_deck(layers).to_json())
+
+
+def test_basemap_is_self_contained(basemap_spec: dict) -> None:
+    text = json.dumps(basemap_spec)
+    assert not re.search(r"https?://", text)
+    assert basemap_spec["mapStyle"] == OFFLINE_STYLE_URL
+    relief = next(layer for layer in basemap_spec["layers"] if layer["id"] == "relief")
+    assert relief["image"] == "/app/static/generated/x.png"  # a URL, not an inlined local file
+
+
+def test_eu_external_borders_are_emphasised(basemap_spec: dict) -> None:
+    by_id = {layer["id"]: layer for layer in basemap_spec["layers"]}
+    external = {f["properties"]["pair"] for f in by_id["borders-eu-external"]["data"]["features"]}
+    internal = {f["properties"]["pair"] for f in by_id["borders-internal"]["data"]["features"]}
+    assert {"GRC-MKD", "BGR-MKD"} <= external
+    assert "ALB-MKD" in internal and not external & internal
+    assert by_id["borders-eu-external"]["lineWidthMinPixels"] > by_id["borders-internal"]["lineWidthMinPixels"]
+
+
+def test_town_labels_include_the_border_towns(basemap_spec: dict) -> None:
+    towns = next(layer for layer in basemap_spec["layers"] if layer["id"] == "towns")
+    names = {row["name"] for row in towns["data"]}
+    assert {"Gevgelija", "Bitola", "Florina", "Strumica", "Petrich", "Skopje", "Thessaloniki"} <= names
+    assert all(name.isascii() for name in names)  # deck.gl's default glyph atlas is ASCII
+
