@@ -34,3 +34,7 @@ class RasterError(LimesError):
 
 class GeodataError(LimesError):
     """A vector data file that is missing, unreadable or lacks what Limes needs."""
+
+
+class SensorError(LimesError):
+    """A sensor record with an unknown kind or out-of-range position, height, range or field of view."""

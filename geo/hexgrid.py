@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import h3
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -134,3 +135,9 @@ def resolution_for_zoom(zoom: float) -> int:
     """
     res = round(float(zoom) - 2.0)
     return int(min(max(res, VIEW_RES_RANGE[0]), VIEW_RES_RANGE[1]))
+
+
+def edge_length_km(res: int) -> float:
+    """Average edge length of an H3 hexagon at ``res``, km (a hexagon is about twice as wide)."""
+    _check_res(res)
+    return float(h3.average_hexagon_edge_length(res, unit="km"))

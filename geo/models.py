@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from geo.errors import SensorError
+
 EVENT_TYPES: Final[tuple[str, ...]] = (
     "irregular_crossing",
     "apprehension",
@@ -39,6 +41,7 @@ HIGH_IMPACT: Final[tuple[str, ...]] = ("high", "very_high")
 """Impact levels that count as high in KPIs and alerts."""
 EVENT_STATUSES: Final[tuple[str, ...]] = ("open", "closed")
 SENSOR_KINDS: Final[tuple[str, ...]] = ("tower", "camera", "radar", "ground_sensor", "patrol_post")
+SENSOR_STATUSES: Final[tuple[str, ...]] = ("active", "off")
 
 TYPE_CODES: Final[dict[str, int]] = {name: code for code, name in enumerate(EVENT_TYPES)}
 """Event type name -> small integer code used in columnar arrays (int8)."""
@@ -77,3 +80,16 @@ class Sensor:
     azimuth_deg: float
     fov_deg: float
     status: str = "active"
+
+    def __post_init__(self) -> None:
+        if self.kind not in SENSOR_KINDS:
+            raise SensorError(f"sensor {self.sensor_id}: kind must be one of {list(SENSOR_KINDS)}; got {self.kind!r}")
+        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise SensorError(f"sensor {self.sensor_id}: lat/lon out of range: ({self.lat}, {self.lon})")
+        if self.height_m < 0 or self.range_m <= 0:
+            raise SensorError(f"sensor {self.sensor_id}: height_m must be >= 0 and range_m > 0; "
+                              f"got {self.height_m} and {self.range_m}")
+        if not 0 < self.fov_deg <= 360:
+            raise SensorError(f"sensor {self.sensor_id}: fov_deg must be in (0, 360]; got {self.fov_deg}")
+        if self.status not in SENSOR_STATUSES:
+            raise SensorError(f"sensor {self.sensor_id}: status must be one of {list(SENSOR_STATUSES)}; got {self.status!r}")

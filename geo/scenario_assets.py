@@ -6,6 +6,7 @@ planted coverage gap: no sensor reaches it, and patrols visit it only a few time
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Final
 
@@ -16,6 +17,7 @@ import shapely
 
 from geo.geodata import VECTOR_DIR, read_vector
 from geo.hexgrid import BASE_RES, latlng_to_cells
+from geo.models import Sensor
 from geo.polyline import points_along
 from geo.projection import lonlat_to_xy_m, xy_m_to_lonlat
 from geo.terrain import Dem
@@ -95,19 +97,12 @@ def place_sensors(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
                 continue
             to_border = here - site
             azimuth = float(np.degrees(np.arctan2(to_border[0], to_border[1])) % 360.0)
-            rows.append(
-                {
-                    "sensor_id": f"S{len(rows) + 1:02d}",
-                    "kind": kind,
-                    "lat": round(float(lat[best]), 5),
-                    "lon": round(float(lon[best]), 5),
-                    "height_m": height_m,
-                    "range_m": range_m,
-                    "azimuth_deg": round(azimuth, 1) if fov_deg < 360 else 0.0,
-                    "fov_deg": fov_deg,
-                    "status": "active",
-                }
+            sensor = Sensor(
+                sensor_id=f"S{len(rows) + 1:02d}", kind=kind, lat=round(float(lat[best]), 5),
+                lon=round(float(lon[best]), 5), height_m=height_m, range_m=range_m,
+                azimuth_deg=round(azimuth, 1) if fov_deg < 360 else 0.0, fov_deg=fov_deg,
             )
+            rows.append(asdict(sensor))
     return pd.DataFrame(rows)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 
 from geo.geodata import HILLSHADE_DEM, border_lines
-from geo.models import EVENT_TYPES, IMPACT_LEVELS, SENSOR_KINDS
+from geo.models import EVENT_STATUSES, EVENT_TYPES, IMPACT_LEVELS, SENSOR_KINDS
 from geo.projection import lonlat_to_xy_m
 from geo.scenario import EMERGING_DAYS, LOCAL_UTC_OFFSET_H, generate
 from geo.terrain import read_dem, slope_deg
@@ -31,6 +31,7 @@ def test_size_and_vocabulary(scenario) -> None:
     assert len(events) >= 50_000
     assert set(events["type"]) == set(EVENT_TYPES)
     assert set(events["impact"]) <= set(IMPACT_LEVELS)
+    assert set(events["status"]) == set(EVENT_STATUSES)
     assert (events["persons"] >= 0).all()
     assert events["event_id"].is_unique
     assert events["occurred_at"].max() <= pd.Timestamp(SCENARIO_END)

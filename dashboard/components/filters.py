@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from geo.aggregate import Filters
-from geo.hexgrid import VIEW_RES_RANGE, resolution_for_zoom
+from geo.hexgrid import VIEW_RES_RANGE, edge_length_km, resolution_for_zoom
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import INITIAL_VIEW
 
 CUSTOM = "Custom"
-_HEX_EDGE_KM = {5: 8.5, 6: 3.2, 7: 1.2, 8: 0.46, 9: 0.17}
 
 
 def filter_controls(*, now: datetime, data_start: datetime) -> Filters:
@@ -35,9 +34,9 @@ def filter_controls(*, now: datetime, data_start: datetime) -> Filters:
         default_res = resolution_for_zoom(INITIAL_VIEW["zoom"])
         res = st.slider(
             "H3 resolution", *VIEW_RES_RANGE, value=default_res, key="res",
-            help=f"Default {default_res} suits the opening zoom. Higher is finer: at res 9 a hexagon is ~0.35 km across, at res 5 ~17 km.",
+            help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",
         )
-        st.caption(f"Hexagon edge ≈ {_HEX_EDGE_KM[res]} km")
+        st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
     return Filters(window=_clip(window, now), types=tuple(types), res=res)
 
 

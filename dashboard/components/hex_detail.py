@@ -37,7 +37,7 @@ def hex_detail(index: EventIndex, hex_id: str, filters: Filters, *, towns: pd.Da
     st.markdown(f"**{len(events):,} events**, {int(events['persons'].sum()):,} persons")
     by_type = events["type"].map(EVENT_TYPE_LABELS).value_counts().rename_axis("type").rename("events").reset_index()
     st.bar_chart(by_type, x="type", y="events", horizontal=True, sort="-events", height=40 + 24 * len(by_type),
-                 x_label="events", y_label="", color="#ffc400")
+                 x_label="", y_label="", color="#ffc400")
     st.line_chart(_series(events, filters), height=150, y_label="events")
     latest = events.head(LATEST_ROWS)[DETAIL_COLUMNS].assign(type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
     st.dataframe(
