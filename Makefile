@@ -12,7 +12,7 @@ APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 .PHONY: setup run test bench python-deps browser-deps
 
 python-deps:
-	@$(PY) -m venv --help >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
+	@$(PY) -c 'import ensurepip' >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(APT) update && $(APT) install -y chromium; }

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.errors import EventTypeError, ResolutionError
+from geo.errors import EventDataError, EventTypeError, ResolutionError
 from geo.hexgrid import BASE_RES, VIEW_RES_RANGE, cell_resolutions, parent_cells
 from geo.models import EVENT_TYPES, HIGH_IMPACT, TYPE_CODES
 from geo.timewindow import TimeWindow
@@ -76,7 +76,7 @@ class EventIndex:
     def __init__(self, events: pd.DataFrame) -> None:
         missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
         if missing:
-            raise EventTypeError(f"events lack column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
+            raise EventDataError(f"events lack column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
         unknown = sorted(set(events["type"].unique()) - set(EVENT_TYPES))
         if unknown:
             raise EventTypeError(f"unknown event type(s) {unknown}; known types are {list(EVENT_TYPES)}")
@@ -92,7 +92,7 @@ class EventIndex:
         )
         cells = self.events["cell"].to_numpy(dtype=np.uint64)
         if cells.size and (cell_resolutions(cells) != BASE_RES).any():
-            raise ResolutionError(f"event cells must be at the base resolution {BASE_RES}")
+            raise EventDataError(f"event cells must be at the base resolution {BASE_RES}")
         base_unique, base_code = np.unique(cells, return_inverse=True)
         self._cells: dict[int, npt.NDArray[np.uint64]] = {}
         self._codes: dict[int, npt.NDArray[np.int32]] = {}
@@ -158,3 +158,16 @@ class EventIndex:
             hit &= mask
         rows = np.flatnonzero(hit) + window_slice.start
         return self.events.iloc[rows[::-1]]
+
+
+def event_series(occurred_at: pd.Series, window: TimeWindow) -> pd.DataFrame:
+    """Counts of ``occurred_at`` (UTC datetimes) per hour for windows up to two days, else per day.
+
+    Every bin that overlaps ``window`` is present, zeros included, and none beyond it.
+    """
+    freq = "h" if window.duration <= pd.Timedelta(days=2) else "D"
+    start = pd.Timestamp(window.start).floor(freq)
+    end = pd.Timestamp(window.end)
+    bins = pd.date_range(start, end, freq=freq, inclusive="left")
+    counts = occurred_at.dt.floor(freq).value_counts().reindex(bins, fill_value=0)
+    return counts.rename("events").rename_axis("time").to_frame()

@@ -28,6 +28,10 @@ class EventTypeError(LimesError):
     """An event type that is not in the vocabulary of :mod:`geo.models`."""
 
 
+class EventDataError(LimesError):
+    """An events table that lacks a required column or holds cells at the wrong resolution."""
+
+
 class RasterError(LimesError):
     """A raster that cannot be read safely (no CRS, too large, outside the area asked for)."""
 
@@ -38,3 +42,15 @@ class GeodataError(LimesError):
 
 class SensorError(LimesError):
     """A sensor record with an unknown kind or out-of-range position, height, range or field of view."""
+
+
+class StoreError(LimesError):
+    """The event store cannot be opened, is of an unknown kind, or is newer than this release."""
+
+
+class MappingError(LimesError):
+    """A column mapping that does not fit the file: a required field without a column, or an ambiguous guess."""
+
+
+class ImportFileError(LimesError):
+    """A file that cannot be read at all: missing, empty, of an unknown format, or without a CRS."""

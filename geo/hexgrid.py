@@ -11,6 +11,7 @@ loop over ``h3.cell_to_parent``, and the same expression works in SQL.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import h3
@@ -27,6 +28,7 @@ BASE_RES: Final[int] = 10
 VIEW_RES_RANGE: Final[tuple[int, int]] = (5, 9)
 """Resolutions a user may choose on the map (inclusive)."""
 
+_HEX_ID: Final[re.Pattern[str]] = re.compile(r"[0-9a-fA-F]{1,16}")
 _RES_SHIFT: Final[int] = 52
 _RES_MASK: Final[np.uint64] = np.uint64(0xF << _RES_SHIFT)
 
@@ -116,13 +118,24 @@ def cells_to_hex(cells: CellArray) -> list[str]:
 
 def hex_to_cell(hex_id: str) -> int:
     """Parse one hex cell id (as deck.gl returns it on a click) to an integer cell."""
-    try:
-        cell = int(hex_id, 16)
-    except (TypeError, ValueError):
-        raise CoordinateError(f"not an H3 cell id: {hex_id!r}") from None
-    if not 0 < cell < 1 << 64:
+    if not isinstance(hex_id, str) or _HEX_ID.fullmatch(hex_id) is None or not h3.is_valid_cell(hex_id):
         raise CoordinateError(f"not an H3 cell id: {hex_id!r}")
-    return cell
+    return int(hex_id, 16)
+
+
+def cell_at_resolution(cell: int, res: int) -> int:
+    """The cell at ``res`` that stands for ``cell``: its parent when coarser, its centre child when finer."""
+    _check_res(res)
+    own = h3.get_resolution(format(cell, "x"))
+    if res <= own:
+        return int(parent_cells(np.array([cell], dtype=np.uint64), res)[0])
+    return int(h3.cell_to_center_child(format(cell, "x"), res), 16)
+
+
+def cell_latlng(cell: int) -> tuple[float, float]:
+    """Latitude and longitude of a cell's centre, degrees (h3 order: lat first)."""
+    lat, lng = h3.cell_to_latlng(format(cell, "x"))
+    return float(lat), float(lng)
 
 
 def resolution_for_zoom(zoom: float) -> int:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 from geo.errors import SensorError
 
 EVENT_TYPES: Final[tuple[str, ...]] = (
@@ -39,6 +42,24 @@ EVENT_TYPE_LABELS: Final[dict[str, str]] = {
 IMPACT_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high", "very_high")
 HIGH_IMPACT: Final[tuple[str, ...]] = ("high", "very_high")
 """Impact levels that count as high in KPIs and alerts."""
+def impact_for(types: npt.NDArray[np.str_], persons: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
+    """Impact level of each event from its type and the persons involved, when a source gives none.
+
+    very_high: a search and rescue case with 3+ persons, or 20+ persons; high: any search and
+    rescue, 10+ persons, or smuggling of 5+ persons; medium: 4+ persons, any smuggling or document
+    fraud; low: the rest.
+    """
+    types = np.asarray(types)
+    persons = np.asarray(persons)
+    sar = types == "search_and_rescue"
+    return np.select(
+        [(sar & (persons >= 3)) | (persons >= 20), sar | (persons >= 10) | ((types == "smuggling") & (persons >= 5)),
+         (persons >= 4) | np.isin(types, ["smuggling", "document_fraud"])],
+        ["very_high", "high", "medium"],
+        default="low",
+    )
+
+
 EVENT_STATUSES: Final[tuple[str, ...]] = ("open", "closed")
 SENSOR_KINDS: Final[tuple[str, ...]] = ("tower", "camera", "radar", "ground_sensor", "patrol_post")
 SENSOR_STATUSES: Final[tuple[str, ...]] = ("active", "off")

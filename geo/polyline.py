@@ -41,3 +41,15 @@ def points_along(line_m: shapely.LineString, distance_m: npt.ArrayLike, lateral_
     base = starts[seg] + unit * (d - cum[seg])[:, None]
     lateral = np.broadcast_to(np.asarray(lateral_m, dtype=float), d.shape)
     return base[:, 0] - unit[:, 1] * lateral, base[:, 1] + unit[:, 0] * lateral
+
+
+def offset_into(line_m: shapely.LineString, area_m: shapely.Geometry, offset_m: float) -> shapely.LineString:
+    """``line_m`` shifted ``offset_m`` sideways, to whichever side has its midpoint inside ``area_m``.
+
+    Falls back to the line itself when neither side does (a stretch too short or too winding).
+    """
+    for signed in (offset_m, -offset_m):
+        shifted = line_m.offset_curve(signed)
+        if area_m.contains(shifted.interpolate(0.5, normalized=True)):
+            return shifted
+    return line_m

@@ -11,9 +11,11 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import Transformer
+import shapely
+from pyproj import Geod, Transformer
 
 METRIC_CRS: Final[str] = "EPSG:32634"
+_GEOD: Final[Geod] = Geod(ellps="WGS84")
 
 
 @lru_cache(maxsize=2)
@@ -32,3 +34,14 @@ def xy_m_to_lonlat(x_m: npt.ArrayLike, y_m: npt.ArrayLike) -> tuple[npt.NDArray[
     """EPSG:32634 metres -> longitude and latitude in degrees (EPSG:4326)."""
     lon, lat = _transformer(True).transform(np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float))
     return np.asarray(lon), np.asarray(lat)
+
+
+def geometry_to_m(geometry: shapely.Geometry) -> shapely.Geometry:
+    """A lon/lat geometry (EPSG:4326) in the metric CRS (EPSG:32634, metres)."""
+    return shapely.transform(geometry, lambda xy: np.column_stack(lonlat_to_xy_m(xy[:, 0], xy[:, 1])))
+
+
+def azimuth_deg(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> float:
+    """Direction from one point to another, degrees clockwise from true north (WGS 84 geodesic)."""
+    forward, _, _ = _GEOD.inv(from_lon, from_lat, to_lon, to_lat)
+    return float(forward % 360.0)

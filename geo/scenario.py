@@ -27,12 +27,13 @@ import pandas as pd
 import shapely
 
 from geo.errors import LimesError
-from geo.geodata import HILLSHADE_DEM, border_lines
+from geo.geodata import HILLSHADE_DEM, VECTOR_DIR, border_lines, read_vector
 from geo.hexgrid import BASE_RES, latlng_to_cells
-from geo.models import EVENT_TYPES
+from geo.models import EVENT_TYPES, impact_for
 from geo.polyline import points_along
-from geo.projection import lonlat_to_xy_m, xy_m_to_lonlat
-from geo.scenario_assets import patrol_tracks, place_sensors
+from geo.projection import geometry_to_m, lonlat_to_xy_m, xy_m_to_lonlat
+from geo.scenario_patrols import patrol_tracks
+from geo.scenario_sensors import place_sensors
 from geo.terrain import Dem, read_dem, slope_deg
 
 DEFAULT_SEED: Final[int] = 20261128
@@ -99,7 +100,8 @@ _TYPE_MIX_BACKGROUND: Final[dict[str, float]] = {
 class Scenario:
     """Everything the bundled scenario provides.
 
-    ``events`` has the columns of the event model (DESIGN.md section 2) plus ``corridor``;
+    ``events`` has the columns of the event model (DESIGN.md section 2); ``attrs`` names the
+    corridor each event was drawn from (``background`` for the scattered ones);
     ``sensors`` one row per :class:`geo.models.Sensor`; ``patrols`` unit positions
     (``unit_id``, ``callsign``, ``at``, ``lat``, ``lon``, ``cell``); ``truth`` the planted facts.
     """
@@ -125,23 +127,27 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
     dem = read_dem(HILLSHADE_DEM, bounds_lonlat=(20.9, 40.6, 23.5, 42.0))
     slope = slope_deg(dem.elevation_m, *dem.cell_size_m())
     borders = border_lines()
-    border_xy = {pair: _to_metric_line(geom) for pair, geom in zip(borders["pair"], borders.geometry)}
+    border_xy = {pair: geometry_to_m(geom) for pair, geom in zip(borders["pair"], borders.geometry)}
     gap_line = _gap_line(borders)
+    gap_m = geometry_to_m(gap_line)
+    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
+    countries_m = {code: geometry_to_m(geom) for code, geom in zip(countries["adm0_a3"], countries.geometry)}
 
     frames = []
     for corridor in (*CORRIDORS, EMERGING_CORRIDOR):
-        times = _event_times(rng, corridor, start=start, days=days)
+        times = _event_times(rng, corridor, start=start, end=end)
         lon, lat = _corridor_positions(rng, corridor, times.size, dem, slope)
         frames.append(_events_frame(rng, times, lon, lat, corridor.name, _TYPE_MIX_CORRIDOR, corridor.crossing_point))
     n_background = int(EVENTS_PER_DAY * days * BACKGROUND_SHARE)
-    times = np.sort(rng.integers(int(start.timestamp()), int(end.timestamp()), n_background))
+    times = np.sort(rng.integers(int(start.timestamp()), int(end.timestamp()), n_background))  # [start, end)
     lon, lat = _border_positions(rng, list(border_xy.values()), n_background, dem, slope, lateral_m=3500.0)
     frames.append(_events_frame(rng, times, lon, lat, "background", _TYPE_MIX_BACKGROUND, None))
 
     events = pd.concat(frames, ignore_index=True).sort_values("t_s", kind="stable").reset_index(drop=True)
     events = _finish_events(rng, events, end=end)
-    sensors = place_sensors(rng, border_xy, gap_line, dem)
-    patrols, gap_visits = patrol_tracks(rng, border_xy, gap_line, start=start, days=days)
+    eu_m = shapely.union_all([countries_m["GRC"], countries_m["BGR"]])
+    sensors = place_sensors(rng, border_xy, gap_m, eu_m, dem)
+    patrols, gap_visits = patrol_tracks(rng, border_xy, gap_m, countries_m, start=start, days=days)
     truth = {
         "emerging_corridor": EMERGING_CORRIDOR.name,
         "emerging_border_point": {"lon": EMERGING_CORRIDOR.waypoints[1][0], "lat": EMERGING_CORRIDOR.waypoints[1][1]},
@@ -153,12 +159,6 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
     return Scenario(events=events, sensors=sensors, patrols=patrols, start=start, end=end, truth=truth)
 
 
-def _to_metric_line(geom: shapely.LineString) -> shapely.LineString:
-    coords = shapely.get_coordinates(geom)
-    x, y = lonlat_to_xy_m(coords[:, 0], coords[:, 1])
-    return shapely.LineString(np.column_stack([x, y]))
-
-
 def _gap_line(borders: pd.DataFrame) -> shapely.LineString:
     """The GR-MK border between the gap's longitudes, in EPSG:4326."""
     grc_mkd = borders.loc[borders["pair"] == "GRC-MKD"].geometry.iloc[0]
@@ -167,10 +167,11 @@ def _gap_line(borders: pd.DataFrame) -> shapely.LineString:
     return shapely.line_merge(piece) if piece.geom_type == "MultiLineString" else piece
 
 
-def _event_times(rng: np.random.Generator, corridor: Corridor, *, start: datetime, days: int) -> npt.NDArray[np.int64]:
-    """Event instants (epoch seconds) from an hourly Poisson process with daily, weekly and trend terms."""
-    hours = np.arange(days * 24)
-    t_hour = int(start.timestamp()) // 3600 * 3600 + hours * 3600
+def _event_times(rng: np.random.Generator, corridor: Corridor, *, start: datetime, end: datetime) -> npt.NDArray[np.int64]:
+    """Event instants (epoch seconds) in [start, end) from an hourly Poisson process with daily, weekly and trend terms."""
+    t0, t1 = int(start.timestamp()), int(end.timestamp())
+    t_hour = np.arange(t0 // 3600 * 3600, t1, 3600)
+    hours = np.arange(t_hour.size)
     local = pd.to_datetime(t_hour + LOCAL_UTC_OFFSET_H * 3600, unit="s")
     hour_of_day = local.hour.to_numpy()
     day_of_week = local.day_of_week.to_numpy()
@@ -178,14 +179,16 @@ def _event_times(rng: np.random.Generator, corridor: Corridor, *, start: datetim
     weekly = np.asarray(WEEKLY_FACTOR)[day_of_week]
     progress = hours / hours.size
     trend = 1.0 + corridor.trend * (progress - 0.5)
+    first_s = t0
     if corridor.active_last_days is not None:
-        onset = 1.0 - corridor.active_last_days / days
-        active = progress >= onset
-        # Intensifying after onset: from 0.4x to 1.6x of the corridor's mean rate.
-        trend = np.where(active, 0.4 + 1.2 * (progress - onset) / (1.0 - onset), 0.0)
+        first_s = t1 - corridor.active_last_days * 86400
+        # Intensifying after the onset: from 0.4x to 1.6x of the corridor's mean rate.
+        since_onset = np.clip((t_hour - first_s) / (t1 - first_s), 0.0, 1.0)
+        trend = np.where(t_hour + 3600 > first_s, 0.4 + 1.2 * since_onset, 0.0)
     rate = EVENTS_PER_DAY / 24.0 * corridor.share * diurnal * weekly * trend
     counts = rng.poisson(np.maximum(rate, 0.0))
-    return np.repeat(t_hour, counts) + rng.integers(0, 3600, counts.sum())
+    times = np.repeat(t_hour, counts) + rng.integers(0, 3600, counts.sum())
+    return times[(times >= first_s) & (times < t1)]
 
 
 def _terrain_choice(rng: np.random.Generator, x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64],
@@ -209,6 +212,11 @@ def _corridor_positions(rng: np.random.Generator, corridor: Corridor, n: int, de
     at_border = shapely.line_locate_point(line, shapely.Point(wx[1], wy[1]))
     shape = (n, TERRAIN_CANDIDATES)
     along = at_border + rng.normal(0.0, 0.3 * line.length, shape)
+    # Truncate the spread to the corridor by redrawing, so that no events pile up at its ends.
+    outside = (along < 0.0) | (along > line.length)
+    while outside.any():
+        along[outside] = at_border + rng.normal(0.0, 0.3 * line.length, int(outside.sum()))
+        outside = (along < 0.0) | (along > line.length)
     lateral = rng.normal(0.0, corridor.spread_m, shape)
     x, y = points_along(line, along.ravel(), lateral.ravel())
     return _terrain_choice(rng, x.reshape(shape), y.reshape(shape), dem, slope)
@@ -259,16 +267,6 @@ def _persons(rng: np.random.Generator, types: npt.NDArray[np.str_]) -> npt.NDArr
     return np.where(types == "search_and_rescue", 1 + rng.poisson(2.0, n), persons)
 
 
-def _impact(types: npt.NDArray[np.str_], persons: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
-    sar = types == "search_and_rescue"
-    return np.select(
-        [(sar & (persons >= 3)) | (persons >= 20), sar | (persons >= 10) | ((types == "smuggling") & (persons >= 5)),
-         (persons >= 4) | np.isin(types, ["smuggling", "document_fraud"])],
-        ["very_high", "high", "medium"],
-        default="low",
-    )
-
-
 def _finish_events(rng: np.random.Generator, raw: pd.DataFrame, *, end: datetime) -> pd.DataFrame:
     """Add the remaining event-model columns: ids, persons, impact, confidence, status, cells."""
     n = len(raw)
@@ -292,10 +290,10 @@ def _finish_events(rng: np.random.Generator, raw: pd.DataFrame, *, end: datetime
             "lat": raw["lat"].to_numpy().round(5),
             "lon": raw["lon"].to_numpy().round(5),
             "persons": persons,
-            "impact": _impact(types, persons),
+            "impact": impact_for(types, persons),
             "confidence": confidence,
             "status": np.where(open_, "open", "closed"),
             "cell": latlng_to_cells(raw["lat"].to_numpy().round(5), raw["lon"].to_numpy().round(5), BASE_RES),
-            "corridor": raw["corridor"].to_numpy(),
+            "attrs": [f'{{"corridor": "{c}"}}' for c in raw["corridor"]],
         }
     )

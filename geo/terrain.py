@@ -14,8 +14,12 @@ import numpy as np
 import numpy.typing as npt
 import rasterio
 from affine import Affine
-from rasterio.warp import transform_bounds
-from rasterio.windows import Window, from_bounds
+from rasterio.crs import CRS
+from rasterio.errors import WindowError
+from rasterio.transform import from_bounds
+from rasterio.warp import Resampling, reproject, transform_bounds
+from rasterio.windows import Window
+from rasterio.windows import from_bounds as window_from_bounds
 
 from geo.errors import RasterError
 
@@ -103,8 +107,11 @@ def read_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, floa
         window = Window(0, 0, src.width, src.height)
         if bounds_lonlat is not None:
             west, south, east, north = transform_bounds("EPSG:4326", src.crs, *bounds_lonlat)
-            window = from_bounds(west, south, east, north, transform=src.transform).round_offsets().round_lengths()
-            window = window.intersection(Window(0, 0, src.width, src.height))
+            window = window_from_bounds(west, south, east, north, transform=src.transform).round_offsets().round_lengths()
+            try:
+                window = window.intersection(Window(0, 0, src.width, src.height))
+            except WindowError:
+                raise RasterError(f"{path} does not cover {bounds_lonlat} (west, south, east, north)") from None
         n_pixels = int(window.width) * int(window.height) * src.count
         if n_pixels > max_pixels:
             raise RasterError(f"{path}: the window holds {n_pixels:,} pixels, more than the limit of {max_pixels:,}")
@@ -139,3 +146,23 @@ def hillshade(elevation_m: np.ma.MaskedArray, dx_m: float, dy_m: float, *,
     # Surface normal of z = f(x, y) is (-gx, -gy, 1) / norm.
     shade = (-gx * sun[0] - gy * sun[1] + sun[2]) / np.sqrt(gx**2 + gy**2 + 1.0)
     return np.clip(shade, 0.0, 1.0)
+
+
+def warp_to_web_mercator(values: npt.NDArray[np.float64], dem: Dem, *, max_width_px: int
+                         ) -> tuple[npt.NDArray[np.float64], tuple[float, float, float, float]]:
+    """Resample a grid aligned with ``dem`` (EPSG:4326) to Web Mercator (EPSG:3857), bilinearly.
+
+    Returns the warped grid (NaN where there is no data), at most ``max_width_px`` wide, and the
+    (west, south, east, north) degrees of its corners, as deck.gl's ``BitmapLayer`` takes them.
+    """
+    rows, cols = values.shape
+    src_crs, dst_crs = CRS.from_epsg(4326), CRS.from_epsg(3857)
+    left, bottom, right, top = transform_bounds(src_crs, dst_crs, *dem.bounds_lonlat)
+    width = min(cols, max_width_px)
+    height = max(1, round(width * (top - bottom) / (right - left)))  # square pixels
+    dst_transform = from_bounds(left, bottom, right, top, width, height)
+    warped = np.full((height, width), np.nan, dtype=np.float64)
+    reproject(np.where(np.ma.getmaskarray(dem.elevation_m), np.nan, values), warped, src_transform=dem.transform,
+              src_crs=src_crs, dst_transform=dst_transform, dst_crs=dst_crs, resampling=Resampling.bilinear,
+              src_nodata=np.nan, dst_nodata=np.nan)
+    return warped, dem.bounds_lonlat

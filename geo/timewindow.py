@@ -31,6 +31,8 @@ class TimeWindow:
             value = getattr(self, name)
             if not isinstance(value, datetime) or value.tzinfo is None:
                 raise TimeWindowError(f"{name} must be a timezone-aware datetime; got {value!r}")
+            # Normalise to UTC so that every consumer (pandas ranges, epoch seconds) sees one zone.
+            object.__setattr__(self, name, value.astimezone(timezone.utc))
         if self.end <= self.start:
             raise TimeWindowError(f"the window ends ({self.end:%Y-%m-%d %H:%M}) before it starts ({self.start:%Y-%m-%d %H:%M})")
 

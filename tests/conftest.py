@@ -12,7 +12,8 @@ from geo.scenario import Scenario, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
-SCENARIO_END = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+SCENARIO_END = datetime(2026, 11, 28, 12, 37, tzinfo=timezone.utc)
+"""Deliberately not on the hour: the scenario must still start and end exactly there."""
 
 
 @pytest.fixture(scope="session")

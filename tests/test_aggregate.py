@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.aggregate import EventIndex, Filters
-from geo.errors import EventTypeError, ResolutionError, TimeWindowError
+from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWindowError
 from geo.hexgrid import BASE_RES, latlng_to_cells
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow, day_range_window, preset_window
@@ -104,7 +104,7 @@ def test_matches_naive_pandas_h3_on_the_scenario(scenario, index) -> None:
     start_h=st.integers(0, 90 * 24), length_h=st.integers(1, 90 * 24),
     types=st.sets(st.sampled_from(EVENT_TYPES)), res=st.integers(5, 9),
 )
-def test_counts_are_preserved(index, start_h: int, length_h: int, types: set[str], res: int) -> None:
+def test_counts_are_preserved(scenario, index, start_h: int, length_h: int, types: set[str], res: int) -> None:
     start = datetime(2026, 8, 30, tzinfo=timezone.utc) + timedelta(hours=start_h)
     window = TimeWindow(start, start + timedelta(hours=length_h))
     chosen = tuple(sorted(types))
@@ -113,6 +113,10 @@ def test_counts_are_preserved(index, start_h: int, length_h: int, types: set[str
     assert int(agg["events"].sum()) == totals.events
     assert int(agg["persons"].sum()) == totals.persons
     assert (agg["events"] > 0).all()
+    events = scenario.events  # and both equal to a plain pandas filter, independent of the index
+    sel = events[(events["occurred_at"] >= window.start) & (events["occurred_at"] < window.end)
+                 & events["type"].isin(chosen)]
+    assert (totals.events, totals.persons) == (len(sel), int(sel["persons"].sum()))
 
 
 def test_previous_window_and_custom_days() -> None:
@@ -135,5 +139,21 @@ def test_bad_filters_explain_themselves() -> None:
         TimeWindow(datetime(2026, 1, 1), datetime(2026, 1, 2))
     with pytest.raises(TimeWindowError, match="unknown time window"):
         preset_window("Last decade", now=T0)
-    with pytest.raises(EventTypeError, match="lack column"):
+    with pytest.raises(EventDataError, match="lack column"):
         EventIndex(HAND.drop(columns=["cell"]))
+
+
+def test_event_series_bins_cover_the_window_exactly() -> None:
+    from geo.aggregate import event_series
+
+    times = pd.Series(pd.to_datetime(["2026-11-01 00:10", "2026-11-01 00:50", "2026-11-02 23:59", "2026-11-03 12:00"],
+                                     utc=True))
+    three_days = day_range_window(datetime(2026, 11, 1), datetime(2026, 11, 3))
+    daily = event_series(times, three_days)
+    assert daily["events"].tolist() == [2, 1, 1]  # 1, 2 and 3 Nov; no bin for 4 Nov
+    one_day = TimeWindow(datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    hourly = event_series(times, one_day)
+    assert len(hourly) == 24 and hourly["events"].iloc[0] == 2 and hourly["events"].sum() == 2
+    athens = timezone(timedelta(hours=2))
+    shifted = TimeWindow(datetime(2026, 11, 1, 2, tzinfo=athens), datetime(2026, 11, 2, 2, tzinfo=athens))
+    assert event_series(times, shifted).equals(hourly)  # any aware zone is normalised to UTC

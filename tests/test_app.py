@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import h3
 import pytest
@@ -13,12 +13,16 @@ from dashboard import cache
 from geo.aggregate import Filters
 from geo.hexgrid import cells_to_hex
 from geo.models import EVENT_TYPES
-from geo.timewindow import preset_window
+from geo.timewindow import TimeWindow, preset_window
 from layers.deck import OFFLINE_STYLE_URL
 from tests.conftest import ROOT
 
 BASEMAP_IDS = {"countries", "relief-regional", "relief-srtm", "rivers", "lakes", "borders-internal",
                "borders-focus-halo", "borders-eu-external", "town-dots", "towns"}
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", "").replace("+", ""))
 
 
 def _spec(at: AppTest) -> dict:
@@ -61,9 +65,10 @@ def test_hexagons_and_kpis_match_the_index(app: AppTest) -> None:
     shown = {row["hex"] for row in hexes}
     assert len(shown ^ set(cells_to_hex(expected["cell"]))) <= 5
     metrics = {m.label: m for m in app.metric}
-    assert abs(int(metrics["Events"].value.replace(",", "")) - index.totals(window).events) <= 5
+    assert abs(_number(metrics["Events"].value) - index.totals(window).events) <= 5
     assert metrics["Hexagons with events"].value == f"{len(hexes):,}"
-    assert metrics["Events"].delta.startswith(("+", "-", "±"))
+    change = index.totals(window).persons - index.totals(window.previous()).persons
+    assert abs(_number(metrics["Persons"].delta.split(" (")[0]) - change) <= 25
 
 
 def test_filters_change_resolution_types_and_window(app: AppTest) -> None:
@@ -89,14 +94,27 @@ def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
     text = " ".join(m.value for m in app.markdown)
     assert busiest["hex"] in text
     assert f"**{busiest['value']:,} events**" in text
+    # The selection follows a change of resolution: the drill-down shows the parent cell at res 5.
+    app.slider(key="res").set_value(5).run()
+    parent = h3.cell_to_parent(busiest["hex"], 5)
+    text = " ".join(m.value for m in app.markdown)
+    assert parent in text and "res 5" in text
+    parent_value = next(row["value"] for row in _hex_layer(_spec(app))["data"] if row["hex"] == parent)
+    assert f"**{parent_value:,} events**" in text
     table = app.dataframe[0].value
     assert list(table.columns) == ["occurred_at", "type", "persons", "impact", "status", "event_id"]
     assert 0 < len(table) <= 10
     assert table["occurred_at"].is_monotonic_decreasing
 
 
-def test_custom_window(app: AppTest) -> None:
+def test_custom_window_counts_whole_days(app: AppTest) -> None:
     app.radio(key="window").set_value("Custom").run()
     assert not app.exception
-    assert app.date_input(key="custom_days") is not None
-    assert int(app.metric[0].value.replace(",", "")) > 0
+    now = datetime.now(timezone.utc)
+    first = (now - timedelta(days=14)).replace(hour=0, minute=0, second=0, microsecond=0)
+    app.date_input(key="custom_days").set_value((first.date(), (now - timedelta(days=8)).date())).run()
+    expected = cache.event_index().totals(TimeWindow(first, first + timedelta(days=7)))
+    assert _number(app.metric[0].value) == expected.events
+    assert _number(app.metric[1].value) == expected.persons
+    # The previous seven days lie inside the 90-day history, so the change is shown.
+    assert app.metric[0].delta

@@ -75,8 +75,11 @@ def browser_page(server: str) -> Iterator[tuple[Page, list[str], list[str]]]:
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.on("request", lambda r: requests.append(r.url))
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        # Every request of the page, its frames and workers, and every WebSocket it opens.
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.on("websocket", lambda ws: requests.append(ws.url))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server)
@@ -110,15 +113,6 @@ def test_map_renders_with_hexagons(browser_page, artifacts: Path) -> None:
     assert rgb.std() > 20  # relief, land, water and labels: not a flat fill
 
 
-def test_offline_and_clean_console(browser_page) -> None:
-    page, requests, errors = browser_page
-    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
-    assert outside == []
-    assert any(u.endswith("/app/static/limes-dark-style.json") for u in requests)
-    assert any(u.endswith("/app/static/generated/relief-srtm.png") for u in requests)
-    assert errors == []
-
-
 def test_click_on_a_hexagon_opens_its_events(browser_page, artifacts: Path) -> None:
     page, _, _ = browser_page
     chart = page.locator(MAP).first
@@ -144,3 +138,14 @@ def test_click_on_a_hexagon_opens_its_events(browser_page, artifacts: Path) -> N
     page.screenshot(path=str(artifacts / "map-hexagon-detail.png"), full_page=True)
     assert page.get_by_text("When (UTC)").count() == 1  # the latest-events table header
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2  # by type, and over time
+
+
+def test_offline_and_clean_console_after_all_interactions(browser_page) -> None:
+    """Runs last: covers the requests and console messages of the load and of the click."""
+    page, requests, errors = browser_page
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
+    assert outside == []
+    assert any(u.startswith("ws://127.0.0.1") for u in requests)  # the capture sees the WebSocket too
+    assert any(u.endswith("/app/static/limes-dark-style.json") for u in requests)
+    assert any(u.endswith("/app/static/generated/relief-srtm.png") for u in requests)
+    assert errors == []

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from geo.errors import CoordinateError, ResolutionError
 from geo.hexgrid import (
     BASE_RES,
+    cell_at_resolution,
+    cell_latlng,
     cell_resolutions,
     cells_to_hex,
     hex_to_cell,
@@ -93,3 +95,14 @@ def test_resolution_for_zoom_is_monotone_and_clamped() -> None:
     assert values == sorted(values)
     assert min(values) == 5 and max(values) == 9
     assert resolution_for_zoom(8) == 6  # whole border in view: ~3 km hexagons
+
+
+def test_rejects_well_formed_but_invalid_ids_and_rescales_selections() -> None:
+    with pytest.raises(CoordinateError):
+        hex_to_cell("ffffffffffffffff")
+    cell7 = h3i.latlng_to_cell(41.14, 22.50, 7)
+    assert cell_at_resolution(cell7, 5) == h3i.cell_to_parent(cell7, 5)
+    finer = cell_at_resolution(cell7, 9)
+    assert h3i.cell_to_parent(finer, 7) == cell7 and finer == h3i.cell_to_center_child(cell7, 9)
+    lat, lon = cell_latlng(cell7)
+    assert h3i.latlng_to_cell(lat, lon, 7) == cell7

@@ -7,18 +7,18 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 
 from geo.geodata import HILLSHADE_DEM, border_lines
 from geo.models import EVENT_STATUSES, EVENT_TYPES, IMPACT_LEVELS, SENSOR_KINDS
-from geo.projection import lonlat_to_xy_m
+from geo.projection import geometry_to_m, lonlat_to_xy_m
 from geo.scenario import EMERGING_DAYS, LOCAL_UTC_OFFSET_H, generate
 from geo.terrain import read_dem, slope_deg
 from tests.conftest import SCENARIO_END
 
 
 def _metric_line(coords_lonlat) -> shapely.LineString:
-    c = np.asarray(coords_lonlat, dtype=float)
-    return shapely.LineString(np.column_stack(lonlat_to_xy_m(c[:, 0], c[:, 1])))
+    return geometry_to_m(shapely.LineString(coords_lonlat))
 
 
 def _distance_m(line_m: shapely.LineString, lon, lat) -> np.ndarray:
@@ -34,8 +34,11 @@ def test_size_and_vocabulary(scenario) -> None:
     assert set(events["status"]) == set(EVENT_STATUSES)
     assert (events["persons"] >= 0).all()
     assert events["event_id"].is_unique
-    assert events["occurred_at"].max() <= pd.Timestamp(SCENARIO_END)
+    assert events["occurred_at"].max() < pd.Timestamp(SCENARIO_END)
     assert events["occurred_at"].min() >= pd.Timestamp(SCENARIO_END - timedelta(days=90))
+    assert events["occurred_at"].max() > pd.Timestamp(SCENARIO_END - timedelta(minutes=30))  # up to the end
+    patrol_times = scenario.patrols["at"]
+    assert patrol_times.min() >= pd.Timestamp(scenario.start) and patrol_times.max() < pd.Timestamp(SCENARIO_END)
     assert (events["received_at"] >= events["occurred_at"]).all()
     assert len(scenario.sensors) >= 20 and set(scenario.sensors["kind"]) <= set(SENSOR_KINDS)
     assert scenario.patrols["unit_id"].nunique() >= 10
@@ -71,7 +74,7 @@ def test_night_heavy_and_weekly_rhythm(scenario) -> None:
 def test_terrain_draws_events_to_gentle_low_ground(scenario) -> None:
     dem = read_dem(HILLSHADE_DEM, bounds_lonlat=(20.9, 40.6, 23.5, 42.0))
     slope = slope_deg(dem.elevation_m, *dem.cell_size_m())
-    events = scenario.events[scenario.events["corridor"] != "background"]
+    events = scenario.events[~scenario.events["attrs"].str.contains('"background"')]
     row, col, inside = dem.rowcol(events["lat"], events["lon"])
     at_events = slope[row[inside], col[inside]]
     # The same corridors without the terrain choice: every event moved by a random 1.5 km offset.
@@ -113,3 +116,15 @@ def test_planted_coverage_gap(scenario) -> None:
     gev = _metric_line([(22.45, 41.13), (22.56, 41.12)])
     gev_days = patrols.loc[_distance_m(gev, patrols["lon"], patrols["lat"]) < 2_000, "at"].dt.floor("D").nunique()
     assert gev_days >= 60
+
+
+def test_corridor_ends_do_not_collect_events(scenario) -> None:
+    """No pile-up at the corridor's end waypoints: the along-corridor spread is truncated, not clipped."""
+    from geo.scenario import CORRIDORS
+
+    x, y = lonlat_to_xy_m(scenario.events["lon"], scenario.events["lat"])
+    for corridor in CORRIDORS:
+        (ax, ay), (bx, by) = (lonlat_to_xy_m(*corridor.waypoints[i]) for i in (0, 1))
+        at_end = (np.hypot(x - ax, y - ay) < 500).sum()
+        at_border = (np.hypot(x - bx, y - by) < 500).sum()
+        assert at_end < 0.5 * at_border, corridor.name

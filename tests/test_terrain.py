@@ -76,3 +76,25 @@ def test_unsafe_rasters_are_refused(tmp_path) -> None:
     garbage.write_bytes(b"not a tiff at all")
     with pytest.raises(RasterError, match="cannot open"):
         read_dem(garbage)
+
+
+def test_warp_to_web_mercator_puts_each_latitude_on_its_mercator_row() -> None:
+    from affine import Affine
+
+    from geo.terrain import Dem, warp_to_web_mercator
+
+    rows, cols, step = 400, 300, 0.005  # 40.0-42.0 N, 21.0-22.5 E
+    transform = Affine(step, 0, 21.0, 0, -step, 42.0)
+    lat_centres = 42.0 - (np.arange(rows) + 0.5) * step
+    values = np.repeat(lat_centres[:, None], cols, axis=1)
+    dem = Dem(elevation_m=np.ma.masked_array(np.zeros((rows, cols), dtype=np.float32)), transform=transform)
+    warped, (west, south, east, north) = warp_to_web_mercator(values, dem, max_width_px=200)
+    assert (west, east) == pytest.approx((21.0, 22.5), abs=1e-6)
+    assert (south, north) == pytest.approx((40.0, 42.0), abs=1e-6)
+    y_top = np.log(np.tan(np.pi / 4 + np.radians(north) / 2))
+    y_bottom = np.log(np.tan(np.pi / 4 + np.radians(south) / 2))
+    for row in (20, warped.shape[0] // 2, warped.shape[0] - 20):
+        y = y_top - (row + 0.5) / warped.shape[0] * (y_top - y_bottom)
+        expected_lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+        assert np.nanmean(warped[row]) == pytest.approx(expected_lat, abs=step)
+    # A linear stretch in latitude would misplace the middle row by ~0.0055 degrees (~600 m).

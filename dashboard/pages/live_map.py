@@ -12,6 +12,7 @@ from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
 from geo.errors import LimesError
+from geo.hexgrid import cell_at_resolution, hex_to_cell
 from layers.colours import class_breaks, legend
 from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID, hexagon_layer
@@ -23,10 +24,13 @@ TOOLTIP = {
 }
 
 
-def _selected_hex() -> str | None:
+def _selected_cell(res: int) -> int | None:
+    """The clicked hexagon as a cell at ``res`` (a selection survives a change of resolution)."""
     state = st.session_state.get(MAP_KEY)
     objects = (state or {}).get("selection", {}).get("objects", {}).get(HEX_LAYER_ID, [])
-    return objects[0].get("hex") if objects else None
+    if not objects:
+        return None
+    return cell_at_resolution(hex_to_cell(objects[0].get("hex")), res)
 
 
 def render() -> None:
@@ -43,7 +47,7 @@ def render() -> None:
     cells = index.aggregate(filters)
     window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
-    kpi_tiles(index, filters, hot_cells=len(cells))
+    kpi_tiles(index, filters, hot_cells=len(cells), data_start=scenario.start)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
 
@@ -60,14 +64,14 @@ def render() -> None:
     with side_col:
         map_legend(legend(breaks, unit="events"), title=f"Events per hexagon (res {filters.res})")
         st.divider()
-        hex_id = _selected_hex()
-        if hex_id is None:
-            st.caption("Click a hexagon to see its events.")
-        else:
-            try:
-                hex_detail(index, hex_id, filters, towns=cache.basemap().towns)
-            except LimesError as exc:
-                st.error(str(exc))
+        try:
+            cell = _selected_cell(filters.res)
+            if cell is None:
+                st.caption("Click a hexagon to see its events.")
+            else:
+                hex_detail(index, cell, filters, towns=cache.basemap().towns)
+        except LimesError as exc:
+            st.error(str(exc))
 
 
 render()

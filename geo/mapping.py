@@ -1,0 +1,216 @@
+"""Column mappings: how a file's columns become event fields. Presets and a documented TOML format.
+
+A mapping names, for each event field, the candidate columns of the file; the first candidate
+the file has wins (``persons`` is the exception: every candidate present is summed). Presets:
+
+- ``native``: our own column names (``event_id``, ``source``, ``type``, ``occurred_at``, ...).
+- ``generic``: a CSV with latitude/longitude columns, detected by name when unambiguous.
+- ``iom``: the IOM Missing Migrants Project export in its yearly variants.
+
+Mapping file (TOML)::
+
+    name = "partner-x"
+    source = "partner-x"              # constant source name; else a `source` column, else the file name
+    [columns]                         # a column name or a list of candidates
+    event_id = ["Incident ID", "ID"]  # omitted: a stable hash of the row becomes the id
+    occurred_at = "Date"
+    lat = "Latitude"
+    lon = "Longitude"                 # or: coordinates = "Coordinates"  ("lat, lon" in one field)
+    type = "Category"
+    persons = ["Adults", "Children"]  # summed
+    attrs = ["Notes"]                 # kept as JSON attributes
+    [types]                           # values of the type column -> event types
+    "Border crossing" = "irregular_crossing"
+    [options]
+    default_type = "other"            # for rows whose type is empty or unmapped
+    date_formats = ["%d/%m/%Y %H:%M"] # tried in order, then ISO 8601; naive times are UTC
+    confidence_scale = 5              # divide confidence values by this
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Final
+
+from geo.errors import MappingError
+from geo.models import EVENT_TYPES
+
+FIELDS: Final[tuple[str, ...]] = (
+    "event_id", "source", "occurred_at", "received_at", "lat", "lon", "coordinates", "type", "persons", "impact",
+    "confidence", "status", "attrs",
+)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Candidate columns per event field, value translations and parsing options."""
+
+    name: str
+    source: str | None = None
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    type_values: dict[str, str] = field(default_factory=dict)
+    default_type: str | None = None
+    date_formats: tuple[str, ...] = ()
+    confidence_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.columns) - set(FIELDS))
+        if unknown:
+            raise MappingError(f"mapping {self.name!r}: unknown field(s) {unknown}; fields are {list(FIELDS)}")
+        bad_types = sorted({t for t in self.type_values.values() if t not in EVENT_TYPES}
+                           | ({self.default_type} - set(EVENT_TYPES) - {None}))
+        if bad_types:
+            raise MappingError(f"mapping {self.name!r}: {bad_types} are not event types; use one of {list(EVENT_TYPES)}")
+        if self.confidence_scale <= 0:
+            raise MappingError(f"mapping {self.name!r}: confidence_scale must be > 0; got {self.confidence_scale}")
+
+
+@dataclass(frozen=True)
+class ResolvedMapping:
+    """A mapping applied to one file's columns: the column chosen per field (``None`` if absent)."""
+
+    mapping: Mapping
+    column: dict[str, str | None]
+    persons: tuple[str, ...]
+    attrs: tuple[str, ...]
+
+
+NATIVE: Final[Mapping] = Mapping(
+    name="native",
+    columns={f: (f,) for f in ("event_id", "source", "occurred_at", "received_at", "lat", "lon", "type", "persons",
+                                 "impact", "confidence", "status", "attrs")},
+)
+
+IOM: Final[Mapping] = Mapping(
+    name="iom",
+    source="iom-mmp",
+    columns={
+        "event_id": ("Incident ID", "Web ID", "Main ID"),
+        "occurred_at": ("Incident Date", "Reported Date"),
+        "coordinates": ("Coordinates", "Location Coordinates"),
+        "type": ("Cause of Death",),
+        "persons": ("Number Dead", "Number of Dead", "Minimum Estimated Number of Missing", "Number of Survivors"),
+        "confidence": ("Source Quality",),
+        "attrs": ("Region", "Region of Incident", "Cause of Death", "Migration route", "Migration Route",
+                  "Location of death", "Location Description", "Number Dead", "Number of Dead",
+                  "Minimum Estimated Number of Missing", "Number of Survivors", "Country of Origin", "URL"),
+    },
+    # A drowning is a search-and-rescue case for a border police; other deaths are recorded as "other".
+    type_values={"Drowning": "search_and_rescue"},
+    default_type="other",
+    date_formats=("%a, %m/%d/%Y - %H:%M", "%B %d, %Y", "%m/%d/%Y", "%Y-%m-%d"),
+    confidence_scale=5.0,
+)
+
+_GENERIC_NAMES: Final[dict[str, tuple[str, ...]]] = {
+    "event_id": ("event_id", "id", "uid", "uuid", "incident_id"),
+    "occurred_at": ("occurred_at", "timestamp", "datetime", "date_time", "time", "date", "event_time", "observed_at"),
+    "lat": ("lat", "latitude", "y", "lat_dd"),
+    "lon": ("lon", "lng", "long", "longitude", "x", "lon_dd"),
+    "type": ("type", "event_type", "category", "kind"),
+    "persons": ("persons", "people", "count", "number", "num_persons"),
+    "impact": ("impact",),
+    "confidence": ("confidence",),
+    "status": ("status",),
+}
+
+PRESETS: Final[dict[str, Mapping]] = {"native": NATIVE, "iom": IOM}
+
+
+def choose_mapping(spec: str | Path | Mapping | None, columns: list[str]) -> Mapping:
+    """The mapping for a file with ``columns``.
+
+    ``spec`` is a :class:`Mapping`, a preset name (``native``, ``iom``, ``generic``), a TOML
+    mapping file, or ``None`` to detect the preset from the columns.
+    """
+    if isinstance(spec, Mapping):
+        return spec
+    if spec is None:
+        return detect_mapping(columns)
+    if str(spec) == "generic":
+        return generic_mapping(columns)
+    if str(spec) in PRESETS:
+        return PRESETS[str(spec)]
+    path = Path(spec)
+    if not path.is_file():
+        raise MappingError(f"no mapping preset or file {str(spec)!r}; presets are {sorted(PRESETS) + ['generic']}")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MappingError(f"mapping file {path.name} is not valid TOML: {exc}") from None
+    return mapping_from_dict(doc, default_name=path.stem)
+
+
+def mapping_from_dict(doc: dict[str, object], *, default_name: str = "custom") -> Mapping:
+    """Build a :class:`Mapping` from the TOML document structure (see the module docstring)."""
+    columns_doc = doc.get("columns", {})
+    options = doc.get("options", {})
+    if not isinstance(columns_doc, dict) or not isinstance(options, dict):
+        raise MappingError("a mapping needs a [columns] table (and optionally [types] and [options])")
+    columns = {k: (v,) if isinstance(v, str) else tuple(str(x) for x in v) for k, v in columns_doc.items()}
+    known_options = {f.name for f in fields(Mapping)} - {"name", "source", "columns", "type_values"}
+    unknown = sorted(set(options) - known_options)
+    if unknown:
+        raise MappingError(f"unknown option(s) {unknown}; options are {sorted(known_options)}")
+    return Mapping(
+        name=str(doc.get("name", default_name)),
+        source=None if doc.get("source") is None else str(doc["source"]),
+        columns=columns,
+        type_values={str(k): str(v) for k, v in dict(doc.get("types", {})).items()},
+        default_type=options.get("default_type"),
+        date_formats=tuple(options.get("date_formats", ())),
+        confidence_scale=float(options.get("confidence_scale", 1.0)),
+    )
+
+
+def detect_mapping(columns: list[str]) -> Mapping:
+    """The preset that fits ``columns``: native, IOM, or a generic mapping guessed from column names."""
+    present = set(columns)
+    if {"event_id", "source", "type", "occurred_at", "lat", "lon"} <= present:
+        return NATIVE
+    if present & set(IOM.columns["coordinates"]) and present & set(IOM.columns["occurred_at"]):
+        return IOM
+    return generic_mapping(columns)
+
+
+def generic_mapping(columns: list[str]) -> Mapping:
+    """Guess a mapping from common column names (case-insensitive); refuse when a guess is ambiguous."""
+    by_lower: dict[str, list[str]] = {}
+    for column in columns:
+        by_lower.setdefault(column.strip().lower(), []).append(column)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for name, candidates in _GENERIC_NAMES.items():
+        hits = [c for candidate in candidates for c in by_lower.get(candidate, [])]
+        if len(hits) > 1:
+            raise MappingError(f"cannot tell which column holds {name}: {hits} all fit; give a mapping file")
+        if hits:
+            chosen[name] = (hits[0],)
+    return Mapping(name="generic", columns=chosen, default_type=None if "type" in chosen else "other")
+
+
+def resolve(mapping: Mapping, columns: list[str], *, spatial: bool) -> ResolvedMapping:
+    """Choose each field's column among ``columns``; fail with the file's columns when a required one is missing.
+
+    ``spatial`` files carry their position in the geometry, so lat/lon columns are not needed.
+    """
+    present = set(columns)
+    chosen = {f: next((c for c in mapping.columns.get(f, ()) if c in present), None) for f in FIELDS}
+    missing = []
+    if chosen["occurred_at"] is None:
+        missing.append("occurred_at")
+    if not spatial and chosen["coordinates"] is None and (chosen["lat"] is None or chosen["lon"] is None):
+        missing.append("lat/lon (or coordinates)")
+    if chosen["type"] is None and mapping.default_type is None:
+        missing.append("type")
+    if missing:
+        looked = {f: list(mapping.columns.get(f, ())) for f in ("occurred_at", "lat", "lon", "coordinates", "type")}
+        raise MappingError(
+            f"mapping {mapping.name!r} finds no column for {', '.join(missing)} "
+            f"(looked for {looked}); the file's columns are {columns}"
+        )
+    persons = tuple(c for c in mapping.columns.get("persons", ()) if c in present)
+    attrs = tuple(dict.fromkeys(c for c in mapping.columns.get("attrs", ()) if c in present))
+    return ResolvedMapping(mapping=mapping, column=chosen, persons=persons, attrs=attrs)
+

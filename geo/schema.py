@@ -1,0 +1,89 @@
+"""The store's schema and its migrations, one list for SQLite and PostgreSQL.
+
+Each migration is a list of statements; ``{serial}`` stands for the dialect's auto-incrementing
+primary key. A database records the number of migrations applied in ``meta.schema_version``;
+opening an older database applies the missing ones in order (upgrade in place).
+
+Times are integer milliseconds since the Unix epoch, UTC (``*_at_ms``); cells are H3 ids at
+:data:`geo.hexgrid.BASE_RES` as signed 64-bit integers (H3's top bit is always 0).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+EVENT_COLUMNS: Final[tuple[str, ...]] = (
+    "source", "event_id", "type", "occurred_at_ms", "received_at_ms", "lat", "lon", "persons", "impact",
+    "confidence", "status", "cell", "attrs", "import_id",
+)
+"""Columns an insert writes, in this order (``seq`` is assigned by the database)."""
+
+QUARANTINE_COLUMNS: Final[tuple[str, ...]] = (
+    "source", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms", "import_id",
+)
+
+SERIAL: Final[dict[str, str]] = {
+    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",  # AUTOINCREMENT: ids never reused, so watermarks hold
+    "postgresql": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+}
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    # 1: events, quarantine and the meta table.
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE events (
+            seq {serial},
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            occurred_at_ms BIGINT NOT NULL,
+            received_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons >= 0),
+            impact TEXT NOT NULL,
+            confidence DOUBLE PRECISION,
+            status TEXT NOT NULL,
+            cell BIGINT NOT NULL,
+            attrs TEXT NOT NULL DEFAULT '{{}}',
+            UNIQUE (source, event_id)
+        )""",
+        "CREATE INDEX events_occurred_at ON events (occurred_at_ms)",
+        """CREATE TABLE quarantine (
+            seq {serial},
+            source TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            row_number BIGINT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            quarantined_at_ms BIGINT NOT NULL
+        )""",
+        "INSERT INTO meta (key, value) VALUES ('data_epoch', '0')",
+    ),
+    # 2: an import log, and every event and quarantined row linked to its import.
+    (
+        """CREATE TABLE imports (
+            import_id {serial},
+            file_name TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            source TEXT NOT NULL,
+            started_at_ms BIGINT NOT NULL,
+            finished_at_ms BIGINT,
+            read_rows BIGINT NOT NULL DEFAULT 0,
+            inserted BIGINT NOT NULL DEFAULT 0,
+            duplicates BIGINT NOT NULL DEFAULT 0,
+            quarantined BIGINT NOT NULL DEFAULT 0
+        )""",
+        "ALTER TABLE events ADD COLUMN import_id BIGINT",
+        "ALTER TABLE quarantine ADD COLUMN import_id BIGINT",
+        "CREATE INDEX quarantine_reason ON quarantine (reason)",
+    ),
+)
+
+SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
+
+
+def statements(version: int, dialect: str) -> list[str]:
+    """The statements of migration ``version`` (1-based) for ``dialect``."""
+    return [s.format(serial=SERIAL[dialect]) for s in MIGRATIONS[version - 1]]
