@@ -11,7 +11,10 @@ with st.sidebar:
     st.caption("Border situational awareness · offline")
 
 navigation = st.navigation(
-    [st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:", default=True)],
+    [
+        st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
+    ],
     position="sidebar",
 )
 navigation.run()

@@ -1,11 +1,13 @@
 """Every Streamlit cache of the app, each wrapping a pure function of ``geo`` or ``layers``.
 
-Resources are shared by all sessions of the server process: the scenario is generated once per
-process and ends at the moment the process first needed it.
+Resources are shared by all sessions of the server process: one store connection, one columnar
+mirror of its events, the basemap and the relief images.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Final
 
@@ -13,8 +15,10 @@ import pydeck as pdk
 import streamlit as st
 
 from geo.aggregate import EventIndex
+from geo.bundled import ensure_fresh_scenario
 from geo.geodata import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap
-from geo.scenario import Scenario, generate
+from geo.store import Store, open_store, resolve_url
+from geo.store_mirror import StoreMirror
 from geo.terrain import read_dem
 from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
 from layers.hillshade import hillshade_image
@@ -23,16 +27,35 @@ STATIC_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static"
 GENERATED_DIR: Final[Path] = STATIC_DIR / "generated"
 
 
-@st.cache_resource(show_spinner="Generating the bundled scenario…")
-def scenario() -> Scenario:
-    """The bundled scenario, ending now."""
-    return generate()
+@st.cache_resource
+def store(url: str) -> Store:
+    """The store at ``url`` (one connection per server process, shared by sessions)."""
+    return open_store(url)
 
 
-@st.cache_resource(show_spinner="Indexing events…")
+@st.cache_resource
+def _mirror(url: str) -> StoreMirror:
+    return StoreMirror(store(url))
+
+
+@st.cache_data(ttl=300, show_spinner="Loading the bundled scenario…")
+def _scenario_checked(url: str) -> bool:
+    """Load or refresh the bundled scenario, at most every five minutes (``LIMES_SCENARIO=off`` skips it)."""
+    if os.environ.get("LIMES_SCENARIO", "on").lower() == "off":
+        return False
+    return ensure_fresh_scenario(store(url), now=datetime.now(timezone.utc))
+
+
+def current_store() -> Store:
+    """The store named by ``LIMES_DB`` (or the default SQLite file)."""
+    return store(resolve_url(None))
+
+
 def event_index() -> EventIndex:
-    """The columnar, time-sorted copy of the scenario's events."""
-    return EventIndex(scenario().events)
+    """The columnar index of every stored event, refreshed with what arrived since the last rerun."""
+    url = resolve_url(None)
+    _scenario_checked(url)
+    return _mirror(url).refresh()
 
 
 @st.cache_resource

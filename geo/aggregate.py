@@ -12,6 +12,7 @@ touching the source again:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +105,13 @@ class EventIndex:
 
     def __len__(self) -> int:
         return int(self.t_s.size)
+
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """When the first and the last event occurred (UTC), or ``None`` without events."""
+        if self.t_s.size == 0:
+            return None
+        return (datetime.fromtimestamp(int(self.t_s[0]), timezone.utc),
+                datetime.fromtimestamp(int(self.t_s[-1]), timezone.utc))
 
     def _select(self, window: TimeWindow, types: tuple[str, ...]) -> tuple[slice, npt.NDArray[np.bool_] | None]:
         lo_s, hi_s = window.epoch_s()

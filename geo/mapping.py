@@ -137,10 +137,10 @@ def choose_mapping(spec: str | Path | Mapping | None, columns: list[str]) -> Map
     if not path.is_file():
         raise MappingError(f"no mapping preset or file {str(spec)!r}; presets are {sorted(PRESETS) + ['generic']}")
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"mapping file {path.name} is not valid TOML: {exc}") from None
-    return mapping_from_dict(doc, default_name=path.stem)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"mapping file {path.name} is not UTF-8 text: {exc}") from None
+    return mapping_from_toml(text, default_name=path.stem)
 
 
 def mapping_from_dict(doc: dict[str, object], *, default_name: str = "custom") -> Mapping:
@@ -214,3 +214,39 @@ def resolve(mapping: Mapping, columns: list[str], *, spatial: bool) -> ResolvedM
     attrs = tuple(dict.fromkeys(c for c in mapping.columns.get("attrs", ()) if c in present))
     return ResolvedMapping(mapping=mapping, column=chosen, persons=persons, attrs=attrs)
 
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def mapping_to_toml(mapping: Mapping) -> str:
+    """The mapping in the TOML format of the module docstring (for editing in the UI or saving)."""
+    lines = [f"name = {_toml_value(mapping.name)}"]
+    if mapping.source is not None:
+        lines.append(f"source = {_toml_value(mapping.source)}")
+    lines += ["", "[columns]"]
+    for name, candidates in mapping.columns.items():
+        value = candidates[0] if len(candidates) == 1 else list(candidates)
+        lines.append(f"{name} = {_toml_value(value)}")
+    if mapping.type_values:
+        lines += ["", "[types]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in mapping.type_values.items()]
+    options = {"default_type": mapping.default_type, "date_formats": list(mapping.date_formats),
+               "confidence_scale": mapping.confidence_scale}
+    lines += ["", "[options]"] + [f"{k} = {_toml_value(v)}" for k, v in options.items() if v not in (None, [], 1.0)]
+    return "\n".join(lines) + "\n"
+
+
+def mapping_from_toml(text: str, *, default_name: str = "custom") -> Mapping:
+    """Parse a mapping from TOML text (the format of the module docstring)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"the mapping is not valid TOML: {exc}") from None
+    return mapping_from_dict(doc, default_name=default_name)

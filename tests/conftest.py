@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
 SCENARIO_END = datetime(2026, 11, 28, 12, 37, tzinfo=timezone.utc)
 """Deliberately not on the hour: the scenario must still start and end exactly there."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Every test session gets its own SQLite store (the app, AppTest and the browser's server use it)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'limes-test.sqlite'}"
+    os.environ["LIMES_DB"] = url
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -35,11 +35,14 @@ def _selected_cell(res: int) -> int | None:
 
 def render() -> None:
     """Draw the page."""
-    scenario = cache.scenario()
     index = cache.event_index()
     now = datetime.now(timezone.utc)
+    span = index.time_range()
+    if span is None:
+        st.info("The store holds no events yet: import a file on the Data page.")
+        st.stop()
     try:
-        filters = filter_controls(now=now, data_start=scenario.start)
+        filters = filter_controls(now=now, data_start=span[0])
     except LimesError as exc:
         st.error(str(exc))
         st.stop()
@@ -47,7 +50,7 @@ def render() -> None:
     cells = index.aggregate(filters)
     window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
-    kpi_tiles(index, filters, hot_cells=len(cells), data_start=scenario.start)
+    kpi_tiles(index, filters, hot_cells=len(cells), data_start=span[0])
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
 
@@ -58,7 +61,7 @@ def render() -> None:
     with map_col:
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=640)
         st.caption(
-            f"Scenario data (synthetic) {scenario.start:%d %b} – {scenario.end:%d %b %Y %H:%M} UTC · "
+            f"{len(index):,} events stored, {span[0]:%d %b %Y} – {span[1]:%d %b %Y %H:%M} UTC · "
             "Borders, water and towns: Natural Earth · Relief: SRTM (NASA/USGS)"
         )
     with side_col:

@@ -1,0 +1,281 @@
+"""Turn raw rows (all text) into model-shaped events, and every rejected row into a quarantine record.
+
+Vectorised over a chunk. Each row is checked field by field; the first failed check names the
+row's reason (a short code, counted in import reports) and a detail a person can act on. Rules:
+
+- position: latitude in [-90, 90], longitude in [-180, 180], not (0, 0);
+- time: parseable; naive times are UTC; not later than ``now`` + :data:`FUTURE_TOLERANCE`;
+- persons: whole numbers >= 0 (thousands separators allowed), summed over the mapped columns,
+  empty = 0;
+- type: one of the event types, directly or through the mapping's ``[types]``, else the default;
+- impact, status, confidence: from the vocabulary when given; impact is derived from type and
+  persons when the file has none; imported rows without status are ``closed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo.hexgrid import BASE_RES, latlng_to_cells
+from geo.mapping import ResolvedMapping
+from geo.models import EVENT_STATUSES, EVENT_TYPE_LABELS, EVENT_TYPES, IMPACT_LEVELS, impact_for
+
+FUTURE_TOLERANCE: Final[timedelta] = timedelta(minutes=15)
+"""Clock skew allowed between a source and us before a time counts as 'in the future'."""
+NAMED_CONFIDENCE: Final[dict[str, float]] = {"low": 0.3, "medium": 0.6, "high": 0.9, "confirmed": 1.0}
+
+REASONS: Final[dict[str, str]] = {
+    "missing_coordinates": "no position",
+    "bad_coordinates": "position not readable as numbers",
+    "coordinates_out_of_range": "latitude or longitude out of range",
+    "null_island": "position is (0, 0)",
+    "missing_geometry": "feature without geometry",
+    "not_a_point": "geometry is not a point",
+    "bad_date": "time missing or not readable",
+    "future_date": "time in the future",
+    "missing_id": "no event id",
+    "unknown_type": "event type not recognised",
+    "bad_persons": "persons not a whole number >= 0",
+    "bad_impact": "impact not one of low/medium/high/very_high",
+    "bad_confidence": "confidence not in 0..1 or a named level",
+    "bad_status": "status not open/closed",
+    "malformed_row": "row could not be parsed (wrong number of fields)",
+}
+"""Quarantine reason codes and what they mean."""
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Valid events (model columns) and quarantine records of one chunk."""
+
+    events: pd.DataFrame
+    quarantine: pd.DataFrame
+
+
+class _Verdict:
+    """The first failed check of each row."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.detail = np.full(n, "", dtype=object)
+
+    def fail(self, mask: npt.NDArray[np.bool_], code: str, detail: pd.Series | str) -> None:
+        new = mask & (self.reason == None)  # noqa: E711 - elementwise comparison on an object array
+        self.reason[new] = code
+        self.detail[new] = detail[new].to_numpy() if isinstance(detail, pd.Series) else detail
+
+    @property
+    def ok(self) -> npt.NDArray[np.bool_]:
+        return self.reason == None  # noqa: E711
+
+
+def _text(frame: pd.DataFrame, column: str | None) -> pd.Series:
+    if column is None:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].fillna("").astype(str).str.strip()
+
+
+def _numbers(text: pd.Series, *, thousands: bool) -> pd.Series:
+    cleaned = text.str.replace(r"[,\s]", "", regex=True) if thousands else text
+    return pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce")
+
+
+def parse_times(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """UTC timestamps from text: each format in turn, then ISO 8601; NaT where nothing fits."""
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    for fmt in formats:
+        missing = result.isna()
+        if not missing.any():
+            return result
+        result[missing] = pd.to_datetime(text[missing], format=fmt, errors="coerce", utc=True)
+    missing = result.isna() & (text != "")
+    if missing.any():
+        result[missing] = pd.to_datetime(text[missing], format="ISO8601", errors="coerce", utc=True)
+    return result
+
+
+def _positions(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict
+               ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    column = resolved.column
+    if column["coordinates"] is not None and (column["lat"] is None or column["lon"] is None):
+        packed = _text(frame, column["coordinates"])
+        parts = packed.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+        lat_text, lon_text = parts[0].fillna("").str.strip(), parts[1].fillna("").str.strip()
+        shown = packed
+    else:
+        lat_text, lon_text = _text(frame, column["lat"]), _text(frame, column["lon"])
+        shown = "lat=" + lat_text + " lon=" + lon_text
+    lat, lon = _numbers(lat_text, thousands=False), _numbers(lon_text, thousands=False)
+    verdict.fail(((lat_text == "") | (lon_text == "")).to_numpy(), "missing_coordinates", "no position in the row")
+    verdict.fail((lat.isna() | lon.isna()).to_numpy(), "bad_coordinates", "position " + shown)
+    return lat, lon, shown
+
+
+def _check_position(lat: pd.Series, lon: pd.Series, shown: pd.Series, verdict: _Verdict) -> None:
+    out = ~(lat.between(-90, 90) & lon.between(-180, 180))
+    verdict.fail(out.to_numpy(), "coordinates_out_of_range", "position " + shown.astype(str) + " (need lat -90..90, lon -180..180)")
+    verdict.fail(((lat == 0) & (lon == 0)).to_numpy(), "null_island", "position is (0, 0), a placeholder, not a place")
+
+
+def _types(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
+    mapping = resolved.mapping
+    raw = _text(frame, resolved.column["type"])
+    by_label = {label.lower(): name for name, label in EVENT_TYPE_LABELS.items()}
+    lookup = {**{t: t for t in EVENT_TYPES}, **by_label, **{k.lower(): v for k, v in mapping.type_values.items()}}
+    types = raw.str.lower().map(lookup)
+    if mapping.default_type is not None:
+        types = types.fillna(mapping.default_type)
+    verdict.fail(types.isna().to_numpy(), "unknown_type",
+                 "type '" + raw + f"' is not one of {', '.join(EVENT_TYPES)} (add it to the mapping's [types])")
+    return types.fillna("other")
+
+
+def _persons(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
+    total = pd.Series(0, index=frame.index, dtype=np.int64)
+    for column in resolved.persons:
+        text = _text(frame, column)
+        value = _numbers(text, thousands=True)
+        bad = (text != "") & (value.isna() | (value < 0) | (value % 1 != 0))
+        verdict.fail(bad.to_numpy(), "bad_persons", f"{column} = '" + text + "'")
+        total += value.where(~bad, 0).fillna(0).astype(np.int64)
+    return total
+
+
+def _confidence(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
+    text = _text(frame, resolved.column["confidence"])
+    value = _numbers(text, thousands=False) / resolved.mapping.confidence_scale
+    value = value.fillna(text.str.lower().map(NAMED_CONFIDENCE))
+    bad = (text != "") & (value.isna() | ~value.between(0, 1))
+    verdict.fail(bad.to_numpy(), "bad_confidence", "confidence '" + text + "'")
+    return value.where(~bad)
+
+
+def _vocabulary(frame: pd.DataFrame, column: str | None, allowed: tuple[str, ...], code: str, verdict: _Verdict
+                ) -> pd.Series:
+    text = _text(frame, column).str.lower().str.replace(" ", "_")
+    bad = (text != "") & ~text.isin(allowed)
+    verdict.fail(bad.to_numpy(), code, f"{column} '" + text + f"' (allowed: {', '.join(allowed)})")
+    return text
+
+
+def _ids(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
+    column = resolved.column["event_id"]
+    if column is None:
+        # No id column: a stable hash of the whole row, so that re-importing the file is idempotent.
+        return frame.apply(lambda row: hashlib.sha1(json.dumps(row.tolist(), default=str).encode()).hexdigest()[:20],
+                           axis=1).astype(object)
+    ids = _text(frame, column)
+    verdict.fail((ids == "").to_numpy(), "missing_id", f"empty {column}")
+    return ids
+
+
+def _attrs(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
+    if not columns:
+        return ["{}"] * len(frame)
+    records = frame[list(columns)].fillna("").astype(str).to_dict(orient="records")
+    out = []
+    for record in records:
+        merged: dict[str, object] = {}
+        for key, value in record.items():
+            if key == "attrs" and value.startswith("{"):
+                try:
+                    merged.update(json.loads(value))
+                    continue
+                except json.JSONDecodeError:
+                    pass
+            if value != "":
+                merged[key] = value
+        out.append(json.dumps(merged, ensure_ascii=False, sort_keys=True))
+    return out
+
+
+def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: str, file_name: str, first_row: int,
+                   now: datetime, geometry_lonlat: tuple[pd.Series, pd.Series, pd.Series] | None = None) -> ChunkResult:
+    """Check and convert one chunk of raw rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Raw rows, every value text (``""`` for empty); the index is irrelevant.
+    resolved : ResolvedMapping
+        The mapping fitted to the file's columns.
+    source, file_name : str
+        Source name of the events and the file they came from (for the quarantine).
+    first_row : int
+        1-based number of the chunk's first data row in the file.
+    now : datetime
+        The import time (UTC): the limit for future dates and ``received_at`` when not given.
+    geometry_lonlat : (lon, lat, problem), optional
+        Positions from a spatial file's geometry, with a quarantine code per row (or ``None``).
+    """
+    frame = frame.reset_index(drop=True)
+    verdict = _Verdict(len(frame))
+    if geometry_lonlat is not None:
+        lon, lat, problem = geometry_lonlat
+        for code in ("missing_geometry", "not_a_point"):
+            verdict.fail((problem == code).to_numpy(), code, REASONS[code])
+        lon, lat = lon.reset_index(drop=True), lat.reset_index(drop=True)
+        shown = "lat=" + lat.astype(str) + " lon=" + lon.astype(str)
+    else:
+        lat, lon, shown = _positions(frame, resolved, verdict)
+    _check_position(lat, lon, shown, verdict)
+    when_text = _text(frame, resolved.column["occurred_at"])
+    occurred = parse_times(when_text, resolved.mapping.date_formats)
+    verdict.fail(occurred.isna().to_numpy(), "bad_date", "time '" + when_text + "' not readable")
+    verdict.fail((occurred > pd.Timestamp(now + FUTURE_TOLERANCE)).to_numpy(), "future_date",
+                 "time " + when_text + f" is after the import time {now:%Y-%m-%d %H:%M} UTC")
+    ids = _ids(frame, resolved, verdict)
+    types = _types(frame, resolved, verdict)
+    persons = _persons(frame, resolved, verdict)
+    impact = _vocabulary(frame, resolved.column["impact"], IMPACT_LEVELS, "bad_impact", verdict)
+    status = _vocabulary(frame, resolved.column["status"], EVENT_STATUSES, "bad_status", verdict)
+    confidence = _confidence(frame, resolved, verdict)
+    received_text = _text(frame, resolved.column["received_at"])
+    received = parse_times(received_text, resolved.mapping.date_formats).fillna(pd.Timestamp(now))
+
+    ok = verdict.ok
+    good = np.flatnonzero(ok)
+    impact_ok = impact.to_numpy()[good]
+    derived = impact_for(types.to_numpy()[good], persons.to_numpy()[good])
+    events = pd.DataFrame(
+        {
+            "source": source if resolved.column["source"] is None else _text(frame, resolved.column["source"]).to_numpy()[good],
+            "event_id": ids.to_numpy()[good],
+            "type": types.to_numpy()[good],
+            "occurred_at": occurred.to_numpy()[good],
+            "received_at": received.to_numpy()[good],
+            "lat": lat.to_numpy(dtype=float)[good],
+            "lon": lon.to_numpy(dtype=float)[good],
+            "persons": persons.to_numpy()[good],
+            "impact": np.where(impact_ok == "", derived, impact_ok),
+            "confidence": confidence.to_numpy(dtype=float)[good],
+            "status": np.where(status.to_numpy()[good] == "", "closed", status.to_numpy()[good]),
+            "cell": latlng_to_cells(lat.to_numpy(dtype=float)[good], lon.to_numpy(dtype=float)[good], BASE_RES),
+            "attrs": np.asarray(_attrs(frame.iloc[good], resolved.attrs), dtype=object),
+        }
+    )
+    events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
+    events["received_at"] = pd.to_datetime(events["received_at"], utc=True)
+    if (events["source"] == "").any():
+        events.loc[events["source"] == "", "source"] = source
+    bad = np.flatnonzero(~ok)
+    raw = frame.iloc[bad].to_dict(orient="records")
+    quarantine = pd.DataFrame(
+        {
+            "source": source,
+            "file_name": file_name,
+            "row_number": bad + first_row,
+            "reason": verdict.reason[bad].astype(str),
+            "detail": verdict.detail[bad].astype(str),
+            "raw": [json.dumps(r, ensure_ascii=False, default=str) for r in raw],
+        }
+    )
+    return ChunkResult(events=events, quarantine=quarantine)

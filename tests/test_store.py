@@ -1,0 +1,149 @@
+"""The store on SQLite and on a real PostgreSQL server: round trip, idempotency, quarantine, upgrades."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.errors import StoreError
+from geo.schema import SCHEMA_VERSION, statements
+from geo.store import open_store
+from geo.store_mirror import StoreMirror
+from tests.stores import store_url  # noqa: F401 - fixture
+
+
+
+def _sample(scenario, n: int = 500, offset: int = 0) -> pd.DataFrame:
+    return scenario.events.iloc[offset:offset + n].reset_index(drop=True)
+
+
+def test_round_trip(store_url: str, scenario) -> None:
+    store = open_store(store_url)
+    events = _sample(scenario)
+    assert store.insert_events(events) == len(events)
+    back = store.read_events()
+    assert len(back) == len(events)
+    assert back["seq"].is_monotonic_increasing
+    for column in ("source", "event_id", "type", "persons", "impact", "status"):
+        assert back[column].tolist() == events[column].tolist(), column
+    np.testing.assert_array_equal(back["cell"].to_numpy(), events["cell"].to_numpy())
+    np.testing.assert_allclose(back["lat"], events["lat"])
+    np.testing.assert_allclose(back["confidence"], events["confidence"])
+    assert (back["occurred_at"] == events["occurred_at"].dt.floor("ms")).all()
+    assert str(back["occurred_at"].dt.tz) == "UTC"
+    store.close()
+
+
+def test_idempotent_and_incremental(store_url: str, scenario) -> None:
+    store = open_store(store_url)
+    first = _sample(scenario, 300)
+    assert store.insert_events(first) == 300
+    assert store.insert_events(first) == 0  # the same rows again: all duplicates
+    overlap = _sample(scenario, 300, offset=200)
+    assert store.insert_events(overlap) == 200  # 100 already there
+    epoch, seq = store.watermark()
+    assert store.count("events") == 500
+    newer = store.read_events(after_seq=seq - 50)
+    assert len(newer) == 50 and newer["seq"].min() == seq - 49
+    assert store.delete_source("scenario") == 500
+    assert store.watermark()[0] == epoch + 1
+    store.close()
+
+
+def test_quarantine_and_imports(store_url: str) -> None:
+    store = open_store(store_url)
+    import_id = store.begin_import(file_name="x.csv", mapping="generic", source="x")
+    rows = pd.DataFrame({"source": ["x", "x"], "file_name": ["x.csv", "x.csv"], "row_number": [3, 7],
+                         "reason": ["bad_date", "null_island"], "detail": ["time 'soon'", "position is (0, 0)"],
+                         "raw": [json.dumps({"time": "soon"}), json.dumps({"lat": "0", "lon": "0"})]})
+    assert store.add_quarantine(rows, import_id=import_id) == 2
+    store.finish_import(import_id, read=10, inserted=8, duplicates=0, quarantined=2)
+    assert store.quarantine_reasons() == {"bad_date": 1, "null_island": 1}
+    got = store.quarantine_frame(reason="null_island")
+    assert got["row_number"].tolist() == [7] and json.loads(got["raw"].iloc[0]) == {"lat": "0", "lon": "0"}
+    assert (got["import_id"] == import_id).all()
+    assert store.count("imports") == 1
+    store.close()
+
+
+def test_mirror_reads_only_new_rows_and_reloads_after_deletes(store_url: str, scenario) -> None:
+    store = open_store(store_url)
+    mirror = StoreMirror(store)
+    store.insert_events(_sample(scenario, 100))
+    assert len(mirror.refresh()) == 100
+    same = mirror.refresh()
+    assert mirror.refresh() is same  # nothing new: the same index object, no rebuild
+    store.insert_events(_sample(scenario, 50, offset=100))
+    assert len(mirror.refresh()) == 150
+    store.delete_source("scenario")
+    store.insert_events(_sample(scenario, 10, offset=500))
+    assert len(mirror.refresh()) == 10
+    store.close()
+
+
+def test_schema_upgrade_in_place(tmp_path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    for statement in statements(1, "sqlite"):
+        conn.execute(statement)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO events (source, event_id, type, occurred_at_ms, received_at_ms, lat, lon, persons, impact,"
+                 " confidence, status, cell) VALUES ('old', 'E1', 'apprehension', 1700000000000, 1700000000000, 41.1,"
+                 " 22.5, 3, 'low', 0.9, 'closed', 622037868333367295)")
+    conn.commit()
+    conn.close()
+    store = open_store(f"sqlite:///{path}")
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    old = store.read_events()
+    assert old["event_id"].tolist() == ["E1"] and old["persons"].tolist() == [3]
+    assert store.begin_import(file_name="f", mapping="m", source="s") == 1  # the table version 2 added
+    store.close()
+
+
+def test_schema_upgrade_in_place_on_postgresql() -> None:
+    from tests.stores import PG_SKIP_REASON, PG_URL, postgres_url
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    import psycopg
+
+    for url in postgres_url():
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in statements(1, "postgresql"):
+                conn.execute(statement)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+            conn.execute("INSERT INTO events (source, event_id, type, occurred_at_ms, received_at_ms, lat, lon, persons,"
+                         " impact, status, cell) VALUES ('old', 'E1', 'other', 1, 1, 41.1, 22.5, 0, 'low', 'open', 1)")
+        store = open_store(url)
+        assert store.schema_version() == 2
+        assert store.read_events()["event_id"].tolist() == ["E1"]
+        store.close()
+
+
+def test_refuses_newer_schema_and_unknown_urls(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    open_store(url).close()
+    conn = sqlite3.connect(tmp_path / "new.sqlite")
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this release"):
+        open_store(url)
+    with pytest.raises(StoreError, match="unsupported store URL"):
+        open_store("mysql://localhost/x")
+    with pytest.raises(StoreError, match="cannot connect"):
+        open_store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_insert_reports_time_in_utc(store_url: str, scenario) -> None:
+    store = open_store(store_url)
+    events = _sample(scenario, 1)
+    store.insert_events(events)
+    assert store.newest_event_ms("scenario") == int(events["occurred_at"].iloc[0].timestamp() * 1000)
+    assert datetime.fromtimestamp(store.newest_event_ms("scenario") / 1000, timezone.utc) == events["occurred_at"].iloc[0]
+    store.close()
