@@ -12,10 +12,10 @@ from geo.errors import LimesError
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench
+    from bench import hexgrid_bench, store_bench
     from bench.harness import format_table
 
-    figures = hexgrid_bench.run(args.events)
+    figures = [*hexgrid_bench.run(args.events), *store_bench.run(args.import_rows)]
     if args.json:
         print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
     else:
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure performance figures beside the naive approach")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--events", type=int, default=10_000_000, help="events to aggregate (default 10 M)")
+    bench.add_argument("--import-rows", type=int, default=2_000_000, help="events to import (default 2 M)")
     bench.set_defaults(handler=_bench)
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")

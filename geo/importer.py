@@ -8,17 +8,19 @@ quarantined`` holds for every import.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from geo.mapping import Mapping, choose_mapping, resolve
+from geo.mapping import Mapping, ResolvedMapping, choose_mapping, resolve
 from geo.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
-from geo.store import Store
+from geo.store import Store, event_rows
 from geo.validate import REASONS, ChunkResult, validate_chunk
 
 Progress = Callable[[int], None]
@@ -67,6 +69,65 @@ def _malformed_rows(chunk: RawChunk, *, source: str, file_name: str) -> pd.DataF
     )
 
 
+PROCESS_PIPELINE_BYTES = 16 * 1024 * 1024
+"""Files larger than this are read and validated in a second process while this one writes."""
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One chunk, ready to write: event rows in store order, and quarantine records."""
+
+    read: int
+    rows: list[tuple[Any, ...]]
+    quarantine: pd.DataFrame
+
+
+def _validated(path: Path, resolved: ResolvedMapping, source: str, now: datetime, chunk_rows: int,
+               import_id: int | None) -> Iterator[_Batch]:
+    """Each chunk of ``path`` validated and converted to store rows."""
+    for chunk in read_chunks(path, chunk_rows=chunk_rows):
+        result = validate_chunk(chunk.frame, resolved, source=source, file_name=path.name,
+                                first_row=chunk.first_row, now=now, geometry_lonlat=chunk.geometry)
+        malformed = _malformed_rows(chunk, source=source, file_name=path.name)
+        yield _Batch(read=len(chunk.frame) + len(chunk.malformed), rows=event_rows(result.events, import_id),
+                     quarantine=pd.concat([result.quarantine, malformed], ignore_index=True))
+
+
+def _produce(queue: Any, path: Path, resolved: ResolvedMapping, source: str, now: datetime, chunk_rows: int,
+             import_id: int | None) -> None:
+    """Worker process: put validated chunks on ``queue``, then ``None``; an exception is put instead."""
+    try:
+        for item in _validated(path, resolved, source, now, chunk_rows, import_id):
+            queue.put(item)
+    except Exception as exc:  # any failure is handed over to the importing process, which re-raises it
+        queue.put(exc)
+        return
+    queue.put(None)
+
+
+def _in_worker_process(path: Path, resolved: ResolvedMapping, source: str, now: datetime, chunk_rows: int,
+                       import_id: int | None) -> Iterator[_Batch]:
+    """:func:`_validated`, computed one or two chunks ahead in a separate process (both cores busy).
+
+    The worker is spawned, never forked: polars' native thread pool (and a server's threads)
+    would deadlock a forked child. A spawn costs ~1-2 s of imports, paid back on the large files
+    this path is for.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=2)
+    worker = context.Process(target=_produce, args=(queue, path, resolved, source, now, chunk_rows, import_id),
+                             daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        worker.terminate()
+        worker.join()
+
+
 def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | None = None, now: datetime | None = None,
                 progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
     """Import ``path`` into ``store`` with ``mapping`` (a preset name, a TOML file, or ``None`` to detect).
@@ -83,18 +144,16 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
     report = ImportReport(file_name=path.name, mapping=chosen.name, source=source)
     report.import_id = store.begin_import(file_name=path.name, mapping=chosen.name, source=source)
     reasons: Counter[str] = Counter()
-    for chunk in read_chunks(path, chunk_rows=chunk_rows):
-        result = validate_chunk(chunk.frame, resolved, source=source, file_name=path.name, first_row=chunk.first_row,
-                                now=now, geometry_lonlat=chunk.geometry)
-        quarantine = pd.concat([result.quarantine, _malformed_rows(chunk, source=source, file_name=path.name)],
-                               ignore_index=True)
-        inserted = store.insert_events(result.events, import_id=report.import_id)
-        store.add_quarantine(quarantine, import_id=report.import_id)
-        report.read += len(chunk.frame) + len(chunk.malformed)
+
+    pipeline = _in_worker_process if path.stat().st_size > PROCESS_PIPELINE_BYTES else _validated
+    for batch in pipeline(path, resolved, source, now, chunk_rows, report.import_id):
+        inserted = store.insert_rows(batch.rows)
+        store.add_quarantine(batch.quarantine, import_id=report.import_id)
+        report.read += batch.read
         report.inserted += inserted
-        report.duplicates += len(result.events) - inserted
-        report.quarantined += len(quarantine)
-        reasons.update(quarantine["reason"])
+        report.duplicates += len(batch.rows) - inserted
+        report.quarantined += len(batch.quarantine)
+        reasons.update(batch.quarantine["reason"])
         if progress is not None:
             progress(report.read)
     report.reasons = dict(reasons.most_common())

@@ -12,7 +12,6 @@ spells them) and ``postgresql://user@host:port/db``. Without a URL, ``LIMES_DB``
 
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
 import threading
@@ -139,9 +138,12 @@ class Store:
 
         Returns the number of rows actually inserted (the rest are duplicates).
         """
-        if events.empty:
+        return self.insert_rows(event_rows(events, import_id))
+
+    def insert_rows(self, rows: list[tuple[Any, ...]]) -> int:
+        """Insert rows already in :data:`geo.schema.EVENT_COLUMNS` order (see :func:`event_rows`); returns inserted."""
+        if not rows:
             return 0
-        rows = event_rows(events, import_id)
         with self._lock, self._transaction() as cur:
             return int(self._bulk_insert_events(cur, rows))
 
@@ -252,6 +254,8 @@ class SqliteStore(Store):
             raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
+        # 64 MB of page cache (default 2 MB): bulk inserts touch the unique and time indexes at random.
+        conn.execute("PRAGMA cache_size=-65536")
         return conn
 
     @contextmanager
@@ -306,10 +310,9 @@ class PostgresStore(Store):
         columns = ", ".join(EVENT_COLUMNS)
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_events ON COMMIT DELETE ROWS AS "
                     f"SELECT {columns} FROM events WITH NO DATA")
-        buffer = io.StringIO()
-        pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS)).to_csv(buffer, index=False, header=False)
-        with cur.copy(f"COPY incoming_events ({columns}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buffer.getvalue())
+        with cur.copy(f"COPY incoming_events ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         cur.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM incoming_events "
                     "ON CONFLICT (source, event_id) DO NOTHING")
         return int(cur.rowcount)

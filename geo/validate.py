@@ -67,14 +67,25 @@ class _Verdict:
         self.reason = np.full(n, None, dtype=object)
         self.detail = np.full(n, "", dtype=object)
 
-    def fail(self, mask: npt.NDArray[np.bool_], code: str, detail: pd.Series | str) -> None:
-        new = mask & (self.reason == None)  # noqa: E711 - elementwise comparison on an object array
+    def fail(self, mask: npt.NDArray[np.bool_], code: str, template: str, *values: pd.Series) -> None:
+        """Mark rows of ``mask`` not failed yet with ``code``; ``template.format(*values at the row)`` explains.
+
+        Details are formatted only for the failing rows, so clean chunks pay nothing for them.
+        """
+        new = np.flatnonzero(mask & (self.reason == None))  # noqa: E711 - elementwise on an object array
+        if new.size == 0:
+            return
         self.reason[new] = code
-        self.detail[new] = detail[new].to_numpy() if isinstance(detail, pd.Series) else detail
+        self.detail[new] = [template.format(*(v.iat[i] for v in values)) for i in new] if values else template
 
     @property
     def ok(self) -> npt.NDArray[np.bool_]:
         return self.reason == None  # noqa: E711
+
+
+def _literal(text: str) -> str:
+    """``text`` safe inside a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _text(frame: pd.DataFrame, column: str | None) -> pd.Series:
@@ -84,8 +95,21 @@ def _text(frame: pd.DataFrame, column: str | None) -> pd.Series:
 
 
 def _numbers(text: pd.Series, *, thousands: bool) -> pd.Series:
+    """Floats from text; NaN where empty or unreadable. Clean columns take a fast vectorised cast."""
+    blank = text == ""
+    try:
+        return text.where(~blank, "nan").astype("float64")
+    except (ValueError, TypeError):
+        pass
     cleaned = text.str.replace(r"[,\s]", "", regex=True) if thousands else text
-    return pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce")
+    return pd.to_numeric(cleaned.where(~blank, None), errors="coerce")
+
+
+def _lookup(text: pd.Series, table: dict[str, str]) -> pd.Series:
+    """``table[value]`` per row (NaN where absent), looking up each distinct value once."""
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([table.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=text.index, dtype=object)  # code -1 (missing) picks the None
 
 
 def parse_times(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
@@ -102,8 +126,7 @@ def parse_times(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return result
 
 
-def _positions(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict
-               ) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _positions(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> tuple[pd.Series, pd.Series]:
     column = resolved.column
     if column["coordinates"] is not None and (column["lat"] is None or column["lon"] is None):
         packed = _text(frame, column["coordinates"])
@@ -112,16 +135,20 @@ def _positions(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict
         shown = packed
     else:
         lat_text, lon_text = _text(frame, column["lat"]), _text(frame, column["lon"])
-        shown = "lat=" + lat_text + " lon=" + lon_text
+        shown = None
     lat, lon = _numbers(lat_text, thousands=False), _numbers(lon_text, thousands=False)
     verdict.fail(((lat_text == "") | (lon_text == "")).to_numpy(), "missing_coordinates", "no position in the row")
-    verdict.fail((lat.isna() | lon.isna()).to_numpy(), "bad_coordinates", "position " + shown)
-    return lat, lon, shown
+    if shown is None:
+        verdict.fail((lat.isna() | lon.isna()).to_numpy(), "bad_coordinates", "position lat={} lon={}", lat_text, lon_text)
+    else:
+        verdict.fail((lat.isna() | lon.isna()).to_numpy(), "bad_coordinates", "position '{}'", shown)
+    return lat, lon
 
 
-def _check_position(lat: pd.Series, lon: pd.Series, shown: pd.Series, verdict: _Verdict) -> None:
+def _check_position(lat: pd.Series, lon: pd.Series, verdict: _Verdict) -> None:
     out = ~(lat.between(-90, 90) & lon.between(-180, 180))
-    verdict.fail(out.to_numpy(), "coordinates_out_of_range", "position " + shown.astype(str) + " (need lat -90..90, lon -180..180)")
+    verdict.fail(out.to_numpy(), "coordinates_out_of_range", "position lat={} lon={} (need lat -90..90, lon -180..180)",
+                 lat, lon)
     verdict.fail(((lat == 0) & (lon == 0)).to_numpy(), "null_island", "position is (0, 0), a placeholder, not a place")
 
 
@@ -130,11 +157,11 @@ def _types(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) ->
     raw = _text(frame, resolved.column["type"])
     by_label = {label.lower(): name for name, label in EVENT_TYPE_LABELS.items()}
     lookup = {**{t: t for t in EVENT_TYPES}, **by_label, **{k.lower(): v for k, v in mapping.type_values.items()}}
-    types = raw.str.lower().map(lookup)
+    types = _lookup(raw.str.lower(), lookup)
     if mapping.default_type is not None:
         types = types.fillna(mapping.default_type)
     verdict.fail(types.isna().to_numpy(), "unknown_type",
-                 "type '" + raw + f"' is not one of {', '.join(EVENT_TYPES)} (add it to the mapping's [types])")
+                 "type '{}' is not one of " + ", ".join(EVENT_TYPES) + " (add it to the mapping's [types])", raw)
     return types.fillna("other")
 
 
@@ -144,7 +171,7 @@ def _persons(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) 
         text = _text(frame, column)
         value = _numbers(text, thousands=True)
         bad = (text != "") & (value.isna() | (value < 0) | (value % 1 != 0))
-        verdict.fail(bad.to_numpy(), "bad_persons", f"{column} = '" + text + "'")
+        verdict.fail(bad.to_numpy(), "bad_persons", _literal(column) + " = '{}'", text)
         total += value.where(~bad, 0).fillna(0).astype(np.int64)
     return total
 
@@ -152,9 +179,10 @@ def _persons(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) 
 def _confidence(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
     text = _text(frame, resolved.column["confidence"])
     value = _numbers(text, thousands=False) / resolved.mapping.confidence_scale
-    value = value.fillna(text.str.lower().map(NAMED_CONFIDENCE))
+    if value.isna().any():
+        value = value.fillna(_lookup(text.str.lower(), {k: str(v) for k, v in NAMED_CONFIDENCE.items()}).astype(float))
     bad = (text != "") & (value.isna() | ~value.between(0, 1))
-    verdict.fail(bad.to_numpy(), "bad_confidence", "confidence '" + text + "'")
+    verdict.fail(bad.to_numpy(), "bad_confidence", "confidence '{}'", text)
     return value.where(~bad)
 
 
@@ -162,7 +190,7 @@ def _vocabulary(frame: pd.DataFrame, column: str | None, allowed: tuple[str, ...
                 ) -> pd.Series:
     text = _text(frame, column).str.lower().str.replace(" ", "_")
     bad = (text != "") & ~text.isin(allowed)
-    verdict.fail(bad.to_numpy(), code, f"{column} '" + text + f"' (allowed: {', '.join(allowed)})")
+    verdict.fail(bad.to_numpy(), code, _literal(str(column)) + " '{}' (allowed: " + ", ".join(allowed) + ")", text)
     return text
 
 
@@ -197,6 +225,11 @@ def _attrs(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _objects(values: npt.ArrayLike) -> pd.Series:
+    """Text kept as Python objects: the store binds them as they are (no Arrow round trip)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
 def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: str, file_name: str, first_row: int,
                    now: datetime, geometry_lonlat: tuple[pd.Series, pd.Series, pd.Series] | None = None) -> ChunkResult:
     """Check and convert one chunk of raw rows.
@@ -223,15 +256,14 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
         for code in ("missing_geometry", "not_a_point"):
             verdict.fail((problem == code).to_numpy(), code, REASONS[code])
         lon, lat = lon.reset_index(drop=True), lat.reset_index(drop=True)
-        shown = "lat=" + lat.astype(str) + " lon=" + lon.astype(str)
     else:
-        lat, lon, shown = _positions(frame, resolved, verdict)
-    _check_position(lat, lon, shown, verdict)
+        lat, lon = _positions(frame, resolved, verdict)
+    _check_position(lat, lon, verdict)
     when_text = _text(frame, resolved.column["occurred_at"])
     occurred = parse_times(when_text, resolved.mapping.date_formats)
-    verdict.fail(occurred.isna().to_numpy(), "bad_date", "time '" + when_text + "' not readable")
+    verdict.fail(occurred.isna().to_numpy(), "bad_date", "time '{}' not readable", when_text)
     verdict.fail((occurred > pd.Timestamp(now + FUTURE_TOLERANCE)).to_numpy(), "future_date",
-                 "time " + when_text + f" is after the import time {now:%Y-%m-%d %H:%M} UTC")
+                 "time {} is after the import time " + f"{now:%Y-%m-%d %H:%M} UTC", when_text)
     ids = _ids(frame, resolved, verdict)
     types = _types(frame, resolved, verdict)
     persons = _persons(frame, resolved, verdict)
@@ -243,23 +275,25 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
 
     ok = verdict.ok
     good = np.flatnonzero(ok)
-    impact_ok = impact.to_numpy()[good]
+    impact_ok = impact.to_numpy(dtype=object)[good]
     derived = impact_for(types.to_numpy()[good], persons.to_numpy()[good])
     events = pd.DataFrame(
         {
-            "source": source if resolved.column["source"] is None else _text(frame, resolved.column["source"]).to_numpy()[good],
-            "event_id": ids.to_numpy()[good],
-            "type": types.to_numpy()[good],
-            "occurred_at": occurred.to_numpy()[good],
-            "received_at": received.to_numpy()[good],
+            "source": _objects(np.full(good.size, source, dtype=object) if resolved.column["source"] is None
+                               else _text(frame, resolved.column["source"]).to_numpy(dtype=object)[good]),
+            "event_id": _objects(ids.to_numpy(dtype=object)[good]),
+            "type": _objects(types.to_numpy(dtype=object)[good]),
+            "occurred_at": occurred.to_numpy(dtype="datetime64[ns]")[good],
+            "received_at": received.to_numpy(dtype="datetime64[ns]")[good],
             "lat": lat.to_numpy(dtype=float)[good],
             "lon": lon.to_numpy(dtype=float)[good],
             "persons": persons.to_numpy()[good],
-            "impact": np.where(impact_ok == "", derived, impact_ok),
+            "impact": _objects(np.where(impact_ok == "", derived, impact_ok)),
             "confidence": confidence.to_numpy(dtype=float)[good],
-            "status": np.where(status.to_numpy()[good] == "", "closed", status.to_numpy()[good]),
+            "status": _objects(np.where(status.to_numpy(dtype=object)[good] == "", "closed",
+                                        status.to_numpy(dtype=object)[good])),
             "cell": latlng_to_cells(lat.to_numpy(dtype=float)[good], lon.to_numpy(dtype=float)[good], BASE_RES),
-            "attrs": np.asarray(_attrs(frame.iloc[good], resolved.attrs), dtype=object),
+            "attrs": _objects(np.asarray(_attrs(frame.iloc[good], resolved.attrs), dtype=object)),
         }
     )
     events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
