@@ -48,7 +48,6 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             attrs TEXT NOT NULL DEFAULT '{{}}',
             UNIQUE (source, event_id)
         )""",
-        "CREATE INDEX events_occurred_at ON events (occurred_at_ms)",
         """CREATE TABLE quarantine (
             seq {serial},
             source TEXT NOT NULL,
