@@ -1,4 +1,4 @@
-"""The bundled scenario in the store: loaded on first run, replaced when it has gone stale.
+"""The bundled scenario in the store (events and patrol positions): loaded on first run, replaced when stale.
 
 The scenario ends at the moment it is generated. A control room that keeps the app running
 would watch its "last 24 h" drain, so when the newest scenario event is older than
@@ -16,6 +16,8 @@ from geo.store import Store
 
 SOURCE: Final[str] = "scenario"
 MAX_AGE: Final[timedelta] = timedelta(hours=1)
+UNIT_STALE_AFTER: Final[timedelta] = timedelta(minutes=10)
+"""A scenario GPS fix counts as current for this long (two missed 5-minute fixes)."""
 
 
 def ensure_fresh_scenario(store: Store, *, now: datetime, seed: int | None = None) -> bool:
@@ -27,4 +29,5 @@ def ensure_fresh_scenario(store: Store, *, now: datetime, seed: int | None = Non
     if newest_ms is not None:
         store.delete_source(SOURCE)
     store.insert_events(scenario.events)
+    store.insert_units(scenario.patrols.assign(source=SOURCE, stale_at=scenario.patrols["at"] + UNIT_STALE_AFTER))
     return True

@@ -54,3 +54,7 @@ class MappingError(LimesError):
 
 class ImportFileError(LimesError):
     """A file that cannot be read at all: missing, empty, of an unknown format, or without a CRS."""
+
+
+class FeedError(LimesError):
+    """A feed that cannot be polled: unreachable, failing after its retries, oversized, or unparseable."""

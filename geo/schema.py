@@ -18,6 +18,9 @@ EVENT_COLUMNS: Final[tuple[str, ...]] = (
 )
 """Columns an insert writes, in this order (``seq`` is assigned by the database)."""
 
+UNIT_COLUMNS: Final[tuple[str, ...]] = ("source", "unit_id", "callsign", "at_ms", "stale_at_ms", "lat", "lon", "cell")
+"""Columns of a unit position (a patrol's GPS fix), in insert order."""
+
 QUARANTINE_COLUMNS: Final[tuple[str, ...]] = (
     "source", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms", "import_id",
 )
@@ -77,6 +80,40 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE events ADD COLUMN import_id BIGINT",
         "ALTER TABLE quarantine ADD COLUMN import_id BIGINT",
         "CREATE INDEX quarantine_reason ON quarantine (reason)",
+    ),
+    # 3: live feeds: unit positions, each feed's cursor and its health record.
+    (
+        """CREATE TABLE units (
+            seq {serial},
+            source TEXT NOT NULL,
+            unit_id TEXT NOT NULL,
+            callsign TEXT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            stale_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            cell BIGINT NOT NULL,
+            UNIQUE (source, unit_id, at_ms)
+        )""",
+        """CREATE TABLE feed_state (
+            feed TEXT PRIMARY KEY,
+            etag TEXT,
+            cursor TEXT,
+            updated_at_ms BIGINT NOT NULL
+        )""",
+        """CREATE TABLE feed_health (
+            feed TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            last_success_ms BIGINT,
+            last_error_ms BIGINT,
+            last_error TEXT,
+            lag_s DOUBLE PRECISION,
+            polls BIGINT NOT NULL DEFAULT 0,
+            failures BIGINT NOT NULL DEFAULT 0,
+            events BIGINT NOT NULL DEFAULT 0,
+            units BIGINT NOT NULL DEFAULT 0,
+            quarantined BIGINT NOT NULL DEFAULT 0
+        )""",
     ),
 )
 

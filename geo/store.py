@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import StoreError
-from geo.schema import EVENT_COLUMNS, QUARANTINE_COLUMNS, SCHEMA_VERSION, statements
+from geo.schema import EVENT_COLUMNS, QUARANTINE_COLUMNS, SCHEMA_VERSION, UNIT_COLUMNS, statements
 
 DEFAULT_SQLITE_PATH: Final[Path] = Path(__file__).resolve().parent.parent / "var" / "limes.sqlite"
 READ_COLUMNS: Final[tuple[str, ...]] = (
@@ -179,11 +179,88 @@ class Store:
                                   "quarantined = ? WHERE import_id = ?"),
                         (now_ms, read, inserted, duplicates, quarantined, import_id))
 
+    def insert_units(self, units: pd.DataFrame) -> int:
+        """Insert unit positions (:data:`geo.schema.UNIT_COLUMNS`, times as UTC datetimes ``at`` and
+        ``stale_at``); repeats of ``(source, unit_id, at)`` are skipped. Returns the number inserted."""
+        if units.empty:
+            return 0
+        rows = list(zip(
+            units["source"].astype(str), units["unit_id"].astype(str), units["callsign"].astype(str),
+            _ms(units["at"]).tolist(), _ms(units["stale_at"]).tolist(), units["lat"].astype(float).tolist(),
+            units["lon"].astype(float).tolist(), units["cell"].to_numpy(dtype=np.uint64).astype(np.int64).tolist(),
+        ))
+        placeholders = ", ".join("?" for _ in UNIT_COLUMNS)
+        with self._lock, self._transaction() as cur:
+            before = self._count(cur, "units")
+            cur.executemany(self._sql(f"INSERT INTO units ({', '.join(UNIT_COLUMNS)}) VALUES ({placeholders}) "
+                                      "ON CONFLICT (source, unit_id, at_ms) DO NOTHING"), rows)
+            return self._count(cur, "units") - before
+
+    def latest_units(self) -> pd.DataFrame:
+        """Each unit's newest position: ``source``, ``unit_id``, ``callsign``, ``at``, ``stale_at``, ``lat``, ``lon``."""
+        with self._lock, self._transaction() as cur:
+            cur.execute("SELECT u.source, u.unit_id, u.callsign, u.at_ms, u.stale_at_ms, u.lat, u.lon FROM units u "
+                        "JOIN (SELECT source, unit_id, MAX(at_ms) AS newest FROM units GROUP BY source, unit_id) n "
+                        "ON u.source = n.source AND u.unit_id = n.unit_id AND u.at_ms = n.newest ORDER BY u.callsign")
+            frame = pd.DataFrame.from_records(
+                cur.fetchall(), columns=["source", "unit_id", "callsign", "at_ms", "stale_at_ms", "lat", "lon"])
+        frame["at"] = pd.to_datetime(frame.pop("at_ms").astype(np.int64), unit="ms", utc=True)
+        frame["stale_at"] = pd.to_datetime(frame.pop("stale_at_ms").astype(np.int64), unit="ms", utc=True)
+        return frame
+
+    def feed_state(self, feed: str) -> tuple[str | None, str | None]:
+        """The ``(etag, cursor)`` a feed left after its last successful poll."""
+        with self._lock, self._transaction() as cur:
+            cur.execute(self._sql("SELECT etag, cursor FROM feed_state WHERE feed = ?"), (feed,))
+            row = cur.fetchone()
+            return (row[0], row[1]) if row else (None, None)
+
+    def set_feed_state(self, feed: str, *, etag: str | None, cursor: str | None) -> None:
+        """Remember a feed's ETag and cursor (they survive a restart of the poller)."""
+        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        with self._lock, self._transaction() as cur:
+            cur.execute(self._sql("INSERT INTO feed_state (feed, etag, cursor, updated_at_ms) VALUES (?, ?, ?, ?) "
+                                  "ON CONFLICT (feed) DO UPDATE SET etag = excluded.etag, cursor = excluded.cursor, "
+                                  "updated_at_ms = excluded.updated_at_ms"), (feed, etag, cursor, now_ms))
+
+    def record_poll(self, feed: str, *, kind: str, error: str | None, lag_s: float | None = None, events: int = 0,
+                    units: int = 0, quarantined: int = 0) -> None:
+        """Add one poll to a feed's health record: a success (``error`` is ``None``) or a failure."""
+        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        ok = error is None
+        with self._lock, self._transaction() as cur:
+            cur.execute(self._sql("INSERT INTO feed_health (feed, kind) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING"),
+                        (feed, kind))
+            cur.execute(self._sql(
+                "UPDATE feed_health SET polls = polls + 1, failures = failures + ?, events = events + ?, "
+                "units = units + ?, quarantined = quarantined + ?, "
+                "last_success_ms = CASE WHEN ? THEN ? ELSE last_success_ms END, "
+                "last_error_ms = CASE WHEN ? THEN last_error_ms ELSE ? END, "
+                "last_error = CASE WHEN ? THEN last_error ELSE ? END, "
+                "lag_s = CASE WHEN ? THEN ? ELSE lag_s END WHERE feed = ?"),
+                (0 if ok else 1, events, units, quarantined, ok, now_ms, ok, now_ms, ok, error, ok, lag_s, feed))
+
+    def feed_health(self) -> pd.DataFrame:
+        """Every feed's health record, with times as UTC datetimes."""
+        columns = ["feed", "kind", "last_success_ms", "last_error_ms", "last_error", "lag_s", "polls", "failures",
+                   "events", "units", "quarantined"]
+        with self._lock, self._transaction() as cur:
+            cur.execute(f"SELECT {', '.join(columns)} FROM feed_health ORDER BY feed")
+            frame = pd.DataFrame.from_records(cur.fetchall(), columns=columns)
+        for name in ("last_success", "last_error_at"):
+            source = "last_success_ms" if name == "last_success" else "last_error_ms"
+            frame[name] = pd.to_datetime(frame.pop(source), unit="ms", utc=True)
+        return frame
+
     def delete_source(self, source: str) -> int:
-        """Remove every event of ``source`` (the bundled scenario's refresh) and bump the data epoch."""
+        """Remove every event and unit position of ``source`` (the bundled scenario's refresh); bump the data epoch.
+
+        Returns the number of events removed.
+        """
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("DELETE FROM events WHERE source = ?"), (source,))
             deleted = cur.rowcount
+            cur.execute(self._sql("DELETE FROM units WHERE source = ?"), (source,))
             cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'")
             return int(deleted)
 
@@ -210,12 +287,16 @@ class Store:
             return None if value is None else int(value)
 
     def count(self, table: str) -> int:
-        """Rows in ``events``, ``quarantine`` or ``imports``."""
-        if table not in {"events", "quarantine", "imports"}:
-            raise StoreError(f"no table {table!r} to count")
+        """Rows in ``events``, ``quarantine``, ``imports`` or ``units``."""
         with self._lock, self._transaction() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM {table}")
-            return int(cur.fetchone()[0])
+            return self._count(cur, table)
+
+    @staticmethod
+    def _count(cur: Any, table: str) -> int:
+        if table not in {"events", "quarantine", "imports", "units"}:
+            raise StoreError(f"no table {table!r} to count")
+        cur.execute(f"SELECT COUNT(*) FROM {table}")
+        return int(cur.fetchone()[0])
 
     def quarantine_frame(self, *, reason: str | None = None, limit: int = 1000) -> pd.DataFrame:
         """The newest quarantined rows, optionally of one ``reason``."""

@@ -98,7 +98,7 @@ def test_schema_upgrade_in_place(tmp_path) -> None:
     conn.commit()
     conn.close()
     store = open_store(f"sqlite:///{path}")
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     old = store.read_events()
     assert old["event_id"].tolist() == ["E1"] and old["persons"].tolist() == [3]
     assert store.begin_import(file_name="f", mapping="m", source="s") == 1  # the table version 2 added
@@ -120,7 +120,7 @@ def test_schema_upgrade_in_place_on_postgresql() -> None:
             conn.execute("INSERT INTO events (source, event_id, type, occurred_at_ms, received_at_ms, lat, lon, persons,"
                          " impact, status, cell) VALUES ('old', 'E1', 'other', 1, 1, 41.1, 22.5, 0, 'low', 'open', 1)")
         store = open_store(url)
-        assert store.schema_version() == 2
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.read_events()["event_id"].tolist() == ["E1"]
         store.close()
 
@@ -146,4 +146,28 @@ def test_insert_reports_time_in_utc(store_url: str, scenario) -> None:
     store.insert_events(events)
     assert store.newest_event_ms("scenario") == int(events["occurred_at"].iloc[0].timestamp() * 1000)
     assert datetime.fromtimestamp(store.newest_event_ms("scenario") / 1000, timezone.utc) == events["occurred_at"].iloc[0]
+    store.close()
+
+
+def test_units_feed_state_and_health(store_url: str, scenario) -> None:
+    store = open_store(store_url)
+    fixes = scenario.patrols.head(300).assign(source="cot", stale_at=lambda f: f["at"] + pd.Timedelta(minutes=10))
+    assert store.insert_units(fixes) == 300
+    assert store.insert_units(fixes) == 0  # a restarted poller re-reading the same fixes adds nothing
+    latest = store.latest_units().set_index("unit_id")
+    newest = fixes.sort_values("at").groupby("unit_id").tail(1).set_index("unit_id")
+    assert set(latest.index) == set(newest.index)
+    for unit in newest.index:
+        assert latest.loc[unit, "at"] == newest.loc[unit, "at"]
+        assert latest.loc[unit, "lat"] == pytest.approx(newest.loc[unit, "lat"])
+    assert store.feed_state("f1") == (None, None)
+    store.set_feed_state("f1", etag='"v2"', cursor="2026-11-28T10:00:00Z")
+    store.set_feed_state("f1", etag='"v3"', cursor="2026-11-28T11:00:00Z")
+    assert store.feed_state("f1") == ('"v3"', "2026-11-28T11:00:00Z")
+    store.record_poll("f1", kind="geojson", error=None, lag_s=1.5, events=10, quarantined=2)
+    store.record_poll("f1", kind="geojson", error="HTTP 503 after 4 tries")
+    health = store.feed_health().set_index("feed").loc["f1"]
+    assert (health["polls"], health["failures"], health["events"], health["quarantined"]) == (2, 1, 10, 2)
+    assert health["last_error"] == "HTTP 503 after 4 tries" and health["lag_s"] == pytest.approx(1.5)
+    assert health["last_success"] <= health["last_error_at"]
     store.close()
