@@ -1,11 +1,14 @@
-"""The ``limes`` command line. Subcommands: ``bench``, ``import`` (later: poll, demo, report)."""
+"""The ``limes`` command line: ``bench``, ``import``, ``poll``, ``simulate-feed``, ``demo``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from geo.errors import LimesError
@@ -43,6 +46,101 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _poll(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from geo.feeds import Feed, load_feeds, run_poller
+    from geo.store import open_store
+
+    if args.url:
+        feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind)]
+    elif args.config:
+        try:
+            feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            print(f"limes: cannot read the feed config {args.config}: {exc}", file=sys.stderr)
+            return 2
+    else:
+        print("limes: give --url URL --kind KIND, or --config FILE", file=sys.stderr)
+        return 2
+    store = open_store(args.db)
+    stop = threading.Event()
+    polls: dict[str, int] = {}
+
+    def report(result: object) -> None:
+        polls[result.feed] = polls.get(result.feed, 0) + 1  # type: ignore[attr-defined]
+        print(json.dumps(asdict(result)) if args.json else _poll_line(result), flush=True)  # type: ignore[arg-type]
+        if args.once and all(polls.get(f.name) for f in feeds):
+            stop.set()
+
+    try:
+        run_poller(feeds, store, should_stop=stop.is_set, on_result=report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+    return 0
+
+
+def _poll_line(result: object) -> str:
+    r = result  # a geo.feeds.PollResult
+    state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")  # type: ignore[attr-defined]
+    return (f"{r.feed}: {state}; pages {r.pages}, inserted {r.inserted}, duplicates {r.duplicates}, "  # type: ignore[attr-defined]
+            f"units {r.units}, quarantined {r.quarantined}")  # type: ignore[attr-defined]
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from geo.simulator import FeedSimulator, make_server
+
+    server = make_server(FeedSimulator(speed=args.speed), port=args.port)
+    print(f"simulator on http://127.0.0.1:{server.server_address[1]} (x{args.speed:g}); Ctrl-C stops it", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Simulator and poller in threads of this process, the dashboard as a child; Ctrl-C stops all three."""
+    import subprocess
+    import tomllib
+
+    from geo.feeds import load_feeds, run_poller
+    from geo.simulator import FeedSimulator, demo_feeds_toml, make_server
+    from geo.store import open_store, resolve_url
+
+    server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
+    threading.Thread(target=server.serve_forever, name="limes-simulator", daemon=True).start()
+    feeds = load_feeds(tomllib.loads(demo_feeds_toml(server.server_address[1])))
+    store = open_store(args.db)
+    stop = threading.Event()
+    poller = threading.Thread(target=run_poller, args=(feeds, store), kwargs={"should_stop": stop.is_set},
+                              name="limes-poller", daemon=True)
+    poller.start()
+    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    env = {**os.environ, "LIMES_DB": resolve_url(args.db)}
+    dashboard = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
+                                  "--server.port", str(args.port)], env=env)
+    print(f"Limes demo: dashboard http://127.0.0.1:{args.port}, feeds http://127.0.0.1:{server.server_address[1]} "
+          f"(x{args.speed:g}). Ctrl-C stops everything.", flush=True)
+    try:
+        dashboard.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dashboard.terminate()
+        dashboard.wait(timeout=20)
+        stop.set()
+        poller.join(timeout=10)
+        server.shutdown()
+        server.server_close()
+        store.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="limes", description="Limes border situational awareness")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or var/limes.sqlite")
     load.add_argument("--json", action="store_true", help="print the report as one JSON object")
     load.set_defaults(handler=_import)
+    poll = sub.add_parser("poll", help="poll live feeds (GeoJSON, SensorThings, Cursor-on-Target) into the store")
+    poll.add_argument("--config", help="TOML file with [[feed]] tables (name, url, kind, interval_s, ...)")
+    poll.add_argument("--url", help="poll one feed at this URL (with --kind)")
+    poll.add_argument("--kind", choices=["geojson", "sensorthings", "cot"], default="geojson")
+    poll.add_argument("--name", help="feed name for --url (the events' source); default: the kind")
+    poll.add_argument("--once", action="store_true", help="poll every feed once, then stop")
+    poll.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    poll.add_argument("--json", action="store_true", help="one JSON object per poll")
+    poll.set_defaults(handler=_poll)
+    sim = sub.add_parser("simulate-feed", help="serve the bundled scenario's next hours as live feeds on loopback")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--speed", type=float, default=60.0, help="clock acceleration (default 60: a minute a second)")
+    sim.set_defaults(handler=_simulate)
+    demo = sub.add_parser("demo", help="the simulator, the poller and the dashboard together (Ctrl-C stops all)")
+    demo.add_argument("--port", type=int, default=8501, help="dashboard port")
+    demo.add_argument("--feed-port", type=int, default=8765, help="simulator port")
+    demo.add_argument("--speed", type=float, default=60.0)
+    demo.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    demo.set_defaults(handler=_demo)
     return parser
 
 

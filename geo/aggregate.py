@@ -154,6 +154,11 @@ class EventIndex:
             persons, high = persons[mask], high[mask]
         return Totals(events=int(persons.size), persons=int(persons.sum()), high_impact=int(high.sum()))
 
+    def recent(self, start: datetime, end: datetime) -> pd.DataFrame:
+        """The events that occurred in ``[start, end)``, oldest first."""
+        lo, hi = np.searchsorted(self.t_s, [int(start.timestamp()), int(end.timestamp())], side="left")
+        return self.events.iloc[int(lo):int(hi)]
+
     def cell_events(self, cell: int, filters: Filters) -> pd.DataFrame:
         """The events inside one view cell (at ``filters.res``) that pass ``filters``, newest first."""
         cells_r = self._cells[filters.res]

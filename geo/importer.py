@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from queue import Empty
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.errors import ImportFileError, LimesError
 from geo.mapping import Mapping, ResolvedMapping, choose_mapping, resolve
 from geo.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
 from geo.store import Store, event_rows
@@ -119,7 +121,16 @@ def _in_worker_process(path: Path, resolved: ResolvedMapping, source: str, now: 
                              daemon=True)
     worker.start()
     try:
-        while (item := queue.get()) is not None:
+        while True:
+            try:
+                item = queue.get(timeout=1.0)
+            except Empty:
+                if worker.exitcode is not None:  # died without a word (killed, or out of memory)
+                    raise ImportFileError(f"the reader process for {path.name} stopped (exit code "
+                                          f"{worker.exitcode}); nothing after the rows reported was imported") from None
+                continue
+            if item is None:
+                return
             if isinstance(item, Exception):
                 raise item
             yield item
@@ -133,7 +144,9 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
     """Import ``path`` into ``store`` with ``mapping`` (a preset name, a TOML file, or ``None`` to detect).
 
     Raises :class:`geo.errors.ImportFileError` or :class:`geo.errors.MappingError` when the file
-    cannot be read or mapped at all; nothing is written then.
+    cannot be read or mapped at all (nothing is written then), and a :class:`geo.errors.LimesError`
+    naming how far it got when a problem appears part-way (what landed stays; a re-import is
+    idempotent and adds the rest).
     """
     path = Path(path)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -146,16 +159,23 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
     reasons: Counter[str] = Counter()
 
     pipeline = _in_worker_process if path.stat().st_size > PROCESS_PIPELINE_BYTES else _validated
-    for batch in pipeline(path, resolved, source, now, chunk_rows, report.import_id):
-        inserted = store.insert_rows(batch.rows)
-        store.add_quarantine(batch.quarantine, import_id=report.import_id)
-        report.read += batch.read
-        report.inserted += inserted
-        report.duplicates += len(batch.rows) - inserted
-        report.quarantined += len(batch.quarantine)
-        reasons.update(batch.quarantine["reason"])
-        if progress is not None:
-            progress(report.read)
+    try:
+        for batch in pipeline(path, resolved, source, now, chunk_rows, report.import_id):
+            inserted = store.insert_rows(batch.rows)
+            store.add_quarantine(batch.quarantine, import_id=report.import_id)
+            report.read += batch.read
+            report.inserted += inserted
+            report.duplicates += len(batch.rows) - inserted
+            report.quarantined += len(batch.quarantine)
+            reasons.update(batch.quarantine["reason"])
+            if progress is not None:
+                progress(report.read)
+    except LimesError as exc:
+        # A problem part-way (a bad byte deep in the file, the store refusing): keep what landed, say so.
+        store.finish_import(report.import_id, read=report.read, inserted=report.inserted,
+                            duplicates=report.duplicates, quarantined=report.quarantined)
+        raise type(exc)(f"{exc} — stopped after {report.read:,} rows; {report.inserted:,} events of them were "
+                        f"imported (import #{report.import_id}); importing the file again adds only the rest") from None
     report.reasons = dict(reasons.most_common())
     store.finish_import(report.import_id, read=report.read, inserted=report.inserted, duplicates=report.duplicates,
                         quarantined=report.quarantined)

@@ -145,23 +145,41 @@ def choose_mapping(spec: str | Path | Mapping | None, columns: list[str]) -> Map
 
 def mapping_from_dict(doc: dict[str, object], *, default_name: str = "custom") -> Mapping:
     """Build a :class:`Mapping` from the TOML document structure (see the module docstring)."""
-    columns_doc = doc.get("columns", {})
-    options = doc.get("options", {})
-    if not isinstance(columns_doc, dict) or not isinstance(options, dict):
-        raise MappingError("a mapping needs a [columns] table (and optionally [types] and [options])")
-    columns = {k: (v,) if isinstance(v, str) else tuple(str(x) for x in v) for k, v in columns_doc.items()}
+    columns_doc, types_doc, options = doc.get("columns", {}), doc.get("types", {}), doc.get("options", {})
+    if not isinstance(columns_doc, dict) or not isinstance(types_doc, dict) or not isinstance(options, dict):
+        raise MappingError("a mapping has a [columns] table, and optionally [types] and [options] tables")
+    columns = {}
+    for name, value in columns_doc.items():
+        if isinstance(value, str):
+            columns[name] = (value,)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            columns[name] = tuple(value)
+        else:
+            raise MappingError(f"columns.{name} must be a column name or a list of names; got {value!r}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in types_doc.items()):
+        raise MappingError("every [types] entry maps a text value to an event type name, like \"Drowning\" = \"other\"")
     known_options = {f.name for f in fields(Mapping)} - {"name", "source", "columns", "type_values"}
     unknown = sorted(set(options) - known_options)
     if unknown:
         raise MappingError(f"unknown option(s) {unknown}; options are {sorted(known_options)}")
+    formats = options.get("date_formats", [])
+    formats = [formats] if isinstance(formats, str) else formats
+    default_type = options.get("default_type")
+    scale = options.get("confidence_scale", 1.0)
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise MappingError(f"options.date_formats must be a list of strptime formats; got {formats!r}")
+    if default_type is not None and not isinstance(default_type, str):
+        raise MappingError(f"options.default_type must be an event type name; got {default_type!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+        raise MappingError(f"options.confidence_scale must be a number; got {scale!r}")
     return Mapping(
         name=str(doc.get("name", default_name)),
         source=None if doc.get("source") is None else str(doc["source"]),
         columns=columns,
-        type_values={str(k): str(v) for k, v in dict(doc.get("types", {})).items()},
-        default_type=options.get("default_type"),
-        date_formats=tuple(options.get("date_formats", ())),
-        confidence_scale=float(options.get("confidence_scale", 1.0)),
+        type_values=dict(types_doc),
+        default_type=default_type,
+        date_formats=tuple(formats),
+        confidence_scale=float(scale),
     )
 
 

@@ -8,6 +8,7 @@ Excel sheets are read whole.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def read_chunks(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawChun
         raise ImportFileError(f"{path.name} is empty")
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        yield from _csv_chunks(path, chunk_rows, delimiter="\t" if suffix == ".tsv" else ",")
+        yield from _csv_chunks(path, chunk_rows, delimiter=_delimiter(path))
     elif suffix in SPATIAL_SUFFIXES:
         yield from _ogr_chunks(path, chunk_rows)
     elif suffix in PARQUET_SUFFIXES:
@@ -83,15 +84,14 @@ def _csv_chunks(path: Path, chunk_rows: int, *, delimiter: str) -> Iterator[RawC
     malformed: list[tuple[int, str]] = []
 
     def keep_for_quarantine(row: pacsv.InvalidRow) -> str:
-        # The streaming reader does not know line numbers (0 = unknown); the text is kept whole.
-        malformed.append((int(row.number or 1) - 1, row.text))
+        # The streaming reader does not know line numbers: 0 = unknown; the text is kept whole.
+        malformed.append((0, row.text))
         return "skip"
 
     read_options = pacsv.ReadOptions(block_size=1 << 22, encoding="utf-8")
-    # Without newlines inside quoted values Arrow knows each bad row's line number; a value with
-    # a line break then splits into malformed rows that go to the quarantine whole.
+    # Quoted values may hold line breaks (real exports do). Row numbers count parsed rows.
     parse_options = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=keep_for_quarantine,
-                                       newlines_in_values=False)
+                                       newlines_in_values=True)
     try:
         # A first look for the header names, so that every column can be read as text.
         columns = pacsv.open_csv(path, read_options=read_options, parse_options=parse_options).schema.names
@@ -118,6 +118,15 @@ def _csv_chunks(path: Path, chunk_rows: int, *, delimiter: str) -> Iterator[RawC
         if "Empty CSV file" in str(exc):
             raise ImportFileError(f"{path.name} holds no header and no rows") from None
         raise ImportFileError(f"{path.name} is not a readable CSV: {str(exc).splitlines()[0]}") from None
+
+
+def _delimiter(path: Path) -> str:
+    """The field separator of a delimited text file, from its header line: tab, semicolon or comma."""
+    with path.open("rb") as handle:
+        header = handle.readline(65536).decode("utf-8", errors="replace")
+    counts = {sep: header.count(sep) for sep in ("\t", ";", ",")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
 
 
 def _take(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -175,6 +184,6 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
 def _excel_chunks(path: Path) -> Iterator[RawChunk]:
     try:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, KeyError) as exc:
         raise ImportFileError(f"{path.name} is not a readable Excel file: {exc}") from None
     yield RawChunk(frame=frame.astype(str), first_row=1, malformed=[])

@@ -95,7 +95,7 @@ class Store:
         raise NotImplementedError
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, *, write: bool = True) -> Iterator[Any]:
         raise NotImplementedError
 
     def _bulk_insert_events(self, cur: Any, rows: list[tuple[Any, ...]]) -> int:
@@ -108,8 +108,12 @@ class Store:
         return query
 
     # -- schema --------------------------------------------------------------------------
+    def _serialise_migrations(self, cur: Any) -> None:
+        """Hook: make concurrent first opens of one database wait for each other."""
+
     def _migrate(self, target: int = SCHEMA_VERSION) -> None:
         with self._lock, self._transaction() as cur:
+            self._serialise_migrations(cur)
             current = self._version(cur)
             if current > SCHEMA_VERSION:
                 raise StoreError(f"the store at {self.url} has schema version {current}, newer than this release "
@@ -129,7 +133,7 @@ class Store:
 
     def schema_version(self) -> int:
         """Number of migrations applied to this database."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             return self._version(cur)
 
     # -- writing -------------------------------------------------------------------------
@@ -198,7 +202,7 @@ class Store:
 
     def latest_units(self) -> pd.DataFrame:
         """Each unit's newest position: ``source``, ``unit_id``, ``callsign``, ``at``, ``stale_at``, ``lat``, ``lon``."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute("SELECT u.source, u.unit_id, u.callsign, u.at_ms, u.stale_at_ms, u.lat, u.lon FROM units u "
                         "JOIN (SELECT source, unit_id, MAX(at_ms) AS newest FROM units GROUP BY source, unit_id) n "
                         "ON u.source = n.source AND u.unit_id = n.unit_id AND u.at_ms = n.newest ORDER BY u.callsign")
@@ -210,7 +214,7 @@ class Store:
 
     def feed_state(self, feed: str) -> tuple[str | None, str | None]:
         """The ``(etag, cursor)`` a feed left after its last successful poll."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute(self._sql("SELECT etag, cursor FROM feed_state WHERE feed = ?"), (feed,))
             row = cur.fetchone()
             return (row[0], row[1]) if row else (None, None)
@@ -244,7 +248,7 @@ class Store:
         """Every feed's health record, with times as UTC datetimes."""
         columns = ["feed", "kind", "last_success_ms", "last_error_ms", "last_error", "lag_s", "polls", "failures",
                    "events", "units", "quarantined"]
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute(f"SELECT {', '.join(columns)} FROM feed_health ORDER BY feed")
             frame = pd.DataFrame.from_records(cur.fetchall(), columns=columns)
         for name in ("last_success", "last_error_at"):
@@ -267,7 +271,7 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def watermark(self) -> tuple[int, int]:
         """``(data_epoch, max seq)``: readers reload fully when the epoch changes, else read past ``seq``."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute("SELECT value FROM meta WHERE key = 'data_epoch'")
             epoch = int(cur.fetchone()[0])
             cur.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
@@ -275,20 +279,20 @@ class Store:
 
     def read_events(self, *, after_seq: int = 0) -> pd.DataFrame:
         """Events with ``seq > after_seq`` in insertion order, as the model frame (no ``attrs``)."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute(self._sql(f"SELECT {', '.join(READ_COLUMNS)} FROM events WHERE seq > ? ORDER BY seq"), (after_seq,))
             return events_frame(cur.fetchall())
 
     def newest_event_ms(self, source: str) -> int | None:
         """When the newest event of ``source`` occurred (epoch ms), or ``None`` if it has none."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute(self._sql("SELECT MAX(occurred_at_ms) FROM events WHERE source = ?"), (source,))
             value = cur.fetchone()[0]
             return None if value is None else int(value)
 
     def count(self, table: str) -> int:
         """Rows in ``events``, ``quarantine``, ``imports`` or ``units``."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             return self._count(cur, table)
 
     @staticmethod
@@ -302,7 +306,7 @@ class Store:
         """The newest quarantined rows, optionally of one ``reason``."""
         where, params = ("WHERE reason = ?", (reason, limit)) if reason else ("", (limit,))
         columns = ("seq", "import_id", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms")
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM quarantine {where} ORDER BY seq DESC LIMIT ?"), params)
             frame = pd.DataFrame.from_records(cur.fetchall(), columns=list(columns))
         frame["quarantined_at"] = pd.to_datetime(frame.pop("quarantined_at_ms").astype(np.int64), unit="ms", utc=True)
@@ -310,7 +314,7 @@ class Store:
 
     def quarantine_reasons(self) -> dict[str, int]:
         """Quarantined rows per reason, most frequent first."""
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._transaction(write=False) as cur:
             cur.execute("SELECT reason, COUNT(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason")
             return {str(r): int(n) for r, n in cur.fetchall()}
 
@@ -335,16 +339,20 @@ class SqliteStore(Store):
             raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
-        # 64 MB of page cache (default 2 MB): bulk inserts touch the unique and time indexes at random.
+        # 64 MB of page cache (default 2 MB): bulk inserts touch the unique index at random.
         conn.execute("PRAGMA cache_size=-65536")
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+    def _transaction(self, *, write: bool = True) -> Iterator[sqlite3.Cursor]:
+        # Writers take the lock up front (no upgrade deadlocks); readers never block the writer (WAL).
         cur = self._conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield cur
+        except sqlite3.Error as exc:
+            cur.execute("ROLLBACK")
+            raise StoreError(f"the SQLite store refused the operation: {exc}") from None
         except BaseException:
             cur.execute("ROLLBACK")
             raise
@@ -376,12 +384,20 @@ class PostgresStore(Store):
             raise StoreError(f"cannot connect to the PostgreSQL store: {str(exc).strip()}") from None
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            yield cur
+    def _transaction(self, *, write: bool = True) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            with self._conn.transaction(), self._conn.cursor() as cur:
+                yield cur
+        except psycopg.Error as exc:
+            raise StoreError(f"the PostgreSQL store refused the operation: {str(exc).strip()}") from None
 
     def _sql(self, query: str) -> str:
         return query.replace("?", "%s")
+
+    def _serialise_migrations(self, cur: Any) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('limes-schema'))")
 
     def _table_exists(self, cur: Any, name: str) -> bool:
         cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))

@@ -28,6 +28,8 @@ from geo.hexgrid import BASE_RES, latlng_to_cells
 from geo.mapping import ResolvedMapping
 from geo.models import EVENT_STATUSES, EVENT_TYPE_LABELS, EVENT_TYPES, IMPACT_LEVELS, impact_for
 
+MAX_PERSONS: Final[int] = 2**31 - 1
+"""Largest person count a row may carry (the store's INTEGER column)."""
 FUTURE_TOLERANCE: Final[timedelta] = timedelta(minutes=15)
 """Clock skew allowed between a source and us before a time counts as 'in the future'."""
 NAMED_CONFIDENCE: Final[dict[str, float]] = {"low": 0.3, "medium": 0.6, "high": 0.9, "confirmed": 1.0}
@@ -48,6 +50,7 @@ REASONS: Final[dict[str, str]] = {
     "bad_confidence": "confidence not in 0..1 or a named level",
     "bad_status": "status not open/closed",
     "malformed_row": "row could not be parsed (wrong number of fields)",
+    "nul_byte": "text contains a NUL byte (binary data in a text field)",
 }
 """Quarantine reason codes and what they mean."""
 
@@ -130,8 +133,9 @@ def _positions(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict
     column = resolved.column
     if column["coordinates"] is not None and (column["lat"] is None or column["lon"] is None):
         packed = _text(frame, column["coordinates"])
-        parts = packed.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
-        lat_text, lon_text = parts[0].fillna("").str.strip(), parts[1].fillna("").str.strip()
+        # Three text columns: before, separator, after (none at all for an empty chunk).
+        parts = packed.str.partition(",") if len(packed) else pd.DataFrame({0: packed, 2: packed})
+        lat_text, lon_text = parts[0].astype(str).str.strip(), parts[2].astype(str).str.strip()
         shown = packed
     else:
         lat_text, lon_text = _text(frame, column["lat"]), _text(frame, column["lon"])
@@ -170,7 +174,7 @@ def _persons(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) 
     for column in resolved.persons:
         text = _text(frame, column)
         value = _numbers(text, thousands=True)
-        bad = (text != "") & (value.isna() | (value < 0) | (value % 1 != 0))
+        bad = (text != "") & (value.isna() | (value < 0) | (value % 1 != 0) | (value > MAX_PERSONS))
         verdict.fail(bad.to_numpy(), "bad_persons", _literal(column) + " = '{}'", text)
         total += value.where(~bad, 0).fillna(0).astype(np.int64)
     return total
@@ -194,11 +198,14 @@ def _vocabulary(frame: pd.DataFrame, column: str | None, allowed: tuple[str, ...
     return text
 
 
-def _ids(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
+def _ids(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict, lat: pd.Series, lon: pd.Series
+         ) -> pd.Series:
     column = resolved.column["event_id"]
     if column is None:
-        # No id column: a stable hash of the whole row, so that re-importing the file is idempotent.
-        return frame.apply(lambda row: hashlib.sha1(json.dumps(row.tolist(), default=str).encode()).hexdigest()[:20],
+        # No id column: a stable hash of the whole row and its position (spatial files keep the
+        # position outside the attributes), so that re-importing the file is idempotent.
+        keyed = frame.assign(_lat=lat.to_numpy(), _lon=lon.to_numpy())
+        return keyed.apply(lambda row: hashlib.sha1(json.dumps(row.tolist(), default=str).encode()).hexdigest()[:20],
                            axis=1).astype(object)
     ids = _text(frame, column)
     verdict.fail((ids == "").to_numpy(), "missing_id", f"empty {column}")
@@ -251,6 +258,10 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
     """
     frame = frame.reset_index(drop=True)
     verdict = _Verdict(len(frame))
+    for column in frame.columns:
+        # PostgreSQL cannot store NUL in text; such a row is binary garbage, not an event.
+        nul = frame[column].astype(str).str.contains("\x00", regex=False).to_numpy(dtype=bool)
+        verdict.fail(nul, "nul_byte", f"NUL byte in {_literal(str(column))}")
     if geometry_lonlat is not None:
         lon, lat, problem = geometry_lonlat
         for code in ("missing_geometry", "not_a_point"):
@@ -264,7 +275,7 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
     verdict.fail(occurred.isna().to_numpy(), "bad_date", "time '{}' not readable", when_text)
     verdict.fail((occurred > pd.Timestamp(now + FUTURE_TOLERANCE)).to_numpy(), "future_date",
                  "time {} is after the import time " + f"{now:%Y-%m-%d %H:%M} UTC", when_text)
-    ids = _ids(frame, resolved, verdict)
+    ids = _ids(frame, resolved, verdict, lat, lon)
     types = _types(frame, resolved, verdict)
     persons = _persons(frame, resolved, verdict)
     impact = _vocabulary(frame, resolved.column["impact"], IMPACT_LEVELS, "bad_impact", verdict)

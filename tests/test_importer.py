@@ -237,3 +237,34 @@ def test_every_row_is_accounted_for(tmp_path_factory: pytest.TempPathFactory, ro
     again = import_file(path, store, now=NOW)
     assert again.inserted == 0 and again.duplicates == len(valid_ids)
     store.close()
+
+
+def test_review_edge_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    # Spatial files without ids: the position is part of the row's identity.
+    same = gpd.GeoDataFrame({"time": ["2026-11-01"] * 3, "type": ["other"] * 3},
+                            geometry=[shapely.Point(22.5, 41.1), shapely.Point(22.6, 41.1), shapely.Point(22.7, 41.1)],
+                            crs="EPSG:4326")
+    same.to_file(tmp_path / "same.geojson")
+    assert import_file(tmp_path / "same.geojson", store, mapping="generic", now=NOW).inserted == 3
+    # Semicolon-separated, an absurd person count, and a NUL byte.
+    text = ("event_id;source;type;occurred_at;lat;lon;persons;impact;confidence;status\n"
+            "s1;x;apprehension;2026-11-01T10:00:00Z;41.1;22.5;1e30;;;\n"
+            "s2;x;apprehension;2026-11-01T10:00:00Z;41.1;22.5;2;;;\n"
+            "s3;x;apprehension;2026-11-01T10:00:00Z;41.1;22.5;2;;;clo\x00sed\n")
+    report = import_file(_write(tmp_path, "semi.csv", text), store, now=NOW)
+    assert report.inserted == 1 and report.reasons == {"bad_persons": 1, "nul_byte": 1}
+    # Mapping files with values of the wrong kind are refused with a message, not a crash.
+    for body, message in (("[columns]\nlat = 5\n", "columns.lat must be"),
+                          ("[columns]\noccurred_at = 'when'\n[options]\nconfidence_scale = 'high'\n", "must be a number")):
+        with pytest.raises(MappingError, match=message):
+            import_file(IOM_SAMPLE, store, mapping=_write(tmp_path, "m.toml", body), now=NOW)
+    # The two-process path (normally above 16 MB) gives the same answer as the in-process one.
+    import geo.importer
+
+    monkeypatch.setattr(geo.importer, "PROCESS_PIPELINE_BYTES", 0)
+    other = open_store(f"sqlite:///{tmp_path / 'worker.sqlite'}")
+    report = import_file(IOM_SAMPLE, other, mapping="iom", now=NOW, chunk_rows=50)
+    assert (report.read, report.inserted, report.quarantined) == (238, 236, 2)
+    other.close()
+    store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import streamlit as st
@@ -15,19 +16,37 @@ from layers.deck import INITIAL_VIEW
 CUSTOM = "Custom"
 
 
-def filter_controls(*, now: datetime, data_start: datetime) -> Filters:
+@dataclass(frozen=True, slots=True)
+class ViewChoice:
+    """What the sidebar selects; the window is resolved against the clock at each (live) refresh."""
+
+    window_name: str
+    custom: TimeWindow | None
+    types: tuple[str, ...]
+    res: int
+
+    def filters(self, now: datetime) -> Filters:
+        """The filters at ``now``: a preset window slides with the clock, a custom one ends at now at most."""
+        if self.custom is not None:
+            window = TimeWindow(self.custom.start, min(self.custom.end, now)) if self.custom.start < now else self.custom
+        else:
+            window = preset_window(self.window_name, now=now)
+        return Filters(window=window, types=self.types, res=self.res)
+
+
+def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
     """Draw the controls in the sidebar and return what they select."""
     with st.sidebar:
         st.subheader("Filters")
         choice = st.radio("Time window", [*PRESETS, CUSTOM], index=1, key="window", horizontal=False)
+        custom = None
         if choice == CUSTOM:
             default = (max(data_start, now - timedelta(days=14)).date(), now.date())
             picked = st.date_input("Days (UTC)", value=default, min_value=data_start.date(), max_value=now.date(),
                                    key="custom_days")
             first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (default[0], default[1])
-            window = day_range_window(datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.min.time()))
-        else:
-            window = preset_window(choice, now=now)
+            custom = day_range_window(datetime.combine(first, datetime.min.time()),
+                                      datetime.combine(last, datetime.min.time()))
         types = st.multiselect(
             "Event types", EVENT_TYPES, default=list(EVENT_TYPES), format_func=EVENT_TYPE_LABELS.__getitem__, key="types",
         )
@@ -37,9 +56,4 @@ def filter_controls(*, now: datetime, data_start: datetime) -> Filters:
             help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",
         )
         st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
-    return Filters(window=_clip(window, now), types=tuple(types), res=res)
-
-
-def _clip(window: TimeWindow, now: datetime) -> TimeWindow:
-    """A custom window that runs past now ends at now, so its 'previous window' compares like with like."""
-    return TimeWindow(window.start, min(window.end, now)) if window.start < now else window
+    return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Final
@@ -22,10 +23,19 @@ AUTO = "detect from the columns"
 
 
 def _saved_upload(upload: st.runtime.uploaded_file_manager.UploadedFile) -> Path:
-    """The upload written to a private temporary file with its original suffix (parsers go by suffix)."""
+    """The upload in a private temporary file with its original suffix (parsers go by suffix), written once.
+
+    The previous upload's file is removed when another one arrives.
+    """
+    saved = st.session_state.get("saved_upload")
+    if saved and saved[0] == upload.file_id and Path(saved[1]).exists():
+        return Path(saved[1])
+    if saved:
+        shutil.rmtree(Path(saved[1]).parent, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="limes-upload-"))
     path = folder / Path(upload.name).name
     path.write_bytes(upload.getvalue())
+    st.session_state["saved_upload"] = (upload.file_id, str(path))
     return path
 
 
@@ -95,7 +105,7 @@ def quarantine_section() -> None:
     rows = store.quarantine_frame(reason=None if picked == "all" else picked, limit=500)
     st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]], hide_index=True,
                  width="stretch", key="quarantine_rows")
-    st.caption("Row 0 means the line could not be located (a line with the wrong number of fields).")
+    st.caption("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields.")
 
 
 st.markdown("### Data")

@@ -1,24 +1,39 @@
-"""The map page: hexagons of the chosen window over our own offline basemap, KPIs and drill-down."""
+"""The live map: hexagons of the chosen window over our offline basemap, refreshing by itself.
+
+One ``st.fragment(run_every=...)`` redraws the KPIs, the map and the live panels: each run reads
+only the rows that reached the store since the last (the mirror's watermark), outlines hexagons
+with events of the last minutes, and shows patrol units, greyed once their fix is stale.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Final
 
+import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components.filters import filter_controls
+from dashboard.components.filters import ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
+from dashboard.components.live_panels import alert_banner, event_ticker, feed_status
+from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
 from geo.hexgrid import cell_at_resolution, hex_to_cell
+from geo.timewindow import TimeWindow
 from layers.colours import class_breaks, legend
 from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID, hexagon_layer
+from layers.live import recent_hexagon_layer, unit_layers
 
-MAP_KEY = "map"
-TOOLTIP = {
+MAP_KEY: Final[str] = "map"
+REFRESH_S: Final[float] = 2.0
+RECENT: Final[timedelta] = timedelta(minutes=15)
+"""Hexagons with events this fresh get a bright outline."""
+UNITS_SHOWN_FOR: Final[timedelta] = timedelta(hours=24)
+TOOLTIP: Final[dict[str, object]] = {
     "html": "<b>{value}</b> events",
     "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"},
 }
@@ -33,48 +48,68 @@ def _selected_cell(res: int) -> int | None:
     return cell_at_resolution(hex_to_cell(objects[0].get("hex")), res)
 
 
-def render() -> None:
-    """Draw the page."""
-    index = cache.event_index()
-    now = datetime.now(timezone.utc)
-    span = index.time_range()
-    if span is None:
-        st.info("The store holds no events yet: import a file on the Data page.")
-        st.stop()
-    try:
-        filters = filter_controls(now=now, data_start=span[0])
-    except LimesError as exc:
-        st.error(str(exc))
-        st.stop()
-
+def _map_layers(index: EventIndex, filters: Filters, now: datetime) -> tuple[list[pdk.Layer], list[int], int]:
+    """The layers bottom to top, the class breaks of the hexagons, and how many hexagons have events."""
     cells = index.aggregate(filters)
+    recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
+    recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
+    breaks = class_breaks(cells["events"])
+    units = cache.current_store().latest_units()
+    units = units[units["at"] >= now - UNITS_SHOWN_FOR]
+    under, over = cache.basemap_layers()
+    layers = [*under, hexagon_layer(cells["cell"], cells["events"], breaks=breaks),
+              recent_hexagon_layer(recent["cell"], recent["events"]), *over, *unit_layers(units, now=now)]
+    return layers, breaks, len(cells)
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_view(choice: ViewChoice, data_start: datetime) -> None:
+    """Everything that refreshes by itself."""
+    now = datetime.now(timezone.utc)
+    index = cache.event_index()
+    towns = cache.basemap().towns
+    filters = choice.filters(now)
+    alert_banner(index, now=now, towns=towns)
     window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
-    kpi_tiles(index, filters, hot_cells=len(cells), data_start=span[0])
+    layers, breaks, n_cells = _map_layers(index, filters, now)
+    kpi_tiles(index, filters, hot_cells=n_cells, data_start=data_start)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
-
-    breaks = class_breaks(cells["events"])
-    under, over = cache.basemap_layers()
-    deck = build_deck([*under, hexagon_layer(cells["cell"], cells["events"], breaks=breaks), *over], tooltip=TOOLTIP)
+    feed_status(cache.current_store().feed_health(), now=now)
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=640)
-        st.caption(
-            f"{len(index):,} events stored, {span[0]:%d %b %Y} – {span[1]:%d %b %Y %H:%M} UTC · "
-            "Borders, water and towns: Natural Earth · Relief: SRTM (NASA/USGS)"
-        )
+        st.pydeck_chart(build_deck(layers, tooltip=TOOLTIP), on_select="rerun", selection_mode="single-object",
+                        key=MAP_KEY, height=640)
+        span = index.time_range()
+        st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
+                   f"the last {RECENT.seconds // 60} min · Borders, water, towns: Natural Earth · Relief: SRTM")
     with side_col:
         map_legend(legend(breaks, unit="events"), title=f"Events per hexagon (res {filters.res})")
         st.divider()
         try:
             cell = _selected_cell(filters.res)
             if cell is None:
+                event_ticker(index, now=now, towns=towns)
                 st.caption("Click a hexagon to see its events.")
             else:
-                hex_detail(index, cell, filters, towns=cache.basemap().towns)
+                hex_detail(index, cell, filters, towns=towns)
         except LimesError as exc:
             st.error(str(exc))
+
+
+def render() -> None:
+    """Draw the page: sidebar filters, then the live view."""
+    index = cache.event_index()
+    span = index.time_range()
+    if span is None:
+        st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
+        st.stop()
+    try:
+        choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0])
+        live_view(choice, span[0])
+    except LimesError as exc:
+        st.error(str(exc))
 
 
 render()

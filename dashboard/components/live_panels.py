@@ -1,0 +1,78 @@
+"""Live panels: the high-impact banner, the ticker of latest events, and the feeds' status strip."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from geo.aggregate import EventIndex
+from geo.geodata import nearest_town
+from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
+
+BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)
+TICKER_ROWS: Final[int] = 8
+FEED_FRESH_S: Final[float] = 60.0
+
+
+def _ago(now: datetime, then: pd.Timestamp) -> str:
+    seconds = max(0, int((pd.Timestamp(now) - then).total_seconds()))
+    if seconds < 90:
+        return f"{seconds} s ago"
+    if seconds < 5400:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def _where(row: pd.Series, towns: pd.DataFrame) -> str:
+    place = nearest_town(float(row["lat"]), float(row["lon"]), towns)
+    return f"{place.distance_km:.0f} km from {place.name}" if place.distance_km >= 1 else f"at {place.name}"
+
+
+def alert_banner(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> None:
+    """A red banner while high-impact events of the last half hour exist."""
+    recent = index.recent(now - BANNER_WINDOW, now)
+    high = recent[recent["impact"].isin(HIGH_IMPACT)]
+    if high.empty:
+        return
+    latest = high.iloc[-1]
+    st.error(
+        f"**{len(high)} high-impact event{'s' if len(high) > 1 else ''} in the last 30 min** · latest: "
+        f"{EVENT_TYPE_LABELS[latest['type']]}, {int(latest['persons'])} persons, {_where(latest, towns)}, "
+        f"{_ago(now, latest['occurred_at'])}",
+        icon=":material/warning:",
+    )
+
+
+def event_ticker(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> None:
+    """The newest events, newest first: when, what, where (nearest town), persons."""
+    latest = index.events.tail(TICKER_ROWS).iloc[::-1]
+    lines = []
+    for _, row in latest.iterrows():
+        flag = "<span style='color:#e5484d'>●</span> " if row["impact"] in HIGH_IMPACT else ""
+        lines.append(f"<div style='margin:2px 0'>{flag}<b>{html.escape(EVENT_TYPE_LABELS[row['type']])}</b> · "
+                     f"{html.escape(_where(row, towns))} · {int(row['persons'])} pers. · "
+                     f"<span style='opacity:.7'>{_ago(now, row['occurred_at'])}</span></div>")
+    st.markdown(f"<div data-testid='limes-ticker' style='font-size:0.85rem'><b>Latest events</b>{''.join(lines)}</div>",
+                unsafe_allow_html=True)
+
+
+def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
+    """One chip per feed: green when it answered within a minute, amber when late, red after an error."""
+    if health.empty:
+        return
+    chips = []
+    for _, feed in health.iterrows():
+        ok = pd.notna(feed["last_success"])
+        failing = pd.notna(feed["last_error_at"]) and (not ok or feed["last_error_at"] > feed["last_success"])
+        fresh = ok and (pd.Timestamp(now) - feed["last_success"]).total_seconds() <= FEED_FRESH_S
+        colour = "#e5484d" if failing else ("#30a46c" if fresh else "#f5a524")
+        detail = (f"error: {feed['last_error']}" if failing else
+                  f"{_ago(now, feed['last_success'])}" + (f", lag {feed['lag_s']:.0f} s" if pd.notna(feed["lag_s"]) else ""))
+        chips.append(f"<span style='margin-right:14px'><span style='color:{colour}'>●</span> "
+                     f"<b>{html.escape(str(feed['feed']))}</b> {html.escape(detail)} · {int(feed['events']):,} events"
+                     + (f", {int(feed['units']):,} unit fixes" if feed["units"] else "") + "</span>")
+    st.markdown(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>", unsafe_allow_html=True)
