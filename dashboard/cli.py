@@ -15,10 +15,12 @@ from geo.errors import LimesError
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench, store_bench
+    from bench import hexgrid_bench, live_bench, store_bench
     from bench.harness import format_table
 
     figures = [*hexgrid_bench.run(args.events), *store_bench.run(args.import_rows)]
+    if args.live_events:
+        figures += live_bench.run(args.live_events)
     if args.json:
         print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
     else:
@@ -148,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--events", type=int, default=10_000_000, help="events to aggregate (default 10 M)")
     bench.add_argument("--import-rows", type=int, default=2_000_000, help="events to import (default 2 M)")
+    bench.add_argument("--live-events", type=int, default=25,
+                       help="events for the feed-to-browser latency (needs Chromium; 0 skips it)")
     bench.set_defaults(handler=_bench)
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")

@@ -216,13 +216,13 @@ def make_server(simulator: FeedSimulator, *, port: int = 0) -> ThreadingHTTPServ
 
 
 def demo_feeds_toml(port: int) -> str:
-    """A poller config for the simulator on ``port`` (the three feeds, polled every 2 s)."""
+    """A poller config for the simulator on ``port`` (the three feeds, polled every second)."""
     base = f"http://127.0.0.1:{port}"
     return "\n".join([
-        "[[feed]]", 'name = "sim-events"', f'url = "{base}/events.geojson"', 'kind = "geojson"', "interval_s = 2", "",
+        "[[feed]]", 'name = "sim-events"', f'url = "{base}/events.geojson"', 'kind = "geojson"', "interval_s = 1", "",
         "[[feed]]", 'name = "sim-sensors"', f'url = "{base}/sensorthings/v1.1/Observations"', 'kind = "sensorthings"',
-        "interval_s = 2", "",
-        "[[feed]]", 'name = "sim-units"', f'url = "{base}/cot"', 'kind = "cot"', "interval_s = 2", "",
+        "interval_s = 1", "",
+        "[[feed]]", 'name = "sim-units"', f'url = "{base}/cot"', 'kind = "cot"', "interval_s = 1", "",
     ])
 
 

@@ -8,63 +8,26 @@ Screenshots are kept in ``artifacts/``.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
-from tests.conftest import ROOT
+from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("LIMES_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-default-apps"]
 MAP = '[data-testid="stDeckGlJsonChart"]'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = _free_port()
-    log = (ROOT / "artifacts" / "streamlit-browser-test.log")
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail(f"streamlit did not answer on {url}; see {log}")
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with start_streamlit() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

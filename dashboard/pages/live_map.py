@@ -29,7 +29,7 @@ from layers.hexagons import HEX_LAYER_ID, hexagon_layer
 from layers.live import recent_hexagon_layer, unit_layers
 
 MAP_KEY: Final[str] = "map"
-REFRESH_S: Final[float] = 2.0
+REFRESH_S: Final[float] = 1.0
 RECENT: Final[timedelta] = timedelta(minutes=15)
 """Hexagons with events this fresh get a bright outline."""
 UNITS_SHOWN_FOR: Final[timedelta] = timedelta(hours=24)

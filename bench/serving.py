@@ -1,0 +1,55 @@
+"""Start the dashboard for measurements and browser tests: `streamlit run` on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LIMES_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-default-apps"]
+"""Debian's Chromium as root, headless, with its own background traffic off (no request leaves loopback)."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ROOT / "artifacts") -> Iterator[str]:
+    """`streamlit run streamlit_app.py` with extra environment ``env``; yields its URL once healthy."""
+    port = free_port()
+    log_dir.mkdir(exist_ok=True)
+    log = log_dir / f"streamlit-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            else:
+                raise RuntimeError(f"streamlit did not answer on {url}; see {log}")
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
