@@ -1,5 +1,5 @@
 # Limes: two commands for a fresh Debian machine with Python 3.11 (see README).
-#   make run    set everything up and start the dashboard on the bundled scenario
+#   make run    set everything up and start the live demo: feed simulator, poller and dashboard
 #   make test   set everything up and run the whole test suite (browser tests included)
 
 PY ?= python3
@@ -27,7 +27,7 @@ $(BIN)/limes: pyproject.toml
 setup: $(BIN)/limes
 
 run: setup
-	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/limes demo --port $(PORT)
 
 test: setup browser-deps
 	$(BIN)/python -m pytest

@@ -115,6 +115,13 @@ def _fresh_pg_url(base: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
 
 
+def _drop_pg_schema(base: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS limes_bench_{os.getpid()} CASCADE")
+
+
 def run(n_rows: int) -> list[Figure]:
     """Import figures on ``n_rows`` events (PostgreSQL when ``LIMES_TEST_PG_URL`` names a server)."""
     figures = []
@@ -131,6 +138,7 @@ def run(n_rows: int) -> list[Figure]:
         if pg:
             ours_pg = _import_rate(_fresh_pg_url(pg), csv, n_rows)
             naive_pg = _naive_rate(_fresh_pg_url(pg), csv)
+            _drop_pg_schema(pg)
             figures.append(Figure(f"import {n_rows:,} events into PostgreSQL", "k events/s", ours_pg / 1e3,
                                   naive_pg / 1e3, "≥ 50 k/s", True, "COPY into a temp table vs INSERT per row"))
         small = folder / "small.csv"
