@@ -91,6 +91,23 @@ def _poll_line(result: object) -> str:
             f"units {r.units}, quarantined {r.quarantined}")  # type: ignore[attr-defined]
 
 
+def _listen_cot(args: argparse.Namespace) -> int:
+    from geo.cot_listener import make_cot_listener
+    from geo.store import open_store
+
+    store = open_store(args.db)
+    server = make_cot_listener(store, name=args.name, port=args.port)
+    print(f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}; Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        store.close()
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from geo.simulator import FeedSimulator, make_server
 
@@ -168,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
     poll.add_argument("--json", action="store_true", help="one JSON object per poll")
     poll.set_defaults(handler=_poll)
+    listen = sub.add_parser("listen-cot", help="receive Cursor-on-Target over TCP as TAK clients send it")
+    listen.add_argument("--port", type=int, default=8087)
+    listen.add_argument("--name", default="cot-tcp", help="feed name (the events' source)")
+    listen.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    listen.set_defaults(handler=_listen_cot)
     sim = sub.add_parser("simulate-feed", help="serve the bundled scenario's next hours as live feeds on loopback")
     sim.add_argument("--port", type=int, default=8765)
     sim.add_argument("--speed", type=float, default=60.0, help="clock acceleration (default 60: a minute a second)")

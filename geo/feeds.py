@@ -148,13 +148,14 @@ def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str]
     raise FeedError(f"{feed.name}: {last_error} after {feed.retries + 1} tries", body)
 
 
-def _problems_frame(feed: Feed, problems: list[tuple[str, str, str]]) -> pd.DataFrame:
-    return pd.DataFrame({"source": feed.name, "file_name": feed.url, "row_number": 0,
+def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Quarantine records for ``(reason, detail, raw)`` problems of ``source`` that came from ``origin``."""
+    return pd.DataFrame({"source": source, "file_name": origin, "row_number": 0,
                          "reason": [p[0] for p in problems], "detail": [p[1] for p in problems],
                          "raw": [p[2] for p in problems]})
 
 
-def _write_units(feed: Feed, page: ParsedPage, store: Store) -> tuple[int, list[tuple[str, str, str]]]:
+def _write_units(page: ParsedPage, store: Store, source: str) -> tuple[int, list[tuple[str, str, str]]]:
     if not page.units:
         return 0, []
     units = pd.DataFrame(page.units)
@@ -163,20 +164,24 @@ def _write_units(feed: Feed, page: ParsedPage, store: Store) -> tuple[int, list[
     ok = at.notna() & units["lat"].between(-90, 90) & units["lon"].between(-180, 180)
     problems = [("bad_unit_position", "unit fix with an unreadable time or a position out of range",
                  json.dumps(r, default=str)) for r in units[~ok].to_dict(orient="records")]
-    good = units[ok].assign(source=feed.name, at=at[ok], stale_at=stale_at[ok])
+    good = units[ok].assign(source=source, at=at[ok], stale_at=stale_at[ok])
     good["cell"] = latlng_to_cells(good["lat"].to_numpy(), good["lon"].to_numpy(), BASE_RES)
     return store.insert_units(good), problems
 
 
-def _write_page(feed: Feed, page: ParsedPage, store: Store, mapping: Mapping, now: datetime, result: PollResult
-                ) -> pd.Timestamp | None:
-    """Validate and store one page; returns the newest event time it inserted rows for."""
+def write_page(page: ParsedPage, store: Store, *, source: str, origin: str, mapping: Mapping, now: datetime,
+               result: PollResult) -> pd.Timestamp | None:
+    """Validate and store one parsed page (events, units, problems) of ``source``; counts go to ``result``.
+
+    ``origin`` names where the page came from (a URL, a TCP peer) in quarantine records. Returns
+    the newest event time among the rows it stored.
+    """
     newest = None
-    quarantine = [_problems_frame(feed, page.problems)]
+    quarantine = [problems_frame(source, origin, page.problems)]
     frame = page.frame()
     if not frame.empty:
         resolved = resolve(mapping, list(frame.columns), spatial=True)
-        checked = validate_chunk(frame, resolved, source=feed.name, file_name=feed.url, first_row=1, now=now,
+        checked = validate_chunk(frame, resolved, source=source, file_name=origin, first_row=1, now=now,
                                  geometry_lonlat=page.geometry())
         inserted = store.insert_events(checked.events)
         result.read += len(frame)
@@ -185,9 +190,9 @@ def _write_page(feed: Feed, page: ParsedPage, store: Store, mapping: Mapping, no
         quarantine.append(checked.quarantine)
         if not checked.events.empty:
             newest = checked.events["occurred_at"].max()
-    units, unit_problems = _write_units(feed, page, store)
+    units, unit_problems = _write_units(page, store, source)
     result.units += units
-    quarantine.append(_problems_frame(feed, unit_problems))
+    quarantine.append(problems_frame(source, origin, unit_problems))
     rejected = [q for q in quarantine if not q.empty]
     if rejected:
         result.quarantined += store.add_quarantine(pd.concat(rejected, ignore_index=True))
@@ -225,7 +230,8 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
                 break
             if result.pages == 1:
                 new_etag = page_etag
-            page_newest = _write_page(feed, page, store, mapping, now, result)
+            page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
+                                     result=result)
             newest = page_newest if newest is None or (page_newest is not None and page_newest > newest) else newest
             new_cursor = page.cursor or new_cursor
             url, params, headers = page.next_url, None, {}
@@ -233,8 +239,8 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
         result.error = str(exc.args[0])
         body = exc.args[1] if len(exc.args) > 1 else b""
         if body:
-            store.add_quarantine(_problems_frame(feed, [("malformed_payload", result.error,
-                                                          body[:20_000].decode("utf-8", errors="replace"))]))
+            store.add_quarantine(problems_frame(feed.name, feed.url, [
+                ("malformed_payload", result.error, body[:20_000].decode("utf-8", errors="replace"))]))
             result.quarantined += 1
     if result.error is None:
         store.set_feed_state(feed.name, etag=new_etag, cursor=new_cursor)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -241,3 +244,25 @@ def test_retry_after_forms_and_config_errors() -> None:
         load_feeds({"feed": [{"name": "x", "url": "http://127.0.0.1/x", "kind": "cot", "colour": "red"}]})
     assert [f.kind for f in load_feeds({"feed": [{"name": "a", "url": "http://127.0.0.1/a", "kind": "cot"}]})] == ["cot"]
     assert parse_sensorthings(json.dumps(SENSORTHINGS_PAGE_2).encode()).problems[0][0] == "malformed_record"
+
+
+def test_cot_tcp_stream_split_and_joined_messages(store) -> None:
+    from geo.cot_listener import make_cot_listener
+
+    server = make_cot_listener(store, name="tak-tcp")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    events = COT.decode().split("<event", 1)[1]
+    stream = ("<event" + events).encode()
+    with socket.create_connection(server.server_address) as conn:
+        conn.sendall(stream[:150])  # the first event split over two packets...
+        conn.sendall(stream[150:] + b"<event uid='x' type='a-f-G' time='soon'><point lat='1' lon='2'/></event>"
+                     + b"<event uid=oops>garbage</event>")  # ...the rest and two more in one
+    deadline = time.monotonic() + 10
+    while store.count("quarantine") < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.shutdown()
+    server.server_close()
+    assert store.latest_units()["callsign"].tolist() == ["KILKIS-5"]
+    assert store.read_events()["event_id"].tolist() == ["radar-7.track-12@2026-11-28T11:57:30Z"]
+    assert store.quarantine_reasons() == {"malformed_record": 1, "bad_unit_position": 1, "malformed_payload": 1}
+    assert store.feed_health().set_index("feed").loc["tak-tcp", "units"] == 1
