@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -139,6 +140,9 @@ def _demo(args: argparse.Namespace) -> int:
     poller = threading.Thread(target=run_poller, args=(feeds, store), kwargs={"should_stop": stop.is_set},
                               name="limes-poller", daemon=True)
     poller.start()
+    # Ctrl-C and a plain `kill` both stop everything (a shell may start us with SIGINT ignored).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
     app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
     env = {**os.environ, "LIMES_DB": resolve_url(args.db)}
     dashboard = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",

@@ -36,3 +36,39 @@ def test_unreadable_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     bad_mapping = _limes("import", str(IOM_SAMPLE), "--mapping", "nonsense", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}")
     assert bad_mapping.returncode == 2 and "no mapping preset or file 'nonsense'" in bad_mapping.stderr
     assert "Traceback" not in result.stderr + bad_mapping.stderr
+
+
+def test_demo_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    import httpx
+
+    from bench.serving import free_port
+
+    app_port, feed_port = free_port(), free_port()
+    demo = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "demo", "--port", str(app_port), "--feed-port",
+                             str(feed_port), "--db", f"sqlite:///{tmp_path / 'demo.sqlite'}"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        up = False
+        while time.monotonic() < deadline and not up:
+            try:
+                up = httpx.get(f"http://127.0.0.1:{app_port}/_stcore/health", timeout=1).text == "ok"
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert up, "the dashboard did not come up"
+        feed = httpx.get(f"http://127.0.0.1:{feed_port}/events.geojson", timeout=5).json()
+        assert feed["type"] == "FeatureCollection"
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=30) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    for port in (app_port, feed_port):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            raise AssertionError(f"something still answers on port {port}")
+        except httpx.TransportError:
+            pass
