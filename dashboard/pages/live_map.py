@@ -55,7 +55,8 @@ def _map_layers(index: EventIndex, filters: Filters, now: datetime) -> tuple[lis
     recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
     breaks = class_breaks(cells["events"])
     units = cache.current_store().latest_units()
-    units = units[units["at"] >= now - UNITS_SHOWN_FOR]
+    # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
+    units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
     under, over = cache.basemap_layers()
     layers = [*under, hexagon_layer(cells["cell"], cells["events"], breaks=breaks),
               recent_hexagon_layer(recent["cell"], recent["events"]), *over, *unit_layers(units, now=now)]
