@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socketserver
 import os
 import signal
 import sys
@@ -11,8 +12,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import LimesError
+
+if TYPE_CHECKING:
+    from geo.feeds import PollResult
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -70,9 +75,9 @@ def _poll(args: argparse.Namespace) -> int:
     stop = threading.Event()
     polls: dict[str, int] = {}
 
-    def report(result: object) -> None:
-        polls[result.feed] = polls.get(result.feed, 0) + 1  # type: ignore[attr-defined]
-        print(json.dumps(asdict(result)) if args.json else _poll_line(result), flush=True)  # type: ignore[arg-type]
+    def report(result: PollResult) -> None:
+        polls[result.feed] = polls.get(result.feed, 0) + 1
+        print(json.dumps(asdict(result)) if args.json else _poll_line(result), flush=True)
         if args.once and all(polls.get(f.name) for f in feeds):
             stop.set()
 
@@ -85,11 +90,21 @@ def _poll(args: argparse.Namespace) -> int:
     return 0
 
 
-def _poll_line(result: object) -> str:
-    r = result  # a geo.feeds.PollResult
-    state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")  # type: ignore[attr-defined]
-    return (f"{r.feed}: {state}; pages {r.pages}, inserted {r.inserted}, duplicates {r.duplicates}, "  # type: ignore[attr-defined]
-            f"units {r.units}, quarantined {r.quarantined}")  # type: ignore[attr-defined]
+def _poll_line(r: PollResult) -> str:
+    state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")
+    return (f"{r.feed}: {state}; pages {r.pages}, inserted {r.inserted}, duplicates {r.duplicates}, "
+            f"units {r.units}, quarantined {r.quarantined}")
+
+
+def _serve_until_interrupted(server: socketserver.BaseServer, message: str) -> None:
+    """Serve until Ctrl-C, then close the server."""
+    print(message, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def _listen_cot(args: argparse.Namespace) -> int:
@@ -98,13 +113,10 @@ def _listen_cot(args: argparse.Namespace) -> int:
 
     store = open_store(args.db)
     server = make_cot_listener(store, name=args.name, port=args.port)
-    print(f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}; Ctrl-C stops", flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        _serve_until_interrupted(server, f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}"
+                                         "; Ctrl-C stops")
     finally:
-        server.server_close()
         store.close()
     return 0
 
@@ -113,13 +125,8 @@ def _simulate(args: argparse.Namespace) -> int:
     from geo.simulator import FeedSimulator, make_server
 
     server = make_server(FeedSimulator(speed=args.speed), port=args.port)
-    print(f"simulator on http://127.0.0.1:{server.server_address[1]} (x{args.speed:g}); Ctrl-C stops it", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    _serve_until_interrupted(server, f"simulator on http://127.0.0.1:{server.server_address[1]} (x{args.speed:g}); "
+                                     "Ctrl-C stops it")
     return 0
 
 
