@@ -404,6 +404,9 @@ class PostgresStore(Store):
         return bool(cur.fetchone()[0])
 
     def _bulk_insert_events(self, cur: Any, rows: list[tuple[Any, ...]]) -> int:
+        # One event writer at a time: sequence values then commit in order, so a reader's
+        # "seq > watermark" never skips rows a slower concurrent transaction committed later.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('limes-events'))")
         columns = ", ".join(EVENT_COLUMNS)
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_events ON COMMIT DELETE ROWS AS "
                     f"SELECT {columns} FROM events WITH NO DATA")

@@ -198,8 +198,12 @@ date_formats = ["%d/%m/%Y %H:%M"]
 
 
 def test_preview_writes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    store = open_store(url)
     mapping, result = preview_file(IOM_SAMPLE, now=NOW, rows=5)
     assert mapping.name == "iom" and len(result.events) + len(result.quarantine) == 5
+    assert (store.count("events"), store.count("quarantine"), store.count("imports")) == (0, 0, 0)
+    store.close()
 
 
 _ROW = st.one_of(
