@@ -154,6 +154,10 @@ class EventIndex:
             persons, high = persons[mask], high[mask]
         return Totals(events=int(persons.size), persons=int(persons.sum()), high_impact=int(high.sum()))
 
+    def cells_at(self, res: int) -> npt.NDArray[np.uint64]:
+        """Every cell at view resolution ``res`` that has had an event, sorted."""
+        return self._cells[res]
+
     def recent(self, start: datetime, end: datetime) -> pd.DataFrame:
         """The events that occurred in ``[start, end)``, oldest first."""
         lo, hi = np.searchsorted(self.t_s, [int(start.timestamp()), int(end.timestamp())], side="left")

@@ -110,3 +110,27 @@ def legend(breaks: list[int], *, unit: str) -> list[LegendEntry]:
 
 def _rgba(colour: Rgba) -> str:
     return "[" + ", ".join(str(c) for c in colour) + "]"
+
+
+HOTSPOT_COLOURS: Final[dict[int, Rgba]] = {
+    3: (215, 48, 39, 235), 2: (252, 141, 89, 220), 1: (254, 224, 144, 205),
+    -1: (198, 219, 239, 205), -2: (107, 174, 214, 220), -3: (33, 113, 181, 235),
+}
+"""Diverging classes: hot (red) and cold (blue) spots at 99, 95 and 90 % confidence."""
+_HOTSPOT_LABELS: Final[dict[int, str]] = {
+    3: "Hot spot, 99 %", 2: "Hot spot, 95 %", 1: "Hot spot, 90 %",
+    -1: "Cold spot, 90 %", -2: "Cold spot, 95 %", -3: "Cold spot, 99 %",
+}
+
+
+def hotspot_colour_expression(*, value: str = "value") -> str:
+    """A deck.gl accessor colouring a Gi* class (-3..3) by :data:`HOTSPOT_COLOURS`."""
+    expr = "[0, 0, 0, 0]"
+    for cls, colour in HOTSPOT_COLOURS.items():
+        expr = f"{value} == {cls} ? {_rgba(colour)} : {expr}"
+    return expr
+
+
+def hotspot_legend() -> list[LegendEntry]:
+    """Legend rows for the Gi* classes, hottest first."""
+    return [LegendEntry(colour=HOTSPOT_COLOURS[c], label=_HOTSPOT_LABELS[c]) for c in (3, 2, 1, -1, -2, -3)]

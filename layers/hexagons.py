@@ -20,14 +20,16 @@ def hexagon_records(cells: pd.Series, values: pd.Series) -> list[dict[str, objec
     return [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(cells.to_numpy()), values.to_numpy())]
 
 
-def hexagon_layer(cells: pd.Series, values: pd.Series, *, breaks: list[int], layer_id: str = HEX_LAYER_ID) -> pdk.Layer:
-    """A pickable, flat H3HexagonLayer of ``values`` per cell, classed by ``breaks``."""
+def hexagon_layer(cells: pd.Series, values: pd.Series, *, breaks: list[int] | None = None,
+                  fill_expression: str | None = None, layer_id: str = HEX_LAYER_ID) -> pdk.Layer:
+    """A pickable, flat H3HexagonLayer of ``values`` per cell: counts classed by ``breaks``, or
+    any other value coloured by ``fill_expression`` (a deck.gl accessor on ``value``)."""
     return pdk.Layer(
         "H3HexagonLayer",
         id=layer_id,
         data=hexagon_records(cells, values),
         get_hexagon="hex",
-        get_fill_color=class_colour_expression(breaks),
+        get_fill_color=fill_expression or class_colour_expression(breaks or [1]),
         extruded=False,
         stroked=True,
         get_line_color=[11, 19, 32, 120],

@@ -107,6 +107,15 @@ def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
     assert table["occurred_at"].is_monotonic_decreasing
 
 
+def test_hot_spot_colouring(app: AppTest) -> None:
+    app.radio(key="colour_by").set_value("Hot spots (Gi*)").run()
+    assert not app.exception, app.exception
+    values = {row["value"] for row in _hex_layer(_spec(app))["data"]}
+    assert values and values <= {-3, -2, -1, 1, 2, 3} and 3 in values
+    legend = [m.value for m in app.markdown if "limes-legend" in m.value][0]
+    assert "Gi* hot/cold spots" in legend and "Hot spot, 99 %" in legend
+
+
 def test_custom_window_counts_whole_days(app: AppTest) -> None:
     app.radio(key="window").set_value("Custom").run()
     assert not app.exception

@@ -18,16 +18,27 @@ from layers.colours import class_breaks, class_colour_expression, class_colours,
 from layers.deck import OFFLINE_STYLE_URL, CompactDeck, build_deck
 from layers.hexagons import hexagon_layer, hexagon_records
 
-_BRANCH = re.compile(r"^value >= (\d+) \? \[([\d, ]+)\] : (.*)$")
+_BRANCH = re.compile(r"^value (>=|==) (-?\d+) \? \[([\d, ]+)\] : (.*)$")
 
 
 def _evaluate(expression: str, value: int) -> list[int]:
-    """Evaluate our chain of ``value >= N ? [rgba] : ...`` ternaries the way deck.gl's parser does."""
+    """Evaluate our chains of ``value >= N ? [rgba] : ...`` (or ``==``) the way deck.gl's parser does."""
     while (match := _BRANCH.match(expression)) is not None:
-        if value >= int(match.group(1)):
-            return [int(c) for c in match.group(2).split(",")]
-        expression = match.group(3)
+        op, bound = match.group(1), int(match.group(2))
+        if (value >= bound) if op == ">=" else (value == bound):
+            return [int(c) for c in match.group(3).split(",")]
+        expression = match.group(4)
     return [int(c) for c in expression.strip("[]").split(",")]
+
+
+def test_hot_spot_expression_and_legend() -> None:
+    from layers.colours import HOTSPOT_COLOURS, hotspot_colour_expression, hotspot_legend
+
+    expression = hotspot_colour_expression()
+    for cls, colour in HOTSPOT_COLOURS.items():
+        assert _evaluate(expression, cls) == list(colour)
+    assert _evaluate(expression, 0)[3] == 0  # not significant: transparent
+    assert [e.label for e in hotspot_legend()][0] == "Hot spot, 99 %"
 
 
 def test_expression_agrees_with_python_classes_and_legend() -> None:

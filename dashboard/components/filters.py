@@ -14,6 +14,8 @@ from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import INITIAL_VIEW
 
 CUSTOM = "Custom"
+COUNT = "Event count"
+HOT_SPOTS = "Hot spots (Gi*)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class ViewChoice:
     custom: TimeWindow | None
     types: tuple[str, ...]
     res: int
+    hot_spots: bool = False
 
     def filters(self, now: datetime) -> Filters:
         """The filters at ``now``: a preset window slides with the clock, a custom one ends at now at most."""
@@ -56,4 +59,7 @@ def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
             help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",
         )
         st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
-    return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res)
+        colour_by = st.radio("Colour hexagons by", [COUNT, HOT_SPOTS], key="colour_by",
+                             help="Hot spots: Getis-Ord Gi* over each cell and its six neighbours, cells without "
+                                  "events included, Benjamini-Hochberg false discovery rate; 90/95/99 % confidence.")
+    return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res, hot_spots=colour_by == HOT_SPOTS)
