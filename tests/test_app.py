@@ -107,6 +107,19 @@ def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
     assert table["occurred_at"].is_monotonic_decreasing
 
 
+def test_unusual_cells_panel_lists_the_alerts(app: AppTest) -> None:
+    from geo.alerts import unusual_cells
+
+    now = datetime.now(timezone.utc)
+    expected = unusual_cells(cache.event_index(), Filters(TimeWindow(now - timedelta(hours=1), now), EVENT_TYPES, 6))
+    panel = [m.value for m in app.markdown if "limes-alerts" in m.value]
+    if expected.empty:
+        assert not panel and any("Nothing unusual" in c.value for c in app.caption)
+    else:
+        assert panel and panel[0].count("▲") == min(5, len(expected))
+        assert f"<b>{int(expected['observed'].iloc[0])} events</b>" in panel[0]
+
+
 def test_hot_spot_colouring(app: AppTest) -> None:
     app.radio(key="colour_by").set_value("Hot spots (Gi*)").run()
     assert not app.exception, app.exception

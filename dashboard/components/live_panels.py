@@ -1,4 +1,4 @@
-"""Live panels: the high-impact banner, the ticker of latest events, and the feeds' status strip."""
+"""Live panels: the high-impact banner, unusual cells, the ticker of latest events, and the feeds' status strip."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from geo.aggregate import EventIndex
+from geo.aggregate import EventIndex, Filters
+from geo.alerts import unusual_cells
 from geo.geodata import nearest_town
+from geo.hexgrid import cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
+from geo.timewindow import TimeWindow
 
 BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)
 TICKER_ROWS: Final[int] = 8
 FEED_FRESH_S: Final[float] = 60.0
+ALERT_WINDOW: Final[timedelta] = timedelta(hours=1)
+ALERT_ROWS: Final[int] = 5
 
 
 def _ago(now: datetime, then: pd.Timestamp) -> str:
@@ -76,3 +81,21 @@ def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
                      f"<b>{html.escape(str(feed['feed']))}</b> {html.escape(detail)} · {int(feed['events']):,} events"
                      + (f", {int(feed['units']):,} unit fixes" if feed["units"] else "") + "</span>")
     st.markdown(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>", unsafe_allow_html=True)
+
+
+def unusual_now(index: EventIndex, filters: Filters, *, now: datetime, towns: pd.DataFrame) -> None:
+    """The cells where the last hour is improbable against the same hour of the past eight weeks."""
+    last_hour = Filters(TimeWindow(now - ALERT_WINDOW, now), filters.types, filters.res)
+    alerts = unusual_cells(index, last_hour).head(ALERT_ROWS)
+    if alerts.empty:
+        st.caption("Nothing unusual in the last hour against the same hour of past weeks.")
+        return
+    lines = []
+    for cell, row in alerts.iterrows():
+        lat, lon = cell_latlng(int(cell))
+        place = nearest_town(lat, lon, towns)
+        lines.append(f"<div style='margin:2px 0'><span style='color:#f5a524'>▲</span> <b>{int(row['observed'])} events</b> "
+                     f"vs {row['expected']:.1f} usual · {place.distance_km:.0f} km from {html.escape(place.name)} "
+                     f"<span style='opacity:.7'>(p {row['p']:.0e})</span></div>")
+    st.markdown(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last hour</b>"
+                f"{''.join(lines)}</div>", unsafe_allow_html=True)

@@ -20,7 +20,7 @@ from dashboard.components.filters import ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
-from dashboard.components.live_panels import alert_banner, event_ticker, feed_status
+from dashboard.components.live_panels import alert_banner, event_ticker, feed_status, unusual_now
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
 from geo.hexgrid import cell_at_resolution, hex_to_cell
@@ -111,6 +111,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         try:
             cell = _selected_cell(filters.res)
             if cell is None:
+                unusual_now(index, filters, now=now, towns=towns)
                 event_ticker(index, now=now, towns=towns)
                 st.caption("Click a hexagon to see its events.")
             else:
