@@ -139,6 +139,13 @@ def _in_worker_process(path: Path, resolved: ResolvedMapping, source: str, now: 
         worker.join()
 
 
+def _fit_mapping(path: Path, mapping: str | Path | Mapping | None) -> tuple[Mapping, ResolvedMapping]:
+    """The mapping for ``path`` (chosen or detected) and its fit to the file's columns."""
+    columns = file_columns(path)
+    chosen = choose_mapping(mapping, columns)
+    return chosen, resolve(chosen, columns, spatial=is_spatial(path))
+
+
 def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | None = None, now: datetime | None = None,
                 progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
     """Import ``path`` into ``store`` with ``mapping`` (a preset name, a TOML file, or ``None`` to detect).
@@ -150,9 +157,7 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
     """
     path = Path(path)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    columns = file_columns(path)
-    chosen = choose_mapping(mapping, columns)
-    resolved = resolve(chosen, columns, spatial=is_spatial(path))
+    chosen, resolved = _fit_mapping(path, mapping)
     source = chosen.source or path.stem
     report = ImportReport(file_name=path.name, mapping=chosen.name, source=source)
     report.import_id = store.begin_import(file_name=path.name, mapping=chosen.name, source=source)
@@ -187,9 +192,7 @@ def preview_file(path: Path, *, mapping: str | Path | Mapping | None = None, now
     """What importing ``path`` would do to its first ``rows`` rows, without writing anything."""
     path = Path(path)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    columns = file_columns(path)
-    chosen = choose_mapping(mapping, columns)
-    resolved = resolve(chosen, columns, spatial=is_spatial(path))
+    chosen, resolved = _fit_mapping(path, mapping)
     chunk = next(read_chunks(path, chunk_rows=rows))
     frame = chunk.frame.head(rows)
     geometry = None if chunk.geometry is None else tuple(part.head(rows) for part in chunk.geometry)

@@ -49,6 +49,11 @@ def open_store(url: str | None = None) -> Store:
     raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db")
 
 
+def _now_ms() -> int:
+    """The current time in epoch milliseconds, UTC."""
+    return int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+
+
 def _ms(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
 
@@ -155,7 +160,7 @@ class Store:
         """Store rejected rows: ``source``, ``file_name``, ``row_number``, ``reason``, ``detail``, ``raw``."""
         if rows.empty:
             return 0
-        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        now_ms = _now_ms()
         values = [
             (s, f, int(n), r, d, raw, now_ms, import_id)
             for s, f, n, r, d, raw in zip(rows["source"], rows["file_name"], rows["row_number"], rows["reason"],
@@ -169,7 +174,7 @@ class Store:
 
     def begin_import(self, *, file_name: str, mapping: str, source: str) -> int:
         """Record the start of an import; returns its ``import_id``."""
-        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        now_ms = _now_ms()
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("INSERT INTO imports (file_name, mapping, source, started_at_ms) VALUES (?, ?, ?, ?) "
                                   "RETURNING import_id"), (file_name, mapping, source, now_ms))
@@ -177,7 +182,7 @@ class Store:
 
     def finish_import(self, import_id: int, *, read: int, inserted: int, duplicates: int, quarantined: int) -> None:
         """Record an import's counts and end time."""
-        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        now_ms = _now_ms()
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("UPDATE imports SET finished_at_ms = ?, read_rows = ?, inserted = ?, duplicates = ?, "
                                   "quarantined = ? WHERE import_id = ?"),
@@ -221,7 +226,7 @@ class Store:
 
     def set_feed_state(self, feed: str, *, etag: str | None, cursor: str | None) -> None:
         """Remember a feed's ETag and cursor (they survive a restart of the poller)."""
-        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        now_ms = _now_ms()
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("INSERT INTO feed_state (feed, etag, cursor, updated_at_ms) VALUES (?, ?, ?, ?) "
                                   "ON CONFLICT (feed) DO UPDATE SET etag = excluded.etag, cursor = excluded.cursor, "
@@ -230,7 +235,7 @@ class Store:
     def record_poll(self, feed: str, *, kind: str, error: str | None, lag_s: float | None = None, events: int = 0,
                     units: int = 0, quarantined: int = 0) -> None:
         """Add one poll to a feed's health record: a success (``error`` is ``None``) or a failure."""
-        now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+        now_ms = _now_ms()
         ok = error is None
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("INSERT INTO feed_health (feed, kind) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING"),
