@@ -9,13 +9,15 @@ PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: setup run test bench python-deps browser-deps
+.PHONY: setup run test bench python-deps test-deps
 
 python-deps:
 	@$(PY) -c 'import ensurepip' >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
 
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { $(APT) update && $(APT) install -y chromium; }
+# Test-only system tools: the browser, GDAL's reference viewshed, and poppler to render PDF pages.
+test-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v gdal_viewshed >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || \
+	  { $(APT) update && $(APT) install -y --no-install-recommends chromium gdal-bin poppler-utils; }
 
 $(BIN)/limes: pyproject.toml
 	$(MAKE) python-deps
@@ -29,7 +31,7 @@ setup: $(BIN)/limes
 run: setup
 	$(BIN)/limes demo --port $(PORT)
 
-test: setup browser-deps
+test: setup test-deps
 	$(BIN)/python -m pytest
 
 bench: setup

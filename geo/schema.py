@@ -115,6 +115,33 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             quarantined BIGINT NOT NULL DEFAULT 0
         )""",
     ),
+    # 4: sensors as editable data, and the history of border sections' impact levels.
+    (
+        """CREATE TABLE sensors (
+            sensor_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            height_m DOUBLE PRECISION NOT NULL,
+            range_m DOUBLE PRECISION NOT NULL,
+            azimuth_deg DOUBLE PRECISION NOT NULL,
+            fov_deg DOUBLE PRECISION NOT NULL,
+            status TEXT NOT NULL,
+            source TEXT NOT NULL,
+            updated_at_ms BIGINT NOT NULL
+        )""",
+        """CREATE TABLE section_levels (
+            seq {serial},
+            section_id TEXT NOT NULL,
+            level TEXT NOT NULL,
+            proposed_level TEXT,
+            evidence TEXT NOT NULL DEFAULT '',
+            comment TEXT NOT NULL DEFAULT '',
+            set_by TEXT NOT NULL,
+            set_at_ms BIGINT NOT NULL
+        )""",
+        "CREATE INDEX section_levels_section ON section_levels (section_id, seq)",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

@@ -323,6 +323,19 @@ class Store:
             cur.execute("SELECT reason, COUNT(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason")
             return {str(r): int(n) for r, n in cur.fetchall()}
 
+    # -- small tables (sensors, section levels): plain SQL with ``?`` placeholders ------------
+    def fetch(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only ``query`` (``?`` placeholders, either dialect)."""
+        with self._lock, self._transaction(write=False) as cur:
+            cur.execute(self._sql(query), tuple(params))
+            return [tuple(row) for row in cur.fetchall()]
+
+    def execute(self, query: str, rows: Sequence[Sequence[Any]] = ((),)) -> None:
+        """Run a writing ``query`` once per parameter row, all in one transaction."""
+        with self._lock, self._transaction() as cur:
+            for params in rows:
+                cur.execute(self._sql(query), tuple(params))
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
