@@ -58,3 +58,15 @@ class ImportFileError(LimesError):
 
 class FeedError(LimesError):
     """A feed that cannot be polled: unreachable, failing after its retries, oversized, or unparseable."""
+
+
+class SectionError(LimesError):
+    """Border sections that cannot be made: an unreadable or CRS-less file, a bad length or corridor."""
+
+
+class LevelError(LimesError):
+    """An impact level, level rule or level decision that is not valid (unknown level, no comment, bad rule file)."""
+
+
+class BriefingError(LimesError):
+    """A briefing or export that cannot be produced: no events in the period, unknown sections, bad k."""
