@@ -70,3 +70,11 @@ class LevelError(LimesError):
 
 class BriefingError(LimesError):
     """A briefing or export that cannot be produced: no events in the period, unknown sections, bad k."""
+
+
+class ViewshedError(LimesError):
+    """A viewshed that cannot be computed: a bad grid, observer off the grid or on nodata, or a bad parameter."""
+
+
+class CoverageError(LimesError):
+    """A coverage question that cannot be answered: no corridor, no candidate sites, or a bad sensor file."""
