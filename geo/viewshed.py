@@ -86,7 +86,8 @@ class ViewshedParams:
 
 @numba.njit(cache=True, nogil=True)
 def _cast(z: npt.NDArray[np.float32], cell_m: float, r0: int, c0: int, h_obs: float, h_tgt: float, max_d: float,
-          curv: float, az_rad: float, half_fov_rad: float, out: npt.NDArray[np.int32], stamp: int) -> None:
+          curv: float, az_rad: float, half_fov_rad: float, out: npt.NDArray[np.int32] | npt.NDArray[np.bool_],
+          stamp: int | bool) -> None:
     """Write ``stamp`` into ``out`` at every cell the observer at (r0, c0) sees (Xdraw, quadrant by quadrant)."""
     rows, cols = z.shape
     eye = z[r0, c0] + h_obs
@@ -215,11 +216,11 @@ def viewshed(elevation_m: npt.ArrayLike, cell_size_m: float, observer_row: int, 
                             refraction_coeff=refraction_coeff, curvature=curvature)
     grid = _as_grid(elevation_m, cell_size_m)
     _check_observer(grid, int(observer_row), int(observer_col))
-    out = np.zeros(grid.shape, dtype=np.int32)
+    out = np.zeros(grid.shape, dtype=np.bool_)
     _cast(grid, float(cell_size_m), int(observer_row), int(observer_col), params.observer_height_m,
           params.target_height_m, params.max_distance_m, params.curvature_per_m2, np.radians(params.azimuth_deg),
-          np.radians(params.fov_deg / 2.0), out, 1)
-    return out.astype(bool)
+          np.radians(params.fov_deg / 2.0), out, True)
+    return out
 
 
 def cumulative_viewshed(elevation_m: npt.ArrayLike, cell_size_m: float, observer_rows: npt.ArrayLike,
