@@ -12,13 +12,13 @@ touching the source again:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.errors import EventDataError, EventTypeError, ResolutionError
+from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWindowError
 from geo.hexgrid import BASE_RES, VIEW_RES_RANGE, cell_resolutions, parent_cells
 from geo.models import EVENT_TYPES, HIGH_IMPACT, TYPE_CODES
 from geo.timewindow import TimeWindow
@@ -153,6 +153,35 @@ class EventIndex:
         if mask is not None:
             persons, high = persons[mask], high[mask]
         return Totals(events=int(persons.size), persons=int(persons.sum()), high_impact=int(high.sum()))
+
+    def cube(self, filters: Filters, *, step: timedelta) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """A space-time cube of event counts: cells at ``filters.res`` × whole time steps ending at the window's end.
+
+        The window is cut into ``floor(duration / step)`` steps counted back from its end (a
+        leftover part-step at its start is left out, so every step is equally long).
+
+        Returns
+        -------
+        cells : numpy.ndarray of uint64
+            The cells with at least one event in the cube, sorted.
+        counts : numpy.ndarray of int64, shape (cells, steps)
+            Events per cell and step, oldest step first.
+        """
+        step_s = int(step.total_seconds())
+        lo_s, hi_s = filters.window.epoch_s()
+        n_steps = (hi_s - lo_s) // step_s
+        if step_s <= 0 or n_steps < 1:
+            raise TimeWindowError(f"the window {filters.window} holds no whole step of {step}")
+        start_s = hi_s - n_steps * step_s
+        window_slice, mask = self._select(TimeWindow(datetime.fromtimestamp(start_s, timezone.utc),
+                                                     filters.window.end), filters.types)
+        codes = self._codes[filters.res][window_slice]
+        steps = (self.t_s[window_slice] - start_s) // step_s
+        if mask is not None:
+            codes, steps = codes[mask], steps[mask]
+        present, dense = np.unique(codes, return_inverse=True)
+        counts = np.bincount(dense * n_steps + steps, minlength=present.size * n_steps)
+        return self._cells[filters.res][present], counts.reshape(present.size, n_steps).astype(np.int64)
 
     def cells_at(self, res: int) -> npt.NDArray[np.uint64]:
         """Every cell at view resolution ``res`` that has had an event, sorted."""

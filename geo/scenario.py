@@ -12,7 +12,8 @@
 Events concentrate in real crossing corridors (Gevgelija-Idomeni, Dojran, Bitola-Florina,
 Strumica-Petrich, Prespa), are drawn towards valleys and gentle slopes (each position is the
 terrain-weighted choice among several candidates), follow a night-heavy daily rhythm (peak
-around 02:00 local time), a weekly rhythm (busier at weekends) and per-corridor trends.
+around 02:00 local time), a weekly rhythm (busier at weekends). The established corridors are steady (no trend): the
+emerging corridor is the one change in the history, so emerging hot spot analysis has one right answer.
 """
 
 from __future__ import annotations
@@ -55,28 +56,27 @@ TERRAIN_CANDIDATES: Final[int] = 6
 class Corridor:
     """A crossing corridor: a polyline from one side through the border to the other.
 
-    ``waypoints`` are (lon, lat) degrees; the middle one lies on the border. ``trend`` is the
-    relative change of the event rate from the first to the last day of the history.
+    ``waypoints`` are (lon, lat) degrees; the middle one lies on the border. A corridor with
+    ``active_last_days`` is silent before then and rises from 0.4x to 1.6x its mean rate after.
     """
 
     name: str
     waypoints: tuple[tuple[float, float], ...]
     share: float
-    trend: float = 0.0
     spread_m: float = 1500.0
     crossing_point: tuple[float, float] | None = None
     active_last_days: int | None = None
 
 
 CORRIDORS: Final[tuple[Corridor, ...]] = (
-    Corridor("Gevgelija-Idomeni", ((22.56, 41.05), (22.515, 41.118), (22.49, 41.19)), 0.31, trend=-0.25,
+    Corridor("Gevgelija-Idomeni", ((22.56, 41.05), (22.515, 41.118), (22.49, 41.19)), 0.31,
              spread_m=1800.0, crossing_point=(22.5205, 41.1185)),
-    Corridor("Dojran", ((22.69, 41.12), (22.665, 41.165), (22.64, 41.21)), 0.12, trend=0.1, spread_m=1400.0),
-    Corridor("Bitola-Florina", ((21.43, 40.80), (21.445, 40.873), (21.40, 40.96)), 0.2, trend=0.45,
+    Corridor("Dojran", ((22.69, 41.12), (22.665, 41.165), (22.64, 41.21)), 0.12, spread_m=1400.0),
+    Corridor("Bitola-Florina", ((21.43, 40.80), (21.445, 40.873), (21.40, 40.96)), 0.2,
              spread_m=2000.0, crossing_point=(21.434, 40.905)),
-    Corridor("Strumica-Petrich", ((23.07, 41.40), (22.953, 41.438), (22.80, 41.45)), 0.15, trend=0.15,
+    Corridor("Strumica-Petrich", ((23.07, 41.40), (22.953, 41.438), (22.80, 41.45)), 0.15,
              spread_m=1600.0, crossing_point=(22.945, 41.418)),
-    Corridor("Prespa", ((21.07, 40.80), (21.02, 40.85), (21.04, 40.93)), 0.05, trend=-0.1, spread_m=1500.0),
+    Corridor("Prespa", ((21.07, 40.80), (21.02, 40.85), (21.04, 40.93)), 0.05, spread_m=1500.0),
 )
 EMERGING_CORRIDOR: Final[Corridor] = Corridor(
     "Huma-Notia", ((22.31, 41.06), (22.30, 41.137), (22.33, 41.21)), 0.07, spread_m=1200.0, active_last_days=EMERGING_DAYS
@@ -168,21 +168,18 @@ def _gap_line(borders: pd.DataFrame) -> shapely.LineString:
 
 
 def _event_times(rng: np.random.Generator, corridor: Corridor, *, start: datetime, end: datetime) -> npt.NDArray[np.int64]:
-    """Event instants (epoch seconds) in [start, end) from an hourly Poisson process with daily, weekly and trend terms."""
+    """Event instants (epoch seconds) in [start, end) from an hourly Poisson process with daily and weekly rhythms."""
     t0, t1 = int(start.timestamp()), int(end.timestamp())
     t_hour = np.arange(t0 // 3600 * 3600, t1, 3600)
-    hours = np.arange(t_hour.size)
     local = pd.to_datetime(t_hour + LOCAL_UTC_OFFSET_H * 3600, unit="s")
     hour_of_day = local.hour.to_numpy()
     day_of_week = local.day_of_week.to_numpy()
     diurnal = 1.0 + 0.8 * np.cos(2 * np.pi * (hour_of_day - 2) / 24)
     weekly = np.asarray(WEEKLY_FACTOR)[day_of_week]
-    progress = hours / hours.size
-    trend = 1.0 + corridor.trend * (progress - 0.5)
+    trend = np.ones(t_hour.size)
     first_s = t0
     if corridor.active_last_days is not None:
         first_s = t1 - corridor.active_last_days * 86400
-        # Intensifying after the onset: from 0.4x to 1.6x of the corridor's mean rate.
         since_onset = np.clip((t_hour - first_s) / (t1 - first_s), 0.0, 1.0)
         trend = np.where(t_hour + 3600 > first_s, 0.4 + 1.2 * since_onset, 0.0)
     rate = EVENTS_PER_DAY / 24.0 * corridor.share * diurnal * weekly * trend

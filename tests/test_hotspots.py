@@ -73,3 +73,30 @@ def test_scenario_hot_spots_sit_on_the_corridors(scenario) -> None:
     gevgelija = latlng_to_cells([41.118], [22.515], res)[0]
     assert hot.loc[gevgelija]
     assert hot.sum() < 0.2 * len(values)  # significant clustering, not everything
+
+
+def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """The textbook step-up procedure: p_(i) * n / i, made monotone from the largest down, capped at 1."""
+    n = p.size
+    order = np.argsort(p)
+    adjusted = np.empty(n)
+    running = 1.0
+    for rank in range(n, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p[i] * n / rank)
+        adjusted[i] = running
+    return adjusted
+
+
+def test_fdr_equals_reference_benjamini_hochberg_and_esda_threshold() -> None:
+    esda = pytest.importorskip("esda")
+    cells = _area()
+    rng = np.random.default_rng(11)
+    values = pd.Series(rng.poisson(1.0, cells.size).astype(float), index=cells)
+    values.iloc[100:140] += rng.poisson(4.0, 40)
+    result = gi_star(values, k=1)
+    np.testing.assert_allclose(result["p_fdr"], _benjamini_hochberg(result["p"].to_numpy()), rtol=1e-12)
+    for alpha in (0.01, 0.05, 0.1):
+        threshold = esda.fdr(result["p"].to_numpy(), alpha)  # the largest p that passes at this FDR
+        assert ((result["p"] <= threshold) == (result["p_fdr"] <= alpha)).all()
+        assert (result["p_fdr"] <= alpha).sum() > 0
