@@ -42,6 +42,9 @@ PROPOSED_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high")
 SECTION_LEVELS: Final[tuple[str, ...]] = (*PROPOSED_LEVELS, "critical")
 """Levels a person may set, lowest first; "critical" is temporary (Art. 34(2))."""
 
+LEVEL_COLOURS: Final[dict[str, str]] = {"low": "#3a9d5d", "medium": "#e8b021", "high": "#e4572e", "critical": "#b0127f"}
+"""One colour per level for every map, table and PDF (green, amber, red, magenta)."""
+
 _OPS: Final[dict[str, Callable[[float, float], bool]]] = {">=": operator.ge, "<=": operator.le}
 
 REACTIONS: Final[dict[str, tuple[str, ...]]] = {

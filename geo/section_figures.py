@@ -185,7 +185,7 @@ def section_series(index: EventIndex, assignment: npt.NDArray[np.int64], window:
     """
     part = _window_slice(index, window)
     bins = pd.date_range(pd.Timestamp(window.start).floor(freq), pd.Timestamp(window.end), freq=freq, inclusive="left")
-    edges_s = np.append(bins.asi8 // 1_000_000_000, int(window.end.timestamp()))
+    edges_s = np.append(bins.as_unit("s").asi8, int(window.end.timestamp()))
     section = assignment[part]
     inside = section >= 0
     which = np.searchsorted(edges_s, index.t_s[part][inside], side="right") - 1
