@@ -1,4 +1,4 @@
-"""The ``limes`` command line: ``bench``, ``import``, ``poll``, ``simulate-feed``, ``demo``."""
+"""The ``limes`` command line: ``bench``, ``import``, ``poll``, ``simulate-feed``, ``demo``, ``report``."""
 
 from __future__ import annotations
 
@@ -173,6 +173,44 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    """The briefing pack of a period as a PDF (and, on request, PNG map and CSV/GeoJSON/GeoParquet figures)."""
+    import time
+    from datetime import date, datetime, timezone
+
+    from geo.briefing import BriefingParams
+    from geo.geodata import load_basemap
+    from geo.report import ReportOptions, SectionSource, briefing_from_store, read_rules, write_report
+    from geo.store import open_store
+    from geo.timewindow import day_range_window
+
+    try:
+        first, last = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except ValueError as exc:
+        print(f"limes: dates are YYYY-MM-DD: {exc}", file=sys.stderr)
+        return 2
+    window = day_range_window(datetime(first.year, first.month, first.day, tzinfo=timezone.utc),
+                              datetime(last.year, last.month, last.day, tzinfo=timezone.utc))
+    params = BriefingParams(k=args.k, **({"rules": read_rules(Path(args.rules))} if args.rules else {}))
+    options = ReportOptions(sections=SectionSource(path=Path(args.sections_file) if args.sections_file else None,
+                                                   target_length_km=args.target_km),
+                            only=tuple(args.sections or ()), params=params)
+    extra = {kind: Path(path) for kind, path in (("png", args.png), ("csv", args.csv), ("geojson", args.geojson),
+                                                 ("parquet", args.geoparquet)) if path}
+    started = time.perf_counter()
+    basemap = load_basemap()
+    store = open_store(args.db)
+    try:
+        briefing = briefing_from_store(store, window, options=options, basemap=basemap,
+                                       generated_at=datetime.now(timezone.utc))
+    finally:
+        store.close()
+    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra)
+    print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections)} pages; wrote "
+          f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="limes", description="Limes border situational awareness")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +251,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=60.0)
     demo.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
     demo.set_defaults(handler=_demo)
+    report = sub.add_parser("report", help="the commanders' briefing pack of a period as a PDF")
+    report.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (UTC)")
+    report.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (UTC), included")
+    report.add_argument("--out", required=True, help="the PDF to write")
+    report.add_argument("--sections", nargs="+", metavar="SECTION", help="only these sections (ids or names)")
+    report.add_argument("--sections-file", help="sections as lines, or areas as polygons (any OGR format with a CRS)")
+    report.add_argument("--target-km", type=float, default=25.0, help="automatic section length (default 25 km)")
+    report.add_argument("--k", type=int, default=5, help="suppress counts below k (default 5)")
+    report.add_argument("--rules", help="TOML file of level rules (default: the built-in rules)")
+    report.add_argument("--png", help="also write the sector map as PNG here")
+    report.add_argument("--csv", help="also write the section figures as CSV here")
+    report.add_argument("--geojson", help="also write the section figures as GeoJSON here")
+    report.add_argument("--geoparquet", help="also write the section figures as GeoParquet here")
+    report.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    report.set_defaults(handler=_report)
     return parser
 
 
