@@ -13,6 +13,7 @@ with st.sidebar:
 navigation = st.navigation(
     [
         st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("dashboard/pages/briefing.py", title="Briefing", icon=":material/summarize:"),
         st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
     ],
     position="sidebar",

@@ -7,16 +7,22 @@ mirror of its events, the basemap and the relief images.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Final
 
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo.aggregate import EventIndex
+from geo.aggregate import EventIndex, Filters
 from geo.bundled import ensure_fresh_scenario
+from geo.emerging import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.geodata import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap
+from geo.sections import SectionSource, assign_to_sections, make_sections
 from geo.store import Store, open_store, resolve_url
 from geo.store_mirror import StoreMirror
 from geo.terrain import read_dem
@@ -58,6 +64,14 @@ def event_index() -> EventIndex:
     return _mirror(url).refresh()
 
 
+@st.cache_data(max_entries=8, show_spinner="Analysing the space-time cube…")
+def emerging(_index: EventIndex, index_key: tuple[int, int], filters: Filters, step_s: int,
+             params: EmergingParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The space-time cube and its emerging hot spot categories; ``index_key`` (events, newest second) keys the data."""
+    cube = space_time_cube(_index, filters, step=timedelta(seconds=step_s))
+    return cube, emerging_hot_spots(cube, params=params)
+
+
 @st.cache_resource
 def basemap() -> Basemap:
     """Vector layers of the offline basemap."""
@@ -86,3 +100,22 @@ def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     under = [*country_layers(base), *relief_layers(), *water_layers(base)]
     over = [*border_layers(base), town_marker_layer(base), town_layer(base)]
     return under, over
+
+
+# -- Border sections and the briefing (issue 7) ------------------------------------------------
+@st.cache_resource
+def border_sections(target_length_km: float) -> gpd.GeoDataFrame:
+    """The focus borders cut into sections of about ``target_length_km`` (shared by sessions)."""
+    return make_sections(SectionSource(target_length_km=target_length_km), basemap())
+
+
+@st.cache_resource(max_entries=4)
+def _section_assignment(target_length_km: float, corridor_km: float, n_events: int, _index: EventIndex
+                        ) -> npt.NDArray[np.int64]:
+    return assign_to_sections(_index.events["lat"], _index.events["lon"], border_sections(target_length_km),
+                              corridor_km=corridor_km)
+
+
+def section_assignment(index: EventIndex, *, target_length_km: float, corridor_km: float) -> npt.NDArray[np.int64]:
+    """The section of each event of ``index`` (-1 outside every corridor), recomputed when events arrive."""
+    return _section_assignment(target_length_km, corridor_km, len(index), index)

@@ -38,7 +38,7 @@ def _count(value: object, k: int) -> str:
 
 
 def _pct(value: object) -> str:
-    return "–" if value is None or pd.isna(value) else f"{float(value):+.0f} %"
+    return "–" if value is None or pd.isna(value) else f"{round(float(value)):+d} %"
 
 
 def _share(value: object) -> str:

@@ -11,27 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import geopandas as gpd
-
 from geo.aggregate import EventIndex
 from geo.briefing import Briefing, BriefingParams, build_briefing
 from geo.briefing_export import sections_csv, sections_geojson, sections_geoparquet
 from geo.briefing_pdf import render_map_png, render_pdf
 from geo.errors import BriefingError
-from geo.geodata import Basemap, border_lines
+from geo.geodata import Basemap
 from geo.levels import LevelRules, current_levels, load_rules
-from geo.sections import assign_to_sections, read_sections, sections_by_length
+from geo.sections import SectionSource, assign_to_sections, make_sections
 from geo.store import Store
 from geo.timewindow import TimeWindow
-
-
-@dataclass(frozen=True, slots=True)
-class SectionSource:
-    """Where sections come from: a user's file (lines or polygons), else cut by ``target_length_km``."""
-
-    path: Path | None = None
-    name_column: str | None = None
-    target_length_km: float = 25.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +31,6 @@ class ReportOptions:
     only: tuple[str, ...] = ()
     params: BriefingParams = BriefingParams()
     source: str = "Limes event store"
-
-
-def make_sections(source: SectionSource, basemap: Basemap) -> gpd.GeoDataFrame:
-    """The sections of ``source`` along the bundled focus borders."""
-    borders = border_lines()
-    if source.path is not None:
-        return read_sections(source.path, borders=borders, towns=basemap.towns, name_column=source.name_column)
-    return sections_by_length(borders, target_length_km=source.target_length_km, towns=basemap.towns)
 
 
 def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOptions, basemap: Basemap,

@@ -16,6 +16,7 @@ e.g. ``"GR–MK 3 · Idomeni"``. Events belong to the nearest section within a c
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -28,7 +29,7 @@ import shapely
 from shapely.ops import substring
 
 from geo.errors import SectionError
-from geo.geodata import nearest_town
+from geo.geodata import Basemap, border_lines, nearest_town
 from geo.projection import geometry_to_m, lonlat_to_xy_m, xy_m_to_lonlat
 
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("section_id", "name", "pair", "length_km", "geometry")
@@ -205,6 +206,23 @@ def read_sections(path: Path, *, borders: gpd.GeoDataFrame, towns: pd.DataFrame,
         records.append({"section_id": section_id, "name": name, "pair": pair, "length_km": _length_km(geometry),
                         "geometry": geometry})
     return _frame(records)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSource:
+    """Where sections come from: a user's file (lines or polygons), else cut by ``target_length_km``."""
+
+    path: Path | None = None
+    name_column: str | None = None
+    target_length_km: float = 25.0
+
+
+def make_sections(source: SectionSource, basemap: Basemap) -> gpd.GeoDataFrame:
+    """The sections of ``source`` along the bundled focus borders."""
+    borders = border_lines()
+    if source.path is not None:
+        return read_sections(source.path, borders=borders, towns=basemap.towns, name_column=source.name_column)
+    return sections_by_length(borders, target_length_km=source.target_length_km, towns=basemap.towns)
 
 
 def assign_to_sections(lat: npt.ArrayLike, lon: npt.ArrayLike, sections: gpd.GeoDataFrame, *,

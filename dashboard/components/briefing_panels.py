@@ -1,0 +1,89 @@
+"""Panels of the Briefing page: the section table, a section's level with evidence and history, the downloads.
+
+Setting a level records who set it from an operator-name field. Issue 8 (authentication) must gate
+this panel to authorised users and take the name from the signed-in identity instead.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.briefing import Briefing
+from geo.briefing_export import cells_csv, sections_csv, sections_geojson, sections_geoparquet
+from geo.briefing_pdf import render_map_png, render_pdf
+from geo.errors import LimesError
+from geo.geodata import Basemap
+from geo.levels import REACTIONS, SECTION_LEVELS, level_history, record_level
+from geo.store import Store
+
+LEVEL_BADGES: dict[str, str] = {"low": "🟢 low", "medium": "🟡 medium", "high": "🔴 high", "critical": "🟣 critical"}
+
+
+def section_table(briefing: Briefing) -> None:
+    """Sections sorted by level, then by change: level, proposal, events, change, persons, shares."""
+    s = briefing.sections
+    table = pd.DataFrame({
+        "Section": s["name"], "Level": s["level"].map(LEVEL_BADGES),
+        "Proposed": s["proposed_level"], "Events": s["events"], "Change %": s["change_pct"].round(0),
+        "Persons": s["persons"], "Hot cells %": (100 * s["hot_share"]).round(0),
+        "Covered %": (100 * s["coverage_share"]).round(0),
+    })
+    st.markdown("**Sections, highest level and largest rise first**")
+    st.dataframe(table, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key="briefing_table")
+    st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered % appears once sensor coverage is computed.")
+
+
+def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int) -> None:
+    """The section's level, the evidence of the proposal, the Art. 35 checklist, and setting the level."""
+    level = str(row["level"])
+    how = "set by an operator" if row["level_set"] else "proposed by the rules"
+    st.markdown(f"#### {LEVEL_BADGES[level]} · {how}")
+    st.markdown(f"**Evidence for the proposal ({row['proposed_level']})**")
+    for line in row["evidence"]:
+        st.markdown(f"- `{line}`")
+    st.markdown(f"**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)")
+    for i, reaction in enumerate(REACTIONS[level]):
+        st.checkbox(reaction, key=f"reaction-{section_id}-{level}-{i}")
+    with st.form(key="set_level", clear_on_submit=True):
+        st.markdown("**Set the level**")
+        operator = st.text_input("Operator name", key="level_operator")
+        chosen = st.selectbox("Level", SECTION_LEVELS, index=SECTION_LEVELS.index(level), key="level_choice",
+                              help="critical is temporary: for a crisis putting the Schengen area at risk (Art. 34(2)).")
+        comment = st.text_area("Comment (required)", key="level_comment")
+        if st.form_submit_button("Record level"):
+            try:
+                record_level(store, section_id=section_id, level=chosen, proposed_level=str(row["proposed_level"]),
+                             evidence=tuple(row["evidence"]), comment=comment, set_by=operator,
+                             at=pd.Timestamp.now(tz="UTC").to_pydatetime())
+                st.rerun()
+            except LimesError as exc:
+                st.error(str(exc))
+    history = level_history(store, section_id=section_id)
+    st.markdown("**History**")
+    if history.empty:
+        st.caption("No level set by hand yet: the proposal applies.")
+    else:
+        st.dataframe(history[["set_at", "level", "proposed_level", "set_by", "comment"]], hide_index=True,
+                     width="stretch", key="level_history")
+
+
+def downloads(briefing: Briefing, basemap: Basemap) -> None:
+    """The briefing pack and the aggregated figures, generated when a button is clicked."""
+    stamp = f"{briefing.window.start:%Y%m%d}-{briefing.window.end:%Y%m%d}"
+    st.markdown(f"**Briefing pack** · every count below k={briefing.k} suppressed; no individual events")
+    cols = st.columns(6)
+    items = (
+        ("PDF briefing", lambda: render_pdf(briefing, basemap), f"limes-briefing-{stamp}.pdf", "application/pdf"),
+        ("PNG map", lambda: render_map_png(briefing, basemap), f"limes-map-{stamp}.png", "image/png"),
+        ("CSV sections", lambda: sections_csv(briefing), f"limes-sections-{stamp}.csv", "text/csv"),
+        ("GeoJSON sections", lambda: sections_geojson(briefing), f"limes-sections-{stamp}.geojson",
+         "application/geo+json"),
+        ("GeoParquet sections", lambda: sections_geoparquet(briefing), f"limes-sections-{stamp}.parquet",
+         "application/vnd.apache.parquet"),
+        ("CSV hexagons", lambda: cells_csv(briefing), f"limes-hexagons-{stamp}.csv", "text/csv"),
+    )
+    for col, (label, data, file_name, mime) in zip(cols, items):
+        with col:
+            st.download_button(label, data=data, file_name=file_name, mime=mime, on_click="ignore",
+                               key=f"download-{file_name.split('-')[1]}-{file_name.rsplit('.', 1)[1]}")

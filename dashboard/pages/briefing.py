@@ -1,0 +1,176 @@
+"""The Briefing page: a period's picture by border section, impact levels, and the briefing pack downloads.
+
+Everything shown here is the :class:`geo.briefing.Briefing` that the PDF and the exports carry, so
+what the room sees is what leaves it (counts below k blanked); the notable events of a section
+are the one control-room-only view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components.briefing_panels import downloads, level_panel, section_table
+from geo.aggregate import EventIndex
+from geo.briefing import Briefing, BriefingParams, build_briefing
+from geo.errors import LimesError
+from geo.levels import current_levels
+from geo.section_figures import FigureParams, notable_events
+from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
+from layers.deck import build_deck
+from layers.colours import class_breaks
+from layers.hexagons import hexagon_layer
+from layers.sections import section_layers
+
+CUSTOM: Final[str] = "Custom"
+TOOLTIP: Final[dict[str, object]] = {"html": "<b>{name}</b><br/>level {level}",
+                                     "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}}
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingChoice:
+    """What the page's controls select."""
+
+    window: TimeWindow
+    target_length_km: float
+    corridor_km: float
+    k: int
+
+
+def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
+    """Period, section length, corridor width and k, in the sidebar."""
+    with st.sidebar:
+        st.subheader("Briefing period")
+        name = st.radio("Period", [*PRESETS, CUSTOM], index=1, key="briefing_window", label_visibility="collapsed")
+        if name == CUSTOM:
+            first = st.date_input("From (UTC)", value=(now - timedelta(days=7)).date(), key="briefing_from",
+                                  min_value=data_start.date(), max_value=now.date())
+            last = st.date_input("To (UTC), included", value=now.date(), key="briefing_to",
+                                 min_value=data_start.date(), max_value=now.date())
+            window = day_range_window(_utc(first), _utc(last))
+        else:
+            window = preset_window(name, now=now)
+        with st.expander("Sections and suppression"):
+            target = st.select_slider("Section length (km)", [10, 15, 20, 25, 35, 50, 75, 250], value=25,
+                                      key="briefing_target_km", help="250: one section per country pair")
+            corridor = st.slider("Corridor half-width (km)", 2, 20, 10, key="briefing_corridor_km",
+                                 help="Events farther than this from every section belong to none.")
+            k = st.number_input("Suppress counts below k", 2, 50, 5, key="briefing_k",
+                                help="Applied to everything shown and exported here.")
+    return BriefingChoice(window=window, target_length_km=float(target), corridor_km=float(corridor), k=int(k))
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def _delta(change: float | None) -> str | None:
+    return None if change is None else f"{change:+.0f} %"
+
+
+def _kpis(briefing: Briefing) -> None:
+    """The three headline figures with change, and how many sections are at high or critical."""
+    cols = st.columns(4)
+    for col, kpi in zip(cols, briefing.kpis):
+        col.metric(kpi.label, "<{}".format(briefing.k) if kpi.value is None else f"{kpi.value:,}",
+                   _delta(kpi.change_pct), delta_color="inverse", border=True,
+                   help="Change against the previous period of the same length.")
+    high = int(briefing.sections["level"].isin(["high", "critical"]).sum())
+    cols[3].metric("Sections at high or critical", f"{high} of {len(briefing.sections)}", border=True)
+
+
+def _trends(briefing: Briefing) -> None:
+    """Daily events over the sector, and in the five busiest sections."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Events per day, whole sector**")
+        st.bar_chart(briefing.total_trend.rename("events").to_frame(), height=220, color="#4a6fa5")
+    with right:
+        st.markdown("**Events per day, busiest sections**")
+        top = briefing.sections.sort_values("events", ascending=False, na_position="last").head(5)
+        lines = briefing.trend[top["section_id"]].set_axis([str(n) for n in top["name"]], axis=1)
+        st.line_chart(lines, height=220)
+
+
+def _map(briefing: Briefing, *, highlight: str | None) -> None:
+    under, over = cache.basemap_layers()
+    cells = briefing.cells
+    hexes = hexagon_layer(cells["cell"], cells["events"], breaks=class_breaks(cells["events"]), layer_id="briefing-hexagons")
+    hexes.pickable = False
+    deck = build_deck([*under, hexes, *over, *section_layers(briefing.sections, highlight=highlight)], tooltip=TOOLTIP)
+    st.pydeck_chart(deck, height=560, key="briefing_map")
+    st.caption(f"Sections coloured by level (green low, amber medium, red high, magenta critical) over events per "
+               f"hexagon; cells below k={briefing.k} merged into their parents · Natural Earth · SRTM")
+
+
+def _section_detail(briefing: Briefing, index: EventIndex, assignment_positions: dict[str, int],
+                    assignment: npt.NDArray[np.int64], choice: BriefingChoice) -> str:
+    """Figures, trend, evidence, checklist, notable events and level setting for one chosen section."""
+    names = dict(zip(briefing.sections["name"], briefing.sections["section_id"]))
+    name = st.selectbox("Section", list(names), key="briefing_section")
+    section_id = names[name]
+    row = briefing.sections.set_index("section_id").loc[section_id]
+    left, right = st.columns([1.1, 1])
+    with left:
+        st.markdown(f"**Events per day · {name}**")
+        st.bar_chart(briefing.trend[section_id].rename("events").to_frame(), height=200, color="#4a6fa5")
+        st.markdown("**Latest notable events** (control room only: never exported)")
+        notable = notable_events(index, assignment, briefing.window, section=assignment_positions[section_id],
+                                 params=FigureParams(corridor_km=choice.corridor_km))
+        if notable.empty:
+            st.caption("No high-impact or large-group events in the period.")
+        else:
+            st.dataframe(notable.rename(columns={"occurred_at": "When (UTC)"}), hide_index=True, width="stretch")
+    with right:
+        level_panel(cache.current_store(), row, section_id=section_id, k=briefing.k)
+    return section_id
+
+
+def render() -> None:
+    """Draw the page."""
+    index = cache.event_index()
+    span = index.time_range()
+    if span is None:
+        st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
+        st.stop()
+    now = datetime.now(timezone.utc)
+    try:
+        choice = _controls(now=now, data_start=span[0])
+        sections = cache.border_sections(choice.target_length_km)
+        assignment = cache.section_assignment(index, target_length_km=choice.target_length_km,
+                                              corridor_km=choice.corridor_km)
+        params = BriefingParams(k=choice.k, figures=FigureParams(corridor_km=choice.corridor_km))
+        briefing = build_briefing(index, assignment, sections, choice.window, generated_at=now,
+                                  set_levels=current_levels(cache.current_store()), params=params)
+    except LimesError as exc:
+        st.error(str(exc))
+        st.stop()
+    w = briefing.window
+    st.markdown(f"### Briefing · GR–MK and BG–MK border sections  \n{w.start:%d %b %Y %H:%M} – "
+                f"{w.end:%d %b %Y %H:%M} UTC, against the {pd.Timedelta(w.duration).days or 1}-day period before")
+    _kpis(briefing)
+    _trends(briefing)
+    positions = {sid: i for i, sid in enumerate(sections["section_id"])}
+    map_col, table_col = st.columns([1.25, 1])
+    with table_col:
+        section_table(briefing)
+    st.divider()
+    try:
+        chosen = _section_detail(briefing, index, positions, assignment, choice)
+    except LimesError as exc:
+        st.error(str(exc))
+        chosen = None
+    with map_col:
+        _map(briefing, highlight=chosen)
+    st.divider()
+    downloads(briefing, cache.basemap())
+
+
+render()
