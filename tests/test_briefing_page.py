@@ -1,0 +1,103 @@
+"""The Briefing page through Streamlit's AppTest: KPIs, the section table, the map spec, setting a level."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import cache
+from geo.briefing import build_briefing
+from geo.levels import level_history
+from geo.timewindow import preset_window
+from layers.deck import OFFLINE_STYLE_URL
+from layers.sections import level_rgba
+from tests.conftest import ROOT
+
+PAGE = "dashboard/pages/briefing.py"
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def _expected():
+    index = cache.event_index()
+    sections = cache.border_sections(25.0)
+    assignment = cache.section_assignment(index, target_length_km=25.0, corridor_km=10.0)
+    window = preset_window("Last 7 days", now=datetime.now(timezone.utc))
+    return build_briefing(index, assignment, sections, window, generated_at=window.end)
+
+
+def test_kpis_and_section_table_match_the_briefing(app: AppTest) -> None:
+    expected = _expected()
+    metrics = {m.label: m for m in app.metric}
+    assert set(metrics) == {"Events", "Persons", "High / very high impact", "Sections at high or critical"}
+    # The app's clock ran a moment before ours: allow the events of that moment.
+    assert abs(int(metrics["Events"].value.replace(",", "")) - expected.kpis[0].value) <= 5
+    assert metrics["Events"].delta.endswith("%")
+    table = app.dataframe[0].value
+    assert len(table) == 15
+    assert set(table["Section"]) == set(expected.sections["name"])
+    ranks = table["Level"].str.split().str[-1].map({"low": 0, "medium": 1, "high": 2, "critical": 3})
+    assert ranks.is_monotonic_decreasing  # highest level first
+    assert int(metrics["Sections at high or critical"].value.split()[0]) == int((ranks >= 2).sum())
+
+
+def test_map_shows_sections_coloured_by_level_offline(app: AppTest) -> None:
+    spec = _spec(app)
+    assert spec["mapStyle"] == OFFLINE_STYLE_URL
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids.index("briefing-hexagons") < ids.index("borders-eu-external") < ids.index("sections")
+    sections = next(layer for layer in spec["layers"] if layer["id"] == "sections")
+    assert sections["@@type"] == "PathLayer"
+    assert {key for row in sections["data"] for key in row} == {"path", "name", "level", "colour", "width"}
+    for row in sections["data"]:
+        assert row["colour"] == level_rgba(row["level"])
+    table = app.dataframe[0].value
+    shown = {row["name"]: row["level"] for row in sections["data"]}
+    assert {name: badge.split()[-1] for name, badge in zip(table["Section"], table["Level"])} == shown
+    hexes = next(layer for layer in spec["layers"] if layer["id"] == "briefing-hexagons")
+    assert all(row["value"] >= 5 for row in hexes["data"])  # suppressed like the exports
+
+
+def test_setting_a_level_needs_a_comment_and_lands_in_the_history(app: AppTest) -> None:
+    app.selectbox(key="briefing_section").set_value(app.selectbox(key="briefing_section").options[-1]).run()
+    name = app.selectbox(key="briefing_section").value
+    section_id = dict(zip(_expected().sections["name"], _expected().sections["section_id"]))[name]
+    app.text_input(key="level_operator").input("duty officer")
+    app.selectbox(key="level_choice").set_value("critical")
+    submit = next(b for b in app.button if b.label == "Record level")
+    submit.click().run()
+    assert any("comment" in e.value for e in app.error)
+    assert level_history(cache.current_store(), section_id=section_id).empty
+    app.text_input(key="level_operator").input("duty officer")
+    app.selectbox(key="level_choice").set_value("critical")
+    app.text_area(key="level_comment").input("mass arrival reported by the partner agency")
+    next(b for b in app.button if b.label == "Record level").click().run()
+    assert not app.exception
+    history = level_history(cache.current_store(), section_id=section_id)
+    assert list(history["level"]) == ["critical"] and history["set_by"].iloc[0] == "duty officer"
+    table = app.dataframe[0].value
+    assert table.iloc[0]["Section"] == name and table.iloc[0]["Level"].endswith("critical")
+    assert any("Commission" in c.label for c in app.checkbox)  # the critical checklist beside the level
+    assert "critical" in set(app.dataframe[-1].value["level"])
+
+
+def test_downloads_are_offered(app: AppTest) -> None:
+    labels = {b.label for b in app.get("download_button")}
+    assert labels == {"PDF briefing", "PNG map", "CSV sections", "GeoJSON sections", "GeoParquet sections",
+                      "CSV hexagons"}
