@@ -6,6 +6,7 @@ short name and level, and the colour. No figures, no events.
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import geopandas as gpd
@@ -18,6 +19,23 @@ from geo.levels import LEVEL_COLOURS
 SECTION_LAYER_ID: Final[str] = "sections"
 LABEL_LAYER_ID: Final[str] = "section-labels"
 LABEL_TEXT: Final[list[int]] = [255, 255, 255, 255]
+
+
+def fit_view(bounds_lonlat: tuple[float, float, float, float], *, width_px: int, height_px: int) -> dict[str, float]:
+    """A deck.gl view state (``latitude``, ``longitude``, ``zoom``) showing ``bounds_lonlat`` in a map of that size.
+
+    Web Mercator at zoom z spans 512 * 2**z pixels around the world (deck.gl's tile size); latitude
+    is stretched by the Mercator formula, so both directions are checked and the tighter one wins.
+    """
+    west, south, east, north = bounds_lonlat
+
+    def mercator_y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    zoom_x = math.log2(width_px * 360.0 / (512.0 * max(east - west, 1e-6)))
+    zoom_y = math.log2(height_px * 2 * math.pi / (512.0 * max(mercator_y(north) - mercator_y(south), 1e-9)))
+    return {"latitude": (south + north) / 2, "longitude": (west + east) / 2, "zoom": round(min(zoom_x, zoom_y) - 0.15, 2),
+            "pitch": 0.0, "bearing": 0.0}
 
 
 def level_rgba(level: str) -> list[int]:

@@ -14,23 +14,28 @@ from geo.briefing_export import cells_csv, sections_csv, sections_geojson, secti
 from geo.briefing_pdf import render_map_png, render_pdf
 from geo.errors import LimesError
 from geo.geodata import Basemap
-from geo.levels import REACTIONS, SECTION_LEVELS, level_history, record_level
+from geo.levels import LEVEL_COLOURS, REACTIONS, SECTION_LEVELS, level_history, record_level
 from geo.store import Store
 
-LEVEL_BADGES: dict[str, str] = {"low": "🟢 low", "medium": "🟡 medium", "high": "🔴 high", "critical": "🟣 critical"}
+
+_BADGE: dict[str, str] = {"low": "green", "medium": "orange", "high": "red", "critical": "violet"}
+"""Streamlit's named background colours nearest to :data:`geo.levels.LEVEL_COLOURS`."""
 
 
 def section_table(briefing: Briefing) -> None:
     """Sections sorted by level, then by change: level, proposal, events, change, persons, shares."""
     s = briefing.sections
     table = pd.DataFrame({
-        "Section": s["name"], "Level": s["level"].map(LEVEL_BADGES),
-        "Proposed": s["proposed_level"], "Events": s["events"], "Change %": s["change_pct"].round(0),
+        "Section": s["name"], "Level": s["level"],
+        "Proposed": s["proposed_level"], "Events": s["events"], "Change %": s["change_pct"].round(0).astype("Int64"),
         "Persons": s["persons"], "Hot cells %": (100 * s["hot_share"]).round(0),
         "Covered %": (100 * s["coverage_share"]).round(0),
     })
     st.markdown("**Sections, highest level and largest rise first**")
-    st.dataframe(table, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key="briefing_table")
+    # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
+    styled = table.style.map(lambda level: f"background-color: {LEVEL_COLOURS[level]}; color: white; font-weight: 600",
+                             subset=["Level"]).format(precision=0, na_rep="")
+    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key="briefing_table")
     st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered % appears once sensor coverage is computed.")
 
 
@@ -38,13 +43,12 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int) -> Non
     """The section's level, the evidence of the proposal, the Art. 35 checklist, and setting the level."""
     level = str(row["level"])
     how = "set by an operator" if row["level_set"] else "proposed by the rules"
-    st.markdown(f"#### {LEVEL_BADGES[level]} · {how}")
+    st.markdown(f"#### Level :{_BADGE[level]}-background[{level.upper()}] · {how}")
     st.markdown(f"**Evidence for the proposal ({row['proposed_level']})**")
     for line in row["evidence"]:
         st.markdown(f"- `{line}`")
     st.markdown(f"**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)")
-    for i, reaction in enumerate(REACTIONS[level]):
-        st.checkbox(reaction, key=f"reaction-{section_id}-{level}-{i}")
+    st.markdown("\n".join(f"- [ ] {reaction}" for reaction in REACTIONS[level]))
     with st.form(key="set_level", clear_on_submit=True):
         st.markdown("**Set the level**")
         operator = st.text_input("Operator name", key="level_operator")

@@ -27,9 +27,12 @@ from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import build_deck
 from layers.colours import class_breaks
 from layers.hexagons import hexagon_layer
-from layers.sections import section_layers
+from layers.sections import fit_view, section_layers
 
 CUSTOM: Final[str] = "Custom"
+MAP_HEIGHT_PX: Final[int] = 560
+MAP_WIDTH_PX: Final[int] = 600
+"""The map column's width on a 1600-px wide screen; the view fits the sections into it."""
 TOOLTIP: Final[dict[str, object]] = {"html": "<b>{name}</b><br/>level {level}",
                                      "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}}
 
@@ -104,8 +107,10 @@ def _map(briefing: Briefing, *, highlight: str | None) -> None:
     cells = briefing.cells
     hexes = hexagon_layer(cells["cell"], cells["events"], breaks=class_breaks(cells["events"]), layer_id="briefing-hexagons")
     hexes.pickable = False
-    deck = build_deck([*under, hexes, *over, *section_layers(briefing.sections, highlight=highlight)], tooltip=TOOLTIP)
-    st.pydeck_chart(deck, height=560, key="briefing_map")
+    view = fit_view(tuple(briefing.sections.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
+    deck = build_deck([*under, hexes, *over, *section_layers(briefing.sections, highlight=highlight)], tooltip=TOOLTIP,
+                      view=view)
+    st.pydeck_chart(deck, height=MAP_HEIGHT_PX, key="briefing_map")
     st.caption(f"Sections coloured by level (green low, amber medium, red high, magenta critical) over events per "
                f"hexagon; cells below k={briefing.k} merged into their parents · Natural Earth · SRTM")
 
