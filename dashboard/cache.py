@@ -119,3 +119,92 @@ def _section_assignment(target_length_km: float, corridor_km: float, n_events: i
 def section_assignment(index: EventIndex, *, target_length_km: float, corridor_km: float) -> npt.NDArray[np.int64]:
     """The section of each event of ``index`` (-1 outside every corridor), recomputed when events arrive."""
     return _section_assignment(target_length_km, corridor_km, len(index), index)
+
+
+# -- Coverage planner (issue 6) -------------------------------------------------------------
+# Imported here so that this block stays one append; the terrain is read once per server process.
+import hashlib  # noqa: E402
+
+import scipy.sparse as sp  # noqa: E402
+
+from geo.coverage import CoverageParams  # noqa: E402
+from geo.coverage_model import Assessment, Terrain, assess, load_terrain  # noqa: E402
+from geo.errors import CoverageError  # noqa: E402
+from geo.models import EVENT_TYPES, Sensor  # noqa: E402
+from geo.patrol_coverage import patrol_cells, read_unit_positions  # noqa: E402
+from geo.placement import SiteModel, coverage_sets, greedy_placement, optimal_placement  # noqa: E402
+from geo.sensor_store import load_sensors  # noqa: E402
+from geo.timewindow import TimeWindow  # noqa: E402
+from layers.coverage import coverage_image  # noqa: E402
+
+PATROL_HISTORY: Final[timedelta] = timedelta(days=30)
+"""Unit positions read for "time since the last patrol"; older passes count as never."""
+RISK_DAYS: Final[int] = 30
+"""Recent events that weigh a gap's risk."""
+
+
+@st.cache_resource(show_spinner="Reading the terrain for line of sight (once)…")
+def coverage_terrain(params: CoverageParams) -> Terrain:
+    """The metric DEM, corridor, terrain statistics and candidate sites for ``params``."""
+    return load_terrain(params=params)
+
+
+def stored_sensors() -> tuple[Sensor, ...]:
+    """The sensors in the store (the scenario's are loaded into an empty table on first use)."""
+    _scenario_checked(resolve_url(None))
+    return tuple(load_sensors(current_store()))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def patrol_record(res: int, minute: datetime) -> pd.DataFrame:
+    """Per-cell patrol record (last pass, effort) from the stored unit positions of the last 30 days."""
+    return patrol_cells(read_unit_positions(current_store(), since=minute - PATROL_HISTORY), res=res)
+
+
+def recent_event_counts(res: int, minute: datetime) -> pd.Series:
+    """Events per cell at ``res`` over the last :data:`RISK_DAYS` days, all types."""
+    counts = event_index().aggregate(Filters(TimeWindow(minute - timedelta(days=RISK_DAYS), minute), EVENT_TYPES, res))
+    return counts.set_index("cell")["events"]
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def coverage_assessment(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime) -> Assessment:
+    """Coverage, risk and gaps for one set of sensors (what-ifs included), recomputed at most once a minute."""
+    return assess(coverage_terrain(params), sensors, patrol_record(params.res, minute),
+                  recent_event_counts(params.res, minute), now=minute, event_days=float(RISK_DAYS))
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime
+                 ) -> tuple[str, tuple[float, float, float, float]]:
+    """The cumulative coverage image, written to ``static/generated/`` under a name unique to the sensors."""
+    image = coverage_image(coverage_assessment(params, sensors, minute).seen_count, coverage_terrain(params).dem)
+    digest = hashlib.sha1(repr((params, sensors)).encode()).hexdigest()[:12]
+    GENERATED_DIR.mkdir(parents=True, exist_ok=True)
+    (GENERATED_DIR / f"coverage-{digest}.png").write_bytes(image.png)
+    return f"/app/static/generated/coverage-{digest}.png", image.bounds_lonlat
+
+
+@st.cache_resource(show_spinner="Computing candidate sites' viewsheds…")
+def candidate_sets(params: CoverageParams, model: SiteModel) -> sp.csr_matrix:
+    """Which corridor cells each candidate site would see with ``model``."""
+    terrain = coverage_terrain(params)
+    return coverage_sets(terrain.corridor, terrain.candidates, model=model, params=params)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def recommended_sites(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime, k: int,
+                      model: SiteModel) -> tuple[pd.DataFrame, float | None]:
+    """Greedy sites (``rank``, ``lat``, ``lon``, ``elevation_m``, ``gain``) for the open risk, and the exact optimum."""
+    result = coverage_assessment(params, sensors, minute)
+    weights = np.where(result.coverage["covered"], 0.0, result.risk["risk"])
+    sets = candidate_sets(params, model)
+    chosen, gains = greedy_placement(sets, weights, k)
+    sites = coverage_terrain(params).candidates.iloc[chosen][["lat", "lon", "elevation_m"]].reset_index(drop=True)
+    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
+    sites["gain"] = gains
+    try:
+        _, optimum = optimal_placement(sets, weights, k, time_limit_s=5.0)
+    except CoverageError:
+        optimum = None  # too large to prove optimal quickly: greedy's (1 - 1/e) guarantee stands
+    return sites, optimum

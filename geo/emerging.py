@@ -34,9 +34,11 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
+from scipy.sparse.csgraph import connected_components
 
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
+from geo.hexgrid import cell_latlng
 from geo.hotspots import neighbour_matrix, study_area
 
 NO_PATTERN: Final[str] = "No pattern"
@@ -246,3 +248,27 @@ def cell_z_series(counts: pd.DataFrame, cell: int, *, params: EmergingParams = E
     row = counts.index.get_loc(cell)
     return pd.DataFrame({"events": counts.iloc[row].to_numpy(), "z": z[row], "p": p[row],
                          "significant": p[row] <= params.alpha}, index=counts.columns)
+
+
+def emerging_areas(result: pd.DataFrame) -> pd.DataFrame:
+    """The cells of :data:`EMERGING_PATTERNS` grouped into areas of touching cells, strongest first.
+
+    Returns one row per area: ``cells`` (how many), ``categories`` (e.g. "New hot spot ×7,
+    Consecutive hot spot ×3"), ``lat``/``lon`` (degrees, mean of the cell centres) and ``z_max``
+    (the highest final-step z-score).
+    """
+    emerging = result[result["category"].isin(EMERGING_PATTERNS)]
+    columns = ["cells", "categories", "lat", "lon", "z_max"]
+    if emerging.empty:
+        return pd.DataFrame(columns=columns)
+    cells = emerging.index.to_numpy().astype(np.uint64)
+    _, label = connected_components(neighbour_matrix(cells, 1), directed=False)
+    centres = np.array([cell_latlng(int(c)) for c in cells])
+    rows = []
+    for area in np.unique(label):
+        members = emerging[label == area]
+        counts = members["category"].value_counts()
+        rows.append({"cells": len(members), "categories": ", ".join(f"{c} ×{n}" for c, n in counts.items()),
+                     "lat": float(centres[label == area, 0].mean()), "lon": float(centres[label == area, 1].mean()),
+                     "z_max": float(members["z_final"].max())})
+    return pd.DataFrame(rows, columns=columns).sort_values("z_max", ascending=False, ignore_index=True)

@@ -18,6 +18,7 @@ import pyogrio
 import shapely
 
 from geo.errors import GeodataError
+from geo.projection import azimuth_deg
 
 DATA_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "data"
 VECTOR_DIR: Final[Path] = DATA_DIR / "vector"
@@ -110,10 +111,12 @@ def load_towns() -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A named place and how far a point is from it."""
+    """A named place (its position in degrees) and how far a point is from it."""
 
     name: str
     distance_km: float
+    lat: float
+    lon: float
 
 
 def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
@@ -125,4 +128,13 @@ def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     distance_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
     i = int(np.argmin(distance_km))
-    return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]))
+    return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]), lat=float(towns["lat"].iloc[i]),
+                 lon=float(towns["lon"].iloc[i]))
+
+
+COMPASS_POINTS: Final[tuple[str, ...]] = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+def compass_point(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> str:
+    """The direction from one point to another (degrees) as one of eight compass points: "3 km NW of Evzoni"."""
+    return COMPASS_POINTS[int(((azimuth_deg(from_lon, from_lat, to_lon, to_lat) + 22.5) % 360) // 45)]

@@ -13,6 +13,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from geo.emerging import CATEGORIES
+
 Rgba = tuple[int, int, int, int]
 
 COUNT_RAMP: Final[tuple[Rgba, ...]] = (
@@ -123,14 +125,39 @@ _HOTSPOT_LABELS: Final[dict[int, str]] = {
 }
 
 
+def code_colour_expression(colours: dict[int, Rgba], *, value: str = "value") -> str:
+    """A deck.gl accessor colouring an integer code by ``colours``; other codes are transparent."""
+    expr = "[0, 0, 0, 0]"
+    for code, colour in colours.items():
+        expr = f"{value} == {code} ? {_rgba(colour)} : {expr}"
+    return expr
+
+
 def hotspot_colour_expression(*, value: str = "value") -> str:
     """A deck.gl accessor colouring a Gi* class (-3..3) by :data:`HOTSPOT_COLOURS`."""
-    expr = "[0, 0, 0, 0]"
-    for cls, colour in HOTSPOT_COLOURS.items():
-        expr = f"{value} == {cls} ? {_rgba(colour)} : {expr}"
-    return expr
+    return code_colour_expression(HOTSPOT_COLOURS, value=value)
 
 
 def hotspot_legend() -> list[LegendEntry]:
     """Legend rows for the Gi* classes, hottest first."""
     return [LegendEntry(colour=HOTSPOT_COLOURS[c], label=_HOTSPOT_LABELS[c]) for c in (3, 2, 1, -1, -2, -3)]
+
+
+_EMERGING_HOT: Final[tuple[Rgba, ...]] = (
+    (235, 40, 255, 245), (255, 140, 0, 245), (255, 60, 140, 245), (178, 24, 43, 225),
+    (244, 165, 130, 205), (214, 96, 77, 200), (205, 110, 190, 210), (140, 100, 90, 195),
+)
+_EMERGING_COLD: Final[tuple[Rgba, ...]] = (
+    (0, 200, 255, 230), (60, 150, 255, 225), (30, 80, 230, 230), (33, 102, 172, 220),
+    (146, 197, 222, 200), (67, 147, 195, 195), (150, 130, 220, 205), (100, 110, 130, 190),
+)
+EMERGING_COLOURS: Final[dict[int, Rgba]] = dict(enumerate((*_EMERGING_HOT, *_EMERGING_COLD)))
+"""Colour by category code (the position in :data:`geo.emerging.CATEGORIES`): the emerging ones
+(new: magenta, consecutive: orange, intensifying: pink) stand out from the dark reds of the
+established hot spots and from the yellow EU border; "no pattern" is not drawn."""
+
+
+def emerging_legend(present: list[int]) -> list[LegendEntry]:
+    """Legend rows for the emerging hot spot category codes in ``present``, in the order of the categories."""
+    return [LegendEntry(colour=EMERGING_COLOURS[code], label=CATEGORIES[code]) for code in sorted(set(present))
+            if code in EMERGING_COLOURS]

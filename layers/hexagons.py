@@ -11,23 +11,27 @@ from layers.colours import class_colour_expression
 HEX_LAYER_ID = "hexagons"
 
 
-def hexagon_records(cells: pd.Series, values: pd.Series) -> list[dict[str, object]]:
-    """Layer data: ``{"hex": <h3 hex id>, "value": <int>}`` per cell and nothing else.
+def hexagon_records(cells: pd.Series, values: pd.Series, labels: pd.Series | None = None) -> list[dict[str, object]]:
+    """Layer data: ``{"hex": <h3 hex id>, "value": <int>}`` per cell, plus a ``label`` for the tooltip if given.
 
-    Only these two fields reach the browser (DESIGN.md section 5): no coordinates, no event
-    details, no polygon outlines (deck.gl computes them from the id).
+    Nothing else reaches the browser (DESIGN.md section 5): no coordinates, no event details, no
+    polygon outlines (deck.gl computes them from the id).
     """
-    return [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(cells.to_numpy()), values.to_numpy())]
+    hexes = cells_to_hex(cells.to_numpy())
+    if labels is None:
+        return [{"hex": h, "value": int(v)} for h, v in zip(hexes, values.to_numpy())]
+    return [{"hex": h, "value": int(v), "label": str(t)} for h, v, t in zip(hexes, values.to_numpy(), labels.to_numpy())]
 
 
 def hexagon_layer(cells: pd.Series, values: pd.Series, *, breaks: list[int] | None = None,
-                  fill_expression: str | None = None, layer_id: str = HEX_LAYER_ID) -> pdk.Layer:
+                  fill_expression: str | None = None, labels: pd.Series | None = None,
+                  layer_id: str = HEX_LAYER_ID) -> pdk.Layer:
     """A pickable, flat H3HexagonLayer of ``values`` per cell: counts classed by ``breaks``, or
     any other value coloured by ``fill_expression`` (a deck.gl accessor on ``value``)."""
     return pdk.Layer(
         "H3HexagonLayer",
         id=layer_id,
-        data=hexagon_records(cells, values),
+        data=hexagon_records(cells, values, labels),
         get_hexagon="hex",
         get_fill_color=fill_expression or class_colour_expression(breaks or [1]),
         extruded=False,

@@ -116,7 +116,7 @@ def test_unusual_cells_panel_lists_the_alerts(app: AppTest) -> None:
     if expected.empty:
         assert not panel and any("Nothing unusual" in c.value for c in app.caption)
     else:
-        assert panel and panel[0].count("▲") == min(5, len(expected))
+        assert panel and panel[0].count("▲") == min(6, len(expected))
         assert f"<b>{int(expected['observed'].iloc[0])} events</b>" in panel[0]
 
 
@@ -127,6 +127,78 @@ def test_hot_spot_colouring(app: AppTest) -> None:
     assert values and values <= {-3, -2, -1, 1, 2, 3} and 3 in values
     legend = [m.value for m in app.markdown if "limes-legend" in m.value][0]
     assert "Gi* hot/cold spots" in legend and "Hot spot, 99 %" in legend
+
+
+def test_hot_spot_rings_change_the_classes(app: AppTest) -> None:
+    from geo.hotspots import classify, gi_star, study_area
+
+    app.radio(key="colour_by").set_value("Hot spots (Gi*)").run()
+    app.slider(key="rings").set_value(2).run()
+    assert not app.exception, app.exception
+    shown = {row["hex"]: row["value"] for row in _hex_layer(_spec(app))["data"]}
+    index = cache.event_index()
+    filters = Filters(preset_window("Last 7 days", now=datetime.now(timezone.utc)), EVENT_TYPES, 6)
+    counts = index.aggregate(filters).set_index("cell")["events"]
+    area = study_area(index.cells_at(6))
+    expected = classify(gi_star(counts.reindex(area, fill_value=0).astype(float), k=2))
+    expected = expected[expected != 0]
+    # The clock moves between the page's run and ours: allow the odd cell at the window's edge.
+    agree = sum(shown.get(h) == v for h, v in zip(cells_to_hex(expected.index.to_numpy()), expected.to_numpy()))
+    assert agree >= 0.97 * len(expected) and abs(len(shown) - len(expected)) <= 0.03 * len(expected) + 1
+    assert "k 2" in [m.value for m in app.markdown if "limes-legend" in m.value][0]
+
+
+def test_emerging_hot_spots_show_the_planted_corridor(app: AppTest) -> None:
+    from geo.scenario import EMERGING_CORRIDOR
+
+    app.radio(key="colour_by").set_value("Emerging hot spots").run()
+    assert not app.exception, app.exception
+    rows = _hex_layer(_spec(app))["data"]
+    assert {key for row in rows for key in row} == {"hex", "value", "label"}
+    assert all(h3.get_resolution(row["hex"]) == 7 for row in rows)
+    lon, lat = EMERGING_CORRIDOR.waypoints[1]
+    planted = h3.latlng_to_cell(lat, lon, 7)
+    by_hex = {row["hex"]: row["label"] for row in rows}
+    assert by_hex.get(planted) in {"New hot spot", "Consecutive hot spot", "Intensifying hot spot"}
+    assert "Persistent hot spot" in by_hex.values()
+    legend = [m.value for m in app.markdown if "limes-legend" in m.value][0]
+    assert "Emerging hot spots: 12 weeks" in legend and "res 7" in legend
+    summary = [m.value for m in app.markdown if "limes-emerging" in m.value][0]
+    # The planted corridor's cells touch: one emerging area, west of Gevgelija (Huma is not in the gazetteer).
+    assert summary.count("◆") == 1 and "W of Gevgelija" in summary and "Persistent hot spot: <b>" in summary
+
+
+def test_emerging_drill_down_shows_category_and_trend(app: AppTest) -> None:
+    from geo.scenario import EMERGING_CORRIDOR
+
+    app.radio(key="colour_by").set_value("Emerging hot spots").run()
+    lon, lat = EMERGING_CORRIDOR.waypoints[1]
+    planted = h3.latlng_to_cell(lat, lon, 7)
+    app.session_state["map"] = {"selection": {"objects": {"hexagons": [{"hex": planted}]}}}
+    app.run()
+    assert not app.exception, app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "hot spot**" in text and "trend τ" in text and "of 12 weeks" in text
+    assert len(app.get("vega_lite_chart")) >= 3  # by type, events over time, and the z-score series
+
+
+def test_alert_thresholds_are_applied(app: AppTest) -> None:
+    from geo.alerts import AlertRule, unusual_cells
+
+    app.select_slider(key="alert_hours").set_value(8).run()
+    app.select_slider(key="alert_p").set_value(0.05).run()
+    app.number_input(key="alert_min").set_value(1).run()
+    assert not app.exception, app.exception
+    now = datetime.now(timezone.utc)
+    rule = AlertRule(max_p=0.05, min_events=1)
+    expected = unusual_cells(cache.event_index(), Filters(TimeWindow(now - timedelta(hours=8), now), EVENT_TYPES, 6),
+                             rule)
+    panel = [m.value for m in app.markdown if "limes-alerts" in m.value]
+    if expected.empty:
+        assert any("last 8 h" in c.value and "p ≤ 0.05" in c.value for c in app.caption)
+    else:
+        assert panel and "Unusual in the last 8 h" in panel[0]
+        assert abs(int(panel[0].split("(")[1].split(" cells")[0]) - len(expected)) <= 2
 
 
 def test_custom_window_counts_whole_days(app: AppTest) -> None:

@@ -103,6 +103,25 @@ def test_click_on_a_hexagon_opens_its_events(browser_page, artifacts: Path) -> N
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2  # by type, and over time
 
 
+def test_emerging_hot_spots_drawn_in_their_colours(browser_page, artifacts: Path) -> None:
+    """The emerging categories reach the screen: the planted corridor's new/consecutive colours beside persistent red."""
+    page, _, _ = browser_page
+    page.goto(page.url)  # a new session: the earlier click's selection would dim every other hexagon
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+    page.get_by_text("Emerging hot spots", exact=True).click()
+    page.locator('[data-testid="limes-legend"]', has_text="Emerging hot spots:").wait_for(timeout=30_000)
+    page.wait_for_timeout(3000)
+    page.screenshot(path=str(artifacts / "map-emerging.png"), full_page=True)
+    rgb = np.asarray(Image.open(io.BytesIO(page.locator(MAP).first.screenshot())).convert("RGB")).astype(int)
+
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    magenta = (r > 150) & (b > 150) & (g < 90)  # new hot spots; nothing on the basemap is magenta
+    orange = (r > 180) & (g > 90) & (g < 170) & (b < 60)  # consecutive hot spots
+    assert int((magenta | orange).sum()) > 20, "no new or consecutive hot spot drawn"
+    assert int(((r > 120) & (g < 60) & (b < 80) & (r - b > 70)).sum()) > 100  # persistent dark reds
+
+
 def test_offline_and_clean_console_after_all_interactions(browser_page) -> None:
     """Runs last: covers the requests and console messages of the load and of the click."""
     page, requests, errors = browser_page

@@ -162,3 +162,18 @@ def test_planted_corridor_is_the_one_emerging_hot_spot(scenario) -> None:
     assert (result["category"] == "Persistent hot spot").sum() >= 20
     series = cell_z_series(cube, planted)
     assert series["significant"].iloc[-1] and not series["significant"].iloc[:-2].any()
+
+
+def test_emerging_areas_group_touching_cells() -> None:
+    from geo.emerging import emerging_areas
+
+    a = h3.latlng_to_cell(41.1, 22.3, 7)
+    b = h3.latlng_to_cell(41.4, 22.9, 7)
+    cells = [int(c, 16) for c in h3.grid_disk(a, 1)] + [int(b, 16)]
+    result = pd.DataFrame({"category": ["New hot spot"] * 5 + ["Consecutive hot spot"] * 2 + ["Intensifying hot spot"],
+                           "z_final": [3.0] * 7 + [9.0]}, index=pd.Index(cells, dtype=np.uint64))
+    result.loc[np.uint64(int(h3.grid_disk(a, 1)[1], 16)), "category"] = "Persistent hot spot"  # not emerging
+    areas = emerging_areas(result)
+    assert areas["cells"].tolist() == [1, 6]  # strongest first; the persistent cell left out
+    assert areas["categories"].iloc[1] == "New hot spot ×4, Consecutive hot spot ×2"
+    assert areas["lat"].iloc[0] == pytest.approx(41.4, abs=0.02)

@@ -58,3 +58,12 @@ def test_bad_vector_files_give_clear_errors(tmp_path) -> None:
     }))
     with pytest.raises(GeodataError, match="must be in EPSG:4326"):
         read_vector(projected, bbox=(0, 0, 1e7, 1e7))
+
+
+def test_compass_points_of_hand_picked_directions() -> None:
+    from geo.geodata import compass_point
+
+    assert compass_point(22.0, 41.0, 22.0, 41.5) == "N"
+    assert compass_point(22.0, 41.0, 22.5, 41.0) == "E"
+    assert compass_point(22.0, 41.0, 21.6, 40.7) == "SW"
+    assert compass_point(22.0, 41.0, 21.6, 41.3) == "NW"

@@ -1,4 +1,4 @@
-"""The map's controls: time window, event types and H3 resolution, turned into a :class:`geo.aggregate.Filters`."""
+"""The map's controls: time window, event types, H3 resolution, what colours the hexagons, and the alert thresholds."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from geo.aggregate import Filters
+from geo.alerts import AlertRule
 from geo.hexgrid import VIEW_RES_RANGE, edge_length_km, resolution_for_zoom
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
@@ -16,6 +17,27 @@ from layers.deck import INITIAL_VIEW
 CUSTOM = "Custom"
 COUNT = "Event count"
 HOT_SPOTS = "Hot spots (Gi*)"
+EMERGING = "Emerging hot spots"
+STEPS = {"Week": timedelta(weeks=1), "Day": timedelta(days=1)}
+DEFAULT_STEPS = {"Week": 12, "Day": 28}
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What colours the hexagons: ``mode`` (:data:`COUNT`, :data:`HOT_SPOTS` or :data:`EMERGING`), the
+    neighbourhood ring size ``k``, and for emerging hot spots the time ``step``, ``n_steps`` and the
+    analysis resolution ``res`` (its own: a corridor a few km wide drowns in res-6 cells)."""
+
+    mode: str = COUNT
+    k: int = 1
+    step: str = "Week"
+    n_steps: int = 12
+    res: int = 7
+
+    def cube_window(self, now: datetime) -> TimeWindow:
+        """The emerging hot spot horizon: ``n_steps`` steps up to the last full hour (stable for an hour)."""
+        end = now.replace(minute=0, second=0, microsecond=0)
+        return TimeWindow(end - self.n_steps * STEPS[self.step], end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +48,9 @@ class ViewChoice:
     custom: TimeWindow | None
     types: tuple[str, ...]
     res: int
-    hot_spots: bool = False
+    analysis: Analysis = Analysis()
+    alert_rule: AlertRule = AlertRule()
+    alert_window: timedelta = timedelta(hours=1)
 
     def filters(self, now: datetime) -> Filters:
         """The filters at ``now``: a preset window slides with the clock, a custom one ends at now at most."""
@@ -59,7 +83,38 @@ def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
             help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",
         )
         st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
-        colour_by = st.radio("Colour hexagons by", [COUNT, HOT_SPOTS], key="colour_by",
-                             help="Hot spots: Getis-Ord Gi* over each cell and its six neighbours, cells without "
-                                  "events included, Benjamini-Hochberg false discovery rate; 90/95/99 % confidence.")
-    return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res, hot_spots=colour_by == HOT_SPOTS)
+        analysis = _analysis_controls()
+        alert_rule, alert_window = _alert_controls()
+    return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res, analysis=analysis,
+                      alert_rule=alert_rule, alert_window=alert_window)
+
+
+def _analysis_controls() -> Analysis:
+    mode = st.radio("Colour hexagons by", [COUNT, HOT_SPOTS, EMERGING], key="colour_by",
+                    help="Hot spots: Getis-Ord Gi* over each cell and its k rings of neighbours, cells without events "
+                         "included, Benjamini-Hochberg false discovery rate; 90/95/99 % confidence. Emerging hot "
+                         "spots: Gi* in every time step and a Mann-Kendall trend, in ArcGIS's categories.")
+    if mode == COUNT:
+        return Analysis()
+    k = st.slider("Neighbourhood (rings)", 1, 3, 1, key="rings",
+                  help="1: each cell and its 6 neighbours; 2: and the next 12; 3: and the next 18.")
+    if mode == HOT_SPOTS:
+        return Analysis(mode=mode, k=k)
+    step = st.radio("Time step", list(STEPS), horizontal=True, key="ehsa_step")
+    n_steps = st.slider(f"{step}s analysed", 6, 52 if step == "Week" else 90, DEFAULT_STEPS[step],
+                        key=f"ehsa_steps_{step}", help="Ending at the last full hour, whatever the time window.")
+    res = st.slider("Analysis resolution", 6, 8, 7, key="ehsa_res",
+                    help="Emerging hot spots are analysed at their own H3 resolution: 7 (hexagons ≈ 2.4 km across) "
+                         "finds corridors a few km wide that res-6 cells would merge with their surroundings.")
+    return Analysis(mode=mode, k=k, step=step, n_steps=n_steps, res=res)
+
+
+def _alert_controls() -> tuple[AlertRule, timedelta]:
+    with st.expander("Alert thresholds"):
+        hours = st.select_slider("Latest window", [1, 2, 4, 8, 12], value=1, key="alert_hours",
+                                 format_func=lambda h: f"{h} h", help="8 h: one shift.")
+        weeks = st.slider("Compared with the same hours of past weeks", 2, 12, AlertRule().weeks, key="alert_weeks")
+        max_p = st.select_slider("Alert when the chance of so many is at most", [0.0001, 0.001, 0.01, 0.05],
+                                 value=AlertRule().max_p, key="alert_p", format_func=lambda p: f"{p:g}")
+        min_events = st.number_input("and at least this many events", 1, 50, AlertRule().min_events, key="alert_min")
+    return AlertRule(weeks=weeks, max_p=max_p, min_events=int(min_events)), timedelta(hours=hours)

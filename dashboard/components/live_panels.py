@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.aggregate import EventIndex, Filters
-from geo.alerts import unusual_cells
+from geo.alerts import AlertRule, unusual_cells
 from geo.geodata import nearest_town
 from geo.hexgrid import cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
@@ -19,8 +19,7 @@ from geo.timewindow import TimeWindow
 BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)
 TICKER_ROWS: Final[int] = 8
 FEED_FRESH_S: Final[float] = 60.0
-ALERT_WINDOW: Final[timedelta] = timedelta(hours=1)
-ALERT_ROWS: Final[int] = 5
+ALERT_ROWS: Final[int] = 6
 
 
 def _ago(now: datetime, then: pd.Timestamp) -> str:
@@ -83,19 +82,24 @@ def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
     st.markdown(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>", unsafe_allow_html=True)
 
 
-def unusual_now(index: EventIndex, filters: Filters, *, now: datetime, towns: pd.DataFrame) -> None:
-    """The cells where the last hour is improbable against the same hour of the past eight weeks."""
-    last_hour = Filters(TimeWindow(now - ALERT_WINDOW, now), filters.types, filters.res)
-    alerts = unusual_cells(index, last_hour).head(ALERT_ROWS)
+def unusual_now(index: EventIndex, filters: Filters, rule: AlertRule, *, window: timedelta, now: datetime,
+                towns: pd.DataFrame) -> None:
+    """The cells where the latest ``window`` is improbable against the same hours of past weeks, most surprising first."""
+    latest = Filters(TimeWindow(now - window, now), filters.types, filters.res)
+    alerts = unusual_cells(index, latest, rule)
+    span = f"{window.total_seconds() / 3600:g} h"
     if alerts.empty:
-        st.caption("Nothing unusual in the last hour against the same hour of past weeks.")
+        st.caption(f"Nothing unusual in the last {span} against the same hours of the past {rule.weeks} weeks "
+                   f"(p ≤ {rule.max_p:g}, ≥ {rule.min_events} events).")
         return
     lines = []
-    for cell, row in alerts.iterrows():
+    for cell, row in alerts.head(ALERT_ROWS).iterrows():
         lat, lon = cell_latlng(int(cell))
         place = nearest_town(lat, lon, towns)
         lines.append(f"<div style='margin:2px 0'><span style='color:#f5a524'>▲</span> <b>{int(row['observed'])} events</b> "
                      f"vs {row['expected']:.1f} usual · {place.distance_km:.0f} km from {html.escape(place.name)} "
                      f"<span style='opacity:.7'>(p {row['p']:.0e})</span></div>")
-    st.markdown(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last hour</b>"
-                f"{''.join(lines)}</div>", unsafe_allow_html=True)
+    more = f"<div style='opacity:.7'>and {len(alerts) - ALERT_ROWS} more</div>" if len(alerts) > ALERT_ROWS else ""
+    st.markdown(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last {span}</b> "
+                f"({len(alerts)} cells)"
+                f"{''.join(lines)}{more}</div>", unsafe_allow_html=True)

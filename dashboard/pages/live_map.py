@@ -7,16 +7,17 @@ with events of the last minutes, and shows patrol units, greyed once their fix i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-import numpy as np
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components.filters import ViewChoice, filter_controls
+from dashboard.components.analysis_view import DataLayer, analysis_detail, data_layer, emerging_summary, layer_res
+from dashboard.components.filters import COUNT, EMERGING, ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
@@ -24,11 +25,9 @@ from dashboard.components.live_panels import alert_banner, event_ticker, feed_st
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
 from geo.hexgrid import cell_at_resolution, hex_to_cell
-from geo.hotspots import hot_spot_classes, study_area
 from geo.timewindow import TimeWindow
-from layers.colours import LegendEntry, class_breaks, hotspot_colour_expression, hotspot_legend, legend
 from layers.deck import build_deck
-from layers.hexagons import HEX_LAYER_ID, hexagon_layer
+from layers.hexagons import HEX_LAYER_ID
 from layers.live import recent_hexagon_layer, unit_layers
 
 MAP_KEY: Final[str] = "map"
@@ -36,10 +35,6 @@ REFRESH_S: Final[float] = 1.0
 RECENT: Final[timedelta] = timedelta(minutes=15)
 """Hexagons with events this fresh get a bright outline."""
 UNITS_SHOWN_FOR: Final[timedelta] = timedelta(hours=24)
-TOOLTIP_STYLE: Final[dict[str, str]] = {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}
-TOOLTIP: Final[dict[str, object]] = {"html": "<b>{value}</b> events", "style": TOOLTIP_STYLE}
-HOT_SPOT_TOOLTIP: Final[dict[str, object]] = {"html": "Gi* class <b>{value}</b> (±3: 99 %, ±2: 95 %, ±1: 90 %)",
-                                              "style": TOOLTIP_STYLE}
 
 
 def _selected_cell(res: int) -> int | None:
@@ -51,35 +46,19 @@ def _selected_cell(res: int) -> int | None:
     return cell_at_resolution(hex_to_cell(objects[0].get("hex")), res)
 
 
-def _data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, *, hot_spots: bool
-                ) -> tuple[pdk.Layer, list[LegendEntry], str]:
-    """The hexagon layer, its legend and title: event counts, or Gi* hot and cold spots."""
-    if not hot_spots:
-        breaks = class_breaks(cells["events"])
-        return (hexagon_layer(cells["cell"], cells["events"], breaks=breaks), legend(breaks, unit="events"),
-                f"Events per hexagon (res {filters.res})")
-    area = study_area(index.cells_at(filters.res))
-    classes = hot_spot_classes(cells.set_index("cell")["events"], area) if len(area) >= 3 else pd.Series(dtype=int)
-    significant = classes[classes != 0]
-    layer = hexagon_layer(pd.Series(significant.index.to_numpy(dtype=np.uint64)), significant,
-                          fill_expression=hotspot_colour_expression())
-    return layer, hotspot_legend(), f"Gi* hot/cold spots, FDR (res {filters.res}, {len(area):,} cells)"
-
-
-def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, now: datetime
-                ) -> tuple[list[pdk.Layer], list[LegendEntry], str, int]:
-    """The layers bottom to top, the data layer's legend and title, and how many hexagons have events."""
-    cells = index.aggregate(filters)
+def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime
+                ) -> tuple[list[pdk.Layer], DataLayer]:
+    """The layers bottom to top, and the data layer with its legend, title and tooltip."""
     recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
     recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
-    data_layer, entries, title = _data_layer(index, filters, cells, hot_spots=choice.hot_spots)
+    data = data_layer(index, filters, cells, choice.analysis, now=now)
     units = cache.current_store().latest_units()
     # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
     units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
     under, over = cache.basemap_layers()
-    layers = [*under, data_layer, recent_hexagon_layer(recent["cell"], recent["events"]), *over,
+    layers = [*under, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *over,
               *unit_layers(units, now=now)]
-    return layers, entries, title, len(cells)
+    return layers, data
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -92,30 +71,35 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     alert_banner(index, now=now, towns=towns)
     window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
-    layers, entries, title, n_cells = _map_layers(index, choice, filters, now)
-    kpi_tiles(index, filters, hot_cells=n_cells, data_start=data_start)
+    cells = index.aggregate(filters)
+    layers, data = _map_layers(index, choice, filters, cells, now)
+    kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
     feed_status(cache.current_store().feed_health(), now=now)
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
-        st.pydeck_chart(build_deck(layers, tooltip=HOT_SPOT_TOOLTIP if choice.hot_spots else TOOLTIP),
+        st.pydeck_chart(build_deck(layers, tooltip=data.tooltip),
                         on_select="rerun", selection_mode="single-object",
                         key=MAP_KEY, height=640)
         span = index.time_range()
         st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
                    f"the last {RECENT.seconds // 60} min · Borders, water, towns: Natural Earth · Relief: SRTM")
     with side_col:
-        map_legend(entries, title=title)
+        map_legend(data.legend, title=data.title)
         st.divider()
         try:
-            cell = _selected_cell(filters.res)
+            cell = _selected_cell(layer_res(filters, choice.analysis))
             if cell is None:
-                unusual_now(index, filters, now=now, towns=towns)
+                unusual_now(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns)
+                if choice.analysis.mode == EMERGING:
+                    emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
                 event_ticker(index, now=now, towns=towns)
                 st.caption("Click a hexagon to see its events.")
             else:
-                hex_detail(index, cell, filters, towns=towns)
+                if choice.analysis.mode != COUNT:
+                    analysis_detail(index, cell, filters, cells, choice.analysis, now=now)
+                hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns)
         except LimesError as exc:
             st.error(str(exc))
 

@@ -1,0 +1,139 @@
+"""What colours the hexagons (event counts, Gi* hot spots or emerging hot spots), its legend, and its drill-down."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components.filters import COUNT, EMERGING, STEPS, Analysis
+from geo.aggregate import EventIndex, Filters
+from geo.emerging import CATEGORIES, NO_PATTERN, EmergingParams, cell_z_series, emerging_areas
+from geo.geodata import compass_point, nearest_town
+from geo.hotspots import classify, gi_star, study_area
+from layers.colours import (
+    EMERGING_COLOURS, LegendEntry, class_breaks, code_colour_expression, emerging_legend, hotspot_colour_expression,
+    hotspot_legend, legend,
+)
+from layers.hexagons import hexagon_layer
+
+TOOLTIP_STYLE: Final[dict[str, str]] = {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}
+_TOOLTIPS: Final[dict[str, str]] = {
+    COUNT: "<b>{value}</b> events",
+    EMERGING: "{label}",
+}
+EMERGING_ROWS: Final[int] = 8
+
+
+@dataclass(frozen=True)
+class DataLayer:
+    """The hexagon layer of an analysis with its legend, title and tooltip."""
+
+    layer: pdk.Layer
+    legend: list[LegendEntry]
+    title: str
+    tooltip: dict[str, object]
+
+
+def _tooltip(mode: str) -> dict[str, object]:
+    text = _TOOLTIPS.get(mode, "Gi* class <b>{value}</b> (±3: 99 %, ±2: 95 %, ±1: 90 %)")
+    return {"html": text, "style": TOOLTIP_STYLE}
+
+
+def _cube_filters(filters: Filters, analysis: Analysis, now: datetime) -> Filters:
+    return Filters(analysis.cube_window(now), filters.types, analysis.res)
+
+
+def layer_res(filters: Filters, analysis: Analysis) -> int:
+    """The H3 resolution of the hexagons drawn: the analysis's own for emerging hot spots, else the map's."""
+    return analysis.res if analysis.mode == EMERGING else filters.res
+
+
+def emerging_result(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The space-time cube and the emerging hot spot result for the map's filters (cached)."""
+    span = index.time_range()
+    key = (len(index), int(span[1].timestamp()) if span else 0)
+    return cache.emerging(index, key, _cube_filters(filters, analysis, now),
+                          int(STEPS[analysis.step].total_seconds()), EmergingParams(k=analysis.k))
+
+
+def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *, now: datetime
+               ) -> DataLayer:
+    """The hexagon layer for ``analysis``: counts, Gi* hot and cold spots, or emerging hot spot categories."""
+    if analysis.mode == COUNT:
+        breaks = class_breaks(cells["events"])
+        return DataLayer(hexagon_layer(cells["cell"], cells["events"], breaks=breaks), legend(breaks, unit="events"),
+                         f"Events per hexagon (res {filters.res})", _tooltip(COUNT))
+    if analysis.mode == EMERGING:
+        cube, result = emerging_result(index, filters, analysis, now)
+        shown = result[result["category"] != NO_PATTERN]
+        codes = shown["category"].map(CATEGORIES.index)
+        layer = hexagon_layer(pd.Series(shown.index.to_numpy(dtype=np.uint64)), codes,
+                              fill_expression=code_colour_expression(EMERGING_COLOURS), labels=shown["category"])
+        window = analysis.cube_window(now)
+        return DataLayer(layer, emerging_legend(codes.tolist()),
+                         f"Emerging hot spots: {cube.shape[1]} {analysis.step.lower()}s to {window.end:%d %b %H:%M} "
+                         f"UTC (res {analysis.res}, k {analysis.k})", _tooltip(EMERGING))
+    area = study_area(index.cells_at(filters.res))
+    classes = pd.Series(dtype=int)
+    if len(area) >= 3:
+        values = cells.set_index("cell")["events"].reindex(area, fill_value=0).astype(float)
+        classes = classify(gi_star(values, k=analysis.k))
+    significant = classes[classes != 0]
+    layer = hexagon_layer(pd.Series(significant.index.to_numpy(dtype=np.uint64)), significant,
+                          fill_expression=hotspot_colour_expression())
+    return DataLayer(layer, hotspot_legend(), f"Gi* hot/cold spots, FDR (res {filters.res}, k {analysis.k}, "
+                                              f"{len(area):,} cells)", _tooltip(analysis.mode))
+
+
+def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
+                     towns: pd.DataFrame) -> None:
+    """The emerging areas (touching new, consecutive or intensifying cells) with their nearest town, then counts per category."""
+    _, result = emerging_result(index, filters, analysis, now)
+    counts = result["category"].value_counts()
+    shown = [c for c in CATEGORIES if c != NO_PATTERN and c in counts.index]
+    rows = "".join(f"<div>{html.escape(c)}: <b>{int(counts[c]):,}</b></div>" for c in shown)
+    lines = []
+    for _, area in emerging_areas(result).head(EMERGING_ROWS).iterrows():
+        place = nearest_town(area["lat"], area["lon"], towns)
+        where = (f"{place.distance_km:.0f} km {compass_point(place.lon, place.lat, area['lon'], area['lat'])} of "
+                 f"{html.escape(place.name)}" if place.distance_km >= 1 else f"at {html.escape(place.name)}")
+        lines.append(f"<div style='margin:2px 0'><span style='color:#eb28ff'>◆</span> <b>{where}</b>: "
+                     f"{html.escape(area['categories'])}</div>")
+    verdict = "".join(lines) or "<div>No new, consecutive or intensifying hot spot.</div>"
+    st.markdown(f"<div data-testid='limes-emerging' style='font-size:0.85rem'><b>Emerging</b>{verdict}"
+                f"<div style='margin-top:6px;opacity:.85'>{rows}</div></div>", unsafe_allow_html=True)
+
+
+def analysis_detail(index: EventIndex, cell: int, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *,
+                    now: datetime) -> None:
+    """For a clicked cell: its Gi* z-score and class, or its emerging category with the z-score series and trend."""
+    if analysis.mode == EMERGING:
+        cube, result = emerging_result(index, filters, analysis, now)
+        if cell not in result.index:
+            st.caption("Outside the emerging hot spot study area (no events in or next to it).")
+            return
+        row = result.loc[cell]
+        st.markdown(f"**{row['category']}** · hot in {int(row['hot_steps'])} of {cube.shape[1]} "
+                    f"{analysis.step.lower()}s · trend τ {row['trend_tau']:+.2f} (p {row['trend_p']:.2g}) · "
+                    f"last z {row['z_final']:+.2f}")
+        series = cell_z_series(cube, cell, params=EmergingParams(k=analysis.k))
+        st.line_chart(series[["z"]].rename(columns={"z": "Gi* z-score"}), height=150, y_label="z")
+        return
+    area = study_area(index.cells_at(filters.res))
+    values = cells.set_index("cell")["events"].reindex(area, fill_value=0).astype(float)
+    if cell not in values.index or len(values) < 3:
+        return
+    stats = gi_star(values, k=analysis.k)
+    result, level = stats.loc[cell], int(classify(stats).loc[cell])
+    verdict = "not significant" if level == 0 else (
+        f"{'hot' if level > 0 else 'cold'} spot at {(90, 95, 99)[abs(level) - 1]} %")
+    st.markdown(f"**Gi*** z {result['z']:+.2f} · p {result['p']:.2g} · FDR p {result['p_fdr']:.2g} · {verdict}")
