@@ -1,0 +1,207 @@
+"""Coverage planner: what our sensors see, where the border corridor has no eyes, where to add a tower or a patrol.
+
+The sensors table is a what-if: edit a row (move, height, range, switch off) or add one, and the
+map, the covered share and the gaps follow at once, beside the stored sensors' share. "Save"
+writes the table to the store; nothing changes in the store until then.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components.legend import map_legend
+from geo.coverage import CoverageParams
+from geo.coverage_model import Assessment, Terrain
+from geo.errors import LimesError
+from geo.gaps import patrol_areas
+from geo.geodata import nearest_town
+from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
+from geo.placement import SiteModel
+from geo.sensor_store import COLUMNS, delete_sensor, read_sensor_file, save_sensors, sensors_from_frame
+from layers.coverage import (coverage_legend, coverage_raster_layer, corridor_layer, gap_layer, patrol_area_layer,
+                             sensor_layers, site_layers)
+from layers.deck import build_deck
+
+MAP_KEY: Final[str] = "coverage_map"
+EDITOR_KEY: Final[str] = "sensor_editor"
+TOOLTIP: Final[dict[str, object]] = {"html": "Gap <b>#{value}</b> (1 = riskiest)",
+                                     "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}}
+SITE_MODEL: Final[SiteModel] = SiteModel(height_m=24.0, range_m=12_000.0)
+
+
+def _controls() -> tuple[CoverageParams, int]:
+    """Sidebar: corridor width, patrol window and how many new sites to recommend."""
+    with st.sidebar:
+        st.markdown("### Coverage")
+        width_km = st.select_slider("Corridor width (our side)", options=[1, 2, 3, 5], value=2, key="cov_width",
+                                    format_func=lambda v: f"{v} km")
+        within_h = st.selectbox("Patrolled within", options=[24, 72, 168], index=1, key="cov_patrol_h",
+                                format_func=lambda h: f"{h} h" if h < 168 else "7 days")
+        k = st.slider("New sites to recommend", min_value=1, max_value=6, value=3, key="cov_k")
+    return CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h)), k
+
+
+def _sensor_frame(sensors: tuple[Sensor, ...]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(s) for s in sensors], columns=list(COLUMNS))
+
+
+def _what_if(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
+    """The sensors table, editable; returns the edited sensors (the stored ones if an edit is invalid)."""
+    edited = st.data_editor(
+        _sensor_frame(stored), key=EDITOR_KEY, num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={
+            "kind": st.column_config.SelectboxColumn("kind", options=list(SENSOR_KINDS), required=True),
+            "status": st.column_config.SelectboxColumn("status", options=list(SENSOR_STATUSES), required=True),
+            "lat": st.column_config.NumberColumn("lat", format="%.5f"),
+            "lon": st.column_config.NumberColumn("lon", format="%.5f"),
+            "height_m": st.column_config.NumberColumn("height (m)", min_value=0.0),
+            "range_m": st.column_config.NumberColumn("range (m)", min_value=1.0),
+            "azimuth_deg": st.column_config.NumberColumn("azimuth (°)"),
+            "fov_deg": st.column_config.NumberColumn("field of view (°)", min_value=1.0, max_value=360.0),
+        },
+    )
+    try:
+        return tuple(sensors_from_frame(edited.dropna(how="all")))
+    except LimesError as exc:
+        st.error(f"{exc} — showing the stored sensors until the table is fixed.")
+        return stored
+
+
+def _store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...]) -> None:
+    """Save the what-if to the store, or import a sensor file."""
+    changed = current != stored
+    left, right = st.columns([1, 2])
+    with left:
+        if st.button("Save sensors to the store", key="save_sensors", disabled=not changed, type="primary"):
+            store = cache.current_store()
+            save_sensors(store, current, source="edited")
+            for gone in {s.sensor_id for s in stored} - {s.sensor_id for s in current}:
+                delete_sensor(store, gone)
+            st.session_state.pop(EDITOR_KEY, None)
+            st.rerun()
+    with right:
+        upload = st.file_uploader("Import sensors (CSV or GeoJSON points; our column names)", type=["csv", "geojson"],
+                                  key="sensor_upload")
+        if upload is not None and st.button("Import", key="import_sensors"):
+            try:
+                written = save_sensors(cache.current_store(), read_sensor_file(upload.getvalue(), name=upload.name),
+                                       source=upload.name)
+                st.success(f"{written} sensors imported from {upload.name}")
+                st.session_state.pop(EDITOR_KEY, None)
+            except LimesError as exc:
+                st.error(str(exc))
+
+
+def _site_sensors(sites: pd.DataFrame) -> tuple[Sensor, ...]:
+    """Recommended sites as new towers of :data:`SITE_MODEL`, for the what-if."""
+    return tuple(Sensor(f"NEW{int(r)}", "tower", float(la), float(lo), SITE_MODEL.height_m, SITE_MODEL.range_m, 0.0,
+                        360.0) for r, la, lo in zip(sites["rank"], sites["lat"], sites["lon"]))
+
+
+def _headline(result: Assessment, baseline: Assessment, elapsed_s: float, what_if: bool) -> None:
+    coverage = result.coverage
+    cols = st.columns(4)
+    delta = result.covered_share - baseline.covered_share
+    cols[0].metric("Corridor covered", f"{result.covered_share:.1%}", f"{delta:+.1%} what-if" if what_if else None,
+                   border=True, help="Cells seen by a sensor (half their area or more) or patrolled within the window.")
+    cols[1].metric("Seen by sensors", f"{coverage['seen'].mean():.1%}", border=True)
+    cols[2].metric("Patrolled", f"{coverage['patrolled'].mean():.1%}", border=True)
+    cols[3].metric("Gaps", f"{len(result.gaps):,}", border=True,
+                   help=f"{int((~coverage['covered']).sum()):,} of {len(coverage):,} corridor cells uncovered")
+    note = f" · {', '.join(result.skipped)} beyond the elevation data (42° N), not counted" if result.skipped else ""
+    st.caption(f"Computed in {elapsed_s:.2f} s{note}")
+
+
+def _gap_table(result: Assessment, terrain: Terrain) -> pd.DataFrame:
+    towns = cache.basemap().towns
+    gaps = result.gaps.head(8)
+    by_gap = terrain.stats.join(result.gap_rank, how="inner").groupby("gap_rank")
+    slope = by_gap["slope_mean_deg"].mean()
+    return pd.DataFrame({
+        "gap": gaps["rank"].to_numpy(),
+        "near": [nearest_town(la, lo, towns).name for la, lo in zip(gaps["lat"], gaps["lon"])],
+        "cells": gaps["cells"].to_numpy(),
+        "risk": gaps["risk"].round(2).to_numpy(),
+        "events/day": gaps["events_per_day"].round(1).to_numpy(),
+        "slope (°)": slope.reindex(gaps["rank"]).round(1).to_numpy(),
+        "lon from–to": [f"{a:.2f}–{b:.2f}" for a, b in zip(gaps["lon_min"], gaps["lon_max"])],
+    })
+
+
+def render() -> None:
+    st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
+    params, k = _controls()
+    minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    terrain = cache.coverage_terrain(params)
+    stored = cache.stored_sensors()
+    headline, map_area, tables, editor = st.container(), st.container(), st.container(), st.container()
+    with editor:
+        st.markdown("#### Sensors · what-if")
+        st.caption("Edit a cell to move a sensor or change its height, range or field of view; set status to off; "
+                   "add a row for a new one. The map and the share follow; Save writes the table to the store.")
+        current = _what_if(stored)
+        _store_controls(stored, current)
+    started = time.perf_counter()
+    baseline = cache.coverage_assessment(params, stored, minute)
+    sites, optimum = cache.recommended_sites(params, current, minute, k, SITE_MODEL)
+    with headline:
+        try_sites = st.toggle(f"What-if: add the {len(sites)} recommended towers", key="try_sites")
+    if try_sites:
+        current = (*current, *_site_sensors(sites))
+    result = cache.coverage_assessment(params, current, minute)
+    image_url, bounds = cache.coverage_png(params, current, minute)
+    areas = patrol_areas(result.coverage, result.risk, n_cells=40, n_areas=4)
+    elapsed = time.perf_counter() - started
+    with headline:
+        _headline(result, baseline, elapsed, what_if=current != stored)
+    under, over = cache.basemap_layers()
+    layers = [*under, coverage_raster_layer(image_url, bounds), corridor_layer(result.coverage),
+              gap_layer(result.gap_rank), patrol_area_layer(areas), *over, *sensor_layers(current),
+              *site_layers(sites)]
+    with map_area:
+        map_col, side_col = st.columns([3, 1.2])
+        with map_col:
+            st.pydeck_chart(build_deck(layers, tooltip=TOOLTIP), key=MAP_KEY, height=620)
+            st.caption("Teal: ground a standing person (1.7 m) can be seen on, by 1 to 3+ sensors (SRTM 3″ line of "
+                       "sight, earth curvature and refraction k = 1/7). Hexagons: the corridor, "
+                       f"{params.corridor_width_m / 1000:.0f} km wide on our side, H3 res {params.res}. "
+                       "White outlines: patrol areas for the next shift. Magenta: recommended new towers.")
+        with side_col:
+            map_legend(coverage_legend(), title="Coverage")
+    with tables:
+        gaps_col, plan_col = st.columns([1.4, 1])
+        with gaps_col:
+            st.markdown("#### Gaps by risk")
+            st.dataframe(_gap_table(result, terrain), hide_index=True, width="stretch")
+            st.caption("Risk: events a day within a ring × passability (exp(−slope/15°)) × 2 near a Gi* hot spot, "
+                       "summed over the gap's cells.")
+        with plan_col:
+            st.markdown("#### Next shift: patrol areas")
+            towns = cache.basemap().towns
+            st.dataframe(pd.DataFrame({
+                "area": areas["area"], "near": [nearest_town(a, b, towns).name for a, b in zip(areas["lat"], areas["lon"])],
+                "cells": areas["n_cells"], "risk": areas["risk"].round(2),
+                "lat, lon": [f"{a:.4f}, {b:.4f}" for a, b in zip(areas["lat"], areas["lon"])]}),
+                hide_index=True, width="stretch")
+            st.markdown(f"#### {len(sites)} new towers ({SITE_MODEL.height_m:.0f} m, "
+                        f"{SITE_MODEL.range_m / 1000:.0f} km)")
+            st.dataframe(sites.assign(gain=sites["gain"].round(2), elevation_m=sites["elevation_m"].round()),
+                         hide_index=True, width="stretch")
+            total = float(np.sum(sites["gain"]))
+            if optimum:
+                st.caption(f"Greedy closes {total:.2f} of open risk; the exact optimum (MILP) is {optimum:.2f} "
+                           f"({total / optimum:.0%} of it; the guarantee is 63 %).")
+
+
+try:
+    render()
+except LimesError as exc:
+    st.error(str(exc))

@@ -1,0 +1,134 @@
+"""Coverage planner layers: how many sensors see each place, corridor cells by state, gaps, sensors, new sites.
+
+Only aggregates and ids reach the browser: the cumulative coverage as one PNG (warped to Web
+Mercator like the relief), corridor and gap cells as H3 hex ids with one small integer, sensors
+as id, position, range and whether they are on, recommended sites as rank and position.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pydeck as pdk
+from PIL import Image
+
+from geo.dem_metric import MetricDem, metric_grid_to_web_mercator
+from geo.hexgrid import cells_to_hex
+from geo.models import Sensor
+from layers.colours import LegendEntry, Rgba
+
+COVERAGE_RAMP: Final[tuple[Rgba, ...]] = ((0, 200, 170, 70), (0, 220, 190, 115), (90, 240, 215, 150))
+"""Seen by 1, 2, 3+ sensors: teal, more opaque where more sensors overlap."""
+SEEN: Final[Rgba] = (0, 200, 170, 150)
+PATROLLED: Final[Rgba] = (90, 150, 255, 150)
+GAP_TOP: Final[Rgba] = (255, 40, 90, 235)
+GAP_OTHER: Final[Rgba] = (255, 150, 60, 190)
+SENSOR_ON: Final[Rgba] = (255, 255, 255, 255)
+SENSOR_OFF: Final[Rgba] = (120, 128, 140, 220)
+SITE: Final[Rgba] = (255, 64, 255, 255)
+TOP_GAPS: Final[int] = 3
+"""Gaps of rank 1..TOP_GAPS are drawn in the alarm colour."""
+
+CORRIDOR_LAYER_ID: Final[str] = "corridor"
+GAP_LAYER_ID: Final[str] = "gaps"
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageImage:
+    """A PNG of the cumulative coverage and the (west, south, east, north) degrees of its corners."""
+
+    png: bytes
+    bounds_lonlat: tuple[float, float, float, float]
+
+
+def coverage_image(seen_count: npt.NDArray[np.integer], dem: MetricDem, *, max_width_px: int = 1600) -> CoverageImage:
+    """The per-pixel sensor count (on ``dem``'s grid) as a Web Mercator RGBA PNG: clear where nobody looks."""
+    warped, bounds = metric_grid_to_web_mercator(seen_count.astype(np.float64), dem, max_width_px=max_width_px)
+    count = np.nan_to_num(warped, nan=0.0).astype(np.int64)
+    rgba = np.zeros((*count.shape, 4), dtype=np.uint8)
+    for level, colour in enumerate(COVERAGE_RAMP, start=1):
+        rgba[count >= level] = colour
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", compress_level=3)
+    return CoverageImage(png=buffer.getvalue(), bounds_lonlat=bounds)
+
+
+def coverage_raster_layer(image_url: str, bounds_lonlat: tuple[float, float, float, float]) -> pdk.Layer:
+    """The cumulative coverage PNG, served from the app's static folder (URL quoted so pydeck passes it through)."""
+    return pdk.Layer("BitmapLayer", id="coverage-raster", image=f"'{image_url}'", bounds=list(bounds_lonlat),
+                     opacity=1.0, pickable=False)
+
+
+def corridor_layer(coverage: pd.DataFrame) -> pdk.Layer:
+    """Covered corridor cells: value 1 seen by a sensor, 2 patrolled only (hex id and value only)."""
+    covered = coverage[coverage["covered"]]
+    value = np.where(covered["seen"], 1, 2)
+    data = [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(covered.index.to_numpy(np.uint64)), value)]
+    return pdk.Layer("H3HexagonLayer", id=CORRIDOR_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
+                     get_fill_color=f"value == 1 ? {list(SEEN)} : {list(PATROLLED)}", stroked=False, filled=True,
+                     opacity=0.35, pickable=True)
+
+
+def gap_layer(gap_rank: pd.Series) -> pdk.Layer:
+    """Uncovered corridor cells with their gap's rank (1 = riskiest): the top gaps in the alarm colour."""
+    data = [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(gap_rank.index.to_numpy(np.uint64)), gap_rank)]
+    return pdk.Layer("H3HexagonLayer", id=GAP_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
+                     get_fill_color=f"value <= {TOP_GAPS} ? {list(GAP_TOP)} : {list(GAP_OTHER)}", stroked=True,
+                     get_line_color=[11, 19, 32, 160], line_width_min_pixels=0.5, pickable=True,
+                     auto_highlight=True, highlight_color=[255, 255, 255, 90])
+
+
+def patrol_area_layer(areas: pd.DataFrame) -> pdk.Layer:
+    """Outlines of next shift's patrol areas (cells of ``areas["cells"]``, value = area number)."""
+    data = [{"hex": h, "value": int(a)} for a, cells in zip(areas["area"], areas["cells"])
+            for h in cells_to_hex(np.asarray(cells, dtype=np.uint64))]
+    return pdk.Layer("H3HexagonLayer", id="patrol-areas", data=data, get_hexagon="hex", filled=False, stroked=True,
+                     extruded=False, get_line_color=[255, 255, 255, 230], line_width_min_pixels=2, pickable=False)
+
+
+def sensor_layers(sensors: Sequence[Sensor]) -> list[pdk.Layer]:
+    """Each sensor's range as a thin circle, its position as a dot (grey when off), and its id."""
+    data = [{"id": s.sensor_id, "lon": round(s.lon, 5), "lat": round(s.lat, 5), "range": round(s.range_m),
+             "on": int(s.status == "active")} for s in sensors]
+    colour = f"on ? {list(SENSOR_ON)} : {list(SENSOR_OFF)}"
+    return [
+        pdk.Layer("ScatterplotLayer", id="sensor-ranges", data=data, get_position="[lon, lat]", get_radius="range",
+                  radius_units="'meters'", filled=False, stroked=True, get_line_color=f"on ? [255, 255, 255, 70] : "
+                  "[120, 128, 140, 50]", line_width_min_pixels=1, pickable=False),
+        pdk.Layer("ScatterplotLayer", id="sensors", data=data, get_position="[lon, lat]", get_radius=5,
+                  radius_units="'pixels'", get_fill_color=colour, get_line_color=[11, 19, 32, 255], stroked=True,
+                  line_width_min_pixels=1.5, pickable=True),
+        pdk.Layer("TextLayer", id="sensor-ids", data=data, get_position="[lon, lat]", get_text="id", get_size=11,
+                  get_color=colour, get_pixel_offset=[0, -13], outline_width=2, outline_color=[11, 19, 32, 255],
+                  font_settings={"sdf": True}, font_family="'Source Sans, Helvetica, Arial, sans-serif'",
+                  pickable=False),
+    ]
+
+
+def site_layers(sites: pd.DataFrame) -> list[pdk.Layer]:
+    """Recommended new sites (``rank``, ``lat``, ``lon``) as magenta dots labelled with their rank."""
+    data = [{"rank": f"#{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+            for r, x, y in zip(sites["rank"], sites["lon"], sites["lat"])]
+    return [
+        pdk.Layer("ScatterplotLayer", id="sites", data=data, get_position="[lon, lat]", get_radius=8,
+                  radius_units="'pixels'", get_fill_color=list(SITE), get_line_color=[255, 255, 255, 255],
+                  stroked=True, line_width_min_pixels=2, pickable=True),
+        pdk.Layer("TextLayer", id="site-ranks", data=data, get_position="[lon, lat]", get_text="rank", get_size=13,
+                  get_color=list(SITE), get_pixel_offset=[0, 16], outline_width=2, outline_color=[11, 19, 32, 255],
+                  font_settings={"sdf": True}, font_family="'Source Sans, Helvetica, Arial, sans-serif'",
+                  font_weight=700, pickable=False),
+    ]
+
+
+def coverage_legend() -> list[LegendEntry]:
+    """Legend rows of the planner map."""
+    return [LegendEntry(COVERAGE_RAMP[0], "seen by 1 sensor"), LegendEntry(COVERAGE_RAMP[2], "seen by 3+ sensors"),
+            LegendEntry(SEEN, "corridor: seen"), LegendEntry(PATROLLED, "corridor: patrolled"),
+            LegendEntry(GAP_TOP, f"gap, top {TOP_GAPS} by risk"), LegendEntry(GAP_OTHER, "gap, other"),
+            LegendEntry(SITE, "recommended site")]

@@ -1,0 +1,111 @@
+"""The Coverage planner page through AppTest: layers and payload, the headline, what-ifs, saving and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import h3
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import cache
+from geo.sensor_store import load_sensors, save_sensors
+from tests.conftest import ROOT
+
+PAGE = ROOT / "dashboard" / "pages" / "coverage.py"
+ORDER = ["relief-srtm", "lakes", "coverage-raster", "corridor", "gaps", "patrol-areas", "borders-eu-external", "towns",
+         "sensor-ranges", "sensors", "sites"]
+
+
+def _spec(at: AppTest) -> dict:
+    (chart,) = at.get("deck_gl_json_chart")
+    return json.loads(chart.proto.json)
+
+
+def _layer(spec: dict, layer_id: str) -> dict:
+    return next(layer for layer in spec["layers"] if layer["id"] == layer_id)
+
+
+def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_layers_payload_and_headline(page: AppTest) -> None:
+    spec = _spec(page)
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert [i for i in ids if i in ORDER] == ORDER
+    corridor, gaps = _layer(spec, "corridor"), _layer(spec, "gaps")
+    for layer in (corridor, gaps):
+        assert layer["@@type"] == "H3HexagonLayer"
+        assert {key for row in layer["data"] for key in row} == {"hex", "value"}
+        assert all(h3.get_resolution(row["hex"]) == 8 for row in layer["data"][:50])
+    assert {row["value"] for row in gaps["data"]} >= {1, 2, 3}
+    # The headline is the covered share of the corridor the map shows: covered / (covered + gaps).
+    share = len(corridor["data"]) / (len(corridor["data"]) + len(gaps["data"]))
+    assert _metrics(page)["Corridor covered"][0] == f"{share:.1%}"
+    assert 0.4 < share < 0.9
+    image = _layer(spec, "coverage-raster")["image"]
+    assert image.startswith("/app/static/generated/coverage-")
+    assert (ROOT / "static" / image.removeprefix("/app/static/")).stat().st_size > 10_000
+    sensors = _layer(spec, "sensors")["data"]
+    stored = load_sensors(cache.current_store())
+    assert len(sensors) == len(stored) > 20
+    assert {key for row in sensors for key in row} == {"id", "lon", "lat", "range", "on"}
+    assert len(_layer(spec, "sites")["data"]) == 3
+    tables = [t.value for t in page.dataframe]
+    gap_table = next(t for t in tables if "gap" in t.columns)
+    assert list(gap_table["gap"][:3]) == [1, 2, 3] and gap_table["risk"].is_monotonic_decreasing
+    assert any("Computed in" in c.value for c in page.caption)
+
+
+def test_what_if_recommended_towers_raise_the_share(page: AppTest) -> None:
+    before = float(_metrics(page)["Corridor covered"][0].rstrip("%"))
+    page.toggle(key="try_sites").set_value(True).run()
+    assert not page.exception, page.exception
+    value, delta = _metrics(page)["Corridor covered"]
+    assert float(value.rstrip("%")) > before + 1.0
+    assert delta.startswith("+") and "what-if" in delta
+    ids = {row["id"] for row in _layer(_spec(page), "sensors")["data"]}
+    assert {"NEW1", "NEW2", "NEW3"} <= ids
+    elapsed = float(next(c.value for c in page.caption if "Computed in" in c.value).split()[2])
+    assert elapsed < 2.0  # the what-if answers within a second or two
+
+
+def test_edit_switch_off_save_and_bad_input(page: AppTest) -> None:
+    store = cache.current_store()
+    stored = load_sensors(store)
+    seen_before = _metrics(page)["Seen by sensors"][0]
+    edits = {str(i): {"status": "off"} for i in range(len(stored))}
+    page.session_state["sensor_editor"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    page.run()
+    assert not page.exception, page.exception
+    assert _metrics(page)["Seen by sensors"][0] == "0.0%" != seen_before
+    assert {row["on"] for row in _layer(_spec(page), "sensors")["data"]} == {0}
+    assert load_sensors(store) == stored  # a what-if only, until saved
+    try:
+        page.button(key="save_sensors").click().run()
+        assert not page.exception, page.exception
+        assert {s.status for s in load_sensors(store)} == {"off"}
+    finally:
+        save_sensors(store, stored, source="scenario")
+    page.run()  # the table shows the restored sensors again
+    page.session_state["sensor_editor"] = {"edited_rows": {"0": {"lat": 95.0}}, "added_rows": [],
+                                           "deleted_rows": []}
+    page.run()
+    assert not page.exception
+    assert any("lat/lon out of range" in e.value and "stored sensors" in e.value for e in page.error), [e.value for e in page.error]
+    assert _metrics(page)["Seen by sensors"][0] == seen_before  # the stored sensors stand in
+
+
+def test_the_page_is_in_the_navigation() -> None:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
+    at.switch_page("dashboard/pages/coverage.py").run()
+    assert not at.exception, at.exception
+    assert "Corridor covered" in _metrics(at)
