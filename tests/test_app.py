@@ -164,6 +164,9 @@ def test_emerging_hot_spots_show_the_planted_corridor(app: AppTest) -> None:
     legend = [m.value for m in app.markdown if "limes-legend" in m.value][0]
     assert "Emerging hot spots: 12 weeks" in legend and "res 7" in legend
     summary = [m.value for m in app.markdown if "limes-emerging" in m.value][0]
+    table = app.dataframe[0].value
+    assert len(table) == len(rows) and table["Category"].iloc[0] in {"New hot spot", "Consecutive hot spot"}
+    assert (table["Category"] == "Persistent hot spot").sum() == sum(v == "Persistent hot spot" for v in by_hex.values())
     # The planted corridor's cells touch: one emerging area, west of Gevgelija (Huma is not in the gazetteer).
     assert summary.count("◆") == 1 and "W of Gevgelija" in summary and "Persistent hot spot: <b>" in summary
 

@@ -17,6 +17,7 @@ from dashboard.components.filters import COUNT, EMERGING, STEPS, Analysis
 from geo.aggregate import EventIndex, Filters
 from geo.emerging import CATEGORIES, NO_PATTERN, EmergingParams, cell_z_series, emerging_areas
 from geo.geodata import compass_point, nearest_town
+from geo.hexgrid import cell_latlng
 from geo.hotspots import classify, gi_star, study_area
 from layers.colours import (
     EMERGING_COLOURS, LegendEntry, class_breaks, code_colour_expression, emerging_legend, hotspot_colour_expression,
@@ -111,6 +112,26 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
     verdict = "".join(lines) or "<div>No new, consecutive or intensifying hot spot.</div>"
     st.markdown(f"<div data-testid='limes-emerging' style='font-size:0.85rem'><b>Emerging</b>{verdict}"
                 f"<div style='margin-top:6px;opacity:.85'>{rows}</div></div>", unsafe_allow_html=True)
+
+
+def emerging_table(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
+                   towns: pd.DataFrame) -> None:
+    """Every cell with a pattern: where, category, hot and cold steps, trend and last z-score; emerging first."""
+    _, result = emerging_result(index, filters, analysis, now)
+    shown = result[result["category"] != NO_PATTERN].copy()
+    shown["order"] = shown["category"].map(CATEGORIES.index)
+    shown = shown.sort_values(["order", "z_final"], ascending=[True, False])
+    places = [nearest_town(*cell_latlng(int(c)), towns) for c in shown.index]
+    table = pd.DataFrame({
+        "Category": shown["category"].to_numpy(),
+        "Where": [f"{p.distance_km:.0f} km from {p.name}" for p in places],
+        "Hot steps": shown["hot_steps"].to_numpy(), "Cold steps": shown["cold_steps"].to_numpy(),
+        "Trend τ": shown["trend_tau"].round(2).to_numpy(), "Trend p": shown["trend_p"].to_numpy(),
+        "Last z": shown["z_final"].round(2).to_numpy(), "Cell": [format(int(c), "x") for c in shown.index],
+    })
+    with st.expander(f"Emerging hot spot table: {len(table):,} cells with a pattern"):
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"Trend p": st.column_config.NumberColumn(format="%.2g")})
 
 
 def analysis_detail(index: EventIndex, cell: int, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *,

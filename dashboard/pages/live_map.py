@@ -16,7 +16,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components.analysis_view import DataLayer, analysis_detail, data_layer, emerging_summary, layer_res
+from dashboard.components.analysis_view import DataLayer, analysis_detail, data_layer, emerging_summary, emerging_table, layer_res
 from dashboard.components.filters import COUNT, EMERGING, ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
@@ -85,6 +85,8 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         span = index.time_range()
         st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
                    f"the last {RECENT.seconds // 60} min · Borders, water, towns: Natural Earth · Relief: SRTM")
+        if choice.analysis.mode == EMERGING:
+            emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:
         map_legend(data.legend, title=data.title)
         st.divider()
