@@ -142,6 +142,45 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )""",
         "CREATE INDEX section_levels_section ON section_levels (section_id, seq)",
     ),
+    # 5: the audit log (append-only) and community reports with their moderation.
+    (
+        """CREATE TABLE audit_log (
+            seq {serial},
+            at_ms BIGINT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            client TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX audit_log_action ON audit_log (action, at_ms)",
+        """CREATE TABLE reports (
+            report_id {serial},
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            received_at_ms BIGINT NOT NULL,
+            occurred_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            cell BIGINT NOT NULL,
+            category TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            place TEXT NOT NULL DEFAULT '',
+            contact TEXT,
+            status TEXT NOT NULL DEFAULT 'new',
+            confidence TEXT,
+            event_source TEXT,
+            event_id TEXT,
+            moderated_by TEXT,
+            moderated_at_ms BIGINT,
+            reason TEXT,
+            contact_deleted_at_ms BIGINT,
+            UNIQUE (source, external_id)
+        )""",
+        "CREATE INDEX reports_status ON reports (status, received_at_ms)",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
