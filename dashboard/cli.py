@@ -179,8 +179,9 @@ def _report(args: argparse.Namespace) -> int:
     from datetime import date, datetime, timezone
 
     from geo.briefing import BriefingParams
+    from geo.briefing_pack import ReportOptions, briefing_from_store, read_rules, write_report
     from geo.geodata import load_basemap
-    from geo.report import ReportOptions, SectionSource, briefing_from_store, read_rules, write_report
+    from geo.sections import SectionSource
     from geo.store import open_store
     from geo.timewindow import day_range_window
 

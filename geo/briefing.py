@@ -1,7 +1,7 @@
 """The commanders' briefing: one period's sector picture, section by section, safe to take out of the room.
 
 :func:`build_briefing` gathers what the Briefing page, the PDF (:mod:`geo.briefing_pdf`) and the
-exports (:mod:`geo.briefing_export`) show: KPIs against the previous period, each section's
+exports (:mod:`geo.briefing_pack`) show: KPIs against the previous period, each section's
 figures, proposed and set level with the evidence, daily trends, and the hexagons of the map.
 Every count in a :class:`Briefing` has passed small-count suppression (:mod:`geo.suppression`);
 raw events are not in it.

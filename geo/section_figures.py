@@ -24,6 +24,7 @@ from geo.errors import SectionError
 from geo.hexgrid import VIEW_RES_RANGE
 from geo.hotspots import hot_spot_classes, study_area
 from geo.models import EVENT_TYPES, HIGH_IMPACT
+from geo.projection import METRIC_CRS
 from geo.sections import assign_to_sections
 from geo.timewindow import TimeWindow
 
@@ -109,8 +110,8 @@ def _coverage_share(sections: gpd.GeoDataFrame, params: FigureParams, *, coverag
         return np.full(len(sections), np.nan)
     # The corridor's cells: those whose centre lies within it, at the figures' resolution.
     corridor = np.unique(np.concatenate([
-        np.array([h3.str_to_int(c) for c in h3.geo_to_cells(geom.buffer(0.0), params.res)], dtype=np.uint64)
-        for geom in sections.to_crs("EPSG:32634").buffer(params.corridor_km * 1000.0).to_crs("EPSG:4326")
+        np.array([h3.str_to_int(c) for c in h3.geo_to_cells(area, params.res)], dtype=np.uint64)
+        for area in sections.to_crs(METRIC_CRS).buffer(params.corridor_km * 1000.0).to_crs("EPSG:4326")
     ]))
     owner = cell_sections(corridor, sections, corridor_km=params.corridor_km)
     covered = np.isin(corridor, np.asarray(covered_cells, dtype=np.uint64))

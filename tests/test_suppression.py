@@ -14,7 +14,7 @@ import pytest
 
 from geo.aggregate import Filters
 from geo.briefing import Briefing, BriefingParams, build_briefing
-from geo.briefing_export import cells_csv, sections_csv, sections_geojson, sections_geoparquet
+from geo.briefing_pack import cells_csv, sections_csv, sections_geojson, sections_geoparquet
 from geo.errors import BriefingError
 from geo.geodata import border_lines, load_towns
 from geo.sections import assign_to_sections, sections_by_length

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.briefing import Briefing
-from geo.briefing_export import cells_csv, sections_csv, sections_geojson, sections_geoparquet
+from geo.briefing_pack import cells_csv, sections_csv, sections_geojson, sections_geoparquet
 from geo.briefing_pdf import render_map_png, render_pdf
 from geo.errors import LimesError
 from geo.geodata import Basemap
