@@ -9,6 +9,7 @@ time. Text is embedded as TrueType (``pdf.fonttype`` 42) so that it can be searc
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Final
 
 import matplotlib
@@ -146,14 +147,15 @@ def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Ser
     _header(fig, str(row["name"]), f"Section {row['section_id']} · {row['pair']} · {row['length_km']:.1f} km of "
             f"border · {_period(briefing)}")
     level = str(row["level"])
-    badge = fig.add_axes((0.80, 0.905, 0.17, 0.065))
+    badge = fig.add_axes((0.80, 0.895, 0.17, 0.075))
     badge.set_axis_off()
     badge.add_patch(FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0,rounding_size=0.15", facecolor=LEVEL_COLOURS[level],
                                    edgecolor="none", transform=badge.transAxes))
-    source = "set by operator" if row["level_set"] else "proposed"
-    badge.text(0.5, 0.5, f"{level.upper()} · {source}", ha="center", va="center", fontsize=10, fontweight="bold",
-               color="white", transform=badge.transAxes)
-    ax = fig.add_axes((0.03, 0.07, 0.46, 0.80))
+    badge.text(0.5, 0.64, level.upper(), ha="center", va="center", fontsize=13, fontweight="bold", color="white",
+               transform=badge.transAxes)
+    badge.text(0.5, 0.24, "set by an operator" if row["level_set"] else "proposed by the rules", ha="center",
+               va="center", fontsize=7.5, color="white", transform=badge.transAxes)
+    ax = fig.add_axes((0.03, 0.30, 0.46, 0.57))
     west, south, east, north = row.geometry.bounds
     pad = max(east - west, north - south) * 0.25 + 0.05
     _map(ax, briefing, basemap, bounds=(west - pad, south - pad, east + pad, north + pad),
@@ -172,15 +174,26 @@ def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Ser
                if pd.isna(row[f"events_{t}"]) or row[f"events_{t}"] > 0]
     _table(fig.add_axes((0.55, 0.265, 0.42, 0.17)), by_type, ["By type, this period", "Events", "Persons"],
            widths=[0.56, 0.22, 0.22])
-    text = fig.add_axes((0.55, 0.05, 0.42, 0.19))
-    text.set_axis_off()
-    lines = [("Evidence for the proposal (" + str(row["proposed_level"]) + ")", True),
-             *[("· " + e, False) for e in row["evidence"]],
-             (f"Reactions at level {level} (Regulation (EU) 2019/1896 Art. 35)", True),
-             *[("☐ " + r, False) for r in REACTIONS[level]]]
-    for i, (line, bold) in enumerate(lines[:13]):
-        text.text(0.0, 1 - i * 0.09, line, fontsize=7, fontweight="bold" if bold else "normal", color=INK,
-                  transform=text.transAxes, wrap=True)
+    _text_block(fig.add_axes((0.55, 0.05, 0.42, 0.19)),
+                [(f"Evidence for the proposal ({row['proposed_level']})", True), *[("· " + e, False) for e in row["evidence"]]])
+    _text_block(fig.add_axes((0.03, 0.05, 0.46, 0.21)),
+                [(f"Reactions at level {level} (Regulation (EU) 2019/1896 Art. 35)", True),
+                 *[("☐ " + r, False) for r in REACTIONS[level]]])
+
+
+def _text_block(ax: Axes, lines: list[tuple[str, bool]], *, line_pt: float = 9.0, font_pt: float = 7.0) -> None:
+    """Lines of text from the top of ``ax``, wrapped to its width, bold where flagged; what does not fit is cut."""
+    ax.set_axis_off()
+    box = ax.get_position()
+    width_in, height_in = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
+    # DejaVu Sans averages about 0.55 em per character.
+    chars = int(width_in * 72 / (font_pt * 0.55))
+    wrapped = [(part if i == 0 else "   " + part, bold) for line, bold in lines
+               for i, part in enumerate(textwrap.wrap(line, width=chars))]
+    step = line_pt / (height_in * 72)
+    for i, (line, bold) in enumerate(wrapped[:int(1 / step)]):
+        ax.text(0.0, 1 - (i + 1) * step, line, fontsize=font_pt, fontweight="bold" if bold else "normal", color=INK,
+                transform=ax.transAxes)
 
 
 def render_pdf(briefing: Briefing, basemap: Basemap) -> bytes:

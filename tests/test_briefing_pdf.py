@@ -67,11 +67,12 @@ def test_each_section_page_shows_its_figures_level_and_evidence(pdf: bytes, brie
         assert text.startswith(row.name) or row.name in text
         assert f"{row.length_km:.1f} km" in text
         assert (f"{int(row.events):,}" if row.events is not None and row.events == row.events else "<5") in text
-        assert f"{row.level.upper()} ·" in text
+        assert row.level.upper() in text
+        assert ("set by an operator" if row.level_set else "proposed by the rules") in text
         assert f"page {number} / 16" in text
         assert " ".join(row.evidence[0].split()) in text
     critical = _text(reader.pages[1 + list(briefing.sections["section_id"]).index("BGR-MKD-04")])
-    assert "CRITICAL · set by operator" in critical and "Commission" in critical
+    assert "CRITICAL set by an operator" in critical and "Commission" in critical
 
 
 def test_rendered_pages_look_right(pdf: bytes, briefing: Briefing, artifacts: Path, tmp_path: Path) -> None:
