@@ -14,7 +14,7 @@ navigation = st.navigation(
     [
         st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:", default=True),
         st.Page("dashboard/pages/briefing.py", title="Briefing", icon=":material/summarize:"),
-        st.Page("dashboard/pages/coverage.py", title="Coverage", icon="🔭"),
+        st.Page("dashboard/pages/coverage.py", title="Coverage"),
         st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
     ],
     position="sidebar",

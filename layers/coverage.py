@@ -23,7 +23,7 @@ from geo.hexgrid import cells_to_hex
 from geo.models import Sensor
 from layers.colours import LegendEntry, Rgba
 
-COVERAGE_RAMP: Final[tuple[Rgba, ...]] = ((0, 200, 170, 70), (0, 220, 190, 115), (90, 240, 215, 150))
+COVERAGE_RAMP: Final[tuple[Rgba, ...]] = ((0, 200, 170, 110), (0, 220, 190, 150), (90, 240, 215, 190))
 """Seen by 1, 2, 3+ sensors: teal, more opaque where more sensors overlap."""
 SEEN: Final[Rgba] = (0, 200, 170, 150)
 PATROLLED: Final[Rgba] = (90, 150, 255, 150)
@@ -78,10 +78,11 @@ def corridor_layer(coverage: pd.DataFrame) -> pdk.Layer:
 def gap_layer(gap_rank: pd.Series) -> pdk.Layer:
     """Uncovered corridor cells with their gap's rank (1 = riskiest): the top gaps in the alarm colour."""
     data = [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(gap_rank.index.to_numpy(np.uint64)), gap_rank)]
+    colour = f"value <= {TOP_GAPS} ? {list(GAP_TOP)} : {list(GAP_OTHER)}"
+    # Outlined in their own colour so that a gap stays visible when its cells are a pixel wide.
     return pdk.Layer("H3HexagonLayer", id=GAP_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
-                     get_fill_color=f"value <= {TOP_GAPS} ? {list(GAP_TOP)} : {list(GAP_OTHER)}", stroked=True,
-                     get_line_color=[11, 19, 32, 160], line_width_min_pixels=0.5, pickable=True,
-                     auto_highlight=True, highlight_color=[255, 255, 255, 90])
+                     get_fill_color=colour, stroked=True, get_line_color=colour, line_width_min_pixels=1,
+                     pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 90])
 
 
 def patrol_area_layer(areas: pd.DataFrame) -> pdk.Layer:
