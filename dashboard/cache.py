@@ -103,22 +103,22 @@ def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
 
 
 # -- Border sections and the briefing (issue 7) ------------------------------------------------
-@st.cache_resource
-def border_sections(target_length_km: float) -> gpd.GeoDataFrame:
-    """The focus borders cut into sections of about ``target_length_km`` (shared by sessions)."""
-    return make_sections(SectionSource(target_length_km=target_length_km), basemap())
+@st.cache_resource(max_entries=8)
+def border_sections(source: SectionSource) -> gpd.GeoDataFrame:
+    """The sections of ``source``: the focus borders cut by length, or a user's file (shared by sessions)."""
+    return make_sections(source, basemap())
 
 
 @st.cache_resource(max_entries=4)
-def _section_assignment(target_length_km: float, corridor_km: float, n_events: int, _index: EventIndex
+def _section_assignment(source: SectionSource, corridor_km: float, n_events: int, _index: EventIndex
                         ) -> npt.NDArray[np.int64]:
-    return assign_to_sections(_index.events["lat"], _index.events["lon"], border_sections(target_length_km),
+    return assign_to_sections(_index.events["lat"], _index.events["lon"], border_sections(source),
                               corridor_km=corridor_km)
 
 
-def section_assignment(index: EventIndex, *, target_length_km: float, corridor_km: float) -> npt.NDArray[np.int64]:
+def section_assignment(index: EventIndex, *, source: SectionSource, corridor_km: float) -> npt.NDArray[np.int64]:
     """The section of each event of ``index`` (-1 outside every corridor), recomputed when events arrive."""
-    return _section_assignment(target_length_km, corridor_km, len(index), index)
+    return _section_assignment(source, corridor_km, len(index), index)
 
 
 # -- Coverage planner (issue 6) -------------------------------------------------------------

@@ -7,8 +7,11 @@ are the one control-room-only view.
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -23,6 +26,7 @@ from geo.briefing import Briefing, BriefingParams, build_briefing
 from geo.errors import LimesError
 from geo.levels import current_levels
 from geo.section_figures import FigureParams, notable_events
+from geo.sections import SectionSource
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import build_deck
 from layers.colours import class_breaks
@@ -42,7 +46,7 @@ class BriefingChoice:
     """What the page's controls select."""
 
     window: TimeWindow
-    target_length_km: float
+    sections: SectionSource
     corridor_km: float
     k: int
 
@@ -67,7 +71,23 @@ def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
                                  help="Events farther than this from every section belong to none.")
             k = st.number_input("Suppress counts below k", 2, 50, 5, key="briefing_k",
                                 help="Applied to everything shown and exported here.")
-    return BriefingChoice(window=window, target_length_km=float(target), corridor_km=float(corridor), k=int(k))
+            upload = st.file_uploader("Sections file (lines, or polygons such as police-station areas)",
+                                      type=["geojson", "json", "gpkg", "parquet"], key="briefing_sections_file",
+                                      help="Needs a CRS; a 'name' column names the sections, 'section_id' keeps "
+                                           "their ids. Without a file the border is cut by the length above.")
+    path = None if upload is None else _saved_upload(upload.getvalue(), Path(upload.name).suffix)
+    return BriefingChoice(window=window, sections=SectionSource(path=path, target_length_km=float(target)),
+                          corridor_km=float(corridor), k=int(k))
+
+
+def _saved_upload(data: bytes, suffix: str) -> Path:
+    """The uploaded sections file on disk (OGR reads paths), named by its content so each file is read once."""
+    folder = Path(tempfile.gettempdir()) / "limes-sections"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
 
 
 def _utc(day: date) -> datetime:
@@ -148,9 +168,8 @@ def render() -> None:
     now = datetime.now(timezone.utc)
     try:
         choice = _controls(now=now, data_start=span[0])
-        sections = cache.border_sections(choice.target_length_km)
-        assignment = cache.section_assignment(index, target_length_km=choice.target_length_km,
-                                              corridor_km=choice.corridor_km)
+        sections = cache.border_sections(choice.sections)
+        assignment = cache.section_assignment(index, source=choice.sections, corridor_km=choice.corridor_km)
         params = BriefingParams(k=choice.k, figures=FigureParams(corridor_km=choice.corridor_km))
         briefing = build_briefing(index, assignment, sections, choice.window, generated_at=now,
                                   set_levels=current_levels(cache.current_store()), params=params)
