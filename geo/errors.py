@@ -78,3 +78,23 @@ class ViewshedError(LimesError):
 
 class CoverageError(LimesError):
     """A coverage question that cannot be answered: no corridor, no candidate sites, or a bad sensor file."""
+
+
+class AccessError(LimesError):
+    """An access policy that cannot be used (unknown role, no allow-list), or an unknown page or capability."""
+
+
+class UploadRejected(LimesError):
+    """An uploaded file refused before any parser touched it: too large, a zip bomb, a path outside the archive."""
+
+
+class ReportError(LimesError):
+    """A community report that cannot be taken: no usable place, an unknown category, too long a text."""
+
+
+class RateLimitError(ReportError):
+    """A client that sent more community reports than the hourly limit allows."""
+
+
+class ModerationError(LimesError):
+    """A moderation step that cannot be done: an unknown or already moderated report, no reason, bad confidence."""
