@@ -11,6 +11,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.aggregate import Filters
 from geo.briefing import Briefing, BriefingParams, build_briefing
@@ -118,3 +120,21 @@ def test_evidence_is_withheld_where_it_would_quote_a_blanked_count(briefing: Bri
     assert all(ev == ("figures below k=5 withheld",) for ev in rows.loc[blanked, "evidence"])
     trend = briefing.trend.to_numpy()
     assert not ((trend > 0) & (trend < 5)).any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 30)), min_size=1, max_size=40),
+       seed=st.integers(0, 2**16), k=st.integers(2, 10))
+def test_property_no_small_cell_survives_and_nothing_is_invented(counts, seed: int, k: int) -> None:
+    """Random cells around one spot: every published cell is >= k, and published + dropped = input events."""
+    rng = np.random.default_rng(seed)
+    lat, lon = 41.1 + rng.normal(0, 0.05, len(counts)), 22.4 + rng.normal(0, 0.05, len(counts))
+    cells = pd.DataFrame({"cell": [h3.str_to_int(h3.latlng_to_cell(a, b, 9)) for a, b in zip(lat, lon)],
+                          "events": [max(e, 1) for e, _ in counts], "persons": [p for _, p in counts]})
+    cells = cells.groupby("cell", as_index=False).sum()
+    cells["cell"] = cells["cell"].astype(np.uint64)
+    result = suppress_cells(cells, k=k)
+    assert (result.cells["events"] >= k).all()
+    assert not _small(result.cells["persons"], k).any()
+    assert result.cells["events"].sum() + result.dropped_events == cells["events"].sum()
+    assert result.cells["persons"].sum() <= cells["persons"].sum()
