@@ -44,6 +44,8 @@ class ParsedPage:
     units: list[dict[str, Any]] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     """``(reason, detail, raw)`` for records that could not become rows."""
+    reports: list[Any] = field(default_factory=list)
+    """Raw community report records (report feeds: they go to the reports queue, not the events)."""
     next_url: str | None = None
     cursor: str | None = None
     skipped: int = 0

@@ -9,11 +9,15 @@ Robustness rules (DESIGN.md section 4):
 - bad records go to the quarantine with their reason, a payload that stays unparseable too;
 - the ETag and the cursor are stored only after a poll succeeded, and events are unique by
   ``(source, event_id)``: a restarted poller neither loses nor repeats events.
+
+Report feeds (:data:`geo.report_feeds.REPORT_KINDS`) go through the same machinery but land in
+the community reports queue (unique by ``(source, external_id)``), never directly as events.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ from geo.errors import FeedError
 from geo.feed_formats import FEED_KINDS, PARSERS, ParsedPage
 from geo.hexgrid import BASE_RES, latlng_to_cells
 from geo.mapping import NATIVE, Mapping, choose_mapping, resolve
+from geo.report_feeds import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
+from geo.reports import insert_reports
 from geo.store import Store
 from geo.validate import parse_times, validate_chunk
 
@@ -44,6 +50,9 @@ COT_MAPPING: Final[Mapping] = Mapping(
     columns={"event_id": ("event_id",), "occurred_at": ("occurred_at",), "type": ("type",),
              "attrs": ("cot_type", "callsign")},
 )
+ALL_PARSERS: Final = {**PARSERS, "kobo": parse_kobo}
+AUTH_SCHEMES: Final[dict[str, str]] = {"kobo": "Token"}
+"""How each report platform expects its API token in the ``Authorization`` header."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +72,19 @@ class Feed:
     max_pages: int = 20
     max_bytes: int = 20_000_000
     page_size: int = 500
+    fields: tuple[tuple[str, str], ...] = ()
+    """Report feeds: our report field -> the form's field name, where the form differs from the defaults."""
+    token_env: str | None = None
+    """Report feeds: the environment variable holding the platform's API token (never the token itself)."""
 
     def __post_init__(self) -> None:
-        if self.kind not in FEED_KINDS:
-            raise FeedError(f"feed {self.name!r}: kind must be one of {list(FEED_KINDS)}; got {self.kind!r}")
+        if self.kind not in (*FEED_KINDS, *REPORT_KINDS):
+            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS]}; got {self.kind!r}")
+        # A TOML table arrives as a dict; kept as pairs so that the feed stays hashable.
+        object.__setattr__(self, "fields", tuple(sorted(dict(self.fields).items())))
+        unknown = sorted(set(dict(self.fields)) - set(DEFAULT_FIELDS))
+        if unknown:
+            raise FeedError(f"feed {self.name!r}: unknown report field(s) {unknown}; fields are {list(DEFAULT_FIELDS)}")
         if not self.url.startswith(("http://", "https://")):
             raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}")
         if self.retries < 0 or self.max_pages < 1 or self.max_bytes < 1 or self.interval_s <= 0:
@@ -91,6 +109,7 @@ class PollResult:
     units: int = 0
     skipped: int = 0
     not_modified: bool = False
+    reports: int = 0
     error: str | None = None
     lag_s: float | None = None
 
@@ -138,7 +157,7 @@ def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str]
                         chunks.append(chunk)
                     body = b"".join(chunks)
                     try:
-                        return response.status_code, response.headers.get("ETag"), PARSERS[feed.kind](body), body
+                        return response.status_code, response.headers.get("ETag"), ALL_PARSERS[feed.kind](body), body
                     except FeedError as exc:
                         last_error = str(exc)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -208,7 +227,31 @@ def _first_request(feed: Feed, cursor: str | None) -> dict[str, str] | None:
         if cursor:
             params["$filter"] = f"phenomenonTime gt {cursor}"
         return params
+    if feed.kind == "kobo":
+        return kobo_params(cursor=cursor, page_size=feed.page_size)
     return None
+
+
+def _auth_headers(feed: Feed) -> dict[str, str]:
+    """The ``Authorization`` header of a report platform, from the environment variable the config names."""
+    if feed.token_env is None:
+        return {}
+    token = os.environ.get(feed.token_env)
+    if not token:
+        raise FeedError(f"{feed.name}: the environment variable {feed.token_env} holds no API token")
+    return {"Authorization": f"{AUTH_SCHEMES[feed.kind]} {token}"}
+
+
+def write_reports(page: ParsedPage, store: Store, *, feed: Feed, now: datetime, result: PollResult) -> None:
+    """Queue one page of a report feed; refused records go to the quarantine. Counts go to ``result``."""
+    drafts, problems, skipped = kobo_drafts(page.reports, source=feed.name, fields=dict(feed.fields), now=now)
+    result.read += len(page.reports)
+    added = insert_reports(store, drafts, actor=f"feed:{feed.name}", now=now)
+    result.reports += added
+    result.duplicates += len(drafts) - added
+    result.skipped += skipped
+    if problems:
+        result.quarantined += store.add_quarantine(problems_frame(feed.name, feed.url, problems))
 
 
 def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
@@ -217,11 +260,13 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     result = PollResult(feed=feed.name)
     etag, cursor = store.feed_state(feed.name)
-    mapping = feed.event_mapping()
+    mapping = None if feed.kind in REPORT_KINDS else feed.event_mapping()
     headers = {"If-None-Match": etag} if etag and feed.kind == "geojson" else {}
     url, params = feed.url, _first_request(feed, cursor)
     new_etag, new_cursor, newest = etag, cursor, None
     try:
+        auth = _auth_headers(feed)
+        headers.update(auth)
         while url is not None and result.pages < feed.max_pages:
             status, page_etag, page, _ = _get_page(client, feed, url, params, headers, sleep)
             result.pages += 1
@@ -230,11 +275,15 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
                 break
             if result.pages == 1:
                 new_etag = page_etag
-            page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
-                                     result=result)
-            newest = page_newest if newest is None or (page_newest is not None and page_newest > newest) else newest
+            if mapping is None:
+                write_reports(page, store, feed=feed, now=now, result=result)
+            else:
+                page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
+                                         result=result)
+                newest = page_newest if newest is None or (page_newest is not None and page_newest > newest) else newest
             new_cursor = page.cursor or new_cursor
-            url, params, headers = page.next_url, None, {}
+            # Next links carry the query; the token goes to every page of the platform.
+            url, params, headers = page.next_url, None, dict(auth)
     except FeedError as exc:
         result.error = str(exc.args[0])
         body = exc.args[1] if len(exc.args) > 1 else b""
