@@ -123,6 +123,7 @@ def section_assignment(index: EventIndex, *, source: SectionSource, corridor_km:
 
 # -- Coverage planner (issue 6) -------------------------------------------------------------
 # Imported here so that this block stays one append; the terrain is read once per server process.
+import dataclasses  # noqa: E402
 import hashlib  # noqa: E402
 
 import scipy.sparse as sp  # noqa: E402
@@ -144,9 +145,14 @@ RISK_DAYS: Final[int] = 30
 
 
 @st.cache_resource(show_spinner="Reading the terrain for line of sight (once)…")
+def _coverage_terrain(corridor_width_m: float, res: int) -> Terrain:
+    return load_terrain(params=CoverageParams(corridor_width_m=corridor_width_m, res=res))
+
+
 def coverage_terrain(params: CoverageParams) -> Terrain:
-    """The metric DEM, corridor, terrain statistics and candidate sites for ``params``."""
-    return load_terrain(params=params)
+    """The metric DEM, corridor, terrain statistics and candidate sites for ``params`` (read again only
+    when the corridor's width or resolution changes)."""
+    return dataclasses.replace(_coverage_terrain(params.corridor_width_m, params.res), params=params)
 
 
 def stored_sensors() -> tuple[Sensor, ...]:

@@ -3,8 +3,8 @@
 The corridor is a band of ``corridor_width_m`` on our (EU) side of the EU-external border, cut
 into H3 cells at ``res``. Its DEM pixels (cells of the metric grid of :mod:`geo.dem_metric`
 whose centres lie in the band) are indexed once, so that any visibility grid turns into a seen
-share per H3 cell with one gather and one ``bincount``: a what-if with a moved sensor costs one
-viewshed and that gather.
+share per H3 cell with one gather and one ``bincount``: a what-if costs the sensors' viewsheds
+(~50 ms for the scenario's 27) and that gather.
 
 A corridor cell is **seen** when at least ``seen_share`` of its pixels are visible to some active
 sensor, **patrolled** when a patrol passed through it within ``patrol_within_h`` hours, and

@@ -8,7 +8,7 @@ nearer the observer that the sight line passes between, projected out to the cel
 visible when its ground plus the target height reaches that horizon. O(R^2) per observer, no
 sight line walked twice. Rays to the window edge with the nearest cell along each ray ("R2") were
 tried first: as fast, but only ~98 % of cells equal to GDAL on the bundled SRTM, against
-~99.8 % for this scheme (``tests/test_viewshed.py`` explains what differs).
+~99.7 % for this scheme (``tests/test_viewshed.py`` explains what differs).
 
 Earth curvature and atmospheric refraction lower a cell at distance ``d`` by
 ``(1 - k) d^2 / (2 R)`` (``k`` the refraction coefficient, 1/7 by default as in GRASS
