@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import h3
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
+from geo.coverage import CoverageParams
 from geo.sensor_store import load_sensors, save_sensors
 from tests.conftest import ROOT
 
@@ -109,3 +111,23 @@ def test_the_page_is_in_the_navigation() -> None:
     at.switch_page("dashboard/pages/coverage.py").run()
     assert not at.exception, at.exception
     assert "Corridor covered" in _metrics(at)
+
+
+def test_corridor_views_slope_and_patrols(page: AppTest) -> None:
+    terrain = cache.coverage_terrain(CoverageParams())
+    page.radio(key="cov_view").set_value("Mean slope (°)").run()
+    assert not page.exception, page.exception
+    spec = _spec(page)
+    assert "gaps" not in [layer["id"] for layer in spec["layers"]]
+    corridor = _layer(spec, "corridor")
+    slope = {row["hex"]: row["value"] for row in corridor["data"]}
+    assert len(slope) == len(terrain.corridor)
+    expected = terrain.stats["slope_mean_deg"]
+    cell = expected.idxmax()
+    assert slope[format(int(cell), "x")] == max(1, int(np.ceil(expected.max())))
+    page.radio(key="cov_view").set_value("Hours since the last patrol").run()
+    hours = [row["value"] for row in _layer(_spec(page), "corridor")["data"]]
+    assert min(hours) <= 24 and max(hours) == 720  # patrolled today somewhere; never in 30 days elsewhere
+    page.radio(key="cov_view").set_value("Patrol effort, 30 days (unit-hours)").run()
+    effort = _layer(_spec(page), "corridor")["data"]
+    assert 0 < len(effort) < len(terrain.corridor) and min(row["value"] for row in effort) >= 1

@@ -14,6 +14,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
@@ -26,27 +27,56 @@ from geo.geodata import nearest_town
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
 from geo.placement import SiteModel
 from geo.sensor_store import COLUMNS, delete_sensor, read_sensor_file, save_sensors, sensors_from_frame
-from layers.coverage import (coverage_legend, coverage_raster_layer, corridor_layer, gap_layer, patrol_area_layer,
-                             sensor_layers, site_layers)
+from layers.colours import LegendEntry, class_breaks, legend
+from layers.coverage import (CORRIDOR_LAYER_ID, corridor_layer, coverage_legend, coverage_raster_layer, gap_layer,
+                             patrol_area_layer, sensor_layers, site_layers)
+from layers.hexagons import hexagon_layer
 from layers.deck import build_deck
 
 MAP_KEY: Final[str] = "coverage_map"
 EDITOR_KEY: Final[str] = "sensor_editor"
 TOOLTIP: Final[dict[str, object]] = {"html": "Gap <b>#{value}</b> (1 = riskiest)",
                                      "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}}
+VALUE_TOOLTIP: Final[dict[str, object]] = {"html": "<b>{value}</b>", "style": TOOLTIP["style"]}
 SITE_MODEL: Final[SiteModel] = SiteModel(height_m=24.0, range_m=12_000.0)
 
 
-def _controls() -> tuple[CoverageParams, int]:
-    """Sidebar: corridor width, patrol window and how many new sites to recommend."""
+VIEWS: Final[tuple[str, ...]] = ("Coverage and gaps", "Mean slope (°)", "Hours since the last patrol",
+                                  "Patrol effort, 30 days (unit-hours)")
+
+
+def _controls() -> tuple[CoverageParams, int, str]:
+    """Sidebar: what the corridor shows, its width, the patrol window and how many new sites to recommend."""
     with st.sidebar:
         st.markdown("### Coverage")
+        view = st.radio("Colour the corridor by", VIEWS, key="cov_view")
         width_km = st.select_slider("Corridor width (our side)", options=[1, 2, 3, 5], value=2, key="cov_width",
                                     format_func=lambda v: f"{v} km")
         within_h = st.selectbox("Patrolled within", options=[24, 72, 168], index=1, key="cov_patrol_h",
                                 format_func=lambda h: f"{h} h" if h < 168 else "7 days")
         k = st.slider("New sites to recommend", min_value=1, max_value=6, value=3, key="cov_k")
-    return CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h)), k
+    return CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h)), k, view
+
+
+def _corridor_layers(view: str, result: Assessment, terrain: Terrain
+                     ) -> tuple[list[pdk.Layer], list[LegendEntry], str]:
+    """The corridor's hexagons for the chosen view, their legend and its title."""
+    if view == VIEWS[0]:
+        return [corridor_layer(result.coverage), gap_layer(result.gap_rank)], coverage_legend(), "Coverage"
+    if view == VIEWS[1]:
+        values, unit = terrain.stats["slope_mean_deg"], "° mean slope"
+    elif view == VIEWS[2]:
+        # Never patrolled within the history read counts as the history's length.
+        values = result.coverage["hours_since_patrol"].fillna(cache.PATROL_HISTORY.total_seconds() / 3600.0)
+        unit = "h since a patrol"
+    else:
+        values, unit = result.coverage["effort_h"], "unit-hours"
+        values = values[values > 0]  # cells no patrol came near stay clear
+    values = np.maximum(np.ceil(values), 1).astype(int)  # class breaks take whole numbers >= 1
+    breaks = class_breaks(values)
+    cells = pd.Series(values.index.to_numpy(dtype=np.uint64))
+    layer = hexagon_layer(cells, pd.Series(values.to_numpy()), breaks=breaks, layer_id=CORRIDOR_LAYER_ID)
+    return [layer], legend(breaks, unit=unit), view
 
 
 def _sensor_frame(sensors: tuple[Sensor, ...]) -> pd.DataFrame:
@@ -138,7 +168,7 @@ def _gap_table(result: Assessment, terrain: Terrain) -> pd.DataFrame:
 
 def render() -> None:
     st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
-    params, k = _controls()
+    params, k, view = _controls()
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     terrain = cache.coverage_terrain(params)
     stored = cache.stored_sensors()
@@ -163,19 +193,20 @@ def render() -> None:
     with headline:
         _headline(result, baseline, elapsed, what_if=current != stored)
     under, over = cache.basemap_layers()
-    layers = [*under, coverage_raster_layer(image_url, bounds), corridor_layer(result.coverage),
-              gap_layer(result.gap_rank), patrol_area_layer(areas), *over, *sensor_layers(current),
-              *site_layers(sites)]
+    hexagons, entries, legend_title = _corridor_layers(view, result, terrain)
+    layers = [*under, coverage_raster_layer(image_url, bounds), *hexagons, patrol_area_layer(areas), *over,
+              *sensor_layers(current), *site_layers(sites)]
     with map_area:
         map_col, side_col = st.columns([3, 1.2])
         with map_col:
-            st.pydeck_chart(build_deck(layers, tooltip=TOOLTIP), key=MAP_KEY, height=620)
+            st.pydeck_chart(build_deck(layers, tooltip=TOOLTIP if view == VIEWS[0] else VALUE_TOOLTIP), key=MAP_KEY,
+                            height=620)
             st.caption("Teal: ground a standing person (1.7 m) can be seen on, by 1 to 3+ sensors (SRTM 3″ line of "
                        "sight, earth curvature and refraction k = 1/7). Hexagons: the corridor, "
                        f"{params.corridor_width_m / 1000:.0f} km wide on our side, H3 res {params.res}. "
                        "White outlines: patrol areas for the next shift. Magenta: recommended new towers.")
         with side_col:
-            map_legend(coverage_legend(), title="Coverage")
+            map_legend(entries, title=legend_title)
     with tables:
         gaps_col, plan_col = st.columns([1.4, 1])
         with gaps_col:
