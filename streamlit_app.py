@@ -1,22 +1,32 @@
-"""Limes: the picture frame. Page config, navigation and the shared sidebar header."""
+"""Limes: the picture frame. Page config, the access gate, role-based navigation and the shared sidebar header."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import audit, sidebar_identity, viewer, visible_pages
+
 st.set_page_config(page_title="Limes · border situational awareness", page_icon="static/limes-icon.png", layout="wide")
 
+# Every page, keyed as geo.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
+PAGES = {
+    "map": lambda: st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:"),
+    "briefing": lambda: st.Page("dashboard/pages/briefing.py", title="Briefing", icon=":material/summarize:"),
+    "coverage": lambda: st.Page("dashboard/pages/coverage.py", title="Coverage", icon=":material/visibility:"),
+    "data": lambda: st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
+    "audit": lambda: st.Page("dashboard/pages/audit.py", title="Audit log", icon=":material/policy:"),
+}
+
+who = viewer()
 with st.sidebar:
     st.markdown("## Limes")
     st.caption("Border situational awareness · offline")
+    sidebar_identity(who)
 
-navigation = st.navigation(
-    [
-        st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:", default=True),
-        st.Page("dashboard/pages/briefing.py", title="Briefing", icon=":material/summarize:"),
-        st.Page("dashboard/pages/coverage.py", title="Coverage"),
-        st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
-    ],
-    position="sidebar",
-)
+pages = [PAGES[name]() for name in visible_pages(who) if name in PAGES]
+if not pages:
+    audit(who, "access_denied", target="app", outcome="denied", detail="no role")
+    st.error("Your account has no Limes role. Ask an administrator to add one of your groups to the allow-list.")
+    st.stop()
+navigation = st.navigation(pages, position="sidebar")
 navigation.run()

@@ -27,7 +27,16 @@ def test_streamlit_settings_for_an_air_gapped_control_room() -> None:
     assert config["server"]["enableStaticServing"] is True
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] <= 200 and config["server"]["maxMessageSize"] <= 200
-    assert config["client"]["showErrorDetails"] in {"none", "type"}
+    assert config["client"]["showErrorDetails"] == "none"  # no exception text or traceback in the browser
+    assert config["server"]["enableCORS"] is True
+    assert config["server"]["address"] == "127.0.0.1"  # loopback unless a deployment says otherwise
+    assert set(config["server"]["allowedHosts"]) == {"localhost", "127.0.0.1"}  # DNS rebinding
+    from streamlit import config as st_config
+
+    # The settings are real options of this Streamlit and parse to what we wrote.
+    st_config.get_config_options(force_reparse=True, options_from_flags={})
+    assert st_config.get_option("server.allowedHosts") == config["server"]["allowedHosts"]
+    assert st_config.get_option("client.showErrorDetails") == "none"
     assert config["runner"]["magicEnabled"] is False  # page modules' docstrings must not render
 
 

@@ -15,8 +15,8 @@ DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact", "status", "event_i
 """What the drill-down shows of an event: no free text, no attributes beyond these."""
 
 
-def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.DataFrame) -> None:
-    """The drill-down panel for one H3 ``cell`` at ``filters.res``."""
+def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.DataFrame, with_events: bool) -> None:
+    """The drill-down panel for one H3 ``cell`` at ``filters.res``; single events only ``with_events``."""
     events = index.cell_events(cell, filters)
     place = nearest_town(*cell_latlng(cell), towns)
     st.markdown(f"**Hexagon** `{cell:x}` · res {filters.res}  \n{place.distance_km:.1f} km from {place.name}")
@@ -28,6 +28,9 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
     st.bar_chart(by_type, x="type", y="events", horizontal=True, sort="-events", height=40 + 24 * len(by_type),
                  x_label="", y_label="", color="#ffc400")
     st.line_chart(event_series(events["occurred_at"], filters.window), height=150, y_label="events")
+    if not with_events:
+        st.caption("Single events are shown to operators only.")
+        return
     latest = events.head(LATEST_ROWS)[DETAIL_COLUMNS].assign(type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
     st.dataframe(
         latest, hide_index=True, width="stretch",

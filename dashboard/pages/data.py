@@ -11,10 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
+from dashboard.auth import Viewer, audit, require_page
 from geo.errors import LimesError
 from geo.importer import import_file, preview_file
 from geo.mapping import PRESETS, mapping_from_toml, mapping_to_toml
 from geo.readers import SUPPORTED
+from geo.upload_guard import UploadLimits, guard_upload
 from geo.validate import REASONS
 
 MAX_UPLOAD_MB: Final[int] = 50
@@ -23,18 +25,25 @@ AUTO = "detect from the columns"
 
 
 def _saved_upload(upload: st.runtime.uploaded_file_manager.UploadedFile) -> Path:
-    """The upload in a private temporary file with its original suffix (parsers go by suffix), written once.
+    """The checked upload in a private temporary folder (parsers go by suffix), written once.
 
-    The previous upload's file is removed when another one arrives.
+    :func:`geo.upload_guard.guard_upload` refuses it before any parser sees it when it is too
+    large, a zip bomb, or an archive with paths outside itself. The previous upload's folder is
+    removed when another one arrives.
     """
     saved = st.session_state.get("saved_upload")
     if saved and saved[0] == upload.file_id and Path(saved[1]).exists():
         return Path(saved[1])
     if saved:
         shutil.rmtree(Path(saved[1]).parent, ignore_errors=True)
+        st.session_state.pop("saved_upload")
     folder = Path(tempfile.mkdtemp(prefix="limes-upload-"))
-    path = folder / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
+    try:
+        path = guard_upload(upload.name, upload.getvalue(), folder, allowed=frozenset(SUPPORTED),
+                            limits=UploadLimits(max_bytes=MAX_UPLOAD_MB * 1024 * 1024))
+    except LimesError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     st.session_state["saved_upload"] = (upload.file_id, str(path))
     return path
 
@@ -51,17 +60,19 @@ def _report(report: dict[str, object]) -> None:
         )
 
 
-def upload_section() -> None:
+def upload_section(who: Viewer) -> None:
     st.subheader("Import a file")
-    st.caption(f"Accepted: {', '.join(SUPPORTED)} · at most {MAX_UPLOAD_MB} MB · larger files: `limes import PATH`")
-    upload = st.file_uploader("Event file", type=[s.lstrip(".") for s in SUPPORTED], key="upload")
+    st.caption(f"Accepted: {', '.join(SUPPORTED)}, or one of them in a .zip (a Shapefile with its .shx, .dbf, .prj) "
+               f"· at most {MAX_UPLOAD_MB} MB · larger files: `limes import PATH`")
+    upload = st.file_uploader("Event file", type=[s.lstrip(".") for s in (*SUPPORTED, ".zip")], key="upload")
     if upload is None:
         return
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{upload.name} is {upload.size / 1e6:.0f} MB; the limit here is {MAX_UPLOAD_MB} MB. "
-                 "Import it on the server with `limes import`.")
+    try:
+        path = _saved_upload(upload)
+    except LimesError as exc:
+        st.error(f"{exc}. Nothing was imported.")
+        audit(who, "import", target=upload.name, outcome="denied", detail=str(exc))
         return
-    path = _saved_upload(upload)
     choice = st.selectbox("Mapping", [AUTO, *PRESETS, "generic"], key="mapping_choice")
     try:
         chosen, _ = preview_file(path, mapping=None if choice == AUTO else choice)
@@ -87,6 +98,8 @@ def upload_section() -> None:
             st.error(str(exc))
             return
         st.session_state["last_import"] = report.as_dict()
+        audit(who, "import", target=upload.name, detail=f"mapping {mapping.name}: {report.inserted} inserted, "
+                                                        f"{report.duplicates} duplicates, {report.quarantined} quarantined")
     if "last_import" in st.session_state:
         st.success(f"Imported {st.session_state['last_import']['file_name']}")
         _report(st.session_state["last_import"])
@@ -108,7 +121,8 @@ def quarantine_section() -> None:
     st.caption("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields.")
 
 
+viewer = require_page("data")
 st.markdown("### Data")
-upload_section()
+upload_section(viewer)
 st.divider()
 quarantine_section()

@@ -16,6 +16,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
+from dashboard.auth import allowed, require_page
 from dashboard.components.analysis_view import DataLayer, analysis_detail, data_layer, emerging_summary, emerging_table, layer_res
 from dashboard.components.filters import COUNT, EMERGING, ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
@@ -56,8 +57,9 @@ def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: 
     # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
     units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
     under, over = cache.basemap_layers()
-    layers = [*under, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *over,
-              *unit_layers(units, now=now)]
+    layers = [*under, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *over]
+    if allowed("unit_positions"):
+        layers += unit_layers(units, now=now)
     return layers, data
 
 
@@ -68,7 +70,8 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     index = cache.event_index()
     towns = cache.basemap().towns
     filters = choice.filters(now)
-    alert_banner(index, now=now, towns=towns)
+    if allowed("event_details"):
+        alert_banner(index, now=now, towns=towns)
     window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
     cells = index.aggregate(filters)
@@ -96,18 +99,21 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                 unusual_now(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns)
                 if choice.analysis.mode == EMERGING:
                     emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
-                event_ticker(index, now=now, towns=towns)
+                if allowed("event_details"):
+                    event_ticker(index, now=now, towns=towns)
                 st.caption("Click a hexagon to see its events.")
             else:
                 if choice.analysis.mode != COUNT:
                     analysis_detail(index, cell, filters, cells, choice.analysis, now=now)
-                hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns)
+                hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns,
+                           with_events=allowed("event_details"))
         except LimesError as exc:
             st.error(str(exc))
 
 
 def render() -> None:
     """Draw the page: sidebar filters, then the live view."""
+    require_page("map")
     index = cache.event_index()
     span = index.time_range()
     if span is None:

@@ -1,0 +1,140 @@
+"""The gate in front of every page: OIDC login through ``st.login``, roles, session age, local mode, audit.
+
+With an ``[auth]`` section in the secrets (Streamlit's native OIDC) every visitor logs in with the
+organisation's identity provider; roles come from ``[limes_auth]`` (see :mod:`geo.access`). Without
+one, Limes runs in local mode for a single user with every role, and only when the server listens
+on loopback: bound to any other address it refuses to serve.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+import streamlit as st
+
+from dashboard import cache
+from geo.access import (
+    LOCAL_USER, PAGE_ROLES, ROLES, AccessPolicy, is_loopback, may, may_see, roles_for, session_expired,
+)
+from geo.audit import AuditEntry, record
+from geo.errors import AccessError
+
+_VIEWER_KEY: Final[str] = "_limes_viewer"
+_LOGGED_KEY: Final[str] = "_limes_login_recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The person using this session: ``user_id``, display ``name``, ``roles``, whether in ``local`` mode, ``client``."""
+
+    user_id: str
+    name: str
+    roles: frozenset[str]
+    local: bool
+    client: str
+
+    def role_text(self) -> str:
+        return ", ".join(r for r in ROLES if r in self.roles) or "none"
+
+
+def _secrets_section(name: str) -> dict[str, Any] | None:
+    try:
+        section = st.secrets.get(name)
+    except FileNotFoundError:  # no secrets file at all: local mode
+        return None
+    return None if section is None else dict(section)
+
+
+def _client() -> str:
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "unknown"  # AppTest has no real request
+
+
+def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok", detail: str = "") -> None:
+    """Append an entry for ``viewer`` to the store's audit log."""
+    record(cache.current_store(), AuditEntry(viewer.user_id, action, target=target, outcome=outcome,
+                                              role=viewer.role_text(), detail=detail, client=viewer.client))
+
+
+def _login_screen(message: str) -> None:
+    st.markdown("## Limes · border situational awareness")
+    st.info(message)
+    if st.button("Log in with the organisation's account", type="primary", key="login"):
+        st.login()
+    st.stop()
+
+
+def _oidc_viewer(policy: AccessPolicy) -> Viewer:
+    if not st.user.is_logged_in:
+        _login_screen("Sign in to see border data. Access is granted by your organisation's groups.")
+    claims = st.user.to_dict()
+    user_id = str(claims.get("email") or claims.get("sub") or "unknown")
+    viewer = Viewer(user_id=user_id, name=str(claims.get("name") or user_id), roles=roles_for(claims, policy),
+                    local=False, client=_client())
+    if session_expired(claims, now_s=time.time(), max_session_h=policy.max_session_h):
+        audit(viewer, "session_expired", detail=f"older than {policy.max_session_h:g} h")
+        st.session_state.pop(_LOGGED_KEY, None)
+        st.logout()
+        st.stop()
+    if not st.session_state.get(_LOGGED_KEY):
+        st.session_state[_LOGGED_KEY] = True
+        audit(viewer, "login", detail="roles: " + viewer.role_text())
+    return viewer
+
+
+def viewer() -> Viewer:
+    """The gate: who is using this session, or the page stops here (login screen, refusal, no role)."""
+    cached = st.session_state.get(_VIEWER_KEY)
+    if cached is not None and cached.local:
+        return cached
+    auth_section = _secrets_section("auth")
+    if auth_section is None:
+        address = st.get_option("server.address")
+        if not is_loopback(address):
+            st.error(f"Limes refuses to serve: no identity provider is configured ([auth] in the secrets) and the "
+                     f"server listens on {address or 'every network interface'}. Either bind it to loopback "
+                     f"(--server.address 127.0.0.1) for a single local user, or configure OIDC login (README).")
+            st.stop()
+        local = Viewer(user_id=LOCAL_USER, name="Local user", roles=frozenset(ROLES), local=True, client="local")
+        st.session_state[_VIEWER_KEY] = local
+        return local
+    try:
+        policy = AccessPolicy.from_config(_secrets_section("limes_auth") or {})
+    except AccessError as exc:
+        st.error(f"Limes cannot grant access: {exc}")
+        st.stop()
+    return _oidc_viewer(policy)
+
+
+def require_page(page: str) -> Viewer:
+    """Stop the page here unless the viewer may see ``page``; a refusal is audited."""
+    who = viewer()
+    if not may_see(who.roles, page):
+        audit(who, "access_denied", target=page, outcome="denied")
+        st.error(f"Your roles ({who.role_text()}) do not include this page. Ask an administrator if you need it.")
+        st.stop()
+    return who
+
+
+def allowed(capability: str) -> bool:
+    """Whether this session's viewer holds ``capability`` (see :data:`geo.access.CAPABILITY_ROLES`)."""
+    return may(viewer().roles, capability)
+
+
+def visible_pages(who: Viewer) -> list[str]:
+    """The pages of :data:`geo.access.PAGE_ROLES` this viewer may open, in navigation order."""
+    return [page for page in PAGE_ROLES if may_see(who.roles, page)]
+
+
+def sidebar_identity(who: Viewer) -> None:
+    """Who is logged in, with which roles, and the way out; in local mode a banner that says so."""
+    if who.local:
+        st.warning("Local mode: one user, every role, no login. Served on loopback only.", icon="⚠️")
+        return
+    st.caption(f"{who.name} · {who.role_text()}")
+    if st.button("Log out", key="logout"):
+        audit(who, "logout")
+        st.session_state.pop(_LOGGED_KEY, None)
+        st.logout()

@@ -1,0 +1,37 @@
+"""The audit log for administrators: who logged in, was refused, imported, exported, set a level or edited a sensor."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard.auth import audit, require_page
+from geo.audit import ACTIONS, read_log
+
+SHOWN_COLUMNS = ["at", "actor", "role", "action", "target", "outcome", "detail", "client"]
+
+
+def render() -> None:
+    """Filters, the newest entries first, and a CSV export (itself audited)."""
+    who = require_page("audit")
+    st.markdown("### Audit log")
+    st.caption("Append-only: logins, refused access, imports, exports, level changes, sensor edits, moderation.")
+    left, middle, right = st.columns([2, 1, 1])
+    actions = left.multiselect("Actions", ACTIONS, key="audit_actions")
+    actor = middle.text_input("User", key="audit_actor").strip()
+    days = right.selectbox("Since", [1, 7, 30, 365], index=1, format_func=lambda d: f"last {d} days",
+                           key="audit_days")
+    log = read_log(cache.current_store(), actions=tuple(actions), actor=actor,
+                   since=datetime.now(timezone.utc) - timedelta(days=days))
+    denied = int((log["outcome"] == "denied").sum())
+    st.markdown(f"**{len(log):,} entries**" + (f", {denied:,} refused" if denied else ""))
+    st.dataframe(log[SHOWN_COLUMNS], hide_index=True, width="stretch",
+                 column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
+    if st.download_button("Export as CSV", log[SHOWN_COLUMNS].to_csv(index=False).encode(), file_name="limes-audit.csv",
+                          mime="text/csv", key="audit_export", on_click="rerun"):
+        audit(who, "export", target="limes-audit.csv", detail=f"{len(log)} audit entries")
+
+
+render()
