@@ -214,3 +214,13 @@ def recommended_sites(params: CoverageParams, sensors: tuple[Sensor, ...], minut
     except CoverageError:
         optimum = None  # too large to prove optimal quickly: greedy's (1 - 1/e) guarantee stands
     return sites, optimum
+
+
+# -- Community reports (issue 9) ---------------------------------------------------------------
+from geo.report_area import pick_cells  # noqa: E402
+
+
+@st.cache_resource
+def report_pick_cells() -> npt.NDArray[np.uint64]:
+    """The cells a reporter may pick on the public form's map (shared by sessions)."""
+    return pick_cells()

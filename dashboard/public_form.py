@@ -1,0 +1,124 @@
+"""The public report form's page: a place (picked on our offline map, or a town's name), a category, a text,
+an optional contact; sent with :func:`geo.reports.submit_report` and nothing else.
+
+It runs as its own app (``report_form.py``, started by ``limes public-form``), apart from the
+control-room dashboard: no login, no navigation, and no reader of the store — the only thing it
+does with the store is queue the report. A reporter's address is used for the hourly limit only
+(hashed, see :mod:`geo.reports`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Final
+
+import streamlit as st
+
+from dashboard import cache
+from geo.errors import LimesError
+from geo.geodata import compass_point, nearest_town
+from geo.hexgrid import cell_latlng, hex_to_cell
+from geo.reports import (
+    CATEGORY_LABELS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit, check_report,
+    submit_report,
+)
+from layers.deck import build_deck
+from layers.reports import PICK_LAYER_ID, pick_layers
+
+PICK_KEY: Final[str] = "report_map"
+ON_MAP: Final[str] = "Pick it on the map"
+BY_NAME: Final[str] = "Type a town or village"
+WHEN: Final[dict[str, timedelta]] = {
+    "Just now": timedelta(0), "Within the last hour": timedelta(minutes=30), "1–3 hours ago": timedelta(hours=2),
+    "3–12 hours ago": timedelta(hours=7), "Yesterday": timedelta(hours=24),
+}
+"""What a reporter can say about the time, and the offset taken for it (their memory is no finer)."""
+FORM_VIEW: Final[dict[str, float]] = {"latitude": 41.25, "longitude": 22.35, "zoom": 7.4, "pitch": 0.0, "bearing": 0.0}
+"""Centred on the watched borders, so the picker's cells fill the map."""
+
+
+def _client() -> str:
+    """The reporter's address as the server sees it (only its keyed hash is kept)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "unknown"  # AppTest has no real request
+
+
+def _limit() -> RateLimit:
+    return RateLimit(max_reports=int(os.environ.get("LIMES_REPORTS_PER_HOUR", "5")))
+
+
+def _picked_hex() -> str | None:
+    """The picked cell, if it is one of ours (a selection is only what the browser claims)."""
+    objects = (st.session_state.get(PICK_KEY) or {}).get("selection", {}).get("objects", {}).get(PICK_LAYER_ID, [])
+    picked = objects[0].get("hex") if objects else None
+    if not isinstance(picked, str):
+        return None
+    try:
+        cell = hex_to_cell(picked)
+    except LimesError:
+        return None
+    return picked if cell in set(cache.report_pick_cells().tolist()) else None
+
+
+def _where() -> tuple[float | None, float | None, str]:
+    """``(lat, lon, place)`` from the map pick, or ``(None, None, town)`` from a typed name."""
+    towns = cache.basemap().towns
+    how = st.radio("Where did it happen?", [ON_MAP, BY_NAME], horizontal=True, key="where")
+    if how == BY_NAME:
+        town = st.selectbox("Town or village", sorted(towns["name"]), index=None, key="town", accept_new_options=True,
+                            placeholder="Start typing the name…")
+        return None, None, town or ""
+    picked = _picked_hex()
+    under, over = cache.basemap_layers()
+    st.pydeck_chart(build_deck([*under, *over, *pick_layers(cache.report_pick_cells(), picked)], view=FORM_VIEW),
+                    on_select="rerun", selection_mode="single-object", key=PICK_KEY, height=440)
+    if picked is None:
+        st.caption("Click the map where it happened (within 30 km of the border); zoom with the wheel or two fingers.")
+        return None, None, ""
+    lat, lon = cell_latlng(hex_to_cell(picked))
+    town = nearest_town(lat, lon, towns)
+    place = (f"{town.distance_km:.0f} km {compass_point(town.lon, town.lat, lon, lat)} of {town.name}"
+             if town.distance_km >= 1 else f"at {town.name}")
+    st.caption(f"Chosen place: **{place}** (yellow hexagon, about 2 km across)")
+    return lat, lon, place
+
+
+def render() -> None:
+    """The whole form; a sent report is acknowledged and the form starts afresh."""
+    st.title("Report what you saw at the border")
+    st.markdown("People crossing, vehicles where none should be, someone in need of help: tell the border police's "
+                "control room. Every report is read by a person before it counts.")
+    sent = st.session_state.pop("report_sent", None)
+    if sent is not None:
+        st.success(f"Thank you. Your report (reference {sent}) has reached the control room.")
+    lat, lon, place = _where()
+    round_ = st.session_state.setdefault("form_round", 0)
+    with st.form(f"report-{round_}"):
+        category = st.selectbox("What did you see?", REPORT_CATEGORIES, index=None, format_func=CATEGORY_LABELS.get,
+                                placeholder="Choose one…", key=f"category-{round_}")
+        when = st.selectbox("When?", list(WHEN), key=f"when-{round_}")
+        text = st.text_area("What happened? (optional)", max_chars=MAX_TEXT_CHARS, key=f"text-{round_}",
+                            placeholder="How many people or vehicles, which direction, anything that helps to find it")
+        contact = st.text_input("Phone or e-mail, if we may contact you (optional)", max_chars=MAX_CONTACT_CHARS,
+                                key=f"contact-{round_}",
+                                help="Seen only by the moderators in the control room, deleted after 30 days.")
+        go = st.form_submit_button("Send report", type="primary")
+    st.caption("We keep no record of who sent a report, only what you write here.")
+    if not go:
+        return
+    if category is None:
+        st.error("Choose what you saw.")
+        return
+    now = datetime.now(timezone.utc)
+    try:
+        draft = check_report(source=PUBLIC_SOURCE, external_id="", category=category, text=text, lat=lat, lon=lon,
+                             place=place, contact=contact, occurred_at=now - WHEN[when],
+                             towns=cache.basemap().towns, now=now)
+        report_id = submit_report(cache.current_store(), draft, client=_client(), limit=_limit(), now=now)
+    except LimesError as exc:
+        st.error(str(exc))  # the form keeps what was typed
+        return
+    st.session_state["report_sent"] = report_id
+    st.session_state["form_round"] = round_ + 1
+    st.rerun()

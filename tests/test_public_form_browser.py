@@ -1,0 +1,109 @@
+"""The public report form in a real browser: `streamlit run report_form.py`, Debian's Chromium through Playwright.
+
+A reporter clicks the map, chooses a category, writes a text and a contact, and sends; the report is in the
+queue with the picked place and the contact, and nothing else in the store changed. Screenshot in ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h3
+import httpx
+import pytest
+from playwright.sync_api import sync_playwright
+
+from bench.serving import CHROMIUM, CHROMIUM_ARGS, free_port
+from geo.reports import read_queue
+from geo.store import open_store
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+MAP = '[data-testid="stDeckGlJsonChart"]'
+OTHER_TABLES = ("events", "quarantine", "imports", "units", "feed_state", "feed_health", "sensors", "section_levels")
+
+
+def _start_form(db_url: str, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "LIMES_DB": db_url, "LIMES_SCENARIO": "off"}
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "report_form.py", "--server.port", str(port),
+                                 "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"the report form did not start; see {log}")
+
+
+def test_a_reporter_fills_in_the_form(tmp_path: Path, artifacts: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'public.sqlite'}"
+    open_store(db_url).close()  # the schema, so that "nothing else changed" has a baseline
+    proc, url = _start_form(db_url, artifacts / "report-form-streamlit.log")
+    requests: list[str] = []
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            context = browser.new_context(viewport={"width": 1000, "height": 1400})
+            context.on("request", lambda r: requests.append(r.url))
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+            page.wait_for_timeout(3000)  # deck.gl debounces and draws
+            box = page.locator(MAP).first.bounding_box()
+            assert box and box["width"] > 600
+            # The map opens centred on the border corridor: its centre is a pickable cell.
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x - 5, y - 5)
+            page.mouse.move(x, y)
+            page.wait_for_timeout(500)
+            page.mouse.click(x, y)
+            page.get_by_text("Chosen place:").wait_for(timeout=30_000)
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+            page.locator('[data-testid="stSelectbox"]', has_text="What did you see?").click()
+            page.get_by_role("option", name="Vehicle in an unusual place").click()
+            page.get_by_label("What happened? (optional)").fill("Two pick-ups without lights on the forest track")
+            page.get_by_label("Phone or e-mail, if we may contact you (optional)", exact=True).fill("+30 690 123 4567")
+            page.get_by_role("button", name="Send report").click()
+            page.get_by_text("Thank you. Your report").wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(artifacts / "report-form.png"), full_page=True)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+    store = open_store(db_url)
+    try:
+        queue = read_queue(store, with_contact=True)
+        assert len(queue) == 1
+        row = queue.iloc[0]
+        assert (row["text"], row["category"], row["contact"], row["source"]) == (
+            "Two pick-ups without lights on the forest track", "vehicle", "+30 690 123 4567", "public-form")
+        # The position is the picked res-7 cell's centre, the place a description of it.
+        cell = h3.latlng_to_cell(row["lat"], row["lon"], 7)
+        assert h3.cell_to_latlng(cell) == pytest.approx((row["lat"], row["lon"]), abs=1e-9)
+        assert " of " in row["place"] or row["place"].startswith("at ")
+        assert {t: int(store.fetch(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in OTHER_TABLES} == dict.fromkeys(
+            OTHER_TABLES, 0)
+        assert store.fetch("SELECT action, actor FROM audit_log") == [("report_submitted", "public")]
+    finally:
+        store.close()
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
+    assert outside == [] and errors == []
