@@ -111,8 +111,10 @@ def run_fifty(n: int = 50, range_m: float = 10_000.0) -> list[Figure]:
             same, compared = same + a, compared + b
     figures[0] = Figure(figures[0].name, "ms", t_ours * 1e3, t_gdal * 1e3, "≤ 200 ms", False,
                         "numba Xdraw after warm-up vs 50 gdal_viewshed processes (GDAL 3.6, Debian)")
-    figures.append(Figure(f"viewshed cells equal to gdal_viewshed ({compared:,} cells)", "%", 100.0 * same / compared,
-                          None, "≥ 99 %", True, "same observers, heights, range and refraction"))
+    # Reported as the share that differs: 3 significant digits of "99.96 %" would read "100 %".
+    figures.append(Figure(f"viewshed cells differing from gdal_viewshed (of {compared:,} within range)", "%",
+                          100.0 * (compared - same) / compared, None, "≤ 1 % (≥ 99 % equal)", False,
+                          "same observers, heights, range and refraction"))
     return figures
 
 
