@@ -130,10 +130,9 @@ import scipy.sparse as sp  # noqa: E402
 
 from geo.coverage import CoverageParams  # noqa: E402
 from geo.coverage_model import Assessment, Terrain, assess, load_terrain  # noqa: E402
-from geo.errors import CoverageError  # noqa: E402
 from geo.models import EVENT_TYPES, Sensor  # noqa: E402
 from geo.patrol_coverage import patrol_cells, read_unit_positions  # noqa: E402
-from geo.placement import SiteModel, coverage_sets, greedy_placement, optimal_placement  # noqa: E402
+from geo.placement import SiteModel, coverage_sets, recommend, user_sites  # noqa: E402
 from geo.sensor_store import load_sensors  # noqa: E402
 from geo.timewindow import TimeWindow  # noqa: E402
 from layers.coverage import coverage_image  # noqa: E402
@@ -200,27 +199,33 @@ def candidate_sets(params: CoverageParams, model: SiteModel) -> sp.csr_matrix:
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def recommended_sites(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime, k: int,
-                      model: SiteModel) -> tuple[pd.DataFrame, float | None]:
-    """Greedy sites (``rank``, ``lat``, ``lon``, ``elevation_m``, ``gain``) for the open risk, and the exact optimum."""
+                      model: SiteModel, user_points: tuple[tuple[float, float], ...] = ()
+                      ) -> tuple[pd.DataFrame, float | None]:
+    """Greedy sites for the open risk and the exact optimum, among high ground near the border or the
+    user's own candidate points (lat, lon)."""
     result = coverage_assessment(params, sensors, minute)
     weights = np.where(result.coverage["covered"], 0.0, result.risk["risk"])
-    sets = candidate_sets(params, model)
-    chosen, gains = greedy_placement(sets, weights, k)
-    sites = coverage_terrain(params).candidates.iloc[chosen][["lat", "lon", "elevation_m"]].reset_index(drop=True)
-    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
-    sites["gain"] = gains
-    try:
-        _, optimum = optimal_placement(sets, weights, k, time_limit_s=5.0)
-    except CoverageError:
-        optimum = None  # too large to prove optimal quickly: greedy's (1 - 1/e) guarantee stands
-    return sites, optimum
+    terrain = coverage_terrain(params)
+    if user_points:
+        candidates = user_sites(terrain.dem, [p[0] for p in user_points], [p[1] for p in user_points])
+        sets = coverage_sets(terrain.corridor, candidates, model=model, params=params)
+    else:
+        candidates, sets = terrain.candidates, candidate_sets(params, model)
+    return recommend(candidates, sets, weights, k)
 
 
 # -- Community reports (issue 9) ---------------------------------------------------------------
 from geo.report_area import pick_cells  # noqa: E402
+from geo.reports import pending_counts  # noqa: E402
 
 
 @st.cache_resource
 def report_pick_cells() -> npt.NDArray[np.uint64]:
     """The cells a reporter may pick on the public form's map (shared by sessions)."""
     return pick_cells()
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def pending_reports(res: int) -> pd.DataFrame:
+    """Unmoderated reports per cell at ``res`` (re-read at most every five seconds: the map refreshes each second)."""
+    return pending_counts(current_store(), res=res)

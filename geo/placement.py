@@ -187,3 +187,38 @@ def coverage_value(sets: sp.csr_matrix, weights: npt.ArrayLike, chosen: list[int
         return 0.0
     seen = np.asarray(sp.csr_matrix(sets)[chosen].sum(axis=0)).ravel() > 0
     return float(np.asarray(weights, dtype=np.float64)[seen].sum())
+
+
+def recommend(candidates: pd.DataFrame, sets: sp.csr_matrix, weights: npt.ArrayLike, k: int, *,
+              exact_time_limit_s: float = 5.0) -> tuple[pd.DataFrame, float | None]:
+    """The greedy sites as a table (``rank``, ``lat``, ``lon``, ``elevation_m``, ``gain``) and the exact optimum.
+
+    The optimum is ``None`` when the solver cannot prove it within ``exact_time_limit_s``; greedy's
+    (1 - 1/e) guarantee still holds then.
+    """
+    chosen, gains = greedy_placement(sets, weights, k)
+    sites = candidates.iloc[chosen][["lat", "lon", "elevation_m"]].reset_index(drop=True)
+    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
+    sites["gain"] = gains
+    try:
+        _, optimum = optimal_placement(sets, weights, k, time_limit_s=exact_time_limit_s)
+    except CoverageError:
+        optimum = None
+    return sites, optimum
+
+
+def parse_points(text: str) -> tuple[tuple[float, float], ...]:
+    """Candidate points typed one per line as ``lat, lon`` (degrees, EPSG:4326); blank lines are skipped."""
+    points = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.replace(";", ",").split(",")
+        try:
+            lat, lon = (float(p) for p in parts)
+        except ValueError:
+            raise CoverageError(f"line {number}: expected 'lat, lon' in degrees; got {line.strip()!r}") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise CoverageError(f"line {number}: ({lat}, {lon}) is not a lat, lon position")
+        points.append((lat, lon))
+    return tuple(points)

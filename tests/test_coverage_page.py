@@ -131,3 +131,24 @@ def test_corridor_views_slope_and_patrols(page: AppTest) -> None:
     page.radio(key="cov_view").set_value("Patrol effort, 30 days (unit-hours)").run()
     effort = _layer(_spec(page), "corridor")["data"]
     assert 0 < len(effort) < len(terrain.corridor) and min(row["value"] for row in effort) >= 1
+
+
+def test_one_sensors_viewshed_and_user_candidates(page: AppTest) -> None:
+    all_image = _layer(_spec(page), "coverage-raster")["image"]
+    page.selectbox(key="cov_viewshed").set_value("S01").run()
+    assert not page.exception, page.exception
+    one_image = _layer(_spec(page), "coverage-raster")["image"]
+    assert one_image != all_image
+    all_size = (ROOT / "static" / all_image.removeprefix("/app/static/")).stat().st_size
+    assert (ROOT / "static" / one_image.removeprefix("/app/static/")).stat().st_size < all_size
+    page.text_area(key="cov_candidates").input("41.02, 21.82\n41.05, 21.88\n41.15, 22.66").run()
+    assert not page.exception, page.exception
+    sites = {(row["lat"], row["lon"]) for row in _layer(_spec(page), "sites")["data"]}
+    assert len(sites) == 3 and all(abs(lat - 41.1) < 0.1 for lat, _ in sites)  # chosen among the typed points
+    page.text_area(key="cov_candidates").input("41.02; 21.82\nsomewhere").run()
+    assert not page.exception
+    assert any("line 2" in e.value for e in page.error)
+    page.text_area(key="cov_candidates").input("45.5, 21.8").run()  # off the elevation grid
+    assert not page.exception
+    assert any("elevation grid" in e.value for e in page.error)
+    assert len(_layer(_spec(page), "sites")["data"]) == 3  # fell back to high ground near the border

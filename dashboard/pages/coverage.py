@@ -25,7 +25,7 @@ from geo.errors import LimesError
 from geo.gaps import patrol_areas
 from geo.geodata import nearest_town
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
-from geo.placement import SiteModel
+from geo.placement import SiteModel, parse_points
 from geo.sensor_store import COLUMNS, delete_sensor, read_sensor_file, save_sensors, sensors_from_frame
 from layers.colours import LegendEntry, class_breaks, legend
 from layers.coverage import (CORRIDOR_LAYER_ID, corridor_layer, coverage_legend, coverage_raster_layer, gap_layer,
@@ -42,11 +42,11 @@ SITE_MODEL: Final[SiteModel] = SiteModel(height_m=24.0, range_m=12_000.0)
 
 
 VIEWS: Final[tuple[str, ...]] = ("Coverage and gaps", "Mean slope (°)", "Hours since the last patrol",
-                                  "Patrol effort, 30 days (unit-hours)")
+                                  "Patrol effort, 30 days (unit-hours)", "Mean elevation (m)")
 
 
-def _controls() -> tuple[CoverageParams, int, str]:
-    """Sidebar: what the corridor shows, its width, the patrol window and how many new sites to recommend."""
+def _controls() -> tuple[CoverageParams, int, str, tuple[tuple[float, float], ...]]:
+    """Sidebar: what the corridor shows, its width, the patrol window, how many new sites and where they may go."""
     with st.sidebar:
         st.markdown("### Coverage")
         view = st.radio("Colour the corridor by", VIEWS, key="cov_view")
@@ -55,7 +55,14 @@ def _controls() -> tuple[CoverageParams, int, str]:
         within_h = st.selectbox("Patrolled within", options=[24, 72, 168], index=1, key="cov_patrol_h",
                                 format_func=lambda h: f"{h} h" if h < 168 else "7 days")
         k = st.slider("New sites to recommend", min_value=1, max_value=6, value=3, key="cov_k")
-    return CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h)), k, view
+        typed = st.text_area("Your candidate sites (lat, lon per line; empty: high ground near the border)",
+                             key="cov_candidates", height=90)
+    try:
+        points = parse_points(typed)
+    except LimesError as exc:
+        st.sidebar.error(str(exc))
+        points = ()
+    return CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h)), k, view, points
 
 
 def _corridor_layers(view: str, result: Assessment, terrain: Terrain
@@ -65,6 +72,8 @@ def _corridor_layers(view: str, result: Assessment, terrain: Terrain
         return [corridor_layer(result.coverage), gap_layer(result.gap_rank)], coverage_legend(), "Coverage"
     if view == VIEWS[1]:
         values, unit = terrain.stats["slope_mean_deg"], "° mean slope"
+    elif view == VIEWS[4]:
+        values, unit = terrain.stats["elevation_mean_m"], "m above sea level"
     elif view == VIEWS[2]:
         # Never patrolled within the history read counts as the history's length.
         values = result.coverage["hours_since_patrol"].fillna(cache.PATROL_HISTORY.total_seconds() / 3600.0)
@@ -168,7 +177,7 @@ def _gap_table(result: Assessment, terrain: Terrain) -> pd.DataFrame:
 
 def render() -> None:
     st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
-    params, k, view = _controls()
+    params, k, view, points = _controls()
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     terrain = cache.coverage_terrain(params)
     stored = cache.stored_sensors()
@@ -181,13 +190,21 @@ def render() -> None:
         _store_controls(stored, current)
     started = time.perf_counter()
     baseline = cache.coverage_assessment(params, stored, minute)
-    sites, optimum = cache.recommended_sites(params, current, minute, k, SITE_MODEL)
+    try:
+        sites, optimum = cache.recommended_sites(params, current, minute, k, SITE_MODEL, points)
+    except LimesError as exc:
+        st.sidebar.error(f"{exc} — recommending among high ground near the border instead.")
+        sites, optimum = cache.recommended_sites(params, current, minute, k, SITE_MODEL)
     with headline:
         try_sites = st.toggle(f"What-if: add the {len(sites)} recommended towers", key="try_sites")
     if try_sites:
         current = (*current, *_site_sensors(sites))
     result = cache.coverage_assessment(params, current, minute)
-    image_url, bounds = cache.coverage_png(params, current, minute)
+    with headline:
+        ids = [s.sensor_id for s in current if s.status == "active"]
+        shown = st.selectbox("Viewshed shown", ["All active sensors", *ids], key="cov_viewshed")
+    one = tuple(s for s in current if s.sensor_id == shown)
+    image_url, bounds = cache.coverage_png(params, one or current, minute)
     areas = patrol_areas(result.coverage, result.risk, n_cells=40, n_areas=4)
     elapsed = time.perf_counter() - started
     with headline:
