@@ -141,6 +141,7 @@ PATROL_HISTORY: Final[timedelta] = timedelta(days=30)
 """Unit positions read for "time since the last patrol"; older passes count as never."""
 RISK_DAYS: Final[int] = 30
 """Recent events that weigh a gap's risk."""
+KEEP_COVERAGE_IMAGES: Final[int] = 48
 
 
 @st.cache_resource(show_spinner="Reading the terrain for line of sight (once)…")
@@ -187,6 +188,10 @@ def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...], minute: da
     digest = hashlib.sha1(repr((params, sensors)).encode()).hexdigest()[:12]
     GENERATED_DIR.mkdir(parents=True, exist_ok=True)
     (GENERATED_DIR / f"coverage-{digest}.png").write_bytes(image.png)
+    # Every what-if writes an image: keep the newest few dozen so a long-running server does not fill its disk.
+    written = sorted(GENERATED_DIR.glob("coverage-*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in written[KEEP_COVERAGE_IMAGES:]:
+        stale.unlink(missing_ok=True)
     return f"/app/static/generated/coverage-{digest}.png", image.bounds_lonlat
 
 
