@@ -22,6 +22,7 @@ import pandas as pd
 from geo.audit import AuditEntry, record
 from geo.errors import ModerationError, StoreError
 from geo.geodata import EARTH_RADIUS_KM
+from geo.hexgrid import parent_cells
 from geo.models import impact_for
 from geo.reports import PUBLIC_SOURCE, now_ms
 from geo.store import READ_COLUMNS, Store, events_frame
@@ -175,3 +176,18 @@ def purge_contacts(store: Store, *, retention: timedelta = DEFAULT_RETENTION, no
                   "WHERE source = ? AND external_id LIKE ? AND received_at_ms < ?",
                   [(PUBLIC_SOURCE, "c:%", now_ms(now - RATE_WINDOW))])
     return len(ids)
+
+
+def accepted_counts(events: pd.DataFrame, *, res: int, min_confidence: str = "low") -> pd.DataFrame:
+    """Accepted community reports per H3 cell at ``res`` among ``events`` with at least ``min_confidence``.
+
+    ``events`` is the event model (``source``, ``type``, ``confidence``, ``cell`` at the base
+    resolution), e.g. one time window of the map's index. Returns ``cell`` (uint64) and ``reports``.
+    """
+    if min_confidence not in CONFIDENCE_LEVELS:
+        raise ModerationError(f"min_confidence must be one of {list(CONFIDENCE_LEVELS)}; got {min_confidence!r}")
+    # The store keeps the level's number: compare with a little slack for float round trips.
+    chosen = events[(events["source"] == EVENT_SOURCE) & (events["type"] == "citizen_report")
+                    & (events["confidence"].astype(float) >= NAMED_CONFIDENCE[min_confidence] - 1e-9)]
+    cells, counts = np.unique(parent_cells(chosen["cell"].to_numpy(dtype=np.uint64), res), return_counts=True)
+    return pd.DataFrame({"cell": cells.astype(np.uint64), "reports": counts.astype(np.int64)})

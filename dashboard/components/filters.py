@@ -1,4 +1,5 @@
-"""The map's controls: time window, event types, H3 resolution, what colours the hexagons, and the alert thresholds."""
+"""The map's controls: time window, event types, H3 resolution, what colours the hexagons, community reports, and the
+alert thresholds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from geo.aggregate import Filters
 from geo.alerts import AlertRule
 from geo.hexgrid import VIEW_RES_RANGE, edge_length_km, resolution_for_zoom
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
+from geo.moderation import CONFIDENCE_LEVELS
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import INITIAL_VIEW
 
@@ -41,6 +43,15 @@ class Analysis:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportView:
+    """Community reports on the map: accepted ones of at least ``min_confidence``, and whether the
+    unmoderated ones show as coarse counts."""
+
+    min_confidence: str = "low"
+    pending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class ViewChoice:
     """What the sidebar selects; the window is resolved against the clock at each (live) refresh."""
 
@@ -51,6 +62,7 @@ class ViewChoice:
     analysis: Analysis = Analysis()
     alert_rule: AlertRule = AlertRule()
     alert_window: timedelta = timedelta(hours=1)
+    reports: ReportView = ReportView()
 
     def filters(self, now: datetime) -> Filters:
         """The filters at ``now``: a preset window slides with the clock, a custom one ends at now at most."""
@@ -84,9 +96,10 @@ def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
         )
         st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
         analysis = _analysis_controls()
+        reports = _report_controls()
         alert_rule, alert_window = _alert_controls()
     return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res, analysis=analysis,
-                      alert_rule=alert_rule, alert_window=alert_window)
+                      alert_rule=alert_rule, alert_window=alert_window, reports=reports)
 
 
 def _analysis_controls() -> Analysis:
@@ -107,6 +120,17 @@ def _analysis_controls() -> Analysis:
                     help="Emerging hot spots are analysed at their own H3 resolution: 7 (hexagons ≈ 2.4 km across) "
                          "finds corridors a few km wide that res-6 cells would merge with their surroundings.")
     return Analysis(mode=mode, k=k, step=step, n_steps=n_steps, res=res)
+
+
+def _report_controls() -> ReportView:
+    with st.expander("Community reports"):
+        level = st.select_slider("Accepted reports with confidence at least", CONFIDENCE_LEVELS, value="low",
+                                 key="report_confidence",
+                                 help="Green outlines: cells with accepted reports in the window. They count as "
+                                      "citizen reports in every figure, whatever this filter.")
+        pending = st.checkbox("Unmoderated reports as counts", value=True, key="report_pending",
+                              help="Violet: reports waiting for moderation, counted per hexagon about 17 km across.")
+    return ReportView(min_confidence=level, pending=pending)
 
 
 def _alert_controls() -> tuple[AlertRule, timedelta]:

@@ -23,6 +23,7 @@ from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
 from dashboard.components.live_panels import alert_banner, event_ticker, feed_status, unusual_now
+from dashboard.components.report_layers import community_caption, community_layers
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
 from geo.hexgrid import cell_at_resolution, hex_to_cell
@@ -57,7 +58,8 @@ def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: 
     # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
     units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
     under, over = cache.basemap_layers()
-    layers = [*under, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *over]
+    pending, accepted = community_layers(index, filters, choice.reports)
+    layers = [*under, *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
     if allowed("unit_positions"):
         layers += unit_layers(units, now=now)
     return layers, data
@@ -87,7 +89,8 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                         key=MAP_KEY, height=640)
         span = index.time_range()
         st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
-                   f"the last {RECENT.seconds // 60} min · Borders, water, towns: Natural Earth · Relief: SRTM")
+                   f"the last {RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
+                   "Natural Earth · Relief: SRTM")
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:

@@ -1,0 +1,32 @@
+"""Community reports on the live map: accepted ones as their own layer, unmoderated ones as coarse counts."""
+
+from __future__ import annotations
+
+import pydeck as pdk
+
+from dashboard import cache
+from dashboard.components.filters import ReportView
+from geo.aggregate import EventIndex, Filters
+from geo.moderation import accepted_counts
+from geo.reports import PENDING_RES
+from layers.reports import accepted_report_layer, pending_report_layer
+
+
+def community_layers(index: EventIndex, filters: Filters, view: ReportView) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+    """The layers to draw under the data (unmoderated counts) and over it (accepted reports in the window)."""
+    under = []
+    if view.pending:
+        pending = cache.pending_reports(PENDING_RES)
+        under.append(pending_report_layer(pending["cell"], pending["reports"]))
+    over = []
+    if "citizen_report" in filters.types:
+        accepted = accepted_counts(index.recent(filters.window.start, filters.window.end), res=filters.res,
+                                   min_confidence=view.min_confidence)
+        over.append(accepted_report_layer(accepted["cell"], accepted["reports"]))
+    return under, over
+
+
+def community_caption(view: ReportView) -> str:
+    """The map caption's part on community reports."""
+    text = f"green outline: accepted community reports (confidence ≥ {view.min_confidence})"
+    return text + (" · violet: unmoderated reports per ~17 km hexagon" if view.pending else "")
