@@ -18,10 +18,18 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.coverage import Corridor, CoverageParams, build_corridor, cell_coverage, covered_share, sensor_coverage, terrain_stats
+from geo.coverage import (
+    Corridor,
+    CoverageParams,
+    build_corridor,
+    cell_coverage,
+    covered_share,
+    sensor_coverage,
+    terrain_stats,
+)
 from geo.dem_metric import MetricDem, read_metric_dem
+from geo.gaps import DEFAULT_RISK, RiskParams, cell_risk, rank_gaps
 from geo.geodata import AOI_LONLAT, DEM_DIR, VECTOR_DIR, border_lines, read_vector
-from geo.gaps import RiskParams, cell_risk, rank_gaps
 from geo.models import Sensor
 from geo.placement import candidate_sites
 
@@ -78,7 +86,7 @@ def load_terrain(*, params: CoverageParams, dem_path: Path = COVERAGE_DEM,
 
 
 def assess(terrain: Terrain, sensors: Sequence[Sensor], patrols: pd.DataFrame, event_counts: pd.Series, *,
-           now: datetime, event_days: float, risk_params: RiskParams = RiskParams()) -> Assessment:
+           now: datetime, event_days: float, risk_params: RiskParams = DEFAULT_RISK) -> Assessment:
     """Coverage, risk and ranked gaps for ``sensors`` and the per-cell patrol record ``patrols``.
 
     ``event_counts`` are recent events per cell at the corridor's resolution over ``event_days``.

@@ -54,6 +54,7 @@ class RiskParams:
             raise CoverageError(f"risk weights must be >= 0 (slope scale > 0); got {self}")
 
 
+DEFAULT_RISK: Final[RiskParams] = RiskParams()
 HOT_CLASS: Final[int] = 2
 """Gi* class counted as a hot spot: 95 % confidence or more."""
 
@@ -70,7 +71,7 @@ def _ring_sum(cells: npt.NDArray[np.uint64], values: pd.Series, k: int) -> npt.N
 
 
 def cell_risk(coverage: pd.DataFrame, terrain: pd.DataFrame, event_counts: pd.Series, *, days: float,
-              params: RiskParams = RiskParams()) -> pd.DataFrame:
+              params: RiskParams = DEFAULT_RISK) -> pd.DataFrame:
     """Risk of every corridor cell (covered or not), with its parts.
 
     Parameters

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import astuple, fields, replace
 from pathlib import Path
@@ -61,7 +62,7 @@ def sensors_from_frame(frame: pd.DataFrame) -> list[Sensor]:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value == ""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 
 
 def read_sensor_file(data: bytes, *, name: str) -> list[Sensor]:

@@ -100,8 +100,7 @@ def sensor_layers(sensors: Sequence[Sensor]) -> list[pdk.Layer]:
     colour = f"on ? {list(SENSOR_ON)} : {list(SENSOR_OFF)}"
     return [
         pdk.Layer("ScatterplotLayer", id="sensor-ranges", data=data, get_position="[lon, lat]", get_radius="range",
-                  radius_units="'meters'", filled=False, stroked=True, get_line_color=f"on ? [255, 255, 255, 70] : "
-                  "[120, 128, 140, 50]", line_width_min_pixels=1, pickable=False),
+                  radius_units="'meters'", filled=False, stroked=True, get_line_color="on ? [255, 255, 255, 70] : [120, 128, 140, 50]", line_width_min_pixels=1, pickable=False),
         pdk.Layer("ScatterplotLayer", id="sensors", data=data, get_position="[lon, lat]", get_radius=5,
                   radius_units="'pixels'", get_fill_color=colour, get_line_color=[11, 19, 32, 255], stroked=True,
                   line_width_min_pixels=1.5, pickable=True),

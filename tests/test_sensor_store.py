@@ -12,8 +12,15 @@ import pytest
 from geo.bundled import ensure_fresh_scenario
 from geo.errors import CoverageError, SensorError
 from geo.models import Sensor
-from geo.sensor_store import (delete_sensor, ensure_sensors, load_sensors, read_sensor_file, save_sensors,
-                              sensors_from_frame, update_sensor)
+from geo.sensor_store import (
+    delete_sensor,
+    ensure_sensors,
+    load_sensors,
+    read_sensor_file,
+    save_sensors,
+    sensors_from_frame,
+    update_sensor,
+)
 from geo.store import open_store
 from tests.stores import sqlite_url, store_url  # noqa: F401  (fixture)
 

@@ -28,10 +28,18 @@ from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
 from geo.placement import SiteModel, parse_points
 from geo.sensor_store import COLUMNS, delete_sensor, read_sensor_file, save_sensors, sensors_from_frame
 from layers.colours import LegendEntry, class_breaks, legend
-from layers.coverage import (CORRIDOR_LAYER_ID, corridor_layer, coverage_legend, coverage_raster_layer, gap_layer,
-                             patrol_area_layer, sensor_layers, site_layers)
-from layers.hexagons import hexagon_layer
+from layers.coverage import (
+    CORRIDOR_LAYER_ID,
+    corridor_layer,
+    coverage_legend,
+    coverage_raster_layer,
+    gap_layer,
+    patrol_area_layer,
+    sensor_layers,
+    site_layers,
+)
 from layers.deck import build_deck
+from layers.hexagons import hexagon_layer
 
 MAP_KEY: Final[str] = "coverage_map"
 EDITOR_KEY: Final[str] = "sensor_editor"
