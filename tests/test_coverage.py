@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from geo.coverage import CoverageParams, covered_share
+from geo.coverage import CoverageParams, covered_share, grid_azimuth_deg
 from geo.coverage_model import Terrain, assess, load_terrain
 from geo.errors import CoverageError
 from geo.gaps import patrol_areas
@@ -200,3 +200,14 @@ def test_parameters_are_checked() -> None:
     with pytest.raises(CoverageError, match="site model"):
         SiteModel(range_m=0.0)
     assert covered_share(pd.DataFrame({"covered": []})) == 0.0
+
+
+def test_sensor_azimuth_turns_from_true_to_grid_north() -> None:
+    """East of UTM 34's central meridian (21 E) true north leans west of grid north: a camera facing true
+    north at 23 E faces ~358.7 deg on the grid, the bearing of a point due north of it in EPSG:32634."""
+    camera = Sensor("A", "camera", 41.0, 23.0, 10.0, 5000.0, 0.0, 90.0)
+    x0, y0 = lonlat_to_xy_m(23.0, 41.0)
+    x1, y1 = lonlat_to_xy_m(23.0, 41.1)
+    bearing = math.degrees(math.atan2(float(x1 - x0), float(y1 - y0))) % 360
+    assert grid_azimuth_deg(camera, "EPSG:32634") == pytest.approx(bearing, abs=0.01)
+    assert 358.0 < bearing < 359.0
