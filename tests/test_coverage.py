@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import shapely
 
 from geo.coverage import CoverageParams, covered_share, grid_azimuth_deg
-from geo.coverage_model import Terrain, assess, load_terrain
+from geo.coverage_model import Terrain, assess, load_terrain, our_side
 from geo.errors import CoverageError
 from geo.gaps import patrol_areas
 from geo.geodata import border_lines
@@ -48,11 +49,13 @@ def test_corridor_is_a_band_on_our_side_of_the_line(terrain: Terrain) -> None:
     centres = np.array([cell_latlng(int(c)) for c in corridor.cells])
     x, y = lonlat_to_xy_m(centres[:, 1], centres[:, 0])
     line = geometry_to_m(border_lines().union_all())
-    import shapely
-
-    distance = shapely.distance(line, shapely.points(x, y))
-    assert distance.max() < 2_000 + 1_000  # band width plus a cell
-    # Our side: every cell centre sits in Greece or Bulgaria, not in North Macedonia.
+    points = shapely.points(x, y)
+    assert shapely.distance(line, points).max() < 2_000 + 1_000  # band width plus a cell
+    # Our side: cell centres lie in Greece or Bulgaria; those of cells straddling the line at most half a
+    # cell (~500 m) into North Macedonia.
+    eu = geometry_to_m(our_side())
+    assert shapely.contains(eu, points).mean() > 0.75
+    assert shapely.distance(eu, points).max() < 600
     assert (centres[:, 0] < 42.01).all()  # the 3'' DEM (and so the corridor) ends at 42 N
     share = corridor.cell_share(np.ones(terrain.dem.shape, dtype=bool))
     assert np.allclose(share, 1.0)
