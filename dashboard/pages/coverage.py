@@ -97,6 +97,7 @@ def _corridor_layers(view: str, result: Assessment, terrain: Terrain
 
 
 def _sensor_frame(sensors: tuple[Sensor, ...]) -> pd.DataFrame:
+    """Sensors as the editable table, in the store's column order."""
     return pd.DataFrame([asdict(s) for s in sensors], columns=list(COLUMNS))
 
 
@@ -154,6 +155,7 @@ def _site_sensors(sites: pd.DataFrame) -> tuple[Sensor, ...]:
 
 
 def _headline(result: Assessment, baseline: Assessment, elapsed_s: float, what_if: bool) -> None:
+    """Covered share (with its change against the stored sensors in a what-if), seen, patrolled, gaps."""
     coverage = result.coverage
     cols = st.columns(4)
     delta = result.covered_share - baseline.covered_share
@@ -168,6 +170,7 @@ def _headline(result: Assessment, baseline: Assessment, elapsed_s: float, what_i
 
 
 def _gap_table(result: Assessment, terrain: Terrain) -> pd.DataFrame:
+    """The eight riskiest gaps with the nearest town and their cells' mean slope."""
     towns = cache.basemap().towns
     gaps = result.gaps.head(8)
     by_gap = terrain.stats.join(result.gap_rank, how="inner").groupby("gap_rank")
@@ -184,6 +187,7 @@ def _gap_table(result: Assessment, terrain: Terrain) -> pd.DataFrame:
 
 
 def render() -> None:
+    """Draw the page: the what-if table is read first (it sits at the bottom) so that everything above follows it."""
     st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
     params, k, view, points = _controls()
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
