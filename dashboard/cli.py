@@ -1,4 +1,5 @@
-"""The ``limes`` command line: ``bench``, ``import``, ``poll``, ``simulate-feed``, ``demo``, ``report``."""
+"""The ``limes`` command line: ``bench``, ``import``, ``poll``, ``simulate-feed``, ``demo``, ``report``,
+``public-form``, ``purge-contacts``."""
 
 from __future__ import annotations
 
@@ -173,6 +174,49 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _public_form(args: argparse.Namespace) -> int:
+    """The public community report form as its own Streamlit app: no login, no data but the form."""
+    import subprocess
+
+    from geo.reports import RateLimit
+    from geo.store import open_store, resolve_url
+
+    RateLimit(max_reports=args.per_hour)  # refused here, not at the first report
+    open_store(args.db).close()  # a store that cannot be opened fails here, with its message
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "LIMES_DB": resolve_url(args.db), "LIMES_REPORTS_PER_HOUR": str(args.per_hour)}
+    print(f"Public report form on http://{args.address}:{args.port} (at most {args.per_hour} reports an hour per "
+          "client). Ctrl-C stops it.", flush=True)
+    # Ctrl-C and a plain `kill` both stop the form too (as in `limes demo`).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
+    # The repository as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
+    form = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "report_form.py"), "--server.address",
+                             args.address, "--server.port", str(args.port)], env=env, cwd=root)
+    try:
+        return form.wait()
+    except KeyboardInterrupt:
+        form.terminate()
+        form.wait(timeout=20)
+        return 0
+
+
+def _purge_contacts(args: argparse.Namespace) -> int:
+    """Delete reporters' contact details older than the retention period (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from geo.moderation import purge_contacts
+    from geo.store import open_store
+
+    store = open_store(args.db)
+    try:
+        purged = purge_contacts(store, retention=timedelta(days=args.days))
+    finally:
+        store.close()
+    print(f"contact details deleted from {purged} reports received more than {args.days:g} days ago")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     """The briefing pack of a period as a PDF (and, on request, PNG map and CSV/GeoJSON/GeoParquet figures)."""
     import time
@@ -231,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     poll = sub.add_parser("poll", help="poll live feeds (GeoJSON, SensorThings, Cursor-on-Target) into the store")
     poll.add_argument("--config", help="TOML file with [[feed]] tables (name, url, kind, interval_s, ...)")
     poll.add_argument("--url", help="poll one feed at this URL (with --kind)")
-    poll.add_argument("--kind", choices=["geojson", "sensorthings", "cot"], default="geojson")
+    poll.add_argument("--kind", choices=["geojson", "sensorthings", "cot", "kobo"], default="geojson")
     poll.add_argument("--name", help="feed name for --url (the events' source); default: the kind")
     poll.add_argument("--once", action="store_true", help="poll every feed once, then stop")
     poll.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
@@ -267,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--geoparquet", help="also write the section figures as GeoParquet here")
     report.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
     report.set_defaults(handler=_report)
+    form = sub.add_parser("public-form", help="the public community report form, an app of its own (no login)")
+    form.add_argument("--port", type=int, default=8502)
+    form.add_argument("--address", default="127.0.0.1",
+                      help="interface to listen on (default loopback; put a reverse proxy with TLS in front)")
+    form.add_argument("--per-hour", type=int, default=5, help="reports a client may send per clock hour (default 5)")
+    form.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    form.set_defaults(handler=_public_form)
+    purge = sub.add_parser("purge-contacts", help="delete reporters' contact details past the retention period")
+    purge.add_argument("--days", type=float, default=30.0, help="retention period in days (default 30)")
+    purge.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    purge.set_defaults(handler=_purge_contacts)
     return parser
 
 
