@@ -9,6 +9,6 @@ import streamlit as st
 
 st.set_page_config(page_title="Report to the border police", page_icon="static/limes-icon.png", layout="centered")
 
-from dashboard.public_form import render  # noqa: E402 - after the page config, as Streamlit requires
+from dashboard.public_form import render  # after the page config, as Streamlit requires
 
 render()

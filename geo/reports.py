@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -242,7 +242,7 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
     key, hour = client_key(store, client), received // 3_600_000
     for slot in range(limit.max_reports):
         external_id = f"c:{key}:{hour}:{slot}"
-        row = _row(ReportDraft(**{**_fields(draft), "source": PUBLIC_SOURCE, "external_id": external_id}), received)
+        row = _row(replace(draft, source=PUBLIC_SOURCE, external_id=external_id), received)
         store.execute(_INSERT, [row])
         found = store.fetch("SELECT report_id, received_at_ms, text FROM reports WHERE source = ? AND external_id = ?",
                             [PUBLIC_SOURCE, external_id])
@@ -256,10 +256,6 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
     wait_min = int(((hour + 1) * 3_600_000 - received) // 60_000) + 1
     raise RateLimitError(f"at most {limit.max_reports} reports an hour can be sent from one connection; "
                          f"try again in {wait_min} min")
-
-
-def _fields(draft: ReportDraft) -> dict[str, object]:
-    return {name: getattr(draft, name) for name in ReportDraft.__slots__}
 
 
 def read_queue(store: Store, *, statuses: tuple[str, ...] = ("new",), with_contact: bool = False,

@@ -67,7 +67,7 @@ def test_kobo_pages_cursor_token_and_malformed_submissions(store, monkeypatch) -
         second = [
             _submission(106, **{"report/location": "", "_geolocation": [None, None], "report/place": "Gevgelija"}),
             _submission(107, minutes_ago=-120),  # in the future
-            _submission(108, **{"_validation_status": {"uid": "validation_status_not_approved"}}),
+            _submission(108, _validation_status={"uid": "validation_status_not_approved"}),
             _submission(109, **{"report/category": "Goods being smuggled", "report/contact": ""}),
             _submission(110, **{"report/location": "", "_geolocation": [None, None]}),  # nowhere at all
         ]
