@@ -221,9 +221,13 @@ def _client_salt(store: Store) -> bytes:
     return bytes.fromhex(rows[0][0])
 
 
-def client_key(store: Store, client: str) -> str:
-    """A keyed hash of a client address: stable within the store, useless for recovering the address."""
-    return hmac.new(_client_salt(store), client.encode(), hashlib.sha256).hexdigest()[:20]
+def client_key(store: Store, client: str, *, hour: int) -> str:
+    """A keyed hash of a client address in one clock ``hour`` (hours since the epoch).
+
+    Useless for recovering the address without the store's secret, and different every hour, so
+    that reports of one client cannot be linked across hours.
+    """
+    return hmac.new(_client_salt(store), f"{hour}:{client}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateLimit = RateLimit(),
@@ -239,7 +243,8 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
     """
     now = now or datetime.now(timezone.utc)
     received = now_ms(now)
-    key, hour = client_key(store, client), received // 3_600_000
+    hour = received // 3_600_000
+    key = client_key(store, client, hour=hour)
     for slot in range(limit.max_reports):
         external_id = f"c:{key}:{hour}:{slot}"
         row = _row(replace(draft, source=PUBLIC_SOURCE, external_id=external_id), received)
@@ -249,9 +254,10 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
         # The slot is ours if the row holds what we sent (a taken slot kept the earlier report).
         if found and int(found[0][1]) == received and found[0][2] == draft.text:
             report_id = int(found[0][0])
-            # Denied attempts are not audited: a flood of them would fill the log, not inform it.
+            # Denied attempts are not audited: a flood of them would fill the log, not inform it. The
+            # append-only log gets no client key either: it would outlive the purge of the queue's.
             record(store, AuditEntry(actor="public", action="report_submitted", target=f"report {report_id}",
-                                     detail=draft.category, client=key), at=now)
+                                     detail=draft.category, client=PUBLIC_SOURCE), at=now)
             return report_id
     wait_min = int(((hour + 1) * 3_600_000 - received) // 60_000) + 1
     raise RateLimitError(f"at most {limit.max_reports} reports an hour can be sent from one connection; "
@@ -259,15 +265,16 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
 
 
 def read_queue(store: Store, *, statuses: tuple[str, ...] = ("new",), with_contact: bool = False,
-               limit: int = 500) -> pd.DataFrame:
-    """Reports of ``statuses``, oldest first, times as UTC datetimes; ``contact`` only with ``with_contact``."""
+               newest_first: bool = False, limit: int = 500) -> pd.DataFrame:
+    """Up to ``limit`` reports of ``statuses`` by time received (oldest first unless ``newest_first``), times as
+    UTC datetimes; ``contact`` only with ``with_contact``."""
     unknown = sorted(set(statuses) - set(REPORT_STATUSES))
     if unknown:
         raise ReportError(f"unknown report status(es) {unknown}; statuses are {list(REPORT_STATUSES)}")
     columns = [*QUEUE_COLUMNS, *(["contact"] if with_contact else [])]
-    marks = ", ".join("?" for _ in statuses)
+    marks, order = ", ".join("?" for _ in statuses), "DESC" if newest_first else "ASC"
     rows = store.fetch(f"SELECT {', '.join(columns)} FROM reports WHERE status IN ({marks}) "
-                       "ORDER BY received_at_ms, report_id LIMIT ?", [*statuses, int(limit)])
+                       f"ORDER BY received_at_ms {order}, report_id {order} LIMIT ?", [*statuses, int(limit)])
     frame = pd.DataFrame.from_records(rows, columns=columns)
     for name in ("received_at", "occurred_at", "moderated_at", "contact_deleted_at"):
         frame[name] = pd.to_datetime(frame.pop(f"{name}_ms"), unit="ms", utc=True)

@@ -74,10 +74,14 @@ def test_rate_limit_per_client_per_hour_through_the_store(store_url, store) -> N
     submit_report(store, _draft("later"), client="203.0.113.5", limit=limit, now=NOW + timedelta(hours=1))
     queue = read_queue(store)
     assert len(queue) == 5 and "one too many" not in set(queue["text"])
-    # The address itself is stored nowhere: neither in the queue nor in the audit log.
+    # The address itself is stored nowhere: the queue holds an hourly keyed hash (a new one each hour, so one
+    # client's reports cannot be linked across hours), and the audit log not even that.
     assert not any("203.0.113.5" in str(v) for v in queue.to_numpy().ravel())
+    keys = queue.set_index("text")["external_id"].str.split(":").str[1]
+    assert keys["report 0"] == keys["report 2"] != keys["later"] and keys["report 0"] != keys["neighbour"]
     log = read_log(store, actions=("report_submitted",))
-    assert len(log) == 5 and not log["client"].str.contains("203.0.113").any()
+    assert len(log) == 5 and set(log["client"]) == {"public-form"}
+    assert read_queue(store, newest_first=True, limit=1)["text"].tolist() == ["later"]
 
 
 def test_queue_readers_get_no_contact_unless_moderating(store) -> None:

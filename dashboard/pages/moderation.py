@@ -127,7 +127,7 @@ def render() -> None:
             _actions(report_id, Moderator(actor=who.user_id, role=who.role_text(), client=who.client))
         elif report_id is not None:
             st.info("Your roles may see the queue but not moderate it.")
-        decided = read_queue(store, statuses=("accepted", "merged", "rejected"))
+        decided = read_queue(store, statuses=("accepted", "merged", "rejected"), newest_first=True, limit=200)
         decided = decided.sort_values("moderated_at", ascending=False).head(DONE_ROWS)
         with st.expander(f"Latest decisions ({len(decided)})"):
             st.dataframe(decided[["report_id", "status", "confidence", "event_id", "reason", "moderated_by",
