@@ -31,6 +31,7 @@ from shapely.ops import substring
 from geo.errors import SectionError
 from geo.geodata import Basemap, border_lines, nearest_town
 from geo.projection import geometry_to_m, lonlat_to_xy_m, xy_m_to_lonlat
+from geo.upload_guard import repair_geometries
 
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("section_id", "name", "pair", "length_km", "geometry")
 """Columns of every sections frame; ``geometry`` is a (multi)line in EPSG:4326."""
@@ -181,7 +182,12 @@ def read_sections(path: Path, *, borders: gpd.GeoDataFrame, towns: pd.DataFrame,
         raise SectionError(f"cannot read the sections file {path.name}: {exc}") from None
     if frame.crs is None:
         raise SectionError(f"{path.name} has no CRS: save it with one (e.g. EPSG:4326) so its coordinates are unambiguous")
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].to_crs("EPSG:4326")
+    frame, problems = repair_geometries(frame)
+    rejected = problems[problems["action"] == "rejected"]
+    if not rejected.empty:
+        rows = "; ".join(f"feature {r + 1}: {reason}" for r, reason in zip(rejected["row"], rejected["reason"]))
+        raise SectionError(f"{path.name} has geometry that cannot be used ({rows}); fix or remove those features")
+    frame = frame.to_crs("EPSG:4326")
     if frame.empty:
         raise SectionError(f"{path.name} holds no geometry")
     if name_column is None and "name" in frame.columns:

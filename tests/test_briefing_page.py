@@ -79,19 +79,22 @@ def test_setting_a_level_needs_a_comment_and_lands_in_the_history(app: AppTest) 
     app.selectbox(key="briefing_section").set_value(app.selectbox(key="briefing_section").options[-1]).run()
     name = app.selectbox(key="briefing_section").value
     section_id = dict(zip(_expected().sections["name"], _expected().sections["section_id"]))[name]
-    app.text_input(key="level_operator").input("duty officer")
     app.selectbox(key="level_choice").set_value("critical")
     submit = next(b for b in app.button if b.label == "Record level")
     submit.click().run()
     assert any("comment" in e.value for e in app.error)
     assert level_history(cache.current_store(), section_id=section_id).empty
-    app.text_input(key="level_operator").input("duty officer")
     app.selectbox(key="level_choice").set_value("critical")
     app.text_area(key="level_comment").input("mass arrival reported by the partner agency")
     next(b for b in app.button if b.label == "Record level").click().run()
     assert not app.exception
     history = level_history(cache.current_store(), section_id=section_id)
-    assert list(history["level"]) == ["critical"] and history["set_by"].iloc[0] == "duty officer"
+    # Recorded under the signed-in identity (the local user here), never a typed-in name; and audited.
+    assert list(history["level"]) == ["critical"] and history["set_by"].iloc[0] == "local"
+    from geo.audit import read_log
+
+    audited = read_log(cache.current_store(), actions=("level_set",), actor="local")
+    assert audited["target"].iloc[0] == section_id and "-> critical" in audited["detail"].iloc[0]
     table = app.dataframe[0].value
     assert table.iloc[0]["Section"] == name and table.iloc[0]["Level"] == "critical"
     assert any("- [ ] The Agency notifies the Commission" in m.value for m in app.markdown)  # the critical checklist

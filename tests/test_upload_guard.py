@@ -130,3 +130,23 @@ def test_invalid_geometries_repaired_or_rejected_with_the_reason() -> None:
     assert report["action"].tolist() == ["repaired", "rejected", "rejected"]
     assert report["row"].tolist() == [0, 2, 3]
     assert "Self-intersection" in report["reason"].iloc[0] and np.isin(["missing or empty geometry"], report["reason"]).all()
+
+
+def test_sections_file_with_bad_areas_is_repaired_or_refused(tmp_path: Path) -> None:
+    from geo.errors import SectionError
+    from geo.geodata import border_lines, load_towns
+    from geo.sections import read_sections
+
+    borders, towns = border_lines(), load_towns()
+    # Two station areas across the GR-MK border near Gevgelija; the first drawn as a bow tie.
+    west = shapely.Polygon([(22.30, 41.00), (22.50, 41.25), (22.50, 41.00), (22.30, 41.25)])
+    east = shapely.box(22.50, 41.00, 22.70, 41.25)
+    path = tmp_path / "stations.geojson"
+    gpd.GeoDataFrame({"name": ["West", "East"]}, geometry=[west, east], crs=4326).to_file(path)
+    sections = read_sections(path, borders=borders, towns=towns)
+    assert {"GR–MK · West", "GR–MK · East"} <= set(sections["name"]) and (sections["length_km"] > 0).all()
+    flat = shapely.Polygon([(22.3, 41.0), (22.4, 41.0), (22.5, 41.0)])
+    bad = tmp_path / "bad.geojson"
+    gpd.GeoDataFrame({"name": ["East", "Flat"]}, geometry=[east, flat], crs=4326).to_file(bad)
+    with pytest.raises(SectionError, match=r"feature 2: Self-intersection\[22.4 41\]"):
+        read_sections(bad, borders=borders, towns=towns)

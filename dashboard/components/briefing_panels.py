@@ -1,7 +1,7 @@
 """Panels of the Briefing page: the section table, a section's level with evidence and history, the downloads.
 
-Setting a level records who set it from an operator-name field. Issue 8 (authentication) must gate
-this panel to authorised users and take the name from the signed-in identity instead.
+Only a viewer with the ``set_level`` capability (commanders) sees the form that sets a level; the
+level is recorded under the signed-in identity and audited, as is every download.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.auth import Viewer, audit
+from geo.access import may
 from geo.briefing import Briefing
 from geo.briefing_pack import cells_csv, sections_csv, sections_geojson, sections_geoparquet
 from geo.briefing_pdf import render_map_png, render_pdf
@@ -39,7 +41,7 @@ def section_table(briefing: Briefing) -> None:
     st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered % appears once sensor coverage is computed.")
 
 
-def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int) -> None:
+def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int, who: Viewer) -> None:
     """The section's level, the evidence of the proposal, the Art. 35 checklist, and setting the level."""
     level = str(row["level"])
     how = "set by an operator" if row["level_set"] else "proposed by the rules"
@@ -49,20 +51,8 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int) -> Non
         st.markdown(f"- `{line}`")
     st.markdown(f"**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)")
     st.markdown("\n".join(f"- [ ] {reaction}" for reaction in REACTIONS[level]))
-    with st.form(key="set_level", clear_on_submit=True):
-        st.markdown("**Set the level**")
-        operator = st.text_input("Operator name", key="level_operator")
-        chosen = st.selectbox("Level", SECTION_LEVELS, index=SECTION_LEVELS.index(level), key="level_choice",
-                              help="critical is temporary: for a crisis putting the Schengen area at risk (Art. 34(2)).")
-        comment = st.text_area("Comment (required)", key="level_comment")
-        if st.form_submit_button("Record level"):
-            try:
-                record_level(store, section_id=section_id, level=chosen, proposed_level=str(row["proposed_level"]),
-                             evidence=tuple(row["evidence"]), comment=comment, set_by=operator,
-                             at=pd.Timestamp.now(tz="UTC").to_pydatetime())
-                st.rerun()
-            except LimesError as exc:
-                st.error(str(exc))
+    if may(who.roles, "set_level"):
+        _level_form(store, row, section_id=section_id, level=level, who=who)
     history = level_history(store, section_id=section_id)
     st.markdown("**History**")
     if history.empty:
@@ -72,7 +62,24 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int) -> Non
                      width="stretch", key="level_history")
 
 
-def downloads(briefing: Briefing, basemap: Basemap) -> None:
+def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, who: Viewer) -> None:
+    with st.form(key="set_level", clear_on_submit=True):
+        st.markdown(f"**Set the level** (recorded as {who.user_id})")
+        chosen = st.selectbox("Level", SECTION_LEVELS, index=SECTION_LEVELS.index(level), key="level_choice",
+                              help="critical is temporary: for a crisis putting the Schengen area at risk (Art. 34(2)).")
+        comment = st.text_area("Comment (required)", key="level_comment")
+        if st.form_submit_button("Record level"):
+            try:
+                record_level(store, section_id=section_id, level=chosen, proposed_level=str(row["proposed_level"]),
+                             evidence=tuple(row["evidence"]), comment=comment, set_by=who.user_id,
+                             at=pd.Timestamp.now(tz="UTC").to_pydatetime())
+                audit(who, "level_set", target=section_id, detail=f"{level} -> {chosen}: {comment[:200]}")
+                st.rerun()
+            except LimesError as exc:
+                st.error(str(exc))
+
+
+def downloads(briefing: Briefing, basemap: Basemap, who: Viewer) -> None:
     """The briefing pack and the aggregated figures, generated when a button is clicked."""
     stamp = f"{briefing.window.start:%Y%m%d}-{briefing.window.end:%Y%m%d}"
     st.markdown(f"**Briefing pack** · every count below k={briefing.k} suppressed; no individual events")
@@ -89,5 +96,6 @@ def downloads(briefing: Briefing, basemap: Basemap) -> None:
     )
     for col, (label, data, file_name, mime) in zip(cols, items):
         with col:
-            st.download_button(label, data=data, file_name=file_name, mime=mime, on_click="ignore",
+            st.download_button(label, data=data, file_name=file_name, mime=mime, on_click=audit,
+                               args=(who, "export"), kwargs={"target": file_name, "detail": f"k={briefing.k}"},
                                key=f"download-{file_name.split('-')[1]}-{file_name.rsplit('.', 1)[1]}")

@@ -8,6 +8,7 @@ are the one control-room-only view.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -20,20 +21,25 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
+from dashboard.auth import require_page, viewer
 from dashboard.components.briefing_panels import downloads, level_panel, section_table
 from geo.aggregate import EventIndex
 from geo.briefing import Briefing, BriefingParams, build_briefing
+from geo.access import may
 from geo.errors import LimesError
 from geo.levels import current_levels
 from geo.section_figures import FigureParams, notable_events
 from geo.sections import SectionSource
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
+from geo.upload_guard import guard_upload
 from layers.deck import build_deck
 from layers.colours import class_breaks
 from layers.hexagons import hexagon_layer
 from layers.sections import fit_view, section_layers
 
 CUSTOM: Final[str] = "Custom"
+SECTION_SUFFIXES: Final[frozenset[str]] = frozenset({".geojson", ".json", ".gpkg", ".parquet", ".shp"})
+"""Section files a user may upload (a Shapefile inside a .zip with its sidecars)."""
 MAP_HEIGHT_PX: Final[int] = 560
 MAP_WIDTH_PX: Final[int] = 600
 """The map column's width on a 1600-px wide screen; the view fits the sections into it."""
@@ -72,22 +78,27 @@ def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
             k = st.number_input("Suppress counts below k", 2, 50, 5, key="briefing_k",
                                 help="Applied to everything shown and exported here.")
             upload = st.file_uploader("Sections file (lines, or polygons such as police-station areas)",
-                                      type=["geojson", "json", "gpkg", "parquet"], key="briefing_sections_file",
+                                      type=[x.lstrip(".") for x in (*SECTION_SUFFIXES, ".zip")],
+                                      key="briefing_sections_file",
                                       help="Needs a CRS; a 'name' column names the sections, 'section_id' keeps "
                                            "their ids. Without a file the border is cut by the length above.")
-    path = None if upload is None else _saved_upload(upload.getvalue(), Path(upload.name).suffix)
+    path = None if upload is None else _saved_upload(upload.name, upload.getvalue())
     return BriefingChoice(window=window, sections=SectionSource(path=path, target_length_km=float(target)),
                           corridor_km=float(corridor), k=int(k))
 
 
-def _saved_upload(data: bytes, suffix: str) -> Path:
-    """The uploaded sections file on disk (OGR reads paths), named by its content so each file is read once."""
-    folder = Path(tempfile.gettempdir()) / "limes-sections"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix.lower()}"
-    if not path.exists():
-        path.write_bytes(data)
-    return path
+def _saved_upload(name: str, data: bytes) -> Path:
+    """The uploaded sections file on disk (OGR reads paths), checked by the upload guard first and kept in a
+    folder named by its content, so each file is read once."""
+    folder = Path(tempfile.gettempdir()) / "limes-sections" / hashlib.sha256(data).hexdigest()[:16]
+    if folder.exists():
+        return next(p for p in folder.iterdir() if p.suffix.lower() in SECTION_SUFFIXES)
+    folder.mkdir(parents=True)
+    try:
+        return guard_upload(name, data, folder, allowed=SECTION_SUFFIXES)
+    except LimesError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _utc(day: date) -> datetime:
@@ -154,12 +165,13 @@ def _section_detail(briefing: Briefing, index: EventIndex, assignment_positions:
         else:
             st.dataframe(notable.rename(columns={"occurred_at": "When (UTC)"}), hide_index=True, width="stretch")
     with right:
-        level_panel(cache.current_store(), row, section_id=section_id, k=briefing.k)
+        level_panel(cache.current_store(), row, section_id=section_id, k=briefing.k, who=viewer())
     return section_id
 
 
 def render() -> None:
     """Draw the page."""
+    who = require_page("briefing")
     index = cache.event_index()
     span = index.time_range()
     if span is None:
@@ -194,7 +206,8 @@ def render() -> None:
     with map_col:
         _map(briefing, highlight=chosen)
     st.divider()
-    downloads(briefing, cache.basemap())
+    if may(who.roles, "export_aggregates"):
+        downloads(briefing, cache.basemap(), who)
 
 
 render()
