@@ -38,6 +38,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import getpass
+
+    from geo.audit import AuditEntry, record
     from geo.importer import import_file
     from geo.store import open_store
 
@@ -47,6 +50,10 @@ def _import(args: argparse.Namespace) -> int:
             print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
 
         report = import_file(Path(args.path), store, mapping=args.mapping, progress=None if args.json else show)
+        # Whoever has a shell on the server imports as the operating-system user: audited like the Data page.
+        record(store, AuditEntry(f"cli:{getpass.getuser()}", "import", target=Path(args.path).name, client="cli",
+                                 detail=f"{report.inserted} inserted, {report.duplicates} duplicates, "
+                                        f"{report.quarantined} quarantined"))
     finally:
         store.close()
     if args.json:

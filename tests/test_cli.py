@@ -25,6 +25,14 @@ def test_import_json_report_and_idempotency(tmp_path: Path) -> None:
     second = _limes("import", str(IOM_SAMPLE), "--db", db)
     assert second.returncode == 0
     assert "duplicates         236" in second.stdout and "238 rows read" in second.stderr
+    from geo.audit import read_log
+    from geo.store import open_store
+
+    store = open_store(db)
+    log = read_log(store, actions=("import",))
+    store.close()
+    assert len(log) == 2 and log["actor"].str.startswith("cli:").all() and log["client"].eq("cli").all()
+    assert log["detail"].tolist() == ["0 inserted, 236 duplicates, 2 quarantined", "236 inserted, 0 duplicates, 2 quarantined"]
 
 
 def test_unreadable_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
