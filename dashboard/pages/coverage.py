@@ -212,9 +212,8 @@ def render() -> None:
     if try_sites:
         current = (*current, *_site_sensors(sites))
     result = cache.coverage_assessment(params, current, minute)
-    with headline:
-        ids = [s.sensor_id for s in current if s.status == "active"]
-        shown = st.selectbox("Viewshed shown", ["All active sensors", *ids], key="cov_viewshed")
+    ids = [s.sensor_id for s in current if s.status == "active"]
+    shown = st.sidebar.selectbox("Viewshed shown", ["All active sensors", *ids], key="cov_viewshed")
     one = tuple(s for s in current if s.sensor_id == shown)
     image_url, bounds = cache.coverage_png(params, one or current, minute)
     areas = patrol_areas(result.coverage, result.risk, n_cells=40, n_areas=4)
