@@ -40,4 +40,4 @@ def test_layers_send_ids_and_small_values_only() -> None:
     assert gaps.data == [{"hex": "882d0c0001fffff", "value": 1}, {"hex": "882d0c0003fffff", "value": 4}]
     ranges, dots, labels = sensor_layers([Sensor("S1", "tower", 41.0, 22.0, 20.0, 12_000.0, 0.0, 360.0, "off")])
     assert dots.data == [{"id": "S1", "lon": 22.0, "lat": 41.0, "range": 12000, "on": 0}]
-    assert ranges.radius_units == "meters" and ranges.get_radius == "range"  # range circles in metres
+    assert ranges.radius_units == "meters" and ranges.get_radius == "@@=range"  # range circles in metres
