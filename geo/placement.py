@@ -167,6 +167,8 @@ def optimal_placement(sets: sp.csr_matrix, weights: npt.ArrayLike, k: int, *,
     w = np.asarray(weights, dtype=np.float64)
     _check(sets, w, k)
     useful = np.flatnonzero((w > 0) & (np.asarray(sets.sum(axis=0)).ravel() > 0))
+    if useful.size == 0:
+        return [], 0.0  # nothing left to gain: every weighted cell is covered or out of every site's sight
     a = sp.csc_matrix(sets, dtype=np.float64)[:, useful]
     n_sites, n_cells = a.shape
     objective = np.concatenate([np.zeros(n_sites), -w[useful]])

@@ -172,6 +172,9 @@ def test_greedy_can_miss_the_optimum_and_milp_finds_it() -> None:
     assert sum(gains) >= BOUND * optimum
     with pytest.raises(CoverageError, match="k"):
         greedy_placement(sets, weights, 0)
+    # Nothing left to cover: no site is worth taking.
+    assert greedy_placement(sets, np.zeros(6), 2) == ([], [])
+    assert optimal_placement(sets, np.zeros(6), 2) == ([], 0.0)
 
 
 def test_placement_on_the_real_corridor_closes_the_riskiest_gaps(picture, terrain: Terrain) -> None:
