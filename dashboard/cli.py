@@ -191,7 +191,8 @@ def _public_form(args: argparse.Namespace) -> int:
     RateLimit(max_reports=args.per_hour)  # refused here, not at the first report
     open_store(args.db).close()  # a store that cannot be opened fails here, with its message
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "LIMES_DB": resolve_url(args.db), "LIMES_REPORTS_PER_HOUR": str(args.per_hour)}
+    env = {**os.environ, "LIMES_DB": resolve_url(args.db), "LIMES_REPORTS_PER_HOUR": str(args.per_hour),
+           "LIMES_FORM_PROXY_HOPS": str(args.proxy_hops)}
     print(f"Public report form on http://{args.address}:{args.port} (at most {args.per_hour} reports an hour per "
           "client). Ctrl-C stops it.", flush=True)
     # Ctrl-C and a plain `kill` both stop the form too (as in `limes demo`).
@@ -323,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--address", default="127.0.0.1",
                       help="interface to listen on (default loopback; put a reverse proxy with TLS in front)")
     form.add_argument("--per-hour", type=int, default=5, help="reports a client may send per clock hour (default 5)")
+    form.add_argument("--proxy-hops", type=int, default=0,
+                      help="trusted reverse proxies in front: the client is their X-Forwarded-For entry (default 0)")
     form.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
     form.set_defaults(handler=_public_form)
     purge = sub.add_parser("purge-contacts", help="delete reporters' contact details past the retention period")

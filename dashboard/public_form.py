@@ -21,7 +21,7 @@ from geo.geodata import compass_point, nearest_town
 from geo.hexgrid import cell_latlng, hex_to_cell
 from geo.reports import (
     CATEGORY_LABELS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit, check_report,
-    submit_report,
+    client_address, submit_report,
 )
 from layers.deck import build_deck
 from layers.reports import PICK_LAYER_ID, pick_layers
@@ -39,9 +39,11 @@ FORM_VIEW: Final[dict[str, float]] = {"latitude": 41.25, "longitude": 22.35, "zo
 
 
 def _client() -> str:
-    """The reporter's address as the server sees it (only its keyed hash is kept)."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) and address else "unknown"  # AppTest has no real request
+    """The reporter's address (only its hourly keyed hash is kept); ``LIMES_FORM_PROXY_HOPS`` trusted proxies."""
+    peer = st.context.ip_address  # None in AppTest, which has no real request
+    return client_address(peer=peer if isinstance(peer, str) else None,
+                          forwarded_for=st.context.headers.get("X-Forwarded-For"),
+                          proxy_hops=int(os.environ.get("LIMES_FORM_PROXY_HOPS", "0")))
 
 
 def _limit() -> RateLimit:

@@ -230,6 +230,17 @@ def client_key(store: Store, client: str, *, hour: int) -> str:
     return hmac.new(_client_salt(store), f"{hour}:{client}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
+def client_address(*, peer: str | None, forwarded_for: str | None, proxy_hops: int = 0) -> str:
+    """The address a report came from: the TCP peer, or behind ``proxy_hops`` trusted reverse proxies the
+    ``X-Forwarded-For`` entry the outermost of them appended (entries further left are the client's to forge).
+    """
+    if proxy_hops > 0:
+        chain = [a.strip() for a in (forwarded_for or "").split(",") if a.strip()]
+        if len(chain) >= proxy_hops:
+            return chain[-proxy_hops]
+    return peer or "unknown"
+
+
 def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateLimit = RateLimit(),
                   now: datetime | None = None) -> int:
     """Queue a public form report from ``client`` (an address); returns its ``report_id``.

@@ -14,7 +14,7 @@ from geo.moderation import (
     EVENT_SOURCE, Moderator, accept_report, merge_candidates, merge_report, purge_contacts, reject_report,
 )
 from geo.reports import (
-    PUBLIC_SOURCE, RateLimit, check_report, insert_reports, pending_counts, read_queue, submit_report,
+    PUBLIC_SOURCE, RateLimit, check_report, client_address, insert_reports, pending_counts, read_queue, submit_report,
 )
 from geo.store import open_store
 from tests.stores import store_url  # noqa: F401 - the fixture
@@ -152,3 +152,12 @@ def test_feed_reports_are_idempotent_and_audited(store) -> None:
     assert insert_reports(store, drafts, actor="kobo-ngo", now=NOW) == 0
     assert len(read_queue(store)) == 3
     assert read_log(store, actions=("report_submitted",))["target"].tolist() == ["3 reports"]
+
+
+def test_client_address_behind_trusted_proxies() -> None:
+    assert client_address(peer="10.1.1.1", forwarded_for="6.6.6.6, 203.0.113.5", proxy_hops=0) == "10.1.1.1"
+    # One proxy: the entry it appended, not the one the client wrote itself.
+    assert client_address(peer="10.1.1.1", forwarded_for="6.6.6.6, 203.0.113.5", proxy_hops=1) == "203.0.113.5"
+    assert client_address(peer="10.1.1.2", forwarded_for="203.0.113.5, 10.1.1.1", proxy_hops=2) == "203.0.113.5"
+    assert client_address(peer="10.1.1.1", forwarded_for=None, proxy_hops=1) == "10.1.1.1"
+    assert client_address(peer=None, forwarded_for=None) == "unknown"
