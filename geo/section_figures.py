@@ -85,6 +85,20 @@ def cell_sections(cells: npt.NDArray[np.uint64], sections: gpd.GeoDataFrame, *, 
     return assign_to_sections(centres[:, 0], centres[:, 1], sections, corridor_km=corridor_km)
 
 
+def section_coverage(covered: pd.Series, sections: gpd.GeoDataFrame, *, corridor_km: float) -> dict[str, float]:
+    """The share of each section's corridor that is covered, from per-cell coverage of any resolution.
+
+    ``covered`` is a boolean Series indexed by H3 cell (the coverage planner's corridor cells);
+    each cell counts for the section whose corridor holds its centre. Sections without corridor
+    cells are left out (their share is unknown, not zero).
+    """
+    owner = cell_sections(covered.index.to_numpy(dtype=np.uint64), sections, corridor_km=corridor_km)
+    inside = owner >= 0
+    n_cells = np.bincount(owner[inside], minlength=len(sections))
+    n_covered = np.bincount(owner[inside], weights=covered.to_numpy(dtype=float)[inside], minlength=len(sections))
+    return {str(sid): float(n_covered[i] / n_cells[i]) for i, sid in enumerate(sections["section_id"]) if n_cells[i]}
+
+
 def _hot_share(index: EventIndex, window: TimeWindow, sections: gpd.GeoDataFrame, params: FigureParams
                ) -> npt.NDArray[np.float64]:
     """Share of each section's corridor cells that are Gi* hot spots in ``window``."""

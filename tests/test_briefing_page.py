@@ -105,3 +105,24 @@ def test_downloads_are_offered(app: AppTest) -> None:
     labels = {b.label for b in app.get("download_button")}
     assert labels == {"PDF briefing", "PNG map", "CSV sections", "GeoJSON sections", "GeoParquet sections",
                       "CSV hexagons"}
+
+
+def test_covered_share_from_the_coverage_planner(app: AppTest) -> None:
+    """With the toggle on, each section's "Covered %" is the share of its corridor cells the planner counts covered."""
+    from geo.coverage import CoverageParams
+    from geo.section_figures import section_coverage
+
+    app.toggle(key="briefing_coverage").set_value(True).run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    assert table["Covered %"].notna().sum() >= 10
+    minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    covered = cache.coverage_assessment(CoverageParams(), cache.stored_sensors(), minute).coverage["covered"]
+    sections = cache.border_sections(SectionSource())
+    shares = section_coverage(covered, sections, corridor_km=10.0)
+    expected = {name: round(100 * shares[sid]) for sid, name in zip(sections["section_id"], sections["name"])
+                if sid in shares}
+    shown = dict(zip(table["Section"], table["Covered %"]))
+    agree = sum(abs(shown[name] - value) <= 1 for name, value in expected.items() if name in shown)
+    assert agree >= len(expected) - 1  # the minute may turn between the page's run and ours
+    app.toggle(key="briefing_coverage").set_value(False).run()

@@ -175,3 +175,23 @@ def test_coverage_from_covered_cells(sections, index) -> None:
     assert figures["coverage_share"].iloc[int(figures["events"].idxmax())] > figures["coverage_share"].min()
     nothing = section_figures(index, assignment, sections, window, covered_cells=np.array([], dtype=np.uint64))
     assert (nothing["coverage_share"] == 0).all()
+
+
+def test_section_coverage_counts_each_corridor_cell_for_its_section() -> None:
+    import h3
+    import pandas as pd
+
+    from geo.geodata import border_lines, load_towns
+    from geo.section_figures import section_coverage
+    from geo.sections import sections_by_length
+
+    sections = sections_by_length(border_lines(), target_length_km=25.0, towns=load_towns())
+    first, second = sections.iloc[2], sections.iloc[8]
+    cells, flags = [], []
+    for section, covered_of_seven in ((first, 3), (second, 7)):
+        mid = section.geometry.interpolate(0.5, normalized=True)
+        disk = [int(c, 16) for c in h3.grid_disk(h3.latlng_to_cell(mid.y, mid.x, 8), 1)]
+        cells += disk
+        flags += [True] * covered_of_seven + [False] * (7 - covered_of_seven)
+    shares = section_coverage(pd.Series(flags, index=pd.Index(cells, dtype="uint64")), sections, corridor_km=5.0)
+    assert shares == {first["section_id"]: pytest.approx(3 / 7), second["section_id"]: 1.0}

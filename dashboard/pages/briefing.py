@@ -28,7 +28,8 @@ from geo.briefing import Briefing, BriefingParams, build_briefing
 from geo.access import may
 from geo.errors import LimesError
 from geo.levels import current_levels
-from geo.section_figures import FigureParams, notable_events
+from geo.coverage import CoverageParams
+from geo.section_figures import FigureParams, notable_events, section_coverage
 from geo.sections import SectionSource
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from geo.upload_guard import guard_upload
@@ -55,6 +56,7 @@ class BriefingChoice:
     sections: SectionSource
     corridor_km: float
     k: int
+    with_coverage: bool
 
 
 def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
@@ -77,6 +79,10 @@ def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
                                  help="Events farther than this from every section belong to none.")
             k = st.number_input("Suppress counts below k", 2, 50, 5, key="briefing_k",
                                 help="Applied to everything shown and exported here.")
+            with_coverage = st.toggle("Covered share of each section", key="briefing_coverage",
+                                      help="From the coverage planner: the stored sensors' line of sight and the "
+                                           "patrols of the last 24 h over the 2 km corridor. The first time in a "
+                                           "server's life the terrain is read, about 10 s.")
             upload = st.file_uploader("Sections file (lines, or polygons such as police-station areas)",
                                       type=[x.lstrip(".") for x in (*SECTION_SUFFIXES, ".zip")],
                                       key="briefing_sections_file",
@@ -84,7 +90,7 @@ def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
                                            "their ids. Without a file the border is cut by the length above.")
     path = None if upload is None else _saved_upload(upload.name, upload.getvalue())
     return BriefingChoice(window=window, sections=SectionSource(path=path, target_length_km=float(target)),
-                          corridor_km=float(corridor), k=int(k))
+                          corridor_km=float(corridor), k=int(k), with_coverage=with_coverage)
 
 
 def _saved_upload(name: str, data: bytes) -> Path:
@@ -183,8 +189,13 @@ def render() -> None:
         sections = cache.border_sections(choice.sections)
         assignment = cache.section_assignment(index, source=choice.sections, corridor_km=choice.corridor_km)
         params = BriefingParams(k=choice.k, figures=FigureParams(corridor_km=choice.corridor_km))
+        coverage = None
+        if choice.with_coverage:
+            minute = now.replace(second=0, microsecond=0)
+            assessment = cache.coverage_assessment(CoverageParams(), cache.stored_sensors(), minute)
+            coverage = section_coverage(assessment.coverage["covered"], sections, corridor_km=choice.corridor_km)
         briefing = build_briefing(index, assignment, sections, choice.window, generated_at=now,
-                                  set_levels=current_levels(cache.current_store()), params=params)
+                                  set_levels=current_levels(cache.current_store()), params=params, coverage=coverage)
     except LimesError as exc:
         st.error(str(exc))
         st.stop()
