@@ -95,6 +95,11 @@ def test_edit_switch_off_save_and_bad_input(page: AppTest) -> None:
         page.button(key="save_sensors").click().run()
         assert not page.exception, page.exception
         assert {s.status for s in load_sensors(store)} == {"off"}
+        from geo.audit import read_log
+
+        entry = read_log(store, actions=("sensor_edit",)).iloc[0]  # who saved which sensors
+        assert entry["actor"] == "local" and entry["detail"] == f"{len(stored)} saved, 0 removed"
+        assert entry["target"].startswith("S01")
     finally:
         save_sensors(store, stored, source="scenario")
     page.run()  # the table shows the restored sensors again

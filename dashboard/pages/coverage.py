@@ -18,6 +18,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
+from dashboard.auth import Viewer, audit, require_page
 from dashboard.components.legend import map_legend
 from geo.coverage import CoverageParams
 from geo.coverage_model import Assessment, Terrain
@@ -26,6 +27,7 @@ from geo.gaps import patrol_areas
 from geo.geodata import nearest_town
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
 from geo.placement import SiteModel, parse_points
+from geo.access import may
 from geo.sensor_store import COLUMNS, delete_sensor, read_sensor_file, save_sensors, sensors_from_frame
 from layers.colours import LegendEntry, class_breaks, legend
 from layers.coverage import (
@@ -123,16 +125,22 @@ def _what_if(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
         return stored
 
 
-def _store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...]) -> None:
-    """Save the what-if to the store, or import a sensor file."""
+def _store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who: Viewer) -> None:
+    """Save the what-if to the store, or import a sensor file (planners only; both audited)."""
+    if not may(who.roles, "edit_sensors"):
+        return
     changed = current != stored
     left, right = st.columns([1, 2])
     with left:
         if st.button("Save sensors to the store", key="save_sensors", disabled=not changed, type="primary"):
             store = cache.current_store()
             save_sensors(store, current, source="edited")
-            for gone in {s.sensor_id for s in stored} - {s.sensor_id for s in current}:
+            removed = {s.sensor_id for s in stored} - {s.sensor_id for s in current}
+            for gone in removed:
                 delete_sensor(store, gone)
+            edited = sorted({s.sensor_id for s in set(current) - set(stored)})
+            audit(who, "sensor_edit", target=", ".join(edited + sorted(removed))[:200],
+                  detail=f"{len(edited)} saved, {len(removed)} removed")
             st.session_state.pop(EDITOR_KEY, None)
             st.rerun()
     with right:
@@ -142,6 +150,7 @@ def _store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...]) -> 
             try:
                 written = save_sensors(cache.current_store(), read_sensor_file(upload.getvalue(), name=upload.name),
                                        source=upload.name)
+                audit(who, "sensor_edit", target=upload.name, detail=f"{written} sensors imported")
                 st.success(f"{written} sensors imported from {upload.name}")
                 st.session_state.pop(EDITOR_KEY, None)
             except LimesError as exc:
@@ -188,6 +197,7 @@ def _gap_table(result: Assessment, terrain: Terrain) -> pd.DataFrame:
 
 def render() -> None:
     """Draw the page: the what-if table is read first (it sits at the bottom) so that everything above follows it."""
+    who = require_page("coverage")
     st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
     params, k, view, points = _controls()
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
@@ -199,7 +209,7 @@ def render() -> None:
         st.caption("Edit a cell to move a sensor or change its height, range or field of view; set status to off; "
                    "add a row for a new one. The map and the share follow; Save writes the table to the store.")
         current = _what_if(stored)
-        _store_controls(stored, current)
+        _store_controls(stored, current, who)
     started = time.perf_counter()
     baseline = cache.coverage_assessment(params, stored, minute)
     try:
