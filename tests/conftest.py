@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
 import os
 from pathlib import Path
@@ -39,3 +40,12 @@ def index(scenario: Scenario) -> EventIndex:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[str]:
+    """One `streamlit run` of the app (local mode, the session's store) shared by the browser tests."""
+    from bench.serving import start_streamlit
+
+    with start_streamlit() as url:
+        yield url

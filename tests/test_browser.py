@@ -8,50 +8,27 @@ Screenshots are kept in ``artifacts/``.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
+from tests.browser import LOOPBACK, MAP, chromium_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
-MAP = '[data-testid="stDeckGlJsonChart"]'
-
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with start_streamlit() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser_page(server: str) -> Iterator[tuple[Page, list[str], list[str]]]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (make setup does)")
-    requests: list[str] = []
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000})
-        # Every request of the page, its frames and workers, and every WebSocket it opens.
-        context.on("request", lambda r: requests.append(r.url))
-        page = context.new_page()
-        page.on("websocket", lambda ws: requests.append(ws.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server)
-        page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
-        page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
-        page.wait_for_timeout(4000)  # deck.gl debounces, loads the relief images and draws
-        yield page, requests, errors
-        browser.close()
+def browser_page(app_server: str) -> Iterator[tuple[Page, list[str], list[str]]]:
+    with chromium_page() as session:
+        session.page.goto(app_server)
+        wait_idle(session.page, timeout_ms=60_000)
+        session.page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+        session.page.wait_for_timeout(4000)  # deck.gl debounces, loads the relief images and draws
+        yield session.page, session.requests, session.errors
 
 
 def _hot_pixels(png: bytes) -> int:
@@ -107,7 +84,7 @@ def test_emerging_hot_spots_drawn_in_their_colours(browser_page, artifacts: Path
     """The emerging categories reach the screen: the planted corridor's new/consecutive colours beside persistent red."""
     page, _, _ = browser_page
     page.goto(page.url)  # a new session: the earlier click's selection would dim every other hexagon
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    wait_idle(page, timeout_ms=60_000)
     page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
     page.get_by_text("Emerging hot spots", exact=True).click()
     page.locator('[data-testid="limes-legend"]', has_text="Emerging hot spots:").wait_for(timeout=30_000)
@@ -125,7 +102,7 @@ def test_emerging_hot_spots_drawn_in_their_colours(browser_page, artifacts: Path
 def test_offline_and_clean_console_after_all_interactions(browser_page) -> None:
     """Runs last: covers the requests and console messages of the load and of the click."""
     page, requests, errors = browser_page
-    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
+    outside = [u for u in requests if not u.startswith(LOOPBACK)]
     assert outside == []
     assert any(u.startswith("ws://127.0.0.1") for u in requests)  # the capture sees the WebSocket too
     assert any(u.endswith("/app/static/limes-dark-style.json") for u in requests)

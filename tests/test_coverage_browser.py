@@ -6,52 +6,29 @@ The screenshot is kept in ``artifacts/coverage-page.png``.
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
-from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
+from tests.browser import MAP, chromium_page, open_via_sidebar
 
 pytestmark = pytest.mark.browser
-
-MAP = '[data-testid="stDeckGlJsonChart"]'
 
 
 def _count(rgb: np.ndarray, colour: tuple[int, int, int], tolerance: int) -> int:
     return int((np.abs(rgb - np.array(colour)).max(axis=-1) <= tolerance).sum())
 
 
-def test_coverage_page_draws_coverage_gaps_and_sites(artifacts: Path) -> None:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (make setup does)")
-    requests: list[str] = []
-    errors: list[str] = []
-    with start_streamlit() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1600, "height": 1100})
-        context.on("request", lambda r: requests.append(r.url))
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        # Open the app and click through, as a user does (a deep link makes the frontend probe
-        # /coverage/_stcore/... first, which 404s before it falls back to the root).
-        page.goto(url)
-        page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Coverage").click()
-        page.wait_for_selector("text=Corridor covered", timeout=120_000)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
-        page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+def test_coverage_page_draws_coverage_gaps_and_sites(app_server: str, artifacts: Path) -> None:
+    with chromium_page(height=1100, failed_responses=True) as session:
+        page = session.page
+        open_via_sidebar(page, app_server, "Coverage", ready_text="Corridor covered")
         page.wait_for_timeout(5000)  # deck.gl debounces, loads the relief and coverage images and draws
         page.screenshot(path=str(artifacts / "coverage-page.png"), full_page=True)
         png = page.locator(MAP).first.screenshot(path=str(artifacts / "coverage-map.png"))
         canvas = page.locator(f"{MAP} canvas").first.bounding_box()
-        browser.close()
     assert canvas and canvas["width"] > 600 and canvas["height"] > 500
     rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
@@ -67,7 +44,6 @@ def test_coverage_page_draws_coverage_gaps_and_sites(artifacts: Path) -> None:
     assert gap > 1_000, gap
     assert magenta > 30, magenta
     assert rgb.std() > 20  # relief, land, water and labels: not a flat fill
-    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
-    assert outside == []
-    assert any("/app/static/generated/coverage-" in u for u in requests)
-    assert errors == []
+    assert session.outside_loopback() == []
+    assert any("/app/static/generated/coverage-" in u for u in session.requests)
+    assert session.errors == []
