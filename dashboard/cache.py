@@ -231,6 +231,10 @@ def report_pick_cells() -> npt.NDArray[np.uint64]:
 
 
 @st.cache_data(ttl=5, show_spinner=False)
+def _pending_reports(url: str, res: int) -> pd.DataFrame:
+    return pending_counts(store(url), res=res)
+
+
 def pending_reports(res: int) -> pd.DataFrame:
     """Unmoderated reports per cell at ``res`` (re-read at most every five seconds: the map refreshes each second)."""
-    return pending_counts(current_store(), res=res)
+    return _pending_reports(resolve_url(None), res)
