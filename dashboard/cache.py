@@ -6,6 +6,7 @@ mirror of its events, the basemap and the relief images.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -78,18 +79,32 @@ def basemap() -> Basemap:
     return load_basemap()
 
 
+def _relief_png(name: str, dem_path: Path, z_factor: float) -> tuple[float, float, float, float]:
+    """Write (or reuse, when made from the same DEM with the same settings) ``static/generated/<name>.png``;
+    returns its (west, south, east, north) bounds. Reuse saves half a second of every server start."""
+    png, meta = GENERATED_DIR / f"{name}.png", GENERATED_DIR / f"{name}.json"
+    key = {"dem": dem_path.name, "dem_mtime": dem_path.stat().st_mtime, "z_factor": z_factor, "aoi": list(AOI_LONLAT)}
+    if png.exists() and meta.exists():
+        saved = json.loads(meta.read_text())
+        if saved.get("key") == key:
+            return tuple(saved["bounds_lonlat"])
+    image = hillshade_image(read_dem(dem_path, bounds_lonlat=AOI_LONLAT), z_factor=z_factor)
+    png.write_bytes(image.png)
+    meta.write_text(json.dumps({"key": key, "bounds_lonlat": list(image.bounds_lonlat)}))
+    return image.bounds_lonlat
+
+
 @st.cache_resource(show_spinner="Shading the terrain…")
 def relief_layers() -> list[pdk.Layer]:
-    """Hillshade bitmaps written to ``static/generated/`` and their layers, coarse one first."""
+    """Hillshade bitmaps in ``static/generated/`` and their layers, coarse one first."""
     GENERATED_DIR.mkdir(parents=True, exist_ok=True)
     layers = []
     # The 5' regional DEM only fills the margins beyond the SRTM window; its slopes are averaged
     # over 9 km, so it is exaggerated to look like the same terrain at a glance.
     for name, path, opacity, z_factor in (("relief-regional", REGIONAL_DEM, 0.45, 5.0),
                                           ("relief-srtm", HILLSHADE_DEM, 0.6, 1.0)):
-        image = hillshade_image(read_dem(path, bounds_lonlat=AOI_LONLAT), z_factor=z_factor)
-        (GENERATED_DIR / f"{name}.png").write_bytes(image.png)
-        layers.append(relief_layer(f"/app/static/generated/{name}.png", image.bounds_lonlat, layer_id=name, opacity=opacity))
+        bounds = _relief_png(name, path, z_factor)
+        layers.append(relief_layer(f"/app/static/generated/{name}.png", bounds, layer_id=name, opacity=opacity))
     return layers
 
 
