@@ -1,0 +1,25 @@
+"""The relief PNGs are made once and reused across server starts, and made again when their inputs change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboard import cache
+from geo.geodata import REGIONAL_DEM
+
+
+def test_relief_png_reused_until_its_inputs_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "GENERATED_DIR", tmp_path)
+    first = cache._relief_png("relief-test", REGIONAL_DEM, 5.0)
+    png = tmp_path / "relief-test.png"
+    made = png.stat().st_mtime_ns
+    png.write_bytes(png.read_bytes())  # same content, newer time: shows whether the file is written again
+    touched = png.stat().st_mtime_ns
+    assert cache._relief_png("relief-test", REGIONAL_DEM, 5.0) == first
+    assert png.stat().st_mtime_ns == touched >= made  # reused, not redrawn
+    again = cache._relief_png("relief-test", REGIONAL_DEM, 2.0)  # another exaggeration: drawn anew
+    assert again == first and png.stat().st_mtime_ns > touched
+    west, south, east, north = first
+    assert west < 22.0 < east and south < 41.0 < north
