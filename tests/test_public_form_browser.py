@@ -16,16 +16,15 @@ import h3
 import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
-from bench.serving import CHROMIUM, CHROMIUM_ARGS, free_port
+from bench.serving import free_port
 from geo.reports import read_queue
 from geo.store import open_store
+from tests.browser import MAP, chromium_page, wait_idle
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-MAP = '[data-testid="stDeckGlJsonChart"]'
 OTHER_TABLES = ("events", "quarantine", "imports", "units", "feed_state", "feed_health", "sensors", "section_levels")
 
 
@@ -52,19 +51,11 @@ def test_a_reporter_fills_in_the_form(tmp_path: Path, artifacts: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'public.sqlite'}"
     open_store(db_url).close()  # the schema, so that "nothing else changed" has a baseline
     proc, url = _start_form(db_url, artifacts / "report-form-streamlit.log")
-    requests: list[str] = []
-    errors: list[str] = []
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            context = browser.new_context(viewport={"width": 1000, "height": 1400})
-            context.on("request", lambda r: requests.append(r.url))
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
+        with chromium_page(width=1000, height=1400) as session:
+            page = session.page
             page.goto(url)
-            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
-            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            wait_idle(page)
             page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
             page.wait_for_timeout(3000)  # deck.gl debounces and draws
             box = page.locator(MAP).first.bounding_box()
@@ -84,7 +75,7 @@ def test_a_reporter_fills_in_the_form(tmp_path: Path, artifacts: Path) -> None:
                     page.screenshot(path=str(artifacts / f"report-form-click-{attempt}.png"))
             else:
                 pytest.fail("five clicks on the map picked no place; see artifacts/report-form-click-*.png")
-            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+            wait_idle(page)
             page.locator('[data-testid="stSelectbox"]', has_text="What did you see?").click()
             page.get_by_role("option", name="Vehicle in an unusual place").click()
             page.get_by_label("What happened? (optional)").fill("Two pick-ups without lights on the forest track")
@@ -93,7 +84,7 @@ def test_a_reporter_fills_in_the_form(tmp_path: Path, artifacts: Path) -> None:
             page.get_by_text("Thank you. Your report").wait_for(timeout=30_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(artifacts / "report-form.png"), full_page=True)
-            browser.close()
+            outside, errors = session.outside_loopback(), session.errors
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -114,5 +105,4 @@ def test_a_reporter_fills_in_the_form(tmp_path: Path, artifacts: Path) -> None:
         assert store.fetch("SELECT action, actor FROM audit_log") == [("report_submitted", "public")]
     finally:
         store.close()
-    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
     assert outside == [] and errors == []
