@@ -126,5 +126,7 @@ def test_kobo_feed_failures_are_recorded_not_raised(store, monkeypatch) -> None:
 def test_report_feed_config_is_checked() -> None:
     with pytest.raises(FeedError, match="unknown report field\\(s\\) \\['colour'\\]"):
         Feed(name="x", url="http://127.0.0.1/x", kind="kobo", fields={"colour": "c"})
+    with pytest.raises(FeedError, match="token_env and fields belong to report feeds \\(\\['kobo'\\]\\); kind is 'geojson'"):
+        Feed(name="x", url="http://127.0.0.1/x", kind="geojson", token_env="TOKEN")
     with pytest.raises(FeedError, match="kind must be one of .*'kobo'"):
         Feed(name="x", url="http://127.0.0.1/x", kind="ushahidi-v2")
