@@ -26,7 +26,7 @@ from rasterio.windows import from_bounds as window_from_bounds
 
 from geo.errors import RasterError
 from geo.projection import METRIC_CRS
-from geo.terrain import MAX_PIXELS
+from geo.terrain import MAX_PIXELS, open_georeferenced
 
 DEFAULT_CELL_M: Final[float] = 90.0
 """Cell size of the metric grid: SRTM 3 arc-seconds is ~92 m north-south and ~70 m east-west here."""
@@ -115,13 +115,7 @@ def read_metric_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, floa
         raise RasterError(f"bounds_lonlat must be (west, south, east, north) in degrees; got {bounds_lonlat}")
     if not rasterio.crs.CRS.from_user_input(crs).is_projected:
         raise RasterError(f"{crs} is not a projected (metric) CRS; use e.g. {METRIC_CRS}")
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise RasterError(f"cannot open elevation raster {path}: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise RasterError(f"{path} has no CRS; give the raster a georeference (e.g. EPSG:4326)")
+    with open_georeferenced(path) as src:
         left, bottom, right, top = transform_bounds("EPSG:4326", src.crs, *bounds_lonlat, densify_pts=21)
         window = window_from_bounds(left, bottom, right, top, transform=src.transform).round_offsets().round_lengths()
         try:

@@ -77,6 +77,18 @@ class Dem:
         return np.where(inside, values, np.nan)
 
 
+def open_georeferenced(path: str | Path) -> rasterio.io.DatasetReader:
+    """Open a raster that has a CRS (use it as a context manager); :class:`RasterError` otherwise."""
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise RasterError(f"cannot open elevation raster {path}: {exc}") from None
+    if src.crs is None:
+        src.close()
+        raise RasterError(f"{path} has no CRS; give the raster a georeference (e.g. EPSG:4326)")
+    return src
+
+
 def read_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, float] | None = None,
              max_pixels: int = MAX_PIXELS) -> Dem:
     """Read a single-band elevation GeoTIFF in EPSG:4326, optionally a window of it.
@@ -95,13 +107,7 @@ def read_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, floa
     RasterError
         No CRS, a CRS other than EPSG:4326, a window outside the raster, or too many pixels.
     """
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise RasterError(f"cannot open elevation raster {path}: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise RasterError(f"{path} has no CRS; give the raster a georeference (e.g. EPSG:4326)")
+    with open_georeferenced(path) as src:
         if src.crs.to_epsg() != 4326:
             raise RasterError(f"{path} is in {src.crs}; this reader takes EPSG:4326 rasters")
         window = Window(0, 0, src.width, src.height)
