@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.auth import audit, sidebar_identity, viewer, visible_pages
+from dashboard.preload import preload_map_bundle
 
 st.set_page_config(page_title="Limes · border situational awareness", page_icon="static/limes-icon.png", layout="wide")
+# Before the imports below (about a second on a first run): the browser fetches the map code meanwhile.
+preload_map_bundle()
+
+from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noqa: E402
 
 # Every page, keyed as geo.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
 PAGES = {

@@ -29,15 +29,15 @@ def free_port() -> int:
 @contextmanager
 def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ROOT / "artifacts", port: int | None = None,
                     args: tuple[str, ...] = ()) -> Iterator[str]:
-    """`streamlit run streamlit_app.py` with extra environment ``env`` and command-line ``args``
+    """`limes serve` (`streamlit run streamlit_app.py`) with extra environment ``env`` and `streamlit run` ``args``
     (e.g. ``("--secrets.files", path)``) on ``port`` (default: a free one); yields its URL once healthy."""
     port = port or free_port()
     log_dir.mkdir(exist_ok=True)
     log = log_dir / f"streamlit-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", *args],
+            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), "--address", "127.0.0.1",
+             "--", "--server.headless", "true", *args],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
         url = f"http://127.0.0.1:{port}"

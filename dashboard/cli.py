@@ -162,8 +162,8 @@ def _demo(args: argparse.Namespace) -> int:
         signal.signal(stop_signal, signal.default_int_handler)
     app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
     env = {**os.environ, "LIMES_DB": resolve_url(args.db)}
-    dashboard = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
-                                  "--server.port", str(args.port)], env=env)
+    dashboard = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(args.port)], env=env,
+                                 cwd=app.parent)
     print(f"Limes demo: dashboard http://127.0.0.1:{args.port}, feeds http://127.0.0.1:{server.server_address[1]} "
           f"(x{args.speed:g}). Ctrl-C stops everything.", flush=True)
     try:
@@ -207,6 +207,13 @@ def _public_form(args: argparse.Namespace) -> int:
         form.terminate()
         form.wait(timeout=20)
         return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dashboard.serve import serve
+
+    extra = [a for a in args.streamlit_args if a != "--"]
+    return serve(address=args.address, port=args.port, streamlit_args=extra)
 
 
 def _purge_contacts(args: argparse.Namespace) -> int:
@@ -304,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=60.0)
     demo.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
     demo.set_defaults(handler=_demo)
+    serve = sub.add_parser("serve", help="the dashboard alone, its libraries loaded before the first visitor")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", default="127.0.0.1",
+                       help="interface (default loopback; any other needs OIDC login configured, see README)")
+    serve.add_argument("streamlit_args", nargs=argparse.REMAINDER,
+                       help="after --: more `streamlit run` options, e.g. -- --secrets.files prod-secrets.toml")
+    serve.set_defaults(handler=_serve)
     report = sub.add_parser("report", help="the commanders' briefing pack of a period as a PDF")
     report.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (UTC)")
     report.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (UTC), included")

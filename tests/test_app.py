@@ -216,3 +216,16 @@ def test_custom_window_counts_whole_days(app: AppTest) -> None:
     assert _number(app.metric[1].value) == expected.persons
     # The previous seven days lie inside the 90-day history, so the change is shown.
     assert app.metric[0].delta
+
+
+def test_map_bundle_preloaded_first(app: AppTest) -> None:
+    """The first element asks the browser for this Streamlit's deck.gl bundle, a file that exists."""
+    import re
+    from pathlib import Path
+
+    import streamlit
+
+    first = app.markdown[0].value
+    match = re.fullmatch(r'<link rel="modulepreload" href="\./static/js/(DeckGlJsonChart\.[\w-]+\.js)">', first)
+    assert match, first
+    assert (Path(streamlit.__file__).parent / "static" / "static" / "js" / match.group(1)).is_file()
