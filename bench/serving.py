@@ -28,16 +28,20 @@ def free_port() -> int:
 
 @contextmanager
 def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ROOT / "artifacts", port: int | None = None,
-                    args: tuple[str, ...] = ()) -> Iterator[str]:
+                    args: tuple[str, ...] = (), plain: bool = False) -> Iterator[str]:
     """`limes serve` (`streamlit run streamlit_app.py`) with extra environment ``env`` and `streamlit run` ``args``
-    (e.g. ``("--secrets.files", path)``) on ``port`` (default: a free one); yields its URL once healthy."""
+    (e.g. ``("--secrets.files", path)``) on ``port`` (default: a free one); yields its URL once healthy.
+
+    ``plain`` starts bare `streamlit run` instead, without preloading (the start-up benchmark's baseline).
+    """
     port = port or free_port()
     log_dir.mkdir(exist_ok=True)
     log = log_dir / f"streamlit-{port}.log"
     with log.open("w") as out:
+        launcher = ["streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1", "--server.port", str(port)] \
+            if plain else ["dashboard.cli", "serve", "--port", str(port), "--address", "127.0.0.1", "--"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), "--address", "127.0.0.1",
-             "--", "--server.headless", "true", *args],
+            [sys.executable, "-m", *launcher, "--server.headless", "true", *args],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
         url = f"http://127.0.0.1:{port}"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench, hotspot_bench, live_bench, store_bench, viewshed_bench
+    from bench import hexgrid_bench, hotspot_bench, live_bench, startup_bench, store_bench, viewshed_bench
     from bench.harness import format_table
 
     figures = [*hexgrid_bench.run(args.events), *hotspot_bench.run(), *hotspot_bench.run_emerging(),
@@ -30,6 +30,7 @@ def _bench(args: argparse.Namespace) -> int:
     figures += viewshed_bench.run()
     if args.live_events:
         figures += live_bench.run(args.live_events)
+        figures += startup_bench.run()
     if args.json:
         print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
     else:
