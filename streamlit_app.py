@@ -15,7 +15,7 @@ from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noq
 # Every page, keyed as geo.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
 PAGES = {
     "map": lambda: st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:"),
-    "moderation": lambda: st.Page("dashboard/pages/moderation.py", title="Moderation"),
+    "moderation": lambda: st.Page("dashboard/pages/moderation.py", title="Moderation", icon=":material/fact_check:"),
     "briefing": lambda: st.Page("dashboard/pages/briefing.py", title="Briefing", icon=":material/summarize:"),
     "coverage": lambda: st.Page("dashboard/pages/coverage.py", title="Coverage", icon=":material/visibility:"),
     "data": lambda: st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
