@@ -299,7 +299,7 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
         if newest is not None:
             result.lag_s = max(0.0, (pd.Timestamp(now) - newest).total_seconds())
     store.record_poll(feed.name, kind=feed.kind, error=result.error, lag_s=result.lag_s, events=result.inserted,
-                      units=result.units, quarantined=result.quarantined)
+                      units=result.units, reports=result.reports, quarantined=result.quarantined)
     return result
 
 

@@ -181,6 +181,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )""",
         "CREATE INDEX reports_status ON reports (status, received_at_ms)",
     ),
+    # 6: report feeds count the reports they queued in their health record.
+    ("ALTER TABLE feed_health ADD COLUMN reports BIGINT NOT NULL DEFAULT 0",),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

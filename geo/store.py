@@ -233,7 +233,7 @@ class Store:
                                   "updated_at_ms = excluded.updated_at_ms"), (feed, etag, cursor, now_ms))
 
     def record_poll(self, feed: str, *, kind: str, error: str | None, lag_s: float | None = None, events: int = 0,
-                    units: int = 0, quarantined: int = 0) -> None:
+                    units: int = 0, reports: int = 0, quarantined: int = 0) -> None:
         """Add one poll to a feed's health record: a success (``error`` is ``None``) or a failure."""
         now_ms = _now_ms()
         ok = error is None
@@ -242,17 +242,17 @@ class Store:
                         (feed, kind))
             cur.execute(self._sql(
                 "UPDATE feed_health SET polls = polls + 1, failures = failures + ?, events = events + ?, "
-                "units = units + ?, quarantined = quarantined + ?, "
+                "units = units + ?, reports = reports + ?, quarantined = quarantined + ?, "
                 "last_success_ms = CASE WHEN ? THEN ? ELSE last_success_ms END, "
                 "last_error_ms = CASE WHEN ? THEN last_error_ms ELSE ? END, "
                 "last_error = CASE WHEN ? THEN last_error ELSE ? END, "
                 "lag_s = CASE WHEN ? THEN ? ELSE lag_s END WHERE feed = ?"),
-                (0 if ok else 1, events, units, quarantined, ok, now_ms, ok, now_ms, ok, error, ok, lag_s, feed))
+                (0 if ok else 1, events, units, reports, quarantined, ok, now_ms, ok, now_ms, ok, error, ok, lag_s, feed))
 
     def feed_health(self) -> pd.DataFrame:
         """Every feed's health record, with times as UTC datetimes."""
         columns = ["feed", "kind", "last_success_ms", "last_error_ms", "last_error", "lag_s", "polls", "failures",
-                   "events", "units", "quarantined"]
+                   "events", "units", "reports", "quarantined"]
         with self._lock, self._transaction(write=False) as cur:
             cur.execute(f"SELECT {', '.join(columns)} FROM feed_health ORDER BY feed")
             frame = pd.DataFrame.from_records(cur.fetchall(), columns=columns)

@@ -229,3 +229,13 @@ def test_map_bundle_preloaded_first(app: AppTest) -> None:
     match = re.fullmatch(r'<link rel="modulepreload" href="\./static/js/(DeckGlJsonChart\.[\w-]+\.js)">', first)
     assert match, first
     assert (Path(streamlit.__file__).parent / "static" / "static" / "js" / match.group(1)).is_file()
+
+
+def test_feed_strip_counts_what_each_feed_brings() -> None:
+    store = cache.current_store()
+    store.record_poll("test-geojson", kind="geojson", error=None, lag_s=2.0, events=5)
+    store.record_poll("test-kobo", kind="kobo", error=None, reports=3)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    strip = next(m.value for m in at.markdown if "limes-feeds" in m.value)
+    assert "<b>test-geojson</b>" in strip and "· 5 events</span>" in strip
+    assert "<b>test-kobo</b>" in strip and "· 3 reports queued</span>" in strip

@@ -102,6 +102,8 @@ def test_kobo_pages_cursor_token_and_malformed_submissions(store, monkeypatch) -
     assert store.quarantine_reasons() == {"bad_coordinates": 1, "coordinates_out_of_range": 1, "future_date": 1,
                                           "malformed_record": 1, "missing_coordinates": 1, "missing_id": 1}
     assert store.count("events") == 0  # reports wait for moderation
+    health = store.feed_health().set_index("feed").loc["ngo-kobo"]
+    assert (health["reports"], health["events"], health["polls"]) == (6, 0, 2)  # what the feed chip counts
 
 
 def test_kobo_feed_failures_are_recorded_not_raised(store, monkeypatch) -> None:
@@ -120,6 +122,7 @@ def test_kobo_feed_failures_are_recorded_not_raised(store, monkeypatch) -> None:
     assert store.quarantine_reasons() == {"malformed_payload": 1}
     health = store.feed_health().set_index("feed")
     assert health.loc[["kobo-broken", "kobo-denied", "kobo-unset"], "failures"].tolist() == [1, 1, 1]
+    assert health.loc[["kobo-broken", "kobo-denied", "kobo-unset"], "reports"].tolist() == [0, 0, 0]
     assert read_queue(store).empty
 
 

@@ -19,6 +19,9 @@ from geo.timewindow import TimeWindow
 BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)
 TICKER_ROWS: Final[int] = 8
 FEED_FRESH_S: Final[float] = 60.0
+FEED_COUNTS: Final[tuple[tuple[str, str], ...]] = (("events", "events"), ("units", "unit fixes"),
+                                                   ("reports", "reports queued"))
+"""What a feed's chip counts, where non-zero: an event feed its events, a report feed its queued reports."""
 ALERT_ROWS: Final[int] = 6
 
 
@@ -76,9 +79,9 @@ def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
         colour = "#e5484d" if failing else ("#30a46c" if fresh else "#f5a524")
         detail = (f"error: {feed['last_error']}" if failing else
                   f"{_ago(now, feed['last_success'])}" + (f", lag {feed['lag_s']:.0f} s" if pd.notna(feed["lag_s"]) else ""))
+        counts = ", ".join(f"{int(feed[column]):,} {label}" for column, label in FEED_COUNTS if feed[column]) or "nothing yet"
         chips.append(f"<span style='margin-right:14px'><span style='color:{colour}'>●</span> "
-                     f"<b>{html.escape(str(feed['feed']))}</b> {html.escape(detail)} · {int(feed['events']):,} events"
-                     + (f", {int(feed['units']):,} unit fixes" if feed["units"] else "") + "</span>")
+                     f"<b>{html.escape(str(feed['feed']))}</b> {html.escape(detail)} · {counts}</span>")
     st.markdown(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>", unsafe_allow_html=True)
 
 
