@@ -48,8 +48,11 @@ def _secrets_section(name: str) -> dict[str, Any] | None:
 
 
 def _client() -> str:
+    """Where the session comes from: Streamlit reports loopback connections as no address at all."""
     address = st.context.ip_address
-    return address if isinstance(address, str) and address else "unknown"  # AppTest has no real request
+    if address is None:
+        return "loopback"
+    return address if isinstance(address, str) else "unknown"  # AppTest has no real request
 
 
 def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok", detail: str = "") -> None:

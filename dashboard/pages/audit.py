@@ -26,7 +26,7 @@ def render() -> None:
     log = read_log(cache.current_store(), actions=tuple(actions), actor=actor,
                    since=datetime.now(timezone.utc) - timedelta(days=days))
     denied = int((log["outcome"] == "denied").sum())
-    st.markdown(f"**{len(log):,} entries**" + (f", {denied:,} refused" if denied else ""))
+    st.markdown(f"**{len(log):,} {'entry' if len(log) == 1 else 'entries'}**" + (f", {denied:,} refused" if denied else ""))
     st.dataframe(log[SHOWN_COLUMNS], hide_index=True, width="stretch",
                  column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
     if st.download_button("Export as CSV", log[SHOWN_COLUMNS].to_csv(index=False).encode(), file_name="limes-audit.csv",
