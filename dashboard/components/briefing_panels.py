@@ -38,7 +38,7 @@ def section_table(briefing: Briefing) -> None:
     styled = table.style.map(lambda level: f"background-color: {LEVEL_COLOURS[level]}; color: white; font-weight: 600",
                              subset=["Level"]).format(precision=0, na_rep="")
     st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key="briefing_table")
-    st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on "Covered share of each section" under Sections and suppression.")
+    st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on “Covered share of each section” under Sections and suppression.")
 
 
 def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int, who: Viewer) -> None:
