@@ -65,6 +65,12 @@ def event_index() -> EventIndex:
     return _mirror(url).refresh()
 
 
+@st.cache_data(ttl=2, show_spinner=False)
+def latest_units() -> pd.DataFrame:
+    """Each unit's newest position (the live map asks every second; one query per two seconds serves every session)."""
+    return current_store().latest_units()
+
+
 @st.cache_data(max_entries=8, show_spinner="Analysing the space-time cube…")
 def emerging(_index: EventIndex, index_key: tuple[int, int], filters: Filters, step_s: int,
              params: EmergingParams) -> tuple[pd.DataFrame, pd.DataFrame]:

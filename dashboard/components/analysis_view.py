@@ -41,6 +41,8 @@ class DataLayer:
     legend: list[LegendEntry]
     title: str
     tooltip: dict[str, object]
+    gi: pd.DataFrame | None = None
+    """Gi* statistics of the study area (hot spot mode), kept for the drill-down."""
 
 
 def _tooltip(mode: str) -> dict[str, object]:
@@ -84,15 +86,17 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
                          f"Emerging hot spots: {cube.shape[1]} {analysis.step.lower()}s to {window.end:%d %b %H:%M} "
                          f"UTC (res {analysis.res}, k {analysis.k})", _tooltip(EMERGING))
     area = study_area(index.cells_at(filters.res))
+    gi = None
     classes = pd.Series(dtype=int)
     if len(area) >= 3:
         values = cells.set_index("cell")["events"].reindex(area, fill_value=0).astype(float)
-        classes = classify(gi_star(values, k=analysis.k))
+        gi = gi_star(values, k=analysis.k)
+        classes = classify(gi)
     significant = classes[classes != 0]
     layer = hexagon_layer(pd.Series(significant.index.to_numpy(dtype=np.uint64)), significant,
                           fill_expression=hotspot_colour_expression())
     return DataLayer(layer, hotspot_legend(), f"Gi* hot/cold spots, FDR (res {filters.res}, k {analysis.k}, "
-                                              f"{len(area):,} cells)", _tooltip(analysis.mode))
+                                              f"{len(area):,} cells)", _tooltip(analysis.mode), gi=gi)
 
 
 def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
@@ -141,7 +145,7 @@ def emerging_table(index: EventIndex, filters: Filters, analysis: Analysis, *, n
                      column_config={"Trend p": st.column_config.NumberColumn(format="%.2g")})
 
 
-def analysis_detail(index: EventIndex, cell: int, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *,
+def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLayer, analysis: Analysis, *,
                     now: datetime) -> None:
     """For a clicked cell: its Gi* z-score and class, or its emerging category with the z-score series and trend."""
     if analysis.mode == EMERGING:
@@ -156,12 +160,9 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, cells: pd.Da
         series = cell_z_series(cube, cell, params=EmergingParams(k=analysis.k))
         st.line_chart(series[["z"]].rename(columns={"z": "Gi* z-score"}), height=150, y_label="z")
         return
-    area = study_area(index.cells_at(filters.res))
-    values = cells.set_index("cell")["events"].reindex(area, fill_value=0).astype(float)
-    if cell not in values.index or len(values) < 3:
+    if data.gi is None or cell not in data.gi.index:
         return
-    stats = gi_star(values, k=analysis.k)
-    result, level = stats.loc[cell], int(classify(stats).loc[cell])
+    result, level = data.gi.loc[cell], int(classify(data.gi.loc[[cell]]).iloc[0])
     verdict = "not significant" if level == 0 else (
         f"{'hot' if level > 0 else 'cold'} spot at {(90, 95, 99)[abs(level) - 1]} %")
     st.markdown(f"**Gi*** z {result['z']:+.2f} · p {result['p']:.2g} · FDR p {result['p_fdr']:.2g} · {verdict}")

@@ -16,7 +16,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
-from dashboard.auth import allowed, require_page
+from dashboard.auth import require_page, viewer
 from dashboard.components.analysis_view import DataLayer, analysis_detail, data_layer, emerging_summary, emerging_table, layer_res
 from dashboard.components.filters import COUNT, EMERGING, ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
@@ -24,6 +24,7 @@ from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
 from dashboard.components.live_panels import alert_banner, event_ticker, feed_status, unusual_now
 from dashboard.components.report_layers import community_caption, community_layers
+from geo.access import may
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
 from geo.hexgrid import cell_at_resolution, hex_to_cell
@@ -48,19 +49,19 @@ def _selected_cell(res: int) -> int | None:
     return cell_at_resolution(hex_to_cell(objects[0].get("hex")), res)
 
 
-def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime
-                ) -> tuple[list[pdk.Layer], DataLayer]:
+def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime, *,
+                with_units: bool) -> tuple[list[pdk.Layer], DataLayer]:
     """The layers bottom to top, and the data layer with its legend, title and tooltip."""
     recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
     recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
     data = data_layer(index, filters, cells, choice.analysis, now=now)
-    units = cache.current_store().latest_units()
-    # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
-    units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
     under, over = cache.basemap_layers()
     pending, accepted = community_layers(index, filters, choice.reports)
     layers = [*under, *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
-    if allowed("unit_positions"):
+    if with_units:
+        units = cache.latest_units()
+        # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
+        units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
         layers += unit_layers(units, now=now)
     return layers, data
 
@@ -69,15 +70,17 @@ def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: 
 def live_view(choice: ViewChoice, data_start: datetime) -> None:
     """Everything that refreshes by itself."""
     now = datetime.now(timezone.utc)
+    roles = viewer().roles  # once a run: with login configured, resolving the viewer reads secrets and claims
+    sees_events = may(roles, "event_details")
     index = cache.event_index()
     towns = cache.basemap().towns
     filters = choice.filters(now)
-    if allowed("event_details"):
+    if sees_events:
         alert_banner(index, now=now, towns=towns)
     window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
     cells = index.aggregate(filters)
-    layers, data = _map_layers(index, choice, filters, cells, now)
+    layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
     kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
@@ -102,14 +105,14 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                 unusual_now(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns)
                 if choice.analysis.mode == EMERGING:
                     emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
-                if allowed("event_details"):
+                if sees_events:
                     event_ticker(index, now=now, towns=towns)
                 st.caption("Click a hexagon to see its events.")
             else:
                 if choice.analysis.mode != COUNT:
-                    analysis_detail(index, cell, filters, cells, choice.analysis, now=now)
+                    analysis_detail(index, cell, filters, data, choice.analysis, now=now)
                 hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns,
-                           with_events=allowed("event_details"))
+                           with_events=sees_events)
         except LimesError as exc:
             st.error(str(exc))
 
