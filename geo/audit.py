@@ -16,7 +16,7 @@ from typing import Final
 import pandas as pd
 
 from geo.errors import LimesError
-from geo.store import Store
+from geo.store import Store, epoch_ms
 
 ACTIONS: Final[tuple[str, ...]] = (
     "login", "logout", "session_expired", "page_view", "access_denied", "import", "export", "level_set",
@@ -49,7 +49,7 @@ class AuditEntry:
 
 def record(store: Store, entry: AuditEntry, *, at: datetime | None = None) -> None:
     """Append ``entry`` to the audit log (``at`` defaults to now)."""
-    at_ms = int(pd.Timestamp(at if at is not None else pd.Timestamp.now(tz="UTC")).value // 1_000_000)
+    at_ms = epoch_ms(at)
     store.execute(
         "INSERT INTO audit_log (at_ms, actor, role, action, target, outcome, detail, client) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -69,7 +69,7 @@ def read_log(store: Store, *, actions: tuple[str, ...] = (), actor: str = "", si
         params.append(actor)
     if since is not None:
         where.append("at_ms >= ?")
-        params.append(int(since.timestamp() * 1000))
+        params.append(epoch_ms(since))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     rows = store.fetch(f"SELECT seq, at_ms, actor, role, action, target, outcome, detail, client FROM audit_log "
                        f"{clause} ORDER BY seq DESC LIMIT ?", [*params, int(limit)])

@@ -13,6 +13,7 @@ from typing import Final
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import shapely
@@ -119,14 +120,19 @@ class Place:
     lon: float
 
 
+def great_circle_km(lat: float, lon: float, lats: npt.ArrayLike, lons: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Great-circle (haversine) distances in km from one point to many, all in degrees."""
+    lat1, lon1 = np.radians(lat), np.radians(lon)
+    lat2, lon2 = np.radians(np.asarray(lats, dtype=float)), np.radians(np.asarray(lons, dtype=float))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
 def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
     """The town of ``towns`` (``name``, ``lat``, ``lon`` in degrees) nearest to a point, by great-circle distance."""
     if towns.empty:
         raise GeodataError("no towns to measure from; the gazetteer is empty")
-    lat1, lon1 = np.radians(lat), np.radians(lon)
-    lat2, lon2 = np.radians(towns["lat"].to_numpy()), np.radians(towns["lon"].to_numpy())
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    distance_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+    distance_km = great_circle_km(lat, lon, towns["lat"].to_numpy(float), towns["lon"].to_numpy(float))
     i = int(np.argmin(distance_km))
     return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]), lat=float(towns["lat"].iloc[i]),
                  lon=float(towns["lon"].iloc[i]))

@@ -21,11 +21,11 @@ import pandas as pd
 
 from geo.audit import AuditEntry, record
 from geo.errors import ModerationError, StoreError
-from geo.geodata import EARTH_RADIUS_KM
+from geo.geodata import EARTH_RADIUS_KM, great_circle_km
 from geo.hexgrid import parent_cells
 from geo.models import impact_for
-from geo.reports import PUBLIC_SOURCE, now_ms
-from geo.store import READ_COLUMNS, Store, events_frame
+from geo.reports import PUBLIC_SOURCE
+from geo.store import READ_COLUMNS, Store, epoch_ms, events_frame
 from geo.validate import NAMED_CONFIDENCE
 
 EVENT_SOURCE: Final[str] = "community"
@@ -79,7 +79,7 @@ def accept_report(store: Store, report_id: int, *, confidence: str, moderator: M
     if confidence not in CONFIDENCE_LEVELS:
         raise ModerationError(f"confidence must be one of {list(CONFIDENCE_LEVELS)}; got {confidence!r}")
     _, source, received_ms, occurred_ms, lat, lon, cell, category = _report(store, report_id)
-    event_id, at_ms = f"report-{int(report_id)}", now_ms(now)
+    event_id, at_ms = f"report-{int(report_id)}", epoch_ms(now)
     _claim(store, report_id, moderator, at_ms, "accepted",
            {"confidence": confidence, "event_source": EVENT_SOURCE, "event_id": event_id})
     event = pd.DataFrame({
@@ -110,7 +110,7 @@ def merge_report(store: Store, report_id: int, *, event_source: str, event_id: s
     _report(store, report_id)
     if not store.fetch("SELECT 1 FROM events WHERE source = ? AND event_id = ?", [event_source, event_id]):
         raise ModerationError(f"there is no event {event_source}/{event_id} to merge report {report_id} into")
-    _claim(store, report_id, moderator, now_ms(now), "merged", {"event_source": event_source, "event_id": event_id})
+    _claim(store, report_id, moderator, epoch_ms(now), "merged", {"event_source": event_source, "event_id": event_id})
     record(store, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client,
                              action="report_merged", target=f"report {int(report_id)}",
                              detail=f"into event {event_source}/{event_id}"), at=now)
@@ -125,7 +125,7 @@ def reject_report(store: Store, report_id: int, *, reason: str, moderator: Moder
     if len(reason) > MAX_REASON_CHARS:
         raise ModerationError(f"the reason is {len(reason)} characters long; at most {MAX_REASON_CHARS}")
     _report(store, report_id)
-    _claim(store, report_id, moderator, now_ms(now), "rejected", {"reason": reason})
+    _claim(store, report_id, moderator, epoch_ms(now), "rejected", {"reason": reason})
     record(store, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client,
                              action="report_rejected", target=f"report {int(report_id)}", detail=reason), at=now)
 
@@ -145,10 +145,7 @@ def merge_candidates(store: Store, report_id: int, *, radius_km: float = 5.0, wi
                        "AND occurred_at_ms BETWEEN ? AND ?",
                        [lat - dlat, lat + dlat, lon - dlon, lon + dlon, int(occurred_ms) - span, int(occurred_ms) + span])
     events = events_frame(rows)
-    la1, lo1 = np.radians(lat), np.radians(lon)
-    la2, lo2 = np.radians(events["lat"].to_numpy(float)), np.radians(events["lon"].to_numpy(float))
-    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    events["distance_km"] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+    events["distance_km"] = great_circle_km(lat, lon, events["lat"], events["lon"])
     near = events[events["distance_km"] <= radius_km].sort_values(["distance_km", "occurred_at"])
     return near.head(limit).reset_index(drop=True)
 
@@ -163,8 +160,8 @@ def purge_contacts(store: Store, *, retention: timedelta = DEFAULT_RETENTION, no
     if retention < timedelta(0):
         raise ModerationError(f"the retention period cannot be negative; got {retention}")
     now = now or datetime.now(timezone.utc)
-    at_ms = now_ms(now)
-    cutoff = now_ms(now - retention)
+    at_ms = epoch_ms(now)
+    cutoff = epoch_ms(now - retention)
     ids = [int(r[0]) for r in store.fetch("SELECT report_id FROM reports WHERE contact IS NOT NULL AND received_at_ms < ?",
                                           [cutoff])]
     if ids:
@@ -174,7 +171,7 @@ def purge_contacts(store: Store, *, retention: timedelta = DEFAULT_RETENTION, no
                                  detail=f"contacts received before {now - retention:%Y-%m-%d %H:%M} UTC"), at=now)
     store.execute("UPDATE reports SET external_id = 'form-' || CAST(report_id AS TEXT) "
                   "WHERE source = ? AND external_id LIKE ? AND received_at_ms < ?",
-                  [(PUBLIC_SOURCE, "c:%", now_ms(now - RATE_WINDOW))])
+                  [(PUBLIC_SOURCE, "c:%", epoch_ms(now - RATE_WINDOW))])
     return len(ids)
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 from geo.audit import AuditEntry, record
 from geo.errors import RateLimitError, ReportError
 from geo.hexgrid import BASE_RES, latlng_to_cells, parent_cells
-from geo.store import Store
+from geo.store import Store, epoch_ms
 
 REPORT_CATEGORIES: Final[tuple[str, ...]] = (
     "people_crossing", "vehicle", "smuggling", "person_in_distress", "suspicious_activity", "other",
@@ -88,11 +88,6 @@ class RateLimit:
     def __post_init__(self) -> None:
         if not 1 <= self.max_reports <= 1000:
             raise ReportError(f"max_reports must be in 1..1000; got {self.max_reports!r}")
-
-
-def now_ms(at: datetime | None = None) -> int:
-    """``at`` (default now) in epoch milliseconds, UTC."""
-    return int((at or datetime.now(timezone.utc)).timestamp() * 1000)
 
 
 def _fold(name: str) -> str:
@@ -179,7 +174,7 @@ def check_report(*, source: str, external_id: str, category: str, text: str, lat
 
 def _row(draft: ReportDraft, received_ms: int) -> tuple[object, ...]:
     cell = int(latlng_to_cells([draft.lat], [draft.lon], BASE_RES).astype(np.int64)[0])
-    return (draft.source, draft.external_id, received_ms, now_ms(draft.occurred_at), draft.lat, draft.lon, cell,
+    return (draft.source, draft.external_id, received_ms, epoch_ms(draft.occurred_at), draft.lat, draft.lon, cell,
             draft.category, draft.text, draft.place, draft.contact)
 
 
@@ -202,7 +197,7 @@ def insert_reports(store: Store, drafts: list[ReportDraft], *, actor: str, now: 
     def queued() -> int:
         return int(store.fetch(f"SELECT COUNT(*) FROM reports WHERE source IN ({marks})", sources)[0][0])
 
-    before, received = queued(), now_ms(now)
+    before, received = queued(), epoch_ms(now)
     store.execute(_INSERT, [_row(d, received) for d in drafts])
     added = queued() - before
     if added:
@@ -253,7 +248,7 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
         When the client has used all ``limit.max_reports`` slots of this clock hour.
     """
     now = now or datetime.now(timezone.utc)
-    received = now_ms(now)
+    received = epoch_ms(now)
     hour = received // 3_600_000
     key = client_key(store, client, hour=hour)
     for slot in range(limit.max_reports):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.errors import CoverageError, SensorError
 from geo.models import Sensor
-from geo.store import Store
+from geo.store import Store, epoch_ms
 
 COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Sensor))
 """Sensor fields in table order: sensor_id, kind, lat, lon, height_m, range_m, azimuth_deg, fov_deg, status."""
@@ -31,10 +31,6 @@ _UPSERT: Final[str] = (
     "ON CONFLICT (sensor_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS[1:], "source",
                                                                                           "updated_at_ms"))
 )
-
-
-def _now_ms() -> int:
-    return int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
 
 
 def sensors_from_frame(frame: pd.DataFrame) -> list[Sensor]:
@@ -106,7 +102,7 @@ def load_sensors(store: Store) -> list[Sensor]:
 
 def save_sensors(store: Store, sensors: Iterable[Sensor], *, source: str) -> int:
     """Insert or replace sensors by id (one transaction); returns how many were written."""
-    now_ms = _now_ms()
+    now_ms = epoch_ms()
     rows = [(*astuple(s), source, now_ms) for s in sensors]
     if rows:
         store.execute(_UPSERT, rows)

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,9 +50,9 @@ def open_store(url: str | None = None) -> Store:
     raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db")
 
 
-def _now_ms() -> int:
-    """The current time in epoch milliseconds, UTC."""
-    return int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+def epoch_ms(at: datetime | None = None) -> int:
+    """``at`` (default now, timezone-aware) in epoch milliseconds, UTC: how the store keeps every time."""
+    return int((at or datetime.now(timezone.utc)).timestamp() * 1000)
 
 
 def _ms(values: pd.Series) -> np.ndarray:
@@ -160,7 +161,7 @@ class Store:
         """Store rejected rows: ``source``, ``file_name``, ``row_number``, ``reason``, ``detail``, ``raw``."""
         if rows.empty:
             return 0
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         values = [
             (s, f, int(n), r, d, raw, now_ms, import_id)
             for s, f, n, r, d, raw in zip(rows["source"], rows["file_name"], rows["row_number"], rows["reason"],
@@ -174,7 +175,7 @@ class Store:
 
     def begin_import(self, *, file_name: str, mapping: str, source: str) -> int:
         """Record the start of an import; returns its ``import_id``."""
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("INSERT INTO imports (file_name, mapping, source, started_at_ms) VALUES (?, ?, ?, ?) "
                                   "RETURNING import_id"), (file_name, mapping, source, now_ms))
@@ -182,7 +183,7 @@ class Store:
 
     def finish_import(self, import_id: int, *, read: int, inserted: int, duplicates: int, quarantined: int) -> None:
         """Record an import's counts and end time."""
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("UPDATE imports SET finished_at_ms = ?, read_rows = ?, inserted = ?, duplicates = ?, "
                                   "quarantined = ? WHERE import_id = ?"),
@@ -226,7 +227,7 @@ class Store:
 
     def set_feed_state(self, feed: str, *, etag: str | None, cursor: str | None) -> None:
         """Remember a feed's ETag and cursor (they survive a restart of the poller)."""
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("INSERT INTO feed_state (feed, etag, cursor, updated_at_ms) VALUES (?, ?, ?, ?) "
                                   "ON CONFLICT (feed) DO UPDATE SET etag = excluded.etag, cursor = excluded.cursor, "
@@ -235,7 +236,7 @@ class Store:
     def record_poll(self, feed: str, *, kind: str, error: str | None, lag_s: float | None = None, events: int = 0,
                     units: int = 0, reports: int = 0, quarantined: int = 0) -> None:
         """Add one poll to a feed's health record: a success (``error`` is ``None``) or a failure."""
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         ok = error is None
         with self._lock, self._transaction() as cur:
             cur.execute(self._sql("INSERT INTO feed_health (feed, kind) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING"),
