@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import connected_components
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
 from geo.hexgrid import cell_latlng
-from geo.hotspots import neighbour_matrix, study_area
+from geo.hotspots import gi_star_steps, neighbour_matrix, study_area
 
 NO_PATTERN: Final[str] = "No pattern"
 PATTERNS: Final[tuple[str, ...]] = ("New", "Consecutive", "Intensifying", "Persistent", "Diminishing", "Sporadic",
@@ -91,7 +91,7 @@ def space_time_cube(index: EventIndex, filters: Filters, *, step: timedelta) -> 
     """Events per cell and time step: rows are the study area (cells with events in the cube and
     one ring around them, zeros included), columns the steps' start times (UTC), oldest first."""
     cells, counts = index.cube(filters, step=step)
-    lo_s, hi_s = filters.window.epoch_s()
+    _, hi_s = filters.window.epoch_s()
     n_steps = counts.shape[1]
     starts = pd.date_range(end=pd.Timestamp(hi_s, unit="s", tz="UTC") - step, periods=n_steps, freq=step)
     area = study_area(cells)
@@ -124,29 +124,6 @@ def mann_kendall(series: npt.ArrayLike) -> MannKendall:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var_s > 0, (s - np.sign(s)) / np.sqrt(var_s), 0.0)
     return MannKendall(s=s, var_s=var_s, z=z, p=2.0 * stats.norm.sf(np.abs(z)), tau=s / (0.5 * n * (n - 1)))
-
-
-def gi_star_steps(counts: npt.ArrayLike, weights: sp.csr_matrix, *, fdr: bool = True
-                  ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Gi* z-scores and two-sided p-values (FDR-adjusted within each step when ``fdr``) of every column.
-
-    ``counts`` has one row per cell of the study area (the rows and columns of ``weights``) and one
-    column per time step. A step in which every cell has the same count has z = 0, p = 1.
-    """
-    x = np.asarray(counts, dtype=float)
-    n = x.shape[0]
-    if n < 3:
-        raise LimesError(f"Gi* needs at least 3 cells in the study area; got {n}")
-    w_sum = np.asarray(weights.sum(axis=1)).ravel()
-    w_sq = np.asarray(weights.multiply(weights).sum(axis=1)).ravel()
-    mean = x.mean(axis=0)
-    sd = np.sqrt(np.maximum((x**2).mean(axis=0) - mean**2, 0.0))
-    numerator = weights @ x - np.outer(w_sum, mean)
-    denominator = np.outer(np.sqrt(np.maximum(n * w_sq - w_sum**2, 0.0) / (n - 1)), sd)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(denominator > 0, numerator / denominator, 0.0)
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    return z, stats.false_discovery_control(p, axis=0, method="bh") if fdr else p
 
 
 def _final_run(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:

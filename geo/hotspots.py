@@ -60,6 +60,29 @@ def neighbour_matrix(cells: npt.NDArray[np.uint64], k: int) -> sp.csr_matrix:
     return sp.csr_matrix((data, (rows[inside], cols)), shape=(cells.size, cells.size))
 
 
+def gi_star_steps(counts: npt.ArrayLike, weights: sp.csr_matrix, *, fdr: bool = True
+                  ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Gi* z-scores and two-sided p-values (FDR-adjusted within each step when ``fdr``) of every column.
+
+    ``counts`` has one row per cell of the study area (the rows and columns of ``weights``) and one
+    column per time step. A step in which every cell has the same count has z = 0, p = 1.
+    """
+    x = np.asarray(counts, dtype=float)
+    n = x.shape[0]
+    if n < 3:
+        raise LimesError(f"Gi* needs at least 3 cells in the study area; got {n}")
+    w_sum = np.asarray(weights.sum(axis=1)).ravel()
+    w_sq = np.asarray(weights.multiply(weights).sum(axis=1)).ravel()
+    mean = x.mean(axis=0)
+    sd = np.sqrt(np.maximum((x**2).mean(axis=0) - mean**2, 0.0))
+    numerator = weights @ x - np.outer(w_sum, mean)
+    denominator = np.outer(np.sqrt(np.maximum(n * w_sq - w_sum**2, 0.0) / (n - 1)), sd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(denominator > 0, numerator / denominator, 0.0)
+    p = 2.0 * stats.norm.sf(np.abs(z))
+    return z, stats.false_discovery_control(p, axis=0, method="bh") if fdr else p
+
+
 def gi_star(values: pd.Series, k: int = 1, *, weights: sp.csr_matrix | None = None) -> pd.DataFrame:
     """Gi* z-scores, two-sided p-values and FDR-adjusted p-values for values indexed by H3 cell.
 
@@ -79,23 +102,12 @@ def gi_star(values: pd.Series, k: int = 1, *, weights: sp.csr_matrix | None = No
         Indexed like ``values``, with ``z``, ``p``, ``p_fdr`` and ``n_neighbours`` (self included).
     """
     x = values.to_numpy(dtype=float)
-    n = x.size
-    if n < 3:
-        raise LimesError(f"Gi* needs at least 3 cells in the study area; got {n}")
     w = neighbour_matrix(_cell_ids(values.index), k) if weights is None else weights
-    w_sum = np.asarray(w.sum(axis=1)).ravel()
-    w_sq = np.asarray(w.multiply(w).sum(axis=1)).ravel()
-    mean = x.mean()
-    s = np.sqrt((x**2).mean() - mean**2)
-    if s == 0:
+    if x.size >= 3 and x.std() == 0:
         raise LimesError("Gi* is undefined when every cell has the same value")
-    numerator = w @ x - mean * w_sum
-    denominator = s * np.sqrt(np.maximum(n * w_sq - w_sum**2, 0.0) / (n - 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(denominator > 0, numerator / denominator, 0.0)
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    return pd.DataFrame({"z": z, "p": p, "p_fdr": stats.false_discovery_control(p, method="bh"),
-                         "n_neighbours": w_sum.astype(int)}, index=values.index)
+    z, p = gi_star_steps(x[:, None], w, fdr=False)
+    return pd.DataFrame({"z": z[:, 0], "p": p[:, 0], "p_fdr": stats.false_discovery_control(p[:, 0], method="bh"),
+                         "n_neighbours": np.asarray(w.sum(axis=1)).ravel().astype(int)}, index=values.index)
 
 
 def classify(result: pd.DataFrame, *, fdr: bool = True) -> pd.Series:
