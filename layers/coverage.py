@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -21,7 +20,10 @@ from PIL import Image
 from geo.dem_metric import MetricDem, metric_grid_to_web_mercator
 from geo.hexgrid import cells_to_hex
 from geo.models import Sensor
+from layers.basemap import relief_layer
 from layers.colours import LegendEntry, Rgba
+from layers.hexagons import hexagon_records
+from layers.hillshade import HillshadeImage
 
 COVERAGE_RAMP: Final[tuple[Rgba, ...]] = ((0, 200, 170, 110), (0, 220, 190, 150), (90, 240, 215, 190))
 """Seen by 1, 2, 3+ sensors: teal, more opaque where more sensors overlap."""
@@ -39,15 +41,7 @@ CORRIDOR_LAYER_ID: Final[str] = "corridor"
 GAP_LAYER_ID: Final[str] = "gaps"
 
 
-@dataclass(frozen=True, slots=True)
-class CoverageImage:
-    """A PNG of the cumulative coverage and the (west, south, east, north) degrees of its corners."""
-
-    png: bytes
-    bounds_lonlat: tuple[float, float, float, float]
-
-
-def coverage_image(seen_count: npt.NDArray[np.integer], dem: MetricDem, *, max_width_px: int = 1600) -> CoverageImage:
+def coverage_image(seen_count: npt.NDArray[np.integer], dem: MetricDem, *, max_width_px: int = 1600) -> HillshadeImage:
     """The per-pixel sensor count (on ``dem``'s grid) as a Web Mercator RGBA PNG: clear where nobody looks."""
     warped, bounds = metric_grid_to_web_mercator(seen_count.astype(np.float64), dem, max_width_px=max_width_px)
     count = np.nan_to_num(warped, nan=0.0).astype(np.int64)
@@ -56,20 +50,18 @@ def coverage_image(seen_count: npt.NDArray[np.integer], dem: MetricDem, *, max_w
         rgba[count >= level] = colour
     buffer = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", compress_level=3)
-    return CoverageImage(png=buffer.getvalue(), bounds_lonlat=bounds)
+    return HillshadeImage(png=buffer.getvalue(), bounds_lonlat=bounds)
 
 
 def coverage_raster_layer(image_url: str, bounds_lonlat: tuple[float, float, float, float]) -> pdk.Layer:
-    """The cumulative coverage PNG, served from the app's static folder (URL quoted so pydeck passes it through)."""
-    return pdk.Layer("BitmapLayer", id="coverage-raster", image=f"'{image_url}'", bounds=list(bounds_lonlat),
-                     opacity=1.0, pickable=False)
+    """The cumulative coverage PNG, served from the app's static folder, drawn like the relief."""
+    return relief_layer(image_url, bounds_lonlat, layer_id="coverage-raster", opacity=1.0)
 
 
 def corridor_layer(coverage: pd.DataFrame) -> pdk.Layer:
     """Covered corridor cells: value 1 seen by a sensor, 2 patrolled only (hex id and value only)."""
     covered = coverage[coverage["covered"]]
-    value = np.where(covered["seen"], 1, 2)
-    data = [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(covered.index.to_numpy(np.uint64)), value)]
+    data = hexagon_records(pd.Series(covered.index.to_numpy(np.uint64)), pd.Series(np.where(covered["seen"], 1, 2)))
     return pdk.Layer("H3HexagonLayer", id=CORRIDOR_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
                      get_fill_color=f"value == 1 ? {list(SEEN)} : {list(PATROLLED)}", stroked=False, filled=True,
                      opacity=0.35, pickable=True)
@@ -77,7 +69,7 @@ def corridor_layer(coverage: pd.DataFrame) -> pdk.Layer:
 
 def gap_layer(gap_rank: pd.Series) -> pdk.Layer:
     """Uncovered corridor cells with their gap's rank (1 = riskiest): the top gaps in the alarm colour."""
-    data = [{"hex": h, "value": int(v)} for h, v in zip(cells_to_hex(gap_rank.index.to_numpy(np.uint64)), gap_rank)]
+    data = hexagon_records(pd.Series(gap_rank.index.to_numpy(np.uint64)), gap_rank)
     colour = f"value <= {TOP_GAPS} ? {list(GAP_TOP)} : {list(GAP_OTHER)}"
     # Outlined in their own colour so that a gap stays visible when its cells are a pixel wide.
     return pdk.Layer("H3HexagonLayer", id=GAP_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
