@@ -6,6 +6,8 @@ mirror of its events, the basemap and the relief images.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 from datetime import datetime, timedelta, timezone
@@ -17,17 +19,28 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pydeck as pdk
+import scipy.sparse as sp
 import streamlit as st
 
 from geo.aggregate import EventIndex, Filters
 from geo.bundled import ensure_fresh_scenario
+from geo.coverage import CoverageParams, sensor_coverage
+from geo.coverage_model import Assessment, Terrain, assess, load_terrain
 from geo.emerging import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.geodata import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap
+from geo.models import EVENT_TYPES, Sensor
+from geo.patrol_coverage import patrol_cells, read_unit_positions
+from geo.placement import SiteModel, coverage_sets, recommend, user_sites
+from geo.report_area import pick_cells
+from geo.reports import pending_counts
 from geo.sections import SectionSource, assign_to_sections, make_sections
+from geo.sensor_store import load_sensors
 from geo.store import Store, open_store, resolve_url
 from geo.store_mirror import StoreMirror
 from geo.terrain import read_dem
+from geo.timewindow import TimeWindow
 from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
+from layers.coverage import coverage_image
 from layers.hillshade import hillshade_image
 
 STATIC_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static"
@@ -143,20 +156,7 @@ def section_assignment(index: EventIndex, *, source: SectionSource, corridor_km:
 
 
 # -- Coverage planner (issue 6) -------------------------------------------------------------
-# Imported here so that this block stays one append; the terrain is read once per server process.
-import dataclasses  # noqa: E402
-import hashlib  # noqa: E402
-
-import scipy.sparse as sp  # noqa: E402
-
-from geo.coverage import CoverageParams  # noqa: E402
-from geo.coverage_model import Assessment, Terrain, assess, load_terrain  # noqa: E402
-from geo.models import EVENT_TYPES, Sensor  # noqa: E402
-from geo.patrol_coverage import patrol_cells, read_unit_positions  # noqa: E402
-from geo.placement import SiteModel, coverage_sets, recommend, user_sites  # noqa: E402
-from geo.sensor_store import load_sensors  # noqa: E402
-from geo.timewindow import TimeWindow  # noqa: E402
-from layers.coverage import coverage_image  # noqa: E402
+# The terrain is read once per server process.
 
 PATROL_HISTORY: Final[timedelta] = timedelta(days=30)
 """Unit positions read for "time since the last patrol"; older passes count as never."""
@@ -202,11 +202,11 @@ def coverage_assessment(params: CoverageParams, sensors: tuple[Sensor, ...], min
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime
-                 ) -> tuple[str, tuple[float, float, float, float]]:
-    """The cumulative coverage image, written to ``static/generated/`` under a name unique to the sensors."""
-    image = coverage_image(coverage_assessment(params, sensors, minute).seen_count, coverage_terrain(params).dem)
-    digest = hashlib.sha1(repr((params, sensors)).encode()).hexdigest()[:12]
+def _coverage_png(sight: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[str, tuple[float, float, float, float]]:
+    terrain = coverage_terrain(sight)
+    seen_count, _ = sensor_coverage(terrain.dem, sensors, params=sight)
+    image = coverage_image(seen_count, terrain.dem)
+    digest = hashlib.sha1(repr((sight, sensors)).encode()).hexdigest()[:12]
     GENERATED_DIR.mkdir(parents=True, exist_ok=True)
     (GENERATED_DIR / f"coverage-{digest}.png").write_bytes(image.png)
     # Every what-if writes an image: keep the newest few dozen so a long-running server does not fill its disk.
@@ -216,11 +216,21 @@ def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...], minute: da
     return f"/app/static/generated/coverage-{digest}.png", image.bounds_lonlat
 
 
+def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[str, tuple[float, float, float, float]]:
+    """The cumulative coverage image, written to ``static/generated/`` under a name unique to the sensors; made
+    again only when the sensors or the line-of-sight settings change (not with the clock or the patrol window)."""
+    return _coverage_png(params.sight(), sensors)
+
+
 @st.cache_resource(show_spinner="Computing candidate sites' viewsheds…")
+def _candidate_sets(sight: CoverageParams, model: SiteModel) -> sp.csr_matrix:
+    terrain = coverage_terrain(sight)
+    return coverage_sets(terrain.corridor, terrain.candidates, model=model, params=sight)
+
+
 def candidate_sets(params: CoverageParams, model: SiteModel) -> sp.csr_matrix:
-    """Which corridor cells each candidate site would see with ``model``."""
-    terrain = coverage_terrain(params)
-    return coverage_sets(terrain.corridor, terrain.candidates, model=model, params=params)
+    """Which corridor cells each candidate site would see with ``model`` (kept across patrol-window changes)."""
+    return _candidate_sets(params.sight(), model)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -241,8 +251,6 @@ def recommended_sites(params: CoverageParams, sensors: tuple[Sensor, ...], minut
 
 
 # -- Community reports (issue 9) ---------------------------------------------------------------
-from geo.report_area import pick_cells  # noqa: E402
-from geo.reports import pending_counts  # noqa: E402
 
 
 @st.cache_resource

@@ -14,7 +14,7 @@ sensor, **patrolled** when a patrol passed through it within ``patrol_within_h``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Final
@@ -81,6 +81,12 @@ class CoverageParams:
             raise CoverageError(f"patrol_reach_rings must be within 0..5; got {self.patrol_reach_rings}")
         if self.patrol_within_h < 0:
             raise CoverageError(f"patrol_within_h must be >= 0 hours; got {self.patrol_within_h}")
+
+    def sight(self) -> CoverageParams:
+        """These settings with the patrol ones at their defaults: all that line of sight, the corridor and the
+        candidate sites depend on (a cache key that a change of patrol window does not invalidate)."""
+        defaults = CoverageParams()
+        return replace(self, patrol_within_h=defaults.patrol_within_h, patrol_reach_rings=defaults.patrol_reach_rings)
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,7 @@ def render() -> None:
     ids = [s.sensor_id for s in current if s.status == "active"]
     shown = st.sidebar.selectbox("Viewshed shown", ["All active sensors", *ids], key="cov_viewshed")
     one = tuple(s for s in current if s.sensor_id == shown)
-    image_url, bounds = cache.coverage_png(params, one or current, minute)
+    image_url, bounds = cache.coverage_png(params, one or current)
     areas = patrol_areas(result.coverage, result.risk, n_cells=40, n_areas=4)
     elapsed = time.perf_counter() - started
     with headline:
