@@ -22,8 +22,8 @@ PRELOADED: Final[tuple[str, ...]] = (
 )
 
 
-def serve(*, address: str, port: int, streamlit_args: Sequence[str] = (), script: str = "streamlit_app.py") -> int:
-    """Preload :data:`PRELOADED`, then run ``streamlit run <script>`` in this process until it stops.
+def serve(*, address: str, port: int, streamlit_args: Sequence[str] = ()) -> int:
+    """Preload :data:`PRELOADED`, then run ``streamlit run streamlit_app.py`` in this process until it stops.
 
     The working directory becomes the repository, where Streamlit finds ``.streamlit/config.toml``.
     """
@@ -32,6 +32,6 @@ def serve(*, address: str, port: int, streamlit_args: Sequence[str] = (), script
     for name in PRELOADED:
         importlib.import_module(name)
     os.chdir(ROOT)
-    streamlit_cli.main(["run", str(ROOT / script), "--server.address", address, "--server.port", str(port),
+    streamlit_cli.main(["run", str(ROOT / "streamlit_app.py"), "--server.address", address, "--server.port", str(port),
                         *streamlit_args], prog_name="streamlit", standalone_mode=False)
     return 0

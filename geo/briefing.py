@@ -130,8 +130,7 @@ def select_sections(sections: gpd.GeoDataFrame, wanted: tuple[str, ...]) -> npt.
 def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], sections: gpd.GeoDataFrame,
                    window: TimeWindow, *, generated_at: datetime, set_levels: Mapping[str, str] | None = None,
                    params: BriefingParams = BriefingParams(), source: str = DEFAULT_SOURCE,
-                   only: tuple[str, ...] = (), coverage: Mapping[str, float] | None = None,
-                   covered_cells: npt.NDArray[np.uint64] | None = None) -> Briefing:
+                   only: tuple[str, ...] = (), coverage: Mapping[str, float] | None = None) -> Briefing:
     """The briefing of ``window``.
 
     Parameters
@@ -154,16 +153,15 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
         Data source named in the footer.
     only : tuple of str
         Section ids or names to include; empty: all.
-    coverage, covered_cells
-        Sensor coverage, passed to :func:`geo.section_figures.section_figures`.
+    coverage
+        Each section's covered share (the coverage planner's), passed to :func:`geo.section_figures.section_figures`.
     """
     if window.end > generated_at:
         window = TimeWindow(window.start, max(generated_at, window.start + timedelta(seconds=1)))
     if index.totals(window).events == 0:
         raise BriefingError(f"no events between {window.start:%Y-%m-%d} and {window.end:%Y-%m-%d}: choose another period")
     chosen = select_sections(sections, only)
-    figures = section_figures(index, assignment, sections, window, params=params.figures, coverage=coverage,
-                              covered_cells=covered_cells)
+    figures = section_figures(index, assignment, sections, window, params=params.figures, coverage=coverage)
     proposals = propose_levels(figures, params.rules)
     levels = effective_levels(proposals["proposed_level"], set_levels or {}, figures["section_id"])
     safe = suppress_section_figures(figures, k=params.k)

@@ -135,8 +135,9 @@ Sleep = Callable[[float], None]
 
 
 def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] | None, headers: dict[str, str],
-              sleep: Sleep) -> tuple[int, str | None, ParsedPage | None, bytes]:
-    """GET and parse one page with retries. Returns (status, etag, page or None on 304, body)."""
+              sleep: Sleep) -> tuple[str | None, ParsedPage | None]:
+    """GET and parse one page with retries. Returns (etag, page or None on 304); a failure raises
+    :class:`FeedError` carrying the last body received (for the quarantine)."""
     last_error, body = "no attempt", b""
     for attempt in range(feed.retries + 1):
         wait = min(feed.backoff_s * 2 ** attempt, feed.max_backoff_s)
@@ -144,7 +145,7 @@ def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str]
             timeout = httpx.Timeout(feed.read_timeout_s, connect=feed.connect_timeout_s)
             with client.stream("GET", url, params=params, headers=headers, timeout=timeout) as response:
                 if response.status_code == 304:
-                    return 304, response.headers.get("ETag"), None, b""
+                    return response.headers.get("ETag"), None
                 if response.status_code == 429 or response.status_code >= 500:
                     last_error = f"HTTP {response.status_code}"
                     asked = retry_after_s(response)
@@ -160,7 +161,7 @@ def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str]
                         chunks.append(chunk)
                     body = b"".join(chunks)
                     try:
-                        return response.status_code, response.headers.get("ETag"), ALL_PARSERS[feed.kind](body), body
+                        return response.headers.get("ETag"), ALL_PARSERS[feed.kind](body)
                     except FeedError as exc:
                         last_error = str(exc)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -271,7 +272,7 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
         auth = _auth_headers(feed)
         headers.update(auth)
         while url is not None and result.pages < feed.max_pages:
-            status, page_etag, page, _ = _get_page(client, feed, url, params, headers, sleep)
+            page_etag, page = _get_page(client, feed, url, params, headers, sleep)
             result.pages += 1
             if page is None:  # 304: nothing new since our ETag
                 result.not_modified = True
@@ -283,7 +284,7 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
             else:
                 page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
                                          result=result)
-                newest = page_newest if newest is None or (page_newest is not None and page_newest > newest) else newest
+                newest = max((t for t in (newest, page_newest) if t is not None), default=None)
             new_cursor = page.cursor or new_cursor
             # Next links carry the query; the token goes to every page of the platform.
             url, params, headers = page.next_url, None, dict(auth)

@@ -124,7 +124,6 @@ def reject_report(store: Store, report_id: int, *, reason: str, moderator: Moder
         raise ModerationError("a rejection needs a reason")
     if len(reason) > MAX_REASON_CHARS:
         raise ModerationError(f"the reason is {len(reason)} characters long; at most {MAX_REASON_CHARS}")
-    _report(store, report_id)
     _claim(store, report_id, moderator, epoch_ms(now), "rejected", {"reason": reason})
     record(store, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client,
                              action="report_rejected", target=f"report {int(report_id)}", detail=reason), at=now)

@@ -92,11 +92,18 @@ def section_coverage(covered: pd.Series, sections: gpd.GeoDataFrame, *, corridor
     each cell counts for the section whose corridor holds its centre. Sections without corridor
     cells are left out (their share is unknown, not zero).
     """
-    owner = cell_sections(covered.index.to_numpy(dtype=np.uint64), sections, corridor_km=corridor_km)
-    inside = owner >= 0
-    n_cells = np.bincount(owner[inside], minlength=len(sections))
-    n_covered = np.bincount(owner[inside], weights=covered.to_numpy(dtype=float)[inside], minlength=len(sections))
+    n_cells, n_covered = _cells_by_section(covered.index.to_numpy(dtype=np.uint64), covered.to_numpy(dtype=float),
+                                           sections, corridor_km=corridor_km)
     return {str(sid): float(n_covered[i] / n_cells[i]) for i, sid in enumerate(sections["section_id"]) if n_cells[i]}
+
+
+def _cells_by_section(cells: npt.NDArray[np.uint64], flags: npt.NDArray[np.float64], sections: gpd.GeoDataFrame, *,
+                      corridor_km: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Per section: how many of ``cells`` lie in its corridor, and how many of those are flagged."""
+    owner = cell_sections(cells, sections, corridor_km=corridor_km)
+    inside = owner >= 0
+    return (np.bincount(owner[inside], minlength=len(sections)),
+            np.bincount(owner[inside], weights=flags[inside], minlength=len(sections)))
 
 
 def _hot_share(index: EventIndex, window: TimeWindow, sections: gpd.GeoDataFrame, params: FigureParams
@@ -107,13 +114,9 @@ def _hot_share(index: EventIndex, window: TimeWindow, sections: gpd.GeoDataFrame
     share = np.zeros(len(sections))
     if area.size < 3 or counts.nunique() < 2:
         return share
-    hot = (hot_spot_classes(counts, area) >= params.hot_min_class).to_numpy()
-    owner = cell_sections(area, sections, corridor_km=params.corridor_km)
-    inside = owner >= 0
-    n_cells = np.bincount(owner[inside], minlength=len(sections))
-    n_hot = np.bincount(owner[inside], weights=hot[inside], minlength=len(sections))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n_cells > 0, n_hot / np.maximum(n_cells, 1), 0.0)
+    hot = (hot_spot_classes(counts, area) >= params.hot_min_class).to_numpy(dtype=float)
+    n_cells, n_hot = _cells_by_section(area, hot, sections, corridor_km=params.corridor_km)
+    return np.where(n_cells > 0, n_hot / np.maximum(n_cells, 1), 0.0)
 
 
 def _coverage_share(sections: gpd.GeoDataFrame, params: FigureParams, *, coverage: Mapping[str, float] | None,
@@ -127,12 +130,9 @@ def _coverage_share(sections: gpd.GeoDataFrame, params: FigureParams, *, coverag
         np.array([h3.str_to_int(c) for c in h3.geo_to_cells(area, params.res)], dtype=np.uint64)
         for area in sections.to_crs(METRIC_CRS).buffer(params.corridor_km * 1000.0).to_crs("EPSG:4326")
     ]))
-    owner = cell_sections(corridor, sections, corridor_km=params.corridor_km)
-    covered = np.isin(corridor, np.asarray(covered_cells, dtype=np.uint64))
-    inside = owner >= 0
-    n_cells = np.bincount(owner[inside], minlength=len(sections))
-    n_covered = np.bincount(owner[inside], weights=covered[inside], minlength=len(sections))
-    return np.where(n_cells > 0, n_covered / np.maximum(n_cells, 1), np.nan)
+    covered = pd.Series(np.isin(corridor, np.asarray(covered_cells, dtype=np.uint64)), index=corridor)
+    shares = section_coverage(covered, sections, corridor_km=params.corridor_km)
+    return np.array([shares.get(str(sid), np.nan) for sid in sections["section_id"]])
 
 
 def section_figures(index: EventIndex, assignment: npt.NDArray[np.int64], sections: gpd.GeoDataFrame,

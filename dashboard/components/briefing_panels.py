@@ -41,7 +41,7 @@ def section_table(briefing: Briefing) -> None:
     st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on “Covered share of each section” under Sections and suppression.")
 
 
-def level_panel(store: Store, row: pd.Series, *, section_id: str, k: int, who: Viewer) -> None:
+def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -> None:
     """The section's level, the evidence of the proposal, the Art. 35 checklist, and setting the level."""
     level = str(row["level"])
     how = "set by an operator" if row["level_set"] else "proposed by the rules"

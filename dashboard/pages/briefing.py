@@ -171,7 +171,7 @@ def _section_detail(briefing: Briefing, index: EventIndex, assignment_positions:
         else:
             st.dataframe(notable.rename(columns={"occurred_at": "When (UTC)"}), hide_index=True, width="stretch")
     with right:
-        level_panel(cache.current_store(), row, section_id=section_id, k=briefing.k, who=viewer())
+        level_panel(cache.current_store(), row, section_id=section_id, who=viewer())
     return section_id
 
 
