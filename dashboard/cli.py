@@ -272,6 +272,10 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or var/limes.sqlite")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="limes", description="Limes border situational awareness")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -285,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")
     load.add_argument("--mapping", help="preset (native, iom, generic) or a TOML mapping file; default: detect")
-    load.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or var/limes.sqlite")
+    _add_db(load)
     load.add_argument("--json", action="store_true", help="print the report as one JSON object")
     load.set_defaults(handler=_import)
     poll = sub.add_parser("poll", help="poll live feeds (GeoJSON, SensorThings, Cursor-on-Target) into the store")
@@ -294,13 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--kind", choices=["geojson", "sensorthings", "cot", "kobo"], default="geojson")
     poll.add_argument("--name", help="feed name for --url (the events' source); default: the kind")
     poll.add_argument("--once", action="store_true", help="poll every feed once, then stop")
-    poll.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    _add_db(poll)
     poll.add_argument("--json", action="store_true", help="one JSON object per poll")
     poll.set_defaults(handler=_poll)
     listen = sub.add_parser("listen-cot", help="receive Cursor-on-Target over TCP as TAK clients send it")
     listen.add_argument("--port", type=int, default=8087)
     listen.add_argument("--name", default="cot-tcp", help="feed name (the events' source)")
-    listen.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    _add_db(listen)
     listen.set_defaults(handler=_listen_cot)
     sim = sub.add_parser("simulate-feed", help="serve the bundled scenario's next hours as live feeds on loopback")
     sim.add_argument("--port", type=int, default=8765)
@@ -310,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8501, help="dashboard port")
     demo.add_argument("--feed-port", type=int, default=8765, help="simulator port")
     demo.add_argument("--speed", type=float, default=60.0)
-    demo.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    _add_db(demo)
     demo.set_defaults(handler=_demo)
     serve = sub.add_parser("serve", help="the dashboard alone, its libraries loaded before the first visitor")
     serve.add_argument("--port", type=int, default=8501)
@@ -332,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--csv", help="also write the section figures as CSV here")
     report.add_argument("--geojson", help="also write the section figures as GeoJSON here")
     report.add_argument("--geoparquet", help="also write the section figures as GeoParquet here")
-    report.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    _add_db(report)
     report.set_defaults(handler=_report)
     form = sub.add_parser("public-form", help="the public community report form, an app of its own (no login)")
     form.add_argument("--port", type=int, default=8502)
@@ -341,11 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--per-hour", type=int, default=5, help="reports a client may send per clock hour (default 5)")
     form.add_argument("--proxy-hops", type=int, default=0,
                       help="trusted reverse proxies in front: the client is their X-Forwarded-For entry (default 0)")
-    form.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    _add_db(form)
     form.set_defaults(handler=_public_form)
     purge = sub.add_parser("purge-contacts", help="delete reporters' contact details past the retention period")
     purge.add_argument("--days", type=float, default=30.0, help="retention period in days (default 30)")
-    purge.add_argument("--db", help="store URL; default: $LIMES_DB or var/limes.sqlite")
+    _add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
     return parser
 

@@ -113,12 +113,15 @@ class EventIndex:
         return (datetime.fromtimestamp(int(self.t_s[0]), timezone.utc),
                 datetime.fromtimestamp(int(self.t_s[-1]), timezone.utc))
 
+    def window_slice(self, window: TimeWindow) -> slice:
+        """The rows (time-sorted) of the events that occurred in ``window``: one binary search each end."""
+        lo, hi = np.searchsorted(self.t_s, window.epoch_s(), side="left")
+        return slice(int(lo), int(hi))
+
     def _select(self, window: TimeWindow, types: tuple[str, ...]) -> tuple[slice, npt.NDArray[np.bool_] | None]:
-        lo_s, hi_s = window.epoch_s()
-        lo, hi = np.searchsorted(self.t_s, [lo_s, hi_s], side="left")
+        rows = self.window_slice(window)
         lut = _type_lut(types)
-        mask = None if lut is None else lut[self.type_code[lo:hi]]
-        return slice(int(lo), int(hi)), mask
+        return rows, None if lut is None else lut[self.type_code[rows]]
 
     def aggregate(self, filters: Filters) -> pd.DataFrame:
         """Events and persons per H3 cell at ``filters.res``.
@@ -189,8 +192,7 @@ class EventIndex:
 
     def recent(self, start: datetime, end: datetime) -> pd.DataFrame:
         """The events that occurred in ``[start, end)``, oldest first."""
-        lo, hi = np.searchsorted(self.t_s, [int(start.timestamp()), int(end.timestamp())], side="left")
-        return self.events.iloc[int(lo):int(hi)]
+        return self.events.iloc[self.window_slice(TimeWindow(start, end))]
 
     def cell_events(self, cell: int, filters: Filters) -> pd.DataFrame:
         """The events inside one view cell (at ``filters.res``) that pass ``filters``, newest first."""

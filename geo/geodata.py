@@ -19,7 +19,7 @@ import pyogrio
 import shapely
 
 from geo.errors import GeodataError
-from geo.projection import azimuth_deg
+from geo.projection import EARTH_RADIUS_KM, azimuth_deg
 
 DATA_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "data"
 VECTOR_DIR: Final[Path] = DATA_DIR / "vector"
@@ -32,9 +32,6 @@ REGIONAL_DEM: Final[Path] = DEM_DIR / "pvlib_altitude_5arcmin_balkans_cog.tif"
 
 AOI_LONLAT: Final[tuple[float, float, float, float]] = (20.3, 40.3, 23.9, 42.45)
 """Area of interest (west, south, east, north), degrees: the GR-MK and BG-MK borders with margin."""
-
-EARTH_RADIUS_KM: Final[float] = 6371.0088
-"""Mean Earth radius (IUGG), for great-circle distances."""
 
 FOCUS_PAIRS: Final[tuple[str, ...]] = ("GRC-MKD", "BGR-MKD")
 """Country pairs (Natural Earth ``pair``) of the bundled scenario's border."""

@@ -21,9 +21,10 @@ import pandas as pd
 
 from geo.audit import AuditEntry, record
 from geo.errors import ModerationError, StoreError
-from geo.geodata import EARTH_RADIUS_KM, great_circle_km
+from geo.geodata import great_circle_km
 from geo.hexgrid import parent_cells
 from geo.models import impact_for
+from geo.projection import EARTH_RADIUS_KM
 from geo.reports import PUBLIC_SOURCE
 from geo.store import READ_COLUMNS, Store, epoch_ms, events_frame
 from geo.validate import NAMED_CONFIDENCE

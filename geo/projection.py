@@ -15,6 +15,8 @@ import shapely
 from pyproj import Geod, Transformer
 
 METRIC_CRS: Final[str] = "EPSG:32634"
+EARTH_RADIUS_KM: Final[float] = 6371.0088
+"""Mean Earth radius (IUGG): great-circle distances, and earth curvature in line of sight."""
 _GEOD: Final[Geod] = Geod(ellps="WGS84")
 
 
@@ -34,6 +36,11 @@ def xy_m_to_lonlat(x_m: npt.ArrayLike, y_m: npt.ArrayLike) -> tuple[npt.NDArray[
     """EPSG:32634 metres -> longitude and latitude in degrees (EPSG:4326)."""
     lon, lat = _transformer(True).transform(np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float))
     return np.asarray(lon), np.asarray(lat)
+
+
+def geometry_to_lonlat(geometry_m: shapely.Geometry) -> shapely.Geometry:
+    """A geometry in the metric CRS (EPSG:32634) back in lon/lat degrees (EPSG:4326)."""
+    return shapely.transform(geometry_m, lambda xy: np.column_stack(xy_m_to_lonlat(xy[:, 0], xy[:, 1])))
 
 
 def geometry_to_m(geometry: shapely.Geometry) -> shapely.Geometry:

@@ -16,7 +16,7 @@ import shapely
 
 from geo.errors import ReportError
 from geo.geodata import FOCUS_PAIRS, border_lines
-from geo.projection import geometry_to_m, xy_m_to_lonlat
+from geo.projection import geometry_to_lonlat, geometry_to_m
 
 PICK_RES: Final[int] = 7
 """Resolution of the cells a reporter picks from (hexagons ~2.4 km across)."""
@@ -32,6 +32,6 @@ def pick_cells(*, res: int = PICK_RES, buffer_km: float = PICK_BUFFER_KM,
     lines = shapely.union_all(border_lines(pairs).geometry.to_numpy())
     # Buffered in metres (UTM 34N), then back to degrees for H3.
     area_m = shapely.buffer(geometry_to_m(lines), buffer_km * 1000.0)
-    area = shapely.transform(area_m, lambda xy: np.column_stack(xy_m_to_lonlat(xy[:, 0], xy[:, 1])))
+    area = geometry_to_lonlat(area_m)
     cells = h3.geo_to_cells(shapely.geometry.mapping(area), res)
     return np.sort(np.array([int(c, 16) for c in cells], dtype=np.uint64))

@@ -59,15 +59,10 @@ class FigureParams:
             raise SectionError(f"hot_min_class must be 1, 2 or 3; got {self.hot_min_class}")
 
 
-def _window_slice(index: EventIndex, window: TimeWindow) -> slice:
-    lo, hi = np.searchsorted(index.t_s, window.epoch_s(), side="left")
-    return slice(int(lo), int(hi))
-
-
 def _sums(index: EventIndex, assignment: npt.NDArray[np.int64], window: TimeWindow, n_sections: int
           ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Events and persons per (section, type) and high-impact events per section in ``window``."""
-    part = _window_slice(index, window)
+    part = index.window_slice(window)
     section = assignment[part]
     inside = section >= 0
     key = section[inside] * len(EVENT_TYPES) + index.type_code[part][inside]
@@ -198,7 +193,7 @@ def section_series(index: EventIndex, assignment: npt.NDArray[np.int64], window:
 
     Returns a frame indexed by bin start with one column per section position ``0..n_sections-1``.
     """
-    part = _window_slice(index, window)
+    part = index.window_slice(window)
     bins = pd.date_range(pd.Timestamp(window.start).floor(freq), pd.Timestamp(window.end), freq=freq, inclusive="left")
     edges_s = np.append(bins.as_unit("s").asi8, int(window.end.timestamp()))
     section = assignment[part]
@@ -215,7 +210,7 @@ def notable_events(index: EventIndex, assignment: npt.NDArray[np.int64], window:
     Notable: high or very high impact, or at least ``params.notable_persons`` persons. These are
     event rows for the control room only; no export carries them (see :mod:`geo.suppression`).
     """
-    part = _window_slice(index, window)
+    part = index.window_slice(window)
     rows = np.flatnonzero(assignment[part] == section) + part.start
     chosen = index.events.iloc[rows]
     notable = chosen["impact"].isin(HIGH_IMPACT) | (chosen["persons"] >= params.notable_persons)

@@ -30,7 +30,7 @@ from shapely.ops import substring
 
 from geo.errors import SectionError
 from geo.geodata import Basemap, border_lines, nearest_town
-from geo.projection import geometry_to_m, lonlat_to_xy_m, xy_m_to_lonlat
+from geo.projection import geometry_to_lonlat, geometry_to_m, lonlat_to_xy_m
 from geo.upload_guard import repair_geometries
 
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("section_id", "name", "pair", "length_km", "geometry")
@@ -48,11 +48,6 @@ DASH: Final[str] = "\u2013"
 def pair_label(pair: str) -> str:
     """``"GRC-MKD"`` -> ``"GR–MK"``; codes without a two-letter form are kept as they are."""
     return DASH.join(ISO2.get(code, code) for code in pair.split("-"))
-
-
-def geometry_to_lonlat(geometry_m: shapely.Geometry) -> shapely.Geometry:
-    """A geometry in the metric CRS (EPSG:32634) back in lon/lat degrees (EPSG:4326)."""
-    return shapely.transform(geometry_m, lambda xy: np.column_stack(xy_m_to_lonlat(xy[:, 0], xy[:, 1])))
 
 
 def _length_km(geometry_lonlat: shapely.Geometry) -> float:

@@ -29,10 +29,11 @@ import numpy as np
 import numpy.typing as npt
 
 from geo.errors import ViewshedError
+from geo.projection import EARTH_RADIUS_KM
 
 REFRACTION_COEFF: Final[float] = 1.0 / 7.0
 """Atmospheric refraction coefficient, GRASS r.viewshed's default (GDAL's ``-cc 0.85714`` = 1 - 1/7)."""
-EARTH_RADIUS_M: Final[float] = 6_371_008.8
+EARTH_RADIUS_M: Final[float] = EARTH_RADIUS_KM * 1000.0
 """Mean Earth radius (IUGG), metres."""
 
 
