@@ -55,15 +55,13 @@ class Moderator:
 def _claim(store: Store, report_id: int, who: Moderator, at_ms: int, status: str, sets: dict[str, object]) -> None:
     """Move report ``report_id`` from ``new`` to ``status`` with ``sets``, or explain why it cannot move."""
     assignments = ", ".join(f"{name} = ?" for name in sets)
-    store.execute(f"UPDATE reports SET status = ?, moderated_by = ?, moderated_at_ms = ?, {assignments} "
-                  "WHERE report_id = ? AND status = 'new'",
-                  [(status, who.actor, at_ms, *sets.values(), int(report_id))])
-    rows = store.fetch("SELECT status, moderated_by, moderated_at_ms FROM reports WHERE report_id = ?",
-                       [int(report_id)])
+    if store.execute(f"UPDATE reports SET status = ?, moderated_by = ?, moderated_at_ms = ?, {assignments} "
+                     "WHERE report_id = ? AND status = 'new'", [(status, who.actor, at_ms, *sets.values(), int(report_id))]):
+        return
+    rows = store.fetch("SELECT status, moderated_by FROM reports WHERE report_id = ?", [int(report_id)])
     if not rows:
         raise ModerationError(f"there is no report {report_id}")
-    if tuple(rows[0]) != (status, who.actor, at_ms):
-        raise ModerationError(f"report {report_id} was already moderated ({rows[0][0]} by {rows[0][1]})")
+    raise ModerationError(f"report {report_id} was already moderated ({rows[0][0]} by {rows[0][1]})")
 
 
 def _report(store: Store, report_id: int) -> tuple[object, ...]:

@@ -200,11 +200,8 @@ class Store:
             units["lon"].astype(float).tolist(), units["cell"].to_numpy(dtype=np.uint64).astype(np.int64).tolist(),
         ))
         placeholders = ", ".join("?" for _ in UNIT_COLUMNS)
-        with self._lock, self._transaction() as cur:
-            before = self._count(cur, "units")
-            cur.executemany(self._sql(f"INSERT INTO units ({', '.join(UNIT_COLUMNS)}) VALUES ({placeholders}) "
-                                      "ON CONFLICT (source, unit_id, at_ms) DO NOTHING"), rows)
-            return self._count(cur, "units") - before
+        return self.execute(f"INSERT INTO units ({', '.join(UNIT_COLUMNS)}) VALUES ({placeholders}) "
+                            "ON CONFLICT (source, unit_id, at_ms) DO NOTHING", rows)
 
     def latest_units(self) -> pd.DataFrame:
         """Each unit's newest position: ``source``, ``unit_id``, ``callsign``, ``at``, ``stale_at``, ``lat``, ``lon``."""
@@ -331,11 +328,12 @@ class Store:
             cur.execute(self._sql(query), tuple(params))
             return [tuple(row) for row in cur.fetchall()]
 
-    def execute(self, query: str, rows: Sequence[Sequence[Any]] = ((),)) -> None:
-        """Run a writing ``query`` once per parameter row, all in one transaction."""
+    def execute(self, query: str, rows: Sequence[Sequence[Any]] = ((),)) -> int:
+        """Run a writing ``query`` once per parameter row, all in one transaction; returns the rows it changed
+        (an ``INSERT ... ON CONFLICT DO NOTHING`` that met its conflict changed none)."""
         with self._lock, self._transaction() as cur:
-            for params in rows:
-                cur.execute(self._sql(query), tuple(params))
+            cur.executemany(self._sql(query), [tuple(params) for params in rows])  # both drivers sum the rowcounts
+            return max(cur.rowcount, 0)
 
     def close(self) -> None:
         """Close the connection."""

@@ -198,3 +198,13 @@ def test_postgres_writers_commit_in_sequence_order(scenario) -> None:
         assert len(mirror.refresh()) == 3200 == reader.count("events")
         for s in (*stores, reader):
             s.close()
+
+
+def test_execute_returns_the_rows_it_changed(store_url: str) -> None:  # noqa: F811
+    store = open_store(store_url)
+    insert = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
+    assert store.execute(insert, [("k1", "1"), ("k2", "2"), ("k1", "3")]) == 2  # the repeat met its conflict
+    assert store.execute(insert, [("k1", "x")]) == 0
+    assert store.execute("UPDATE meta SET value = 'y' WHERE key IN ('k1', 'k2')") == 2
+    assert store.fetch("SELECT value FROM meta WHERE key = ?", ["k1"]) == [("y",)]
+    store.close()
