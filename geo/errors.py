@@ -89,7 +89,14 @@ class UploadRejected(LimesError):
 
 
 class ReportError(LimesError):
-    """A community report that cannot be taken: no usable place, an unknown category, too long a text."""
+    """A community report that cannot be taken: no usable place, an unknown category, too long a text.
+
+    ``code`` names the problem for a feed's quarantine (``invalid_report`` unless a check says more).
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid_report") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class RateLimitError(ReportError):

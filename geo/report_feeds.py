@@ -24,7 +24,7 @@ import pandas as pd
 
 from geo.errors import FeedError, ReportError
 from geo.feed_formats import ParsedPage
-from geo.reports import CATEGORY_LABELS, MAX_TEXT_CHARS, REPORT_CATEGORIES, ReportDraft, check_report
+from geo.reports import CATEGORY_LABELS, MAX_PLACE_CHARS, MAX_TEXT_CHARS, REPORT_CATEGORIES, ReportDraft, check_report
 
 REPORT_KINDS: Final[tuple[str, ...]] = ("kobo",)
 DEFAULT_FIELDS: Final[dict[str, str]] = {
@@ -144,17 +144,10 @@ def kobo_drafts(records: list[Any], *, source: str, fields: dict[str, str], now:
                 source=source, external_id=str(record["_id"]), category=_category(_field(record, names["category"])),
                 # A partner's long note is kept, shortened, rather than lost.
                 text=text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…",
-                lat=lat, lon=lon, place=place[:120], contact=str(_field(record, names["contact"]) or ""),
+                lat=lat, lon=lon, place=place[:MAX_PLACE_CHARS], contact=str(_field(record, names["contact"]) or ""),
                 occurred_at=occurred, towns=_towns() if lat is None else None, now=now))
         except ReportError as exc:
-            problems.append((_reason(str(exc)), str(exc), raw))
+            problems.append((exc.code, str(exc), raw))
     return drafts, problems, skipped
 
 
-def _reason(message: str) -> str:
-    """A quarantine code for a refused report."""
-    for code, words in (("coordinates_out_of_range", "out of range"), ("future_date", "in the future"),
-                        ("unknown_place", "no town called"), ("nul_byte", "NUL byte"), ("old_date", "a year ago")):
-        if words in message:
-            return code
-    return "invalid_report"

@@ -103,7 +103,7 @@ def town_position(place: str, towns: pd.DataFrame) -> tuple[float, float, str]:
     if hits.empty:
         close = sorted(n for n in names if wanted[:3] and _fold(n).startswith(wanted[:3]))[:5]
         hint = f"; did you mean {', '.join(close)}?" if close else "; pick the place on the map instead"
-        raise ReportError(f"no town called {place!r} in the gazetteer{hint}")
+        raise ReportError(f"no town called {place!r} in the gazetteer{hint}", code="unknown_place")
     row = hits.iloc[0]
     return float(row["lat"]), float(row["lon"]), str(row["name"])
 
@@ -111,7 +111,7 @@ def town_position(place: str, towns: pd.DataFrame) -> tuple[float, float, str]:
 def _clean(text: str | None, *, limit: int, name: str) -> str:
     value = (text or "").strip()
     if "\x00" in value:
-        raise ReportError(f"{name} contains a NUL byte; send plain text")
+        raise ReportError(f"{name} contains a NUL byte; send plain text", code="nul_byte")
     if len(value) > limit:
         raise ReportError(f"{name} is {len(value):,} characters long; at most {limit:,} are accepted")
     return value
@@ -160,14 +160,15 @@ def check_report(*, source: str, external_id: str, category: str, text: str, lat
             raise ReportError("a typed place name needs the town gazetteer; give a position instead")
         lat, lon, place = town_position(place, towns)
     if not (np.isfinite(lat) and np.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ReportError(f"position lat={lat} lon={lon} is out of range (lat -90..90, lon -180..180)")
+        raise ReportError(f"position lat={lat} lon={lon} is out of range (lat -90..90, lon -180..180)",
+                          code="coordinates_out_of_range")
     occurred = occurred_at or now
     if occurred.tzinfo is None:
         raise ReportError("the time of the report must carry a time zone")
     if occurred > now + FUTURE_TOLERANCE:
-        raise ReportError(f"the time {occurred:%Y-%m-%d %H:%M} UTC is in the future")
+        raise ReportError(f"the time {occurred:%Y-%m-%d %H:%M} UTC is in the future", code="future_date")
     if occurred < now - MAX_AGE:
-        raise ReportError(f"the time {occurred:%Y-%m-%d} is more than a year ago")
+        raise ReportError(f"the time {occurred:%Y-%m-%d} is more than a year ago", code="old_date")
     return ReportDraft(source=source, external_id=external_id, occurred_at=occurred, lat=float(lat), lon=float(lon),
                        category=category, text=text, place=place, contact=contact)
 
