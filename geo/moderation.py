@@ -167,9 +167,11 @@ def purge_contacts(store: Store, *, retention: timedelta = DEFAULT_RETENTION, no
                       [(at_ms, i) for i in ids])
         record(store, AuditEntry(actor=actor, action="contacts_purged", target=f"{len(ids)} reports",
                                  detail=f"contacts received before {now - retention:%Y-%m-%d %H:%M} UTC"), at=now)
-    store.execute("UPDATE reports SET external_id = 'form-' || CAST(report_id AS TEXT) "
-                  "WHERE source = ? AND external_id LIKE ? AND received_at_ms < ?",
-                  [(PUBLIC_SOURCE, "c:%", epoch_ms(now - RATE_WINDOW))])
+    keyed = (PUBLIC_SOURCE, "c:%", epoch_ms(now - RATE_WINDOW))
+    # Read first: the page runs this on every rerun, and a write would take the store's write lock each time.
+    if store.fetch("SELECT 1 FROM reports WHERE source = ? AND external_id LIKE ? AND received_at_ms < ? LIMIT 1", keyed):
+        store.execute("UPDATE reports SET external_id = 'form-' || CAST(report_id AS TEXT) "
+                      "WHERE source = ? AND external_id LIKE ? AND received_at_ms < ?", [keyed])
     return len(ids)
 
 
