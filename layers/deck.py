@@ -15,6 +15,9 @@ from pydeck.bindings.json_tools import default_serialize
 OFFLINE_STYLE_URL: Final[str] = "/app/static/limes-dark-style.json"
 """Served by Streamlit's static file serving (``server.enableStaticServing``)."""
 
+TOOLTIP_STYLE: Final[dict[str, str]] = {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}
+"""The map tooltips' look on the dark theme."""
+
 INITIAL_VIEW: Final[dict[str, float]] = {"latitude": 41.45, "longitude": 22.0, "zoom": 7.6, "pitch": 0.0, "bearing": 0.0}
 """The whole GR-MK and BG-MK border in a map about 750 x 640 px."""
 

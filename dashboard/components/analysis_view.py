@@ -23,9 +23,9 @@ from layers.colours import (
     EMERGING_COLOURS, LegendEntry, class_breaks, code_colour_expression, emerging_legend, hotspot_colour_expression,
     hotspot_legend, legend,
 )
+from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer
 
-TOOLTIP_STYLE: Final[dict[str, str]] = {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}
 _TOOLTIPS: Final[dict[str, str]] = {
     COUNT: "<b>{value}</b> events",
     EMERGING: "{label}",

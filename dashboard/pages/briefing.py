@@ -23,29 +23,29 @@ import streamlit as st
 from dashboard import cache
 from dashboard.auth import require_page, viewer
 from dashboard.components.briefing_panels import downloads, level_panel, section_table
+from dashboard.components.filters import CUSTOM
+from geo.access import may
 from geo.aggregate import EventIndex
 from geo.briefing import Briefing, BriefingParams, build_briefing
-from geo.access import may
+from geo.coverage import CoverageParams
 from geo.errors import LimesError
 from geo.levels import current_levels
-from geo.coverage import CoverageParams
 from geo.section_figures import FigureParams, notable_events, section_coverage
 from geo.sections import SectionSource
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from geo.upload_guard import guard_upload
-from layers.deck import build_deck
 from layers.colours import class_breaks
+from layers.deck import TOOLTIP_STYLE, build_deck
 from layers.hexagons import hexagon_layer
 from layers.sections import fit_view, section_layers
 
-CUSTOM: Final[str] = "Custom"
 SECTION_SUFFIXES: Final[frozenset[str]] = frozenset({".geojson", ".json", ".gpkg", ".parquet", ".shp"})
 """Section files a user may upload (a Shapefile inside a .zip with its sidecars)."""
 MAP_HEIGHT_PX: Final[int] = 560
 MAP_WIDTH_PX: Final[int] = 600
 """The map column's width on a 1600-px wide screen; the view fits the sections into it."""
 TOOLTIP: Final[dict[str, object]] = {"html": "<b>{name}</b><br/>level {level}",
-                                     "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}}
+                                     "style": TOOLTIP_STYLE}
 
 
 @dataclass(frozen=True, slots=True)

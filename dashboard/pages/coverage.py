@@ -40,13 +40,13 @@ from layers.coverage import (
     sensor_layers,
     site_layers,
 )
-from layers.deck import build_deck
+from layers.deck import TOOLTIP_STYLE, build_deck
 from layers.hexagons import hexagon_layer
 
 MAP_KEY: Final[str] = "coverage_map"
 EDITOR_KEY: Final[str] = "sensor_editor"
 TOOLTIP: Final[dict[str, object]] = {"html": "Gap <b>#{value}</b> (1 = riskiest)",
-                                     "style": {"backgroundColor": "#111a2b", "color": "#e6ebf2", "fontSize": "13px"}}
+                                     "style": TOOLTIP_STYLE}
 VALUE_TOOLTIP: Final[dict[str, object]] = {"html": "<b>{value}</b>", "style": TOOLTIP["style"]}
 SITE_MODEL: Final[SiteModel] = SiteModel(height_m=24.0, range_m=12_000.0)
 
