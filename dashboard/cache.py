@@ -71,6 +71,12 @@ def current_store() -> Store:
     return store(resolve_url(None))
 
 
+def index_key(index: EventIndex) -> tuple[int, int]:
+    """What a cache keys an index's content by: how many events, and when the newest occurred (epoch s)."""
+    span = index.time_range()
+    return len(index), int(span[1].timestamp()) if span else 0
+
+
 def event_index() -> EventIndex:
     """The columnar index of every stored event, refreshed with what arrived since the last rerun."""
     url = resolve_url(None)
@@ -87,7 +93,7 @@ def latest_units() -> pd.DataFrame:
 @st.cache_data(max_entries=8, show_spinner="Analysing the space-time cube…")
 def emerging(_index: EventIndex, index_key: tuple[int, int], filters: Filters, step_s: int,
              params: EmergingParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The space-time cube and its emerging hot spot categories; ``index_key`` (events, newest second) keys the data."""
+    """The space-time cube and its emerging hot spot categories; ``index_key`` (see :func:`index_key`) keys the data."""
     cube = space_time_cube(_index, filters, step=timedelta(seconds=step_s))
     return cube, emerging_hot_spots(cube, params=params)
 
@@ -144,7 +150,7 @@ def border_sections(source: SectionSource) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(max_entries=4)
-def _section_assignment(source: SectionSource, corridor_km: float, n_events: int, _index: EventIndex
+def _section_assignment(source: SectionSource, corridor_km: float, content: tuple[int, int], _index: EventIndex
                         ) -> npt.NDArray[np.int64]:
     return assign_to_sections(_index.events["lat"], _index.events["lon"], border_sections(source),
                               corridor_km=corridor_km)
@@ -152,7 +158,7 @@ def _section_assignment(source: SectionSource, corridor_km: float, n_events: int
 
 def section_assignment(index: EventIndex, *, source: SectionSource, corridor_km: float) -> npt.NDArray[np.int64]:
     """The section of each event of ``index`` (-1 outside every corridor), recomputed when events arrive."""
-    return _section_assignment(source, corridor_km, len(index), index)
+    return _section_assignment(source, corridor_km, index_key(index), index)
 
 
 # -- Coverage planner (issue 6) -------------------------------------------------------------

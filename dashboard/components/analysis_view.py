@@ -62,9 +62,7 @@ def layer_res(filters: Filters, analysis: Analysis) -> int:
 def emerging_result(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The space-time cube and the emerging hot spot result for the map's filters (cached)."""
-    span = index.time_range()
-    key = (len(index), int(span[1].timestamp()) if span else 0)
-    return cache.emerging(index, key, _cube_filters(filters, analysis, now),
+    return cache.emerging(index, cache.index_key(index), _cube_filters(filters, analysis, now),
                           int(STEPS[analysis.step].total_seconds()), EmergingParams(k=analysis.k))
 
 
