@@ -38,7 +38,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
-from geo.hexgrid import cell_latlng
+from geo.hexgrid import cells_latlng
 from geo.hotspots import gi_star_steps, neighbour_matrix, study_area
 
 NO_PATTERN: Final[str] = "No pattern"
@@ -240,7 +240,7 @@ def emerging_areas(result: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     cells = emerging.index.to_numpy().astype(np.uint64)
     _, label = connected_components(neighbour_matrix(cells, 1), directed=False)
-    centres = np.array([cell_latlng(int(c)) for c in cells])
+    centres = cells_latlng(cells)
     rows = []
     for area in np.unique(label):
         members = emerging[label == area]

@@ -27,7 +27,7 @@ import polars_h3 as plh3
 from scipy.sparse.csgraph import connected_components
 
 from geo.errors import CoverageError
-from geo.hexgrid import cell_latlng
+from geo.hexgrid import cells_latlng
 from geo.hotspots import hot_spot_classes, neighbour_matrix, study_area
 
 
@@ -119,7 +119,7 @@ def rank_gaps(coverage: pd.DataFrame, risk: pd.DataFrame) -> tuple[pd.DataFrame,
                                      "lon_min", "lon_max"]), pd.Series(dtype=int)
     _, label = connected_components(neighbour_matrix(open_cells, 1), directed=False)
     r = risk.loc[open_cells]
-    centres = np.array([cell_latlng(int(c)) for c in open_cells])
+    centres = cells_latlng(open_cells)
     frame = pd.DataFrame({"gap": label, "risk": r["risk"].to_numpy(), "epd": r["events_per_day"].to_numpy(),
                           "pass": r["passability"].to_numpy(), "lat": centres[:, 0], "lon": centres[:, 1]})
     top = frame.loc[frame.groupby("gap")["risk"].idxmax(), ["gap", "lat", "lon"]].set_index("gap")
@@ -152,7 +152,7 @@ def patrol_areas(coverage: pd.DataFrame, risk: pd.DataFrame, *, n_cells: int = 4
         return pd.DataFrame(columns=columns)
     cells = chosen.index.to_numpy(dtype=np.uint64)
     _, label = connected_components(neighbour_matrix(cells, join_rings), directed=False)
-    centres = np.array([cell_latlng(int(c)) for c in cells])
+    centres = cells_latlng(cells)
     w = chosen.to_numpy()
     rows = []
     for a in np.unique(label):

@@ -138,6 +138,15 @@ def cell_latlng(cell: int) -> tuple[float, float]:
     return float(lat), float(lng)
 
 
+def cells_latlng(cells: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Centres of many cells (uint64 ids) as an (n, 2) array of latitude, longitude in degrees, vectorised."""
+    cells = np.asarray(cells, dtype=np.uint64)
+    if cells.size == 0:
+        return np.empty((0, 2))
+    centres = pl.DataFrame({"cell": cells}).select(plh3.cell_to_latlng("cell").alias("ll"))["ll"]
+    return np.column_stack([centres.list.get(0).to_numpy(), centres.list.get(1).to_numpy()])
+
+
 def resolution_for_zoom(zoom: float) -> int:
     """A view resolution that gives hexagons of a few screen pixels' to tens of pixels' width.
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from geo.aggregate import EventIndex, Filters
 from geo.errors import SectionError
-from geo.hexgrid import VIEW_RES_RANGE
+from geo.hexgrid import VIEW_RES_RANGE, cells_latlng
 from geo.hotspots import hot_spot_classes, study_area
 from geo.models import EVENT_TYPES, HIGH_IMPACT
 from geo.projection import METRIC_CRS
@@ -76,7 +76,7 @@ def _sums(index: EventIndex, assignment: npt.NDArray[np.int64], window: TimeWind
 def cell_sections(cells: npt.NDArray[np.uint64], sections: gpd.GeoDataFrame, *, corridor_km: float
                   ) -> npt.NDArray[np.int64]:
     """The section (position in ``sections``) whose corridor holds each cell's centre, or -1."""
-    centres = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in cells]).reshape(-1, 2)
+    centres = cells_latlng(cells)
     return assign_to_sections(centres[:, 0], centres[:, 1], sections, corridor_km=corridor_km)
 
 

@@ -106,3 +106,17 @@ def test_rejects_well_formed_but_invalid_ids_and_rescales_selections() -> None:
     assert h3i.cell_to_parent(finer, 7) == cell7 and finer == h3i.cell_to_center_child(cell7, 9)
     lat, lon = cell_latlng(cell7)
     assert h3i.latlng_to_cell(lat, lon, 7) == cell7
+
+
+def test_cells_latlng_equals_h3_cell_centres() -> None:
+    import h3
+    import numpy as np
+
+    from geo.hexgrid import cells_latlng
+
+    rng = np.random.default_rng(8)
+    cells = [int(h3.latlng_to_cell(40 + 2 * rng.random(), 20 + 3 * rng.random(), res), 16)
+             for res in (5, 7, 10) for _ in range(50)]
+    expected = np.array([h3.cell_to_latlng(format(c, "x")) for c in cells])
+    np.testing.assert_allclose(cells_latlng(np.array(cells, dtype=np.uint64)), expected, atol=1e-12)
+    assert cells_latlng(np.array([], dtype=np.uint64)).shape == (0, 2)
