@@ -158,9 +158,7 @@ def _demo(args: argparse.Namespace) -> int:
     poller = threading.Thread(target=run_poller, args=(feeds, store), kwargs={"should_stop": stop.is_set},
                               name="limes-poller", daemon=True)
     poller.start()
-    # Ctrl-C and a plain `kill` both stop everything (a shell may start us with SIGINT ignored).
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, signal.default_int_handler)
+    _stop_on_signals()
     app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
     env = {**os.environ, "LIMES_DB": resolve_url(args.db)}
     dashboard = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(args.port)], env=env,
@@ -196,9 +194,7 @@ def _public_form(args: argparse.Namespace) -> int:
            "LIMES_FORM_PROXY_HOPS": str(args.proxy_hops)}
     print(f"Public report form on http://{args.address}:{args.port} (at most {args.per_hour} reports an hour per "
           "client). Ctrl-C stops it.", flush=True)
-    # Ctrl-C and a plain `kill` both stop the form too (as in `limes demo`).
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, signal.default_int_handler)
+    _stop_on_signals()
     # The repository as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
     form = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "report_form.py"), "--server.address",
                              args.address, "--server.port", str(args.port)], env=env, cwd=root)
@@ -270,6 +266,12 @@ def _report(args: argparse.Namespace) -> int:
     print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections)} pages; wrote "
           f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and a plain `kill` both stop the processes we started (a shell may start us with SIGINT ignored)."""
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.aggregate import EventIndex
-from geo.briefing import Briefing, BriefingParams, build_briefing
+from geo.briefing import DEFAULT_SOURCE, Briefing, BriefingParams, build_briefing
 from geo.briefing_pdf import render_map_png, render_pdf
 from geo.errors import BriefingError
 from geo.geodata import Basemap
@@ -92,7 +92,7 @@ class ReportOptions:
     sections: SectionSource = SectionSource()
     only: tuple[str, ...] = ()
     params: BriefingParams = BriefingParams()
-    source: str = "Limes event store"
+    source: str = DEFAULT_SOURCE
 
 
 def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOptions, basemap: Basemap,

@@ -85,8 +85,8 @@ class Feed:
         unknown = sorted(set(dict(self.fields)) - set(DEFAULT_FIELDS))
         if unknown:
             raise FeedError(f"feed {self.name!r}: unknown report field(s) {unknown}; fields are {list(DEFAULT_FIELDS)}")
-        if (self.token_env is not None or self.fields) and self.kind not in AUTH_SCHEMES:
-            raise FeedError(f"feed {self.name!r}: token_env and fields belong to report feeds ({list(AUTH_SCHEMES)}); "
+        if (self.token_env is not None or self.fields) and self.kind not in REPORT_KINDS:
+            raise FeedError(f"feed {self.name!r}: token_env and fields belong to report feeds ({list(REPORT_KINDS)}); "
                             f"kind is {self.kind!r}")
         if not self.url.startswith(("http://", "https://")):
             raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}")
