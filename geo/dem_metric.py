@@ -26,7 +26,7 @@ from rasterio.windows import from_bounds as window_from_bounds
 
 from geo.errors import RasterError
 from geo.projection import METRIC_CRS
-from geo.terrain import MAX_PIXELS, open_georeferenced
+from geo.terrain import MAX_PIXELS, grid_to_web_mercator, open_georeferenced
 
 DEFAULT_CELL_M: Final[float] = 90.0
 """Cell size of the metric grid: SRTM 3 arc-seconds is ~92 m north-south and ~70 m east-west here."""
@@ -146,12 +146,7 @@ def metric_grid_to_web_mercator(values: npt.NDArray[np.float64], dem: MetricDem,
     Returns the warped grid (NaN outside) at most ``max_width_px`` wide and its (west, south,
     east, north) corners in degrees, as deck.gl's ``BitmapLayer`` takes them.
     """
-    west, south, east, north = dem.bounds_lonlat()
-    left, bottom, right, top = transform_bounds("EPSG:4326", "EPSG:3857", west, south, east, north)
-    width = min(dem.shape[1], max_width_px)
-    height = max(1, round(width * (top - bottom) / (right - left)))
-    dst_transform = rasterio.transform.from_bounds(left, bottom, right, top, width, height)
-    warped = np.full((height, width), np.nan, dtype=np.float64)
-    reproject(values.astype(np.float64), warped, src_transform=dem.transform, src_crs=dem.crs, dst_transform=dst_transform,
-              dst_crs="EPSG:3857", resampling=Resampling.nearest, src_nodata=np.nan, dst_nodata=np.nan)
-    return warped, (west, south, east, north)
+    bounds = dem.bounds_lonlat()
+    warped = grid_to_web_mercator(values, transform=dem.transform, crs=dem.crs, bounds_lonlat=bounds,
+                                  max_width_px=max_width_px, resampling=Resampling.nearest)
+    return warped, bounds

@@ -161,14 +161,22 @@ def warp_to_web_mercator(values: npt.NDArray[np.float64], dem: Dem, *, max_width
     Returns the warped grid (NaN where there is no data), at most ``max_width_px`` wide, and the
     (west, south, east, north) degrees of its corners, as deck.gl's ``BitmapLayer`` takes them.
     """
-    rows, cols = values.shape
-    src_crs, dst_crs = CRS.from_epsg(4326), CRS.from_epsg(3857)
-    left, bottom, right, top = transform_bounds(src_crs, dst_crs, *dem.bounds_lonlat)
-    width = min(cols, max_width_px)
-    height = max(1, round(width * (top - bottom) / (right - left)))  # square pixels
-    dst_transform = from_bounds(left, bottom, right, top, width, height)
-    warped = np.full((height, width), np.nan, dtype=np.float64)
-    reproject(np.where(np.ma.getmaskarray(dem.elevation_m), np.nan, values), warped, src_transform=dem.transform,
-              src_crs=src_crs, dst_transform=dst_transform, dst_crs=dst_crs, resampling=Resampling.bilinear,
-              src_nodata=np.nan, dst_nodata=np.nan)
+    warped = grid_to_web_mercator(np.where(np.ma.getmaskarray(dem.elevation_m), np.nan, values),
+                                  transform=dem.transform, crs=CRS.from_epsg(4326), bounds_lonlat=dem.bounds_lonlat,
+                                  max_width_px=max_width_px, resampling=Resampling.bilinear)
     return warped, dem.bounds_lonlat
+
+
+def grid_to_web_mercator(values: npt.NDArray[np.float64], *, transform: Affine, crs: CRS | str,
+                         bounds_lonlat: tuple[float, float, float, float], max_width_px: int,
+                         resampling: Resampling) -> npt.NDArray[np.float64]:
+    """Resample a grid (``transform`` in ``crs``, NaN for no data) onto square Web Mercator pixels covering
+    ``bounds_lonlat``, at most ``max_width_px`` wide; NaN where nothing maps."""
+    left, bottom, right, top = transform_bounds("EPSG:4326", "EPSG:3857", *bounds_lonlat)
+    width = min(values.shape[1], max_width_px)
+    height = max(1, round(width * (top - bottom) / (right - left)))  # square pixels
+    warped = np.full((height, width), np.nan, dtype=np.float64)
+    reproject(values.astype(np.float64), warped, src_transform=transform, src_crs=crs,
+              dst_transform=from_bounds(left, bottom, right, top, width, height), dst_crs="EPSG:3857",
+              resampling=resampling, src_nodata=np.nan, dst_nodata=np.nan)
+    return warped
