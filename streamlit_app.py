@@ -12,7 +12,7 @@ preload_map_bundle()
 
 from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noqa: E402
 
-# Every page, keyed as geo.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
+# Every page, keyed as geo.trust.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
 PAGES = {
     "map": lambda: st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:"),
     "moderation": lambda: st.Page("dashboard/pages/moderation.py", title="Moderation", icon=":material/fact_check:"),

@@ -14,8 +14,7 @@ import pandas as pd
 import pydeck as pdk
 
 from bench.harness import Figure, median_seconds, once_seconds
-from geo.aggregate import EventIndex, Filters
-from geo.hexgrid import BASE_RES, latlng_to_cells, parent_cells
+from geo.grid import BASE_RES, EventIndex, Filters, latlng_to_cells, parent_cells
 from geo.models import EVENT_TYPES
 from geo.scenario import generate
 from geo.timewindow import TimeWindow

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from bench.harness import Figure, median_seconds, once_seconds
-from geo.emerging import emerging_hot_spots
-from geo.hotspots import gi_star, neighbour_matrix
+from geo.analysis import emerging_hot_spots, gi_star, neighbour_matrix
 
 
 def run(n_cells: int = 20_000) -> list[Figure]:

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, sync_playwright
 from bench.harness import Figure
 from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 from geo.feeds import Feed, run_poller
-from geo.simulator import FeedSimulator, make_server
+from geo.scenario import FeedSimulator, make_server
 from geo.store import open_store
 
 RELOAD_EVERY_S = 30.0

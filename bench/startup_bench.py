@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 
 from bench.harness import Figure
 from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
-from geo.bundled import ensure_fresh_scenario
+from geo.scenario import ensure_fresh_scenario
 from geo.store import open_store
 
 MAP = '[data-testid="stDeckGlJsonChart"]'

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bench.harness import Figure, once_seconds
-from geo.importer import import_file
+from geo.ingest import import_file
 from geo.scenario import generate
 from geo.store import open_store
 
@@ -52,7 +52,7 @@ def write_native_csv(path: Path, n_rows: int, *, seed: int = 11) -> None:
 
 def _naive_rate(url: str, path: Path) -> float:
     """Rows/s of one INSERT and one commit per row, on the first :data:`NAIVE_ROWS` rows."""
-    from geo.hexgrid import BASE_RES, latlng_to_cells
+    from geo.grid import BASE_RES, latlng_to_cells
 
     rows = pd.read_csv(path, nrows=NAIVE_ROWS, dtype=str)
     store = open_store(url)
@@ -89,8 +89,8 @@ import resource, sys
 from pathlib import Path
 # Linux keeps a process's peak RSS across fork and exec: reset it, or the bench's own peak shows.
 Path("/proc/self/clear_refs").write_text("5")
-from geo.importer import import_file
-from geo.store import open_store
+from geo.ingest.importer import import_file
+from geo.store.core import open_store
 import_file(Path(sys.argv[1]), open_store(sys.argv[2]))
 peak_kb = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                if line.startswith("VmHWM"))

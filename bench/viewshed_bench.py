@@ -22,9 +22,8 @@ import numpy.typing as npt
 import rasterio
 
 from bench.harness import Figure, median_seconds, once_seconds
-from geo.dem_metric import MetricDem, read_metric_dem
-from geo.geodata import DEM_DIR
-from geo.viewshed import REFRACTION_COEFF, ViewshedParams, cumulative_viewshed, viewshed
+from geo.coverage import REFRACTION_COEFF, ViewshedParams, cumulative_viewshed, viewshed
+from geo.spatial import DEM_DIR, MetricDem, read_metric_dem
 
 BORDER_DEM: Final[Path] = DEM_DIR / "srtm3_gr_mk_bg_border_3s_cog.tif"
 MOSAIC_DEM: Final[Path] = DEM_DIR / "srtm3_N39-42_E021-025_cog.tif"

@@ -1,7 +1,7 @@
 """The gate in front of every page: OIDC login through ``st.login``, roles, session age, local mode, audit.
 
 With an ``[auth]`` section in the secrets (Streamlit's native OIDC) every visitor logs in with the
-organisation's identity provider; roles come from ``[limes_auth]`` (see :mod:`geo.access`). Without
+organisation's identity provider; roles come from ``[limes_auth]`` (see :mod:`geo.trust.access`). Without
 one, Limes runs in local mode for a single user with every role, and only when the server listens
 on loopback: bound to any other address it refuses to serve.
 """
@@ -15,11 +15,20 @@ from typing import Any, Final
 import streamlit as st
 
 from dashboard import cache
-from geo.access import (
-    LOCAL_USER, PAGE_ROLES, ROLES, AccessPolicy, is_loopback, may, may_see, roles_for, session_expired,
-)
-from geo.audit import AuditEntry, record
 from geo.errors import AccessError
+from geo.trust import (
+    LOCAL_USER,
+    PAGE_ROLES,
+    ROLES,
+    AccessPolicy,
+    AuditEntry,
+    is_loopback,
+    may,
+    may_see,
+    record,
+    roles_for,
+    session_expired,
+)
 
 _VIEWER_KEY: Final[str] = "_limes_viewer"
 _LOGGED_KEY: Final[str] = "_limes_login_recorded"
@@ -122,12 +131,12 @@ def require_page(page: str) -> Viewer:
 
 
 def allowed(capability: str) -> bool:
-    """Whether this session's viewer holds ``capability`` (see :data:`geo.access.CAPABILITY_ROLES`)."""
+    """Whether this session's viewer holds ``capability`` (see :data:`geo.trust.access.CAPABILITY_ROLES`)."""
     return may(viewer().roles, capability)
 
 
 def visible_pages(who: Viewer) -> list[str]:
-    """The pages of :data:`geo.access.PAGE_ROLES` this viewer may open, in navigation order."""
+    """The pages of :data:`geo.trust.access.PAGE_ROLES` this viewer may open, in navigation order."""
     return [page for page in PAGE_ROLES if may_see(who.roles, page)]
 
 

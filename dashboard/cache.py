@@ -22,22 +22,29 @@ import pydeck as pdk
 import scipy.sparse as sp
 import streamlit as st
 
-from geo.aggregate import EventIndex, Filters
-from geo.bundled import ensure_fresh_scenario
-from geo.coverage import CoverageParams, sensor_coverage
-from geo.coverage_model import Assessment, Terrain, assess, load_terrain
-from geo.emerging import EmergingParams, emerging_hot_spots, space_time_cube
-from geo.geodata import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap
+from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
+from geo.briefing import SectionSource, assign_to_sections, make_sections
+from geo.coverage import (
+    Assessment,
+    CoverageParams,
+    SiteModel,
+    Terrain,
+    assess,
+    coverage_sets,
+    load_sensors,
+    load_terrain,
+    patrol_cells,
+    read_unit_positions,
+    recommend,
+    sensor_coverage,
+    user_sites,
+)
+from geo.grid import EventIndex, Filters
 from geo.models import EVENT_TYPES, Sensor
-from geo.patrol_coverage import patrol_cells, read_unit_positions
-from geo.placement import SiteModel, coverage_sets, recommend, user_sites
-from geo.report_area import pick_cells
-from geo.reports import pending_counts
-from geo.sections import SectionSource, assign_to_sections, make_sections
-from geo.sensor_store import load_sensors
-from geo.store import Store, open_store, resolve_url
-from geo.store_mirror import StoreMirror
-from geo.terrain import read_dem
+from geo.reports import pending_counts, pick_cells
+from geo.scenario import ensure_fresh_scenario
+from geo.spatial import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap, read_dem
+from geo.store import Store, StoreMirror, open_store, resolve_url
 from geo.timewindow import TimeWindow
 from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
 from layers.coverage import coverage_image

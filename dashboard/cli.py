@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import socketserver
 import os
 import signal
+import socketserver
 import sys
 import threading
 from collections.abc import Sequence
@@ -41,9 +41,9 @@ def _bench(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     import getpass
 
-    from geo.audit import AuditEntry, record
-    from geo.importer import import_file
+    from geo.ingest import import_file
     from geo.store import open_store
+    from geo.trust import AuditEntry, record
 
     store = open_store(args.db)
     try:
@@ -119,7 +119,7 @@ def _serve_until_interrupted(server: socketserver.BaseServer, message: str) -> N
 
 
 def _listen_cot(args: argparse.Namespace) -> int:
-    from geo.cot_listener import make_cot_listener
+    from geo.feeds import make_cot_listener
     from geo.store import open_store
 
     store = open_store(args.db)
@@ -133,7 +133,7 @@ def _listen_cot(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from geo.simulator import FeedSimulator, make_server
+    from geo.scenario import FeedSimulator, make_server
 
     server = make_server(FeedSimulator(speed=args.speed), port=args.port)
     _serve_until_interrupted(server, f"simulator on http://127.0.0.1:{server.server_address[1]} (x{args.speed:g}); "
@@ -147,7 +147,7 @@ def _demo(args: argparse.Namespace) -> int:
     import tomllib
 
     from geo.feeds import load_feeds, run_poller
-    from geo.simulator import FeedSimulator, demo_feeds_toml, make_server
+    from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
     from geo.store import open_store, resolve_url
 
     server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
@@ -217,7 +217,7 @@ def _purge_contacts(args: argparse.Namespace) -> int:
     """Delete reporters' contact details older than the retention period (run it daily, e.g. from cron)."""
     from datetime import timedelta
 
-    from geo.moderation import purge_contacts
+    from geo.reports import purge_contacts
     from geo.store import open_store
 
     store = open_store(args.db)
@@ -234,10 +234,8 @@ def _report(args: argparse.Namespace) -> int:
     import time
     from datetime import date, datetime, timezone
 
-    from geo.briefing import BriefingParams
-    from geo.briefing_pack import ReportOptions, briefing_from_store, read_rules, write_report
-    from geo.geodata import load_basemap
-    from geo.sections import SectionSource
+    from geo.briefing import BriefingParams, ReportOptions, SectionSource, briefing_from_store, read_rules, write_report
+    from geo.spatial import load_basemap
     from geo.store import open_store
     from geo.timewindow import day_range_window
 

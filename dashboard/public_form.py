@@ -1,10 +1,10 @@
 """The public report form's page: a place (picked on our offline map, or a town's name), a category, a text,
-an optional contact; sent with :func:`geo.reports.submit_report` and nothing else.
+an optional contact; sent with :func:`geo.reports.intake.submit_report` and nothing else.
 
 It runs as its own app (``report_form.py``, started by ``limes public-form``), apart from the
 control-room dashboard: no login, no navigation, and no reader of the store — the only thing it
 does with the store is queue the report. A reporter's address is used for the hourly limit only
-(hashed, see :mod:`geo.reports`).
+(hashed, see :mod:`geo.reports.intake`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import streamlit as st
 
 from dashboard import cache
 from geo.errors import LimesError
-from geo.geodata import compass_point, nearest_town
-from geo.hexgrid import cell_latlng, hex_to_cell
+from geo.spatial import compass_point, nearest_town
+from geo.grid import cell_latlng, hex_to_cell
 from geo.reports import (
     CATEGORY_LABELS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit, check_report,
     client_address, submit_report,

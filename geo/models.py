@@ -61,6 +61,8 @@ def impact_for(types: npt.NDArray[np.str_], persons: npt.NDArray[np.int64]) -> n
 
 
 EVENT_STATUSES: Final[tuple[str, ...]] = ("open", "closed")
+NAMED_CONFIDENCE: Final[dict[str, float]] = {"low": 0.3, "medium": 0.6, "high": 0.9, "confirmed": 1.0}
+"""Named confidence levels and the number an event stores for each."""
 SENSOR_KINDS: Final[tuple[str, ...]] = ("tower", "camera", "radar", "ground_sensor", "patrol_post")
 SENSOR_STATUSES: Final[tuple[str, ...]] = ("active", "off")
 

@@ -12,7 +12,7 @@ from typing import Any
 import geopandas as gpd
 import pydeck as pdk
 
-from geo.geodata import FOCUS_PAIRS, Basemap
+from geo.spatial import FOCUS_PAIRS, Basemap
 from layers.colours import (
     BORDER_EU_EXTERNAL,
     BORDER_OTHER,

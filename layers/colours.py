@@ -13,7 +13,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from geo.emerging import CATEGORIES
+from geo.analysis import CATEGORIES
 
 Rgba = tuple[int, int, int, int]
 
@@ -152,7 +152,7 @@ _EMERGING_COLD: Final[tuple[Rgba, ...]] = (
     (146, 197, 222, 200), (67, 147, 195, 195), (150, 130, 220, 205), (100, 110, 130, 190),
 )
 EMERGING_COLOURS: Final[dict[int, Rgba]] = dict(enumerate((*_EMERGING_HOT, *_EMERGING_COLD)))
-"""Colour by category code (the position in :data:`geo.emerging.CATEGORIES`): the emerging ones
+"""Colour by category code (the position in :data:`geo.analysis.emerging.CATEGORIES`): the emerging ones
 (new: magenta, consecutive: orange, intensifying: pink) stand out from the dark reds of the
 established hot spots and from the yellow EU border; "no pattern" is not drawn."""
 

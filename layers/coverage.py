@@ -17,9 +17,9 @@ import pandas as pd
 import pydeck as pdk
 from PIL import Image
 
-from geo.dem_metric import MetricDem, metric_grid_to_web_mercator
-from geo.hexgrid import cells_to_hex
+from geo.grid import cells_to_hex
 from geo.models import Sensor
+from geo.spatial import MetricDem, metric_grid_to_web_mercator
 from layers.basemap import relief_layer
 from layers.colours import LegendEntry, Rgba
 from layers.hexagons import hexagon_records

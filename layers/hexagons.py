@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pydeck as pdk
 
-from geo.hexgrid import cells_to_hex
+from geo.grid import cells_to_hex
 from layers.colours import class_colour_expression
 
 HEX_LAYER_ID = "hexagons"

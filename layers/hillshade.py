@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
-from geo.terrain import Dem, hillshade, warp_to_web_mercator
+
+from geo.spatial import Dem, hillshade, warp_to_web_mercator
 
 _FLAT = float(np.sin(np.radians(45.0)))
 """Illumination of flat ground with the sun at 45 degrees: the shade that is drawn transparent."""

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 import pydeck as pdk
 
-from geo.hexgrid import cells_to_hex
+from geo.grid import cells_to_hex
 from layers.colours import Rgba
 from layers.hexagons import hexagon_records
 

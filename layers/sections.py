@@ -14,7 +14,7 @@ import numpy as np
 import pydeck as pdk
 import shapely
 
-from geo.levels import LEVEL_COLOURS
+from geo.briefing import LEVEL_COLOURS
 
 SECTION_LAYER_ID: Final[str] = "sections"
 LABEL_LAYER_ID: Final[str] = "section-labels"
@@ -39,7 +39,7 @@ def fit_view(bounds_lonlat: tuple[float, float, float, float], *, width_px: int,
 
 
 def level_rgba(level: str) -> list[int]:
-    """The level's colour of :data:`geo.levels.LEVEL_COLOURS` as deck.gl RGBA."""
+    """The level's colour of :data:`geo.briefing.levels.LEVEL_COLOURS` as deck.gl RGBA."""
     code = LEVEL_COLOURS[level]
     return [int(code[i:i + 2], 16) for i in (1, 3, 5)] + [255]
 

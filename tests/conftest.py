@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
-import os
 from pathlib import Path
 
 import pytest
 
-from geo.aggregate import EventIndex
+from geo.grid import EventIndex
 from geo.scenario import Scenario, generate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
-from geo.access import PAGE_ROLES, ROLES, AccessPolicy, is_loopback, may, roles_for, session_expired
-from geo.audit import read_log
 from geo.errors import AccessError
+from geo.trust import PAGE_ROLES, ROLES, AccessPolicy, is_loopback, may, read_log, roles_for, session_expired
 from tests.conftest import ROOT
 
 POLICY_CONFIG = {

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.aggregate import EventIndex, Filters
 from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWindowError
-from geo.hexgrid import BASE_RES, latlng_to_cells
+from geo.grid import BASE_RES, EventIndex, Filters, latlng_to_cells
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow, day_range_window, preset_window
 
@@ -144,7 +143,7 @@ def test_bad_filters_explain_themselves() -> None:
 
 
 def test_event_series_bins_cover_the_window_exactly() -> None:
-    from geo.aggregate import event_series
+    from geo.grid import event_series
 
     times = pd.Series(pd.to_datetime(["2026-11-01 00:10", "2026-11-01 00:50", "2026-11-02 23:59", "2026-11-03 12:00"],
                                      utc=True))

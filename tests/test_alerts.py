@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from geo.aggregate import EventIndex, Filters
-from geo.alerts import AlertRule, unusual_cells
+from geo.analysis import AlertRule, unusual_cells
 from geo.errors import LimesError
-from geo.hexgrid import BASE_RES, latlng_to_cells
+from geo.grid import BASE_RES, EventIndex, Filters, latlng_to_cells
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow
 

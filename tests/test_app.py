@@ -10,8 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
-from geo.aggregate import Filters
-from geo.hexgrid import cells_to_hex
+from geo.grid import Filters, cells_to_hex
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow, preset_window
 from layers.deck import OFFLINE_STYLE_URL
@@ -108,7 +107,7 @@ def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
 
 
 def test_unusual_cells_panel_lists_the_alerts(app: AppTest) -> None:
-    from geo.alerts import unusual_cells
+    from geo.analysis import unusual_cells
 
     now = datetime.now(timezone.utc)
     expected = unusual_cells(cache.event_index(), Filters(TimeWindow(now - timedelta(hours=1), now), EVENT_TYPES, 6))
@@ -130,7 +129,7 @@ def test_hot_spot_colouring(app: AppTest) -> None:
 
 
 def test_hot_spot_rings_change_the_classes(app: AppTest) -> None:
-    from geo.hotspots import classify, gi_star, study_area
+    from geo.analysis import classify, gi_star, study_area
 
     app.radio(key="colour_by").set_value("Hot spots (Gi*)").run()
     app.slider(key="rings").set_value(2).run()
@@ -187,7 +186,7 @@ def test_emerging_drill_down_shows_category_and_trend(app: AppTest) -> None:
 
 
 def test_alert_thresholds_are_applied(app: AppTest) -> None:
-    from geo.alerts import AlertRule, unusual_cells
+    from geo.analysis import AlertRule, unusual_cells
 
     app.select_slider(key="alert_hours").set_value(8).run()
     app.select_slider(key="alert_p").set_value(0.05).run()

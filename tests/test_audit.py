@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from geo.audit import AuditEntry, read_log, record
 from geo.errors import LimesError
 from geo.store import open_store
+from geo.trust import AuditEntry, read_log, record
 from tests.stores import store_url  # noqa: F401  (fixture)
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)

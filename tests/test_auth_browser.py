@@ -21,8 +21,8 @@ from playwright.sync_api import Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.serving import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit
-from geo.audit import read_log
 from geo.store import open_store
+from geo.trust import read_log
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
-from geo.briefing import build_briefing
-from geo.levels import level_history
-from geo.sections import SectionSource
+from geo.briefing import SectionSource, build_briefing, level_history
 from geo.timewindow import preset_window
 from layers.deck import OFFLINE_STYLE_URL
 from layers.sections import level_rgba
@@ -91,7 +89,7 @@ def test_setting_a_level_needs_a_comment_and_lands_in_the_history(app: AppTest) 
     history = level_history(cache.current_store(), section_id=section_id)
     # Recorded under the signed-in identity (the local user here), never a typed-in name; and audited.
     assert list(history["level"]) == ["critical"] and history["set_by"].iloc[0] == "local"
-    from geo.audit import read_log
+    from geo.trust import read_log
 
     audited = read_log(cache.current_store(), actions=("level_set",), actor="local")
     assert audited["target"].iloc[0] == section_id and "-> critical" in audited["detail"].iloc[0]
@@ -109,8 +107,8 @@ def test_downloads_are_offered(app: AppTest) -> None:
 
 def test_covered_share_from_the_coverage_planner(app: AppTest) -> None:
     """With the toggle on, each section's "Covered %" is the share of its corridor cells the planner counts covered."""
+    from geo.briefing import section_coverage
     from geo.coverage import CoverageParams
-    from geo.section_figures import section_coverage
 
     app.toggle(key="briefing_coverage").set_value(True).run()
     assert not app.exception, app.exception

@@ -15,11 +15,16 @@ from PIL import Image
 from pypdf import PdfReader
 
 from dashboard.cli import main
-from geo.briefing import Briefing, build_briefing
-from geo.briefing_pdf import render_map_png, render_pdf
-from geo.geodata import Basemap, border_lines, load_basemap
-from geo.levels import LEVEL_COLOURS
-from geo.sections import assign_to_sections, sections_by_length
+from geo.briefing import (
+    LEVEL_COLOURS,
+    Briefing,
+    assign_to_sections,
+    build_briefing,
+    render_map_png,
+    render_pdf,
+    sections_by_length,
+)
+from geo.spatial import Basemap, border_lines, load_basemap
 from geo.store import open_store
 from geo.timewindow import TimeWindow
 from tests.conftest import SCENARIO_END

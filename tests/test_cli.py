@@ -25,8 +25,8 @@ def test_import_json_report_and_idempotency(tmp_path: Path) -> None:
     second = _limes("import", str(IOM_SAMPLE), "--db", db)
     assert second.returncode == 0
     assert "duplicates         236" in second.stdout and "238 rows read" in second.stderr
-    from geo.audit import read_log
     from geo.store import open_store
+    from geo.trust import read_log
 
     store = open_store(db)
     log = read_log(store, actions=("import",))

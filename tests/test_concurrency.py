@@ -7,15 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from geo.store import open_store
-from geo.store_mirror import StoreMirror
+from geo.store import StoreMirror, open_store
 from tests.conftest import ROOT
 
 WRITER = """
 import sys
 from datetime import datetime, timezone
-from geo.scenario import generate
-from geo.store import open_store
+from geo.scenario.generator import generate
+from geo.store.core import open_store
 store = open_store(sys.argv[1])
 events = generate(end=datetime(2026, 11, 28, tzinfo=timezone.utc)).events
 for start in range(0, 20_000, 500):

@@ -13,17 +13,29 @@ import pytest
 import scipy.sparse as sp
 import shapely
 
-from geo.coverage import CoverageParams, covered_share, grid_azimuth_deg
-from geo.coverage_model import Terrain, assess, load_terrain, our_side
+from geo.coverage import (
+    CoverageParams,
+    SiteModel,
+    Terrain,
+    assess,
+    coverage_sets,
+    coverage_value,
+    covered_share,
+    greedy_placement,
+    grid_azimuth_deg,
+    load_terrain,
+    optimal_placement,
+    our_side,
+    patrol_areas,
+    patrol_cells,
+    user_sites,
+    within_reach,
+)
 from geo.errors import CoverageError
-from geo.gaps import patrol_areas
-from geo.geodata import border_lines
-from geo.hexgrid import cell_latlng, parent_cells
+from geo.grid import cell_latlng, parent_cells
 from geo.models import Sensor
-from geo.patrol_coverage import patrol_cells, within_reach
-from geo.placement import SiteModel, coverage_sets, coverage_value, greedy_placement, optimal_placement, user_sites
-from geo.projection import geometry_to_m, lonlat_to_xy_m
 from geo.scenario import GAP_LON_RANGE, Scenario
+from geo.spatial import border_lines, geometry_to_m, lonlat_to_xy_m
 
 BOUND = 1.0 - 1.0 / math.e
 RES = 8

@@ -9,8 +9,8 @@ import pandas as pd
 from PIL import Image
 from rasterio.transform import from_origin
 
-from geo.dem_metric import MetricDem
 from geo.models import Sensor
+from geo.spatial import MetricDem
 from layers.coverage import COVERAGE_RAMP, coverage_image, gap_layer, sensor_layers
 
 

@@ -10,8 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
-from geo.coverage import CoverageParams
-from geo.sensor_store import load_sensors, save_sensors
+from geo.coverage import CoverageParams, load_sensors, save_sensors
 from tests.conftest import ROOT
 
 PAGE = ROOT / "dashboard" / "pages" / "coverage.py"
@@ -95,7 +94,7 @@ def test_edit_switch_off_save_and_bad_input(page: AppTest) -> None:
         page.button(key="save_sensors").click().run()
         assert not page.exception, page.exception
         assert {s.status for s in load_sensors(store)} == {"off"}
-        from geo.audit import read_log
+        from geo.trust import read_log
 
         entry = read_log(store, actions=("sensor_edit",)).iloc[0]  # who saved which sensors
         assert entry["actor"] == "local" and entry["detail"] == f"{len(stored)} saved, 0 removed"

@@ -11,14 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.aggregate import EventIndex, Filters
-from geo.emerging import (
-    CATEGORIES, EMERGING_PATTERNS, NO_PATTERN, EmergingParams, category_matches, cell_z_series, classify_emerging,
-    emerging_hot_spots, gi_star_steps, mann_kendall, space_time_cube,
+from geo.analysis import (
+    CATEGORIES,
+    EMERGING_PATTERNS,
+    NO_PATTERN,
+    EmergingParams,
+    category_matches,
+    cell_z_series,
+    classify_emerging,
+    emerging_hot_spots,
+    gi_star,
+    gi_star_steps,
+    mann_kendall,
+    neighbour_matrix,
+    space_time_cube,
 )
 from geo.errors import LimesError
-from geo.hexgrid import cell_latlng, latlng_to_cells
-from geo.hotspots import gi_star, neighbour_matrix
+from geo.grid import EventIndex, Filters, cell_latlng, latlng_to_cells
 from geo.scenario import EMERGING_CORRIDOR
 from geo.timewindow import TimeWindow
 
@@ -165,7 +174,7 @@ def test_planted_corridor_is_the_one_emerging_hot_spot(scenario) -> None:
 
 
 def test_emerging_areas_group_touching_cells() -> None:
-    from geo.emerging import emerging_areas
+    from geo.analysis import emerging_areas
 
     a = h3.latlng_to_cell(41.1, 22.3, 7)
     b = h3.latlng_to_cell(41.4, 22.9, 7)

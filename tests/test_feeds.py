@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from geo.errors import FeedError
-from geo.feed_formats import parse_cot, parse_sensorthings
-from geo.feeds import Feed, load_feeds, poll_once, retry_after_s
+from geo.feeds import Feed, load_feeds, parse_cot, parse_sensorthings, poll_once, retry_after_s
 from geo.store import open_store
 from tests.feedserver import Reply, Script, serve
 
@@ -247,7 +246,7 @@ def test_retry_after_forms_and_config_errors() -> None:
 
 
 def test_cot_tcp_stream_split_and_joined_messages(store) -> None:
-    from geo.cot_listener import make_cot_listener
+    from geo.feeds import make_cot_listener
 
     server = make_cot_listener(store, name="tak-tcp")
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from geo.errors import GeodataError
-from geo.geodata import AOI_LONLAT, border_lines, load_basemap, load_towns, nearest_town, read_vector
+from geo.spatial import AOI_LONLAT, border_lines, load_basemap, load_towns, nearest_town, read_vector
 
 
 def test_basemap_is_clipped_to_the_area_of_interest() -> None:
@@ -61,7 +61,7 @@ def test_bad_vector_files_give_clear_errors(tmp_path) -> None:
 
 
 def test_compass_points_of_hand_picked_directions() -> None:
-    from geo.geodata import compass_point
+    from geo.spatial import compass_point
 
     assert compass_point(22.0, 41.0, 22.0, 41.5) == "N"
     assert compass_point(22.0, 41.0, 22.5, 41.0) == "E"

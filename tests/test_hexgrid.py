@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import CoordinateError, ResolutionError
-from geo.hexgrid import (
+from geo.grid import (
     BASE_RES,
     cell_at_resolution,
     cell_latlng,
@@ -112,7 +112,7 @@ def test_cells_latlng_equals_h3_cell_centres() -> None:
     import h3
     import numpy as np
 
-    from geo.hexgrid import cells_latlng
+    from geo.grid import cells_latlng
 
     rng = np.random.default_rng(8)
     cells = [int(h3.latlng_to_cell(40 + 2 * rng.random(), 20 + 3 * rng.random(), res), 16)

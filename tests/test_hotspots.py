@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo.analysis import classify, gi_star, neighbour_matrix
 from geo.errors import LimesError
-from geo.hexgrid import latlng_to_cells
-from geo.hotspots import classify, gi_star, neighbour_matrix
+from geo.grid import latlng_to_cells
 
 
 def _area(res: int = 7, k_disk: int = 12) -> np.ndarray:
@@ -62,7 +62,7 @@ def test_fdr_classes_and_hex_index() -> None:
 
 
 def test_scenario_hot_spots_sit_on_the_corridors(scenario) -> None:
-    from geo.hexgrid import parent_cells
+    from geo.grid import parent_cells
 
     res = 7
     events = scenario.events

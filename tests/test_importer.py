@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.errors import ImportFileError, MappingError
-from geo.importer import import_file, preview_file
+from geo.ingest import import_file, preview_file
 from geo.store import open_store
 from tests.conftest import ROOT
 from tests.stores import store_url  # noqa: F401 - fixture
@@ -264,9 +264,9 @@ def test_review_edge_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         with pytest.raises(MappingError, match=message):
             import_file(IOM_SAMPLE, store, mapping=_write(tmp_path, "m.toml", body), now=NOW)
     # The two-process path (normally above 16 MB) gives the same answer as the in-process one.
-    import geo.importer
+    import geo.ingest.importer
 
-    monkeypatch.setattr(geo.importer, "PROCESS_PIPELINE_BYTES", 0)
+    monkeypatch.setattr(geo.ingest.importer, "PROCESS_PIPELINE_BYTES", 0)
     other = open_store(f"sqlite:///{tmp_path / 'worker.sqlite'}")
     report = import_file(IOM_SAMPLE, other, mapping="iom", now=NOW, chunk_rows=50)
     assert (report.read, report.inserted, report.quarantined) == (238, 236, 2)

@@ -11,8 +11,8 @@ import pandas as pd
 import pydeck as pdk
 import pytest
 
-from geo.geodata import load_basemap
-from geo.hexgrid import latlng_to_cells
+from geo.grid import latlng_to_cells
+from geo.spatial import load_basemap
 from layers.basemap import border_layers, country_layers, relief_layer, town_layer, water_layers
 from layers.colours import class_breaks, class_colour_expression, class_colours, legend, ramp_for
 from layers.deck import OFFLINE_STYLE_URL, CompactDeck, build_deck

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from geo.errors import LevelError
-from geo.levels import (
+from geo.briefing import (
     DEFAULT_RULES,
     REACTIONS,
     SECTION_LEVELS,
@@ -20,6 +19,7 @@ from geo.levels import (
     propose_levels,
     record_level,
 )
+from geo.errors import LevelError
 from geo.store import open_store
 from tests.stores import store_url  # noqa: F401  (fixture)
 

@@ -19,11 +19,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 from geo.feeds import Feed, run_poller
-from geo.simulator import FeedSimulator, make_server
+from geo.scenario import FeedSimulator, make_server
 from geo.store import open_store
 from layers.deck import INITIAL_VIEW
-from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 from tests.test_browser import MAP
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import SensorError
-from geo.hexgrid import edge_length_km
+from geo.grid import edge_length_km
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES, TYPE_CODES, Sensor
 
 TOWER = {"sensor_id": "T1", "kind": "tower", "lat": 41.1, "lon": 22.5, "height_m": 20.0, "range_m": 10_000.0,

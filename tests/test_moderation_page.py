@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
-from geo.audit import read_log
 from geo.reports import PUBLIC_SOURCE, check_report, read_queue, submit_report
+from geo.trust import read_log
 from tests.conftest import ROOT
 
 PAGE = ROOT / "dashboard" / "pages" / "moderation.py"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import cache
-from geo.geodata import REGIONAL_DEM
+from geo.spatial import REGIONAL_DEM
 
 
 def test_relief_png_reused_until_its_inputs_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,10 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cache
-from geo.briefing_pack import ReportOptions, briefing_from_store, cells_csv, sections_csv, sections_geojson
-from geo.geodata import load_basemap
-from geo.moderation import Moderator, accept_report
-from geo.reports import PUBLIC_SOURCE, check_report, submit_report
+from geo.briefing import ReportOptions, briefing_from_store, cells_csv, sections_csv, sections_geojson
+from geo.reports import PUBLIC_SOURCE, Moderator, accept_report, check_report, submit_report
+from geo.spatial import load_basemap
 from geo.timewindow import TimeWindow
 from tests.conftest import ROOT
 

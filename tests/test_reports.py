@@ -8,15 +8,26 @@ import h3
 import pandas as pd
 import pytest
 
-from geo.audit import read_log
 from geo.errors import ModerationError, RateLimitError, ReportError
-from geo.moderation import (
-    EVENT_SOURCE, Moderator, accept_report, merge_candidates, merge_report, purge_contacts, reject_report,
-)
 from geo.reports import (
-    PUBLIC_SOURCE, RateLimit, check_report, client_address, insert_reports, pending_counts, read_queue, submit_report,
+    EVENT_SOURCE,
+    PUBLIC_SOURCE,
+    Moderator,
+    RateLimit,
+    accept_report,
+    check_report,
+    client_address,
+    insert_reports,
+    merge_candidates,
+    merge_report,
+    pending_counts,
+    purge_contacts,
+    read_queue,
+    reject_report,
+    submit_report,
 )
 from geo.store import open_store
+from geo.trust import read_log
 from tests.stores import store_url  # noqa: F401 - the fixture
 
 NOW = datetime(2026, 11, 28, 12, 10, tzinfo=timezone.utc)

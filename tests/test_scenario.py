@@ -9,11 +9,9 @@ import pandas as pd
 import shapely
 import shapely.ops
 
-from geo.geodata import HILLSHADE_DEM, border_lines
 from geo.models import EVENT_STATUSES, EVENT_TYPES, IMPACT_LEVELS, SENSOR_KINDS
-from geo.projection import geometry_to_m, lonlat_to_xy_m
 from geo.scenario import EMERGING_DAYS, LOCAL_UTC_OFFSET_H, generate
-from geo.terrain import read_dem, slope_deg
+from geo.spatial import HILLSHADE_DEM, border_lines, geometry_to_m, lonlat_to_xy_m, read_dem, slope_deg
 from tests.conftest import SCENARIO_END
 
 

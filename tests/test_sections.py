@@ -11,12 +11,18 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.briefing import (
+    FigureParams,
+    assign_to_sections,
+    read_sections,
+    section_figures,
+    section_series,
+    sections_by_length,
+    sections_from_areas,
+)
 from geo.errors import SectionError
-from geo.hexgrid import latlng_to_cells
-from geo.geodata import border_lines, load_towns
-from geo.projection import geometry_to_m, xy_m_to_lonlat
-from geo.section_figures import FigureParams, section_figures, section_series
-from geo.sections import assign_to_sections, read_sections, sections_by_length, sections_from_areas
+from geo.grid import latlng_to_cells
+from geo.spatial import border_lines, geometry_to_m, load_towns, xy_m_to_lonlat
 from geo.timewindow import TimeWindow
 from tests.conftest import SCENARIO_END
 
@@ -181,9 +187,8 @@ def test_section_coverage_counts_each_corridor_cell_for_its_section() -> None:
     import h3
     import pandas as pd
 
-    from geo.geodata import border_lines, load_towns
-    from geo.section_figures import section_coverage
-    from geo.sections import sections_by_length
+    from geo.briefing import section_coverage, sections_by_length
+    from geo.spatial import border_lines, load_towns
 
     sections = sections_by_length(border_lines(), target_length_km=25.0, towns=load_towns())
     first, second = sections.iloc[2], sections.iloc[8]

@@ -9,10 +9,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from geo.bundled import ensure_fresh_scenario
-from geo.errors import CoverageError, SensorError
-from geo.models import Sensor
-from geo.sensor_store import (
+from geo.coverage import (
     delete_sensor,
     ensure_sensors,
     load_sensors,
@@ -21,6 +18,9 @@ from geo.sensor_store import (
     sensors_from_frame,
     update_sensor,
 )
+from geo.errors import CoverageError, SensorError
+from geo.models import Sensor
+from geo.scenario import ensure_fresh_scenario
 from geo.store import open_store
 from tests.stores import sqlite_url, store_url  # noqa: F401  (fixture)
 

@@ -11,11 +11,8 @@ import pandas as pd
 import pytest
 
 from geo.errors import StoreError
-from geo.schema import SCHEMA_VERSION, statements
-from geo.store import open_store
-from geo.store_mirror import StoreMirror
+from geo.store import SCHEMA_VERSION, StoreMirror, open_store, statements
 from tests.stores import store_url  # noqa: F401 - fixture
-
 
 
 def _sample(scenario, n: int = 500, offset: int = 0) -> pd.DataFrame:

@@ -14,13 +14,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.aggregate import Filters
-from geo.briefing import Briefing, BriefingParams, build_briefing
-from geo.briefing_pack import cells_csv, sections_csv, sections_geojson, sections_geoparquet
+from geo.briefing import (
+    SECTION_COUNT_COLUMNS,
+    Briefing,
+    BriefingParams,
+    assign_to_sections,
+    build_briefing,
+    cells_csv,
+    check_suppressed,
+    sections_by_length,
+    sections_csv,
+    sections_geojson,
+    sections_geoparquet,
+    suppress_cells,
+    suppress_section_figures,
+)
 from geo.errors import BriefingError
-from geo.geodata import border_lines, load_towns
-from geo.sections import assign_to_sections, sections_by_length
-from geo.suppression import SECTION_COUNT_COLUMNS, check_suppressed, suppress_cells, suppress_section_figures
+from geo.grid import Filters
+from geo.spatial import border_lines, load_towns
 from geo.timewindow import TimeWindow
 from tests.conftest import SCENARIO_END
 

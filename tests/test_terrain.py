@@ -8,8 +8,7 @@ import rasterio
 from rasterio.transform import from_origin
 
 from geo.errors import RasterError
-from geo.geodata import HILLSHADE_DEM
-from geo.terrain import hillshade, read_dem, slope_deg
+from geo.spatial import HILLSHADE_DEM, hillshade, read_dem, slope_deg
 
 CELL_M = 90.0
 
@@ -81,7 +80,7 @@ def test_unsafe_rasters_are_refused(tmp_path) -> None:
 def test_warp_to_web_mercator_puts_each_latitude_on_its_mercator_row() -> None:
     from affine import Affine
 
-    from geo.terrain import Dem, warp_to_web_mercator
+    from geo.spatial import Dem, warp_to_web_mercator
 
     rows, cols, step = 400, 300, 0.005  # 40.0-42.0 N, 21.0-22.5 E
     transform = Affine(step, 0, 21.0, 0, -step, 42.0)

@@ -15,10 +15,9 @@ import shapely
 from rasterio.transform import from_origin
 
 from geo.errors import ImportFileError, UploadRejected
-from geo.importer import import_file
-from geo.readers import SUPPORTED
+from geo.ingest import SUPPORTED, UploadLimits, check_raster_header, guard_upload, import_file
+from geo.spatial import repair_geometries
 from geo.store import open_store
-from geo.upload_guard import UploadLimits, check_raster_header, guard_upload, repair_geometries
 
 ALLOWED = frozenset(SUPPORTED)
 CSV = b"id,lat,lon,type,occurred_at\nA1,41.1,22.5,apprehension,2026-11-27T10:00:00Z\n"
@@ -133,9 +132,9 @@ def test_invalid_geometries_repaired_or_rejected_with_the_reason() -> None:
 
 
 def test_sections_file_with_bad_areas_is_repaired_or_refused(tmp_path: Path) -> None:
+    from geo.briefing import read_sections
     from geo.errors import SectionError
-    from geo.geodata import border_lines, load_towns
-    from geo.sections import read_sections
+    from geo.spatial import border_lines, load_towns
 
     borders, towns = border_lines(), load_towns()
     # Two station areas across the GR-MK border near Gevgelija; the first drawn as a bow tie.

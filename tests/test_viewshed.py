@@ -12,9 +12,9 @@ import rasterio
 from rasterio.transform import from_origin
 
 from bench.viewshed_bench import BORDER_DEM, agreement, gdal_viewshed, observers, write_geotiff
-from geo.dem_metric import read_metric_dem
+from geo.coverage import EARTH_RADIUS_M, REFRACTION_COEFF, ViewshedParams, cumulative_viewshed, viewshed
 from geo.errors import RasterError, ViewshedError
-from geo.viewshed import EARTH_RADIUS_M, REFRACTION_COEFF, ViewshedParams, cumulative_viewshed, viewshed
+from geo.spatial import read_metric_dem
 
 
 def test_flat_plane_sees_everything_within_range() -> None:

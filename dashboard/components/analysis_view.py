@@ -14,14 +14,27 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components.filters import COUNT, EMERGING, STEPS, Analysis
-from geo.aggregate import EventIndex, Filters
-from geo.emerging import CATEGORIES, NO_PATTERN, EmergingParams, cell_z_series, emerging_areas
-from geo.geodata import compass_point, nearest_town
-from geo.hexgrid import cell_latlng
-from geo.hotspots import classify, gi_star, study_area
+from geo.analysis import (
+    CATEGORIES,
+    NO_PATTERN,
+    EmergingParams,
+    cell_z_series,
+    classify,
+    emerging_areas,
+    gi_star,
+    study_area,
+)
+from geo.grid import EventIndex, Filters, cell_latlng
+from geo.spatial import compass_point, nearest_town
 from layers.colours import (
-    EMERGING_COLOURS, LegendEntry, class_breaks, code_colour_expression, emerging_legend, hotspot_colour_expression,
-    hotspot_legend, legend,
+    EMERGING_COLOURS,
+    LegendEntry,
+    class_breaks,
+    code_colour_expression,
+    emerging_legend,
+    hotspot_colour_expression,
+    hotspot_legend,
+    legend,
 )
 from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer

@@ -10,18 +10,27 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import Viewer, audit
-from geo.access import may
-from geo.briefing import Briefing
-from geo.briefing_pack import cells_csv, sections_csv, sections_geojson, sections_geoparquet
-from geo.briefing_pdf import render_map_png, render_pdf
+from geo.briefing import (
+    LEVEL_COLOURS,
+    REACTIONS,
+    SECTION_LEVELS,
+    Briefing,
+    cells_csv,
+    level_history,
+    record_level,
+    render_map_png,
+    render_pdf,
+    sections_csv,
+    sections_geojson,
+    sections_geoparquet,
+)
 from geo.errors import LimesError
-from geo.geodata import Basemap
-from geo.levels import LEVEL_COLOURS, REACTIONS, SECTION_LEVELS, level_history, record_level
+from geo.spatial import Basemap
 from geo.store import Store
-
+from geo.trust import may
 
 _BADGE: dict[str, str] = {"low": "green", "medium": "orange", "high": "red", "critical": "violet"}
-"""Streamlit's named background colours nearest to :data:`geo.levels.LEVEL_COLOURS`."""
+"""Streamlit's named background colours nearest to :data:`geo.briefing.levels.LEVEL_COLOURS`."""
 
 
 def section_table(briefing: Briefing) -> None:

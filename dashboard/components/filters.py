@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from geo.aggregate import Filters
-from geo.alerts import AlertRule
-from geo.hexgrid import VIEW_RES_RANGE, edge_length_km, resolution_for_zoom
+from geo.analysis import AlertRule
+from geo.grid import VIEW_RES_RANGE, Filters, edge_length_km, resolution_for_zoom
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
-from geo.moderation import CONFIDENCE_LEVELS
+from geo.reports import CONFIDENCE_LEVELS
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import INITIAL_VIEW
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.aggregate import EventIndex, Filters, event_series
-from geo.geodata import nearest_town
-from geo.hexgrid import cell_latlng
+from geo.grid import EventIndex, Filters, cell_latlng, event_series
 from geo.models import EVENT_TYPE_LABELS
+from geo.spatial import nearest_town
 
 LATEST_ROWS = 10
 DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact", "status", "event_id"]

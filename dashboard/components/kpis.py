@@ -6,7 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from geo.aggregate import EventIndex, Filters
+from geo.grid import EventIndex, Filters
 
 
 def _delta(current: int, previous: int | None) -> str | None:

@@ -9,11 +9,10 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from geo.aggregate import EventIndex, Filters
-from geo.alerts import AlertRule, unusual_cells
-from geo.geodata import nearest_town
-from geo.hexgrid import cell_latlng
+from geo.analysis import AlertRule, unusual_cells
+from geo.grid import EventIndex, Filters, cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
+from geo.spatial import nearest_town
 from geo.timewindow import TimeWindow
 
 BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)

@@ -6,9 +6,8 @@ import pydeck as pdk
 
 from dashboard import cache
 from dashboard.components.filters import ReportView
-from geo.aggregate import EventIndex, Filters
-from geo.moderation import accepted_counts
-from geo.reports import PENDING_RES
+from geo.grid import EventIndex, Filters
+from geo.reports import PENDING_RES, accepted_counts
 from layers.reports import accepted_report_layer, pending_report_layer
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.auth import audit, require_page
-from geo.audit import ACTIONS, read_log
+from geo.trust import ACTIONS, read_log
 
 SHOWN_COLUMNS = ["at", "actor", "role", "action", "target", "outcome", "detail", "client"]
 

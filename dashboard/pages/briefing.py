@@ -1,6 +1,6 @@
 """The Briefing page: a period's picture by border section, impact levels, and the briefing pack downloads.
 
-Everything shown here is the :class:`geo.briefing.Briefing` that the PDF and the exports carry, so
+Everything shown here is the :class:`geo.briefing.build.Briefing` that the PDF and the exports carry, so
 what the room sees is what leaves it (counts below k blanked); the notable events of a section
 are the one control-room-only view.
 """
@@ -24,16 +24,22 @@ from dashboard import cache
 from dashboard.auth import require_page, viewer
 from dashboard.components.briefing_panels import downloads, level_panel, section_table
 from dashboard.components.filters import CUSTOM
-from geo.access import may
-from geo.aggregate import EventIndex
-from geo.briefing import Briefing, BriefingParams, build_briefing
+from geo.briefing import (
+    Briefing,
+    BriefingParams,
+    FigureParams,
+    SectionSource,
+    build_briefing,
+    current_levels,
+    notable_events,
+    section_coverage,
+)
 from geo.coverage import CoverageParams
 from geo.errors import LimesError
-from geo.levels import current_levels
-from geo.section_figures import FigureParams, notable_events, section_coverage
-from geo.sections import SectionSource
+from geo.grid import EventIndex
+from geo.ingest import guard_upload
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
-from geo.upload_guard import guard_upload
+from geo.trust import may
 from layers.colours import class_breaks
 from layers.deck import TOOLTIP_STYLE, build_deck
 from layers.hexagons import hexagon_layer

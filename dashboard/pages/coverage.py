@@ -20,15 +20,23 @@ import streamlit as st
 from dashboard import cache
 from dashboard.auth import Viewer, audit, require_page
 from dashboard.components.legend import map_legend
-from geo.coverage import CoverageParams
-from geo.coverage_model import Assessment, Terrain
+from geo.coverage import (
+    COLUMNS,
+    Assessment,
+    CoverageParams,
+    SiteModel,
+    Terrain,
+    delete_sensor,
+    parse_points,
+    patrol_areas,
+    read_sensor_file,
+    save_sensors,
+    sensors_from_frame,
+)
 from geo.errors import LimesError
-from geo.gaps import patrol_areas
-from geo.geodata import nearest_town
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
-from geo.placement import SiteModel, parse_points
-from geo.access import may
-from geo.sensor_store import COLUMNS, delete_sensor, read_sensor_file, save_sensors, sensors_from_frame
+from geo.spatial import nearest_town
+from geo.trust import may
 from layers.colours import LegendEntry, class_breaks, legend
 from layers.coverage import (
     CORRIDOR_LAYER_ID,

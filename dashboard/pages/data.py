@@ -13,11 +13,17 @@ import streamlit as st
 from dashboard import cache
 from dashboard.auth import Viewer, audit, require_page
 from geo.errors import LimesError
-from geo.importer import import_file, preview_file
-from geo.mapping import PRESETS, mapping_from_toml, mapping_to_toml
-from geo.readers import SUPPORTED
-from geo.upload_guard import UploadLimits, guard_upload
-from geo.validate import REASONS
+from geo.ingest import (
+    PRESETS,
+    REASONS,
+    SUPPORTED,
+    UploadLimits,
+    guard_upload,
+    import_file,
+    mapping_from_toml,
+    mapping_to_toml,
+    preview_file,
+)
 
 MAX_UPLOAD_MB: Final[int] = 50
 """Matches ``server.maxUploadSize``; checked here too so the message is ours."""
@@ -27,7 +33,7 @@ AUTO = "detect from the columns"
 def _saved_upload(upload: st.runtime.uploaded_file_manager.UploadedFile) -> Path:
     """The checked upload in a private temporary folder (parsers go by suffix), written once.
 
-    :func:`geo.upload_guard.guard_upload` refuses it before any parser sees it when it is too
+    :func:`geo.ingest.upload_guard.guard_upload` refuses it before any parser sees it when it is too
     large, a zip bomb, or an archive with paths outside itself. The previous upload's folder is
     removed when another one arrives.
     """

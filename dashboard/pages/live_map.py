@@ -17,18 +17,24 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.auth import require_page, viewer
-from dashboard.components.analysis_view import DataLayer, analysis_detail, data_layer, emerging_summary, emerging_table, layer_res
+from dashboard.components.analysis_view import (
+    DataLayer,
+    analysis_detail,
+    data_layer,
+    emerging_summary,
+    emerging_table,
+    layer_res,
+)
 from dashboard.components.filters import COUNT, EMERGING, ViewChoice, filter_controls
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
 from dashboard.components.live_panels import alert_banner, event_ticker, feed_status, unusual_now
 from dashboard.components.report_layers import community_caption, community_layers
-from geo.access import may
-from geo.aggregate import EventIndex, Filters
 from geo.errors import LimesError
-from geo.hexgrid import cell_at_resolution, hex_to_cell
+from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
 from geo.timewindow import TimeWindow
+from geo.trust import may
 from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID
 from layers.live import recent_hexagon_layer, unit_layers

@@ -18,11 +18,18 @@ from dashboard import cache
 from dashboard.auth import allowed, require_page
 from geo.errors import LimesError
 from geo.models import EVENT_TYPE_LABELS
-from geo.moderation import (
-    CONFIDENCE_LEVELS, DEFAULT_RETENTION, Moderator, accept_report, merge_candidates, merge_report, purge_contacts,
+from geo.reports import (
+    CATEGORY_LABELS,
+    CONFIDENCE_LEVELS,
+    DEFAULT_RETENTION,
+    Moderator,
+    accept_report,
+    merge_candidates,
+    merge_report,
+    purge_contacts,
+    read_queue,
     reject_report,
 )
-from geo.reports import CATEGORY_LABELS, read_queue
 
 QUEUE_KEY: Final[str] = "moderation_queue"
 DECISIONS_KEY: Final[str] = "moderation_decisions"

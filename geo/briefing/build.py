@@ -1,0 +1,202 @@
+"""The commanders' briefing: one period's sector picture, section by section, safe to take out of the room.
+
+:func:`build_briefing` gathers what the Briefing page, the PDF (:mod:`geo.briefing.pdf`) and the
+exports (:mod:`geo.briefing.pack`) show: KPIs against the previous period, each section's
+figures, proposed and set level with the evidence, daily trends, and the hexagons of the map.
+Every count in a :class:`Briefing` has passed small-count suppression (:mod:`geo.briefing.suppression`);
+raw events are not in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo.briefing.figures import FigureParams, section_figures, section_series
+from geo.briefing.levels import DEFAULT_RULES, LevelRules, effective_levels, level_rank, propose_levels
+from geo.briefing.suppression import DEFAULT_K, suppress_cells, suppress_section_figures, suppress_series
+from geo.errors import BriefingError
+from geo.grid import EventIndex, Filters
+from geo.timewindow import TimeWindow
+
+DEFAULT_SOURCE: Final[str] = "Limes event store"
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingParams:
+    """Options of a briefing.
+
+    Attributes
+    ----------
+    k : int
+        Small-count threshold: no published count is between 1 and k-1.
+    figures : FigureParams
+        Corridor width, resolution and hot-cell class of the section figures.
+    rules : LevelRules
+        Rules that propose the levels.
+    map_res : int
+        H3 resolution of the hexagons on the maps (merged to coarser cells where below k).
+    """
+
+    k: int = DEFAULT_K
+    figures: FigureParams = FigureParams()
+    rules: LevelRules = DEFAULT_RULES
+    map_res: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    """One headline figure and its value in the previous period (``None``: suppressed)."""
+
+    label: str
+    value: int | None
+    previous: int | None
+
+    @property
+    def change_pct(self) -> float | None:
+        """Change against the previous period, percent; ``None`` when either is suppressed or the previous is 0."""
+        if self.value is None or not self.previous:
+            return None
+        return 100.0 * (self.value - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything a briefing shows, suppressed.
+
+    Attributes
+    ----------
+    window : TimeWindow
+        The period.
+    generated_at : datetime
+        When the briefing was made (UTC).
+    source : str
+        Where the events come from, for the footer.
+    k : int
+        The suppression threshold applied.
+    kpis : tuple of Kpi
+        Events, persons, high-impact events.
+    sections : geopandas.GeoDataFrame
+        One row per section, sorted by level (highest first) then change: the suppressed
+        figures of :func:`geo.briefing.figures.section_figures`, ``pair``, ``geometry``,
+        ``proposed_level``, ``level`` (set by a person, else proposed), ``level_set`` (bool),
+        ``evidence`` (tuple of lines).
+    trend : pandas.DataFrame
+        Events per UTC day (rows) and ``section_id`` (columns), bins below k blanked (NaN).
+    total_trend : pandas.Series
+        Events per UTC day in the whole sector, blanked below k.
+    cells : pandas.DataFrame
+        Hexagons of the map: ``cell``, ``res``, ``events``, ``persons``, each with at least k events.
+    suppression : dict of str to int
+        What suppression did: blanked section values, coarsened cells, dropped events.
+    """
+
+    window: TimeWindow
+    generated_at: datetime
+    source: str
+    k: int
+    kpis: tuple[Kpi, ...]
+    sections: gpd.GeoDataFrame
+    trend: pd.DataFrame
+    total_trend: pd.Series
+    cells: pd.DataFrame
+    suppression: dict[str, int] = field(default_factory=dict)
+
+
+def _kpi(label: str, value: int, previous: int, k: int) -> Kpi:
+    def safe(n: int) -> int | None:
+        return None if 0 < n < k else n
+    return Kpi(label, safe(value), safe(previous))
+
+
+def select_sections(sections: gpd.GeoDataFrame, wanted: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+    """Which sections ``wanted`` names, by ``section_id`` or ``name`` (all when ``wanted`` is empty)."""
+    if not wanted:
+        return np.ones(len(sections), dtype=bool)
+    chosen = sections["section_id"].isin(wanted) | sections["name"].isin(wanted)
+    unknown = sorted(set(wanted) - set(sections["section_id"]) - set(sections["name"]))
+    if unknown:
+        raise BriefingError(f"unknown section(s) {unknown}; known ids: {list(sections['section_id'])}")
+    return chosen.to_numpy()
+
+
+def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], sections: gpd.GeoDataFrame,
+                   window: TimeWindow, *, generated_at: datetime, set_levels: Mapping[str, str] | None = None,
+                   params: BriefingParams = BriefingParams(), source: str = DEFAULT_SOURCE,
+                   only: tuple[str, ...] = (), coverage: Mapping[str, float] | None = None) -> Briefing:
+    """The briefing of ``window``.
+
+    Parameters
+    ----------
+    index : EventIndex
+        The events.
+    assignment : numpy.ndarray of int64
+        Section position per event of ``index.events`` (:func:`geo.briefing.sections.assign_to_sections`).
+    sections : geopandas.GeoDataFrame
+        All sections (:data:`geo.briefing.sections.SECTION_COLUMNS`).
+    window : TimeWindow
+        The period; changes are against the period of equal length before it.
+    generated_at : datetime
+        The time to print in the footer (UTC); a window reaching past it is cut there.
+    set_levels : mapping of str to str, optional
+        Levels people have set, by ``section_id`` (:func:`geo.briefing.levels.current_levels`).
+    params : BriefingParams
+        k, figure options, level rules, map resolution.
+    source : str
+        Data source named in the footer.
+    only : tuple of str
+        Section ids or names to include; empty: all.
+    coverage
+        Each section's covered share (the coverage planner's), passed to :func:`geo.briefing.figures.section_figures`.
+    """
+    if window.end > generated_at:
+        window = TimeWindow(window.start, max(generated_at, window.start + timedelta(seconds=1)))
+    if index.totals(window).events == 0:
+        raise BriefingError(f"no events between {window.start:%Y-%m-%d} and {window.end:%Y-%m-%d}: choose another period")
+    chosen = select_sections(sections, only)
+    figures = section_figures(index, assignment, sections, window, params=params.figures, coverage=coverage)
+    proposals = propose_levels(figures, params.rules)
+    levels = effective_levels(proposals["proposed_level"], set_levels or {}, figures["section_id"])
+    safe = suppress_section_figures(figures, k=params.k)
+    # Evidence quotes the figures; where they are blanked it would give them back.
+    withheld = (safe["events"].isna() | safe["events_prev"].isna()).to_numpy()
+    evidence = [(f"figures below k={params.k} withheld",) if hide else ev
+                for ev, hide in zip(proposals["evidence"], withheld)]
+    table = gpd.GeoDataFrame(
+        safe.assign(pair=sections["pair"].to_numpy(), proposed_level=proposals["proposed_level"].to_numpy(),
+                    level=levels.to_numpy(), level_set=figures["section_id"].isin(list(set_levels or {})).to_numpy(),
+                    evidence=evidence),
+        geometry=sections.geometry.to_numpy(), crs=sections.crs,
+    )[chosen]
+    table = table.assign(_rank=level_rank(table["level"]), _change=table["change_pct"].fillna(-np.inf))
+    table = table.sort_values(["_rank", "_change"], ascending=False).drop(columns=["_rank", "_change"])
+    series = section_series(index, assignment, window, n_sections=len(sections))
+    series.columns = sections["section_id"].to_numpy()
+    trend = suppress_series(series[table["section_id"].to_numpy()], k=params.k)
+    total = index.totals(window)
+    before = index.totals(window.previous())
+    cells = suppress_cells(index.aggregate(Filters(window, res=params.map_res)), k=params.k)
+    return Briefing(
+        window=window, generated_at=generated_at, source=source, k=params.k,
+        kpis=(_kpi("Events", total.events, before.events, params.k),
+              _kpi("Persons", total.persons, before.persons, params.k),
+              _kpi("High / very high impact", total.high_impact, before.high_impact, params.k)),
+        sections=table.reset_index(drop=True), trend=trend,
+        total_trend=suppress_series(_daily_totals(index, window), k=params.k),
+        cells=cells.cells,
+        suppression={"section_values": int(table["suppressed"].sum()), "cells_coarsened": cells.coarsened_cells,
+                     "events_dropped_from_map": cells.dropped_events},
+    )
+
+
+def _daily_totals(index: EventIndex, window: TimeWindow) -> pd.Series:
+    """Events per UTC day in ``window`` over the whole sector (inside corridors or not)."""
+    everywhere = np.zeros(len(index), dtype=np.int64)
+    return section_series(index, everywhere, window, n_sections=1)[0].rename("events")

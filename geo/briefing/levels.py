@@ -1,0 +1,225 @@
+"""Impact levels of border sections (EUROSUR, Regulation (EU) 2019/1896 Art. 34-35).
+
+The app *proposes* a level per section from documented rules on the section's figures
+(:mod:`geo.briefing.figures`); an authorised person *sets* the level, with a comment, and every
+decision is kept in the store's ``section_levels`` table (newest wins, nothing is overwritten).
+
+Rules
+-----
+A rule reads one figure, compares it with a threshold and, when it holds for a section with at
+least ``min_events`` events in the period, proposes its level. The proposal is the highest level
+any rule gives (low when none fires); the evidence names every rule that fired, with the numbers.
+The default rules (:data:`DEFAULT_RULES`) are a starting point for the bundled scenario, not a
+doctrine; a TOML file replaces them (:func:`load_rules`)::
+
+    [[rule]]
+    name = "density"                  # shown in the evidence
+    figure = "events_per_10km_day"    # a numeric column of the figures
+    op = ">="                         # ">=" or "<="
+    threshold = 30
+    level = "high"                    # "medium" or "high"
+    min_events = 0                    # the rule applies only from this many events in the period
+
+The regulation's "critical" level is never proposed: it is attributed temporarily, by people,
+when a section's situation puts the Schengen area at risk (Art. 34(2)).
+"""
+
+from __future__ import annotations
+
+import operator
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import pandas as pd
+
+from geo.errors import LevelError
+from geo.store import Store
+
+PROPOSED_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high")
+SECTION_LEVELS: Final[tuple[str, ...]] = (*PROPOSED_LEVELS, "critical")
+"""Levels a person may set, lowest first; "critical" is temporary (Art. 34(2))."""
+
+LEVEL_COLOURS: Final[dict[str, str]] = {"low": "#3a9d5d", "medium": "#e8b021", "high": "#e4572e", "critical": "#b0127f"}
+"""One colour per level for every map, table and PDF (green, amber, red, magenta)."""
+
+_OPS: Final[dict[str, Callable[[float, float], bool]]] = {">=": operator.ge, "<=": operator.le}
+
+REACTIONS: Final[dict[str, tuple[str, ...]]] = {
+    "low": (
+        "Regular border control organised on the basis of risk analysis (Art. 35(1)(a)).",
+        "Sufficient personnel and resources kept available for the section.",
+    ),
+    "medium": (
+        "All low-level measures, plus appropriate border control measures at the section (Art. 35(1)(b)).",
+        "National coordination centre notified of the measures taken.",
+        "Support coordinated by the national coordination centre (Art. 21(3)).",
+    ),
+    "high": (
+        "All medium-level measures, plus reinforced border control measures (Art. 35(1)(c)).",
+        "Through the national coordination centre: necessary support given to the authorities at the section.",
+        "Consider requesting support from the Agency (joint operation or rapid border intervention, Art. 36).",
+    ),
+    "critical": (
+        "All high-level measures (Art. 35(1)(d)); the level is temporary and attributed with the Member State (Art. 34(2)).",
+        "The Agency notifies the Commission; the Executive Director may recommend a joint operation or rapid border intervention.",
+        "The Member State responds to the recommendation; the situation is reviewed until the level is lowered.",
+    ),
+}
+"""The reactions Regulation (EU) 2019/1896 Art. 35 attaches to each level, paraphrased as a checklist.
+Each level includes the measures of the levels below it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: ``figure op threshold`` proposes ``level`` when the section had ``min_events`` events or more."""
+
+    name: str
+    figure: str
+    op: str
+    threshold: float
+    level: str
+    min_events: int = 0
+
+    def __post_init__(self) -> None:
+        if self.op not in _OPS:
+            raise LevelError(f"rule {self.name!r}: op must be one of {sorted(_OPS)}; got {self.op!r}")
+        if self.level not in PROPOSED_LEVELS[1:]:
+            raise LevelError(f"rule {self.name!r}: level must be 'medium' or 'high'; got {self.level!r}")
+        if self.min_events < 0:
+            raise LevelError(f"rule {self.name!r}: min_events must be >= 0; got {self.min_events}")
+
+    def fires(self, figures: Mapping[str, float]) -> bool:
+        """Whether the rule holds for one section's ``figures`` (a missing or NaN figure never fires)."""
+        if self.figure not in figures:
+            raise LevelError(f"rule {self.name!r} reads the figure {self.figure!r}, which the sections do not have")
+        value = figures[self.figure]
+        if value is None or pd.isna(value) or figures.get("events", 0) < self.min_events:
+            return False
+        return _OPS[self.op](float(value), self.threshold)
+
+    def explain(self, figures: Mapping[str, float]) -> str:
+        """The evidence line: the rule, the section's number and the threshold."""
+        guard = f" (with {int(figures['events'])} events >= {self.min_events})" if self.min_events else ""
+        return f"{self.name}: {self.figure} = {float(figures[self.figure]):.3g} {self.op} {self.threshold:g}{guard} -> {self.level}"
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRules:
+    """A set of rules; see the module docstring."""
+
+    rules: tuple[Rule, ...]
+
+
+DEFAULT_RULES: Final[LevelRules] = LevelRules(rules=(
+    Rule("density", "events_per_10km_day", ">=", 30.0, "high"),
+    Rule("density", "events_per_10km_day", ">=", 10.0, "medium"),
+    Rule("rising", "change_pct", ">=", 50.0, "high", min_events=50),
+    Rule("rising", "change_pct", ">=", 20.0, "medium", min_events=20),
+    Rule("hot cells", "hot_share", ">=", 0.40, "high"),
+    Rule("hot cells", "hot_share", ">=", 0.15, "medium"),
+    Rule("uncovered", "coverage_share", "<=", 0.50, "medium", min_events=20),
+))
+"""Rules for the bundled scenario, per period: density in events per 10 km of border and day,
+growth against the previous period, the share of Gi* hot cells, and low sensor coverage."""
+
+
+def load_rules(text: str) -> LevelRules:
+    """Rules from TOML text with ``[[rule]]`` tables (see the module docstring)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LevelError(f"the level rules are not valid TOML: {exc}") from None
+    tables = data.get("rule")
+    if not isinstance(tables, list) or not tables:
+        raise LevelError("the level rules need at least one [[rule]] table")
+    fields = {"name", "figure", "op", "threshold", "level", "min_events"}
+    rules = []
+    for i, table in enumerate(tables, start=1):
+        unknown, missing = set(table) - fields, fields - {"min_events"} - set(table)
+        if unknown or missing:
+            raise LevelError(f"rule {i}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+        if not isinstance(table["threshold"], (int, float)) or not isinstance(table.get("min_events", 0), int):
+            raise LevelError(f"rule {i}: threshold must be a number and min_events an integer")
+        rules.append(Rule(name=str(table["name"]), figure=str(table["figure"]), op=str(table["op"]),
+                          threshold=float(table["threshold"]), level=str(table["level"]),
+                          min_events=int(table.get("min_events", 0))))
+    return LevelRules(rules=tuple(rules))
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """The proposed level of one section and why."""
+
+    level: str
+    evidence: tuple[str, ...]
+
+
+def propose_level(figures: Mapping[str, float], rules: LevelRules = DEFAULT_RULES) -> Proposal:
+    """The highest level of the rules that fire for one section's ``figures``, with their evidence."""
+    fired = [rule for rule in rules.rules if rule.fires(figures)]
+    if not fired:
+        return Proposal("low", (f"no rule fired (events {int(figures.get('events', 0))}) -> low",))
+    level = max((rule.level for rule in fired), key=PROPOSED_LEVELS.index)
+    # Evidence for the proposed level first, then what fired at lower levels.
+    fired.sort(key=lambda rule: -PROPOSED_LEVELS.index(rule.level))
+    return Proposal(level, tuple(rule.explain(figures) for rule in fired))
+
+
+def propose_levels(figures: pd.DataFrame, rules: LevelRules = DEFAULT_RULES) -> pd.DataFrame:
+    """``proposed_level`` and ``evidence`` (a tuple of lines) per row of a figures frame, same index."""
+    proposals = [propose_level(row, rules) for row in figures.to_dict("records")]
+    return pd.DataFrame({"proposed_level": [p.level for p in proposals], "evidence": [p.evidence for p in proposals]},
+                        index=figures.index)
+
+
+def record_level(store: Store, *, section_id: str, level: str, proposed_level: str | None, evidence: tuple[str, ...],
+                 comment: str, set_by: str, at: datetime) -> None:
+    """Append a level decision to the history; a comment and the name of who decided are required."""
+    if level not in SECTION_LEVELS:
+        raise LevelError(f"level must be one of {list(SECTION_LEVELS)}; got {level!r}")
+    if not comment.strip():
+        raise LevelError("a level is set with a comment saying why")
+    if not set_by.strip():
+        raise LevelError("say who sets the level (operator name)")
+    if at.tzinfo is None:
+        raise LevelError("the decision time must be timezone-aware")
+    store.execute(
+        "INSERT INTO section_levels (section_id, level, proposed_level, evidence, comment, set_by, set_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(section_id, level, proposed_level, "\n".join(evidence), comment.strip(), set_by.strip(),
+          int(at.timestamp() * 1000))],
+    )
+
+
+def level_history(store: Store, *, section_id: str | None = None) -> pd.DataFrame:
+    """Level decisions, newest first: ``section_id``, ``level``, ``proposed_level``, ``evidence``,
+    ``comment``, ``set_by``, ``set_at`` (UTC)."""
+    query = "SELECT seq, section_id, level, proposed_level, evidence, comment, set_by, set_at_ms FROM section_levels"
+    params: tuple[str, ...] = ()
+    if section_id is not None:
+        query, params = query + " WHERE section_id = ?", (section_id,)
+    rows = store.fetch(query + " ORDER BY seq DESC", params)
+    frame = pd.DataFrame.from_records(rows, columns=["seq", "section_id", "level", "proposed_level", "evidence",
+                                                     "comment", "set_by", "set_at_ms"])
+    frame["set_at"] = pd.to_datetime(frame.pop("set_at_ms").astype("int64"), unit="ms", utc=True)
+    return frame.drop(columns="seq")
+
+
+def current_levels(store: Store) -> dict[str, str]:
+    """The level last set for each section that has one."""
+    history = level_history(store)
+    return history.drop_duplicates("section_id", keep="first").set_index("section_id")["level"].to_dict()
+
+
+def effective_levels(proposed: pd.Series, set_levels: Mapping[str, str], section_ids: pd.Series) -> pd.Series:
+    """The set level where a person set one, else the proposal; aligned with ``section_ids``."""
+    return pd.Series([set_levels.get(sid, p) for sid, p in zip(section_ids, proposed)], index=proposed.index,
+                     name="level")
+
+
+def level_rank(levels: pd.Series) -> pd.Series:
+    """0 (low) .. 3 (critical), for sorting sections by level."""
+    return levels.map({level: i for i, level in enumerate(SECTION_LEVELS)}).astype(int)

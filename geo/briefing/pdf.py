@@ -1,0 +1,227 @@
+"""The briefing pack as a PDF, and the sector map as a PNG: rendered on the server with matplotlib, offline.
+
+Page 1 is the overview (period, KPIs with change, the sector map, the section table); then one
+page per section (its map, daily trend, figures, level with evidence and the Art. 35 reactions).
+Every page carries a footer with the data source, the suppression threshold and the generation
+time. Text is embedded as TrueType (``pdf.fonttype`` 42) so that it can be searched and copied.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from typing import Final
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from geo.briefing.build import Briefing, Kpi
+from geo.briefing.levels import LEVEL_COLOURS, REACTIONS
+from geo.briefing.maps import draw_basemap, draw_hexagons, draw_level_legend, draw_sections, hex_breaks, set_extent
+from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
+from geo.spatial import Basemap
+
+PAGE_IN: Final[tuple[float, float]] = (11.69, 8.27)
+"""A4 landscape, inches."""
+INK: Final[str] = "#1d2330"
+MUTED: Final[str] = "#5b6475"
+RC: Final[dict[str, object]] = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8}
+
+
+def _count(value: object, k: int) -> str:
+    """A published count, or "<k" where suppression blanked it."""
+    return f"<{k}" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def _pct(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else f"{round(float(value)):+d} %"
+
+
+def _share(value: object) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{100 * float(value):.0f} %"
+
+
+def _period(briefing: Briefing) -> str:
+    w = briefing.window
+    return f"{w.start:%d %b %Y %H:%M} – {w.end:%d %b %Y %H:%M} UTC"
+
+
+def _footer(fig: Figure, briefing: Briefing, page: int, pages: int) -> None:
+    fig.text(0.03, 0.02, f"Source: {briefing.source} · Basemap: Natural Earth (public domain) · counts below "
+             f"k={briefing.k} suppressed, no individual events · generated {briefing.generated_at:%d %b %Y %H:%M} UTC "
+             "by Limes", fontsize=6.5, color=MUTED)
+    fig.text(0.97, 0.02, f"page {page} / {pages}", fontsize=6.5, color=MUTED, ha="right")
+
+
+def _header(fig: Figure, title: str, subtitle: str) -> None:
+    fig.text(0.03, 0.945, title, fontsize=16, fontweight="bold", color=INK)
+    fig.text(0.03, 0.915, subtitle, fontsize=9, color=MUTED)
+
+
+def _kpi_box(fig: Figure, x: float, kpi: Kpi, k: int) -> None:
+    ax = fig.add_axes((x, 0.80, 0.145, 0.09))
+    ax.set_axis_off()
+    ax.add_patch(FancyBboxPatch((0.02, 0.04), 0.96, 0.92, boxstyle="round,pad=0,rounding_size=0.06",
+                                facecolor="#f3f5f8", edgecolor="#c9ced8", transform=ax.transAxes))
+    ax.text(0.08, 0.72, kpi.label, fontsize=8, color=MUTED, transform=ax.transAxes)
+    ax.text(0.08, 0.30, _count(kpi.value, k), fontsize=17, fontweight="bold", color=INK, transform=ax.transAxes)
+    change = kpi.change_pct
+    ax.text(0.92, 0.32, "–" if change is None else f"{change:+.0f} %", fontsize=10, ha="right",
+            color=MUTED if change is None else ("#b3261e" if change > 0 else "#2e7d32"), transform=ax.transAxes)
+
+
+def _map(ax: Axes, briefing: Briefing, basemap: Basemap, *, bounds: tuple[float, float, float, float],
+         highlight: str | None = None, town_rank: int = 0) -> None:
+    set_extent(ax, bounds, margin_deg=0.06 if highlight else 0.12)
+    draw_basemap(ax, basemap, town_rank=town_rank)
+    draw_hexagons(ax, briefing.cells, hex_breaks(briefing.cells["events"]))
+    draw_sections(ax, briefing.sections, highlight=highlight, labels=highlight is None)
+    draw_level_legend(ax, loc="lower left" if highlight else "upper left")
+
+
+def _table(ax: Axes, rows: list[list[str]], header: list[str], *, colours: list[str] | None = None,
+           widths: list[float]) -> None:
+    """A plain table drawn as text; ``colours`` fill a chip before each row's first cell."""
+    ax.set_axis_off()
+    line = 1.0 / (len(rows) + 1.5)
+    xs = np.concatenate([[0.0], np.cumsum(widths)[:-1]])
+    for x, text, w in zip(xs, header, widths):
+        ax.text(x + (w if x else 0.03) - (0.01 if x else 0), 1 - line, text, fontsize=7.5, fontweight="bold",
+                color=MUTED, ha="right" if x else "left", transform=ax.transAxes)
+    ax.plot([0, 1], [1 - 1.35 * line] * 2, color="#c9ced8", linewidth=0.8, transform=ax.transAxes)
+    for i, row in enumerate(rows):
+        y = 1 - (i + 2.1) * line
+        if colours is not None:
+            ax.add_patch(FancyBboxPatch((0.0, y - 0.25 * line), 0.018, 0.7 * line, boxstyle="square,pad=0",
+                                        facecolor=colours[i], edgecolor="none", transform=ax.transAxes))
+        for x, text, w in zip(xs, row, widths):
+            ax.text(x + (w if x else 0.03) - (0.01 if x else 0), y, text, fontsize=7.5, color=INK,
+                    ha="right" if x else "left", transform=ax.transAxes)
+
+
+def _overview(fig: Figure, briefing: Briefing, basemap: Basemap) -> None:
+    days = briefing.window.duration.total_seconds() / 86_400
+    _header(fig, "Border briefing · sections and impact levels",
+            f"{_period(briefing)} · changes against the {days:g} days before")
+    for i, kpi in enumerate(briefing.kpis):
+        _kpi_box(fig, 0.03 + i * 0.155, kpi, briefing.k)
+    levels = briefing.sections["level"].value_counts()
+    fig.text(0.50, 0.855, "Sections by level: " + ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in LEVEL_COLOURS),
+             fontsize=9, color=INK)
+    ax = fig.add_axes((0.03, 0.07, 0.50, 0.70))
+    _map(ax, briefing, basemap, bounds=tuple(briefing.sections.total_bounds))
+    ax.set_title("Sector map: sections by level; events per hexagon, darker = more", fontsize=9, loc="left", color=INK)
+    s = briefing.sections
+    rows = [[str(r.name), r.level, _count(r.events, briefing.k), _pct(r.change_pct), _count(r.persons, briefing.k),
+             _share(r.hot_share)] for r in s.itertuples()]
+    table = fig.add_axes((0.555, 0.07, 0.42, 0.70))
+    _table(table, rows, ["Section", "Level", "Events", "Change", "Persons", "Hot cells"],
+           colours=[LEVEL_COLOURS[lv] for lv in s["level"]], widths=[0.40, 0.12, 0.12, 0.12, 0.12, 0.12])
+    table.set_title("Sections, highest level and largest rise first", fontsize=9, loc="left", color=INK)
+
+
+def _trend(ax: Axes, series: pd.Series, k: int) -> None:
+    values = series.to_numpy(dtype=float)
+    x = series.index
+    ax.bar(x, np.nan_to_num(values), width=0.8, color="#4a6fa5")
+    hidden = np.isnan(values)
+    ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4, label=f"1–{k - 1} events (suppressed)")
+    ax.set_title("Events per day (UTC)", fontsize=9, loc="left", color=INK)
+    ax.tick_params(labelsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+    for label in ax.get_xticklabels():
+        label.set_rotation(0)
+    ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+    if hidden.any():
+        ax.legend(fontsize=6.5, frameon=False, loc="upper left")
+
+
+def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Series) -> None:
+    k = briefing.k
+    _header(fig, str(row["name"]), f"Section {row['section_id']} · {row['pair']} · {row['length_km']:.1f} km of "
+            f"border · {_period(briefing)}")
+    level = str(row["level"])
+    badge = fig.add_axes((0.80, 0.895, 0.17, 0.075))
+    badge.set_axis_off()
+    badge.add_patch(FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0,rounding_size=0.15", facecolor=LEVEL_COLOURS[level],
+                                   edgecolor="none", transform=badge.transAxes))
+    badge.text(0.5, 0.64, level.upper(), ha="center", va="center", fontsize=13, fontweight="bold", color="white",
+               transform=badge.transAxes)
+    badge.text(0.5, 0.24, "set by an operator" if row["level_set"] else "proposed by the rules", ha="center",
+               va="center", fontsize=7.5, color="white", transform=badge.transAxes)
+    ax = fig.add_axes((0.03, 0.30, 0.46, 0.57))
+    west, south, east, north = row.geometry.bounds
+    pad = max(east - west, north - south) * 0.25 + 0.05
+    _map(ax, briefing, basemap, bounds=(west - pad, south - pad, east + pad, north + pad),
+         highlight=str(row["section_id"]), town_rank=1)
+    _trend(fig.add_axes((0.55, 0.68, 0.42, 0.19)), briefing.trend[row["section_id"]], k)
+    figures = [["Events", _count(row["events"], k), _count(row["events_prev"], k)],
+               ["Persons", _count(row["persons"], k), _count(row["persons_prev"], k)],
+               ["High / very high impact", _count(row["high_impact"], k), ""],
+               ["Change in events", _pct(row["change_pct"]), ""],
+               ["Events per 10 km and day", "–" if pd.isna(row["events_per_10km_day"]) else f"{row['events_per_10km_day']:.1f}", ""],
+               ["Hot cells (Gi*)", _share(row["hot_share"]), ""],
+               ["Corridor covered by sensors", _share(row["coverage_share"]), ""]]
+    _table(fig.add_axes((0.55, 0.455, 0.42, 0.17)), figures, ["Figure", "This period", "Previous"],
+           widths=[0.56, 0.22, 0.22])
+    by_type = [[EVENT_TYPE_LABELS[t], _count(row[f"events_{t}"], k), _count(row[f"persons_{t}"], k)] for t in EVENT_TYPES
+               if pd.isna(row[f"events_{t}"]) or row[f"events_{t}"] > 0]
+    _table(fig.add_axes((0.55, 0.265, 0.42, 0.17)), by_type, ["By type, this period", "Events", "Persons"],
+           widths=[0.56, 0.22, 0.22])
+    _text_block(fig.add_axes((0.55, 0.05, 0.42, 0.19)),
+                [(f"Evidence for the proposal ({row['proposed_level']})", True), *[("· " + e, False) for e in row["evidence"]]])
+    _text_block(fig.add_axes((0.03, 0.05, 0.46, 0.21)),
+                [(f"Reactions at level {level} (Regulation (EU) 2019/1896 Art. 35)", True),
+                 *[("☐ " + r, False) for r in REACTIONS[level]]])
+
+
+def _text_block(ax: Axes, lines: list[tuple[str, bool]], *, line_pt: float = 9.0, font_pt: float = 7.0) -> None:
+    """Lines of text from the top of ``ax``, wrapped to its width, bold where flagged; what does not fit is cut."""
+    ax.set_axis_off()
+    box = ax.get_position()
+    width_in, height_in = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
+    # DejaVu Sans averages about 0.55 em per character.
+    chars = int(width_in * 72 / (font_pt * 0.55))
+    wrapped = [(part if i == 0 else "   " + part, bold) for line, bold in lines
+               for i, part in enumerate(textwrap.wrap(line, width=chars))]
+    step = line_pt / (height_in * 72)
+    for i, (line, bold) in enumerate(wrapped[:int(1 / step)]):
+        ax.text(0.0, 1 - (i + 1) * step, line, fontsize=font_pt, fontweight="bold" if bold else "normal", color=INK,
+                transform=ax.transAxes)
+
+
+def render_pdf(briefing: Briefing, basemap: Basemap) -> bytes:
+    """The briefing pack: an overview page, then one page per section of ``briefing.sections``."""
+    buffer = io.BytesIO()
+    pages = 1 + len(briefing.sections)
+    with matplotlib.rc_context(RC), PdfPages(buffer, metadata={"Title": "Limes border briefing", "Creator": "Limes"}) as pdf:
+        fig = Figure(figsize=PAGE_IN)
+        _overview(fig, briefing, basemap)
+        _footer(fig, briefing, 1, pages)
+        pdf.savefig(fig)
+        for number, (_, row) in enumerate(briefing.sections.iterrows(), start=2):
+            fig = Figure(figsize=PAGE_IN)
+            _section_page(fig, briefing, basemap, row)
+            _footer(fig, briefing, number, pages)
+            pdf.savefig(fig)
+    return buffer.getvalue()
+
+
+def render_map_png(briefing: Briefing, basemap: Basemap, *, dpi: int = 150) -> bytes:
+    """The sector map (sections by level over the suppressed hexagons) as a PNG, with its footer."""
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(10, 7.5))
+        ax = fig.add_axes((0.02, 0.06, 0.96, 0.88))
+        _map(ax, briefing, basemap, bounds=tuple(briefing.sections.total_bounds))
+        ax.set_title(f"Border sections by level · {_period(briefing)}", fontsize=10, loc="left", color=INK)
+        fig.text(0.02, 0.02, f"Source: {briefing.source} · Natural Earth · counts below k={briefing.k} suppressed · "
+                 f"generated {briefing.generated_at:%d %b %Y %H:%M} UTC", fontsize=7, color=MUTED)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()

@@ -1,0 +1,150 @@
+"""Small-count suppression for everything that leaves the control room (briefing PDF, PNG, CSV, GeoJSON, GeoParquet).
+
+A published count between 1 and k-1 (events or persons) can single out a person or a family, so:
+
+- **cells** below k are merged into their parent cell, level by level up to a coarsest
+  resolution; what is still below k there is dropped (:func:`suppress_cells`). A parent then
+  carries only the remainder of its children not shown finer, so no subtraction reveals them;
+- **section figures** below k are blanked, and when a row loses a single by-type figure the next
+  smallest is blanked too, so that the total minus the others does not give it back; ratios
+  built on a blanked count are blanked with it (:func:`suppress_section_figures`);
+- **trend bins** below k are blanked (:func:`suppress_series`).
+
+Zero is published: it singles out no one. Raw events never reach an export; exporters call
+:func:`check_suppressed` on what they write as a last guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import BriefingError
+from geo.grid import cell_resolutions, parent_cells
+from geo.models import EVENT_TYPES
+
+DEFAULT_K: Final[int] = 5
+
+TYPE_EVENT_COLUMNS: Final[tuple[str, ...]] = tuple(f"events_{t}" for t in EVENT_TYPES)
+TYPE_PERSON_COLUMNS: Final[tuple[str, ...]] = tuple(f"persons_{t}" for t in EVENT_TYPES)
+SECTION_COUNT_COLUMNS: Final[tuple[str, ...]] = (
+    "events", "persons", "high_impact", "events_prev", "persons_prev", *TYPE_EVENT_COLUMNS, *TYPE_PERSON_COLUMNS,
+)
+"""The count columns of a figures frame that suppression looks at."""
+
+_DERIVED_FROM: Final[dict[str, tuple[str, ...]]] = {
+    "change_pct": ("events", "events_prev"),
+    "events_per_10km_day": ("events",),
+}
+"""Ratios that would give a blanked count back, and the counts they are built on."""
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or k < 1:
+        raise BriefingError(f"the suppression threshold k must be an integer >= 1; got {k!r}")
+
+
+def _small(values: pd.Series | np.ndarray, k: int) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    return (array > 0) & (array < k)
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressedCells:
+    """Cells safe to publish, and what suppression did to get there.
+
+    Attributes
+    ----------
+    cells : pandas.DataFrame
+        ``cell`` (uint64), ``res``, ``events``, ``persons``: every row has at least k events and
+        no persons count between 1 and k-1. Resolutions may be mixed (merged parents).
+    coarsened_cells : int
+        Input cells not published at their own resolution (merged into a parent, or dropped).
+    dropped_events : int
+        Events in cells still below k at the coarsest resolution, published nowhere.
+    """
+
+    cells: pd.DataFrame
+    coarsened_cells: int
+    dropped_events: int
+
+
+def suppress_cells(cells: pd.DataFrame, *, k: int = DEFAULT_K, coarsest_res: int = 5) -> SuppressedCells:
+    """Merge cells below ``k`` into parents up to ``coarsest_res``; drop what stays below ``k``.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        ``cell`` (uint64 H3 ids, all of one resolution), ``events`` and ``persons``.
+    k : int
+        Smallest count that may be published.
+    coarsest_res : int
+        The coarsest resolution cells are merged up to (5: ~250 km2).
+    """
+    _check_k(k)
+    missing = {"cell", "events", "persons"} - set(cells.columns)
+    if missing:
+        raise BriefingError(f"cells to suppress lack column(s) {sorted(missing)}")
+    current = cells[["cell", "events", "persons"]].copy()
+    current["cell"] = current["cell"].to_numpy(dtype=np.uint64)
+    res = int(cell_resolutions(current["cell"].to_numpy())[0]) if len(current) else coarsest_res
+    if len(current) and (cell_resolutions(current["cell"].to_numpy()) != res).any():
+        raise BriefingError("cells to suppress must all be of one resolution")
+    kept: list[pd.DataFrame] = []
+    while True:
+        small = _small(current["events"], k) | _small(current["persons"], k)
+        kept.append(current[~small].assign(res=res))
+        rest = current[small]
+        if rest.empty or res <= coarsest_res:
+            break
+        res -= 1
+        current = (rest.assign(cell=parent_cells(rest["cell"].to_numpy(dtype=np.uint64), res))
+                   .groupby("cell", as_index=False)[["events", "persons"]].sum())
+    out = pd.concat(kept, ignore_index=True)[["cell", "res", "events", "persons"]]
+    out = out[out["events"] > 0].sort_values(["res", "cell"]).reset_index(drop=True)
+    return SuppressedCells(cells=out, coarsened_cells=len(cells) - len(kept[0]), dropped_events=int(rest["events"].sum()))
+
+
+def suppress_section_figures(figures: pd.DataFrame, *, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Figures with every count between 1 and ``k``-1 blanked (``pd.NA``), and ratios built on them.
+
+    Adds ``suppressed``: how many values of the row were blanked. Count columns become
+    nullable integers (``Int64``).
+    """
+    _check_k(k)
+    out = figures.copy()
+    blank = pd.DataFrame(False, index=out.index, columns=[c for c in SECTION_COUNT_COLUMNS if c in out.columns])
+    for column in blank.columns:
+        blank[column] = _small(out[column], k)
+    for group in (TYPE_EVENT_COLUMNS, TYPE_PERSON_COLUMNS):
+        columns = [c for c in group if c in blank.columns]
+        values = out[columns].to_numpy(dtype=float)
+        for row in np.flatnonzero(blank[columns].to_numpy().sum(axis=1) == 1):
+            # One blank in a row is given back by total - others: blank the smallest other non-zero too.
+            candidates = np.where(~blank[columns].to_numpy()[row] & (values[row] > 0), values[row], np.inf)
+            if np.isfinite(candidates.min()):
+                blank.iloc[row, blank.columns.get_loc(columns[int(np.argmin(candidates))])] = True
+    for column in blank.columns:
+        out[column] = out[column].astype("Int64").mask(blank[column].to_numpy())
+    for ratio, sources in _DERIVED_FROM.items():
+        if ratio in out.columns:
+            out[ratio] = out[ratio].astype(float).mask(blank[[s for s in sources if s in blank]].any(axis=1))
+    out["suppressed"] = blank.sum(axis=1).astype(int)
+    return out
+
+
+def suppress_series(series: pd.DataFrame | pd.Series, *, k: int = DEFAULT_K) -> pd.DataFrame | pd.Series:
+    """Trend counts with bins between 1 and ``k``-1 blanked (NaN, float)."""
+    _check_k(k)
+    values = series.astype(float)
+    return values.mask((values > 0) & (values < k))
+
+
+def check_suppressed(frame: pd.DataFrame, *, columns: tuple[str, ...], k: int = DEFAULT_K) -> None:
+    """Raise :class:`BriefingError` if any of ``columns`` holds a count between 1 and ``k``-1."""
+    for column in columns:
+        if column in frame.columns and _small(frame[column].astype(float).fillna(0), k).any():
+            raise BriefingError(f"refusing to export: column {column!r} holds counts below k={k}")

@@ -1,0 +1,69 @@
+"""What sensors and patrols see: viewsheds, the border corridor, patrol coverage, gaps, placement.
+
+Sensors are data in the store; the assessment ties terrain, sensors and patrols together for the planner.
+"""
+
+from geo.coverage.assessment import Assessment, Terrain, assess, load_terrain, our_side
+from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
+from geo.coverage.gaps import patrol_areas
+from geo.coverage.patrols import patrol_cells, read_unit_positions, within_reach
+from geo.coverage.placement import (
+    SiteModel,
+    coverage_sets,
+    coverage_value,
+    greedy_placement,
+    optimal_placement,
+    parse_points,
+    recommend,
+    user_sites,
+)
+from geo.coverage.sensors import (
+    COLUMNS,
+    delete_sensor,
+    ensure_sensors,
+    load_sensors,
+    read_sensor_file,
+    save_sensors,
+    sensor_table_empty,
+    sensors_from_frame,
+    update_sensor,
+)
+from geo.coverage.viewshed import EARTH_RADIUS_M, REFRACTION_COEFF, ViewshedParams, cumulative_viewshed, viewshed
+
+__all__ = [
+    "Assessment",
+    "COLUMNS",
+    "CoverageParams",
+    "EARTH_RADIUS_M",
+    "REFRACTION_COEFF",
+    "SiteModel",
+    "Terrain",
+    "ViewshedParams",
+    "assess",
+    "coverage_sets",
+    "coverage_value",
+    "covered_share",
+    "cumulative_viewshed",
+    "delete_sensor",
+    "ensure_sensors",
+    "greedy_placement",
+    "grid_azimuth_deg",
+    "load_sensors",
+    "load_terrain",
+    "optimal_placement",
+    "our_side",
+    "parse_points",
+    "patrol_areas",
+    "patrol_cells",
+    "read_sensor_file",
+    "read_unit_positions",
+    "recommend",
+    "save_sensors",
+    "sensor_coverage",
+    "sensor_table_empty",
+    "sensors_from_frame",
+    "update_sensor",
+    "user_sites",
+    "viewshed",
+    "within_reach",
+]

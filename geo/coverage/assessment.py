@@ -1,0 +1,98 @@
+"""The coverage picture of the bundled border, assembled from its parts for the planner page and the CLI.
+
+:func:`load_terrain` does the slow, rarely changing part once (DEM window, corridor, terrain
+statistics, candidate sites: ~3 s); :func:`assess` the fast part that changes with every
+sensor edit (viewsheds, patrol coverage, risk, gaps: well under a second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from geo.coverage.corridor import (
+    Corridor,
+    CoverageParams,
+    build_corridor,
+    cell_coverage,
+    covered_share,
+    sensor_coverage,
+    terrain_stats,
+)
+from geo.coverage.gaps import DEFAULT_RISK, RiskParams, cell_risk, rank_gaps
+from geo.coverage.placement import candidate_sites
+from geo.models import Sensor
+from geo.spatial import AOI_LONLAT, DEM_DIR, VECTOR_DIR, MetricDem, border_lines, read_metric_dem, read_vector
+
+COVERAGE_DEM: Final[Path] = DEM_DIR / "srtm3_N39-42_E021-025_cog.tif"
+"""SRTM 3'' mosaic (21-25 E, 39-42 N), voids kept: line of sight needs the full resolution."""
+
+
+@dataclass(frozen=True)
+class Terrain:
+    """What does not change when sensors do: the metric DEM, the corridor and candidate sites."""
+
+    dem: MetricDem
+    corridor: Corridor
+    stats: pd.DataFrame
+    candidates: pd.DataFrame
+    params: CoverageParams
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The coverage picture for one set of sensors.
+
+    ``coverage`` and ``risk`` are indexed by corridor cell; ``gaps`` is the ranked gap table and
+    ``gap_rank`` each uncovered cell's gap; ``seen_count`` the per-pixel sensor count on the
+    DEM grid; ``skipped`` the active sensors off the DEM.
+    """
+
+    coverage: pd.DataFrame
+    risk: pd.DataFrame
+    gaps: pd.DataFrame
+    gap_rank: pd.Series
+    seen_count: npt.NDArray[np.uint16]
+    skipped: list[str]
+
+    @property
+    def covered_share(self) -> float:
+        return covered_share(self.coverage)
+
+
+def our_side() -> shapely.Geometry:
+    """The EU members' territory in the bundled country polygons (EPSG:4326)."""
+    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
+    return shapely.union_all(countries.loc[countries["eu_member"].astype(bool)].geometry.values)
+
+
+def load_terrain(*, params: CoverageParams, dem_path: Path = COVERAGE_DEM,
+                 bounds_lonlat: tuple[float, float, float, float] = AOI_LONLAT) -> Terrain:
+    """Read the DEM window into EPSG:32634, build the corridor and the candidate sites for the bundled borders."""
+    dem = read_metric_dem(dem_path, bounds_lonlat=bounds_lonlat)
+    borders, side = border_lines(), our_side()
+    corridor = build_corridor(dem, borders, side, width_m=params.corridor_width_m, res=params.res)
+    return Terrain(dem=dem, corridor=corridor, stats=terrain_stats(corridor),
+                   candidates=candidate_sites(dem, borders, side), params=params)
+
+
+def assess(terrain: Terrain, sensors: Sequence[Sensor], patrols: pd.DataFrame, event_counts: pd.Series, *,
+           now: datetime, event_days: float, risk_params: RiskParams = DEFAULT_RISK) -> Assessment:
+    """Coverage, risk and ranked gaps for ``sensors`` and the per-cell patrol record ``patrols``.
+
+    ``event_counts`` are recent events per cell at the corridor's resolution over ``event_days``.
+    """
+    seen_count, skipped = sensor_coverage(terrain.dem, sensors, params=terrain.params)
+    coverage = cell_coverage(terrain.corridor, seen_count, patrols, now=now, params=terrain.params)
+    risk = cell_risk(coverage, terrain.stats, event_counts, days=event_days, params=risk_params)
+    gaps, gap_rank = rank_gaps(coverage, risk)
+    return Assessment(coverage=coverage, risk=risk, gaps=gaps, gap_rank=gap_rank, seen_count=seen_count,
+                      skipped=skipped)

@@ -1,0 +1,139 @@
+"""Sensors as data: read from CSV or GeoJSON, kept in the store's ``sensors`` table, edited one by one.
+
+Works on both store dialects through :meth:`geo.store.core.Store.fetch` and
+:meth:`geo.store.core.Store.execute` (``?`` placeholders; ``ON CONFLICT ... DO UPDATE`` is the same in
+SQLite and PostgreSQL). Every record passes :class:`geo.models.Sensor`'s validation before it is
+written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import astuple, fields, replace
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from geo.errors import CoverageError, SensorError
+from geo.models import Sensor
+from geo.store import Store, epoch_ms
+
+COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Sensor))
+"""Sensor fields in table order: sensor_id, kind, lat, lon, height_m, range_m, azimuth_deg, fov_deg, status."""
+REQUIRED: Final[frozenset[str]] = frozenset({"sensor_id", "kind", "lat", "lon", "height_m", "range_m"})
+MAX_FILE_BYTES: Final[int] = 5_000_000
+_UPSERT: Final[str] = (
+    f"INSERT INTO sensors ({', '.join(COLUMNS)}, source, updated_at_ms) VALUES ({', '.join('?' * (len(COLUMNS) + 2))}) "
+    "ON CONFLICT (sensor_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS[1:], "source",
+                                                                                          "updated_at_ms"))
+)
+
+
+def sensors_from_frame(frame: pd.DataFrame) -> list[Sensor]:
+    """Validated sensors from a frame with at least :data:`REQUIRED` columns (azimuth 0, field of view 360,
+    status active when absent). Raises :class:`SensorError` naming the first bad row."""
+    missing = REQUIRED - set(frame.columns)
+    if missing:
+        raise SensorError(f"sensor data lacks the column(s) {sorted(missing)}; needs {sorted(REQUIRED)}")
+    defaults = {"azimuth_deg": 0.0, "fov_deg": 360.0, "status": "active"}
+    sensors = []
+    for i, row in enumerate(frame.to_dict("records"), start=1):
+        record = {**defaults, **{k: v for k, v in row.items() if k in COLUMNS and not _blank(v)}}
+        try:
+            sensors.append(Sensor(sensor_id=str(record["sensor_id"]), kind=str(record["kind"]),
+                                  lat=float(record["lat"]), lon=float(record["lon"]),
+                                  height_m=float(record["height_m"]), range_m=float(record["range_m"]),
+                                  azimuth_deg=float(record["azimuth_deg"]) % 360.0, fov_deg=float(record["fov_deg"]),
+                                  status=str(record["status"])))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise SensorError(f"sensor row {i}: {exc}") from None
+    ids = [s.sensor_id for s in sensors]
+    if len(set(ids)) != len(ids):
+        raise SensorError(f"sensor ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return sensors
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def read_sensor_file(data: bytes, *, name: str) -> list[Sensor]:
+    """Sensors from a CSV (our column names) or a GeoJSON FeatureCollection of points (EPSG:4326, properties
+    named like our columns; ``lat``/``lon`` come from the geometry)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise CoverageError(f"{name}: {len(data):,} bytes is more than the {MAX_FILE_BYTES:,} a sensor file may have")
+    suffix = Path(name).suffix.lower()
+    if suffix == ".csv":
+        try:
+            return sensors_from_frame(pd.read_csv(io.BytesIO(data)))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise CoverageError(f"{name}: not a readable CSV ({exc})") from None
+    if suffix in {".geojson", ".json"}:
+        return sensors_from_frame(_geojson_frame(data, name=name))
+    raise CoverageError(f"{name}: sensor files must be .csv or .geojson; got {suffix or 'no extension'}")
+
+
+def _geojson_frame(data: bytes, *, name: str) -> pd.DataFrame:
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CoverageError(f"{name}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise CoverageError(f"{name}: expected a GeoJSON FeatureCollection")
+    rows = []
+    for i, feature in enumerate(document.get("features") or [], start=1):
+        geometry = (feature or {}).get("geometry") or {}
+        coordinates = geometry.get("coordinates")
+        if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
+            raise CoverageError(f"{name}: feature {i} is not a point with coordinates")
+        rows.append({**(feature.get("properties") or {}), "lon": coordinates[0], "lat": coordinates[1]})
+    return pd.DataFrame(rows)
+
+
+def load_sensors(store: Store) -> list[Sensor]:
+    """Every sensor in the store, by id."""
+    rows = store.fetch(f"SELECT {', '.join(COLUMNS)} FROM sensors ORDER BY sensor_id")
+    return [Sensor(str(r[0]), str(r[1]), *(float(v) for v in r[2:8]), str(r[8])) for r in rows]
+
+
+def save_sensors(store: Store, sensors: Iterable[Sensor], *, source: str) -> int:
+    """Insert or replace sensors by id (one transaction); returns how many were written."""
+    now_ms = epoch_ms()
+    rows = [(*astuple(s), source, now_ms) for s in sensors]
+    if rows:
+        store.execute(_UPSERT, rows)
+    return len(rows)
+
+
+def update_sensor(store: Store, sensor_id: str, **changes: Any) -> Sensor:
+    """Change fields of one stored sensor (move it, change height or range, switch it off); validated."""
+    current = {s.sensor_id: s for s in load_sensors(store)}
+    if sensor_id not in current:
+        raise SensorError(f"no sensor {sensor_id!r} in the store")
+    unknown = set(changes) - set(COLUMNS[1:])
+    if unknown:
+        raise SensorError(f"cannot change {sorted(unknown)}; fields are {list(COLUMNS[1:])}")
+    changed = replace(current[sensor_id], **changes)
+    save_sensors(store, [changed], source="edited")
+    return changed
+
+
+def delete_sensor(store: Store, sensor_id: str) -> None:
+    """Remove one sensor from the store."""
+    store.execute("DELETE FROM sensors WHERE sensor_id = ?", [(sensor_id,)])
+
+
+def sensor_table_empty(store: Store) -> bool:
+    """Whether the store holds no sensor at all."""
+    return not store.fetch("SELECT COUNT(*) FROM sensors")[0][0]
+
+
+def ensure_sensors(store: Store, sensors: pd.DataFrame, *, source: str) -> int:
+    """Load ``sensors`` (the bundled scenario's) only when the table is empty; returns how many were written."""
+    if not sensor_table_empty(store):
+        return 0
+    return save_sensors(store, sensors_from_frame(sensors), source=source)

@@ -1,0 +1,20 @@
+"""Live feeds into the store: payload formats, the poller, KoboToolbox reports and the CoT listener.
+
+Timeouts, retries with backoff, a health record per feed; bad records are quarantined, never dropped.
+"""
+
+from geo.feeds.cot_listener import make_cot_listener
+from geo.feeds.formats import parse_cot, parse_sensorthings
+from geo.feeds.poller import Feed, PollResult, load_feeds, poll_once, retry_after_s, run_poller
+
+__all__ = [
+    "Feed",
+    "PollResult",
+    "load_feeds",
+    "make_cot_listener",
+    "parse_cot",
+    "parse_sensorthings",
+    "poll_once",
+    "retry_after_s",
+    "run_poller",
+]

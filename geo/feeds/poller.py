@@ -1,0 +1,335 @@
+"""Poll live feeds with httpx into the store: conditional requests, cursors, paging, retries, health.
+
+Robustness rules (DESIGN.md section 4):
+
+- connect and read timeouts on every request; a response larger than ``max_bytes`` is refused;
+- 429, 5xx, timeouts, connection errors and unparseable payloads are retried with exponential
+  backoff that honours ``Retry-After`` (seconds or an HTTP date), up to ``retries`` times;
+- at most ``max_pages`` pages per poll (``next`` links, ``@iot.nextLink``);
+- bad records go to the quarantine with their reason, a payload that stays unparseable too;
+- the ETag and the cursor are stored only after a poll succeeded, and events are unique by
+  ``(source, event_id)``: a restarted poller neither loses nor repeats events.
+
+Report feeds (:data:`geo.feeds.kobo.REPORT_KINDS`) go through the same machinery but land in
+the community reports queue (unique by ``(source, external_id)``), never directly as events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+import httpx
+import pandas as pd
+
+from geo.errors import FeedError
+from geo.feeds.formats import FEED_KINDS, PARSERS, ParsedPage
+from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
+from geo.grid import BASE_RES, latlng_to_cells
+from geo.ingest import NATIVE, Mapping, choose_mapping, parse_times, resolve, validate_chunk
+from geo.reports import insert_reports
+from geo.store import Store
+
+SENSORTHINGS_EXPAND: Final[str] = "FeatureOfInterest,Datastream($expand=ObservedProperty,Thing($expand=Locations))"
+SENSORTHINGS_MAPPING: Final[Mapping] = Mapping(
+    name="sensorthings",
+    columns={"event_id": ("event_id",), "occurred_at": ("occurred_at",), "type": ("type",),
+             "attrs": ("sensor", "datastream")},
+    type_values={"intrusion": "irregular_crossing", "motion": "sensor_alarm", "presence": "sensor_alarm",
+                 "vehicle": "smuggling"},
+)
+COT_MAPPING: Final[Mapping] = Mapping(
+    name="cot",
+    columns={"event_id": ("event_id",), "occurred_at": ("occurred_at",), "type": ("type",),
+             "attrs": ("cot_type", "callsign")},
+)
+ALL_PARSERS: Final = {**PARSERS, "kobo": parse_kobo}
+AUTH_SCHEMES: Final[dict[str, str]] = {"kobo": "Token"}
+"""How each report platform expects its API token in the ``Authorization`` header."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed to poll. Times in seconds, sizes in bytes."""
+
+    name: str
+    url: str
+    kind: str
+    mapping: str | None = None
+    interval_s: float = 5.0
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    retries: int = 4
+    backoff_s: float = 0.5
+    max_backoff_s: float = 30.0
+    max_pages: int = 20
+    max_bytes: int = 20_000_000
+    page_size: int = 500
+    fields: tuple[tuple[str, str], ...] = ()
+    """Report feeds: our report field -> the form's field name, where the form differs from the defaults."""
+    token_env: str | None = None
+    """Report feeds: the environment variable holding the platform's API token (never the token itself)."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in (*FEED_KINDS, *REPORT_KINDS):
+            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS]}; got {self.kind!r}")
+        # A TOML table arrives as a dict; kept as pairs so that the feed stays hashable.
+        object.__setattr__(self, "fields", tuple(sorted(dict(self.fields).items())))
+        unknown = sorted(set(dict(self.fields)) - set(DEFAULT_FIELDS))
+        if unknown:
+            raise FeedError(f"feed {self.name!r}: unknown report field(s) {unknown}; fields are {list(DEFAULT_FIELDS)}")
+        if (self.token_env is not None or self.fields) and self.kind not in REPORT_KINDS:
+            raise FeedError(f"feed {self.name!r}: token_env and fields belong to report feeds ({list(REPORT_KINDS)}); "
+                            f"kind is {self.kind!r}")
+        if not self.url.startswith(("http://", "https://")):
+            raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}")
+        if self.retries < 0 or self.max_pages < 1 or self.max_bytes < 1 or self.interval_s <= 0:
+            raise FeedError(f"feed {self.name!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0")
+
+    def event_mapping(self) -> Mapping:
+        if self.mapping is not None:
+            return choose_mapping(self.mapping, [])
+        return {"geojson": NATIVE, "sensorthings": SENSORTHINGS_MAPPING, "cot": COT_MAPPING}[self.kind]
+
+
+@dataclass
+class PollResult:
+    """What one poll of one feed did."""
+
+    feed: str
+    pages: int = 0
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    units: int = 0
+    skipped: int = 0
+    not_modified: bool = False
+    reports: int = 0
+    error: str | None = None
+    lag_s: float | None = None
+
+
+def retry_after_s(response: httpx.Response, *, now: datetime | None = None) -> float | None:
+    """Seconds the server asks us to wait (``Retry-After`` as seconds or an HTTP date), if it says."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+Sleep = Callable[[float], None]
+
+
+def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] | None, headers: dict[str, str],
+              sleep: Sleep) -> tuple[str | None, ParsedPage | None]:
+    """GET and parse one page with retries. Returns (etag, page or None on 304); a failure raises
+    :class:`FeedError` carrying the last body received (for the quarantine)."""
+    last_error, body = "no attempt", b""
+    for attempt in range(feed.retries + 1):
+        wait = min(feed.backoff_s * 2 ** attempt, feed.max_backoff_s)
+        try:
+            timeout = httpx.Timeout(feed.read_timeout_s, connect=feed.connect_timeout_s)
+            with client.stream("GET", url, params=params, headers=headers, timeout=timeout) as response:
+                if response.status_code == 304:
+                    return response.headers.get("ETag"), None
+                if response.status_code == 429 or response.status_code >= 500:
+                    last_error = f"HTTP {response.status_code}"
+                    asked = retry_after_s(response)
+                    wait = min(asked, feed.max_backoff_s) if asked is not None else wait
+                elif response.status_code >= 400:
+                    raise FeedError(f"{feed.name}: HTTP {response.status_code} from {url}")
+                else:
+                    chunks, size = [], 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > feed.max_bytes:
+                            raise FeedError(f"{feed.name}: response larger than {feed.max_bytes:,} bytes; refused")
+                        chunks.append(chunk)
+                    body = b"".join(chunks)
+                    try:
+                        return response.headers.get("ETag"), ALL_PARSERS[feed.kind](body)
+                    except FeedError as exc:
+                        last_error = str(exc)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+        if attempt < feed.retries:
+            sleep(wait)
+    raise FeedError(f"{feed.name}: {last_error} after {feed.retries + 1} tries", body)
+
+
+def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Quarantine records for ``(reason, detail, raw)`` problems of ``source`` that came from ``origin``."""
+    return pd.DataFrame({"source": source, "file_name": origin, "row_number": 0,
+                         "reason": [p[0] for p in problems], "detail": [p[1] for p in problems],
+                         "raw": [p[2] for p in problems]})
+
+
+def _write_units(page: ParsedPage, store: Store, source: str) -> tuple[int, list[tuple[str, str, str]]]:
+    if not page.units:
+        return 0, []
+    units = pd.DataFrame(page.units)
+    at = parse_times(units["at"].astype(str), ())
+    stale_at = parse_times(units["stale_at"].astype(str), ()).fillna(at)
+    ok = at.notna() & units["lat"].between(-90, 90) & units["lon"].between(-180, 180)
+    problems = [("bad_unit_position", "unit fix with an unreadable time or a position out of range",
+                 json.dumps(r, default=str)) for r in units[~ok].to_dict(orient="records")]
+    good = units[ok].assign(source=source, at=at[ok], stale_at=stale_at[ok])
+    good["cell"] = latlng_to_cells(good["lat"].to_numpy(), good["lon"].to_numpy(), BASE_RES)
+    return store.insert_units(good), problems
+
+
+def write_page(page: ParsedPage, store: Store, *, source: str, origin: str, mapping: Mapping, now: datetime,
+               result: PollResult) -> pd.Timestamp | None:
+    """Validate and store one parsed page (events, units, problems) of ``source``; counts go to ``result``.
+
+    ``origin`` names where the page came from (a URL, a TCP peer) in quarantine records. Returns
+    the newest event time among the rows it stored.
+    """
+    newest = None
+    quarantine = [problems_frame(source, origin, page.problems)]
+    frame = page.frame()
+    if not frame.empty:
+        resolved = resolve(mapping, list(frame.columns), spatial=True)
+        checked = validate_chunk(frame, resolved, source=source, file_name=origin, first_row=1, now=now,
+                                 geometry_lonlat=page.geometry())
+        inserted = store.insert_events(checked.events)
+        result.read += len(frame)
+        result.inserted += inserted
+        result.duplicates += len(checked.events) - inserted
+        quarantine.append(checked.quarantine)
+        if not checked.events.empty:
+            newest = checked.events["occurred_at"].max()
+    units, unit_problems = _write_units(page, store, source)
+    result.units += units
+    quarantine.append(problems_frame(source, origin, unit_problems))
+    rejected = [q for q in quarantine if not q.empty]
+    if rejected:
+        result.quarantined += store.add_quarantine(pd.concat(rejected, ignore_index=True))
+    result.skipped += page.skipped
+    return newest
+
+
+def _first_request(feed: Feed, cursor: str | None) -> dict[str, str] | None:
+    if feed.kind == "geojson":
+        return {"since": cursor, "limit": str(feed.page_size)} if cursor else {"limit": str(feed.page_size)}
+    if feed.kind == "sensorthings":
+        params = {"$orderby": "phenomenonTime asc", "$top": str(feed.page_size), "$expand": SENSORTHINGS_EXPAND}
+        if cursor:
+            params["$filter"] = f"phenomenonTime gt {cursor}"
+        return params
+    if feed.kind == "kobo":
+        return kobo_params(cursor=cursor, page_size=feed.page_size)
+    return None
+
+
+def _auth_headers(feed: Feed) -> dict[str, str]:
+    """The ``Authorization`` header of a report platform, from the environment variable the config names."""
+    if feed.token_env is None:
+        return {}
+    token = os.environ.get(feed.token_env)
+    if not token:
+        raise FeedError(f"{feed.name}: the environment variable {feed.token_env} holds no API token")
+    return {"Authorization": f"{AUTH_SCHEMES[feed.kind]} {token}"}
+
+
+def write_reports(page: ParsedPage, store: Store, *, feed: Feed, now: datetime, result: PollResult) -> None:
+    """Queue one page of a report feed; refused records go to the quarantine. Counts go to ``result``."""
+    drafts, problems, skipped = kobo_drafts(page.reports, source=feed.name, fields=dict(feed.fields), now=now)
+    result.read += len(page.reports)
+    added = insert_reports(store, drafts, actor=f"feed:{feed.name}", now=now)
+    result.reports += added
+    result.duplicates += len(drafts) - added
+    result.skipped += skipped
+    if problems:
+        result.quarantined += store.add_quarantine(problems_frame(feed.name, feed.url, problems))
+
+
+def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
+              sleep: Sleep = time.sleep) -> PollResult:
+    """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised."""
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    result = PollResult(feed=feed.name)
+    etag, cursor = store.feed_state(feed.name)
+    mapping = None if feed.kind in REPORT_KINDS else feed.event_mapping()
+    headers = {"If-None-Match": etag} if etag and feed.kind == "geojson" else {}
+    url, params = feed.url, _first_request(feed, cursor)
+    new_etag, new_cursor, newest = etag, cursor, None
+    try:
+        auth = _auth_headers(feed)
+        headers.update(auth)
+        while url is not None and result.pages < feed.max_pages:
+            page_etag, page = _get_page(client, feed, url, params, headers, sleep)
+            result.pages += 1
+            if page is None:  # 304: nothing new since our ETag
+                result.not_modified = True
+                break
+            if result.pages == 1:
+                new_etag = page_etag
+            if mapping is None:
+                write_reports(page, store, feed=feed, now=now, result=result)
+            else:
+                page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
+                                         result=result)
+                newest = max((t for t in (newest, page_newest) if t is not None), default=None)
+            new_cursor = page.cursor or new_cursor
+            # Next links carry the query; the token goes to every page of the platform.
+            url, params, headers = page.next_url, None, dict(auth)
+    except FeedError as exc:
+        result.error = str(exc.args[0])
+        body = exc.args[1] if len(exc.args) > 1 else b""
+        if body:
+            store.add_quarantine(problems_frame(feed.name, feed.url, [
+                ("malformed_payload", result.error, body[:20_000].decode("utf-8", errors="replace"))]))
+            result.quarantined += 1
+    if result.error is None:
+        store.set_feed_state(feed.name, etag=new_etag, cursor=new_cursor)
+        if newest is not None:
+            result.lag_s = max(0.0, (pd.Timestamp(now) - newest).total_seconds())
+    store.record_poll(feed.name, kind=feed.kind, error=result.error, lag_s=result.lag_s, events=result.inserted,
+                      units=result.units, reports=result.reports, quarantined=result.quarantined)
+    return result
+
+
+def run_poller(feeds: list[Feed], store: Store, *, should_stop: Callable[[], bool],
+               on_result: Callable[[PollResult], None] | None = None) -> None:
+    """Poll each feed at its interval until ``should_stop()`` is true."""
+    due = dict.fromkeys((f.name for f in feeds), 0.0)
+    with httpx.Client(follow_redirects=True) as client:
+        while not should_stop():
+            for feed in feeds:
+                if time.monotonic() >= due[feed.name]:
+                    result = poll_once(feed, store, client=client, sleep=lambda s: None if should_stop() else time.sleep(s))
+                    due[feed.name] = time.monotonic() + feed.interval_s
+                    if on_result is not None:
+                        on_result(result)
+            time.sleep(min(0.2, min(f.interval_s for f in feeds)))
+
+
+def load_feeds(doc: dict[str, object]) -> list[Feed]:
+    """Feeds from a TOML config document: ``[[feed]]`` tables with the fields of :class:`Feed`."""
+    tables = doc.get("feed")
+    if not isinstance(tables, list) or not tables:
+        raise FeedError("the config lists no feeds: add [[feed]] tables with name, url and kind")
+    known = set(Feed.__dataclass_fields__)
+    feeds = []
+    for table in tables:
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise FeedError(f"feed {table.get('name', '?')!r}: unknown key(s) {unknown}; keys are {sorted(known)}")
+        feeds.append(Feed(**table))
+    return feeds
+
+

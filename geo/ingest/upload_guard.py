@@ -1,0 +1,145 @@
+"""Uploads checked before any parser touches them: size, archives, raster headers.
+
+A browser upload arrives as bytes with a name the browser chose. :func:`guard_upload` checks the
+bytes and writes only what may be parsed into a private folder: the file itself (under its base
+name), or the members of a zip archive after checking their number, their declared and actual
+sizes, their compression ratio and their paths (no absolute paths, no ``..``, no symbolic links),
+never with ``extractall``. :func:`check_raster_header` reads a raster's declared size and CRS
+without reading its pixels. Geometry validity is :mod:`geo.spatial.validity`.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Final
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioIOError
+
+from geo.errors import UploadRejected
+
+RASTER_SUFFIXES: Final[frozenset[str]] = frozenset({".tif", ".tiff", ".hgt"})
+SHAPEFILE_SIDECARS: Final[frozenset[str]] = frozenset({".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"})
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """What an upload may be: bytes as sent, archive members, bytes once unzipped, compression ratio, raster bytes."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_members: int = 32
+    max_unzipped_bytes: int = 512 * 1024 * 1024
+    max_ratio: float = 100.0
+    max_raster_bytes: int = 512 * 1024 * 1024
+
+
+def _safe_name(name: str) -> str:
+    """The base name of an uploaded file; refuses names that are paths or empty."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    if not base or base in {".", ".."} or base != name.strip():
+        raise UploadRejected(f"the file name {name!r} is not a plain file name")
+    return base
+
+
+def _member_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why an archive member may not be unpacked, or ``None``."""
+    name = info.filename
+    if name.startswith(("/", "\\")) or PureWindowsPath(name).drive or ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return f"member {name!r} points outside the archive"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"member {name!r} is a symbolic link"
+    return None
+
+
+def _unpack_zip(data: bytes, folder: Path, *, allowed: frozenset[str], limits: UploadLimits) -> Path:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise UploadRejected("the .zip file is not a readable zip archive") from None
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) > limits.max_members:
+        raise UploadRejected(f"the archive holds {len(members)} files; at most {limits.max_members} are accepted")
+    for info in members:
+        problem = _member_problem(info)
+        if problem:
+            raise UploadRejected(f"the archive is refused: {problem}")
+    declared = sum(m.file_size for m in members)
+    if declared > limits.max_unzipped_bytes:
+        raise UploadRejected(f"the archive unpacks to {declared / 1e6:.0f} MB; at most "
+                             f"{limits.max_unzipped_bytes / 1e6:.0f} MB are accepted")
+    for info in members:
+        if info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise UploadRejected(f"the archive is refused: {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}"
+                                 f" times (at most {limits.max_ratio:.0f}): a zip bomb or not an export")
+    data_files = [m for m in members if Path(m.filename).suffix.lower() in allowed]
+    if len(data_files) != 1:
+        found = ", ".join(m.filename for m in data_files) or "none"
+        raise UploadRejected(f"the archive must hold exactly one data file ({', '.join(sorted(allowed))}); found {found}")
+    main = data_files[0]
+    keep = [m for m in members if m is main or (Path(m.filename).stem == Path(main.filename).stem
+                                                and Path(m.filename).suffix.lower() in SHAPEFILE_SIDECARS)]
+    for info in keep:
+        with archive.open(info) as stream:
+            # Headers can lie: read one byte past the declared size to catch a member that is longer.
+            content = stream.read(info.file_size + 1)
+        if len(content) > info.file_size:
+            raise UploadRejected(f"the archive is refused: {info.filename!r} is longer than its header says")
+        (folder / _safe_name(PurePosixPath(info.filename.replace("\\", "/")).name)).write_bytes(content)
+    return folder / _safe_name(PurePosixPath(main.filename.replace("\\", "/")).name)
+
+
+def guard_upload(name: str, data: bytes, folder: Path, *, allowed: frozenset[str],
+                 limits: UploadLimits = UploadLimits()) -> Path:
+    """Check an upload and write what may be parsed into ``folder``; returns the file to hand to a parser.
+
+    Parameters
+    ----------
+    name, data : str, bytes
+        The upload's name as the browser sent it, and its content.
+    folder : pathlib.Path
+        A private, empty folder for this upload.
+    allowed : frozenset of str
+        Lower-case suffixes a parser will take (``.zip`` archives are opened to find one of them).
+
+    Raises
+    ------
+    geo.errors.UploadRejected
+        With the reason, before anything is parsed or written to the store.
+    """
+    base = _safe_name(name)
+    if len(data) > limits.max_bytes:
+        raise UploadRejected(f"{base} is {len(data) / 1e6:.1f} MB; at most {limits.max_bytes / 1e6:.0f} MB are accepted")
+    if not data:
+        raise UploadRejected(f"{base} is empty")
+    suffix = Path(base).suffix.lower()
+    if suffix == ".zip":
+        path = _unpack_zip(data, folder, allowed=allowed, limits=limits)
+    elif suffix in allowed:
+        path = folder / base
+        path.write_bytes(data)
+    else:
+        raise UploadRejected(f"{base}: files of type {suffix or '(none)'} are not accepted here; "
+                             f"accepted: {', '.join(sorted(allowed | {'.zip'}))}")
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        check_raster_header(path, limits=limits)
+    return path
+
+
+def check_raster_header(path: Path, *, limits: UploadLimits = UploadLimits()) -> None:
+    """Refuse a raster whose declared width × height × bands × bytes per value exceeds the limit, or without a CRS."""
+    try:
+        with rasterio.open(path) as src:
+            declared = src.width * src.height * src.count * np.dtype(src.dtypes[0]).itemsize
+            crs = src.crs
+    except RasterioIOError as exc:
+        raise UploadRejected(f"{path.name} is not a readable raster: {exc}") from None
+    if declared > limits.max_raster_bytes:
+        raise UploadRejected(f"{path.name} declares {declared / 1e9:.1f} GB of pixels; at most "
+                             f"{limits.max_raster_bytes / 1e6:.0f} MB are accepted")
+    if crs is None:
+        raise UploadRejected(f"{path.name} has no coordinate reference system; georeference it (e.g. EPSG:4326)")

@@ -1,0 +1,39 @@
+"""The bundled scenario in the store (events, patrol positions, sensors): loaded on first run, replaced when stale.
+
+The scenario ends at the moment it is generated. A control room that keeps the app running
+would watch its "last 24 h" drain, so when the newest scenario event is older than
+:data:`MAX_AGE`, the scenario's rows are replaced by a fresh one that ends now. Events of every
+other source are left alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+
+from geo.coverage import ensure_sensors, sensor_table_empty
+from geo.scenario.generator import generate
+from geo.store import Store
+
+SOURCE: Final[str] = "scenario"
+MAX_AGE: Final[timedelta] = timedelta(hours=1)
+UNIT_STALE_AFTER: Final[timedelta] = timedelta(minutes=10)
+"""A scenario GPS fix counts as current for this long (two missed 5-minute fixes)."""
+
+
+def ensure_fresh_scenario(store: Store, *, now: datetime, seed: int | None = None) -> bool:
+    """Load or replace the scenario in ``store`` if absent or stale, and its sensors if the sensor table is
+    empty; returns whether it wrote anything."""
+    newest_ms = store.newest_event_ms(SOURCE)
+    fresh = newest_ms is not None and now.timestamp() * 1000 - newest_ms <= MAX_AGE.total_seconds() * 1000
+    if fresh and not sensor_table_empty(store):
+        return False
+    scenario = generate(end=now) if seed is None else generate(seed=seed, end=now)
+    if not fresh:
+        if newest_ms is not None:
+            store.delete_source(SOURCE)
+        store.insert_events(scenario.events)
+        store.insert_units(scenario.patrols.assign(source=SOURCE, stale_at=scenario.patrols["at"] + UNIT_STALE_AFTER))
+    # Sensors are the user's once loaded: the scenario's fill an empty table and are never replaced.
+    ensure_sensors(store, scenario.sensors, source=SOURCE)
+    return True

@@ -1,0 +1,193 @@
+"""The store's schema and its migrations, one list for SQLite and PostgreSQL.
+
+Each migration is a list of statements; ``{serial}`` stands for the dialect's auto-incrementing
+primary key. A database records the number of migrations applied in ``meta.schema_version``;
+opening an older database applies the missing ones in order (upgrade in place).
+
+Times are integer milliseconds since the Unix epoch, UTC (``*_at_ms``); cells are H3 ids at
+:data:`geo.grid.cells.BASE_RES` as signed 64-bit integers (H3's top bit is always 0).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+EVENT_COLUMNS: Final[tuple[str, ...]] = (
+    "source", "event_id", "type", "occurred_at_ms", "received_at_ms", "lat", "lon", "persons", "impact",
+    "confidence", "status", "cell", "attrs", "import_id",
+)
+"""Columns an insert writes, in this order (``seq`` is assigned by the database)."""
+
+UNIT_COLUMNS: Final[tuple[str, ...]] = ("source", "unit_id", "callsign", "at_ms", "stale_at_ms", "lat", "lon", "cell")
+"""Columns of a unit position (a patrol's GPS fix), in insert order."""
+
+QUARANTINE_COLUMNS: Final[tuple[str, ...]] = (
+    "source", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms", "import_id",
+)
+
+SERIAL: Final[dict[str, str]] = {
+    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",  # AUTOINCREMENT: ids never reused, so watermarks hold
+    "postgresql": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+}
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    # 1: events, quarantine and the meta table.
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE events (
+            seq {serial},
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            occurred_at_ms BIGINT NOT NULL,
+            received_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons >= 0),
+            impact TEXT NOT NULL,
+            confidence DOUBLE PRECISION,
+            status TEXT NOT NULL,
+            cell BIGINT NOT NULL,
+            attrs TEXT NOT NULL DEFAULT '{{}}',
+            UNIQUE (source, event_id)
+        )""",
+        """CREATE TABLE quarantine (
+            seq {serial},
+            source TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            row_number BIGINT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            quarantined_at_ms BIGINT NOT NULL
+        )""",
+        "INSERT INTO meta (key, value) VALUES ('data_epoch', '0')",
+    ),
+    # 2: an import log, and every event and quarantined row linked to its import.
+    (
+        """CREATE TABLE imports (
+            import_id {serial},
+            file_name TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            source TEXT NOT NULL,
+            started_at_ms BIGINT NOT NULL,
+            finished_at_ms BIGINT,
+            read_rows BIGINT NOT NULL DEFAULT 0,
+            inserted BIGINT NOT NULL DEFAULT 0,
+            duplicates BIGINT NOT NULL DEFAULT 0,
+            quarantined BIGINT NOT NULL DEFAULT 0
+        )""",
+        "ALTER TABLE events ADD COLUMN import_id BIGINT",
+        "ALTER TABLE quarantine ADD COLUMN import_id BIGINT",
+        "CREATE INDEX quarantine_reason ON quarantine (reason)",
+    ),
+    # 3: live feeds: unit positions, each feed's cursor and its health record.
+    (
+        """CREATE TABLE units (
+            seq {serial},
+            source TEXT NOT NULL,
+            unit_id TEXT NOT NULL,
+            callsign TEXT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            stale_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            cell BIGINT NOT NULL,
+            UNIQUE (source, unit_id, at_ms)
+        )""",
+        """CREATE TABLE feed_state (
+            feed TEXT PRIMARY KEY,
+            etag TEXT,
+            cursor TEXT,
+            updated_at_ms BIGINT NOT NULL
+        )""",
+        """CREATE TABLE feed_health (
+            feed TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            last_success_ms BIGINT,
+            last_error_ms BIGINT,
+            last_error TEXT,
+            lag_s DOUBLE PRECISION,
+            polls BIGINT NOT NULL DEFAULT 0,
+            failures BIGINT NOT NULL DEFAULT 0,
+            events BIGINT NOT NULL DEFAULT 0,
+            units BIGINT NOT NULL DEFAULT 0,
+            quarantined BIGINT NOT NULL DEFAULT 0
+        )""",
+    ),
+    # 4: sensors as editable data, and the history of border sections' impact levels.
+    (
+        """CREATE TABLE sensors (
+            sensor_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            height_m DOUBLE PRECISION NOT NULL,
+            range_m DOUBLE PRECISION NOT NULL,
+            azimuth_deg DOUBLE PRECISION NOT NULL,
+            fov_deg DOUBLE PRECISION NOT NULL,
+            status TEXT NOT NULL,
+            source TEXT NOT NULL,
+            updated_at_ms BIGINT NOT NULL
+        )""",
+        """CREATE TABLE section_levels (
+            seq {serial},
+            section_id TEXT NOT NULL,
+            level TEXT NOT NULL,
+            proposed_level TEXT,
+            evidence TEXT NOT NULL DEFAULT '',
+            comment TEXT NOT NULL DEFAULT '',
+            set_by TEXT NOT NULL,
+            set_at_ms BIGINT NOT NULL
+        )""",
+        "CREATE INDEX section_levels_section ON section_levels (section_id, seq)",
+    ),
+    # 5: the audit log (append-only) and community reports with their moderation.
+    (
+        """CREATE TABLE audit_log (
+            seq {serial},
+            at_ms BIGINT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            client TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX audit_log_action ON audit_log (action, at_ms)",
+        """CREATE TABLE reports (
+            report_id {serial},
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            received_at_ms BIGINT NOT NULL,
+            occurred_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            cell BIGINT NOT NULL,
+            category TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            place TEXT NOT NULL DEFAULT '',
+            contact TEXT,
+            status TEXT NOT NULL DEFAULT 'new',
+            confidence TEXT,
+            event_source TEXT,
+            event_id TEXT,
+            moderated_by TEXT,
+            moderated_at_ms BIGINT,
+            reason TEXT,
+            contact_deleted_at_ms BIGINT,
+            UNIQUE (source, external_id)
+        )""",
+        "CREATE INDEX reports_status ON reports (status, received_at_ms)",
+    ),
+    # 6: report feeds count the reports they queued in their health record.
+    ("ALTER TABLE feed_health ADD COLUMN reports BIGINT NOT NULL DEFAULT 0",),
+)
+
+SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
+
+
+def statements(version: int, dialect: str) -> list[str]:
+    """The statements of migration ``version`` (1-based) for ``dialect``."""
+    return [s.format(serial=SERIAL[dialect]) for s in MIGRATIONS[version - 1]]
