@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.errors import LimesError
+from geo.errors import FeedError, LimesError, ServiceError, describe
 
 if TYPE_CHECKING:
     from geo.feeds import PollResult
@@ -72,11 +72,15 @@ def _poll(args: argparse.Namespace) -> int:
     from geo.store import open_store
 
     if args.url:
-        feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind)]
+        try:
+            feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind)]
+        except FeedError as exc:  # a feed described wrongly on the command line: input, not a failing service
+            print(f"limes: {exc}", file=sys.stderr)
+            return 2
     elif args.config:
         try:
             feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, tomllib.TOMLDecodeError, FeedError) as exc:  # a FeedError here is the config's fault
             print(f"limes: cannot read the feed config {args.config}: {exc}", file=sys.stderr)
             return 2
     else:
@@ -355,12 +359,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``limes`` script."""
+    """Entry point of the ``limes`` script: 0 on success; on a Limes error one line on stderr and exit
+    code 3 for a :class:`~geo.errors.ServiceError` (store, feed), 2 for any other (input, analysis)."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except LimesError as exc:
-        print(f"limes: {exc}", file=sys.stderr)
+    except ServiceError as exc:  # the store or a feed failed: running again later may work
+        print(f"limes: {describe(exc)}", file=sys.stderr)
+        return 3
+    except LimesError as exc:  # bad input, or an analysis the data cannot support
+        print(f"limes: {describe(exc)}", file=sys.stderr)
         return 2
 
 

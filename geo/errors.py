@@ -1,94 +1,179 @@
-"""The one exception module of Limes.
+"""The one exception module of Limes: one tree, three branches.
 
-Every domain error subclasses :class:`LimesError`, itself a :class:`ValueError`, and carries a
-message a user can act on: what was wrong, the value received, and what is accepted instead.
-The UI catches :class:`LimesError` and shows the message; it never catches bare ``Exception``.
+::
+
+    LimesError(Exception)                  every error Limes raises on purpose
+     ├── InputError(ValueError)            what the caller gave is wrong: fix it and ask again
+     │    ├── ResolutionError, CoordinateError, TimeWindowError, EventTypeError, EventDataError
+     │    ├── RasterError, GeodataError, SensorError, MappingError, ImportFileError, UploadRejected
+     │    ├── SectionError, LevelError, BriefingError, ViewshedError, CoverageError
+     │    ├── AccessError, ModerationError
+     │    └── ReportError (.code)
+     │         └── RateLimitError
+     ├── ServiceError(RuntimeError)        a store or a feed failed: asking again later may work
+     │    ├── StoreError (.url, .dialect)
+     │    └── FeedError (.feed, .url, .status, .body)
+     └── AnalysisError                     valid input, but the data cannot support the analysis
+                                           (Gi* on fewer than 3 cells, one value everywhere, too few
+                                           time steps, an optimisation without a proven optimum)
+
+Which branch: an :class:`InputError` names the argument, the value received and what is accepted,
+so the user can correct it (coordinates, time windows, event types, mappings, files, uploads,
+sections, levels, sensors, reports, rate limits, moderation steps, access policies, analysis
+parameters). A :class:`ServiceError` says which service failed and keeps what the raise site knew
+as attributes, never hidden in ``args``. An :class:`AnalysisError` says why the numbers cannot be
+computed; it is neither a bad value nor a broken service.
+
+Adding context: catch, call ``exc.add_note("...")``, and re-raise with a bare ``raise``; never
+rebuild an exception from a caught one (``raise type(exc)(f"{exc} ...")``), which drops its class
+attributes and chains. Converting a third-party exception (``sqlite3.Error``, ``psycopg.Error``,
+``httpx`` errors, ``OSError``) into ours with ``raise ... from exc`` / ``from None`` is the place
+where a new Limes exception is made. :func:`describe` renders the message and its notes on one
+line, as the UI (``st.error``) and the ``limes`` command line show them; the UI catches
+:class:`LimesError` and never catches bare ``Exception``.
 """
 
 from __future__ import annotations
 
-
-class LimesError(ValueError):
-    """Base class of every error Limes raises on purpose."""
+from urllib.parse import urlsplit, urlunsplit
 
 
-class ResolutionError(LimesError):
+class LimesError(Exception):
+    """Base class of every error Limes raises on purpose; raise one of its three branches instead."""
+
+
+class InputError(LimesError, ValueError):
+    """A value the caller gave that Limes cannot use: the message names it and what is accepted."""
+
+
+class ServiceError(LimesError, RuntimeError):
+    """A service Limes depends on (the event store, a live feed) failed or refused the request."""
+
+
+class AnalysisError(LimesError):
+    """An analysis that cannot run on the data given, although every argument is valid."""
+
+
+def describe(exc: BaseException) -> str:
+    """The message of ``exc`` followed by its notes (see :meth:`BaseException.add_note`), on one line.
+
+    Line breaks inside a message (a driver's two-line diagnosis) become spaces.
+    """
+    parts = [str(exc), *getattr(exc, "__notes__", ())]
+    return " — ".join(" ".join(line.strip() for line in part.splitlines() if line.strip()) for part in parts)
+
+
+def _without_password(url: str | None) -> str | None:
+    """``url`` with any password replaced by ``***``: an error may be logged or shown."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+class ResolutionError(InputError):
     """An H3 resolution outside the range an operation accepts."""
 
 
-class CoordinateError(LimesError):
+class CoordinateError(InputError):
     """Latitude/longitude arrays that are malformed or out of range."""
 
 
-class TimeWindowError(LimesError):
+class TimeWindowError(InputError):
     """A time window that is empty, reversed or not timezone-aware."""
 
 
-class EventTypeError(LimesError):
+class EventTypeError(InputError):
     """An event type that is not in the vocabulary of :mod:`geo.models`."""
 
 
-class EventDataError(LimesError):
+class EventDataError(InputError):
     """An events table that lacks a required column or holds cells at the wrong resolution."""
 
 
-class RasterError(LimesError):
+class RasterError(InputError):
     """A raster that cannot be read safely (no CRS, too large, outside the area asked for)."""
 
 
-class GeodataError(LimesError):
+class GeodataError(InputError):
     """A vector data file that is missing, unreadable or lacks what Limes needs."""
 
 
-class SensorError(LimesError):
+class SensorError(InputError):
     """A sensor record with an unknown kind or out-of-range position, height, range or field of view."""
 
 
-class StoreError(LimesError):
-    """The event store cannot be opened, is of an unknown kind, or is newer than this release."""
+class StoreError(ServiceError):
+    """The event store cannot be opened, is of an unknown kind, is newer than this release, or refused an operation.
+
+    ``url`` is the store's URL (password masked) and ``dialect`` ``"sqlite"`` or ``"postgresql"``;
+    either is ``None`` where the raise site does not know it (an unsupported URL has no dialect).
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, dialect: str | None = None) -> None:
+        super().__init__(message)
+        self.url = _without_password(url)
+        self.dialect = dialect
 
 
-class MappingError(LimesError):
+class MappingError(InputError):
     """A column mapping that does not fit the file: a required field without a column, or an ambiguous guess."""
 
 
-class ImportFileError(LimesError):
+class ImportFileError(InputError):
     """A file that cannot be read at all: missing, empty, of an unknown format, or without a CRS."""
 
 
-class FeedError(LimesError):
-    """A feed that cannot be polled: unreachable, failing after its retries, oversized, or unparseable."""
+class FeedError(ServiceError):
+    """A feed that cannot be polled: unreachable, failing after its retries, oversized, unparseable, or misconfigured.
+
+    ``feed`` is the feed's name and ``url`` the address asked (``None`` where the raise site does not
+    know them: a payload parser sees only bytes); ``status`` is the HTTP status of the last answer,
+    or ``None`` when there was none (a timeout, a refused connection, a configuration error);
+    ``body`` the last payload received, kept for the quarantine (``b""`` when there is none).
+    """
+
+    def __init__(self, message: str, *, feed: str | None = None, url: str | None = None, status: int | None = None,
+                 body: bytes = b"") -> None:
+        super().__init__(message)
+        self.feed = feed
+        self.url = url
+        self.status = status
+        self.body = body
 
 
-class SectionError(LimesError):
+class SectionError(InputError):
     """Border sections that cannot be made: an unreadable or CRS-less file, a bad length or corridor."""
 
 
-class LevelError(LimesError):
+class LevelError(InputError):
     """An impact level, level rule or level decision that is not valid (unknown level, no comment, bad rule file)."""
 
 
-class BriefingError(LimesError):
+class BriefingError(InputError):
     """A briefing or export that cannot be produced: no events in the period, unknown sections, bad k."""
 
 
-class ViewshedError(LimesError):
+class ViewshedError(InputError):
     """A viewshed that cannot be computed: a bad grid, observer off the grid or on nodata, or a bad parameter."""
 
 
-class CoverageError(LimesError):
+class CoverageError(InputError):
     """A coverage question that cannot be answered: no corridor, no candidate sites, or a bad sensor file."""
 
 
-class AccessError(LimesError):
+class AccessError(InputError):
     """An access policy that cannot be used (unknown role, no allow-list), or an unknown page or capability."""
 
 
-class UploadRejected(LimesError):
+class UploadRejected(InputError):
     """An uploaded file refused before any parser touched it: too large, a zip bomb, a path outside the archive."""
 
 
-class ReportError(LimesError):
+class ReportError(InputError):
     """A community report that cannot be taken: no usable place, an unknown category, too long a text.
 
     ``code`` names the problem for a feed's quarantine (``invalid_report`` unless a check says more).
@@ -103,5 +188,5 @@ class RateLimitError(ReportError):
     """A client that sent more community reports than the hourly limit allows."""
 
 
-class ModerationError(LimesError):
+class ModerationError(InputError):
     """A moderation step that cannot be done: an unknown or already moderated report, no reason, bad confidence."""

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.auth import Viewer, audit, require_page
-from geo.errors import LimesError
+from geo.errors import LimesError, describe
 from geo.ingest import (
     PRESETS,
     REASONS,
@@ -101,7 +101,7 @@ def upload_section(who: Viewer) -> None:
             with st.spinner(f"Importing {upload.name}…"):
                 report = import_file(path, cache.current_store(), mapping=mapping)
         except LimesError as exc:
-            st.error(str(exc))
+            st.error(describe(exc))  # with the note saying how far a failed import got
             return
         st.session_state["last_import"] = report.as_dict()
         audit(who, "import", target=upload.name, detail=f"mapping {mapping.name}: {report.inserted} inserted, "

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from geo.errors import LimesError
+from geo.errors import InputError
 from geo.grid import EventIndex, Filters
 from geo.timewindow import TimeWindow
 
@@ -31,7 +31,7 @@ class AlertRule:
 
     def __post_init__(self) -> None:
         if self.weeks < 1 or not 0 < self.max_p < 1 or self.min_events < 1:
-            raise LimesError(f"alert rule needs weeks >= 1, 0 < max_p < 1, min_events >= 1; got {self}")
+            raise InputError(f"alert rule needs weeks >= 1, 0 < max_p < 1, min_events >= 1; got {self}")
 
 
 def unusual_cells(index: EventIndex, filters: Filters, rule: AlertRule = AlertRule()) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.coverage.corridor import Corridor, CoverageParams, build_corridor
 from geo.coverage.viewshed import viewshed
-from geo.errors import CoverageError
+from geo.errors import AnalysisError, CoverageError
 from geo.spatial import MetricDem
 
 CANDIDATE_RES: Final[int] = 7
@@ -161,7 +161,7 @@ def optimal_placement(sets: sp.csr_matrix, weights: npt.ArrayLike, k: int, *,
 
     Raises
     ------
-    CoverageError
+    AnalysisError
         If the solver does not prove optimality within ``time_limit_s`` (too large an instance).
     """
     w = np.asarray(weights, dtype=np.float64)
@@ -178,7 +178,7 @@ def optimal_placement(sets: sp.csr_matrix, weights: npt.ArrayLike, k: int, *,
                   integrality=np.concatenate([np.ones(n_sites), np.zeros(n_cells)]), bounds=Bounds(0.0, 1.0),
                   options={"time_limit": time_limit_s})
     if result.status != 0 or result.x is None:
-        raise CoverageError(f"the exact placement was not solved ({result.message}); use the greedy result")
+        raise AnalysisError(f"the exact placement was not solved ({result.message}); use the greedy result")
     chosen = [int(j) for j in np.flatnonzero(result.x[:n_sites] > 0.5)]
     return chosen, float(-result.fun)
 
@@ -204,7 +204,7 @@ def recommend(candidates: pd.DataFrame, sets: sp.csr_matrix, weights: npt.ArrayL
     sites["gain"] = gains
     try:
         _, optimum = optimal_placement(sets, weights, k, time_limit_s=exact_time_limit_s)
-    except CoverageError:
+    except AnalysisError:
         optimum = None
     return sites, optimum
 

@@ -28,7 +28,7 @@ from typing import Final
 import httpx
 import pandas as pd
 
-from geo.errors import FeedError
+from geo.errors import FeedError, describe
 from geo.feeds.formats import FEED_KINDS, PARSERS, ParsedPage
 from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
 from geo.grid import BASE_RES, latlng_to_cells
@@ -78,19 +78,23 @@ class Feed:
 
     def __post_init__(self) -> None:
         if self.kind not in (*FEED_KINDS, *REPORT_KINDS):
-            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS]}; got {self.kind!r}")
+            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS]}; got {self.kind!r}",
+                            feed=self.name, url=self.url)
         # A TOML table arrives as a dict; kept as pairs so that the feed stays hashable.
         object.__setattr__(self, "fields", tuple(sorted(dict(self.fields).items())))
         unknown = sorted(set(dict(self.fields)) - set(DEFAULT_FIELDS))
         if unknown:
-            raise FeedError(f"feed {self.name!r}: unknown report field(s) {unknown}; fields are {list(DEFAULT_FIELDS)}")
+            raise FeedError(f"feed {self.name!r}: unknown report field(s) {unknown}; fields are {list(DEFAULT_FIELDS)}",
+                            feed=self.name, url=self.url)
         if (self.token_env is not None or self.fields) and self.kind not in REPORT_KINDS:
             raise FeedError(f"feed {self.name!r}: token_env and fields belong to report feeds ({list(REPORT_KINDS)}); "
-                            f"kind is {self.kind!r}")
+                            f"kind is {self.kind!r}", feed=self.name, url=self.url)
         if not self.url.startswith(("http://", "https://")):
-            raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}")
+            raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}",
+                            feed=self.name, url=self.url)
         if self.retries < 0 or self.max_pages < 1 or self.max_bytes < 1 or self.interval_s <= 0:
-            raise FeedError(f"feed {self.name!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0")
+            raise FeedError(f"feed {self.name!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0",
+                            feed=self.name, url=self.url)
 
     def event_mapping(self) -> Mapping:
         if self.mapping is not None:
@@ -136,8 +140,9 @@ Sleep = Callable[[float], None]
 def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] | None, headers: dict[str, str],
               sleep: Sleep) -> tuple[str | None, ParsedPage | None]:
     """GET and parse one page with retries. Returns (etag, page or None on 304); a failure raises
-    :class:`FeedError` carrying the last body received (for the quarantine)."""
-    last_error, body = "no attempt", b""
+    :class:`FeedError` with the last status and body received (the body for the quarantine) and a note
+    saying how many tries were made."""
+    failure = FeedError(f"{feed.name}: no attempt", feed=feed.name, url=url)
     for attempt in range(feed.retries + 1):
         wait = min(feed.backoff_s * 2 ** attempt, feed.max_backoff_s)
         try:
@@ -146,28 +151,33 @@ def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str]
                 if response.status_code == 304:
                     return response.headers.get("ETag"), None
                 if response.status_code == 429 or response.status_code >= 500:
-                    last_error = f"HTTP {response.status_code}"
+                    failure = FeedError(f"{feed.name}: HTTP {response.status_code} from {url}", feed=feed.name, url=url,
+                                        status=response.status_code)
                     asked = retry_after_s(response)
                     wait = min(asked, feed.max_backoff_s) if asked is not None else wait
                 elif response.status_code >= 400:
-                    raise FeedError(f"{feed.name}: HTTP {response.status_code} from {url}")
+                    raise FeedError(f"{feed.name}: HTTP {response.status_code} from {url}", feed=feed.name, url=url,
+                                    status=response.status_code)
                 else:
                     chunks, size = [], 0
                     for chunk in response.iter_bytes():
                         size += len(chunk)
                         if size > feed.max_bytes:
-                            raise FeedError(f"{feed.name}: response larger than {feed.max_bytes:,} bytes; refused")
+                            raise FeedError(f"{feed.name}: response larger than {feed.max_bytes:,} bytes; refused",
+                                            feed=feed.name, url=url, status=response.status_code)
                         chunks.append(chunk)
                     body = b"".join(chunks)
                     try:
                         return response.headers.get("ETag"), ALL_PARSERS[feed.kind](body)
-                    except FeedError as exc:
-                        last_error = str(exc)
+                    except FeedError as exc:  # the parser knows only bytes: the feed's context is added here
+                        exc.feed, exc.url, exc.status, exc.body = feed.name, url, response.status_code, body
+                        failure = exc
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            last_error = f"{type(exc).__name__}: {exc}"
+            failure = FeedError(f"{feed.name}: {type(exc).__name__}: {exc}", feed=feed.name, url=url)
         if attempt < feed.retries:
             sleep(wait)
-    raise FeedError(f"{feed.name}: {last_error} after {feed.retries + 1} tries", body)
+    failure.add_note(f"after {feed.retries + 1} tries")
+    raise failure
 
 
 def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -241,7 +251,8 @@ def _auth_headers(feed: Feed) -> dict[str, str]:
         return {}
     token = os.environ.get(feed.token_env)
     if not token:
-        raise FeedError(f"{feed.name}: the environment variable {feed.token_env} holds no API token")
+        raise FeedError(f"{feed.name}: the environment variable {feed.token_env} holds no API token", feed=feed.name,
+                        url=feed.url)
     return {"Authorization": f"{AUTH_SCHEMES[feed.kind]} {token}"}
 
 
@@ -288,11 +299,10 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
             # Next links carry the query; the token goes to every page of the platform.
             url, params, headers = page.next_url, None, dict(auth)
     except FeedError as exc:
-        result.error = str(exc.args[0])
-        body = exc.args[1] if len(exc.args) > 1 else b""
-        if body:
+        result.error = describe(exc)
+        if exc.body:
             store.add_quarantine(problems_frame(feed.name, feed.url, [
-                ("malformed_payload", result.error, body[:20_000].decode("utf-8", errors="replace"))]))
+                ("malformed_payload", result.error, exc.body[:20_000].decode("utf-8", errors="replace"))]))
             result.quarantined += 1
     if result.error is None:
         store.set_feed_state(feed.name, etag=new_etag, cursor=new_cursor)
@@ -328,7 +338,8 @@ def load_feeds(doc: dict[str, object]) -> list[Feed]:
     for table in tables:
         unknown = sorted(set(table) - known)
         if unknown:
-            raise FeedError(f"feed {table.get('name', '?')!r}: unknown key(s) {unknown}; keys are {sorted(known)}")
+            raise FeedError(f"feed {table.get('name', '?')!r}: unknown key(s) {unknown}; keys are {sorted(known)}",
+                            feed=table.get("name"), url=table.get("url"))
         feeds.append(Feed(**table))
     return feeds
 

@@ -151,9 +151,10 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
     """Import ``path`` into ``store`` with ``mapping`` (a preset name, a TOML file, or ``None`` to detect).
 
     Raises :class:`geo.errors.ImportFileError` or :class:`geo.errors.MappingError` when the file
-    cannot be read or mapped at all (nothing is written then), and a :class:`geo.errors.LimesError`
-    naming how far it got when a problem appears part-way (what landed stays; a re-import is
-    idempotent and adds the rest).
+    cannot be read or mapped at all (nothing is written then). A :class:`geo.errors.LimesError` that
+    appears part-way (a bad byte deep in the file, the store refusing) keeps its class and attributes
+    and gets a note naming how far the import got (what landed stays; a re-import is idempotent and
+    adds the rest).
     """
     path = Path(path)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -179,8 +180,9 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
         # A problem part-way (a bad byte deep in the file, the store refusing): keep what landed, say so.
         store.finish_import(report.import_id, read=report.read, inserted=report.inserted,
                             duplicates=report.duplicates, quarantined=report.quarantined)
-        raise type(exc)(f"{exc} — stopped after {report.read:,} rows; {report.inserted:,} events of them were "
-                        f"imported (import #{report.import_id}); importing the file again adds only the rest") from None
+        exc.add_note(f"stopped after {report.read:,} rows; {report.inserted:,} events of them were imported "
+                     f"(import #{report.import_id}); importing the file again adds only the rest")
+        raise
     report.reasons = dict(reasons.most_common())
     store.finish_import(report.import_id, read=report.read, inserted=report.inserted, duplicates=report.duplicates,
                         quarantined=report.quarantined)

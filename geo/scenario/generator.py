@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.errors import LimesError
+from geo.errors import InputError
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.models import EVENT_TYPES, impact_for
 from geo.scenario.patrols import patrol_tracks
@@ -130,7 +130,7 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
     """
     end = (end or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(second=0, microsecond=0)
     if days < EMERGING_DAYS + 7:
-        raise LimesError(f"the scenario needs at least {EMERGING_DAYS + 7} days of history; got days={days}")
+        raise InputError(f"the scenario needs at least {EMERGING_DAYS + 7} days of history; got days={days}")
     start = end - timedelta(days=days)
     rng = np.random.default_rng(seed)
     dem = read_dem(HILLSHADE_DEM, bounds_lonlat=(20.9, 40.6, 23.5, 42.0))

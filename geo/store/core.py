@@ -47,7 +47,7 @@ def open_store(url: str | None = None) -> Store:
         return SqliteStore(url)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
-    raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db")
+    raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db", url=url)
 
 
 def epoch_ms(at: datetime | None = None) -> int:
@@ -123,7 +123,7 @@ class Store:
             current = self._version(cur)
             if current > SCHEMA_VERSION:
                 raise StoreError(f"the store at {self.url} has schema version {current}, newer than this release "
-                                 f"({SCHEMA_VERSION}); upgrade Limes")
+                                 f"({SCHEMA_VERSION}); upgrade Limes", url=self.url, dialect=self.dialect)
             for version in range(current + 1, target + 1):
                 for statement in statements(version, self.dialect):
                     cur.execute(statement)
@@ -353,7 +353,7 @@ class SqliteStore(Store):
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
             conn.execute("PRAGMA journal_mode=WAL")
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
+            raise StoreError(f"cannot open the SQLite store {path}: {exc}", url=self.url, dialect=self.dialect) from None
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
         # 64 MB of page cache (default 2 MB): bulk inserts touch the unique index at random.
@@ -369,7 +369,7 @@ class SqliteStore(Store):
             yield cur
         except sqlite3.Error as exc:
             cur.execute("ROLLBACK")
-            raise StoreError(f"the SQLite store refused the operation: {exc}") from None
+            raise StoreError(f"the SQLite store refused the operation: {exc}", url=self.url, dialect=self.dialect) from None
         except BaseException:
             cur.execute("ROLLBACK")
             raise
@@ -398,7 +398,8 @@ class PostgresStore(Store):
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the PostgreSQL store: {str(exc).strip()}") from None
+            raise StoreError(f"cannot connect to the PostgreSQL store: {str(exc).strip()}", url=self.url,
+                             dialect=self.dialect) from None
 
     @contextmanager
     def _transaction(self, *, write: bool = True) -> Iterator[Any]:
@@ -408,7 +409,8 @@ class PostgresStore(Store):
             with self._conn.transaction(), self._conn.cursor() as cur:
                 yield cur
         except psycopg.Error as exc:
-            raise StoreError(f"the PostgreSQL store refused the operation: {str(exc).strip()}") from None
+            raise StoreError(f"the PostgreSQL store refused the operation: {str(exc).strip()}", url=self.url,
+                             dialect=self.dialect) from None
 
     def _sql(self, query: str) -> str:
         return query.replace("?", "%s")

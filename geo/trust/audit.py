@@ -15,7 +15,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.errors import LimesError
+from geo.errors import InputError
 from geo.store import Store, epoch_ms
 
 ACTIONS: Final[tuple[str, ...]] = (
@@ -40,11 +40,11 @@ class AuditEntry:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise LimesError(f"unknown audit action {self.action!r}; known actions are {list(ACTIONS)}")
+            raise InputError(f"unknown audit action {self.action!r}; known actions are {list(ACTIONS)}")
         if self.outcome not in OUTCOMES:
-            raise LimesError(f"audit outcome must be one of {list(OUTCOMES)}; got {self.outcome!r}")
+            raise InputError(f"audit outcome must be one of {list(OUTCOMES)}; got {self.outcome!r}")
         if not self.actor:
-            raise LimesError("an audit entry needs an actor (a user id, or 'system')")
+            raise InputError("an audit entry needs an actor (a user id, or 'system')")
 
 
 def record(store: Store, entry: AuditEntry, *, at: datetime | None = None) -> None:
