@@ -105,3 +105,7 @@ class RateLimitError(ReportError):
 
 class ModerationError(LimesError):
     """A moderation step that cannot be done: an unknown or already moderated report, no reason, bad confidence."""
+
+
+class LayerError(LimesError):
+    """Map layer input deck.gl would silently misdraw: unequal columns, mixed H3 resolutions, bad colours or breaks."""
