@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, state
 from geo.errors import AccessError
 from geo.trust import (
     LOCAL_USER,
@@ -30,8 +30,6 @@ from geo.trust import (
     session_expired,
 )
 
-_VIEWER_KEY: Final[str] = "_limes_viewer"
-_LOGGED_KEY: Final[str] = "_limes_login_recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +71,7 @@ def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok",
 def _login_screen(message: str) -> None:
     st.markdown("## Limes · border situational awareness")
     st.info(message)
-    if st.button("Log in with the organisation's account", type="primary", key="login"):
+    if st.button("Log in with the organisation's account", type="primary", key=state.LOGIN):
         st.login()
     st.stop()
 
@@ -87,18 +85,18 @@ def _oidc_viewer(policy: AccessPolicy) -> Viewer:
                     local=False, client=_client())
     if session_expired(claims, now_s=time.time(), max_session_h=policy.max_session_h):
         audit(viewer, "session_expired", detail=f"older than {policy.max_session_h:g} h")
-        st.session_state.pop(_LOGGED_KEY, None)
+        st.session_state.pop(state.LOGIN_RECORDED, None)
         st.logout()
         st.stop()
-    if not st.session_state.get(_LOGGED_KEY):
-        st.session_state[_LOGGED_KEY] = True
+    if not st.session_state.get(state.LOGIN_RECORDED):
+        st.session_state[state.LOGIN_RECORDED] = True
         audit(viewer, "login", detail="roles: " + viewer.role_text())
     return viewer
 
 
 def viewer() -> Viewer:
     """The gate: who is using this session, or the page stops here (login screen, refusal, no role)."""
-    cached = st.session_state.get(_VIEWER_KEY)
+    cached = st.session_state.get(state.VIEWER)
     if cached is not None and cached.local:
         return cached
     auth_section = _secrets_section("auth")
@@ -110,7 +108,7 @@ def viewer() -> Viewer:
                      f"(--server.address 127.0.0.1) for a single local user, or configure OIDC login (README).")
             st.stop()
         local = Viewer(user_id=LOCAL_USER, name="Local user", roles=frozenset(ROLES), local=True, client="local")
-        st.session_state[_VIEWER_KEY] = local
+        st.session_state[state.VIEWER] = local
         return local
     try:
         policy = AccessPolicy.from_config(_secrets_section("limes_auth") or {})
@@ -146,7 +144,7 @@ def sidebar_identity(who: Viewer) -> None:
         st.warning("Local mode: one user, every role, no login. Served on loopback only.", icon="⚠️")
         return
     st.caption(f"{who.name} · {who.role_text()}")
-    if st.button("Log out", key="logout"):
+    if st.button("Log out", key=state.LOGOUT):
         audit(who, "logout")
-        st.session_state.pop(_LOGGED_KEY, None)
+        st.session_state.pop(state.LOGIN_RECORDED, None)
         st.logout()

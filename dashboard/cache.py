@@ -41,7 +41,7 @@ from geo.coverage import (
 )
 from geo.grid import EventIndex, Filters
 from geo.models import EVENT_TYPES, Sensor
-from geo.reports import pending_counts, pick_cells
+from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
 from geo.spatial import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap, read_dem
 from geo.store import Store, StoreMirror, open_store, resolve_url
@@ -150,22 +150,37 @@ def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
 
 
 # -- Border sections and the briefing (issue 7) ------------------------------------------------
+def _content_key(source: SectionSource) -> SectionSource:
+    """``source`` as a cache keys it: a user's file by its folder's content, not by the temporary path it sits at
+    (an upload is written afresh on every rerun and removed after it; see :mod:`dashboard.uploads`)."""
+    if source.path is None:
+        return source
+    digest = hashlib.sha256()
+    for part in sorted(source.path.parent.iterdir()):
+        digest.update(part.name.encode() + b"\0" + part.read_bytes())
+    return dataclasses.replace(source, path=Path(f"{digest.hexdigest()[:24]}{source.path.suffix}"))
+
+
 @st.cache_resource(max_entries=8)
+def _border_sections(key: SectionSource, _source: SectionSource) -> gpd.GeoDataFrame:
+    return make_sections(_source, basemap())
+
+
 def border_sections(source: SectionSource) -> gpd.GeoDataFrame:
     """The sections of ``source``: the focus borders cut by length, or a user's file (shared by sessions)."""
-    return make_sections(source, basemap())
+    return _border_sections(_content_key(source), source)
 
 
 @st.cache_resource(max_entries=4)
-def _section_assignment(source: SectionSource, corridor_km: float, content: tuple[int, int], _index: EventIndex
-                        ) -> npt.NDArray[np.int64]:
-    return assign_to_sections(_index.events["lat"], _index.events["lon"], border_sections(source),
+def _section_assignment(key: SectionSource, corridor_km: float, content: tuple[int, int], _index: EventIndex,
+                        _source: SectionSource) -> npt.NDArray[np.int64]:
+    return assign_to_sections(_index.events["lat"], _index.events["lon"], border_sections(_source),
                               corridor_km=corridor_km)
 
 
 def section_assignment(index: EventIndex, *, source: SectionSource, corridor_km: float) -> npt.NDArray[np.int64]:
     """The section of each event of ``index`` (-1 outside every corridor), recomputed when events arrive."""
-    return _section_assignment(source, corridor_km, index_key(index), index)
+    return _section_assignment(_content_key(source), corridor_km, index_key(index), index, source)
 
 
 # -- Coverage planner (issue 6) -------------------------------------------------------------
@@ -264,12 +279,6 @@ def recommended_sites(params: CoverageParams, sensors: tuple[Sensor, ...], minut
 
 
 # -- Community reports (issue 9) ---------------------------------------------------------------
-
-
-@st.cache_resource
-def report_pick_cells() -> npt.NDArray[np.uint64]:
-    """The cells a reporter may pick on the public form's map (shared by sessions)."""
-    return pick_cells()
 
 
 @st.cache_data(ttl=5, show_spinner=False)

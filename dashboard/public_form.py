@@ -15,18 +15,19 @@ from typing import Final
 
 import streamlit as st
 
-from dashboard import cache
-from geo.errors import LimesError
-from geo.spatial import compass_point, nearest_town
-from geo.grid import cell_latlng, hex_to_cell
+from dashboard import form_cache, state
+from dashboard.state import keyed
+from geo.errors import LimesError, describe
+from geo.grid import cell_latlng, edge_length_km, hex_to_cell
 from geo.reports import (
-    CATEGORY_LABELS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit, check_report,
-    client_address, submit_report,
+    CATEGORY_LABELS, DEFAULT_RETENTION, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit,
+    check_report, client_address, submit_report,
 )
+from geo.reports.area import PICK_BUFFER_KM, PICK_RES
+from geo.spatial import describe_place
 from layers.deck import build_deck
 from layers.reports import PICK_LAYER_ID, pick_layers
 
-PICK_KEY: Final[str] = "report_map"
 ON_MAP: Final[str] = "Pick it on the map"
 BY_NAME: Final[str] = "Type a town or village"
 WHEN: Final[dict[str, timedelta]] = {
@@ -52,7 +53,7 @@ def _limit() -> RateLimit:
 
 def _picked_hex() -> str | None:
     """The picked cell, if it is one of ours (a selection is only what the browser claims)."""
-    objects = (st.session_state.get(PICK_KEY) or {}).get("selection", {}).get("objects", {}).get(PICK_LAYER_ID, [])
+    objects = (st.session_state.get(state.REPORT_MAP) or {}).get("selection", {}).get("objects", {}).get(PICK_LAYER_ID, [])
     picked = objects[0].get("hex") if objects else None
     if not isinstance(picked, str):
         return None
@@ -60,29 +61,28 @@ def _picked_hex() -> str | None:
         cell = hex_to_cell(picked)
     except LimesError:
         return None
-    return picked if cell in set(cache.report_pick_cells().tolist()) else None
+    return picked if cell in set(form_cache.report_area().tolist()) else None
 
 
 def _where() -> tuple[float | None, float | None, str]:
     """``(lat, lon, place)`` from the map pick, or ``(None, None, town)`` from a typed name."""
-    towns = cache.basemap().towns
-    how = st.radio("Where did it happen?", [ON_MAP, BY_NAME], horizontal=True, key="where")
+    towns = form_cache.towns()
+    how = st.radio("Where did it happen?", [ON_MAP, BY_NAME], horizontal=True, key=state.WHERE)
     if how == BY_NAME:
-        town = st.selectbox("Town or village", sorted(towns["name"]), index=None, key="town", accept_new_options=True,
+        town = st.selectbox("Town or village", sorted(towns["name"]), index=None, key=state.TOWN, accept_new_options=True,
                             placeholder="Start typing the name…")
         return None, None, town or ""
     picked = _picked_hex()
-    under, over = cache.basemap_layers()
-    st.pydeck_chart(build_deck([*under, *over, *pick_layers(cache.report_pick_cells(), picked)], view=FORM_VIEW),
-                    on_select="rerun", selection_mode="single-object", key=PICK_KEY, height=440)
+    under, over = form_cache.picker_basemap()
+    st.pydeck_chart(build_deck([*under, *over, *pick_layers(form_cache.report_area(), picked)], view=FORM_VIEW),
+                    on_select="rerun", selection_mode="single-object", key=state.REPORT_MAP, height=440)
     if picked is None:
-        st.caption("Click the map where it happened (within 30 km of the border); zoom with the wheel or two fingers.")
+        st.caption(f"Click the map where it happened (within {PICK_BUFFER_KM:.0f} km of the border); zoom with the "
+                   "wheel or two fingers.")
         return None, None, ""
     lat, lon = cell_latlng(hex_to_cell(picked))
-    town = nearest_town(lat, lon, towns)
-    place = (f"{town.distance_km:.0f} km {compass_point(town.lon, town.lat, lon, lat)} of {town.name}"
-             if town.distance_km >= 1 else f"at {town.name}")
-    st.caption(f"Chosen place: **{place}** (yellow hexagon, about 2 km across)")
+    place = describe_place(lat=lat, lon=lon, towns=towns)
+    st.caption(f"Chosen place: **{place}** (yellow hexagon, about {2 * edge_length_km(PICK_RES):.0f} km across)")
     return lat, lon, place
 
 
@@ -91,20 +91,21 @@ def render() -> None:
     st.title("Report what you saw at the border")
     st.markdown("People crossing, vehicles where none should be, someone in need of help: tell the border police's "
                 "control room. Every report is read by a person before it counts.")
-    sent = st.session_state.pop("report_sent", None)
+    sent = st.session_state.pop(state.REPORT_SENT, None)
     if sent is not None:
         st.success(f"Thank you. Your report (reference {sent}) has reached the control room.")
     lat, lon, place = _where()
-    round_ = st.session_state.setdefault("form_round", 0)
-    with st.form(f"report-{round_}"):
+    round_ = st.session_state.setdefault(state.FORM_ROUND, 0)
+    with st.form(keyed(state.REPORT_FORM, round_)):
         category = st.selectbox("What did you see?", REPORT_CATEGORIES, index=None, format_func=CATEGORY_LABELS.get,
-                                placeholder="Choose one…", key=f"category-{round_}")
-        when = st.selectbox("When?", list(WHEN), key=f"when-{round_}")
-        text = st.text_area("What happened? (optional)", max_chars=MAX_TEXT_CHARS, key=f"text-{round_}",
+                                placeholder="Choose one…", key=keyed(state.CATEGORY, round_))
+        when = st.selectbox("When?", list(WHEN), key=keyed(state.WHEN, round_))
+        text = st.text_area("What happened? (optional)", max_chars=MAX_TEXT_CHARS, key=keyed(state.TEXT, round_),
                             placeholder="How many people or vehicles, which direction, anything that helps to find it")
         contact = st.text_input("Phone or e-mail, if we may contact you (optional)", max_chars=MAX_CONTACT_CHARS,
-                                key=f"contact-{round_}",
-                                help="Seen only by the moderators in the control room, deleted after 30 days.")
+                                key=keyed(state.CONTACT, round_),
+                                help="Seen only by the moderators in the control room, deleted after "
+                                     f"{DEFAULT_RETENTION.days} days.")
         go = st.form_submit_button("Send report", type="primary")
     st.caption("We keep no record of who sent a report, only what you write here.")
     if not go:
@@ -116,11 +117,11 @@ def render() -> None:
     try:
         draft = check_report(source=PUBLIC_SOURCE, external_id="", category=category, text=text, lat=lat, lon=lon,
                              place=place, contact=contact, occurred_at=now - WHEN[when],
-                             towns=cache.basemap().towns, now=now)
-        report_id = submit_report(cache.current_store(), draft, client=_client(), limit=_limit(), now=now)
+                             towns=form_cache.towns(), now=now)
+        report_id = submit_report(form_cache.current_store(), draft, client=_client(), limit=_limit(), now=now)
     except LimesError as exc:
-        st.error(str(exc))  # the form keeps what was typed
+        st.error(describe(exc))  # the form keeps what was typed
         return
-    st.session_state["report_sent"] = report_id
-    st.session_state["form_round"] = round_ + 1
+    st.session_state[state.REPORT_SENT] = report_id
+    st.session_state[state.FORM_ROUND] = round_ + 1
     st.rerun()

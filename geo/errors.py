@@ -190,3 +190,7 @@ class RateLimitError(ReportError):
 
 class ModerationError(InputError):
     """A moderation step that cannot be done: an unknown or already moderated report, no reason, bad confidence."""
+
+
+class LayerError(InputError):
+    """Map layer input deck.gl would silently misdraw: unequal columns, mixed H3 resolutions, bad colours or breaks."""

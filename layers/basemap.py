@@ -88,7 +88,7 @@ def town_layer(basemap: Basemap) -> pdk.Layer:
     towns = basemap.towns
     data = [
         {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11}
-        for n, x, y, r in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"])
+        for n, x, y, r in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], strict=True)
     ]
     return pdk.Layer(
         "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size",
@@ -102,6 +102,6 @@ def town_layer(basemap: Basemap) -> pdk.Layer:
 def town_marker_layer(basemap: Basemap) -> pdk.Layer:
     """Small dots at the towns' positions, under their labels."""
     towns = basemap.towns
-    data = [{"lon": round(float(x), 4), "lat": round(float(y), 4)} for x, y in zip(towns["lon"], towns["lat"])]
+    data = [{"lon": round(float(x), 4), "lat": round(float(y), 4)} for x, y in zip(towns["lon"], towns["lat"], strict=True)]
     return pdk.Layer("ScatterplotLayer", id="town-dots", data=data, get_position="[lon, lat]", get_radius=3,
                      radius_units="'pixels'", get_fill_color=list(TOWN_TEXT), pickable=False)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geo.analysis import CATEGORIES
+from layers.checks import ascending, rgba
 
 Rgba = tuple[int, int, int, int]
 
@@ -45,6 +46,9 @@ class LegendEntry:
     colour: Rgba
     label: str
 
+    def __post_init__(self) -> None:
+        rgba(self.colour, name=f"legend colour of {self.label!r}")
+
 
 def _nice_ceiling(value: float) -> int:
     """The smallest number of the series 1, 2, 3, 5, 10, 20, 30, 50, ... that is >= ``value``."""
@@ -65,7 +69,7 @@ def class_breaks(values: npt.ArrayLike, n_classes: int = len(COUNT_RAMP)) -> lis
     break is always 1.
     """
     v = np.asarray(values, dtype=float)
-    v = v[v > 0]
+    v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return [1]
     quantiles = np.quantile(v, np.linspace(0.0, 0.97, n_classes))
@@ -74,6 +78,7 @@ def class_breaks(values: npt.ArrayLike, n_classes: int = len(COUNT_RAMP)) -> lis
 
 def ramp_for(breaks: list[int]) -> list[Rgba]:
     """Colours for ``breaks``: spread over the whole ramp so that the top class is always the hottest."""
+    ascending(breaks)
     idx = np.round(np.linspace(0, len(COUNT_RAMP) - 1, len(breaks))).astype(int) if len(breaks) > 1 else [len(COUNT_RAMP) - 1]
     return [COUNT_RAMP[i] for i in idx]
 
@@ -82,14 +87,14 @@ def class_colour_expression(breaks: list[int], *, value: str = "value") -> str:
     """A deck.gl accessor expression that colours ``value`` by ``breaks`` (highest class first)."""
     colours = ramp_for(breaks)
     expr = _rgba(colours[0])
-    for low, colour in zip(breaks[1:], colours[1:]):
+    for low, colour in zip(breaks[1:], colours[1:], strict=True):
         expr = f"{value} >= {low} ? {_rgba(colour)} : {expr}"
     return expr
 
 
 def class_colours(values: npt.ArrayLike, breaks: list[int]) -> npt.NDArray[np.uint8]:
     """The colours :func:`class_colour_expression` gives each value, computed here (for tests and images)."""
-    colours = np.asarray(ramp_for(breaks), dtype=np.uint8)
+    colours = np.asarray(ramp_for(breaks), dtype=np.uint8)  # checks the breaks
     index = np.searchsorted(np.asarray(breaks), np.asarray(values), side="right") - 1
     return colours[np.clip(index, 0, len(breaks) - 1)]
 
@@ -98,7 +103,7 @@ def legend(breaks: list[int], *, unit: str) -> list[LegendEntry]:
     """Legend rows for ``breaks``: "1-4 events", ..., "250+ events"."""
     entries = []
     colours = ramp_for(breaks)
-    for i, (low, colour) in enumerate(zip(breaks, colours)):
+    for i, (low, colour) in enumerate(zip(breaks, colours, strict=True)):
         high = breaks[i + 1] - 1 if i + 1 < len(breaks) else None
         if high is None:
             label = f"{low:,}+ {unit}"
@@ -111,7 +116,7 @@ def legend(breaks: list[int], *, unit: str) -> list[LegendEntry]:
 
 
 def _rgba(colour: Rgba) -> str:
-    return "[" + ", ".join(str(c) for c in colour) + "]"
+    return "[" + ", ".join(str(c) for c in rgba(colour)) + "]"
 
 
 HOTSPOT_COLOURS: Final[dict[int, Rgba]] = {

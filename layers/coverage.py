@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -17,12 +18,16 @@ import pandas as pd
 import pydeck as pdk
 from PIL import Image
 
+from geo.coverage import Assessment, Terrain
+from geo.errors import LayerError
 from geo.grid import cells_to_hex
 from geo.models import Sensor
 from geo.spatial import MetricDem, metric_grid_to_web_mercator
 from layers.basemap import relief_layer
-from layers.colours import LegendEntry, Rgba
-from layers.hexagons import hexagon_records
+from layers.checks import one_resolution, rgba, same_length
+from layers.colours import LegendEntry, Rgba, class_breaks, legend
+from layers.deck import TOOLTIP_STYLE
+from layers.hexagons import hexagon_layer, hexagon_records
 from layers.hillshade import HillshadeImage
 
 COVERAGE_RAMP: Final[tuple[Rgba, ...]] = ((0, 200, 170, 110), (0, 220, 190, 150), (90, 240, 215, 190))
@@ -39,6 +44,57 @@ TOP_GAPS: Final[int] = 3
 
 CORRIDOR_LAYER_ID: Final[str] = "corridor"
 GAP_LAYER_ID: Final[str] = "gaps"
+
+COVERAGE: Final[str] = "coverage"
+SLOPE: Final[str] = "slope"
+SINCE_PATROL: Final[str] = "since_patrol"
+EFFORT: Final[str] = "effort"
+ELEVATION: Final[str] = "elevation"
+CORRIDOR_VIEWS: Final[tuple[str, ...]] = (COVERAGE, SLOPE, SINCE_PATROL, EFFORT, ELEVATION)
+"""What colours the corridor: coverage and gaps, or one value per cell (slope, hours since a patrol, patrol effort,
+elevation)."""
+_UNITS: Final[dict[str, str]] = {SLOPE: "° mean slope", ELEVATION: "m above sea level", SINCE_PATROL: "h since a patrol",
+                                 EFFORT: "unit-hours"}
+GAP_TOOLTIP: Final[dict[str, object]] = {"html": "Gap <b>#{value}</b> (1 = riskiest)", "style": TOOLTIP_STYLE}
+VALUE_TOOLTIP: Final[dict[str, object]] = {"html": "<b>{value}</b>", "style": TOOLTIP_STYLE}
+
+
+@dataclass(frozen=True)
+class CorridorLayers:
+    """The corridor's hexagon layers for one view, with their legend and tooltip."""
+
+    layers: list[pdk.Layer]
+    legend: list[LegendEntry]
+    tooltip: dict[str, object]
+
+
+def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, history_h: float) -> CorridorLayers:
+    """The corridor coloured by ``view`` (one of :data:`CORRIDOR_VIEWS`).
+
+    ``history_h`` is the length of the patrol history read, in hours: a cell never patrolled
+    within it counts as patrolled that long ago. Values are classed as whole numbers >= 1, so a
+    cell shows even where its slope or effort rounds to zero; cells no patrol came near are not
+    drawn in the effort view.
+    """
+    if view == COVERAGE:
+        return CorridorLayers([corridor_layer(result.coverage), gap_layer(result.gap_rank)], coverage_legend(),
+                              GAP_TOOLTIP)
+    if view == SLOPE:
+        values = terrain.stats["slope_mean_deg"]
+    elif view == ELEVATION:
+        values = terrain.stats["elevation_mean_m"]
+    elif view == SINCE_PATROL:
+        values = result.coverage["hours_since_patrol"].fillna(history_h)
+    elif view == EFFORT:
+        values = result.coverage["effort_h"]
+        values = values[values > 0]
+    else:
+        raise LayerError(f"unknown corridor view {view!r}; expected one of {', '.join(CORRIDOR_VIEWS)}")
+    values = np.maximum(np.ceil(values), 1).astype(int)
+    breaks = class_breaks(values)
+    cells = pd.Series(values.index.to_numpy(dtype=np.uint64))
+    layer = hexagon_layer(cells, pd.Series(values.to_numpy()), breaks=breaks, layer_id=CORRIDOR_LAYER_ID)
+    return CorridorLayers([layer], legend(breaks, unit=_UNITS[view]), VALUE_TOOLTIP)
 
 
 def coverage_image(seen_count: npt.NDArray[np.integer], dem: MetricDem, *, max_width_px: int = 1600) -> HillshadeImage:
@@ -63,14 +119,14 @@ def corridor_layer(coverage: pd.DataFrame) -> pdk.Layer:
     covered = coverage[coverage["covered"]]
     data = hexagon_records(pd.Series(covered.index.to_numpy(np.uint64)), pd.Series(np.where(covered["seen"], 1, 2)))
     return pdk.Layer("H3HexagonLayer", id=CORRIDOR_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
-                     get_fill_color=f"value == 1 ? {list(SEEN)} : {list(PATROLLED)}", stroked=False, filled=True,
+                     get_fill_color=f"value == 1 ? {rgba(SEEN)} : {rgba(PATROLLED)}", stroked=False, filled=True,
                      opacity=0.35, pickable=True)
 
 
 def gap_layer(gap_rank: pd.Series) -> pdk.Layer:
     """Uncovered corridor cells with their gap's rank (1 = riskiest): the top gaps in the alarm colour."""
     data = hexagon_records(pd.Series(gap_rank.index.to_numpy(np.uint64)), gap_rank)
-    colour = f"value <= {TOP_GAPS} ? {list(GAP_TOP)} : {list(GAP_OTHER)}"
+    colour = f"value <= {TOP_GAPS} ? {rgba(GAP_TOP)} : {rgba(GAP_OTHER)}"
     # Outlined in their own colour so that a gap stays visible when its cells are a pixel wide.
     return pdk.Layer("H3HexagonLayer", id=GAP_LAYER_ID, data=data, get_hexagon="hex", extruded=False,
                      get_fill_color=colour, stroked=True, get_line_color=colour, line_width_min_pixels=1,
@@ -79,7 +135,10 @@ def gap_layer(gap_rank: pd.Series) -> pdk.Layer:
 
 def patrol_area_layer(areas: pd.DataFrame) -> pdk.Layer:
     """Outlines of next shift's patrol areas (cells of ``areas["cells"]``, value = area number)."""
-    data = [{"hex": h, "value": int(a)} for a, cells in zip(areas["area"], areas["cells"])
+    same_length(area=areas["area"], cells=areas["cells"])
+    one_resolution(np.concatenate([np.asarray(c, dtype=np.uint64) for c in areas["cells"]] or [np.zeros(0, np.uint64)]),
+                   layer="patrol-areas")
+    data = [{"hex": h, "value": int(a)} for a, cells in zip(areas["area"], areas["cells"], strict=True)
             for h in cells_to_hex(np.asarray(cells, dtype=np.uint64))]
     return pdk.Layer("H3HexagonLayer", id="patrol-areas", data=data, get_hexagon="hex", filled=False, stroked=True,
                      extruded=False, get_line_color=[255, 255, 255, 230], line_width_min_pixels=2, pickable=False)
@@ -89,7 +148,7 @@ def sensor_layers(sensors: Sequence[Sensor]) -> list[pdk.Layer]:
     """Each sensor's range as a thin circle, its position as a dot (grey when off), and its id."""
     data = [{"id": s.sensor_id, "lon": round(s.lon, 5), "lat": round(s.lat, 5), "range": round(s.range_m),
              "on": int(s.status == "active")} for s in sensors]
-    colour = f"on ? {list(SENSOR_ON)} : {list(SENSOR_OFF)}"
+    colour = f"on ? {rgba(SENSOR_ON)} : {rgba(SENSOR_OFF)}"
     return [
         pdk.Layer("ScatterplotLayer", id="sensor-ranges", data=data, get_position="[lon, lat]", get_radius="range",
                   radius_units="'meters'", filled=False, stroked=True, get_line_color="on ? [255, 255, 255, 70] : [120, 128, 140, 50]", line_width_min_pixels=1, pickable=False),
@@ -106,13 +165,13 @@ def sensor_layers(sensors: Sequence[Sensor]) -> list[pdk.Layer]:
 def site_layers(sites: pd.DataFrame) -> list[pdk.Layer]:
     """Recommended new sites (``rank``, ``lat``, ``lon``) as magenta dots labelled with their rank."""
     data = [{"rank": f"#{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
-            for r, x, y in zip(sites["rank"], sites["lon"], sites["lat"])]
+            for r, x, y in zip(sites["rank"], sites["lon"], sites["lat"], strict=True)]
     return [
         pdk.Layer("ScatterplotLayer", id="sites", data=data, get_position="[lon, lat]", get_radius=8,
-                  radius_units="'pixels'", get_fill_color=list(SITE), get_line_color=[255, 255, 255, 255],
+                  radius_units="'pixels'", get_fill_color=rgba(SITE), get_line_color=[255, 255, 255, 255],
                   stroked=True, line_width_min_pixels=2, pickable=True),
         pdk.Layer("TextLayer", id="site-ranks", data=data, get_position="[lon, lat]", get_text="rank", get_size=13,
-                  get_color=list(SITE), get_pixel_offset=[0, 16], outline_width=2, outline_color=[11, 19, 32, 255],
+                  get_color=rgba(SITE), get_pixel_offset=[0, 16], outline_width=2, outline_color=[11, 19, 32, 255],
                   font_settings={"sdf": True}, font_family="'Source Sans, Helvetica, Arial, sans-serif'",
                   font_weight=700, pickable=False),
     ]

@@ -29,7 +29,7 @@ def unit_layers(units: pd.DataFrame, *, now: datetime) -> list[pdk.Layer]:
     """
     live = units["stale_at"] > pd.Timestamp(now)
     data = [{"lon": round(float(x), 5), "lat": round(float(y), 5), "callsign": c, "live": int(v)}
-            for x, y, c, v in zip(units["lon"], units["lat"], units["callsign"], live)]
+            for x, y, c, v in zip(units["lon"], units["lat"], units["callsign"], live, strict=True)]
     colour = f"live ? {UNIT_LIVE} : {UNIT_STALE}"
     return [
         pdk.Layer("ScatterplotLayer", id="units", data=data, get_position="[lon, lat]", get_radius=6,

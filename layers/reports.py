@@ -14,6 +14,7 @@ import pandas as pd
 import pydeck as pdk
 
 from geo.grid import cells_to_hex
+from layers.checks import one_resolution, rgba
 from layers.colours import Rgba
 from layers.hexagons import hexagon_records
 
@@ -32,7 +33,7 @@ def accepted_report_layer(cells: pd.Series, counts: pd.Series) -> pdk.Layer:
     """Outlines of cells with accepted community reports: hex id and count only."""
     return pdk.Layer(
         "H3HexagonLayer", id=ACCEPTED_LAYER_ID, data=hexagon_records(cells, counts), get_hexagon="hex", filled=False,
-        stroked=True, extruded=False, get_line_color=list(ACCEPTED_COLOUR), line_width_min_pixels=2.5, pickable=False,
+        stroked=True, extruded=False, get_line_color=rgba(ACCEPTED_COLOUR), line_width_min_pixels=2.5, pickable=False,
     )
 
 
@@ -40,13 +41,14 @@ def pending_report_layer(cells: pd.Series, counts: pd.Series) -> pdk.Layer:
     """Coarse cells holding unmoderated reports: hex id and count only, a faint fill under the data."""
     return pdk.Layer(
         "H3HexagonLayer", id=PENDING_LAYER_ID, data=hexagon_records(cells, counts), get_hexagon="hex", filled=True,
-        stroked=True, extruded=False, get_fill_color=list(PENDING_COLOUR),
+        stroked=True, extruded=False, get_fill_color=rgba(PENDING_COLOUR),
         get_line_color=[*PENDING_COLOUR[:3], 220], line_width_min_pixels=1, pickable=False,
     )
 
 
 def pick_layers(cells: npt.NDArray[np.uint64], picked: str | None) -> list[pdk.Layer]:
     """The form's picker: every pickable cell, nearly transparent, and the picked one in yellow."""
+    one_resolution(cells, layer=PICK_LAYER_ID)
     grid = pdk.Layer(
         "H3HexagonLayer", id=PICK_LAYER_ID, data=[{"hex": h} for h in cells_to_hex(cells)], get_hexagon="hex",
         filled=True, stroked=True, extruded=False, get_fill_color=[255, 255, 255, 12],
@@ -55,7 +57,7 @@ def pick_layers(cells: npt.NDArray[np.uint64], picked: str | None) -> list[pdk.L
     )
     chosen = pdk.Layer(
         "H3HexagonLayer", id=PICKED_LAYER_ID, data=[{"hex": picked}] if picked else [], get_hexagon="hex",
-        filled=True, stroked=True, extruded=False, get_fill_color=list(PICKED_COLOUR),
+        filled=True, stroked=True, extruded=False, get_fill_color=rgba(PICKED_COLOUR),
         get_line_color=[255, 255, 255, 255], line_width_min_pixels=2, pickable=False,
     )
     return [grid, chosen]

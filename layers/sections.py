@@ -60,12 +60,12 @@ def section_layers(sections: gpd.GeoDataFrame, *, highlight: str | None = None) 
     """
     data = []
     for section_id, name, level, geometry in zip(sections["section_id"], sections["name"], sections["level"],
-                                                 sections.geometry):
+                                                 sections.geometry, strict=True):
         for path in _paths(geometry):
             data.append({"path": path, "name": name, "level": level, "colour": level_rgba(level),
                          "width": 9 if section_id == highlight else 6})
     labels = []
-    for name, geometry in zip(sections["name"], sections.geometry):
+    for name, geometry in zip(sections["name"], sections.geometry, strict=True):
         middle = shapely.line_interpolate_point(geometry, 0.5, normalized=True)
         labels.append({"lon": round(middle.x, 5), "lat": round(middle.y, 5), "label": short_name(str(name))})
     return [

@@ -9,7 +9,7 @@ import h3
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cache
+from dashboard import cache, state
 from geo.grid import Filters, cells_to_hex
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow, preset_window
@@ -87,7 +87,7 @@ def test_filters_change_resolution_types_and_window(app: AppTest) -> None:
 def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
     hexes = _hex_layer(_spec(app))["data"]
     busiest = max(hexes, key=lambda row: row["value"])
-    app.session_state["map"] = {"selection": {"indices": {"hexagons": [0]}, "objects": {"hexagons": [busiest]}}}
+    app.session_state[state.MAP] = {"selection": {"indices": {"hexagons": [0]}, "objects": {"hexagons": [busiest]}}}
     app.run()
     assert not app.exception
     text = " ".join(m.value for m in app.markdown)
@@ -177,7 +177,7 @@ def test_emerging_drill_down_shows_category_and_trend(app: AppTest) -> None:
     app.radio(key="colour_by").set_value("Emerging hot spots").run()
     lon, lat = EMERGING_CORRIDOR.waypoints[1]
     planted = h3.latlng_to_cell(lat, lon, 7)
-    app.session_state["map"] = {"selection": {"objects": {"hexagons": [{"hex": planted}]}}}
+    app.session_state[state.MAP] = {"selection": {"objects": {"hexagons": [{"hex": planted}]}}}
     app.run()
     assert not app.exception, app.exception
     text = " ".join(m.value for m in app.markdown)

@@ -67,3 +67,44 @@ def test_bench_json_reports_figures_beside_naive(capsys) -> None:
         assert figure["ours"] > 0 and {"naive", "bar", "unit", "speedup"} <= figure.keys()
     payload = next(f for name, f in figures.items() if name.startswith("map payload"))
     assert payload["ours"] < payload["naive"]  # bytes: deterministic, not a timing
+
+
+def test_every_page_is_one_render_and_thin() -> None:
+    """A page module defines exactly one public function, ``render()``, and calls it; components do the rest.
+
+    Read from the source (importing a page would run it).
+    """
+    import ast
+
+    pages = sorted(p for p in (ROOT / "dashboard" / "pages").glob("*.py") if p.name != "__init__.py")
+    assert len(pages) >= 6
+    for path in pages:
+        tree = ast.parse(path.read_text())
+        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        public = [f.name for f in functions if not f.name.startswith("_")]
+        assert public == ["render"], (path.name, public)
+        (render,) = [f for f in functions if f.name == "render"]
+        assert not render.args.args and not render.args.kwonlyargs, path.name  # render() takes nothing
+        classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+        assert not classes, (path.name, classes)
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and n.func.id == "render"]
+        assert calls, f"{path.name} never calls render()"
+        assert len(path.read_text().splitlines()) <= 150, path.name
+
+
+def test_session_state_keys_are_named_in_one_module() -> None:
+    """No page or component spells a session-state key or widget key as a string literal: dashboard.state names them."""
+    import ast
+
+    for path in [*(ROOT / "dashboard").rglob("*.py")]:
+        if path.name in {"state.py", "cache.py", "cli.py"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and node.arg == "key":
+                assert not isinstance(node.value, ast.Constant | ast.JoinedStr), (path, ast.unparse(node))
+            if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("session_state"):
+                assert not isinstance(node.slice, ast.Constant | ast.JoinedStr), (path, ast.unparse(node))
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and ast.unparse(node.func.value).endswith("session_state") and node.args):
+                assert not isinstance(node.args[0], ast.Constant | ast.JoinedStr), (path, ast.unparse(node))

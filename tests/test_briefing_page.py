@@ -71,6 +71,11 @@ def test_map_shows_sections_coloured_by_level_offline(app: AppTest) -> None:
     assert dict(zip(table["Section"], table["Level"])) == shown
     hexes = next(layer for layer in spec["layers"] if layer["id"] == "briefing-hexagons")
     assert all(row["value"] >= 5 for row in hexes["data"])  # suppressed like the exports
+    import h3
+
+    for layer in (layer for layer in spec["layers"] if layer["id"].startswith("briefing-hexagons")):
+        assert all(row["value"] >= 5 for row in layer["data"])  # merged parents too
+        assert len({h3.get_resolution(row["hex"]) for row in layer["data"]}) <= 1  # one resolution a layer
 
 
 def test_setting_a_level_needs_a_comment_and_lands_in_the_history(app: AppTest) -> None:

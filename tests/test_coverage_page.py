@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cache
+from dashboard import cache, state
 from geo.coverage import CoverageParams, load_sensors, save_sensors
 from tests.conftest import ROOT
 
@@ -84,7 +84,7 @@ def test_edit_switch_off_save_and_bad_input(page: AppTest) -> None:
     stored = load_sensors(store)
     seen_before = _metrics(page)["Seen by sensors"][0]
     edits = {str(i): {"status": "off"} for i in range(len(stored))}
-    page.session_state["sensor_editor"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    page.session_state[state.SENSOR_EDITOR] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
     page.run()
     assert not page.exception, page.exception
     assert _metrics(page)["Seen by sensors"][0] == "0.0%" != seen_before
@@ -102,7 +102,7 @@ def test_edit_switch_off_save_and_bad_input(page: AppTest) -> None:
     finally:
         save_sensors(store, stored, source="scenario")
     page.run()  # the table shows the restored sensors again
-    page.session_state["sensor_editor"] = {"edited_rows": {"0": {"lat": 95.0}}, "added_rows": [],
+    page.session_state[state.SENSOR_EDITOR] = {"edited_rows": {"0": {"lat": 95.0}}, "added_rows": [],
                                            "deleted_rows": []}
     page.run()
     assert not page.exception

@@ -67,3 +67,19 @@ def test_compass_points_of_hand_picked_directions() -> None:
     assert compass_point(22.0, 41.0, 22.5, 41.0) == "E"
     assert compass_point(22.0, 41.0, 21.6, 40.7) == "SW"
     assert compass_point(22.0, 41.0, 21.6, 41.3) == "NW"
+
+
+def test_describe_place_by_hand() -> None:
+    """Distances worked by hand on a sphere of 6371 km: 1° of latitude is 111.19 km, 1° of longitude at 41° N 83.9 km."""
+    import pandas as pd
+
+    from geo.spatial import describe_place
+
+    towns = pd.DataFrame({"name": ["Alpha", "Beta"], "lat": [41.0, 41.0], "lon": [22.0, 23.0]})
+    assert describe_place(lat=41.09, lon=22.0, towns=towns) == "10 km N of Alpha"  # 0.09° x 111.19 km = 10.0 km
+    assert describe_place(lat=41.0, lon=22.1192, towns=towns) == "10 km E of Alpha"  # 0.1192° x 83.92 km = 10.0 km
+    # 0.05° south (5.56 km) and 0.05° west (4.20 km) of Beta: sqrt(5.56² + 4.20²) = 6.97 km, south-west.
+    assert describe_place(lat=40.95, lon=22.95, towns=towns) == "7 km SW of Beta"
+    # 0.6° from Alpha, 0.4° from Beta: Beta is nearer, 0.4° x 83.92 km = 33.6 km west of it.
+    assert describe_place(lat=41.0, lon=22.6, towns=towns) == "34 km W of Beta"
+    assert describe_place(lat=41.005, lon=22.0, towns=towns) == "at Alpha"  # 0.56 km: no direction that close

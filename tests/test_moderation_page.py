@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cache
+from dashboard import cache, state
+from dashboard.state import keyed
 from geo.reports import PUBLIC_SOURCE, check_report, read_queue, submit_report
 from geo.trust import read_log
 from tests.conftest import ROOT
@@ -38,8 +39,8 @@ def _page() -> AppTest:
 
 
 def _select(at: AppTest, row: int) -> AppTest:
-    round_ = at.session_state["moderation_decisions"] if "moderation_decisions" in at.session_state else 0
-    at.session_state[f"moderation_queue-{round_}"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    round_ = at.session_state[state.MODERATION_DECISIONS] if state.MODERATION_DECISIONS in at.session_state else 0
+    at.session_state[keyed(state.MODERATION_QUEUE, round_)] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cache
+from dashboard import cache, state
 from geo.reports import read_queue
 from tests.conftest import ROOT
 
@@ -37,7 +37,7 @@ def _fill(at: AppTest, *, text: str, town: str | None = "Gevgelija", category: s
     if town is not None:
         at.radio(key="where").set_value("Type a town or village").run()
         at.selectbox(key="town").set_value(town)
-    round_ = at.session_state["form_round"]
+    round_ = at.session_state[state.FORM_ROUND]
     if category is not None:
         at.selectbox(key=f"category-{round_}").set_value(category)
     at.text_area(key=f"text-{round_}").input(text)
@@ -59,7 +59,7 @@ def test_submission_lands_in_the_queue_and_nowhere_else(form: AppTest) -> None:
         "A white van waiting at the old customs road", "Gevgelija", "vehicle", "reporter@example.org", "new")
     assert row["lat"] == pytest.approx(41.141) and row["source"] == "public-form"
     # The form starts afresh for the next report.
-    assert form.text_area(key=f"text-{form.session_state['form_round']}").value == ""
+    assert form.text_area(key=f"text-{form.session_state[state.FORM_ROUND]}").value == ""
 
 
 def test_errors_keep_the_text_and_the_limit_holds(form: AppTest) -> None:
@@ -72,7 +72,7 @@ def test_errors_keep_the_text_and_the_limit_holds(form: AppTest) -> None:
         assert form.success, form.error
     _fill(form, text="Third within the hour")
     assert "at most 2 reports an hour" in form.error[0].value
-    assert form.text_area(key=f"text-{form.session_state['form_round']}").value == "Third within the hour"
+    assert form.text_area(key=f"text-{form.session_state[state.FORM_ROUND]}").value == "Third within the hour"
     assert _counts()["reports"] - before == 2
 
 
@@ -82,7 +82,7 @@ def test_map_picker_sends_hex_ids_and_a_pick_becomes_the_place(form: AppTest) ->
     assert {key for row in pick["data"] for key in row} == {"hex"} and len(pick["data"]) > 3000
     assert "http" not in json.dumps(spec).replace("/app/static/", "")
     chosen = pick["data"][len(pick["data"]) // 2]["hex"]
-    form.session_state["report_map"] = {"selection": {"indices": {"report-pick": [0]},
+    form.session_state[state.REPORT_MAP] = {"selection": {"indices": {"report-pick": [0]},
                                                       "objects": {"report-pick": [{"hex": chosen}]}}}
     form.run()
     assert "Chosen place:" in form.caption[0].value
@@ -90,6 +90,6 @@ def test_map_picker_sends_hex_ids_and_a_pick_becomes_the_place(form: AppTest) ->
                   if layer["id"] == "report-picked")
     assert picked["data"] == [{"hex": chosen}]
     # A forged selection outside the picker's cells is ignored.
-    form.session_state["report_map"] = {"selection": {"objects": {"report-pick": [{"hex": "8a2a1072b59ffff"}]}}}
+    form.session_state[state.REPORT_MAP] = {"selection": {"objects": {"report-pick": [{"hex": "8a2a1072b59ffff"}]}}}
     form.run()
     assert "Click the map where it happened" in form.caption[0].value

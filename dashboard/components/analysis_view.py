@@ -25,7 +25,7 @@ from geo.analysis import (
     study_area,
 )
 from geo.grid import EventIndex, Filters, cell_latlng
-from geo.spatial import compass_point, nearest_town
+from geo.spatial import describe_place
 from layers.colours import (
     EMERGING_COLOURS,
     LegendEntry,
@@ -123,9 +123,7 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
     grouped, isolated = areas[areas["cells"] >= 2], areas[areas["cells"] == 1]
     lines = []
     for _, area in grouped.head(EMERGING_ROWS).iterrows():
-        place = nearest_town(area["lat"], area["lon"], towns)
-        where = (f"{place.distance_km:.0f} km {compass_point(place.lon, place.lat, area['lon'], area['lat'])} of "
-                 f"{html.escape(place.name)}" if place.distance_km >= 1 else f"at {html.escape(place.name)}")
+        where = html.escape(describe_place(lat=area["lat"], lon=area["lon"], towns=towns))
         lines.append(f"<div style='margin:2px 0'><span style='color:#eb28ff'>◆</span> <b>{where}</b>: "
                      f"{html.escape(area['categories'])}</div>")
     if len(isolated):
@@ -143,10 +141,10 @@ def emerging_table(index: EventIndex, filters: Filters, analysis: Analysis, *, n
     shown = result[result["category"] != NO_PATTERN].copy()
     shown["order"] = shown["category"].map(CATEGORIES.index)
     shown = shown.sort_values(["order", "z_final"], ascending=[True, False])
-    places = [nearest_town(*cell_latlng(int(c)), towns) for c in shown.index]
+    centres = [cell_latlng(int(c)) for c in shown.index]
     table = pd.DataFrame({
         "Category": shown["category"].to_numpy(),
-        "Where": [f"{p.distance_km:.0f} km from {p.name}" for p in places],
+        "Where": [describe_place(lat=lat, lon=lon, towns=towns) for lat, lon in centres],
         "Hot steps": shown["hot_steps"].to_numpy(), "Cold steps": shown["cold_steps"].to_numpy(),
         "Trend τ": shown["trend_tau"].round(2).to_numpy(), "Trend p": shown["trend_p"].to_numpy(),
         "Last z": shown["z_final"].round(2).to_numpy(), "Cell": [format(int(c), "x") for c in shown.index],

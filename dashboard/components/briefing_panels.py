@@ -6,17 +6,29 @@ level is recorded under the signed-in identity and audited, as is every download
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard.auth import Viewer, audit
+from dashboard import cache, state
+from dashboard.auth import Viewer, audit, viewer
+from dashboard.components.filters import CUSTOM
+from dashboard.state import keyed
 from geo.briefing import (
     LEVEL_COLOURS,
     REACTIONS,
     SECTION_LEVELS,
     Briefing,
+    FigureParams,
     cells_csv,
     level_history,
+    notable_events,
     record_level,
     render_map_png,
     render_pdf,
@@ -24,10 +36,26 @@ from geo.briefing import (
     sections_geojson,
     sections_geoparquet,
 )
-from geo.errors import LimesError
+from geo.coverage import CoverageParams
+from geo.errors import LimesError, describe
+from geo.grid import EventIndex
 from geo.spatial import Basemap
 from geo.store import Store
+from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from geo.trust import may
+from layers.colours import class_breaks
+from layers.deck import TOOLTIP_STYLE, build_deck
+from layers.hexagons import hexagon_layers_by_resolution
+from layers.sections import fit_view, section_layers
+
+SECTION_SUFFIXES: Final[frozenset[str]] = frozenset({".geojson", ".json", ".gpkg", ".parquet", ".shp"})
+"""Section files a user may upload (a Shapefile inside a .zip with its sidecars)."""
+SECTION_COVERAGE: Final[CoverageParams] = CoverageParams()
+"""The coverage planner's defaults, with which each section's covered share is computed."""
+MAP_HEIGHT_PX: Final[int] = 560
+MAP_WIDTH_PX: Final[int] = 600
+"""The map column's width on a 1600-px wide screen; the view fits the sections into it."""
+TOOLTIP: Final[dict[str, object]] = {"html": "<b>{name}</b><br/>level {level}", "style": TOOLTIP_STYLE}
 
 _BADGE: dict[str, str] = {"low": "green", "medium": "orange", "high": "red", "critical": "violet"}
 """Streamlit's named background colours nearest to :data:`geo.briefing.levels.LEVEL_COLOURS`."""
@@ -46,7 +74,7 @@ def section_table(briefing: Briefing) -> None:
     # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
     styled = table.style.map(lambda level: f"background-color: {LEVEL_COLOURS[level]}; color: white; font-weight: 600",
                              subset=["Level"]).format(precision=0, na_rep="")
-    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key="briefing_table")
+    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE)
     st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on “Covered share of each section” under Sections and suppression.")
 
 
@@ -68,15 +96,15 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -
         st.caption("No level set by hand yet: the proposal applies.")
     else:
         st.dataframe(history[["set_at", "level", "proposed_level", "set_by", "comment"]], hide_index=True,
-                     width="stretch", key="level_history")
+                     width="stretch", key=state.LEVEL_HISTORY)
 
 
 def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, who: Viewer) -> None:
-    with st.form(key="set_level", clear_on_submit=True):
+    with st.form(key=state.SET_LEVEL, clear_on_submit=True):
         st.markdown(f"**Set the level** (recorded as {who.user_id})")
-        chosen = st.selectbox("Level", SECTION_LEVELS, index=SECTION_LEVELS.index(level), key="level_choice",
+        chosen = st.selectbox("Level", SECTION_LEVELS, index=SECTION_LEVELS.index(level), key=state.LEVEL_CHOICE,
                               help="critical is temporary: for a crisis putting the Schengen area at risk (Art. 34(2)).")
-        comment = st.text_area("Comment (required)", key="level_comment")
+        comment = st.text_area("Comment (required)", key=state.LEVEL_COMMENT)
         if st.form_submit_button("Record level"):
             try:
                 record_level(store, section_id=section_id, level=chosen, proposed_level=str(row["proposed_level"]),
@@ -85,7 +113,7 @@ def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, wh
                 audit(who, "level_set", target=section_id, detail=f"{level} -> {chosen}: {comment[:200]}")
                 st.rerun()
             except LimesError as exc:
-                st.error(str(exc))
+                st.error(describe(exc))
 
 
 def downloads(briefing: Briefing, basemap: Basemap, who: Viewer) -> None:
@@ -103,8 +131,129 @@ def downloads(briefing: Briefing, basemap: Basemap, who: Viewer) -> None:
          "application/vnd.apache.parquet"),
         ("CSV hexagons", lambda: cells_csv(briefing), f"limes-hexagons-{stamp}.csv", "text/csv"),
     )
-    for col, (label, data, file_name, mime) in zip(cols, items):
+    for col, (label, data, file_name, mime) in zip(cols, items, strict=True):
         with col:
             st.download_button(label, data=data, file_name=file_name, mime=mime, on_click=audit,
                                args=(who, "export"), kwargs={"target": file_name, "detail": f"k={briefing.k}"},
-                               key=f"download-{file_name.split('-')[1]}-{file_name.rsplit('.', 1)[1]}")
+                               key=keyed(state.DOWNLOAD, file_name.split("-")[1], file_name.rsplit(".", 1)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingChoice:
+    """What the Briefing page's controls select; ``upload`` is a sections file, if one was given."""
+
+    window: TimeWindow
+    target_length_km: float
+    corridor_km: float
+    k: int
+    with_coverage: bool
+    upload: UploadedFile | None
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def coverage_help(params: CoverageParams = SECTION_COVERAGE) -> str:
+    """What "Covered share of each section" rests on, from the coverage parameters it is computed with."""
+    return (f"From the coverage planner: the stored sensors' line of sight and the patrols of the last "
+            f"{params.patrol_within_h:g} h over the {params.corridor_width_m / 1000:g} km corridor. The first time in "
+            "a server's life the terrain is read, about 10 s.")
+
+
+def briefing_controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
+    """Period, section length, corridor width and k, in the sidebar."""
+    with st.sidebar:
+        st.subheader("Briefing period")
+        name = st.radio("Period", [*PRESETS, CUSTOM], index=1, key=state.BRIEFING_WINDOW, label_visibility="collapsed")
+        if name == CUSTOM:
+            first = st.date_input("From (UTC)", value=(now - timedelta(days=7)).date(), key=state.BRIEFING_FROM,
+                                  min_value=data_start.date(), max_value=now.date())
+            last = st.date_input("To (UTC), included", value=now.date(), key=state.BRIEFING_TO,
+                                 min_value=data_start.date(), max_value=now.date())
+            window = day_range_window(_utc(first), _utc(last))
+        else:
+            window = preset_window(name, now=now)
+        with st.expander("Sections and suppression"):
+            target = st.select_slider("Section length (km)", [10, 15, 20, 25, 35, 50, 75, 250], value=25,
+                                      key=state.BRIEFING_TARGET_KM, help="250: one section per country pair")
+            corridor = st.slider("Corridor half-width (km)", 2, 20, 10, key=state.BRIEFING_CORRIDOR_KM,
+                                 help="Events farther than this from every section belong to none.")
+            k = st.number_input("Suppress counts below k", 2, 50, 5, key=state.BRIEFING_K,
+                                help="Applied to everything shown and exported here.")
+            with_coverage = st.toggle("Covered share of each section", key=state.BRIEFING_COVERAGE,
+                                      help=coverage_help())
+            upload = st.file_uploader("Sections file (lines, or polygons such as police-station areas)",
+                                      type=[x.lstrip(".") for x in (*SECTION_SUFFIXES, ".zip")],
+                                      key=state.BRIEFING_SECTIONS_FILE,
+                                      help="Needs a CRS; a 'name' column names the sections, 'section_id' keeps "
+                                           "their ids. Without a file the border is cut by the length above.")
+    return BriefingChoice(window=window, target_length_km=float(target), corridor_km=float(corridor), k=int(k),
+                          with_coverage=with_coverage, upload=upload)
+
+
+def _delta(change: float | None) -> str | None:
+    return None if change is None else f"{change:+.0f} %"
+
+
+def briefing_kpis(briefing: Briefing) -> None:
+    """The three headline figures with change, and how many sections are at high or critical."""
+    cols = st.columns(4)
+    for col, kpi in zip(cols[:len(briefing.kpis)], briefing.kpis, strict=True):
+        col.metric(kpi.label, f"<{briefing.k}" if kpi.value is None else f"{kpi.value:,}",
+                   _delta(kpi.change_pct), delta_color="inverse", border=True,
+                   help="Change against the previous period of the same length.")
+    high = int(briefing.sections["level"].isin(["high", "critical"]).sum())
+    cols[3].metric("Sections at high or critical", f"{high} of {len(briefing.sections)}", border=True)
+
+
+def briefing_trends(briefing: Briefing) -> None:
+    """Daily events over the sector, and in the five busiest sections."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Events per day, whole sector**")
+        st.bar_chart(briefing.total_trend.rename("events").to_frame(), height=220, color="#4a6fa5")
+    with right:
+        st.markdown("**Events per day, busiest sections**")
+        top = briefing.sections.sort_values("events", ascending=False, na_position="last").head(5)
+        lines = briefing.trend[top["section_id"]].set_axis([str(n) for n in top["name"]], axis=1)
+        st.line_chart(lines, height=220)
+
+
+def briefing_map(briefing: Briefing, *, highlight: str | None) -> None:
+    """Sections coloured by level over the (suppressed) events per hexagon, fitted to the sections."""
+    under, over = cache.basemap_layers()
+    cells = briefing.cells
+    hexes = hexagon_layers_by_resolution(cells["cell"], cells["events"], breaks=class_breaks(cells["events"]),
+                                         layer_id="briefing-hexagons", pickable=False)
+    view = fit_view(tuple(briefing.sections.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
+    deck = build_deck([*under, *hexes, *over, *section_layers(briefing.sections, highlight=highlight)], tooltip=TOOLTIP,
+                      view=view)
+    st.pydeck_chart(deck, height=MAP_HEIGHT_PX, key=state.BRIEFING_MAP)
+    st.caption(f"Sections coloured by level (green low, amber medium, red high, magenta critical) over events per "
+               f"hexagon; cells below k={briefing.k} merged into their parents · Natural Earth · SRTM")
+
+
+def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArray[np.int64], *,
+                   positions: dict[str, int], figures: FigureParams) -> str:
+    """Figures, trend, evidence, checklist, notable events and level setting for one chosen section; its id.
+
+    ``positions`` maps a section id to its number in ``assignment`` (the order of the sections assigned to).
+    """
+    names = dict(zip(briefing.sections["name"], briefing.sections["section_id"], strict=True))
+    name = st.selectbox("Section", list(names), key=state.BRIEFING_SECTION)
+    section_id = names[name]
+    row = briefing.sections.set_index("section_id").loc[section_id]
+    left, right = st.columns([1.1, 1])
+    with left:
+        st.markdown(f"**Events per day · {name}**")
+        st.bar_chart(briefing.trend[section_id].rename("events").to_frame(), height=200, color="#4a6fa5")
+        st.markdown("**Latest notable events** (control room only: never exported)")
+        notable = notable_events(index, assignment, briefing.window, section=positions[section_id], params=figures)
+        if notable.empty:
+            st.caption("No high-impact or large-group events in the period.")
+        else:
+            st.dataframe(notable.rename(columns={"occurred_at": "When (UTC)"}), hide_index=True, width="stretch")
+    with right:
+        level_panel(cache.current_store(), row, section_id=section_id, who=viewer())
+    return section_id

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from dashboard import state
 from geo.analysis import AlertRule
 from geo.grid import VIEW_RES_RANGE, Filters, edge_length_km, resolution_for_zoom
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
-from geo.reports import CONFIDENCE_LEVELS
+from geo.reports import CONFIDENCE_LEVELS, PENDING_RES
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from layers.deck import INITIAL_VIEW
 
@@ -76,21 +77,21 @@ def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
     """Draw the controls in the sidebar and return what they select."""
     with st.sidebar:
         st.subheader("Filters")
-        choice = st.radio("Time window", [*PRESETS, CUSTOM], index=1, key="window", horizontal=False)
+        choice = st.radio("Time window", [*PRESETS, CUSTOM], index=1, key=state.WINDOW, horizontal=False)
         custom = None
         if choice == CUSTOM:
             default = (max(data_start, now - timedelta(days=14)).date(), now.date())
             picked = st.date_input("Days (UTC)", value=default, min_value=data_start.date(), max_value=now.date(),
-                                   key="custom_days")
+                                   key=state.CUSTOM_DAYS)
             first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (default[0], default[1])
             custom = day_range_window(datetime.combine(first, datetime.min.time()),
                                       datetime.combine(last, datetime.min.time()))
         types = st.multiselect(
-            "Event types", EVENT_TYPES, default=list(EVENT_TYPES), format_func=EVENT_TYPE_LABELS.__getitem__, key="types",
+            "Event types", EVENT_TYPES, default=list(EVENT_TYPES), format_func=EVENT_TYPE_LABELS.__getitem__, key=state.TYPES,
         )
         default_res = resolution_for_zoom(INITIAL_VIEW["zoom"])
         res = st.slider(
-            "H3 resolution", *VIEW_RES_RANGE, value=default_res, key="res",
+            "H3 resolution", *VIEW_RES_RANGE, value=default_res, key=state.RES,
             help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",
         )
         st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
@@ -102,42 +103,43 @@ def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
 
 
 def _analysis_controls() -> Analysis:
-    mode = st.radio("Colour hexagons by", [COUNT, HOT_SPOTS, EMERGING], key="colour_by",
+    mode = st.radio("Colour hexagons by", [COUNT, HOT_SPOTS, EMERGING], key=state.COLOUR_BY,
                     help="Hot spots: Getis-Ord Gi* over each cell and its k rings of neighbours, cells without events "
                          "included, Benjamini-Hochberg false discovery rate; 90/95/99 % confidence. Emerging hot "
                          "spots: Gi* in every time step and a Mann-Kendall trend, in ArcGIS's categories.")
     if mode == COUNT:
         return Analysis()
-    k = st.slider("Neighbourhood (rings)", 1, 3, 1, key="rings",
+    k = st.slider("Neighbourhood (rings)", 1, 3, 1, key=state.RINGS,
                   help="1: each cell and its 6 neighbours; 2: and the next 12; 3: and the next 18.")
     if mode == HOT_SPOTS:
         return Analysis(mode=mode, k=k)
-    step = st.radio("Time step", list(STEPS), horizontal=True, key="ehsa_step")
+    step = st.radio("Time step", list(STEPS), horizontal=True, key=state.EHSA_STEP)
     n_steps = st.slider(f"{step}s analysed", 6, 52 if step == "Week" else 90, DEFAULT_STEPS[step],
-                        key=f"ehsa_steps_{step}", help="Ending at the last full hour, whatever the time window.")
-    res = st.slider("Analysis resolution", 6, 8, 7, key="ehsa_res",
-                    help="Emerging hot spots are analysed at their own H3 resolution: 7 (hexagons ≈ 2.4 km across) "
-                         "finds corridors a few km wide that res-6 cells would merge with their surroundings.")
+                        key=state.ehsa_steps(step), help="Ending at the last full hour, whatever the time window.")
+    res = st.slider("Analysis resolution", 6, 8, 7, key=state.EHSA_RES,
+                    help=f"Emerging hot spots are analysed at their own H3 resolution: 7 (hexagons ≈ "
+                         f"{2 * edge_length_km(7):.1f} km across) finds corridors a few km wide that res-6 cells would merge with their surroundings.")
     return Analysis(mode=mode, k=k, step=step, n_steps=n_steps, res=res)
 
 
 def _report_controls() -> ReportView:
     with st.expander("Community reports"):
         level = st.select_slider("Accepted reports with confidence at least", CONFIDENCE_LEVELS, value="low",
-                                 key="report_confidence",
+                                 key=state.REPORT_CONFIDENCE,
                                  help="Green outlines: cells with accepted reports in the window. They count as "
                                       "citizen reports in every figure, whatever this filter.")
-        pending = st.checkbox("Unmoderated reports as counts", value=True, key="report_pending",
-                              help="Violet: reports waiting for moderation, counted per hexagon about 17 km across.")
+        pending = st.checkbox("Unmoderated reports as counts", value=True, key=state.REPORT_PENDING,
+                              help="Violet: reports waiting for moderation, counted per hexagon about "
+                                   f"{2 * edge_length_km(PENDING_RES):.0f} km across.")
     return ReportView(min_confidence=level, pending=pending)
 
 
 def _alert_controls() -> tuple[AlertRule, timedelta]:
     with st.expander("Alert thresholds"):
-        hours = st.select_slider("Latest window", [1, 2, 4, 8, 12], value=1, key="alert_hours",
+        hours = st.select_slider("Latest window", [1, 2, 4, 8, 12], value=1, key=state.ALERT_HOURS,
                                  format_func=lambda h: f"{h} h", help="8 h: one shift.")
-        weeks = st.slider("Compared with the same hours of past weeks", 2, 12, AlertRule().weeks, key="alert_weeks")
+        weeks = st.slider("Compared with the same hours of past weeks", 2, 12, AlertRule().weeks, key=state.ALERT_WEEKS)
         max_p = st.select_slider("Alert when the chance of so many is at most", [0.0001, 0.001, 0.01, 0.05],
-                                 value=AlertRule().max_p, key="alert_p", format_func=lambda p: f"{p:g}")
-        min_events = st.number_input("and at least this many events", 1, 50, AlertRule().min_events, key="alert_min")
+                                 value=AlertRule().max_p, key=state.ALERT_P, format_func=lambda p: f"{p:g}")
+        min_events = st.number_input("and at least this many events", 1, 50, AlertRule().min_events, key=state.ALERT_MIN)
     return AlertRule(weeks=weeks, max_p=max_p, min_events=int(min_events)), timedelta(hours=hours)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.grid import EventIndex, Filters, cell_latlng, event_series
 from geo.models import EVENT_TYPE_LABELS
-from geo.spatial import nearest_town
+from geo.spatial import describe_place
 
 LATEST_ROWS = 10
 DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact", "status", "event_id"]
@@ -17,8 +17,8 @@ DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact", "status", "event_i
 def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.DataFrame, with_events: bool) -> None:
     """The drill-down panel for one H3 ``cell`` at ``filters.res``; single events only ``with_events``."""
     events = index.cell_events(cell, filters)
-    place = nearest_town(*cell_latlng(cell), towns)
-    st.markdown(f"**Hexagon** `{cell:x}` · res {filters.res}  \n{place.distance_km:.1f} km from {place.name}")
+    lat, lon = cell_latlng(cell)
+    st.markdown(f"**Hexagon** `{cell:x}` · res {filters.res}  \n{describe_place(lat=lat, lon=lon, towns=towns)}")
     if events.empty:
         st.info("No events in this hexagon for the current filters.")
         return

@@ -12,7 +12,7 @@ import streamlit as st
 from geo.analysis import AlertRule, unusual_cells
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
-from geo.spatial import nearest_town
+from geo.spatial import describe_place
 from geo.timewindow import TimeWindow
 
 BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)
@@ -34,8 +34,7 @@ def _ago(now: datetime, then: pd.Timestamp) -> str:
 
 
 def _where(row: pd.Series, towns: pd.DataFrame) -> str:
-    place = nearest_town(float(row["lat"]), float(row["lon"]), towns)
-    return f"{place.distance_km:.0f} km from {place.name}" if place.distance_km >= 1 else f"at {place.name}"
+    return describe_place(lat=float(row["lat"]), lon=float(row["lon"]), towns=towns)
 
 
 def alert_banner(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> None:
@@ -46,7 +45,8 @@ def alert_banner(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> No
         return
     latest = high.iloc[-1]
     st.error(
-        f"**{len(high)} high-impact event{'s' if len(high) > 1 else ''} in the last 30 min** · latest: "
+        f"**{len(high)} high-impact event{'s' if len(high) > 1 else ''} in the last "
+        f"{BANNER_WINDOW.total_seconds() / 60:.0f} min** · latest: "
         f"{EVENT_TYPE_LABELS[latest['type']]}, {int(latest['persons'])} persons, {_where(latest, towns)}, "
         f"{_ago(now, latest['occurred_at'])}",
         icon=":material/warning:",
@@ -97,9 +97,9 @@ def unusual_now(index: EventIndex, filters: Filters, rule: AlertRule, *, window:
     lines = []
     for cell, row in alerts.head(ALERT_ROWS).iterrows():
         lat, lon = cell_latlng(int(cell))
-        place = nearest_town(lat, lon, towns)
+        place = describe_place(lat=lat, lon=lon, towns=towns)
         lines.append(f"<div style='margin:2px 0'><span style='color:#f5a524'>▲</span> <b>{int(row['observed'])} events</b> "
-                     f"vs {row['expected']:.1f} usual · {place.distance_km:.0f} km from {html.escape(place.name)} "
+                     f"vs {row['expected']:.1f} usual · {html.escape(place)} "
                      f"<span style='opacity:.7'>(p {row['p']:.0e})</span></div>")
     more = f"<div style='opacity:.7'>and {len(alerts) - ALERT_ROWS} more</div>" if len(alerts) > ALERT_ROWS else ""
     st.markdown(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last {span}</b> "

@@ -6,7 +6,7 @@ import pydeck as pdk
 
 from dashboard import cache
 from dashboard.components.filters import ReportView
-from geo.grid import EventIndex, Filters
+from geo.grid import EventIndex, Filters, edge_length_km
 from geo.reports import PENDING_RES, accepted_counts
 from layers.reports import accepted_report_layer, pending_report_layer
 
@@ -28,4 +28,5 @@ def community_layers(index: EventIndex, filters: Filters, view: ReportView) -> t
 def community_caption(view: ReportView) -> str:
     """The map caption's part on community reports."""
     text = f"green outline: accepted community reports (confidence ≥ {view.min_confidence})"
-    return text + (" · violet: unmoderated reports per ~17 km hexagon" if view.pending else "")
+    return text + (f" · violet: unmoderated reports per ~{2 * edge_length_km(PENDING_RES):.0f} km hexagon"
+                   if view.pending else "")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, state
 from dashboard.auth import audit, require_page
 from geo.trust import ACTIONS, read_log
 
@@ -19,10 +19,10 @@ def render() -> None:
     st.markdown("### Audit log")
     st.caption("Append-only: logins, refused access, imports, exports, level changes, sensor edits, moderation.")
     left, middle, right = st.columns([2, 1, 1])
-    actions = left.multiselect("Actions", ACTIONS, key="audit_actions")
-    actor = middle.text_input("User", key="audit_actor").strip()
+    actions = left.multiselect("Actions", ACTIONS, key=state.AUDIT_ACTIONS)
+    actor = middle.text_input("User", key=state.AUDIT_ACTOR).strip()
     days = right.selectbox("Since", [1, 7, 30, 365], index=1, format_func=lambda d: f"last {d} days",
-                           key="audit_days")
+                           key=state.AUDIT_DAYS)
     log = read_log(cache.current_store(), actions=tuple(actions), actor=actor,
                    since=datetime.now(timezone.utc) - timedelta(days=days))
     denied = int((log["outcome"] == "denied").sum())
@@ -30,7 +30,7 @@ def render() -> None:
     st.dataframe(log[SHOWN_COLUMNS], hide_index=True, width="stretch",
                  column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
     if st.download_button("Export as CSV", log[SHOWN_COLUMNS].to_csv(index=False).encode(), file_name="limes-audit.csv",
-                          mime="text/csv", key="audit_export", on_click="rerun"):
+                          mime="text/csv", key=state.AUDIT_EXPORT, on_click="rerun"):
         audit(who, "export", target="limes-audit.csv", detail=f"{len(log)} audit entries")
 
 

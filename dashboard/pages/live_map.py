@@ -1,126 +1,17 @@
-"""The live map: hexagons of the chosen window over our offline basemap, refreshing by itself.
-
-One ``st.fragment(run_every=...)`` redraws the KPIs, the map and the live panels: each run reads
-only the rows that reached the store since the last (the mirror's watermark), outlines hexagons
-with events of the last minutes, and shows patrol units, greyed once their fix is stale.
-"""
+"""The live map: hexagons of the chosen window over our offline basemap, refreshing by itself (see
+:mod:`dashboard.components.live_view`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-from typing import Final
+from datetime import datetime, timezone
 
-import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
-from dashboard.auth import require_page, viewer
-from dashboard.components.analysis_view import (
-    DataLayer,
-    analysis_detail,
-    data_layer,
-    emerging_summary,
-    emerging_table,
-    layer_res,
-)
-from dashboard.components.filters import COUNT, EMERGING, ViewChoice, filter_controls
-from dashboard.components.hex_detail import hex_detail
-from dashboard.components.kpis import kpi_tiles
-from dashboard.components.legend import map_legend
-from dashboard.components.live_panels import alert_banner, event_ticker, feed_status, unusual_now
-from dashboard.components.report_layers import community_caption, community_layers
-from geo.errors import LimesError
-from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
-from geo.timewindow import TimeWindow
-from geo.trust import may
-from layers.deck import build_deck
-from layers.hexagons import HEX_LAYER_ID
-from layers.live import recent_hexagon_layer, unit_layers
-
-MAP_KEY: Final[str] = "map"
-REFRESH_S: Final[float] = 1.0
-RECENT: Final[timedelta] = timedelta(minutes=15)
-"""Hexagons with events this fresh get a bright outline."""
-UNITS_SHOWN_FOR: Final[timedelta] = timedelta(hours=24)
-
-
-def _selected_cell(res: int) -> int | None:
-    """The clicked hexagon as a cell at ``res`` (a selection survives a change of resolution)."""
-    state = st.session_state.get(MAP_KEY)
-    objects = (state or {}).get("selection", {}).get("objects", {}).get(HEX_LAYER_ID, [])
-    if not objects:
-        return None
-    return cell_at_resolution(hex_to_cell(objects[0].get("hex")), res)
-
-
-def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime, *,
-                with_units: bool) -> tuple[list[pdk.Layer], DataLayer]:
-    """The layers bottom to top, and the data layer with its legend, title and tooltip."""
-    recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
-    recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
-    data = data_layer(index, filters, cells, choice.analysis, now=now)
-    under, over = cache.basemap_layers()
-    pending, accepted = community_layers(index, filters, choice.reports)
-    layers = [*under, *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
-    if with_units:
-        units = cache.latest_units()
-        # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
-        units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
-        layers += unit_layers(units, now=now)
-    return layers, data
-
-
-@st.fragment(run_every=REFRESH_S)
-def live_view(choice: ViewChoice, data_start: datetime) -> None:
-    """Everything that refreshes by itself."""
-    now = datetime.now(timezone.utc)
-    roles = viewer().roles  # once a run: with login configured, resolving the viewer reads secrets and claims
-    sees_events = may(roles, "event_details")
-    index = cache.event_index()
-    towns = cache.basemap().towns
-    filters = choice.filters(now)
-    if sees_events:
-        alert_banner(index, now=now, towns=towns)
-    window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
-    st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
-    cells = index.aggregate(filters)
-    layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
-    kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
-    if not filters.types:
-        st.warning("No event types selected: choose at least one in the sidebar.")
-    feed_status(cache.current_store().feed_health(), now=now)
-    map_col, side_col = st.columns([3, 1.15])
-    with map_col:
-        st.pydeck_chart(build_deck(layers, tooltip=data.tooltip),
-                        on_select="rerun", selection_mode="single-object",
-                        key=MAP_KEY, height=640)
-        span = index.time_range()
-        st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
-                   f"the last {RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
-                   "Natural Earth · Relief: SRTM")
-        if choice.analysis.mode == EMERGING:
-            emerging_table(index, filters, choice.analysis, now=now, towns=towns)
-    with side_col:
-        map_legend(data.legend, title=data.title)
-        st.divider()
-        try:
-            cell = _selected_cell(layer_res(filters, choice.analysis))
-            if cell is None:
-                unusual_now(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns)
-                if choice.analysis.mode == EMERGING:
-                    emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
-                if sees_events:
-                    event_ticker(index, now=now, towns=towns)
-                st.caption("Click a hexagon to see its events.")
-            else:
-                if choice.analysis.mode != COUNT:
-                    analysis_detail(index, cell, filters, data, choice.analysis, now=now)
-                hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns,
-                           with_events=sees_events)
-        except LimesError as exc:
-            st.error(str(exc))
+from dashboard.auth import require_page
+from dashboard.components.filters import filter_controls
+from dashboard.components.live_view import live_view
+from geo.errors import LimesError, describe
 
 
 def render() -> None:
@@ -135,7 +26,7 @@ def render() -> None:
         choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0])
         live_view(choice, span[0])
     except LimesError as exc:
-        st.error(str(exc))
+        st.error(describe(exc))
 
 
 render()

@@ -141,3 +141,16 @@ COMPASS_POINTS: Final[tuple[str, ...]] = ("N", "NE", "E", "SE", "S", "SW", "W", 
 def compass_point(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> str:
     """The direction from one point to another (degrees) as one of eight compass points: "3 km NW of Evzoni"."""
     return COMPASS_POINTS[int(((azimuth_deg(from_lon, from_lat, to_lon, to_lat) + 22.5) % 360) // 45)]
+
+
+def describe_place(*, lat: float, lon: float, towns: pd.DataFrame) -> str:
+    """A point (degrees) in words from its nearest town of ``towns``: ``"3 km NW of Evzoni"``, or
+    ``"at Evzoni"`` within a kilometre of it (no direction is meaningful that close).
+
+    The distance is great-circle, rounded to whole km; the direction is the compass point from
+    the town to the point.
+    """
+    town = nearest_town(lat, lon, towns)
+    if town.distance_km < 1:
+        return f"at {town.name}"
+    return f"{town.distance_km:.0f} km {compass_point(town.lon, town.lat, lon, lat)} of {town.name}"

@@ -1,0 +1,221 @@
+"""Panels of the Coverage planner: its controls, the sensors what-if table, the headline, the gap and plan tables.
+
+Captions state what the map and the figures rest on from the parameter objects themselves
+(:class:`geo.coverage.CoverageParams`, the risk weights, the new towers' model), so a change of
+a default changes the words with it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, state
+from dashboard.auth import Viewer, audit
+from geo.coverage import (
+    COLUMNS,
+    Assessment,
+    CoverageParams,
+    SiteModel,
+    Terrain,
+    delete_sensor,
+    parse_points,
+    read_sensor_file,
+    save_sensors,
+    sensors_from_frame,
+)
+from geo.coverage.gaps import DEFAULT_RISK, RiskParams
+from geo.errors import LimesError, describe
+from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
+from geo.spatial import describe_place, xy_m_to_lonlat
+from geo.trust import may
+from layers.coverage import COVERAGE, EFFORT, ELEVATION, SINCE_PATROL, SLOPE
+
+SITE_MODEL: Final[SiteModel] = SiteModel(height_m=24.0, range_m=12_000.0)
+"""The tower a recommended site would get."""
+VIEW_LABELS: Final[dict[str, str]] = {
+    "Coverage and gaps": COVERAGE, "Mean slope (°)": SLOPE, "Hours since the last patrol": SINCE_PATROL,
+    f"Patrol effort, {cache.PATROL_HISTORY.days} days (unit-hours)": EFFORT, "Mean elevation (m)": ELEVATION,
+}
+"""The sidebar's words for each corridor view of :mod:`layers.coverage`."""
+GAP_ROWS: Final[int] = 8
+GREEDY_GUARANTEE: Final[float] = 1.0 - 1.0 / math.e
+"""Greedy maximum coverage reaches at least this share of the optimum (Nemhauser, Wolsey and Fisher 1978)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageChoice:
+    """What the sidebar selects: the coverage parameters, how many sites, the corridor view, the user's candidates."""
+
+    params: CoverageParams
+    k: int
+    view: str
+    label: str
+    points: tuple[tuple[float, float], ...]
+
+
+def coverage_controls() -> CoverageChoice:
+    """Sidebar: what the corridor shows, its width, the patrol window, how many new sites and where they may go."""
+    with st.sidebar:
+        st.markdown("### Coverage")
+        label = st.radio("Colour the corridor by", list(VIEW_LABELS), key=state.COV_VIEW)
+        width_km = st.select_slider("Corridor width (our side)", options=[1, 2, 3, 5],
+                                    value=round(CoverageParams().corridor_width_m / 1000), key=state.COV_WIDTH,
+                                    format_func=lambda v: f"{v} km")
+        within_h = st.selectbox("Patrolled within", options=[24, 72, 168], index=1, key=state.COV_PATROL_H,
+                                format_func=lambda h: f"{h} h" if h < 168 else "7 days")
+        k = st.slider("New sites to recommend", min_value=1, max_value=6, value=3, key=state.COV_K)
+        typed = st.text_area("Your candidate sites (lat, lon per line; empty: high ground near the border)",
+                             key=state.COV_CANDIDATES, height=90)
+    try:
+        points = parse_points(typed)
+    except LimesError as exc:
+        st.sidebar.error(str(exc))
+        points = ()
+    params = CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h))
+    return CoverageChoice(params=params, k=k, view=VIEW_LABELS[label], label=label, points=points)
+
+
+def _sensor_frame(sensors: tuple[Sensor, ...]) -> pd.DataFrame:
+    """Sensors as the editable table, in the store's column order."""
+    return pd.DataFrame([asdict(s) for s in sensors], columns=list(COLUMNS))
+
+
+def what_if_table(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
+    """The sensors table, editable; returns the edited sensors (the stored ones if an edit is invalid)."""
+    edited = st.data_editor(
+        _sensor_frame(stored), key=state.SENSOR_EDITOR, num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={
+            "kind": st.column_config.SelectboxColumn("kind", options=list(SENSOR_KINDS), required=True),
+            "status": st.column_config.SelectboxColumn("status", options=list(SENSOR_STATUSES), required=True),
+            "lat": st.column_config.NumberColumn("lat", format="%.5f"),
+            "lon": st.column_config.NumberColumn("lon", format="%.5f"),
+            "height_m": st.column_config.NumberColumn("height (m)", min_value=0.0),
+            "range_m": st.column_config.NumberColumn("range (m)", min_value=1.0),
+            "azimuth_deg": st.column_config.NumberColumn("azimuth (°)"),
+            "fov_deg": st.column_config.NumberColumn("field of view (°)", min_value=1.0, max_value=360.0),
+        },
+    )
+    try:
+        return tuple(sensors_from_frame(edited.dropna(how="all")))
+    except LimesError as exc:
+        st.error(f"{exc} — showing the stored sensors until the table is fixed.")
+        return stored
+
+
+def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who: Viewer) -> None:
+    """Save the what-if to the store, or import a sensor file (planners only; both audited)."""
+    if not may(who.roles, "edit_sensors"):
+        return
+    changed = current != stored
+    left, right = st.columns([1, 2])
+    with left:
+        if st.button("Save sensors to the store", key=state.SAVE_SENSORS, disabled=not changed, type="primary"):
+            store = cache.current_store()
+            save_sensors(store, current, source="edited")
+            removed = {s.sensor_id for s in stored} - {s.sensor_id for s in current}
+            for gone in removed:
+                delete_sensor(store, gone)
+            edited = sorted({s.sensor_id for s in set(current) - set(stored)})
+            audit(who, "sensor_edit", target=", ".join(edited + sorted(removed))[:200],
+                  detail=f"{len(edited)} saved, {len(removed)} removed")
+            st.session_state.pop(state.SENSOR_EDITOR, None)
+            st.rerun()
+    with right:
+        upload = st.file_uploader("Import sensors (CSV or GeoJSON points; our column names)", type=["csv", "geojson"],
+                                  key=state.SENSOR_UPLOAD)
+        if upload is not None and st.button("Import", key=state.IMPORT_SENSORS):
+            try:
+                written = save_sensors(cache.current_store(), read_sensor_file(upload.getvalue(), name=upload.name),
+                                       source=upload.name)
+                audit(who, "sensor_edit", target=upload.name, detail=f"{written} sensors imported")
+                st.success(f"{written} sensors imported from {upload.name}")
+                st.session_state.pop(state.SENSOR_EDITOR, None)
+            except LimesError as exc:
+                st.error(describe(exc))
+
+
+def site_sensors(sites: pd.DataFrame) -> tuple[Sensor, ...]:
+    """Recommended sites as new towers of :data:`SITE_MODEL`, for the what-if."""
+    return tuple(Sensor(f"NEW{int(r)}", "tower", float(la), float(lo), SITE_MODEL.height_m, SITE_MODEL.range_m, 0.0,
+                        360.0) for r, la, lo in zip(sites["rank"], sites["lat"], sites["lon"], strict=True))
+
+
+def _dem_north(terrain: Terrain) -> float:
+    """The northern edge of the elevation data, degrees (sensors beyond it cannot be judged)."""
+    dem = terrain.dem
+    width = dem.elevation_m.shape[1] * dem.cell_size_m
+    _, lat = xy_m_to_lonlat(dem.transform.c + width / 2, dem.transform.f)
+    return float(lat)
+
+
+def headline(result: Assessment, baseline: Assessment, terrain: Terrain, *, elapsed_s: float, what_if: bool) -> None:
+    """Covered share (with its change against the stored sensors in a what-if), seen, patrolled, gaps."""
+    coverage = result.coverage
+    cols = st.columns(4)
+    delta = result.covered_share - baseline.covered_share
+    share = terrain.params.seen_share
+    cols[0].metric("Corridor covered", f"{result.covered_share:.1%}", f"{delta:+.1%} what-if" if what_if else None,
+                   border=True, help=f"Cells seen by a sensor ({share:.0%} of their area or more) or patrolled within "
+                                     f"{terrain.params.patrol_within_h:g} h.")
+    cols[1].metric("Seen by sensors", f"{coverage['seen'].mean():.1%}", border=True)
+    cols[2].metric("Patrolled", f"{coverage['patrolled'].mean():.1%}", border=True)
+    cols[3].metric("Gaps", f"{len(result.gaps):,}", border=True,
+                   help=f"{int((~coverage['covered']).sum()):,} of {len(coverage):,} corridor cells uncovered")
+    note = (f" · {', '.join(result.skipped)} beyond the elevation data ({_dem_north(terrain):.0f}° N), not counted"
+            if result.skipped else "")
+    st.caption(f"Computed in {elapsed_s:.2f} s{note}")
+
+
+def map_caption(params: CoverageParams) -> str:
+    """What the planner map shows, from the parameters it was computed with."""
+    return (f"Teal: ground a standing person ({params.target_height_m:g} m) can be seen on, by 1 to 3+ sensors "
+            f"(SRTM 3″ line of sight, earth curvature and refraction k = 1/{1 / params.refraction_coeff:.0f}). "
+            f"Hexagons: the corridor, {params.corridor_width_m / 1000:g} km wide on our side, H3 res {params.res}. "
+            "White outlines: patrol areas for the next shift. Magenta: recommended new towers.")
+
+
+def risk_caption(risk: RiskParams = DEFAULT_RISK) -> str:
+    """How a gap's risk is weighed, from the risk weights."""
+    return (f"Risk: events a day within a ring × passability (exp(−slope/{risk.slope_scale_deg:g}°)) × "
+            f"{1 + risk.hot_bonus:g} near a Gi* hot spot, summed over the gap's cells.")
+
+
+def gap_table(result: Assessment, terrain: Terrain, towns: pd.DataFrame) -> None:
+    """The riskiest gaps with the place, their cells' mean slope and extent."""
+    gaps = result.gaps.head(GAP_ROWS)
+    slope = terrain.stats.join(result.gap_rank, how="inner").groupby("gap_rank")["slope_mean_deg"].mean()
+    st.markdown("#### Gaps by risk")
+    st.dataframe(pd.DataFrame({
+        "gap": gaps["rank"].to_numpy(),
+        "near": [describe_place(lat=la, lon=lo, towns=towns) for la, lo in zip(gaps["lat"], gaps["lon"], strict=True)],
+        "cells": gaps["cells"].to_numpy(),
+        "risk": gaps["risk"].round(2).to_numpy(),
+        "events/day": gaps["events_per_day"].round(1).to_numpy(),
+        "slope (°)": slope.reindex(gaps["rank"]).round(1).to_numpy(),
+        "lon from–to": [f"{a:.2f}–{b:.2f}" for a, b in zip(gaps["lon_min"], gaps["lon_max"], strict=True)],
+    }), hide_index=True, width="stretch")
+    st.caption(risk_caption())
+
+
+def shift_plan(areas: pd.DataFrame, sites: pd.DataFrame, optimum: float | None, towns: pd.DataFrame) -> None:
+    """Next shift's patrol areas, and the recommended towers with how close greedy came to the optimum."""
+    st.markdown("#### Next shift: patrol areas")
+    st.dataframe(pd.DataFrame({
+        "area": areas["area"],
+        "near": [describe_place(lat=a, lon=b, towns=towns) for a, b in zip(areas["lat"], areas["lon"], strict=True)],
+        "cells": areas["n_cells"], "risk": areas["risk"].round(2),
+        "lat, lon": [f"{a:.4f}, {b:.4f}" for a, b in zip(areas["lat"], areas["lon"], strict=True)]}),
+        hide_index=True, width="stretch")
+    st.markdown(f"#### {len(sites)} new towers ({SITE_MODEL.height_m:g} m, {SITE_MODEL.range_m / 1000:g} km)")
+    st.dataframe(sites.assign(gain=sites["gain"].round(2), elevation_m=sites["elevation_m"].round()),
+                 hide_index=True, width="stretch")
+    total = float(np.sum(sites["gain"]))
+    if optimum:
+        st.caption(f"Greedy closes {total:.2f} of open risk; the exact optimum (MILP) is {optimum:.2f} "
+                   f"({total / optimum:.0%} of it; the guarantee is {GREEDY_GUARANTEE:.0%}).")
