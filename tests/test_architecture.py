@@ -67,3 +67,14 @@ def test_bench_json_reports_figures_beside_naive(capsys) -> None:
         assert figure["ours"] > 0 and {"naive", "bar", "unit", "speedup"} <= figure.keys()
     payload = next(f for name, f in figures.items() if name.startswith("map payload"))
     assert payload["ours"] < payload["naive"]  # bytes: deterministic, not a timing
+
+
+def test_sql_lives_in_the_store_only() -> None:
+    """Only geo/store writes SQL: the rest of the code calls its repositories inside store.transaction()."""
+    sql = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE TABLE)\b|\.(fetch|execute|executemany)\(")
+    store = ROOT / "geo" / "store"
+    for package in ("geo", "layers", "dashboard"):
+        for path in (ROOT / package).rglob("*.py"):
+            if store not in path.parents:
+                assert not sql.search(path.read_text()), path
+    assert max(len(path.read_text().splitlines()) for path in store.glob("*.py")) <= 400

@@ -24,6 +24,7 @@ from geo.ingest import (
     mapping_to_toml,
     preview_file,
 )
+from geo.store import quarantine_frame, quarantine_reasons
 
 MAX_UPLOAD_MB: Final[int] = 50
 """Matches ``server.maxUploadSize``; checked here too so the message is ours."""
@@ -114,14 +115,14 @@ def upload_section(who: Viewer) -> None:
 def quarantine_section() -> None:
     st.subheader("Quarantine")
     store = cache.current_store()
-    reasons = store.quarantine_reasons()
+    reasons = quarantine_reasons(store)
     if not reasons:
         st.caption("No rejected rows.")
         return
     labels = {code: f"{code} ({n:,})" for code, n in reasons.items()}
     picked = st.selectbox("Reason", ["all", *reasons], format_func=lambda c: labels.get(c, "all reasons"),
                           key="quarantine_reason")
-    rows = store.quarantine_frame(reason=None if picked == "all" else picked, limit=500)
+    rows = quarantine_frame(store, reason=None if picked == "all" else picked, limit=500)
     st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]], hide_index=True,
                  width="stretch", key="quarantine_rows")
     st.caption("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields.")
