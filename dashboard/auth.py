@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from geo.errors import AccessError
+from geo.store import Db
 from geo.trust import (
     LOCAL_USER,
     PAGE_ROLES,
@@ -62,9 +63,11 @@ def _client() -> str:
     return address if isinstance(address, str) else "unknown"  # AppTest has no real request
 
 
-def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok", detail: str = "") -> None:
-    """Append an entry for ``viewer`` to the store's audit log."""
-    record(cache.current_store(), AuditEntry(viewer.user_id, action, target=target, outcome=outcome,
+def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok", detail: str = "",
+          db: Db | None = None) -> None:
+    """Append an entry for ``viewer`` to the store's audit log; with ``db`` (an open transaction), as part of the
+    action it records."""
+    record(db or cache.current_store(), AuditEntry(viewer.user_id, action, target=target, outcome=outcome,
                                               role=viewer.role_text(), detail=detail, client=viewer.client))
 
 

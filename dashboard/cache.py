@@ -45,6 +45,7 @@ from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
 from geo.spatial import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap, read_dem
 from geo.store import Store, StoreMirror, open_store, resolve_url
+from geo.store import latest_units as read_latest_units
 from geo.timewindow import TimeWindow
 from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
 from layers.coverage import coverage_image
@@ -94,7 +95,7 @@ def event_index() -> EventIndex:
 @st.cache_data(ttl=2, show_spinner=False)
 def latest_units() -> pd.DataFrame:
     """Each unit's newest position (the live map asks every second; one query per two seconds serves every session)."""
-    return current_store().latest_units()
+    return read_latest_units(current_store())
 
 
 @st.cache_data(max_entries=8, show_spinner="Analysing the space-time cube…")

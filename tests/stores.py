@@ -1,4 +1,4 @@
-"""Store fixtures for both dialects: a fresh SQLite file, and a fresh schema on the PostgreSQL server."""
+"""Store fixtures for both dialects (a fresh SQLite file, a fresh schema on the PostgreSQL server), and a raw reader."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from geo.store import Store
 
 PG_URL = os.environ.get("LIMES_TEST_PG_URL")
 PG_SKIP_REASON = "no PostgreSQL server given: set LIMES_TEST_PG_URL (CI sets postgresql://postgres@127.0.0.1:5432/test)"
@@ -45,3 +48,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     yield from postgres_url()
+
+
+def fetch(store: Store, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a read-only ``query``: tests look at tables the way no repository reads them (contacts, counts)."""
+    with store.transaction(write=False) as tx:
+        return tx.fetch(query, params)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import cache, state
 from geo.grid import Filters, cells_to_hex
 from geo.models import EVENT_TYPES
+from geo.store import record_poll
 from geo.timewindow import TimeWindow, preset_window
 from layers.deck import OFFLINE_STYLE_URL
 from tests.conftest import ROOT
@@ -232,8 +233,8 @@ def test_map_bundle_preloaded_first(app: AppTest) -> None:
 
 def test_feed_strip_counts_what_each_feed_brings() -> None:
     store = cache.current_store()
-    store.record_poll("test-geojson", kind="geojson", error=None, lag_s=2.0, events=5)
-    store.record_poll("test-kobo", kind="kobo", error=None, reports=3)
+    record_poll(store, "test-geojson", kind="geojson", error=None, lag_s=2.0, events=5)
+    record_poll(store, "test-kobo", kind="kobo", error=None, reports=3)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
     strip = next(m.value for m in at.markdown if "limes-feeds" in m.value)
     assert "<b>test-geojson</b>" in strip and "· 5 events</span>" in strip

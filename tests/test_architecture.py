@@ -108,3 +108,13 @@ def test_session_state_keys_are_named_in_one_module() -> None:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and ast.unparse(node.func.value).endswith("session_state") and node.args):
                 assert not isinstance(node.args[0], ast.Constant | ast.JoinedStr), (path, ast.unparse(node))
+
+def test_sql_lives_in_the_store_only() -> None:
+    """Only geo/store writes SQL: the rest of the code calls its repositories inside store.transaction()."""
+    sql = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE TABLE)\b|\.(fetch|execute|executemany)\(")
+    store = ROOT / "geo" / "store"
+    for package in ("geo", "layers", "dashboard"):
+        for path in (ROOT / package).rglob("*.py"):
+            if store not in path.parents:
+                assert not sql.search(path.read_text()), path
+    assert max(len(path.read_text().splitlines()) for path in store.glob("*.py")) <= 400

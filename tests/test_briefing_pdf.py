@@ -25,7 +25,7 @@ from geo.briefing import (
     sections_by_length,
 )
 from geo.spatial import Basemap, border_lines, load_basemap
-from geo.store import open_store
+from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
 from tests.conftest import SCENARIO_END
 
@@ -108,7 +108,7 @@ def test_png_map(briefing: Briefing, basemap: Basemap, artifacts: Path) -> None:
 def test_limes_report_writes_the_pack(tmp_path: Path, scenario, capsys) -> None:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     store = open_store(url)
-    store.insert_events(scenario.events)
+    insert_events(store, scenario.events)
     store.close()
     out = tmp_path / "pack.pdf"
     started = time.perf_counter()
@@ -133,7 +133,7 @@ def test_limes_report_writes_the_pack(tmp_path: Path, scenario, capsys) -> None:
 def test_limes_report_refuses_bad_input_without_a_traceback(tmp_path: Path, scenario, capsys, args, message) -> None:
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     store = open_store(url)
-    store.insert_events(scenario.events.head(2000) if "2020-01-01" in args else scenario.events.tail(3000))
+    insert_events(store, scenario.events.head(2000) if "2020-01-01" in args else scenario.events.tail(3000))
     store.close()
     assert main(["report", *args, "--db", url, "--out", str(tmp_path / "x.pdf")]) == 2
     err = capsys.readouterr().err

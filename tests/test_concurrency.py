@@ -14,11 +14,11 @@ WRITER = """
 import sys
 from datetime import datetime, timezone
 from geo.scenario.generator import generate
-from geo.store.core import open_store
+from geo.store import insert_events, open_store
 store = open_store(sys.argv[1])
 events = generate(end=datetime(2026, 11, 28, tzinfo=timezone.utc)).events
 for start in range(0, 20_000, 500):
-    store.insert_events(events.iloc[start:start + 500])
+    insert_events(store, events.iloc[start:start + 500])
 print("done", flush=True)
 """
 

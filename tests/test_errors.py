@@ -29,7 +29,7 @@ from geo.feeds import Feed, poll_once
 from geo.feeds.poller import _get_page  # the one function that lets a FeedError out: poll_once records it
 from geo.grid import latlng_to_cells
 from geo.ingest import import_file
-from geo.store import open_store
+from geo.store import open_store, quarantine_reasons
 from tests.conftest import ROOT
 from tests.feedserver import Reply, Script, serve
 
@@ -103,7 +103,7 @@ def test_a_payload_that_stays_unparseable_keeps_the_parsers_error_with_a_note(tm
         store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
         try:
             result = poll_once(feed, store, client=client, sleep=lambda s: None)
-            quarantined = store.quarantine_reasons()
+            quarantined = quarantine_reasons(store)
         finally:
             store.close()
     exc = caught.value

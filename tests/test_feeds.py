@@ -14,7 +14,7 @@ import pytest
 
 from geo.errors import FeedError
 from geo.feeds import Feed, load_feeds, parse_cot, parse_sensorthings, poll_once, retry_after_s
-from geo.store import open_store
+from geo.store import feed_health, feed_state, latest_units, open_store, quarantine_reasons, read_events
 from tests.feedserver import Reply, Script, serve
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -60,14 +60,14 @@ def test_geojson_paging_cursor_and_etag(store) -> None:
         feed = Feed(name="border", url=f"{base}/events", kind="geojson")
         first = _poll(feed, store)
         assert (first.pages, first.inserted, first.duplicates, first.error) == (2, 3, 1, None)
-        assert store.feed_state("border") == ('"v1"', "c1")
+        assert feed_state(store, "border") == ('"v1"', "c1")
         second = _poll(feed, store)
         assert second.not_modified and second.inserted == 0
         assert script.requests[-1][1].get("If-None-Match") == '"v1"'
         assert "since=c1" in script.requests[-1][0]
         third = _poll(feed, store)
-        assert third.inserted == 1 and store.feed_state("border") == ('"v2"', "c2")
-    assert sorted(store.read_events()["event_id"]) == ["a", "b", "c", "z"]
+        assert third.inserted == 1 and feed_state(store, "border") == ('"v2"', "c2")
+    assert sorted(read_events(store)["event_id"]) == ["a", "b", "c", "z"]
     assert third.lag_s == pytest.approx(300.0)
 
 
@@ -92,9 +92,9 @@ def test_faults_lose_nothing_and_repeat_nothing(store) -> None:
         assert len(sleeps) == 4
         again = _poll(feed, store)
         assert again.inserted == 0 and again.duplicates == 20
-    events = store.read_events()
+    events = read_events(store)
     assert len(events) == 20 and events["event_id"].is_unique
-    health = store.feed_health().set_index("feed").loc["flaky"]
+    health = feed_health(store).set_index("feed").loc["flaky"]
     assert (health["polls"], health["failures"], health["events"]) == (2, 0, 20)
 
 
@@ -105,9 +105,9 @@ def test_a_feed_that_stays_broken_is_recorded_and_keeps_its_cursor(store) -> Non
         feed = Feed(name="broken", url=f"{base}/events", kind="geojson", retries=2, backoff_s=0.0)
         result = _poll(feed, store)
     assert result.error is not None and "not valid JSON" in result.error and "after 3 tries" in result.error
-    assert store.feed_state("broken") == (None, None)
-    assert store.quarantine_reasons() == {"malformed_payload": 1}
-    health = store.feed_health().set_index("feed").loc["broken"]
+    assert feed_state(store, "broken") == (None, None)
+    assert quarantine_reasons(store) == {"malformed_payload": 1}
+    health = feed_health(store).set_index("feed").loc["broken"]
     assert health["failures"] == 1 and "not valid JSON" in health["last_error"]
 
 
@@ -122,7 +122,7 @@ def test_bad_records_are_quarantined_with_reasons(store) -> None:
         ]))]
         result = _poll(Feed(name="mixed", url=f"{base}/events", kind="geojson"), store)
     assert result.inserted == 1
-    assert store.quarantine_reasons() == {"coordinates_out_of_range": 1, "malformed_record": 1, "not_a_point": 1,
+    assert quarantine_reasons(store) == {"coordinates_out_of_range": 1, "malformed_record": 1, "not_a_point": 1,
                                           "future_date": 1}
 
 
@@ -169,11 +169,11 @@ def test_sensorthings_observations_paging_and_filter(store) -> None:
         feed = Feed(name="fence", url=f"{base}/v1.1/Observations", kind="sensorthings")
         first = _poll(feed, store)
         assert (first.pages, first.inserted, first.skipped, first.quarantined) == (2, 2, 1, 1)
-        assert store.feed_state("fence")[1] == "2026-11-28T11:56:00Z"
+        assert feed_state(store, "fence")[1] == "2026-11-28T11:56:00Z"
         _poll(feed, store)
         assert "phenomenonTime+gt+2026-11-28T11%3A56%3A00Z" in script.requests[-1][0].replace("%20", "+")
         assert "%24top=500" in script.requests[0][0] or "$top=500" in script.requests[0][0]
-    events = store.read_events().set_index("event_id")
+    events = read_events(store).set_index("event_id")
     assert events.loc["101", "type"] == "irregular_crossing"  # result text mapped
     assert (events.loc["101", "lon"], events.loc["101", "lat"]) == (22.52, 41.11)  # at the feature of interest
     assert events.loc["103", "type"] == "sensor_alarm"  # positive result: the observed property
@@ -207,7 +207,7 @@ def test_cot_units_and_events(store) -> None:
         again = _poll(Feed(name="tak", url=f"{base}/cot", kind="cot"), store)
     assert (result.units, result.inserted, result.quarantined) == (1, 1, 1)
     assert (again.units, again.inserted, again.duplicates) == (0, 0, 1)
-    unit = store.latest_units().iloc[0]
+    unit = latest_units(store).iloc[0]
     assert unit["callsign"] == "KILKIS-5" and unit["stale_at"] == datetime(2026, 11, 28, 12, 3, tzinfo=timezone.utc)
     with pytest.raises(FeedError, match="not well-formed XML"):
         parse_cot(b"<event uid='x'")
@@ -261,7 +261,7 @@ def test_cot_tcp_stream_split_and_joined_messages(store) -> None:
         time.sleep(0.05)
     server.shutdown()
     server.server_close()
-    assert store.latest_units()["callsign"].tolist() == ["KILKIS-5"]
-    assert store.read_events()["event_id"].tolist() == ["radar-7.track-12@2026-11-28T11:57:30Z"]
-    assert store.quarantine_reasons() == {"malformed_record": 1, "bad_unit_position": 1, "malformed_payload": 1}
-    assert store.feed_health().set_index("feed").loc["tak-tcp", "units"] == 1
+    assert latest_units(store)["callsign"].tolist() == ["KILKIS-5"]
+    assert read_events(store)["event_id"].tolist() == ["radar-7.track-12@2026-11-28T11:57:30Z"]
+    assert quarantine_reasons(store) == {"malformed_record": 1, "bad_unit_position": 1, "malformed_payload": 1}
+    assert feed_health(store).set_index("feed").loc["tak-tcp", "units"] == 1

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from geo.errors import ImportFileError, MappingError
 from geo.ingest import import_file, preview_file
-from geo.store import open_store
+from geo.store import open_store, quarantine_frame, read_events
 from tests.conftest import ROOT
 from tests.stores import store_url  # noqa: F401 - fixture
 
@@ -36,7 +36,7 @@ def test_iom_sample_imports_with_the_right_counts(store_url: str) -> None:
     # 238 incidents; two carry negative counts in the source (-5 missing, -1 survivors).
     assert (report.read, report.inserted, report.duplicates, report.quarantined) == (238, 236, 0, 2)
     assert report.reasons == {"bad_persons": 2}
-    events = store.read_events().set_index("event_id")
+    events = read_events(store).set_index("event_id")
     first = events.loc["2026.MMP0001"]
     assert (first["lat"], first["lon"]) == pytest.approx((37.34265178, 42.99259985))
     assert first["occurred_at"] == pd.Timestamp("2026-01-01 12:00", tz="UTC")
@@ -55,7 +55,7 @@ def test_iom_is_detected_and_older_variants_read(tmp_path: Path) -> None:
                    '52002,"February 11, 2020","41.2, 26.3",2,3,Europe\n')
     report = import_file(older, store, now=NOW)  # no --mapping: detected
     assert report.mapping == "iom" and report.inserted == 2
-    events = store.read_events().set_index("event_id")
+    events = read_events(store).set_index("event_id")
     assert events.loc["52001", "persons"] == 1204  # thousands separator
     assert events.loc["52002", "persons"] == 5
     assert events.loc["52001", "occurred_at"] == pd.Timestamp("2020-01-05", tz="UTC")
@@ -85,14 +85,14 @@ def test_crafted_bad_rows_get_their_reasons(tmp_path: Path) -> None:
     path = _write(tmp_path, "bad.csv", NATIVE_HEADER + "\n".join(rows) + "\n")
     report = import_file(path, store, now=NOW)
     assert report.read == 16 and report.inserted == 2 and report.quarantined == 14
-    by_row = store.quarantine_frame().set_index("row_number")["reason"].to_dict()
+    by_row = quarantine_frame(store).set_index("row_number")["reason"].to_dict()
     assert by_row == {2: "coordinates_out_of_range", 3: "null_island", 4: "bad_coordinates", 5: "missing_coordinates",
                       6: "bad_date", 7: "future_date", 8: "bad_persons", 9: "bad_persons", 10: "unknown_type",
                       11: "missing_id", 12: "bad_impact", 13: "bad_confidence", 14: "bad_status", 0: "malformed_row"}
-    ok2 = store.read_events().set_index("event_id").loc["ok2"]
+    ok2 = read_events(store).set_index("event_id").loc["ok2"]
     assert (ok2["type"], ok2["impact"], ok2["confidence"], ok2["status"], ok2["persons"]) == (
         "citizen_report", "high", pytest.approx(0.6), "open", 0)
-    raw = store.quarantine_frame(reason="future_date")["raw"].iloc[0]
+    raw = quarantine_frame(store, reason="future_date")["raw"].iloc[0]
     assert json.loads(raw)["event_id"] == "future"  # the raw record is kept whole
     store.close()
 
@@ -124,7 +124,7 @@ def test_truncated_csv_keeps_the_broken_last_line(tmp_path: Path) -> None:
     path = _write(tmp_path, "cut.csv", NATIVE_HEADER + "a,t,apprehension,2026-11-01T10:00:00Z,41.1,22.5,3,,,\nb,t,appreh")
     report = import_file(path, store, now=NOW)
     assert (report.read, report.inserted, report.quarantined) == (2, 1, 1)
-    assert json.loads(store.quarantine_frame()["raw"].iloc[0]) == {"line": "b,t,appreh"}
+    assert json.loads(quarantine_frame(store)["raw"].iloc[0]) == {"line": "b,t,appreh"}
     store.close()
 
 
@@ -145,7 +145,7 @@ def test_spatial_files_reprojected_to_wgs84(tmp_path: Path, suffix: str) -> None
     frame.to_parquet(path) if suffix == ".parquet" else frame.to_file(path)
     report = import_file(path, store, mapping="generic", now=NOW)
     assert report.inserted == 2
-    events = store.read_events().set_index("event_id")
+    events = read_events(store).set_index("event_id")
     assert (events.loc["P0", "lat"], events.loc["P0", "lon"]) == pytest.approx((41.123, 22.515), abs=1e-6)
     assert events.loc["P1", "type"] == "smuggling" and events.loc["P1", "persons"] == 2
     store.close()
@@ -191,7 +191,7 @@ date_formats = ["%d/%m/%Y %H:%M"]
 """)
     report = import_file(path, store, mapping=mapping, now=NOW)
     assert report.inserted == 2 and report.source == "partner-police"
-    events = store.read_events().set_index("event_id")
+    events = read_events(store).set_index("event_id")
     assert events.loc["A1", "type"] == "irregular_crossing"
     assert events.loc["A2", "occurred_at"] == pd.Timestamp("2026-11-02 03:40", tz="UTC")  # day first, as mapped
     store.close()

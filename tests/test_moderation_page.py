@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import cache, state
 from dashboard.state import keyed
 from geo.reports import PUBLIC_SOURCE, check_report, read_queue, submit_report
+from geo.store import read_events
 from geo.trust import read_log
 from tests.conftest import ROOT
 
@@ -62,7 +63,7 @@ def test_queue_contact_and_the_three_actions(seeded: list[int]) -> None:
     at.button(key=f"accept-{boat}").click().run()
     assert at.success[0].value == f"Report {boat} accepted as event report-{boat}."
     assert not any("+389" in c.value for c in at.caption)  # no report selected after a decision
-    events = cache.current_store().read_events()
+    events = read_events(cache.current_store())
     assert events["event_id"].tolist() == [f"report-{boat}"] and events["confidence"].iloc[0] == pytest.approx(0.9)
 
     _select(at, 1)  # now "Same boat again": the accepted event is its merge candidate

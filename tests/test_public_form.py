@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import cache, state
 from geo.reports import read_queue
 from tests.conftest import ROOT
+from tests.stores import fetch
 
 WRITABLE = ("reports", "audit_log")
 """The tables a submission may change (and ``meta`` gains the hashing secret once)."""
@@ -20,7 +21,7 @@ TABLES = ("events", "quarantine", "imports", "units", "feed_state", "feed_health
 
 def _counts() -> dict[str, int]:
     store = cache.current_store()
-    return {t: int(store.fetch(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in TABLES}
+    return {t: int(fetch(store, f"SELECT COUNT(*) FROM {t}")[0][0]) for t in TABLES}
 
 
 @pytest.fixture()
@@ -47,13 +48,13 @@ def _fill(at: AppTest, *, text: str, town: str | None = "Gevgelija", category: s
 
 def test_submission_lands_in_the_queue_and_nowhere_else(form: AppTest) -> None:
     before = _counts()
-    meta_before = set(cache.current_store().fetch("SELECT key FROM meta"))
+    meta_before = set(fetch(cache.current_store(), "SELECT key FROM meta"))
     _fill(form, text="A white van waiting at the old customs road")
     assert not form.exception and not form.error
     assert form.success[0].value.startswith("Thank you. Your report (reference ")
     after = _counts()
     assert {t: after[t] - before[t] for t in TABLES} == {**dict.fromkeys(TABLES, 0), "reports": 1, "audit_log": 1}
-    assert set(cache.current_store().fetch("SELECT key FROM meta")) - meta_before <= {("report_client_salt",)}
+    assert set(fetch(cache.current_store(), "SELECT key FROM meta")) - meta_before <= {("report_client_salt",)}
     row = read_queue(cache.current_store(), with_contact=True).iloc[-1]
     assert (row["text"], row["place"], row["category"], row["contact"], row["status"]) == (
         "A white van waiting at the old customs road", "Gevgelija", "vehicle", "reporter@example.org", "new")

@@ -22,6 +22,7 @@ from geo.reports import read_queue
 from geo.store import open_store
 from tests.browser import MAP, chromium_page, wait_idle
 from tests.conftest import ROOT
+from tests.stores import fetch
 
 pytestmark = pytest.mark.browser
 
@@ -100,9 +101,9 @@ def test_a_reporter_fills_in_the_form(tmp_path: Path, artifacts: Path) -> None:
         cell = h3.latlng_to_cell(row["lat"], row["lon"], 7)
         assert h3.cell_to_latlng(cell) == pytest.approx((row["lat"], row["lon"]), abs=1e-9)
         assert " of " in row["place"] or row["place"].startswith("at ")
-        assert {t: int(store.fetch(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in OTHER_TABLES} == dict.fromkeys(
+        assert {t: int(fetch(store, f"SELECT COUNT(*) FROM {t}")[0][0]) for t in OTHER_TABLES} == dict.fromkeys(
             OTHER_TABLES, 0)
-        assert store.fetch("SELECT action, actor FROM audit_log") == [("report_submitted", "public")]
+        assert fetch(store, "SELECT action, actor FROM audit_log") == [("report_submitted", "public")]
     finally:
         store.close()
     assert outside == [] and errors == []

@@ -15,7 +15,7 @@ import pytest
 from geo.errors import FeedError
 from geo.feeds import Feed, load_feeds, poll_once
 from geo.reports import read_queue
-from geo.store import open_store
+from geo.store import feed_health, feed_state, open_store, quarantine_reasons
 from tests.feedserver import Reply, Script, serve
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -91,7 +91,7 @@ def test_kobo_pages_cursor_token_and_malformed_submissions(store, monkeypatch) -
     assert json.loads(query["query"][0]) == {"_id": {"$gt": 110}} and json.loads(query["sort"][0]) == {"_id": 1}
     assert query["limit"] == ["7"] and query["format"] == ["json"]
     assert {headers.get("Authorization") for _, headers in script.requests} == {"Token s3cret"}
-    assert store.feed_state("ngo-kobo") == (None, "111")
+    assert feed_state(store, "ngo-kobo") == (None, "111")
 
     queue = read_queue(store, with_contact=True).set_index("external_id")
     assert sorted(queue.index) == ["101", "102", "103", "106", "109", "111"]
@@ -99,10 +99,10 @@ def test_kobo_pages_cursor_token_and_malformed_submissions(store, monkeypatch) -
     assert queue.loc["109", "category"] == "smuggling" and pd.isna(queue.loc["109", "contact"])
     assert queue.loc["101", "text"] == "Group seen near the rail line (101)"
     assert queue.loc["101", "contact"] == "+389 70 000 000" and set(queue["source"]) == {"ngo-kobo"}
-    assert store.quarantine_reasons() == {"bad_coordinates": 1, "coordinates_out_of_range": 1, "future_date": 1,
+    assert quarantine_reasons(store) == {"bad_coordinates": 1, "coordinates_out_of_range": 1, "future_date": 1,
                                           "malformed_record": 1, "missing_coordinates": 1, "missing_id": 1}
     assert store.count("events") == 0  # reports wait for moderation
-    health = store.feed_health().set_index("feed").loc["ngo-kobo"]
+    health = feed_health(store).set_index("feed").loc["ngo-kobo"]
     assert (health["reports"], health["events"], health["polls"]) == (6, 0, 2)  # what the feed chip counts
 
 
@@ -119,8 +119,8 @@ def test_kobo_feed_failures_are_recorded_not_raised(store, monkeypatch) -> None:
     assert "not valid JSON" in broken.error and "after 2 tries" in broken.error
     assert "HTTP 401" in denied.error
     assert "LIMES_KOBO_TOKEN holds no API token" in unset.error
-    assert store.quarantine_reasons() == {"malformed_payload": 1}
-    health = store.feed_health().set_index("feed")
+    assert quarantine_reasons(store) == {"malformed_payload": 1}
+    health = feed_health(store).set_index("feed")
     assert health.loc[["kobo-broken", "kobo-denied", "kobo-unset"], "failures"].tolist() == [1, 1, 1]
     assert health.loc[["kobo-broken", "kobo-denied", "kobo-unset"], "reports"].tolist() == [0, 0, 0]
     assert read_queue(store).empty

@@ -26,9 +26,9 @@ from geo.reports import (
     reject_report,
     submit_report,
 )
-from geo.store import open_store
+from geo.store import open_store, read_events
 from geo.trust import read_log
-from tests.stores import store_url  # noqa: F401 - the fixture
+from tests.stores import fetch, store_url  # noqa: F401 - the fixture
 
 NOW = datetime(2026, 11, 28, 12, 10, tzinfo=timezone.utc)
 TOWNS = pd.DataFrame({"name": ["Gevgelija", "Idomeni", "Dojran"], "lat": [41.141, 41.123, 41.18],
@@ -108,11 +108,11 @@ def test_queue_readers_get_no_contact_unless_moderating(store) -> None:
 def test_accept_merge_reject_with_audit(store) -> None:
     first, second, third = (submit_report(store, _draft(f"r{i}"), client=f"c{i}", now=NOW) for i in range(3))
     event_id = accept_report(store, first, confidence="high", moderator=OPERATOR, now=NOW)
-    events = store.read_events()
+    events = read_events(store)
     assert events[["source", "event_id", "type", "status"]].values.tolist() == [
         [EVENT_SOURCE, event_id, "citizen_report", "open"]]
     assert events["confidence"].iloc[0] == pytest.approx(0.9)
-    attrs = store.fetch("SELECT attrs FROM events")[0][0]
+    attrs = fetch(store, "SELECT attrs FROM events")[0][0]
     assert "r0" not in attrs and "+30" not in attrs  # neither text nor contact reach the event
     with pytest.raises(ModerationError, match="already moderated \\(accepted by maria\\)"):
         reject_report(store, first, reason="dup", moderator=Moderator(actor="nikos"), now=NOW)
@@ -151,7 +151,7 @@ def test_retention_job_deletes_contacts_after_the_period(store) -> None:
     assert set(rows["external_id"]) == {f"form-{i}" for i in (old, recent, no_contact)}
     assert purge_contacts(store, now=NOW) == 0
     assert purge_contacts(store, retention=timedelta(days=7), now=NOW) == 1
-    raw = store.fetch("SELECT contact FROM reports WHERE contact IS NOT NULL")
+    raw = fetch(store, "SELECT contact FROM reports WHERE contact IS NOT NULL")
     assert raw == []
     log = read_log(store, actions=("contacts_purged",))
     assert log["target"].tolist() == ["1 reports", "1 reports"]

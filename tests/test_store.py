@@ -11,7 +11,28 @@ import pandas as pd
 import pytest
 
 from geo.errors import StoreError
-from geo.store import SCHEMA_VERSION, StoreMirror, open_store, statements
+from geo.store import (
+    SCHEMA_VERSION,
+    StoreMirror,
+    add_quarantine,
+    begin_import,
+    delete_source,
+    feed_health,
+    feed_state,
+    finish_import,
+    insert_events,
+    insert_units,
+    latest_units,
+    newest_event_ms,
+    open_store,
+    quarantine_frame,
+    quarantine_reasons,
+    read_events,
+    record_poll,
+    set_feed_state,
+    statements,
+    watermark,
+)
 from tests.stores import store_url  # noqa: F401 - fixture
 
 
@@ -22,8 +43,8 @@ def _sample(scenario, n: int = 500, offset: int = 0) -> pd.DataFrame:
 def test_round_trip(store_url: str, scenario) -> None:
     store = open_store(store_url)
     events = _sample(scenario)
-    assert store.insert_events(events) == len(events)
-    back = store.read_events()
+    assert insert_events(store, events) == len(events)
+    back = read_events(store)
     assert len(back) == len(events)
     assert back["seq"].is_monotonic_increasing
     for column in ("source", "event_id", "type", "persons", "impact", "status"):
@@ -39,29 +60,29 @@ def test_round_trip(store_url: str, scenario) -> None:
 def test_idempotent_and_incremental(store_url: str, scenario) -> None:
     store = open_store(store_url)
     first = _sample(scenario, 300)
-    assert store.insert_events(first) == 300
-    assert store.insert_events(first) == 0  # the same rows again: all duplicates
+    assert insert_events(store, first) == 300
+    assert insert_events(store, first) == 0  # the same rows again: all duplicates
     overlap = _sample(scenario, 300, offset=200)
-    assert store.insert_events(overlap) == 200  # 100 already there
-    epoch, seq = store.watermark()
+    assert insert_events(store, overlap) == 200  # 100 already there
+    epoch, seq = watermark(store)
     assert store.count("events") == 500
-    newer = store.read_events(after_seq=seq - 50)
+    newer = read_events(store, after_seq=seq - 50)
     assert len(newer) == 50 and newer["seq"].min() == seq - 49
-    assert store.delete_source("scenario") == 500
-    assert store.watermark()[0] == epoch + 1
+    assert delete_source(store, "scenario") == 500
+    assert watermark(store)[0] == epoch + 1
     store.close()
 
 
 def test_quarantine_and_imports(store_url: str) -> None:
     store = open_store(store_url)
-    import_id = store.begin_import(file_name="x.csv", mapping="generic", source="x")
+    import_id = begin_import(store, file_name="x.csv", mapping="generic", source="x")
     rows = pd.DataFrame({"source": ["x", "x"], "file_name": ["x.csv", "x.csv"], "row_number": [3, 7],
                          "reason": ["bad_date", "null_island"], "detail": ["time 'soon'", "position is (0, 0)"],
                          "raw": [json.dumps({"time": "soon"}), json.dumps({"lat": "0", "lon": "0"})]})
-    assert store.add_quarantine(rows, import_id=import_id) == 2
-    store.finish_import(import_id, read=10, inserted=8, duplicates=0, quarantined=2)
-    assert store.quarantine_reasons() == {"bad_date": 1, "null_island": 1}
-    got = store.quarantine_frame(reason="null_island")
+    assert add_quarantine(store, rows, import_id=import_id) == 2
+    finish_import(store, import_id, read=10, inserted=8, duplicates=0, quarantined=2)
+    assert quarantine_reasons(store) == {"bad_date": 1, "null_island": 1}
+    got = quarantine_frame(store, reason="null_island")
     assert got["row_number"].tolist() == [7] and json.loads(got["raw"].iloc[0]) == {"lat": "0", "lon": "0"}
     assert (got["import_id"] == import_id).all()
     assert store.count("imports") == 1
@@ -71,14 +92,14 @@ def test_quarantine_and_imports(store_url: str) -> None:
 def test_mirror_reads_only_new_rows_and_reloads_after_deletes(store_url: str, scenario) -> None:
     store = open_store(store_url)
     mirror = StoreMirror(store)
-    store.insert_events(_sample(scenario, 100))
+    insert_events(store, _sample(scenario, 100))
     assert len(mirror.refresh()) == 100
     same = mirror.refresh()
     assert mirror.refresh() is same  # nothing new: the same index object, no rebuild
-    store.insert_events(_sample(scenario, 50, offset=100))
+    insert_events(store, _sample(scenario, 50, offset=100))
     assert len(mirror.refresh()) == 150
-    store.delete_source("scenario")
-    store.insert_events(_sample(scenario, 10, offset=500))
+    delete_source(store, "scenario")
+    insert_events(store, _sample(scenario, 10, offset=500))
     assert len(mirror.refresh()) == 10
     store.close()
 
@@ -96,9 +117,9 @@ def test_schema_upgrade_in_place(tmp_path) -> None:
     conn.close()
     store = open_store(f"sqlite:///{path}")
     assert store.schema_version() == SCHEMA_VERSION == 6
-    old = store.read_events()
+    old = read_events(store)
     assert old["event_id"].tolist() == ["E1"] and old["persons"].tolist() == [3]
-    assert store.begin_import(file_name="f", mapping="m", source="s") == 1  # the table version 2 added
+    assert begin_import(store, file_name="f", mapping="m", source="s") == 1  # the table version 2 added
     store.close()
 
 
@@ -118,7 +139,7 @@ def test_schema_upgrade_in_place_on_postgresql() -> None:
                          " impact, status, cell) VALUES ('old', 'E1', 'other', 1, 1, 41.1, 22.5, 0, 'low', 'open', 1)")
         store = open_store(url)
         assert store.schema_version() == SCHEMA_VERSION
-        assert store.read_events()["event_id"].tolist() == ["E1"]
+        assert read_events(store)["event_id"].tolist() == ["E1"]
         store.close()
 
 
@@ -140,30 +161,30 @@ def test_refuses_newer_schema_and_unknown_urls(tmp_path) -> None:
 def test_insert_reports_time_in_utc(store_url: str, scenario) -> None:
     store = open_store(store_url)
     events = _sample(scenario, 1)
-    store.insert_events(events)
-    assert store.newest_event_ms("scenario") == int(events["occurred_at"].iloc[0].timestamp() * 1000)
-    assert datetime.fromtimestamp(store.newest_event_ms("scenario") / 1000, timezone.utc) == events["occurred_at"].iloc[0]
+    insert_events(store, events)
+    assert newest_event_ms(store, "scenario") == int(events["occurred_at"].iloc[0].timestamp() * 1000)
+    assert datetime.fromtimestamp(newest_event_ms(store, "scenario") / 1000, timezone.utc) == events["occurred_at"].iloc[0]
     store.close()
 
 
 def test_units_feed_state_and_health(store_url: str, scenario) -> None:
     store = open_store(store_url)
     fixes = scenario.patrols.head(300).assign(source="cot", stale_at=lambda f: f["at"] + pd.Timedelta(minutes=10))
-    assert store.insert_units(fixes) == 300
-    assert store.insert_units(fixes) == 0  # a restarted poller re-reading the same fixes adds nothing
-    latest = store.latest_units().set_index("unit_id")
+    assert insert_units(store, fixes) == 300
+    assert insert_units(store, fixes) == 0  # a restarted poller re-reading the same fixes adds nothing
+    latest = latest_units(store).set_index("unit_id")
     newest = fixes.sort_values("at").groupby("unit_id").tail(1).set_index("unit_id")
     assert set(latest.index) == set(newest.index)
     for unit in newest.index:
         assert latest.loc[unit, "at"] == newest.loc[unit, "at"]
         assert latest.loc[unit, "lat"] == pytest.approx(newest.loc[unit, "lat"])
-    assert store.feed_state("f1") == (None, None)
-    store.set_feed_state("f1", etag='"v2"', cursor="2026-11-28T10:00:00Z")
-    store.set_feed_state("f1", etag='"v3"', cursor="2026-11-28T11:00:00Z")
-    assert store.feed_state("f1") == ('"v3"', "2026-11-28T11:00:00Z")
-    store.record_poll("f1", kind="geojson", error=None, lag_s=1.5, events=10, quarantined=2)
-    store.record_poll("f1", kind="geojson", error="HTTP 503 after 4 tries")
-    health = store.feed_health().set_index("feed").loc["f1"]
+    assert feed_state(store, "f1") == (None, None)
+    set_feed_state(store, "f1", etag='"v2"', cursor="2026-11-28T10:00:00Z")
+    set_feed_state(store, "f1", etag='"v3"', cursor="2026-11-28T11:00:00Z")
+    assert feed_state(store, "f1") == ('"v3"', "2026-11-28T11:00:00Z")
+    record_poll(store, "f1", kind="geojson", error=None, lag_s=1.5, events=10, quarantined=2)
+    record_poll(store, "f1", kind="geojson", error="HTTP 503 after 4 tries")
+    health = feed_health(store).set_index("feed").loc["f1"]
     assert (health["polls"], health["failures"], health["events"], health["quarantined"]) == (2, 1, 10, 2)
     assert health["last_error"] == "HTTP 503 after 4 tries" and health["lag_s"] == pytest.approx(1.5)
     assert health["last_success"] <= health["last_error_at"]
@@ -184,7 +205,7 @@ def test_postgres_writers_commit_in_sequence_order(scenario) -> None:
         reader = open_store(url)
         mirror = StoreMirror(reader)
         chunks = [_sample(scenario, 400, offset=i * 400) for i in range(8)]
-        threads = [threading.Thread(target=lambda s=s, part=chunks[i::2]: [s.insert_events(c) for c in part])
+        threads = [threading.Thread(target=lambda s=s, part=chunks[i::2]: [insert_events(s, c) for c in part])
                    for i, s in enumerate(stores)]
         for t in threads:
             t.start()
@@ -200,8 +221,10 @@ def test_postgres_writers_commit_in_sequence_order(scenario) -> None:
 def test_execute_returns_the_rows_it_changed(store_url: str) -> None:  # noqa: F811
     store = open_store(store_url)
     insert = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
-    assert store.execute(insert, [("k1", "1"), ("k2", "2"), ("k1", "3")]) == 2  # the repeat met its conflict
-    assert store.execute(insert, [("k1", "x")]) == 0
-    assert store.execute("UPDATE meta SET value = 'y' WHERE key IN ('k1', 'k2')") == 2
-    assert store.fetch("SELECT value FROM meta WHERE key = ?", ["k1"]) == [("y",)]
+    with store.transaction() as tx:
+        assert tx.executemany(insert, [("k1", "1"), ("k2", "2"), ("k1", "3")]) == 2  # the repeat met its conflict
+        assert tx.executemany(insert, [("k1", "x")]) == 0
+        assert tx.execute("UPDATE meta SET value = 'y' WHERE key IN ('k1', 'k2')") == 2
+    with store.transaction(write=False) as tx:
+        assert tx.fetch("SELECT value FROM meta WHERE key = ?", ["k1"]) == [("y",)]
     store.close()

@@ -107,10 +107,12 @@ def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, wh
         comment = st.text_area("Comment (required)", key=state.LEVEL_COMMENT)
         if st.form_submit_button("Record level"):
             try:
-                record_level(store, section_id=section_id, level=chosen, proposed_level=str(row["proposed_level"]),
-                             evidence=tuple(row["evidence"]), comment=comment, set_by=who.user_id,
-                             at=pd.Timestamp.now(tz="UTC").to_pydatetime())
-                audit(who, "level_set", target=section_id, detail=f"{level} -> {chosen}: {comment[:200]}")
+                # The decision and its audit entry are one transaction: neither lands without the other.
+                with store.transaction() as tx:
+                    record_level(tx, section_id=section_id, level=chosen, proposed_level=str(row["proposed_level"]),
+                                 evidence=tuple(row["evidence"]), comment=comment, set_by=who.user_id,
+                                 at=pd.Timestamp.now(tz="UTC").to_pydatetime())
+                    audit(who, "level_set", target=section_id, detail=f"{level} -> {chosen}: {comment[:200]}", db=tx)
                 st.rerun()
             except LimesError as exc:
                 st.error(describe(exc))

@@ -116,14 +116,15 @@ def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who:
     left, right = st.columns([1, 2])
     with left:
         if st.button("Save sensors to the store", key=state.SAVE_SENSORS, disabled=not changed, type="primary"):
-            store = cache.current_store()
-            save_sensors(store, current, source="edited")
             removed = {s.sensor_id for s in stored} - {s.sensor_id for s in current}
-            for gone in removed:
-                delete_sensor(store, gone)
             edited = sorted({s.sensor_id for s in set(current) - set(stored)})
-            audit(who, "sensor_edit", target=", ".join(edited + sorted(removed))[:200],
-                  detail=f"{len(edited)} saved, {len(removed)} removed")
+            # Saves, removals and the audit entry are one transaction: the table never holds half an edit.
+            with cache.current_store().transaction() as tx:
+                save_sensors(tx, current, source="edited")
+                for gone in removed:
+                    delete_sensor(tx, gone)
+                audit(who, "sensor_edit", target=", ".join(edited + sorted(removed))[:200],
+                      detail=f"{len(edited)} saved, {len(removed)} removed", db=tx)
             st.session_state.pop(state.SENSOR_EDITOR, None)
             st.rerun()
     with right:
@@ -131,9 +132,10 @@ def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who:
                                   key=state.SENSOR_UPLOAD)
         if upload is not None and st.button("Import", key=state.IMPORT_SENSORS):
             try:
-                written = save_sensors(cache.current_store(), read_sensor_file(upload.getvalue(), name=upload.name),
-                                       source=upload.name)
-                audit(who, "sensor_edit", target=upload.name, detail=f"{written} sensors imported")
+                sensors = read_sensor_file(upload.getvalue(), name=upload.name)
+                with cache.current_store().transaction() as tx:
+                    written = save_sensors(tx, sensors, source=upload.name)
+                    audit(who, "sensor_edit", target=upload.name, detail=f"{written} sensors imported", db=tx)
                 st.success(f"{written} sensors imported from {upload.name}")
                 st.session_state.pop(state.SENSOR_EDITOR, None)
             except LimesError as exc:

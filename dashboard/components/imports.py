@@ -22,7 +22,7 @@ from geo.ingest import (
     mapping_to_toml,
     preview_file,
 )
-from geo.store import Store
+from geo.store import Store, quarantine_frame, quarantine_reasons
 
 UPLOAD_LIMITS: Final[UploadLimits] = UploadLimits()
 """What an upload may be; ``max_bytes`` matches ``server.maxUploadSize``, checked here too so the message is ours."""
@@ -98,14 +98,14 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
 def quarantine_browser(store: Store) -> None:
     """The rejected rows by reason, newest first."""
     st.subheader("Quarantine")
-    reasons = store.quarantine_reasons()
+    reasons = quarantine_reasons(store)
     if not reasons:
         st.caption("No rejected rows.")
         return
     labels = {code: f"{code} ({n:,})" for code, n in reasons.items()}
     picked = st.selectbox("Reason", ["all", *reasons], format_func=lambda c: labels.get(c, "all reasons"),
                           key=state.QUARANTINE_REASON)
-    rows = store.quarantine_frame(reason=None if picked == "all" else picked, limit=500)
+    rows = quarantine_frame(store, reason=None if picked == "all" else picked, limit=500)
     st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]], hide_index=True,
                  width="stretch", key=state.QUARANTINE_ROWS)
     st.caption("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields.")

@@ -34,6 +34,7 @@ from dashboard.components.live_panels import alert_banner, event_ticker, feed_st
 from dashboard.components.report_layers import community_caption, community_layers
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
+from geo.store import feed_health
 from geo.timewindow import TimeWindow
 from geo.trust import may
 from layers.deck import build_deck
@@ -90,7 +91,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
-    feed_status(cache.current_store().feed_health(), now=now)
+    feed_status(feed_health(cache.current_store()), now=now)
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
         st.pydeck_chart(build_deck(layers, tooltip=data.tooltip),

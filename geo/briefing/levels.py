@@ -3,6 +3,7 @@
 The app *proposes* a level per section from documented rules on the section's figures
 (:mod:`geo.briefing.figures`); an authorised person *sets* the level, with a comment, and every
 decision is kept in the store's ``section_levels`` table (newest wins, nothing is overwritten).
+To audit a decision with it, record both in one ``store.transaction()``.
 
 Rules
 -----
@@ -36,7 +37,7 @@ from typing import Final
 import pandas as pd
 
 from geo.errors import LevelError
-from geo.store import Store
+from geo.store import Db, append_level, epoch_ms, level_rows
 
 PROPOSED_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high")
 SECTION_LEVELS: Final[tuple[str, ...]] = (*PROPOSED_LEVELS, "critical")
@@ -175,9 +176,12 @@ def propose_levels(figures: pd.DataFrame, rules: LevelRules = DEFAULT_RULES) -> 
                         index=figures.index)
 
 
-def record_level(store: Store, *, section_id: str, level: str, proposed_level: str | None, evidence: tuple[str, ...],
+def record_level(db: Db, *, section_id: str, level: str, proposed_level: str | None, evidence: tuple[str, ...],
                  comment: str, set_by: str, at: datetime) -> None:
-    """Append a level decision to the history; a comment and the name of who decided are required."""
+    """Append a level decision to the history; a comment and the name of who decided are required.
+
+    ``db`` is the store, or the open transaction that also audits the decision.
+    """
     if level not in SECTION_LEVELS:
         raise LevelError(f"level must be one of {list(SECTION_LEVELS)}; got {level!r}")
     if not comment.strip():
@@ -186,31 +190,19 @@ def record_level(store: Store, *, section_id: str, level: str, proposed_level: s
         raise LevelError("say who sets the level (operator name)")
     if at.tzinfo is None:
         raise LevelError("the decision time must be timezone-aware")
-    store.execute(
-        "INSERT INTO section_levels (section_id, level, proposed_level, evidence, comment, set_by, set_at_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(section_id, level, proposed_level, "\n".join(evidence), comment.strip(), set_by.strip(),
-          int(at.timestamp() * 1000))],
-    )
+    append_level(db, section_id=section_id, level=level, proposed_level=proposed_level, evidence="\n".join(evidence),
+                 comment=comment.strip(), set_by=set_by.strip(), set_at_ms=epoch_ms(at))
 
 
-def level_history(store: Store, *, section_id: str | None = None) -> pd.DataFrame:
+def level_history(db: Db, *, section_id: str | None = None) -> pd.DataFrame:
     """Level decisions, newest first: ``section_id``, ``level``, ``proposed_level``, ``evidence``,
     ``comment``, ``set_by``, ``set_at`` (UTC)."""
-    query = "SELECT seq, section_id, level, proposed_level, evidence, comment, set_by, set_at_ms FROM section_levels"
-    params: tuple[str, ...] = ()
-    if section_id is not None:
-        query, params = query + " WHERE section_id = ?", (section_id,)
-    rows = store.fetch(query + " ORDER BY seq DESC", params)
-    frame = pd.DataFrame.from_records(rows, columns=["seq", "section_id", "level", "proposed_level", "evidence",
-                                                     "comment", "set_by", "set_at_ms"])
-    frame["set_at"] = pd.to_datetime(frame.pop("set_at_ms").astype("int64"), unit="ms", utc=True)
-    return frame.drop(columns="seq")
+    return level_rows(db, section_id=section_id)
 
 
-def current_levels(store: Store) -> dict[str, str]:
+def current_levels(db: Db) -> dict[str, str]:
     """The level last set for each section that has one."""
-    history = level_history(store)
+    history = level_history(db)
     return history.drop_duplicates("section_id", keep="first").set_index("section_id")["level"].to_dict()
 
 

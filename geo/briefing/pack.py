@@ -29,7 +29,7 @@ from geo.briefing.suppression import SECTION_COUNT_COLUMNS, check_suppressed
 from geo.errors import BriefingError
 from geo.grid import EventIndex, cells_to_hex
 from geo.spatial import Basemap
-from geo.store import Store
+from geo.store import Store, read_events
 from geo.timewindow import TimeWindow
 
 EXPORT_COLUMNS: Final[tuple[str, ...]] = (
@@ -97,7 +97,7 @@ class ReportOptions:
 def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOptions, basemap: Basemap,
                         generated_at: datetime) -> Briefing:
     """The suppressed briefing of ``window`` for the events and level decisions in ``store``."""
-    events = store.read_events()
+    events = read_events(store)
     if events.empty:
         raise BriefingError("the store holds no events: import a file (limes import) or start limes demo first")
     index = EventIndex(events)

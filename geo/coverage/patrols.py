@@ -19,7 +19,7 @@ import polars_h3 as plh3
 
 from geo.errors import CoverageError
 from geo.grid import latlng_to_cells
-from geo.store import Store
+from geo.store import Db, unit_tracks
 
 MAX_GAP_S: Final[float] = 900.0
 """Fixes further apart than this (three missed 5-minute fixes) are not joined."""
@@ -113,12 +113,9 @@ def within_reach(per_cell: pd.DataFrame, *, rings: int) -> pd.DataFrame:
                          "effort_h": spread["h"].to_numpy()})
 
 
-def read_unit_positions(store: Store, *, since: datetime) -> pd.DataFrame:
+def read_unit_positions(db: Db, *, since: datetime) -> pd.DataFrame:
     """Every stored unit position from ``since`` (UTC) on: ``unit_id`` (source-qualified), ``at``, ``lat``, ``lon``."""
-    rows = store.fetch("SELECT source, unit_id, at_ms, lat, lon FROM units WHERE at_ms >= ?",
-                       (int(pd.Timestamp(since).value // 1_000_000),))
-    frame = pd.DataFrame.from_records(rows, columns=["source", "unit_id", "at_ms", "lat", "lon"])
+    frame = unit_tracks(db, since=since)
     # One unit id may be reused by two feeds: keep their tracks apart.
     frame["unit_id"] = frame.pop("source").astype(str) + "/" + frame["unit_id"].astype(str)
-    frame["at"] = pd.to_datetime(frame.pop("at_ms").astype(np.int64), unit="ms", utc=True)
-    return frame
+    return frame[["unit_id", "lat", "lon", "at"]]

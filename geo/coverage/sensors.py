@@ -1,9 +1,8 @@
 """Sensors as data: read from CSV or GeoJSON, kept in the store's ``sensors`` table, edited one by one.
 
-Works on both store dialects through :meth:`geo.store.core.Store.fetch` and
-:meth:`geo.store.core.Store.execute` (``?`` placeholders; ``ON CONFLICT ... DO UPDATE`` is the same in
-SQLite and PostgreSQL). Every record passes :class:`geo.models.Sensor`'s validation before it is
-written.
+The rows are kept by :mod:`geo.store.sensors`; every record passes :class:`geo.models.Sensor`'s
+validation before it is written. Functions take the store or an open transaction (``db``): a
+save, its removals and its audit entry commit together when done through one transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import io
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import astuple, fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,17 +19,12 @@ import pandas as pd
 
 from geo.errors import CoverageError, SensorError
 from geo.models import Sensor
-from geo.store import Store, epoch_ms
+from geo.store import SENSOR_COLUMNS, Db, epoch_ms, read_sensors, remove_sensors, sensor_count, upsert_sensors
 
-COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Sensor))
+COLUMNS: Final[tuple[str, ...]] = SENSOR_COLUMNS
 """Sensor fields in table order: sensor_id, kind, lat, lon, height_m, range_m, azimuth_deg, fov_deg, status."""
 REQUIRED: Final[frozenset[str]] = frozenset({"sensor_id", "kind", "lat", "lon", "height_m", "range_m"})
 MAX_FILE_BYTES: Final[int] = 5_000_000
-_UPSERT: Final[str] = (
-    f"INSERT INTO sensors ({', '.join(COLUMNS)}, source, updated_at_ms) VALUES ({', '.join('?' * (len(COLUMNS) + 2))}) "
-    "ON CONFLICT (sensor_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS[1:], "source",
-                                                                                          "updated_at_ms"))
-)
 
 
 def sensors_from_frame(frame: pd.DataFrame) -> list[Sensor]:
@@ -94,46 +88,45 @@ def _geojson_frame(data: bytes, *, name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load_sensors(store: Store) -> list[Sensor]:
+def load_sensors(db: Db) -> list[Sensor]:
     """Every sensor in the store, by id."""
-    rows = store.fetch(f"SELECT {', '.join(COLUMNS)} FROM sensors ORDER BY sensor_id")
-    return [Sensor(str(r[0]), str(r[1]), *(float(v) for v in r[2:8]), str(r[8])) for r in rows]
+    return read_sensors(db)
 
 
-def save_sensors(store: Store, sensors: Iterable[Sensor], *, source: str) -> int:
+def save_sensors(db: Db, sensors: Iterable[Sensor], *, source: str) -> int:
     """Insert or replace sensors by id (one transaction); returns how many were written."""
-    now_ms = epoch_ms()
-    rows = [(*astuple(s), source, now_ms) for s in sensors]
-    if rows:
-        store.execute(_UPSERT, rows)
-    return len(rows)
+    return upsert_sensors(db, list(sensors), source=source, at_ms=epoch_ms())
 
 
-def update_sensor(store: Store, sensor_id: str, **changes: Any) -> Sensor:
+def update_sensor(db: Db, sensor_id: str, **changes: Any) -> Sensor:
     """Change fields of one stored sensor (move it, change height or range, switch it off); validated."""
-    current = {s.sensor_id: s for s in load_sensors(store)}
-    if sensor_id not in current:
-        raise SensorError(f"no sensor {sensor_id!r} in the store")
     unknown = set(changes) - set(COLUMNS[1:])
     if unknown:
         raise SensorError(f"cannot change {sorted(unknown)}; fields are {list(COLUMNS[1:])}")
-    changed = replace(current[sensor_id], **changes)
-    save_sensors(store, [changed], source="edited")
+    # Read and write in one transaction: a concurrent edit of another field is not lost.
+    with db.transaction() as tx:
+        current = {s.sensor_id: s for s in load_sensors(tx)}
+        if sensor_id not in current:
+            raise SensorError(f"no sensor {sensor_id!r} in the store")
+        changed = replace(current[sensor_id], **changes)
+        save_sensors(tx, [changed], source="edited")
     return changed
 
 
-def delete_sensor(store: Store, sensor_id: str) -> None:
+def delete_sensor(db: Db, sensor_id: str) -> None:
     """Remove one sensor from the store."""
-    store.execute("DELETE FROM sensors WHERE sensor_id = ?", [(sensor_id,)])
+    remove_sensors(db, [sensor_id])
 
 
-def sensor_table_empty(store: Store) -> bool:
+def sensor_table_empty(db: Db) -> bool:
     """Whether the store holds no sensor at all."""
-    return not store.fetch("SELECT COUNT(*) FROM sensors")[0][0]
+    return sensor_count(db) == 0
 
 
-def ensure_sensors(store: Store, sensors: pd.DataFrame, *, source: str) -> int:
+def ensure_sensors(db: Db, sensors: pd.DataFrame, *, source: str) -> int:
     """Load ``sensors`` (the bundled scenario's) only when the table is empty; returns how many were written."""
-    if not sensor_table_empty(store):
-        return 0
-    return save_sensors(store, sensors_from_frame(sensors), source=source)
+    # Check and fill in one transaction, so that two first starts do not both fill the table.
+    with db.transaction() as tx:
+        if not sensor_table_empty(tx):
+            return 0
+        return save_sensors(tx, sensors_from_frame(sensors), source=source)

@@ -16,7 +16,7 @@ from typing import Final
 from geo.errors import FeedError
 from geo.feeds.formats import parse_cot
 from geo.feeds.poller import COT_MAPPING, PollResult, problems_frame, write_page
-from geo.store import Store
+from geo.store import Store, add_quarantine, record_poll
 
 MAX_PENDING_BYTES: Final[int] = 1_000_000
 END: Final[bytes] = b"</event>"
@@ -35,14 +35,17 @@ def make_cot_listener(store: Store, *, name: str = "cot-tcp", port: int = 0) -> 
             try:
                 page = parse_cot(message)
             except FeedError as exc:
-                store.add_quarantine(problems_frame(name, peer, [
-                    ("malformed_payload", str(exc), message[:20_000].decode("utf-8", "replace"))]))
-                store.record_poll(name, kind="cot-tcp", error=str(exc), quarantined=1)
+                with store.transaction() as tx:
+                    add_quarantine(tx, problems_frame(name, peer, [
+                        ("malformed_payload", str(exc), message[:20_000].decode("utf-8", "replace"))]))
+                    record_poll(tx, name, kind="cot-tcp", error=str(exc), quarantined=1)
                 return
-            write_page(page, store, source=name, origin=peer, mapping=COT_MAPPING, now=datetime.now(timezone.utc),
-                       result=result)
-            store.record_poll(name, kind="cot-tcp", error=None, events=result.inserted, units=result.units,
-                              quarantined=result.quarantined)
+            # The message's rows and the health record that counts them land together.
+            with store.transaction() as tx:
+                write_page(page, tx, source=name, origin=peer, mapping=COT_MAPPING, now=datetime.now(timezone.utc),
+                           result=result)
+                record_poll(tx, name, kind="cot-tcp", error=None, events=result.inserted, units=result.units,
+                            quarantined=result.quarantined)
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self) -> None:

@@ -34,7 +34,7 @@ from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_param
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.ingest import NATIVE, Mapping, choose_mapping, parse_times, resolve, validate_chunk
 from geo.reports import insert_reports
-from geo.store import Store
+from geo.store import Db, Store, add_quarantine, feed_state, insert_events, insert_units, record_poll, set_feed_state
 
 SENSORTHINGS_EXPAND: Final[str] = "FeatureOfInterest,Datastream($expand=ObservedProperty,Thing($expand=Locations))"
 SENSORTHINGS_MAPPING: Final[Mapping] = Mapping(
@@ -187,7 +187,7 @@ def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]
                          "raw": [p[2] for p in problems]})
 
 
-def _write_units(page: ParsedPage, store: Store, source: str) -> tuple[int, list[tuple[str, str, str]]]:
+def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, list[tuple[str, str, str]]]:
     if not page.units:
         return 0, []
     units = pd.DataFrame(page.units)
@@ -198,36 +198,41 @@ def _write_units(page: ParsedPage, store: Store, source: str) -> tuple[int, list
                  json.dumps(r, default=str)) for r in units[~ok].to_dict(orient="records")]
     good = units[ok].assign(source=source, at=at[ok], stale_at=stale_at[ok])
     good["cell"] = latlng_to_cells(good["lat"].to_numpy(), good["lon"].to_numpy(), BASE_RES)
-    return store.insert_units(good), problems
+    return insert_units(db, good), problems
 
 
-def write_page(page: ParsedPage, store: Store, *, source: str, origin: str, mapping: Mapping, now: datetime,
+def write_page(page: ParsedPage, db: Db, *, source: str, origin: str, mapping: Mapping, now: datetime,
                result: PollResult) -> pd.Timestamp | None:
     """Validate and store one parsed page (events, units, problems) of ``source``; counts go to ``result``.
 
-    ``origin`` names where the page came from (a URL, a TCP peer) in quarantine records. Returns
-    the newest event time among the rows it stored.
+    ``origin`` names where the page came from (a URL, a TCP peer) in quarantine records. The page's
+    events, units and quarantined rows are one transaction (joined with ``db``'s when it is one).
+    Returns the newest event time among the rows it stored.
     """
     newest = None
     quarantine = [problems_frame(source, origin, page.problems)]
     frame = page.frame()
+    events = None
     if not frame.empty:
         resolved = resolve(mapping, list(frame.columns), spatial=True)
         checked = validate_chunk(frame, resolved, source=source, file_name=origin, first_row=1, now=now,
                                  geometry_lonlat=page.geometry())
-        inserted = store.insert_events(checked.events)
+        events = checked.events
+        quarantine.append(checked.quarantine)
+        if not events.empty:
+            newest = events["occurred_at"].max()
+    with db.transaction() as tx:
+        inserted = 0 if events is None else insert_events(tx, events)
+        units, unit_problems = _write_units(page, tx, source)
+        quarantine.append(problems_frame(source, origin, unit_problems))
+        rejected = [q for q in quarantine if not q.empty]
+        quarantined = add_quarantine(tx, pd.concat(rejected, ignore_index=True)) if rejected else 0
+    if events is not None:
         result.read += len(frame)
         result.inserted += inserted
-        result.duplicates += len(checked.events) - inserted
-        quarantine.append(checked.quarantine)
-        if not checked.events.empty:
-            newest = checked.events["occurred_at"].max()
-    units, unit_problems = _write_units(page, store, source)
+        result.duplicates += len(events) - inserted
     result.units += units
-    quarantine.append(problems_frame(source, origin, unit_problems))
-    rejected = [q for q in quarantine if not q.empty]
-    if rejected:
-        result.quarantined += store.add_quarantine(pd.concat(rejected, ignore_index=True))
+    result.quarantined += quarantined
     result.skipped += page.skipped
     return newest
 
@@ -256,16 +261,18 @@ def _auth_headers(feed: Feed) -> dict[str, str]:
     return {"Authorization": f"{AUTH_SCHEMES[feed.kind]} {token}"}
 
 
-def write_reports(page: ParsedPage, store: Store, *, feed: Feed, now: datetime, result: PollResult) -> None:
-    """Queue one page of a report feed; refused records go to the quarantine. Counts go to ``result``."""
+def write_reports(page: ParsedPage, db: Db, *, feed: Feed, now: datetime, result: PollResult) -> None:
+    """Queue one page of a report feed; refused records go to the quarantine (one transaction). Counts go to
+    ``result``."""
     drafts, problems, skipped = kobo_drafts(page.reports, source=feed.name, fields=dict(feed.fields), now=now)
     result.read += len(page.reports)
-    added = insert_reports(store, drafts, actor=f"feed:{feed.name}", now=now)
+    with db.transaction() as tx:
+        added = insert_reports(tx, drafts, actor=f"feed:{feed.name}", now=now)
+        quarantined = add_quarantine(tx, problems_frame(feed.name, feed.url, problems)) if problems else 0
     result.reports += added
     result.duplicates += len(drafts) - added
     result.skipped += skipped
-    if problems:
-        result.quarantined += store.add_quarantine(problems_frame(feed.name, feed.url, problems))
+    result.quarantined += quarantined
 
 
 def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
@@ -273,7 +280,7 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
     """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     result = PollResult(feed=feed.name)
-    etag, cursor = store.feed_state(feed.name)
+    etag, cursor = feed_state(store, feed.name)
     mapping = None if feed.kind in REPORT_KINDS else feed.event_mapping()
     headers = {"If-None-Match": etag} if etag and feed.kind == "geojson" else {}
     url, params = feed.url, _first_request(feed, cursor)
@@ -301,15 +308,17 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
     except FeedError as exc:
         result.error = describe(exc)
         if exc.body:
-            store.add_quarantine(problems_frame(feed.name, feed.url, [
+            add_quarantine(store, problems_frame(feed.name, feed.url, [
                 ("malformed_payload", result.error, exc.body[:20_000].decode("utf-8", errors="replace"))]))
             result.quarantined += 1
-    if result.error is None:
-        store.set_feed_state(feed.name, etag=new_etag, cursor=new_cursor)
-        if newest is not None:
-            result.lag_s = max(0.0, (pd.Timestamp(now) - newest).total_seconds())
-    store.record_poll(feed.name, kind=feed.kind, error=result.error, lag_s=result.lag_s, events=result.inserted,
-                      units=result.units, reports=result.reports, quarantined=result.quarantined)
+    if result.error is None and newest is not None:
+        result.lag_s = max(0.0, (pd.Timestamp(now) - newest).total_seconds())
+    # The cursor moves only with the health record that counts the poll.
+    with store.transaction() as tx:
+        if result.error is None:
+            set_feed_state(tx, feed.name, etag=new_etag, cursor=new_cursor)
+        record_poll(tx, feed.name, kind=feed.kind, error=result.error, lag_s=result.lag_s, events=result.inserted,
+                    units=result.units, reports=result.reports, quarantined=result.quarantined)
     return result
 
 

@@ -23,7 +23,7 @@ from geo.errors import ImportFileError, LimesError
 from geo.ingest.mapping import Mapping, ResolvedMapping, choose_mapping, resolve
 from geo.ingest.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
 from geo.ingest.validate import REASONS, ChunkResult, validate_chunk
-from geo.store import Store, event_rows
+from geo.store import Store, add_quarantine, begin_import, event_rows, finish_import, insert_rows
 
 Progress = Callable[[int], None]
 """Called after each chunk with the number of rows read so far."""
@@ -161,14 +161,16 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
     chosen, resolved = _fit_mapping(path, mapping)
     source = chosen.source or path.stem
     report = ImportReport(file_name=path.name, mapping=chosen.name, source=source)
-    report.import_id = store.begin_import(file_name=path.name, mapping=chosen.name, source=source)
+    report.import_id = begin_import(store, file_name=path.name, mapping=chosen.name, source=source)
     reasons: Counter[str] = Counter()
 
     pipeline = _in_worker_process if path.stat().st_size > PROCESS_PIPELINE_BYTES else _validated
     try:
         for batch in pipeline(path, resolved, source, now, chunk_rows, report.import_id):
-            inserted = store.insert_rows(batch.rows)
-            store.add_quarantine(batch.quarantine, import_id=report.import_id)
+            # A batch's events and its quarantined rows land together: a stop part-way never counts half a batch.
+            with store.transaction() as tx:
+                inserted = insert_rows(tx, batch.rows)
+                add_quarantine(tx, batch.quarantine, import_id=report.import_id)
             report.read += batch.read
             report.inserted += inserted
             report.duplicates += len(batch.rows) - inserted
@@ -178,13 +180,13 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
                 progress(report.read)
     except LimesError as exc:
         # A problem part-way (a bad byte deep in the file, the store refusing): keep what landed, say so.
-        store.finish_import(report.import_id, read=report.read, inserted=report.inserted,
+        finish_import(store, report.import_id, read=report.read, inserted=report.inserted,
                             duplicates=report.duplicates, quarantined=report.quarantined)
         exc.add_note(f"stopped after {report.read:,} rows; {report.inserted:,} events of them were imported "
                      f"(import #{report.import_id}); importing the file again adds only the rest")
         raise
     report.reasons = dict(reasons.most_common())
-    store.finish_import(report.import_id, read=report.read, inserted=report.inserted, duplicates=report.duplicates,
+    finish_import(store, report.import_id, read=report.read, inserted=report.inserted, duplicates=report.duplicates,
                         quarantined=report.quarantined)
     return report
 

@@ -12,7 +12,8 @@ for nothing until a moderator accepts it (:mod:`geo.reports.moderation`). Privac
 
 The rate limit holds across processes because it is enforced by the store's unique key
 ``(source, external_id)``: a client has ``max_reports`` slots per clock hour, each an
-``external_id``, and an insert into a taken slot does nothing.
+``external_id``, and an insert into a taken slot does nothing. A report, its slot and its audit
+entry are written in one transaction: all of them land, or none.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ import pandas as pd
 
 from geo.errors import RateLimitError, ReportError
 from geo.grid import BASE_RES, latlng_to_cells, parent_cells
-from geo.store import Store, epoch_ms
+from geo.store import (
+    Db,
+    add_reports,
+    epoch_ms,
+    find_report_id,
+    meta_value,
+    new_report_cells,
+    queue_frame,
+)
 from geo.trust import AuditEntry, record
 
 REPORT_CATEGORIES: Final[tuple[str, ...]] = (
@@ -55,13 +64,9 @@ MAX_AGE: Final[timedelta] = timedelta(days=365)
 """Oldest occurrence a report may name; older ones are history, not a report."""
 PENDING_RES: Final[int] = 5
 """H3 resolution (hexagons ~17 km across) at which unmoderated reports show on the map."""
-QUEUE_COLUMNS: Final[tuple[str, ...]] = (
-    "report_id", "source", "external_id", "received_at_ms", "occurred_at_ms", "lat", "lon", "cell", "category", "text",
-    "place", "status", "confidence", "event_source", "event_id", "moderated_by", "moderated_at_ms", "reason",
-    "contact_deleted_at_ms",
-)
-"""What readers of the queue get; ``contact`` is added only for moderators."""
 _SALT_KEY: Final[str] = "report_client_salt"
+CLIENT_KEY_PREFIX: Final[str] = "c:"
+"""How the ``external_id`` of a public report starts while it holds its client's hashed key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,44 +184,34 @@ def _row(draft: ReportDraft, received_ms: int) -> tuple[object, ...]:
             draft.category, draft.text, draft.place, draft.contact)
 
 
-_INSERT: Final[str] = (
-    "INSERT INTO reports (source, external_id, received_at_ms, occurred_at_ms, lat, lon, cell, category, text, place, "
-    "contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING"
-)
-
-
-def insert_reports(store: Store, drafts: list[ReportDraft], *, actor: str, now: datetime | None = None) -> int:
+def insert_reports(db: Db, drafts: list[ReportDraft], *, actor: str, now: datetime | None = None) -> int:
     """Queue reports from a partner feed; ones already queued (same source and id) are skipped.
 
-    Returns the number of new reports; one audit entry records them.
+    Returns the number of new reports; one audit entry, in the same transaction, records them.
     """
     if not drafts:
         return 0
     sources = sorted({d.source for d in drafts})
-    added = store.execute(_INSERT, [_row(d, epoch_ms(now)) for d in drafts])
-    if added:
-        record(store, AuditEntry(actor=actor, action="report_submitted", target=f"{added} reports",
-                                 detail=f"from {', '.join(sources)}"), at=now)
+    with db.transaction() as tx:
+        added = add_reports(tx, [_row(d, epoch_ms(now)) for d in drafts])
+        if added:
+            record(tx, AuditEntry(actor=actor, action="report_submitted", target=f"{added} reports",
+                                  detail=f"from {', '.join(sources)}"), at=now)
     return added
 
 
-def _client_salt(store: Store) -> bytes:
+def _client_salt(db: Db) -> bytes:
     """A random secret of this store, made on first use, that keys the hash of client addresses."""
-    rows = store.fetch("SELECT value FROM meta WHERE key = ?", [_SALT_KEY])
-    if not rows:
-        store.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                      [(_SALT_KEY, secrets.token_hex(16))])
-        rows = store.fetch("SELECT value FROM meta WHERE key = ?", [_SALT_KEY])
-    return bytes.fromhex(rows[0][0])
+    return bytes.fromhex(meta_value(db, _SALT_KEY, default=secrets.token_hex(16)))
 
 
-def client_key(store: Store, client: str, *, hour: int) -> str:
+def client_key(db: Db, client: str, *, hour: int) -> str:
     """A keyed hash of a client address in one clock ``hour`` (hours since the epoch).
 
     Useless for recovering the address without the store's secret, and different every hour, so
     that reports of one client cannot be linked across hours.
     """
-    return hmac.new(_client_salt(store), f"{hour}:{client}".encode(), hashlib.sha256).hexdigest()[:20]
+    return hmac.new(_client_salt(db), f"{hour}:{client}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def client_address(*, peer: str | None, forwarded_for: str | None, proxy_hops: int = 0) -> str:
@@ -230,7 +225,7 @@ def client_address(*, peer: str | None, forwarded_for: str | None, proxy_hops: i
     return peer or "unknown"
 
 
-def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateLimit = RateLimit(),
+def submit_report(db: Db, draft: ReportDraft, *, client: str, limit: RateLimit = RateLimit(),
                   now: datetime | None = None) -> int:
     """Queue a public form report from ``client`` (an address); returns its ``report_id``.
 
@@ -244,45 +239,35 @@ def submit_report(store: Store, draft: ReportDraft, *, client: str, limit: RateL
     now = now or datetime.now(timezone.utc)
     received = epoch_ms(now)
     hour = received // 3_600_000
-    key = client_key(store, client, hour=hour)
-    for slot in range(limit.max_reports):
-        external_id = f"c:{key}:{hour}:{slot}"
-        row = _row(replace(draft, source=PUBLIC_SOURCE, external_id=external_id), received)
-        # The slot is ours if our insert changed a row (a taken slot keeps the earlier report).
-        if store.execute(_INSERT, [row]):
-            report_id = int(store.fetch("SELECT report_id FROM reports WHERE source = ? AND external_id = ?",
-                                        [PUBLIC_SOURCE, external_id])[0][0])
-            # Denied attempts are not audited: a flood of them would fill the log, not inform it. The
-            # append-only log gets no client key either: it would outlive the purge of the queue's.
-            record(store, AuditEntry(actor="public", action="report_submitted", target=f"report {report_id}",
-                                     detail=draft.category, client=PUBLIC_SOURCE), at=now)
-            return report_id
+    with db.transaction() as tx:
+        key = client_key(tx, client, hour=hour)
+        for slot in range(limit.max_reports):
+            external_id = f"{CLIENT_KEY_PREFIX}{key}:{hour}:{slot}"
+            row = _row(replace(draft, source=PUBLIC_SOURCE, external_id=external_id), received)
+            # The slot is ours if our insert changed a row (a taken slot keeps the earlier report).
+            if add_reports(tx, [row]):
+                report_id = find_report_id(tx, source=PUBLIC_SOURCE, external_id=external_id)
+                # Denied attempts are not audited: a flood of them would fill the log, not inform it. The
+                # append-only log gets no client key either: it would outlive the purge of the queue's.
+                record(tx, AuditEntry(actor="public", action="report_submitted", target=f"report {report_id}",
+                                      detail=draft.category, client=PUBLIC_SOURCE), at=now)
+                return int(report_id)  # type: ignore[arg-type]
     wait_min = int(((hour + 1) * 3_600_000 - received) // 60_000) + 1
     raise RateLimitError(f"at most {limit.max_reports} reports an hour can be sent from one connection; "
                          f"try again in {wait_min} min")
 
 
-def read_queue(store: Store, *, statuses: tuple[str, ...] = ("new",), with_contact: bool = False,
+def read_queue(db: Db, *, statuses: tuple[str, ...] = ("new",), with_contact: bool = False,
                newest_first: bool = False, limit: int = 500) -> pd.DataFrame:
     """Up to ``limit`` reports of ``statuses`` by time received (oldest first unless ``newest_first``), times as
     UTC datetimes; ``contact`` only with ``with_contact``."""
     unknown = sorted(set(statuses) - set(REPORT_STATUSES))
     if unknown:
         raise ReportError(f"unknown report status(es) {unknown}; statuses are {list(REPORT_STATUSES)}")
-    columns = [*QUEUE_COLUMNS, *(["contact"] if with_contact else [])]
-    marks, order = ", ".join("?" for _ in statuses), "DESC" if newest_first else "ASC"
-    rows = store.fetch(f"SELECT {', '.join(columns)} FROM reports WHERE status IN ({marks}) "
-                       f"ORDER BY received_at_ms {order}, report_id {order} LIMIT ?", [*statuses, int(limit)])
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for name in ("received_at", "occurred_at", "moderated_at", "contact_deleted_at"):
-        frame[name] = pd.to_datetime(frame.pop(f"{name}_ms"), unit="ms", utc=True)
-    frame["cell"] = frame["cell"].astype(np.int64).to_numpy().astype(np.uint64)
-    return frame
+    return queue_frame(db, statuses=statuses, with_contact=with_contact, newest_first=newest_first, limit=limit)
 
 
-def pending_counts(store: Store, *, res: int = PENDING_RES) -> pd.DataFrame:
+def pending_counts(db: Db, *, res: int = PENDING_RES) -> pd.DataFrame:
     """Unmoderated reports per H3 cell at ``res`` (coarse): ``cell`` (uint64) and ``reports``; nothing else."""
-    rows = store.fetch("SELECT cell FROM reports WHERE status = 'new'")
-    cells = np.array([r[0] for r in rows], dtype=np.int64).astype(np.uint64)
-    parents, counts = np.unique(parent_cells(cells, res), return_counts=True)
+    parents, counts = np.unique(parent_cells(new_report_cells(db), res), return_counts=True)
     return pd.DataFrame({"cell": parents.astype(np.uint64), "reports": counts.astype(np.int64)})

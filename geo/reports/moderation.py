@@ -2,7 +2,8 @@
 
 Each step moves a report out of status ``new`` exactly once: the update only matches a report
 still ``new``, and the moderator's name and time read back prove who won when two moderators
-act at once. Every step is recorded in the audit log.
+act at once. Every step is recorded in the audit log, in the same transaction as the step: the
+report's new status, its event and the audit entry land together or not at all.
 
 An accepted report becomes an event of type ``citizen_report`` from source :data:`EVENT_SOURCE`
 with the id ``report-<report_id>`` (so a repeated accept cannot double it). The event carries
@@ -19,12 +20,26 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from geo.errors import ModerationError, StoreError
+from geo.errors import ModerationError
 from geo.grid import parent_cells
 from geo.models import NAMED_CONFIDENCE, impact_for
-from geo.reports.intake import PUBLIC_SOURCE
+from geo.reports.intake import CLIENT_KEY_PREFIX, PUBLIC_SOURCE
 from geo.spatial import EARTH_RADIUS_KM, great_circle_km
-from geo.store import READ_COLUMNS, Store, epoch_ms, events_frame
+from geo.store import (
+    Db,
+    StoredReport,
+    claim_report,
+    delete_contacts,
+    epoch_ms,
+    event_exists,
+    events_near,
+    insert_events,
+    keyed_reports,
+    moderation_state,
+    rekey_reports,
+    reports_with_contact,
+    stored_report,
+)
 from geo.trust import AuditEntry, record
 
 EVENT_SOURCE: Final[str] = "community"
@@ -50,70 +65,71 @@ class Moderator:
             raise ModerationError("a moderation step needs the moderator's name")
 
 
-def _claim(store: Store, report_id: int, who: Moderator, at_ms: int, status: str, sets: dict[str, object]) -> None:
+def _claim(db: Db, report_id: int, who: Moderator, at_ms: int, status: str, **sets: str) -> None:
     """Move report ``report_id`` from ``new`` to ``status`` with ``sets``, or explain why it cannot move."""
-    assignments = ", ".join(f"{name} = ?" for name in sets)
-    if store.execute(f"UPDATE reports SET status = ?, moderated_by = ?, moderated_at_ms = ?, {assignments} "
-                     "WHERE report_id = ? AND status = 'new'", [(status, who.actor, at_ms, *sets.values(), int(report_id))]):
+    if claim_report(db, report_id, status=status, moderated_by=who.actor, at_ms=at_ms, **sets):
         return
-    rows = store.fetch("SELECT status, moderated_by FROM reports WHERE report_id = ?", [int(report_id)])
-    if not rows:
+    state = moderation_state(db, report_id)
+    if state is None:
         raise ModerationError(f"there is no report {report_id}")
-    raise ModerationError(f"report {report_id} was already moderated ({rows[0][0]} by {rows[0][1]})")
+    raise ModerationError(f"report {report_id} was already moderated ({state[0]} by {state[1]})")
 
 
-def _report(store: Store, report_id: int) -> tuple[object, ...]:
-    rows = store.fetch("SELECT report_id, source, received_at_ms, occurred_at_ms, lat, lon, cell, category FROM reports "
-                       "WHERE report_id = ?", [int(report_id)])
-    if not rows:
+def _report(db: Db, report_id: int) -> StoredReport:
+    report = stored_report(db, report_id)
+    if report is None:
         raise ModerationError(f"there is no report {report_id}")
-    return rows[0]
+    return report
 
 
-def accept_report(store: Store, report_id: int, *, confidence: str, moderator: Moderator,
+def _audit(db: Db, moderator: Moderator, action: str, report_id: int, detail: str, now: datetime | None) -> None:
+    record(db, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client, action=action,
+                          target=f"report {int(report_id)}", detail=detail), at=now)
+
+
+def accept_report(db: Db, report_id: int, *, confidence: str, moderator: Moderator,
                   now: datetime | None = None) -> str:
     """Accept a report: it becomes an open ``citizen_report`` event with ``confidence``; returns the event id."""
     if confidence not in CONFIDENCE_LEVELS:
         raise ModerationError(f"confidence must be one of {list(CONFIDENCE_LEVELS)}; got {confidence!r}")
-    _, source, received_ms, occurred_ms, lat, lon, cell, category = _report(store, report_id)
     event_id, at_ms = f"report-{int(report_id)}", epoch_ms(now)
-    _claim(store, report_id, moderator, at_ms, "accepted",
-           {"confidence": confidence, "event_source": EVENT_SOURCE, "event_id": event_id})
-    event = pd.DataFrame({
-        "source": [EVENT_SOURCE], "event_id": [event_id], "type": ["citizen_report"],
-        "occurred_at": pd.to_datetime([occurred_ms], unit="ms", utc=True),
-        "received_at": pd.to_datetime([received_ms], unit="ms", utc=True), "lat": [float(lat)], "lon": [float(lon)],
-        "persons": np.array([0], dtype=np.int64), "impact": impact_for(np.array(["citizen_report"]), np.array([0])),
-        "confidence": [NAMED_CONFIDENCE[confidence]], "status": ["open"],
-        "cell": np.array([int(cell)], dtype=np.int64).astype(np.uint64),
-        "attrs": [json.dumps({"category": category, "report_id": int(report_id), "report_source": source})],
-    })
-    try:
-        store.insert_events(event)
-    except StoreError:
-        # Give the report back to the queue rather than leave it accepted without its event.
-        store.execute("UPDATE reports SET status = 'new', moderated_by = NULL, moderated_at_ms = NULL, confidence = NULL, "
-                      "event_source = NULL, event_id = NULL WHERE report_id = ?", [(int(report_id),)])
-        raise
-    record(store, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client,
-                             action="report_accepted", target=f"report {int(report_id)}",
-                             detail=f"event {EVENT_SOURCE}/{event_id}, confidence {confidence}"), at=now)
+    with db.transaction() as tx:
+        report = _report(tx, report_id)
+        _claim(tx, report_id, moderator, at_ms, "accepted", confidence=confidence, event_source=EVENT_SOURCE,
+               event_id=event_id)
+        insert_events(tx, _event(report, event_id=event_id, confidence=confidence))
+        _audit(tx, moderator, "report_accepted", report_id, f"event {EVENT_SOURCE}/{event_id}, confidence {confidence}",
+               now)
     return event_id
 
 
-def merge_report(store: Store, report_id: int, *, event_source: str, event_id: str, moderator: Moderator,
+def _event(report: StoredReport, *, event_id: str, confidence: str) -> pd.DataFrame:
+    """The ``citizen_report`` event of an accepted report: its place, times and category, never its text."""
+    return pd.DataFrame({
+        "source": [EVENT_SOURCE], "event_id": [event_id], "type": ["citizen_report"],
+        "occurred_at": pd.to_datetime([report.occurred_at_ms], unit="ms", utc=True),
+        "received_at": pd.to_datetime([report.received_at_ms], unit="ms", utc=True), "lat": [report.lat],
+        "lon": [report.lon], "persons": np.array([0], dtype=np.int64),
+        "impact": impact_for(np.array(["citizen_report"]), np.array([0])),
+        "confidence": [NAMED_CONFIDENCE[confidence]], "status": ["open"],
+        "cell": np.array([report.cell], dtype=np.int64).astype(np.uint64),
+        "attrs": [json.dumps({"category": report.category, "report_id": report.report_id,
+                              "report_source": report.source})],
+    })
+
+
+def merge_report(db: Db, report_id: int, *, event_source: str, event_id: str, moderator: Moderator,
                  now: datetime | None = None) -> None:
     """Merge a report into an existing event (it corroborates the event and adds no new one)."""
-    _report(store, report_id)
-    if not store.fetch("SELECT 1 FROM events WHERE source = ? AND event_id = ?", [event_source, event_id]):
-        raise ModerationError(f"there is no event {event_source}/{event_id} to merge report {report_id} into")
-    _claim(store, report_id, moderator, epoch_ms(now), "merged", {"event_source": event_source, "event_id": event_id})
-    record(store, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client,
-                             action="report_merged", target=f"report {int(report_id)}",
-                             detail=f"into event {event_source}/{event_id}"), at=now)
+    with db.transaction() as tx:
+        _report(tx, report_id)
+        if not event_exists(tx, source=event_source, event_id=event_id):
+            raise ModerationError(f"there is no event {event_source}/{event_id} to merge report {report_id} into")
+        _claim(tx, report_id, moderator, epoch_ms(now), "merged", event_source=event_source, event_id=event_id)
+        _audit(tx, moderator, "report_merged", report_id, f"into event {event_source}/{event_id}", now)
 
 
-def reject_report(store: Store, report_id: int, *, reason: str, moderator: Moderator,
+def reject_report(db: Db, report_id: int, *, reason: str, moderator: Moderator,
                   now: datetime | None = None) -> None:
     """Reject a report with a reason a colleague can understand later."""
     reason = reason.strip()
@@ -121,56 +137,59 @@ def reject_report(store: Store, report_id: int, *, reason: str, moderator: Moder
         raise ModerationError("a rejection needs a reason")
     if len(reason) > MAX_REASON_CHARS:
         raise ModerationError(f"the reason is {len(reason)} characters long; at most {MAX_REASON_CHARS}")
-    _claim(store, report_id, moderator, epoch_ms(now), "rejected", {"reason": reason})
-    record(store, AuditEntry(actor=moderator.actor, role=moderator.role, client=moderator.client,
-                             action="report_rejected", target=f"report {int(report_id)}", detail=reason), at=now)
+    with db.transaction() as tx:
+        _claim(tx, report_id, moderator, epoch_ms(now), "rejected", reason=reason)
+        _audit(tx, moderator, "report_rejected", report_id, reason, now)
 
 
-def merge_candidates(store: Store, report_id: int, *, radius_km: float = 5.0, window: timedelta = timedelta(hours=12),
+def merge_candidates(db: Db, report_id: int, *, radius_km: float = 5.0, window: timedelta = timedelta(hours=12),
                      limit: int = 20) -> pd.DataFrame:
     """Events within ``radius_km`` and ``window`` either side of a report, nearest first, with ``distance_km``."""
     if radius_km <= 0 or window <= timedelta(0):
         raise ModerationError(f"radius_km and window must be positive; got {radius_km} and {window}")
-    _, _, _, occurred_ms, lat, lon, _, _ = _report(store, report_id)
-    lat, lon = float(lat), float(lon)
+    report = _report(db, report_id)
+    lat, lon = report.lat, report.lon
     # A box around the report narrows the rows read; the exact distance is then great-circle.
     dlat = np.degrees(radius_km / EARTH_RADIUS_KM)
     dlon = dlat / max(np.cos(np.radians(lat)), 1e-6)
     span = int(window.total_seconds() * 1000)
-    rows = store.fetch(f"SELECT {', '.join(READ_COLUMNS)} FROM events WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? "
-                       "AND occurred_at_ms BETWEEN ? AND ?",
-                       [lat - dlat, lat + dlat, lon - dlon, lon + dlon, int(occurred_ms) - span, int(occurred_ms) + span])
-    events = events_frame(rows)
+    events = events_near(db, lat=(lat - dlat, lat + dlat), lon=(lon - dlon, lon + dlon),
+                         occurred_ms=(report.occurred_at_ms - span, report.occurred_at_ms + span))
     events["distance_km"] = great_circle_km(lat, lon, events["lat"], events["lon"])
     near = events[events["distance_km"] <= radius_km].sort_values(["distance_km", "occurred_at"])
     return near.head(limit).reset_index(drop=True)
 
 
-def purge_contacts(store: Store, *, retention: timedelta = DEFAULT_RETENTION, now: datetime | None = None,
+def purge_contacts(db: Db, *, retention: timedelta = DEFAULT_RETENTION, now: datetime | None = None,
                    actor: str = "system") -> int:
     """Delete reporters' contact details older than ``retention``; returns how many reports lost theirs.
 
     Each report keeps ``contact_deleted_at_ms``. The public form's hashed client keys outlive their
-    rate-limit hour by nothing: they are replaced by ``form-<report_id>`` in the same run.
+    rate-limit hour by nothing: they are replaced by ``form-<report_id>`` in the same run. The
+    deletions, the replacements and the audit entry are one transaction.
     """
     if retention < timedelta(0):
         raise ModerationError(f"the retention period cannot be negative; got {retention}")
     now = now or datetime.now(timezone.utc)
-    at_ms = epoch_ms(now)
-    cutoff = epoch_ms(now - retention)
-    ids = [int(r[0]) for r in store.fetch("SELECT report_id FROM reports WHERE contact IS NOT NULL AND received_at_ms < ?",
-                                          [cutoff])]
-    if ids:
-        store.execute("UPDATE reports SET contact = NULL, contact_deleted_at_ms = ? WHERE report_id = ?",
-                      [(at_ms, i) for i in ids])
-        record(store, AuditEntry(actor=actor, action="contacts_purged", target=f"{len(ids)} reports",
-                                 detail=f"contacts received before {now - retention:%Y-%m-%d %H:%M} UTC"), at=now)
-    keyed = (PUBLIC_SOURCE, "c:%", epoch_ms(now - RATE_WINDOW))
+    cutoff, keyed_before = epoch_ms(now - retention), epoch_ms(now - RATE_WINDOW)
     # Read first: the page runs this on every rerun, and a write would take the store's write lock each time.
-    if store.fetch("SELECT 1 FROM reports WHERE source = ? AND external_id LIKE ? AND received_at_ms < ? LIMIT 1", keyed):
-        store.execute("UPDATE reports SET external_id = 'form-' || CAST(report_id AS TEXT) "
-                      "WHERE source = ? AND external_id LIKE ? AND received_at_ms < ?", [keyed])
+    with db.transaction(write=False) as tx:
+        if not reports_with_contact(tx, received_before_ms=cutoff) and not _keyed(tx, keyed_before):
+            return 0
+    with db.transaction() as tx:
+        ids = reports_with_contact(tx, received_before_ms=cutoff)
+        if ids:
+            delete_contacts(tx, ids, at_ms=epoch_ms(now))
+            record(tx, AuditEntry(actor=actor, action="contacts_purged", target=f"{len(ids)} reports",
+                                  detail=f"contacts received before {now - retention:%Y-%m-%d %H:%M} UTC"), at=now)
+        if _keyed(tx, keyed_before):
+            rekey_reports(tx, source=PUBLIC_SOURCE, key_prefix=CLIENT_KEY_PREFIX, received_before_ms=keyed_before,
+                          new_prefix="form-")
     return len(ids)
+
+
+def _keyed(db: Db, received_before_ms: int) -> bool:
+    return keyed_reports(db, source=PUBLIC_SOURCE, key_prefix=CLIENT_KEY_PREFIX, received_before_ms=received_before_ms)
 
 
 def accepted_counts(events: pd.DataFrame, *, res: int, min_confidence: str = "low") -> pd.DataFrame:

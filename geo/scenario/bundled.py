@@ -13,7 +13,7 @@ from typing import Final
 
 from geo.coverage import ensure_sensors, sensor_table_empty
 from geo.scenario.generator import generate
-from geo.store import Store
+from geo.store import Store, delete_source, insert_events, insert_units, newest_event_ms
 
 SOURCE: Final[str] = "scenario"
 MAX_AGE: Final[timedelta] = timedelta(hours=1)
@@ -24,16 +24,19 @@ UNIT_STALE_AFTER: Final[timedelta] = timedelta(minutes=10)
 def ensure_fresh_scenario(store: Store, *, now: datetime, seed: int | None = None) -> bool:
     """Load or replace the scenario in ``store`` if absent or stale, and its sensors if the sensor table is
     empty; returns whether it wrote anything."""
-    newest_ms = store.newest_event_ms(SOURCE)
+    newest_ms = newest_event_ms(store, SOURCE)
     fresh = newest_ms is not None and now.timestamp() * 1000 - newest_ms <= MAX_AGE.total_seconds() * 1000
     if fresh and not sensor_table_empty(store):
         return False
     scenario = generate(end=now) if seed is None else generate(seed=seed, end=now)
-    if not fresh:
-        if newest_ms is not None:
-            store.delete_source(SOURCE)
-        store.insert_events(scenario.events)
-        store.insert_units(scenario.patrols.assign(source=SOURCE, stale_at=scenario.patrols["at"] + UNIT_STALE_AFTER))
-    # Sensors are the user's once loaded: the scenario's fill an empty table and are never replaced.
-    ensure_sensors(store, scenario.sensors, source=SOURCE)
+    patrols = scenario.patrols.assign(source=SOURCE, stale_at=scenario.patrols["at"] + UNIT_STALE_AFTER)
+    # One transaction: readers never see the old scenario gone and the new one not yet there.
+    with store.transaction() as tx:
+        if not fresh:
+            if newest_ms is not None:
+                delete_source(tx, SOURCE)
+            insert_events(tx, scenario.events)
+            insert_units(tx, patrols)
+        # Sensors are the user's once loaded: the scenario's fill an empty table and are never replaced.
+        ensure_sensors(tx, scenario.sensors, source=SOURCE)
     return True

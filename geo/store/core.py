@@ -1,9 +1,22 @@
-"""The event store: SQLite (default, one file, WAL) or PostgreSQL (shared), chosen by a URL.
+"""The event store's unit of work: SQLite (default, one file, WAL) or PostgreSQL (shared), chosen by a URL.
 
-One code path for both: the same schema (:mod:`geo.store.schema`), the same SQL with ``?``
-placeholders (rewritten for psycopg), and idempotent ingestion through the unique key
-``(source, event_id)`` with ``ON CONFLICT DO NOTHING``. Only bulk insertion differs: SQLite takes
-``executemany`` in one transaction, PostgreSQL a ``COPY`` into a temporary table.
+Everything the store does happens inside :meth:`Store.transaction`, which commits on a clean exit
+and rolls back on any exception, so a multi-step action (accept a report, insert its event, audit
+it) lands whole or not at all::
+
+    with store.transaction() as tx:
+        claim_report(tx, ...)
+        insert_events(tx, event)
+        append_audit(tx, ...)
+
+A transaction opened while one is already open on the same thread joins it: a repository
+function called with the store inside a ``with store.transaction()`` block becomes part of that
+block's unit of work. The SQL itself lives in the repositories (:mod:`geo.store.events`,
+:mod:`geo.store.reports`, ...), which take a :data:`Db` (the store, or an open transaction).
+
+One code path for both dialects: the same schema (:mod:`geo.store.schema`), the same SQL with
+``?`` placeholders (rewritten for psycopg). What differs (connecting, beginning and committing,
+bulk insertion) is in the private modules ``_sqlite`` and ``_postgres``.
 
 URLs: ``sqlite:///relative/path.sqlite``, ``sqlite:////absolute/path.sqlite`` (as SQLAlchemy
 spells them) and ``postgresql://user@host:port/db``. Without a URL, ``LIMES_DB`` is used, then
@@ -13,26 +26,18 @@ spells them) and ``postgresql://user@host:port/db``. Without a URL, ``LIMES_DB``
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Final
-
-import numpy as np
-import pandas as pd
+from typing import Any, Final, TypeAlias
 
 from geo.errors import StoreError
-from geo.store.schema import EVENT_COLUMNS, QUARANTINE_COLUMNS, SCHEMA_VERSION, UNIT_COLUMNS, statements
+from geo.store.schema import SCHEMA_VERSION, statements
 
 DEFAULT_SQLITE_PATH: Final[Path] = Path(__file__).resolve().parents[2] / "var" / "limes.sqlite"
-READ_COLUMNS: Final[tuple[str, ...]] = (
-    "seq", "source", "event_id", "type", "occurred_at_ms", "received_at_ms", "lat", "lon", "persons", "impact",
-    "confidence", "status", "cell",
-)
-"""What the dashboard reads of an event: everything but the free-form ``attrs``."""
+COUNTED_TABLES: Final[frozenset[str]] = frozenset({"events", "quarantine", "imports", "units"})
 
 
 def resolve_url(url: str | None) -> str:
@@ -42,6 +47,10 @@ def resolve_url(url: str | None) -> str:
 
 def open_store(url: str | None = None) -> Store:
     """Open (and create or upgrade) the store at ``url``; see the module docstring for URLs."""
+    # The dialect modules subclass Store, so they are imported here rather than at the top.
+    from geo.store._postgres import PostgresStore
+    from geo.store._sqlite import SqliteStore
+
     url = resolve_url(url)
     if url.startswith("sqlite:///"):
         return SqliteStore(url)
@@ -55,44 +64,88 @@ def epoch_ms(at: datetime | None = None) -> int:
     return int((at or datetime.now(timezone.utc)).timestamp() * 1000)
 
 
-def _ms(values: pd.Series) -> np.ndarray:
-    return values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+class Transaction:
+    """One open unit of work on a store: the repositories' way to run SQL.
+
+    Queries take ``?`` placeholders in either dialect. Only the repositories of :mod:`geo.store`
+    write SQL; the rest of the core passes a transaction on to them. A transaction is usable only
+    inside the ``with`` block that opened it.
+    """
+
+    def __init__(self, store: Store, cursor: Any, *, write: bool) -> None:
+        self.store = store
+        self.write = write
+        self._cursor = cursor
+        self._open = True
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.store.dialect
+
+    @property
+    def cursor(self) -> Any:
+        """The driver's cursor, for what only a dialect module does (bulk copies, advisory locks)."""
+        if not self._open:
+            raise StoreError("this transaction has ended; open a new one with store.transaction()")
+        return self._cursor
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """This transaction again, so that repositories take a store and a transaction alike."""
+        if write and not self.write:
+            raise StoreError("a write cannot join a read-only transaction; open it with store.transaction()")
+        yield self
+
+    def fetch(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of ``query``."""
+        cur = self.cursor
+        cur.execute(self.store._sql(query), tuple(params))
+        return [tuple(row) for row in cur.fetchall()]
+
+    def fetchone(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of ``query``, or ``None``."""
+        cur = self.cursor
+        cur.execute(self.store._sql(query), tuple(params))
+        row = cur.fetchone()
+        return None if row is None else tuple(row)
+
+    def execute(self, query: str, params: Sequence[Any] = ()) -> int:
+        """Run a writing ``query`` once; returns the rows it changed."""
+        cur = self.cursor
+        cur.execute(self.store._sql(query), tuple(params))
+        return max(cur.rowcount, 0)
+
+    def executemany(self, query: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run a writing ``query`` once per parameter row; returns the rows changed in all (an
+        ``INSERT ... ON CONFLICT DO NOTHING`` that met its conflict changed none)."""
+        if not rows:
+            return 0
+        cur = self.cursor
+        cur.executemany(self.store._sql(query), [tuple(params) for params in rows])  # both drivers sum the rowcounts
+        return max(cur.rowcount, 0)
+
+    def insert_event_rows(self, rows: list[tuple[Any, ...]]) -> int:
+        """Insert rows in :data:`geo.store.schema.EVENT_COLUMNS` order the dialect's fastest way (``executemany``
+        on SQLite, ``COPY`` on PostgreSQL); repeats of ``(source, event_id)`` are skipped. Returns inserted."""
+        return self.store._bulk_insert_events(self, rows)
 
 
-def event_rows(events: pd.DataFrame, import_id: int | None) -> list[tuple[Any, ...]]:
-    """Model-shaped events (see :mod:`geo.ingest.validate`) as tuples in :data:`EVENT_COLUMNS` order."""
-    confidence = events["confidence"].astype(object).where(events["confidence"].notna(), None)
-    columns = [
-        events["source"].to_numpy(dtype=object), events["event_id"].to_numpy(dtype=object),
-        events["type"].to_numpy(dtype=object), _ms(events["occurred_at"]).tolist(), _ms(events["received_at"]).tolist(),
-        events["lat"].to_numpy(dtype=float).tolist(), events["lon"].to_numpy(dtype=float).tolist(),
-        events["persons"].to_numpy(dtype=np.int64).tolist(), events["impact"].to_numpy(dtype=object),
-        confidence.to_numpy(dtype=object), events["status"].to_numpy(dtype=object),
-        events["cell"].to_numpy(dtype=np.uint64).astype(np.int64).tolist(), events["attrs"].to_numpy(dtype=object),
-        [import_id] * len(events),
-    ]
-    return list(zip(*columns))
-
-
-def events_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """Rows of :data:`READ_COLUMNS` as the event model the core uses (UTC datetimes, uint64 cells)."""
-    frame = pd.DataFrame.from_records(rows, columns=list(READ_COLUMNS))
-    frame["occurred_at"] = pd.to_datetime(frame.pop("occurred_at_ms").astype(np.int64), unit="ms", utc=True)
-    frame["received_at"] = pd.to_datetime(frame.pop("received_at_ms").astype(np.int64), unit="ms", utc=True)
-    frame["cell"] = frame["cell"].astype(np.int64).to_numpy().astype(np.uint64)
-    frame["persons"] = frame["persons"].astype(np.int64)
-    frame["seq"] = frame["seq"].astype(np.int64)
-    return frame
+Db: TypeAlias = "Store | Transaction"
+"""What a repository function takes: the store (it opens its own transaction, or joins the one open on
+this thread) or an open :class:`Transaction`."""
 
 
 class Store:
-    """Common behaviour of the two dialects. Thread-safe: one connection behind a lock."""
+    """Common behaviour of the two dialects. Thread-safe: one connection behind a lock, held by the open
+    transaction until it ends."""
 
     dialect: str = ""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._lock = threading.RLock()
+        self._open: Transaction | None = None
         self._conn: Any = self._connect()
         self._migrate()
 
@@ -100,25 +153,58 @@ class Store:
     def _connect(self) -> Any:
         raise NotImplementedError
 
-    @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[Any]:
+    def _begin(self, *, write: bool) -> AbstractContextManager[Any]:
+        """A cursor inside a new database transaction: commit on a clean exit, roll back otherwise; any
+        failure (a busy ``COMMIT`` included) raises :class:`StoreError` with nothing of it saved."""
         raise NotImplementedError
 
-    def _bulk_insert_events(self, cur: Any, rows: list[tuple[Any, ...]]) -> int:
+    def _bulk_insert_events(self, tx: Transaction, rows: list[tuple[Any, ...]]) -> int:
         raise NotImplementedError
 
     def _table_exists(self, cur: Any, name: str) -> bool:
         raise NotImplementedError
 
-    def _sql(self, query: str) -> str:
-        return query
-
-    # -- schema --------------------------------------------------------------------------
     def _serialise_migrations(self, cur: Any) -> None:
         """Hook: make concurrent first opens of one database wait for each other."""
 
+    def _sql(self, query: str) -> str:
+        return query
+
+    # -- the unit of work ----------------------------------------------------------------
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """Open a unit of work: what is done through it commits together at the end of the ``with`` block, or
+        not at all when the block raises.
+
+        Parameters
+        ----------
+        write : bool
+            ``False`` for a consistent read that never waits for, nor blocks, a writer. A write
+            transaction takes the database's write lock up front (SQLite ``BEGIN IMMEDIATE``).
+
+        Raises
+        ------
+        StoreError
+            When the database refuses a statement or the commit (busy, locked, a serialization
+            failure); the transaction is rolled back first.
+        """
+        with self._lock:
+            if self._open is not None:
+                # Same thread (the lock is re-entrant and held by the open transaction): join it.
+                with self._open.transaction(write=write) as joined:
+                    yield joined
+                return
+            with self._begin(write=write) as cur:
+                tx = Transaction(self, cur, write=write)
+                self._open = tx
+                try:
+                    yield tx
+                finally:
+                    self._open, tx._open = None, False
+
+    # -- schema --------------------------------------------------------------------------
     def _migrate(self, target: int = SCHEMA_VERSION) -> None:
-        with self._lock, self._transaction() as cur:
+        with self._lock, self._begin(write=True) as cur:
             self._serialise_migrations(cur)
             current = self._version(cur)
             if current > SCHEMA_VERSION:
@@ -139,201 +225,15 @@ class Store:
 
     def schema_version(self) -> int:
         """Number of migrations applied to this database."""
-        with self._lock, self._transaction(write=False) as cur:
-            return self._version(cur)
-
-    # -- writing -------------------------------------------------------------------------
-    def insert_events(self, events: pd.DataFrame, *, import_id: int | None = None) -> int:
-        """Insert model-shaped events; rows whose ``(source, event_id)`` exists are skipped.
-
-        Returns the number of rows actually inserted (the rest are duplicates).
-        """
-        return self.insert_rows(event_rows(events, import_id))
-
-    def insert_rows(self, rows: list[tuple[Any, ...]]) -> int:
-        """Insert rows already in :data:`geo.store.schema.EVENT_COLUMNS` order (see :func:`event_rows`); returns inserted."""
-        if not rows:
-            return 0
-        with self._lock, self._transaction() as cur:
-            return int(self._bulk_insert_events(cur, rows))
-
-    def add_quarantine(self, rows: pd.DataFrame, *, import_id: int | None = None) -> int:
-        """Store rejected rows: ``source``, ``file_name``, ``row_number``, ``reason``, ``detail``, ``raw``."""
-        if rows.empty:
-            return 0
-        now_ms = epoch_ms()
-        values = [
-            (s, f, int(n), r, d, raw, now_ms, import_id)
-            for s, f, n, r, d, raw in zip(rows["source"], rows["file_name"], rows["row_number"], rows["reason"],
-                                          rows["detail"], rows["raw"])
-        ]
-        placeholders = ", ".join("?" for _ in QUARANTINE_COLUMNS)
-        with self._lock, self._transaction() as cur:
-            cur.executemany(self._sql(f"INSERT INTO quarantine ({', '.join(QUARANTINE_COLUMNS)}) VALUES ({placeholders})"),
-                            values)
-        return len(values)
-
-    def begin_import(self, *, file_name: str, mapping: str, source: str) -> int:
-        """Record the start of an import; returns its ``import_id``."""
-        now_ms = epoch_ms()
-        with self._lock, self._transaction() as cur:
-            cur.execute(self._sql("INSERT INTO imports (file_name, mapping, source, started_at_ms) VALUES (?, ?, ?, ?) "
-                                  "RETURNING import_id"), (file_name, mapping, source, now_ms))
-            return int(cur.fetchone()[0])
-
-    def finish_import(self, import_id: int, *, read: int, inserted: int, duplicates: int, quarantined: int) -> None:
-        """Record an import's counts and end time."""
-        now_ms = epoch_ms()
-        with self._lock, self._transaction() as cur:
-            cur.execute(self._sql("UPDATE imports SET finished_at_ms = ?, read_rows = ?, inserted = ?, duplicates = ?, "
-                                  "quarantined = ? WHERE import_id = ?"),
-                        (now_ms, read, inserted, duplicates, quarantined, import_id))
-
-    def insert_units(self, units: pd.DataFrame) -> int:
-        """Insert unit positions (:data:`geo.store.schema.UNIT_COLUMNS`, times as UTC datetimes ``at`` and
-        ``stale_at``); repeats of ``(source, unit_id, at)`` are skipped. Returns the number inserted."""
-        if units.empty:
-            return 0
-        rows = list(zip(
-            units["source"].astype(str), units["unit_id"].astype(str), units["callsign"].astype(str),
-            _ms(units["at"]).tolist(), _ms(units["stale_at"]).tolist(), units["lat"].astype(float).tolist(),
-            units["lon"].astype(float).tolist(), units["cell"].to_numpy(dtype=np.uint64).astype(np.int64).tolist(),
-        ))
-        placeholders = ", ".join("?" for _ in UNIT_COLUMNS)
-        return self.execute(f"INSERT INTO units ({', '.join(UNIT_COLUMNS)}) VALUES ({placeholders}) "
-                            "ON CONFLICT (source, unit_id, at_ms) DO NOTHING", rows)
-
-    def latest_units(self) -> pd.DataFrame:
-        """Each unit's newest position: ``source``, ``unit_id``, ``callsign``, ``at``, ``stale_at``, ``lat``, ``lon``."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute("SELECT u.source, u.unit_id, u.callsign, u.at_ms, u.stale_at_ms, u.lat, u.lon FROM units u "
-                        "JOIN (SELECT source, unit_id, MAX(at_ms) AS newest FROM units GROUP BY source, unit_id) n "
-                        "ON u.source = n.source AND u.unit_id = n.unit_id AND u.at_ms = n.newest ORDER BY u.callsign")
-            frame = pd.DataFrame.from_records(
-                cur.fetchall(), columns=["source", "unit_id", "callsign", "at_ms", "stale_at_ms", "lat", "lon"])
-        frame["at"] = pd.to_datetime(frame.pop("at_ms").astype(np.int64), unit="ms", utc=True)
-        frame["stale_at"] = pd.to_datetime(frame.pop("stale_at_ms").astype(np.int64), unit="ms", utc=True)
-        return frame
-
-    def feed_state(self, feed: str) -> tuple[str | None, str | None]:
-        """The ``(etag, cursor)`` a feed left after its last successful poll."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute(self._sql("SELECT etag, cursor FROM feed_state WHERE feed = ?"), (feed,))
-            row = cur.fetchone()
-            return (row[0], row[1]) if row else (None, None)
-
-    def set_feed_state(self, feed: str, *, etag: str | None, cursor: str | None) -> None:
-        """Remember a feed's ETag and cursor (they survive a restart of the poller)."""
-        now_ms = epoch_ms()
-        with self._lock, self._transaction() as cur:
-            cur.execute(self._sql("INSERT INTO feed_state (feed, etag, cursor, updated_at_ms) VALUES (?, ?, ?, ?) "
-                                  "ON CONFLICT (feed) DO UPDATE SET etag = excluded.etag, cursor = excluded.cursor, "
-                                  "updated_at_ms = excluded.updated_at_ms"), (feed, etag, cursor, now_ms))
-
-    def record_poll(self, feed: str, *, kind: str, error: str | None, lag_s: float | None = None, events: int = 0,
-                    units: int = 0, reports: int = 0, quarantined: int = 0) -> None:
-        """Add one poll to a feed's health record: a success (``error`` is ``None``) or a failure."""
-        now_ms = epoch_ms()
-        ok = error is None
-        with self._lock, self._transaction() as cur:
-            cur.execute(self._sql("INSERT INTO feed_health (feed, kind) VALUES (?, ?) ON CONFLICT (feed) DO NOTHING"),
-                        (feed, kind))
-            cur.execute(self._sql(
-                "UPDATE feed_health SET polls = polls + 1, failures = failures + ?, events = events + ?, "
-                "units = units + ?, reports = reports + ?, quarantined = quarantined + ?, "
-                "last_success_ms = CASE WHEN ? THEN ? ELSE last_success_ms END, "
-                "last_error_ms = CASE WHEN ? THEN last_error_ms ELSE ? END, "
-                "last_error = CASE WHEN ? THEN last_error ELSE ? END, "
-                "lag_s = CASE WHEN ? THEN ? ELSE lag_s END WHERE feed = ?"),
-                (0 if ok else 1, events, units, reports, quarantined, ok, now_ms, ok, now_ms, ok, error, ok, lag_s, feed))
-
-    def feed_health(self) -> pd.DataFrame:
-        """Every feed's health record, with times as UTC datetimes."""
-        columns = ["feed", "kind", "last_success_ms", "last_error_ms", "last_error", "lag_s", "polls", "failures",
-                   "events", "units", "reports", "quarantined"]
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute(f"SELECT {', '.join(columns)} FROM feed_health ORDER BY feed")
-            frame = pd.DataFrame.from_records(cur.fetchall(), columns=columns)
-        for name in ("last_success", "last_error_at"):
-            source = "last_success_ms" if name == "last_success" else "last_error_ms"
-            frame[name] = pd.to_datetime(frame.pop(source), unit="ms", utc=True)
-        return frame
-
-    def delete_source(self, source: str) -> int:
-        """Remove every event and unit position of ``source`` (the bundled scenario's refresh); bump the data epoch.
-
-        Returns the number of events removed.
-        """
-        with self._lock, self._transaction() as cur:
-            cur.execute(self._sql("DELETE FROM events WHERE source = ?"), (source,))
-            deleted = cur.rowcount
-            cur.execute(self._sql("DELETE FROM units WHERE source = ?"), (source,))
-            cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'")
-            return int(deleted)
-
-    # -- reading -------------------------------------------------------------------------
-    def watermark(self) -> tuple[int, int]:
-        """``(data_epoch, max seq)``: readers reload fully when the epoch changes, else read past ``seq``."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute("SELECT value FROM meta WHERE key = 'data_epoch'")
-            epoch = int(cur.fetchone()[0])
-            cur.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
-            return epoch, int(cur.fetchone()[0])
-
-    def read_events(self, *, after_seq: int = 0) -> pd.DataFrame:
-        """Events with ``seq > after_seq`` in insertion order, as the model frame (no ``attrs``)."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute(self._sql(f"SELECT {', '.join(READ_COLUMNS)} FROM events WHERE seq > ? ORDER BY seq"), (after_seq,))
-            return events_frame(cur.fetchall())
-
-    def newest_event_ms(self, source: str) -> int | None:
-        """When the newest event of ``source`` occurred (epoch ms), or ``None`` if it has none."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute(self._sql("SELECT MAX(occurred_at_ms) FROM events WHERE source = ?"), (source,))
-            value = cur.fetchone()[0]
-            return None if value is None else int(value)
+        with self.transaction(write=False) as tx:
+            return self._version(tx.cursor)
 
     def count(self, table: str) -> int:
         """Rows in ``events``, ``quarantine``, ``imports`` or ``units``."""
-        with self._lock, self._transaction(write=False) as cur:
-            return self._count(cur, table)
-
-    @staticmethod
-    def _count(cur: Any, table: str) -> int:
-        if table not in {"events", "quarantine", "imports", "units"}:
-            raise StoreError(f"no table {table!r} to count")
-        cur.execute(f"SELECT COUNT(*) FROM {table}")
-        return int(cur.fetchone()[0])
-
-    def quarantine_frame(self, *, reason: str | None = None, limit: int = 1000) -> pd.DataFrame:
-        """The newest quarantined rows, optionally of one ``reason``."""
-        where, params = ("WHERE reason = ?", (reason, limit)) if reason else ("", (limit,))
-        columns = ("seq", "import_id", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms")
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM quarantine {where} ORDER BY seq DESC LIMIT ?"), params)
-            frame = pd.DataFrame.from_records(cur.fetchall(), columns=list(columns))
-        frame["quarantined_at"] = pd.to_datetime(frame.pop("quarantined_at_ms").astype(np.int64), unit="ms", utc=True)
-        return frame
-
-    def quarantine_reasons(self) -> dict[str, int]:
-        """Quarantined rows per reason, most frequent first."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute("SELECT reason, COUNT(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason")
-            return {str(r): int(n) for r, n in cur.fetchall()}
-
-    # -- small tables (sensors, section levels): plain SQL with ``?`` placeholders ------------
-    def fetch(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Rows of a read-only ``query`` (``?`` placeholders, either dialect)."""
-        with self._lock, self._transaction(write=False) as cur:
-            cur.execute(self._sql(query), tuple(params))
-            return [tuple(row) for row in cur.fetchall()]
-
-    def execute(self, query: str, rows: Sequence[Sequence[Any]] = ((),)) -> int:
-        """Run a writing ``query`` once per parameter row, all in one transaction; returns the rows it changed
-        (an ``INSERT ... ON CONFLICT DO NOTHING`` that met its conflict changed none)."""
-        with self._lock, self._transaction() as cur:
-            cur.executemany(self._sql(query), [tuple(params) for params in rows])  # both drivers sum the rowcounts
-            return max(cur.rowcount, 0)
+        if table not in COUNTED_TABLES:
+            raise StoreError(f"no table {table!r} to count; tables are {sorted(COUNTED_TABLES)}")
+        with self.transaction(write=False) as tx:
+            return int(tx.fetch(f"SELECT COUNT(*) FROM {table}")[0][0])
 
     def close(self) -> None:
         """Close the connection."""
@@ -341,97 +241,13 @@ class Store:
             self._conn.close()
 
 
-class SqliteStore(Store):
-    """One SQLite file in WAL mode: one writer and many readers at once, across processes."""
-
-    dialect = "sqlite"
-
-    def _connect(self) -> sqlite3.Connection:
-        path = Path(self.url.removeprefix("sqlite:///"))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the SQLite store {path}: {exc}", url=self.url, dialect=self.dialect) from None
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        # 64 MB of page cache (default 2 MB): bulk inserts touch the unique index at random.
-        conn.execute("PRAGMA cache_size=-65536")
-        return conn
-
-    @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[sqlite3.Cursor]:
-        # Writers take the lock up front (no upgrade deadlocks); readers never block the writer (WAL).
-        cur = self._conn.cursor()
-        cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            yield cur
-        except sqlite3.Error as exc:
-            cur.execute("ROLLBACK")
-            raise StoreError(f"the SQLite store refused the operation: {exc}", url=self.url, dialect=self.dialect) from None
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
-
-    def _table_exists(self, cur: sqlite3.Cursor, name: str) -> bool:
-        cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-        return cur.fetchone() is not None
-
-    def _bulk_insert_events(self, cur: sqlite3.Cursor, rows: list[tuple[Any, ...]]) -> int:
-        placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
-        before = self._conn.total_changes
-        cur.executemany(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders}) "
-                        "ON CONFLICT (source, event_id) DO NOTHING", rows)
-        return self._conn.total_changes - before
-
-
-class PostgresStore(Store):
-    """A shared PostgreSQL database; bulk inserts go through COPY into a temporary table."""
-
-    dialect = "postgresql"
-
-    def _connect(self) -> Any:
-        import psycopg
-
-        try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the PostgreSQL store: {str(exc).strip()}", url=self.url,
-                             dialect=self.dialect) from None
-
-    @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[Any]:
-        import psycopg
-
-        try:
-            with self._conn.transaction(), self._conn.cursor() as cur:
-                yield cur
-        except psycopg.Error as exc:
-            raise StoreError(f"the PostgreSQL store refused the operation: {str(exc).strip()}", url=self.url,
-                             dialect=self.dialect) from None
-
-    def _sql(self, query: str) -> str:
-        return query.replace("?", "%s")
-
-    def _serialise_migrations(self, cur: Any) -> None:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('limes-schema'))")
-
-    def _table_exists(self, cur: Any, name: str) -> bool:
-        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
-        return bool(cur.fetchone()[0])
-
-    def _bulk_insert_events(self, cur: Any, rows: list[tuple[Any, ...]]) -> int:
-        # One event writer at a time: sequence values then commit in order, so a reader's
-        # "seq > watermark" never skips rows a slower concurrent transaction committed later.
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('limes-events'))")
-        columns = ", ".join(EVENT_COLUMNS)
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_events ON COMMIT DELETE ROWS AS "
-                    f"SELECT {columns} FROM events WITH NO DATA")
-        with cur.copy(f"COPY incoming_events ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM incoming_events "
-                    "ON CONFLICT (source, event_id) DO NOTHING")
-        return int(cur.rowcount)
+def meta_value(db: Db, key: str, *, default: str) -> str:
+    """The ``meta`` table's value of ``key``, set to ``default`` first if it has none (one transaction)."""
+    with db.transaction(write=False) as tx:
+        row = tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+    if row is not None:
+        return str(row[0])
+    # Read first, write only once: callers run on every request, and a write takes the write lock.
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, default))
+        return str(tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))[0])  # type: ignore[index]

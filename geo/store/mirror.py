@@ -13,6 +13,7 @@ import pandas as pd
 
 from geo.grid import EventIndex
 from geo.store.core import Store
+from geo.store.events import read_events, watermark
 
 
 class StoreMirror:
@@ -29,12 +30,12 @@ class StoreMirror:
     def refresh(self) -> EventIndex:
         """The index of every stored event, after reading what arrived since the last call."""
         with self._lock:
-            epoch, max_seq = self.store.watermark()
+            epoch, max_seq = watermark(self.store)
             if epoch != self._epoch or self._index is None:
-                self._events = self.store.read_events()
+                self._events = read_events(self.store)
                 self._epoch, self._index = epoch, None
             elif max_seq > self._seq:
-                new = self.store.read_events(after_seq=self._seq)
+                new = read_events(self.store, after_seq=self._seq)
                 self._events = pd.concat([self._events, new], ignore_index=True)
                 self._index = None
             if self._index is None:

@@ -1,6 +1,6 @@
 """The audit log: an append-only record of who did what, when, from where, and whether it was allowed.
 
-Rows are only ever inserted (this module has no update or delete). Actions are named from
+Rows are only ever inserted (the repository, :mod:`geo.store.audit`, has no update or delete). Actions are named from
 :data:`ACTIONS`; ``target`` names what was acted on (a page, a file, a section, a sensor, a
 report), ``outcome`` is ``ok`` or ``denied``, ``client`` where the request came from (an IP
 address or ``local``), ``detail`` a short free text (never personal data of third parties).
@@ -16,7 +16,7 @@ from typing import Final
 import pandas as pd
 
 from geo.errors import InputError
-from geo.store import Store, epoch_ms
+from geo.store import Db, append_audit, audit_rows, epoch_ms
 
 ACTIONS: Final[tuple[str, ...]] = (
     "login", "logout", "session_expired", "page_view", "access_denied", "import", "export", "level_set",
@@ -47,32 +47,21 @@ class AuditEntry:
             raise InputError("an audit entry needs an actor (a user id, or 'system')")
 
 
-def record(store: Store, entry: AuditEntry, *, at: datetime | None = None) -> None:
-    """Append ``entry`` to the audit log (``at`` defaults to now)."""
-    at_ms = epoch_ms(at)
-    store.execute(
-        "INSERT INTO audit_log (at_ms, actor, role, action, target, outcome, detail, client) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(at_ms, entry.actor, entry.role, entry.action, entry.target, entry.outcome, entry.detail[:500], entry.client)],
-    )
+def record(db: Db, entry: AuditEntry, *, at: datetime | None = None) -> None:
+    """Append ``entry`` to the audit log (``at`` defaults to now).
+
+    ``db`` is the store, or the open transaction of the action being audited: then the entry
+    commits with the action, or neither does.
+    """
+    append_audit(db, at_ms=epoch_ms(at), actor=entry.actor, role=entry.role, action=entry.action, target=entry.target,
+                 outcome=entry.outcome, detail=entry.detail, client=entry.client)
 
 
-def read_log(store: Store, *, actions: tuple[str, ...] = (), actor: str = "", since: datetime | None = None,
+def read_log(db: Db, *, actions: tuple[str, ...] = (), actor: str = "", since: datetime | None = None,
              limit: int = 5000) -> pd.DataFrame:
     """The newest entries first, filtered by actions, actor and time; ``at`` as UTC datetimes."""
-    where, params = [], []
-    if actions:
-        where.append(f"action IN ({', '.join('?' for _ in actions)})")
-        params.extend(actions)
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if since is not None:
-        where.append("at_ms >= ?")
-        params.append(epoch_ms(since))
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = store.fetch(f"SELECT seq, at_ms, actor, role, action, target, outcome, detail, client FROM audit_log "
-                       f"{clause} ORDER BY seq DESC LIMIT ?", [*params, int(limit)])
+    rows = audit_rows(db, actions=actions, actor=actor, since_ms=None if since is None else epoch_ms(since),
+                      limit=limit)
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     frame["at"] = pd.to_datetime(frame["at"].astype("int64"), unit="ms", utc=True)
     return frame

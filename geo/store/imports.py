@@ -1,0 +1,70 @@
+"""The imports and quarantine repository: the log of file imports, and the rows refused on the way in.
+
+Every quarantined row keeps its raw record and the reason, so that a fixed mapping or file can
+be imported again; an import's counts are written when it finishes (or stops part-way).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from geo.store.core import Db, epoch_ms
+from geo.store.schema import QUARANTINE_COLUMNS
+
+_INSERT_QUARANTINE: Final[str] = (
+    f"INSERT INTO quarantine ({', '.join(QUARANTINE_COLUMNS)}) VALUES ({', '.join('?' for _ in QUARANTINE_COLUMNS)})"
+)
+_QUARANTINE_READ: Final[tuple[str, ...]] = (
+    "seq", "import_id", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms",
+)
+
+
+def begin_import(db: Db, *, file_name: str, mapping: str, source: str) -> int:
+    """Record the start of an import; returns its ``import_id``."""
+    with db.transaction() as tx:
+        row = tx.fetchone("INSERT INTO imports (file_name, mapping, source, started_at_ms) VALUES (?, ?, ?, ?) "
+                          "RETURNING import_id", (file_name, mapping, source, epoch_ms()))
+        return int(row[0])  # type: ignore[index]
+
+
+def finish_import(db: Db, import_id: int, *, read: int, inserted: int, duplicates: int, quarantined: int) -> None:
+    """Record an import's counts and end time."""
+    with db.transaction() as tx:
+        tx.execute("UPDATE imports SET finished_at_ms = ?, read_rows = ?, inserted = ?, duplicates = ?, "
+                   "quarantined = ? WHERE import_id = ?", (epoch_ms(), read, inserted, duplicates, quarantined, import_id))
+
+
+def add_quarantine(db: Db, rows: pd.DataFrame, *, import_id: int | None = None) -> int:
+    """Store rejected rows: ``source``, ``file_name``, ``row_number``, ``reason``, ``detail``, ``raw``."""
+    if rows.empty:
+        return 0
+    now_ms = epoch_ms()
+    values = [
+        (s, f, int(n), r, d, raw, now_ms, import_id)
+        for s, f, n, r, d, raw in zip(rows["source"], rows["file_name"], rows["row_number"], rows["reason"],
+                                      rows["detail"], rows["raw"])
+    ]
+    with db.transaction() as tx:
+        tx.executemany(_INSERT_QUARANTINE, values)
+    return len(values)
+
+
+def quarantine_frame(db: Db, *, reason: str | None = None, limit: int = 1000) -> pd.DataFrame:
+    """The newest quarantined rows, optionally of one ``reason``."""
+    where, params = ("WHERE reason = ?", (reason, limit)) if reason else ("", (limit,))
+    with db.transaction(write=False) as tx:
+        rows = tx.fetch(f"SELECT {', '.join(_QUARANTINE_READ)} FROM quarantine {where} ORDER BY seq DESC LIMIT ?",
+                        params)
+    frame = pd.DataFrame.from_records(rows, columns=list(_QUARANTINE_READ))
+    frame["quarantined_at"] = pd.to_datetime(frame.pop("quarantined_at_ms").astype(np.int64), unit="ms", utc=True)
+    return frame
+
+
+def quarantine_reasons(db: Db) -> dict[str, int]:
+    """Quarantined rows per reason, most frequent first."""
+    with db.transaction(write=False) as tx:
+        rows = tx.fetch("SELECT reason, COUNT(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason")
+    return {str(r): int(n) for r, n in rows}
