@@ -9,13 +9,13 @@ does with the store is queue the report. A reporter's address is used for the ho
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
 import streamlit as st
 
 from dashboard import cache
+from dashboard.config import settings
 from geo.errors import LimesError
 from geo.spatial import compass_point, nearest_town
 from geo.grid import cell_latlng, hex_to_cell
@@ -39,15 +39,15 @@ FORM_VIEW: Final[dict[str, float]] = {"latitude": 41.25, "longitude": 22.35, "zo
 
 
 def _client() -> str:
-    """The reporter's address (only its hourly keyed hash is kept); ``LIMES_FORM_PROXY_HOPS`` trusted proxies."""
+    """The reporter's address (only its hourly keyed hash is kept), behind the settings' trusted proxies."""
     peer = st.context.ip_address  # None in AppTest, which has no real request
     return client_address(peer=peer if isinstance(peer, str) else None,
                           forwarded_for=st.context.headers.get("X-Forwarded-For"),
-                          proxy_hops=int(os.environ.get("LIMES_FORM_PROXY_HOPS", "0")))
+                          proxy_hops=settings().form_proxy_hops)
 
 
 def _limit() -> RateLimit:
-    return RateLimit(max_reports=int(os.environ.get("LIMES_REPORTS_PER_HOUR", "5")))
+    return RateLimit(max_reports=settings().reports_per_hour)
 
 
 def _picked_hex() -> str | None:

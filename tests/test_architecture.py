@@ -67,3 +67,14 @@ def test_bench_json_reports_figures_beside_naive(capsys) -> None:
         assert figure["ours"] > 0 and {"naive", "bar", "unit", "speedup"} <= figure.keys()
     payload = next(f for name, f in figures.items() if name.startswith("map payload"))
     assert payload["ours"] < payload["naive"]  # bytes: deterministic, not a timing
+
+
+def test_configuration_is_read_at_the_edge_and_paths_in_one_resolver() -> None:
+    """Nothing below dashboard/ reads the environment; only geo/settings.py derives paths from ``__file__``."""
+    environment = re.compile(r"os\.environ|getenv\(")
+    for package in ("geo", "layers"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert not environment.search(path.read_text()), path
+    readers = {path.relative_to(ROOT).as_posix() for package in ("geo", "layers", "dashboard", "bench")
+               for path in (ROOT / package).rglob("*.py") if re.search(r"Path\(__file__\)", path.read_text())}
+    assert readers == {"geo/settings.py"}

@@ -7,7 +7,6 @@ scheduled ``limes purge-contacts`` runs.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -16,12 +15,12 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.auth import allowed, require_page
+from dashboard.config import settings
 from geo.errors import LimesError
 from geo.models import EVENT_TYPE_LABELS
 from geo.reports import (
     CATEGORY_LABELS,
     CONFIDENCE_LEVELS,
-    DEFAULT_RETENTION,
     Moderator,
     accept_report,
     merge_candidates,
@@ -38,9 +37,8 @@ QUEUE_COLUMNS: Final[list[str]] = ["report_id", "received_at", "occurred_at", "c
 
 
 def _retention() -> timedelta:
-    """The contact retention period: ``LIMES_CONTACT_RETENTION_DAYS`` or 30 days."""
-    days = os.environ.get("LIMES_CONTACT_RETENTION_DAYS")
-    return timedelta(days=float(days)) if days else DEFAULT_RETENTION
+    """The contact retention period of the settings (``LIMES_CONTACT_RETENTION_DAYS``, default 30 days)."""
+    return timedelta(days=settings().contact_retention_days)
 
 
 def _queue_table(queue: pd.DataFrame) -> int | None:

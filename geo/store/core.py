@@ -6,13 +6,13 @@ placeholders (rewritten for psycopg), and idempotent ingestion through the uniqu
 ``executemany`` in one transaction, PostgreSQL a ``COPY`` into a temporary table.
 
 URLs: ``sqlite:///relative/path.sqlite``, ``sqlite:////absolute/path.sqlite`` (as SQLAlchemy
-spells them) and ``postgresql://user@host:port/db``. Without a URL, ``LIMES_DB`` is used, then
-:data:`DEFAULT_SQLITE_PATH`.
+spells them) and ``postgresql://user@host:port/db``. Without a URL, the SQLite file ``limes.sqlite`` in
+the var folder (:data:`DEFAULT_SQLITE_PATH` unless another folder is given); the environment is read
+at the edge (``dashboard.config``), never here.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import StoreError
+from geo.settings import SQLITE_FILE, default_var_dir, sqlite_url
 from geo.store.schema import EVENT_COLUMNS, QUARANTINE_COLUMNS, SCHEMA_VERSION, UNIT_COLUMNS, statements
 
-DEFAULT_SQLITE_PATH: Final[Path] = Path(__file__).resolve().parents[2] / "var" / "limes.sqlite"
+DEFAULT_SQLITE_PATH: Final[Path] = default_var_dir() / SQLITE_FILE
 READ_COLUMNS: Final[tuple[str, ...]] = (
     "seq", "source", "event_id", "type", "occurred_at_ms", "received_at_ms", "lat", "lon", "persons", "impact",
     "confidence", "status", "cell",
@@ -35,9 +36,9 @@ READ_COLUMNS: Final[tuple[str, ...]] = (
 """What the dashboard reads of an event: everything but the free-form ``attrs``."""
 
 
-def resolve_url(url: str | None) -> str:
-    """The store URL to use: ``url``, else ``$LIMES_DB``, else the default SQLite file."""
-    return url or os.environ.get("LIMES_DB") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+def resolve_url(url: str | None, *, var_dir: Path | None = None) -> str:
+    """The store URL to use: ``url``, else ``limes.sqlite`` in ``var_dir`` (default: :data:`DEFAULT_SQLITE_PATH`)."""
+    return url or sqlite_url(var_dir if var_dir is not None else DEFAULT_SQLITE_PATH.parent)
 
 
 def open_store(url: str | None = None) -> Store:
