@@ -1,12 +1,18 @@
-"""Limes: the picture frame. Page config, the access gate, role-based navigation and the shared sidebar header."""
+"""Limes: the picture frame. Page config, the access gate, role-based navigation and the shared sidebar header.
+
+Its settings come from the ``LIMES_*`` environment (:func:`dashboard.config.settings`), where ``limes serve``
+puts them; the pages are found wherever the ``dashboard`` package is installed.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.config import PAGES_DIR, settings
 from dashboard.preload import preload_map_bundle
 
-st.set_page_config(page_title="Limes · border situational awareness", page_icon="static/limes-icon.png", layout="wide")
+st.set_page_config(page_title="Limes · border situational awareness",
+                   page_icon=str(settings().static_dir / "limes-icon.png"), layout="wide")
 # Before the imports below (about a second on a first run): the browser fetches the map code meanwhile.
 preload_map_bundle()
 
@@ -14,12 +20,12 @@ from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noq
 
 # Every page, keyed as geo.trust.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
 PAGES = {
-    "map": lambda: st.Page("dashboard/pages/live_map.py", title="Map", icon=":material/map:"),
-    "moderation": lambda: st.Page("dashboard/pages/moderation.py", title="Moderation", icon=":material/fact_check:"),
-    "briefing": lambda: st.Page("dashboard/pages/briefing.py", title="Briefing", icon=":material/summarize:"),
-    "coverage": lambda: st.Page("dashboard/pages/coverage.py", title="Coverage", icon=":material/visibility:"),
-    "data": lambda: st.Page("dashboard/pages/data.py", title="Data", icon=":material/upload_file:"),
-    "audit": lambda: st.Page("dashboard/pages/audit.py", title="Audit log", icon=":material/policy:"),
+    "map": lambda: st.Page(PAGES_DIR / "live_map.py", title="Map", icon=":material/map:"),
+    "moderation": lambda: st.Page(PAGES_DIR / "moderation.py", title="Moderation", icon=":material/fact_check:"),
+    "briefing": lambda: st.Page(PAGES_DIR / "briefing.py", title="Briefing", icon=":material/summarize:"),
+    "coverage": lambda: st.Page(PAGES_DIR / "coverage.py", title="Coverage", icon=":material/visibility:"),
+    "data": lambda: st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/upload_file:"),
+    "audit": lambda: st.Page(PAGES_DIR / "audit.py", title="Audit log", icon=":material/policy:"),
 }
 
 who = viewer()

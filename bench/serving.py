@@ -13,7 +13,10 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from geo.settings import bundle_dir, checkout_root
+
+ARTIFACTS = (checkout_root() or Path.cwd()) / "artifacts"
+"""Logs and screenshots: ``artifacts/`` of the checkout (or of the working directory)."""
 CHROMIUM = os.environ.get("LIMES_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-default-apps"]
@@ -27,7 +30,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ROOT / "artifacts", port: int | None = None,
+def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFACTS, port: int | None = None,
                     args: tuple[str, ...] = (), plain: bool = False) -> Iterator[str]:
     """`limes serve` (`streamlit run streamlit_app.py`) with extra environment ``env`` and `streamlit run` ``args``
     (e.g. ``("--secrets.files", path)``) on ``port`` (default: a free one); yields its URL once healthy.
@@ -35,14 +38,14 @@ def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ROOT /
     ``plain`` starts bare `streamlit run` instead, without preloading (the start-up benchmark's baseline).
     """
     port = port or free_port()
-    log_dir.mkdir(exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"streamlit-{port}.log"
     with log.open("w") as out:
         launcher = ["streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1", "--server.port", str(port)] \
             if plain else ["dashboard.cli", "serve", "--port", str(port), "--address", "127.0.0.1", "--"]
         proc = subprocess.Popen(
             [sys.executable, "-m", *launcher, "--server.headless", "true", *args],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            cwd=bundle_dir(), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -19,6 +19,7 @@ import pandas as pd
 from bench.harness import Figure, once_seconds
 from geo.ingest import import_file
 from geo.scenario import generate
+from geo.settings import checkout_root
 from geo.store import open_store
 
 NAIVE_ROWS = 3_000
@@ -101,7 +102,7 @@ print(peak_kb + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 def _peak_rss_mb(url: str, path: Path) -> float:
     """Peak resident memory of a fresh process importing ``path``, plus its reader worker (MB)."""
     out = subprocess.run([sys.executable, "-c", _RSS_PROBE, str(path), url], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parent.parent)
+                         check=True, cwd=checkout_root())
     return int(out.stdout.strip()) / 1024
 
 

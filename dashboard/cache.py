@@ -9,8 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -22,6 +21,7 @@ import pydeck as pdk
 import scipy.sparse as sp
 import streamlit as st
 
+from dashboard.config import settings
 from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.briefing import SectionSource, assign_to_sections, make_sections
 from geo.coverage import (
@@ -44,15 +44,13 @@ from geo.models import EVENT_TYPES, Sensor
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
 from geo.spatial import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap, read_dem
-from geo.store import Store, StoreMirror, open_store, resolve_url
+from geo.store import Store, StoreMirror, open_store
 from geo.store import latest_units as read_latest_units
 from geo.timewindow import TimeWindow
 from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
 from layers.coverage import coverage_image
 from layers.hillshade import hillshade_image
 
-STATIC_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static"
-GENERATED_DIR: Final[Path] = STATIC_DIR / "generated"
 
 
 @st.cache_resource
@@ -68,15 +66,21 @@ def _mirror(url: str) -> StoreMirror:
 
 @st.cache_data(ttl=300, show_spinner="Loading the bundled scenario…")
 def _scenario_checked(url: str) -> bool:
-    """Load or refresh the bundled scenario, at most every five minutes (``LIMES_SCENARIO=off`` skips it)."""
-    if os.environ.get("LIMES_SCENARIO", "on").lower() == "off":
+    """Load or refresh the bundled scenario, at most every five minutes (unless the settings turn it off)."""
+    config = settings()
+    if not config.scenario:
         return False
-    return ensure_fresh_scenario(store(url), now=datetime.now(timezone.utc))
+    return ensure_fresh_scenario(store(url), now=config.clock())
 
 
 def current_store() -> Store:
-    """The store named by ``LIMES_DB`` (or the default SQLite file)."""
-    return store(resolve_url(None))
+    """The store the settings name (``LIMES_DB``, or the default SQLite file in the var folder)."""
+    return store(settings().store_url)
+
+
+def generated_dir() -> Path:
+    """Where images for the browser are written: ``static/generated/`` of the app folder, served by Streamlit."""
+    return settings().generated_dir
 
 
 def index_key(index: EventIndex) -> tuple[int, int]:
@@ -87,7 +91,7 @@ def index_key(index: EventIndex) -> tuple[int, int]:
 
 def event_index() -> EventIndex:
     """The columnar index of every stored event, refreshed with what arrived since the last rerun."""
-    url = resolve_url(None)
+    url = settings().store_url
     _scenario_checked(url)
     return _mirror(url).refresh()
 
@@ -115,7 +119,7 @@ def basemap() -> Basemap:
 def _relief_png(name: str, dem_path: Path, z_factor: float) -> tuple[float, float, float, float]:
     """Write (or reuse, when made from the same DEM with the same settings) ``static/generated/<name>.png``;
     returns its (west, south, east, north) bounds. Reuse saves half a second of every server start."""
-    png, meta = GENERATED_DIR / f"{name}.png", GENERATED_DIR / f"{name}.json"
+    png, meta = generated_dir() / f"{name}.png", generated_dir() / f"{name}.json"
     key = {"dem": dem_path.name, "dem_mtime": dem_path.stat().st_mtime, "z_factor": z_factor, "aoi": list(AOI_LONLAT)}
     if png.exists() and meta.exists():
         saved = json.loads(meta.read_text())
@@ -130,7 +134,7 @@ def _relief_png(name: str, dem_path: Path, z_factor: float) -> tuple[float, floa
 @st.cache_resource(show_spinner="Shading the terrain…")
 def relief_layers() -> list[pdk.Layer]:
     """Hillshade bitmaps in ``static/generated/`` and their layers, coarse one first."""
-    GENERATED_DIR.mkdir(parents=True, exist_ok=True)
+    generated_dir().mkdir(parents=True, exist_ok=True)
     layers = []
     # The 5' regional DEM only fills the margins beyond the SRTM window; its slopes are averaged
     # over 9 km, so it is exaggerated to look like the same terrain at a glance.
@@ -207,7 +211,7 @@ def coverage_terrain(params: CoverageParams) -> Terrain:
 
 def stored_sensors() -> tuple[Sensor, ...]:
     """The sensors in the store (the scenario's are loaded into an empty table on first use)."""
-    _scenario_checked(resolve_url(None))
+    _scenario_checked(settings().store_url)
     return tuple(load_sensors(current_store()))
 
 
@@ -236,10 +240,11 @@ def _coverage_png(sight: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[s
     seen_count, _ = sensor_coverage(terrain.dem, sensors, params=sight)
     image = coverage_image(seen_count, terrain.dem)
     digest = hashlib.sha1(repr((sight, sensors)).encode()).hexdigest()[:12]
-    GENERATED_DIR.mkdir(parents=True, exist_ok=True)
-    (GENERATED_DIR / f"coverage-{digest}.png").write_bytes(image.png)
+    folder = generated_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"coverage-{digest}.png").write_bytes(image.png)
     # Every what-if writes an image: keep the newest few dozen so a long-running server does not fill its disk.
-    written = sorted(GENERATED_DIR.glob("coverage-*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
+    written = sorted(folder.glob("coverage-*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in written[KEEP_COVERAGE_IMAGES:]:
         stale.unlink(missing_ok=True)
     return f"/app/static/generated/coverage-{digest}.png", image.bounds_lonlat
@@ -289,4 +294,4 @@ def _pending_reports(url: str, res: int) -> pd.DataFrame:
 
 def pending_reports(res: int) -> pd.DataFrame:
     """Unmoderated reports per cell at ``res`` (re-read at most every five seconds: the map refreshes each second)."""
-    return _pending_reports(resolve_url(None), res)
+    return _pending_reports(settings().store_url, res)

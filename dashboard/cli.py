@@ -15,10 +15,20 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dashboard.config import feed_tokens, settings_from_env
 from geo.errors import FeedError, LimesError, ServiceError, describe
+from geo.settings import Settings
 
 if TYPE_CHECKING:
     from geo.feeds import PollResult
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of this command: its options, then the ``LIMES_*`` environment, then the defaults."""
+    return settings_from_env(os.environ, store_url=getattr(args, "db", None), var_dir=getattr(args, "var_dir", None),
+                             reports_per_hour=getattr(args, "per_hour", None),
+                             form_proxy_hops=getattr(args, "proxy_hops", None),
+                             contact_retention_days=getattr(args, "days", None))
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -45,7 +55,7 @@ def _import(args: argparse.Namespace) -> int:
     from geo.store import open_store
     from geo.trust import AuditEntry, record
 
-    store = open_store(args.db)
+    store = open_store(_settings(args).store_url)
     try:
         def show(rows: int) -> None:
             print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
@@ -86,7 +96,7 @@ def _poll(args: argparse.Namespace) -> int:
     else:
         print("limes: give --url URL --kind KIND, or --config FILE", file=sys.stderr)
         return 2
-    store = open_store(args.db)
+    store = open_store(_settings(args).store_url)
     stop = threading.Event()
     polls: dict[str, int] = {}
 
@@ -97,7 +107,8 @@ def _poll(args: argparse.Namespace) -> int:
             stop.set()
 
     try:
-        run_poller(feeds, store, should_stop=stop.is_set, on_result=report)
+        run_poller(feeds, store, should_stop=stop.is_set, on_result=report,
+                   tokens=feed_tokens((f.token_env for f in feeds), os.environ))
     except KeyboardInterrupt:
         pass
     finally:
@@ -126,7 +137,7 @@ def _listen_cot(args: argparse.Namespace) -> int:
     from geo.feeds import make_cot_listener
     from geo.store import open_store
 
-    store = open_store(args.db)
+    store = open_store(_settings(args).store_url)
     server = make_cot_listener(store, name=args.name, port=args.port)
     try:
         _serve_until_interrupted(server, f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}"
@@ -152,21 +163,23 @@ def _demo(args: argparse.Namespace) -> int:
 
     from geo.feeds import load_feeds, run_poller
     from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
-    from geo.store import open_store, resolve_url
+    from dashboard.config import settings_env
+    from dashboard.serve import prepare_app_dir
+    from geo.store import open_store
 
+    config = _settings(args)
     server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
     threading.Thread(target=server.serve_forever, name="limes-simulator", daemon=True).start()
     feeds = load_feeds(tomllib.loads(demo_feeds_toml(server.server_address[1])))
-    store = open_store(args.db)
+    store = open_store(config.store_url)
     stop = threading.Event()
     poller = threading.Thread(target=run_poller, args=(feeds, store), kwargs={"should_stop": stop.is_set},
                               name="limes-poller", daemon=True)
     poller.start()
     _stop_on_signals()
-    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-    env = {**os.environ, "LIMES_DB": resolve_url(args.db)}
-    dashboard = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(args.port)], env=env,
-                                 cwd=app.parent)
+    prepare_app_dir(config)
+    dashboard = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(args.port)],
+                                 env={**os.environ, **settings_env(config)}, cwd=config.app_dir)
     print(f"Limes demo: dashboard http://127.0.0.1:{args.port}, feeds http://127.0.0.1:{server.server_address[1]} "
           f"(x{args.speed:g}). Ctrl-C stops everything.", flush=True)
     try:
@@ -188,20 +201,22 @@ def _public_form(args: argparse.Namespace) -> int:
     """The public community report form as its own Streamlit app: no login, no data but the form."""
     import subprocess
 
+    from dashboard.config import settings_env
+    from dashboard.serve import prepare_app_dir
     from geo.reports import RateLimit
-    from geo.store import open_store, resolve_url
+    from geo.store import open_store
 
-    RateLimit(max_reports=args.per_hour)  # refused here, not at the first report
-    open_store(args.db).close()  # a store that cannot be opened fails here, with its message
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "LIMES_DB": resolve_url(args.db), "LIMES_REPORTS_PER_HOUR": str(args.per_hour),
-           "LIMES_FORM_PROXY_HOPS": str(args.proxy_hops)}
-    print(f"Public report form on http://{args.address}:{args.port} (at most {args.per_hour} reports an hour per "
-          "client). Ctrl-C stops it.", flush=True)
+    config = _settings(args)
+    RateLimit(max_reports=config.reports_per_hour)  # refused here, not at the first report
+    open_store(config.store_url).close()  # a store that cannot be opened fails here, with its message
+    prepare_app_dir(config)
+    print(f"Public report form on http://{args.address}:{args.port} (at most {config.reports_per_hour} reports an "
+          "hour per client). Ctrl-C stops it.", flush=True)
     _stop_on_signals()
-    # The repository as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
-    form = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "report_form.py"), "--server.address",
-                             args.address, "--server.port", str(args.port)], env=env, cwd=root)
+    # The app folder as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
+    form = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(config.app_dir / "report_form.py"),
+                             "--server.address", args.address, "--server.port", str(args.port)],
+                            env={**os.environ, **settings_env(config)}, cwd=config.app_dir)
     try:
         return form.wait()
     except KeyboardInterrupt:
@@ -214,7 +229,7 @@ def _serve(args: argparse.Namespace) -> int:
     from dashboard.serve import serve
 
     extra = [a for a in args.streamlit_args if a != "--"]
-    return serve(address=args.address, port=args.port, streamlit_args=extra)
+    return serve(_settings(args), address=args.address, port=args.port, streamlit_args=extra)
 
 
 def _purge_contacts(args: argparse.Namespace) -> int:
@@ -224,12 +239,14 @@ def _purge_contacts(args: argparse.Namespace) -> int:
     from geo.reports import purge_contacts
     from geo.store import open_store
 
-    store = open_store(args.db)
+    config = _settings(args)
+    store = open_store(config.store_url)
     try:
-        purged = purge_contacts(store, retention=timedelta(days=args.days))
+        purged = purge_contacts(store, retention=timedelta(days=config.contact_retention_days), now=config.clock())
     finally:
         store.close()
-    print(f"contact details deleted from {purged} reports received more than {args.days:g} days ago")
+    print(f"contact details deleted from {purged} reports received more than {config.contact_retention_days:g} "
+          "days ago")
     return 0
 
 
@@ -256,12 +273,12 @@ def _report(args: argparse.Namespace) -> int:
                             only=tuple(args.sections or ()), params=params)
     extra = {kind: Path(path) for kind, path in (("png", args.png), ("csv", args.csv), ("geojson", args.geojson),
                                                  ("parquet", args.geoparquet)) if path}
+    config = _settings(args)
     started = time.perf_counter()
     basemap = load_basemap()
-    store = open_store(args.db)
+    store = open_store(config.store_url)
     try:
-        briefing = briefing_from_store(store, window, options=options, basemap=basemap,
-                                       generated_at=datetime.now(timezone.utc))
+        briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock())
     finally:
         store.close()
     written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra)
@@ -277,7 +294,11 @@ def _stop_on_signals() -> None:
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or var/limes.sqlite")
+    parser.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or "
+                                     "limes.sqlite in the var folder")
+    parser.add_argument("--var-dir", type=Path, help="writable folder for the default store (and, from a wheel, the "
+                                                     "app folder); default: $LIMES_VAR_DIR, else var/ of a checkout "
+                                                     "or ~/.local/share/limes")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -324,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--address", default="127.0.0.1",
                        help="interface (default loopback; any other needs OIDC login configured, see README)")
+    _add_db(serve)
     serve.add_argument("streamlit_args", nargs=argparse.REMAINDER,
                        help="after --: more `streamlit run` options, e.g. -- --secrets.files prod-secrets.toml")
     serve.set_defaults(handler=_serve)
@@ -346,13 +368,16 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--port", type=int, default=8502)
     form.add_argument("--address", default="127.0.0.1",
                       help="interface to listen on (default loopback; put a reverse proxy with TLS in front)")
-    form.add_argument("--per-hour", type=int, default=5, help="reports a client may send per clock hour (default 5)")
-    form.add_argument("--proxy-hops", type=int, default=0,
-                      help="trusted reverse proxies in front: the client is their X-Forwarded-For entry (default 0)")
+    form.add_argument("--per-hour", type=int,
+                      help="reports a client may send per clock hour (default: $LIMES_REPORTS_PER_HOUR or 5)")
+    form.add_argument("--proxy-hops", type=int,
+                      help="trusted reverse proxies in front: the client is their X-Forwarded-For entry "
+                           "(default: $LIMES_FORM_PROXY_HOPS or 0)")
     _add_db(form)
     form.set_defaults(handler=_public_form)
     purge = sub.add_parser("purge-contacts", help="delete reporters' contact details past the retention period")
-    purge.add_argument("--days", type=float, default=30.0, help="retention period in days (default 30)")
+    purge.add_argument("--days", type=float,
+                       help="retention period in days (default: $LIMES_CONTACT_RETENTION_DAYS or 30)")
     _add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
     return parser

@@ -12,9 +12,10 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from dashboard.config import settings
 from geo.reports import pick_cells
 from geo.spatial import Basemap, load_basemap
-from geo.store import Store, open_store, resolve_url
+from geo.store import Store, open_store
 from layers.basemap import border_layers, country_layers, town_layer, town_marker_layer, water_layers
 
 
@@ -24,8 +25,8 @@ def _store(url: str) -> Store:
 
 
 def current_store() -> Store:
-    """The store the form queues reports in (named as for the dashboard: ``LIMES_DB`` or the default file)."""
-    return _store(resolve_url(None))
+    """The store the form queues reports in (the settings' store, as for the dashboard)."""
+    return _store(settings().store_url)
 
 
 @st.cache_resource

@@ -9,18 +9,18 @@ does with the store is queue the report. A reporter's address is used for the ho
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
 import streamlit as st
 
 from dashboard import form_cache, state
+from dashboard.config import settings
 from dashboard.state import keyed
 from geo.errors import LimesError, describe
 from geo.grid import cell_latlng, edge_length_km, hex_to_cell
 from geo.reports import (
-    CATEGORY_LABELS, DEFAULT_RETENTION, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit,
+    CATEGORY_LABELS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PUBLIC_SOURCE, REPORT_CATEGORIES, RateLimit,
     check_report, client_address, submit_report,
 )
 from geo.reports.area import PICK_BUFFER_KM, PICK_RES
@@ -40,15 +40,15 @@ FORM_VIEW: Final[dict[str, float]] = {"latitude": 41.25, "longitude": 22.35, "zo
 
 
 def _client() -> str:
-    """The reporter's address (only its hourly keyed hash is kept); ``LIMES_FORM_PROXY_HOPS`` trusted proxies."""
+    """The reporter's address (only its hourly keyed hash is kept), behind the settings' trusted proxies."""
     peer = st.context.ip_address  # None in AppTest, which has no real request
     return client_address(peer=peer if isinstance(peer, str) else None,
                           forwarded_for=st.context.headers.get("X-Forwarded-For"),
-                          proxy_hops=int(os.environ.get("LIMES_FORM_PROXY_HOPS", "0")))
+                          proxy_hops=settings().form_proxy_hops)
 
 
 def _limit() -> RateLimit:
-    return RateLimit(max_reports=int(os.environ.get("LIMES_REPORTS_PER_HOUR", "5")))
+    return RateLimit(max_reports=settings().reports_per_hour)
 
 
 def _picked_hex() -> str | None:
@@ -105,7 +105,7 @@ def render() -> None:
         contact = st.text_input("Phone or e-mail, if we may contact you (optional)", max_chars=MAX_CONTACT_CHARS,
                                 key=keyed(state.CONTACT, round_),
                                 help="Seen only by the moderators in the control room, deleted after "
-                                     f"{DEFAULT_RETENTION.days} days.")
+                                     f"{settings().contact_retention_days:g} days.")
         go = st.form_submit_button("Send report", type="primary")
     st.caption("We keep no record of who sent a report, only what you write here.")
     if not go:

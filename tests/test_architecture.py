@@ -109,6 +109,7 @@ def test_session_state_keys_are_named_in_one_module() -> None:
                     and ast.unparse(node.func.value).endswith("session_state") and node.args):
                 assert not isinstance(node.args[0], ast.Constant | ast.JoinedStr), (path, ast.unparse(node))
 
+
 def test_sql_lives_in_the_store_only() -> None:
     """Only geo/store writes SQL: the rest of the code calls its repositories inside store.transaction()."""
     sql = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE TABLE)\b|\.(fetch|execute|executemany)\(")
@@ -118,3 +119,14 @@ def test_sql_lives_in_the_store_only() -> None:
             if store not in path.parents:
                 assert not sql.search(path.read_text()), path
     assert max(len(path.read_text().splitlines()) for path in store.glob("*.py")) <= 400
+
+
+def test_configuration_is_read_at_the_edge_and_paths_in_one_resolver() -> None:
+    """Nothing below dashboard/ reads the environment; only geo/settings.py derives paths from ``__file__``."""
+    environment = re.compile(r"os\.environ|getenv\(")
+    for package in ("geo", "layers"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert not environment.search(path.read_text()), path
+    readers = {path.relative_to(ROOT).as_posix() for package in ("geo", "layers", "dashboard", "bench")
+               for path in (ROOT / package).rglob("*.py") if re.search(r"Path\(__file__\)", path.read_text())}
+    assert readers == {"geo/settings.py"}

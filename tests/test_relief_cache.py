@@ -11,7 +11,7 @@ from geo.spatial import REGIONAL_DEM
 
 
 def test_relief_png_reused_until_its_inputs_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "GENERATED_DIR", tmp_path)
+    monkeypatch.setattr(cache, "generated_dir", lambda: tmp_path)
     first = cache._relief_png("relief-test", REGIONAL_DEM, 5.0)
     png = tmp_path / "relief-test.png"
     made = png.stat().st_mtime_ns

@@ -4,6 +4,7 @@ token, faults, malformed submissions; everything lands in the reports queue, not
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -51,7 +52,9 @@ def store(tmp_path: Path):
 
 def _poll(feed: Feed, store, sleeps: list[float] | None = None):
     with httpx.Client() as client:
-        return poll_once(feed, store, client=client, now=NOW, sleep=sleeps.append if sleeps is not None else lambda s: None)
+        # The environment as the token lookup, as `limes poll` hands it the variables its feeds name.
+        return poll_once(feed, store, client=client, now=NOW, sleep=sleeps.append if sleeps is not None else lambda s: None,
+                         tokens=os.environ)
 
 
 def test_kobo_pages_cursor_token_and_malformed_submissions(store, monkeypatch) -> None:

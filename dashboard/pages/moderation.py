@@ -7,7 +7,6 @@ scheduled ``limes purge-contacts`` runs.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -16,16 +15,16 @@ import streamlit as st
 from dashboard import cache, state
 from dashboard.auth import allowed, require_page
 from dashboard.components.moderation_panels import moderation_actions, queue_table, report_detail
+from dashboard.config import settings
 from geo.errors import LimesError, describe
-from geo.reports import DEFAULT_RETENTION, Moderator, purge_contacts, read_queue
+from geo.reports import Moderator, purge_contacts, read_queue
 
 DONE_ROWS: Final[int] = 20
 
 
 def _retention() -> timedelta:
-    """The contact retention period: ``LIMES_CONTACT_RETENTION_DAYS`` or 30 days."""
-    days = os.environ.get("LIMES_CONTACT_RETENTION_DAYS")
-    return timedelta(days=float(days)) if days else DEFAULT_RETENTION
+    """The contact retention period of the settings (``LIMES_CONTACT_RETENTION_DAYS``, default 30 days)."""
+    return timedelta(days=settings().contact_retention_days)
 
 
 def render() -> None:

@@ -17,12 +17,13 @@ the community reports queue (unique by ``(source, external_id)``), never directl
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
+from collections.abc import Mapping as Lookup
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from types import MappingProxyType
 from typing import Final
 
 import httpx
@@ -51,6 +52,8 @@ COT_MAPPING: Final[Mapping] = Mapping(
 )
 ALL_PARSERS: Final = {**PARSERS, "kobo": parse_kobo}
 AUTH_SCHEMES: Final[dict[str, str]] = {"kobo": "Token"}
+NO_TOKENS: Final[Lookup[str, str]] = MappingProxyType({})
+"""No API tokens: what a poller holds unless the edge (``limes poll``) hands it the variables its feeds name."""
 """How each report platform expects its API token in the ``Authorization`` header."""
 
 
@@ -250,11 +253,11 @@ def _first_request(feed: Feed, cursor: str | None) -> dict[str, str] | None:
     return None
 
 
-def _auth_headers(feed: Feed) -> dict[str, str]:
-    """The ``Authorization`` header of a report platform, from the environment variable the config names."""
+def _auth_headers(feed: Feed, tokens: Lookup[str, str]) -> dict[str, str]:
+    """The ``Authorization`` header of a report platform: ``tokens[feed.token_env]`` (the edge reads the variable)."""
     if feed.token_env is None:
         return {}
-    token = os.environ.get(feed.token_env)
+    token = tokens.get(feed.token_env)
     if not token:
         raise FeedError(f"{feed.name}: the environment variable {feed.token_env} holds no API token", feed=feed.name,
                         url=feed.url)
@@ -276,8 +279,11 @@ def write_reports(page: ParsedPage, db: Db, *, feed: Feed, now: datetime, result
 
 
 def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
-              sleep: Sleep = time.sleep) -> PollResult:
-    """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised."""
+              sleep: Sleep = time.sleep, tokens: Lookup[str, str] = NO_TOKENS) -> PollResult:
+    """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised.
+
+    ``tokens`` maps the environment variable a report feed names (``token_env``) to its API token.
+    """
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     result = PollResult(feed=feed.name)
     etag, cursor = feed_state(store, feed.name)
@@ -286,7 +292,7 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
     url, params = feed.url, _first_request(feed, cursor)
     new_etag, new_cursor, newest = etag, cursor, None
     try:
-        auth = _auth_headers(feed)
+        auth = _auth_headers(feed, tokens)
         headers.update(auth)
         while url is not None and result.pages < feed.max_pages:
             page_etag, page = _get_page(client, feed, url, params, headers, sleep)
@@ -323,14 +329,15 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
 
 
 def run_poller(feeds: list[Feed], store: Store, *, should_stop: Callable[[], bool],
-               on_result: Callable[[PollResult], None] | None = None) -> None:
-    """Poll each feed at its interval until ``should_stop()`` is true."""
+               on_result: Callable[[PollResult], None] | None = None, tokens: Lookup[str, str] = NO_TOKENS) -> None:
+    """Poll each feed at its interval until ``should_stop()`` is true; ``tokens`` as for :func:`poll_once`."""
     due = dict.fromkeys((f.name for f in feeds), 0.0)
     with httpx.Client(follow_redirects=True) as client:
         while not should_stop():
             for feed in feeds:
                 if time.monotonic() >= due[feed.name]:
-                    result = poll_once(feed, store, client=client, sleep=lambda s: None if should_stop() else time.sleep(s))
+                    result = poll_once(feed, store, client=client, tokens=tokens,
+                                       sleep=lambda s: None if should_stop() else time.sleep(s))
                     due[feed.name] = time.monotonic() + feed.interval_s
                     if on_result is not None:
                         on_result(result)

@@ -1,8 +1,8 @@
 """The bundled vector geodata (Natural Earth 1:10m and a border-town gazetteer), read for our own basemap.
 
 Everything is EPSG:4326 and clipped to the area of interest so that the browser receives only
-what the view can show. Paths point into the repository's ``data/`` folder; the app never reads
-``../shared`` at run time.
+what the view can show. Paths point into the bundled ``data/`` folder (the checkout's, or the
+installed package's: :func:`geo.settings.bundled_data_dir`); the app never reads ``../shared`` at run time.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import pyogrio
 import shapely
 
 from geo.errors import GeodataError
+from geo.settings import bundled_data_dir
 from geo.spatial.projection import EARTH_RADIUS_KM, azimuth_deg
 
-DATA_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR: Final[Path] = bundled_data_dir()
 VECTOR_DIR: Final[Path] = DATA_DIR / "vector"
 DEM_DIR: Final[Path] = DATA_DIR / "dem"
 
@@ -51,7 +52,7 @@ class Basemap:
 def read_vector(path: Path, *, bbox: tuple[float, float, float, float] = AOI_LONLAT) -> gpd.GeoDataFrame:
     """Read a vector file, require EPSG:4326, and clip it to ``bbox`` (west, south, east, north, degrees)."""
     if not path.exists():
-        raise GeodataError(f"missing data file {path}; restore the repository's data/ folder")
+        raise GeodataError(f"missing data file {path}; restore the data/ folder (or reinstall Limes)")
     try:
         frame = pyogrio.read_dataframe(path, bbox=bbox)
     except pyogrio.errors.DataSourceError as exc:

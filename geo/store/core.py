@@ -19,13 +19,13 @@ One code path for both dialects: the same schema (:mod:`geo.store.schema`), the 
 bulk insertion) is in the private modules ``_sqlite`` and ``_postgres``.
 
 URLs: ``sqlite:///relative/path.sqlite``, ``sqlite:////absolute/path.sqlite`` (as SQLAlchemy
-spells them) and ``postgresql://user@host:port/db``. Without a URL, ``LIMES_DB`` is used, then
-:data:`DEFAULT_SQLITE_PATH`.
+spells them) and ``postgresql://user@host:port/db``. Without a URL, the SQLite file ``limes.sqlite`` in
+the var folder (:data:`DEFAULT_SQLITE_PATH` unless another folder is given); the environment is read
+at the edge (``dashboard.config``), never here.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -34,15 +34,16 @@ from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 from geo.errors import StoreError
+from geo.settings import SQLITE_FILE, default_var_dir, sqlite_url
 from geo.store.schema import SCHEMA_VERSION, statements
 
-DEFAULT_SQLITE_PATH: Final[Path] = Path(__file__).resolve().parents[2] / "var" / "limes.sqlite"
+DEFAULT_SQLITE_PATH: Final[Path] = default_var_dir() / SQLITE_FILE
 COUNTED_TABLES: Final[frozenset[str]] = frozenset({"events", "quarantine", "imports", "units"})
 
 
-def resolve_url(url: str | None) -> str:
-    """The store URL to use: ``url``, else ``$LIMES_DB``, else the default SQLite file."""
-    return url or os.environ.get("LIMES_DB") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+def resolve_url(url: str | None, *, var_dir: Path | None = None) -> str:
+    """The store URL to use: ``url``, else ``limes.sqlite`` in ``var_dir`` (default: :data:`DEFAULT_SQLITE_PATH`)."""
+    return url or sqlite_url(var_dir if var_dir is not None else DEFAULT_SQLITE_PATH.parent)
 
 
 def open_store(url: str | None = None) -> Store:
