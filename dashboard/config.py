@@ -58,7 +58,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
 
     Raises
     ------
-    LimesError
+    InputError
         A variable holds something that is not a number (or not on/off).
     """
     var_dir = environ.get("LIMES_VAR_DIR", "").strip()
