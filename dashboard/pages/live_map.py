@@ -33,7 +33,7 @@ from dashboard.components.live_panels import alert_banner, event_ticker, feed_st
 from dashboard.components.report_layers import community_caption, community_layers
 from geo.errors import LimesError
 from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
-from geo.timewindow import TimeWindow
+from geo.timewindow import TimeWindow, describe_window
 from geo.trust import may
 from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID
@@ -83,7 +83,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     filters = choice.filters(now)
     if sees_events:
         alert_banner(index, now=now, towns=towns)
-    window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
+    window_text = describe_window(filters.window, now=now)
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
     cells = index.aggregate(filters)
     layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
@@ -132,7 +132,7 @@ def render() -> None:
         st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
         st.stop()
     try:
-        choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0])
+        choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0], data_end=span[1])
         live_view(choice, span[0])
     except LimesError as exc:
         st.error(str(exc))
