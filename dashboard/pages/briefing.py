@@ -130,13 +130,17 @@ def _kpis(briefing: Briefing) -> None:
                    help="Change against the previous period of the same length.")
     high = int(briefing.sections["level"].isin(["high", "critical"]).sum())
     cols[3].metric("Sections at high or critical", f"{high} of {len(briefing.sections)}", border=True)
+    outside = briefing.outside
+    rest = "" if outside is None else (
+        f" · {outside.label}: " + (f"fewer than {briefing.k}" if outside.value is None else f"{outside.value:,}"))
+    st.caption(f"Figures {briefing.scope}{rest}.")
 
 
 def _trends(briefing: Briefing) -> None:
     """Daily events over the sector, and in the five busiest sections."""
     left, right = st.columns(2)
     with left:
-        st.markdown("**Events per day, whole sector**")
+        st.markdown("**Events per day in the sections' corridors**")
         st.bar_chart(briefing.total_trend.rename("events").to_frame(), height=220, color="#4a6fa5")
     with right:
         st.markdown("**Events per day, busiest sections**")
