@@ -22,6 +22,7 @@ from geo.analysis import (
     classify,
     emerging_areas,
     gi_star,
+    neighbourhood_counts,
     study_area,
 )
 from geo.errors import LimesError
@@ -58,6 +59,8 @@ class DataLayer:
     tooltip: dict[str, object]
     gi: pd.DataFrame | None = None
     """Gi* statistics of the study area (hot spot mode), kept for the drill-down."""
+    counts: pd.DataFrame | None = None
+    """Each study-area cell's own count and the count in the k rings around it (hot spot mode)."""
 
 
 def _tooltip(mode: str) -> dict[str, object]:
@@ -125,20 +128,35 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
                          f"{describe_instant(window.end, now=now)} UTC (res {analysis.res}, k {analysis.k})",
                          _tooltip(EMERGING))
     area = study_area(index.cells_at(filters.res))
-    gi = None
+    gi = counts = None
     classes = pd.Series(dtype=int)
     if len(area) >= 3:
         values = cells.set_index("cell")["events"].reindex(area, fill_value=0).astype(float)
         try:
             gi = gi_star(values, k=analysis.k)
             classes = classify(gi)
+            counts = neighbourhood_counts(values, k=analysis.k)
         except LimesError:  # e.g. a window without events: every cell 0, Gi* undefined; no hot spot to draw
             gi = None
     significant = classes[classes != 0]
     layer = hexagon_layer(pd.Series(significant.index.to_numpy(dtype=np.uint64)), significant,
                           fill_expression=hotspot_colour_expression())
+    hot = classes[classes > 0].index
+    empty_hot = "" if counts is None or hot.empty else (
+        f"; {int((counts.loc[hot, 'own'] == 0).sum()):,} of {len(hot):,} hot cells have no events of their own")
     return DataLayer(layer, hotspot_legend(), f"Gi* hot/cold spots, FDR (res {filters.res}, k {analysis.k}, "
-                                              f"{len(area):,} cells)", _tooltip(analysis.mode), gi=gi)
+                                              f"{len(area):,} cells{empty_hot})", _tooltip(analysis.mode), gi=gi,
+                     counts=counts)
+
+
+def neighbourhood_text(own: int, around: int, *, k: int, hot: bool) -> str:
+    """Why a cell has its Gi* value, in counts: "0 here, 23 within 1 ring around it"."""
+    rings = f"{k} ring{'s' if k > 1 else ''}"
+    counts = f"{own:,} here, {around:,} within {rings} around it"
+    if hot and own == 0:
+        return (f"Hot because its neighbours are busy: {counts}. Gi* weighs each cell together with its "
+                "neighbours; this cell itself had no events.")
+    return f"{counts[0].upper()}{counts[1:]}."
 
 
 def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
@@ -210,6 +228,10 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
         st.markdown(f"**{row['category']}** · hot in {int(row['hot_steps'])} of {cube.shape[1]} "
                     f"{analysis.step.lower()}s · trend τ {row['trend_tau']:+.2f} (p {row['trend_p']:.2g}) · "
                     f"last z {row['z_final']:+.2f}")
+        if row["category"] != NO_PATTERN:
+            around = neighbourhood_counts(cube.sum(axis=1), k=analysis.k).loc[cell]
+            st.caption(f"Over the {cube.shape[1]} {analysis.step.lower()}s: " + neighbourhood_text(
+                int(around["own"]), int(around["around"]), k=analysis.k, hot="hot" in str(row["category"]).lower()))
         series = cell_z_series(cube, cell, params=EmergingParams(k=analysis.k))
         st.line_chart(series[["z"]].rename(columns={"z": "Gi* z-score"}), height=150, y_label="z")
         return
@@ -219,3 +241,7 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
     verdict = "not significant" if level == 0 else (
         f"{'hot' if level > 0 else 'cold'} spot at {(90, 95, 99)[abs(level) - 1]} %")
     st.markdown(f"**Gi*** z {result['z']:+.2f} · p {result['p']:.2g} · FDR p {result['p_fdr']:.2g} · {verdict}")
+    if data.counts is not None and cell in data.counts.index:
+        own, around = data.counts.loc[cell, ["own", "around"]]
+        text = neighbourhood_text(int(own), int(around), k=analysis.k, hot=level > 0)
+        st.markdown(f"<div data-testid='limes-gi-why'>{html.escape(text)}</div>", unsafe_allow_html=True)
