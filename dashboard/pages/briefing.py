@@ -65,15 +65,17 @@ class BriefingChoice:
     with_coverage: bool
 
 
-def _controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
-    """Period, section length, corridor width and k, in the sidebar."""
+def _controls(*, now: datetime, data_start: datetime, data_end: datetime | None = None) -> BriefingChoice:
+    """Period, section length, corridor width and k, in the sidebar (a custom period defaults to the data's
+    last week, so history that ended years ago opens on its own last days)."""
     with st.sidebar:
         st.subheader("Briefing period")
         name = st.radio("Period", [*PRESETS, CUSTOM], index=1, key="briefing_window", label_visibility="collapsed")
         if name == CUSTOM:
-            first = st.date_input("From (UTC)", value=(now - timedelta(days=7)).date(), key="briefing_from",
-                                  min_value=data_start.date(), max_value=now.date())
-            last = st.date_input("To (UTC), included", value=now.date(), key="briefing_to",
+            end = min(now, data_end or now)
+            first = st.date_input("From (UTC)", value=max(data_start, end - timedelta(days=7)).date(),
+                                  key="briefing_from", min_value=data_start.date(), max_value=now.date())
+            last = st.date_input("To (UTC), included", value=end.date(), key="briefing_to",
                                  min_value=data_start.date(), max_value=now.date())
             window = day_range_window(_utc(first), _utc(last))
         else:
@@ -195,7 +197,7 @@ def render() -> None:
         st.stop()
     now = datetime.now(timezone.utc)
     try:
-        choice = _controls(now=now, data_start=span[0])
+        choice = _controls(now=now, data_start=span[0], data_end=span[1])
         sections = cache.border_sections(choice.sections)
         assignment = cache.section_assignment(index, source=choice.sections, corridor_km=choice.corridor_km)
         params = BriefingParams(k=choice.k, figures=FigureParams(corridor_km=choice.corridor_km))
@@ -208,6 +210,8 @@ def render() -> None:
                                   set_levels=current_levels(cache.current_store()), params=params, coverage=coverage)
     except LimesError as exc:
         st.error(str(exc))
+        if span[1] < now - timedelta(days=30):
+            st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
     w = briefing.window
     st.markdown(f"### Briefing · GR–MK and BG–MK border sections  \n{w.start:%d %b %Y %H:%M} – "
