@@ -5,6 +5,7 @@ All instants are timezone-aware UTC ``datetime`` objects; a window is half-open 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
@@ -89,7 +90,7 @@ def describe_age(seconds: float) -> str:
     seconds : float
         The age in seconds.
     """
-    if seconds != seconds:  # NaN: no age at all is a bug upstream, not "0 s"
+    if math.isnan(seconds):  # no age at all is a bug upstream, not "0 s"
         raise TimeWindowError("an age needs a number of seconds; got NaN")
     seconds = max(0.0, float(seconds))
     for limit, unit, singular, plural in _AGE_UNITS:

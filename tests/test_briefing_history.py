@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from geo.briefing import BriefingParams, assign_to_sections, build_briefing, render_pdf, sections_by_length
+from geo.briefing import (
+    BriefingParams,
+    assign_to_sections,
+    build_briefing,
+    render_pdf,
+    sections_by_length,
+)
 from geo.grid import EventIndex
 from geo.ingest import import_file
 from geo.spatial import border_lines, load_basemap
@@ -51,7 +57,7 @@ def test_headline_counts_the_corridors_and_says_so(history) -> None:
     unsuppressed = build_briefing(index, assignment, sections, WINDOW, params=BriefingParams(k=1),
                                   generated_at=datetime(2026, 5, 1, tzinfo=timezone.utc))
     assert unsuppressed.total_trend.sum() == corridor.sum() == unsuppressed.sections["events"].sum()
-    text = PdfReader(__import__("io").BytesIO(render_pdf(briefing, basemap))).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(render_pdf(briefing, basemap))).pages[0].extract_text()
     assert "Figures in the corridors of the" in text and "events outside these corridors" in text
 
 

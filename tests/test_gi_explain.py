@@ -30,7 +30,7 @@ def test_own_and_around_counts_by_hand() -> None:
     assert (two.loc[CENTRE, "own"], two.loc[CENTRE, "around"]) == (0, 25)  # ring 2 adds its one event
     # A busy ring-1 cell: 4 of its own; around it the centre (0), two ring-1 cells (8) and three ring-2 cells.
     cell = ring1[0]
-    ring2_near = set(h3.str_to_int(c) for c in h3.grid_ring(h3.int_to_str(cell), 1)) - set(ring1) - {CENTRE}
+    ring2_near = {h3.str_to_int(c) for c in h3.grid_ring(h3.int_to_str(cell), 1)} - set(ring1) - {CENTRE}
     expected_around = 8 + sum(values.get(c, 0) for c in ring2_near)
     assert one.loc[cell, "own"] == 4 and one.loc[cell, "around"] == expected_around
     # Every event is counted once as "own"; the sum over "own + around" is what Gi* sums per cell.

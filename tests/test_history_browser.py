@@ -14,7 +14,7 @@ import pytest
 from bench.serving import start_streamlit
 from geo.ingest import import_file
 from geo.store import open_store
-from tests.browser import MAP, chromium_page, open_via_sidebar, wait_idle
+from tests.browser import MAP, chromium_page, wait_idle
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

@@ -22,7 +22,13 @@ from geo.briefing import (
 )
 from geo.errors import SectionError
 from geo.grid import latlng_to_cells
-from geo.spatial import border_lines, geodesic_length_km, geometry_to_m, load_towns, xy_m_to_lonlat
+from geo.spatial import (
+    border_lines,
+    geodesic_length_km,
+    geometry_to_m,
+    load_towns,
+    xy_m_to_lonlat,
+)
 from geo.timewindow import TimeWindow
 from tests.conftest import SCENARIO_END
 
