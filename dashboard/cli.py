@@ -51,16 +51,18 @@ def _bench(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     import getpass
 
-    from geo.ingest import import_file
+    from geo.ingest import check_importable, import_file
     from geo.store import open_store
     from geo.trust import AuditEntry, record
 
+    # Read and map the file first: a refused file must not leave a new, empty store behind.
+    mapping = check_importable(Path(args.path), mapping=args.mapping)
     store = open_store(_settings(args).store_url)
     try:
         def show(rows: int) -> None:
             print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
 
-        report = import_file(Path(args.path), store, mapping=args.mapping, progress=None if args.json else show)
+        report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show)
         # Whoever has a shell on the server imports as the operating-system user: audited like the Data page.
         record(store, AuditEntry(f"cli:{getpass.getuser()}", "import", target=Path(args.path).name, client="cli",
                                  detail=f"{report.inserted} inserted, {report.duplicates} duplicates, "

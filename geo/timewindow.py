@@ -5,6 +5,7 @@ All instants are timezone-aware UTC ``datetime`` objects; a window is half-open 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
@@ -64,3 +65,48 @@ def day_range_window(first_day: datetime, last_day: datetime) -> TimeWindow:
     start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=timezone.utc)
     end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=timezone.utc) + timedelta(days=1)
     return TimeWindow(start, end)
+
+
+_AGE_UNITS: Final[tuple[tuple[float, float, str, str], ...]] = (
+    # (shown below this many seconds, seconds per unit, singular, plural)
+    (90.0, 1.0, "s", "s"),
+    (90 * 60.0, 60.0, "min", "min"),
+    (48 * 3600.0, 3600.0, "h", "h"),
+    (60 * 86400.0, 86400.0, "day", "days"),
+    (730.5 * 86400.0, 30.436875 * 86400.0, "month", "months"),
+    (float("inf"), 365.2425 * 86400.0, "year", "years"),
+)
+"""Each unit is used from the previous unit's limit on; whole units, rounded down (never "0 months")."""
+
+
+def describe_age(seconds: float) -> str:
+    """An age as a person says it: "45 s", "12 min", "5 h", "3 days", "8 months", "6 years".
+
+    Seconds below 90 s, minutes below 90 min, hours below 48 h, days below 60 days, months below
+    two years, then years; whole units rounded down. Negative ages (clock skew) read "0 s".
+
+    Parameters
+    ----------
+    seconds : float
+        The age in seconds.
+    """
+    if math.isnan(seconds):  # no age at all is a bug upstream, not "0 s"
+        raise TimeWindowError("an age needs a number of seconds; got NaN")
+    seconds = max(0.0, float(seconds))
+    for limit, unit, singular, plural in _AGE_UNITS:
+        if seconds < limit:
+            n = int(seconds // unit)
+            return f"{n} {singular if n == 1 else plural}"
+    raise AssertionError("unreachable: the last unit has no limit")
+
+
+def describe_instant(when: datetime, *, now: datetime) -> str:
+    """``when`` as "05 Jun 14:00", with the year ("05 Jun 2019 14:00") when it is not ``now``'s year."""
+    return f"{when:%d %b %Y %H:%M}" if when.year != now.year else f"{when:%d %b %H:%M}"
+
+
+def describe_window(window: TimeWindow, *, now: datetime) -> str:
+    """A window heading: "21 Nov 00:00 – 28 Nov 00:00 UTC", with years when either end is not in ``now``'s year."""
+    if window.start.year == window.end.year == now.year:
+        return f"{window.start:%d %b %H:%M} – {window.end:%d %b %H:%M} UTC"
+    return f"{window.start:%d %b %Y %H:%M} – {window.end:%d %b %Y %H:%M} UTC"

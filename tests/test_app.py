@@ -129,6 +129,18 @@ def test_hot_spot_colouring(app: AppTest) -> None:
     assert "Gi* hot/cold spots" in legend and "Hot spot, 99 %" in legend
 
 
+def test_hot_cell_drill_down_says_why_it_is_hot(app: AppTest) -> None:
+    app.radio(key="colour_by").set_value("Hot spots (Gi*)").run()
+    hot = [row["hex"] for row in _hex_layer(_spec(app))["data"] if row["value"] > 0]
+    app.session_state["map"] = {"selection": {"objects": {"hexagons": [{"hex": hot[0]}]}}}
+    app.run()
+    assert not app.exception, app.exception
+    why = [m.value for m in app.markdown if "limes-gi-why" in m.value]
+    assert len(why) == 1 and " here, " in why[0] and "within 1 ring around it" in why[0]
+    legend = [m.value for m in app.markdown if "limes-legend" in m.value][0]
+    assert "hot cells have no events of their own" in legend
+
+
 def test_hot_spot_rings_change_the_classes(app: AppTest) -> None:
     from geo.analysis import classify, gi_star, study_area
 

@@ -22,10 +22,13 @@ from geo.analysis import (
     classify,
     emerging_areas,
     gi_star,
+    neighbourhood_counts,
     study_area,
 )
+from geo.errors import LimesError
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.spatial import describe_place
+from geo.timewindow import TimeWindow, describe_instant
 from layers.colours import (
     EMERGING_COLOURS,
     LegendEntry,
@@ -56,6 +59,8 @@ class DataLayer:
     tooltip: dict[str, object]
     gi: pd.DataFrame | None = None
     """Gi* statistics of the study area (hot spot mode), kept for the drill-down."""
+    counts: pd.DataFrame | None = None
+    """Each study-area cell's own count and the count in the k rings around it (hot spot mode)."""
 
 
 def _tooltip(mode: str) -> dict[str, object]:
@@ -63,8 +68,14 @@ def _tooltip(mode: str) -> dict[str, object]:
     return {"html": text, "style": TOOLTIP_STYLE}
 
 
-def _cube_filters(filters: Filters, analysis: Analysis, now: datetime) -> Filters:
-    return Filters(analysis.cube_window(now), filters.types, analysis.res)
+def cube_window(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime) -> TimeWindow:
+    """The space-time cube's horizon: ending with the map's window, or with the data when it ended earlier."""
+    span = index.time_range()
+    return analysis.cube_window(now, window_end=filters.window.end, data_end=None if span is None else span[1])
+
+
+def _cube_filters(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime) -> Filters:
+    return Filters(cube_window(index, filters, analysis, now), filters.types, analysis.res)
 
 
 def layer_res(filters: Filters, analysis: Analysis) -> int:
@@ -75,8 +86,20 @@ def layer_res(filters: Filters, analysis: Analysis) -> int:
 def emerging_result(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The space-time cube and the emerging hot spot result for the map's filters (cached)."""
-    return cache.emerging(index, cache.index_key(index), _cube_filters(filters, analysis, now),
+    return cache.emerging(index, cache.index_key(index), _cube_filters(index, filters, analysis, now),
                           int(STEPS[analysis.step].total_seconds()), EmergingParams(k=analysis.k))
+
+
+def _emerging_or_reason(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime
+                        ) -> tuple[pd.DataFrame, pd.DataFrame] | str:
+    """:func:`emerging_result`, or why there is none (too few cells or steps): a message for the panel, not a crash."""
+    try:
+        return emerging_result(index, filters, analysis, now)
+    except LimesError as exc:
+        window = cube_window(index, filters, analysis, now)
+        return (f"No emerging hot spot analysis for the {analysis.n_steps} {analysis.step.lower()}s to "
+                f"{describe_instant(window.end, now=now)} UTC: {exc}. Gi* compares each cell with its neighbours, so "
+                "the period needs events in at least a few places: choose a window that holds data.")
 
 
 def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *, now: datetime
@@ -87,33 +110,63 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
         return DataLayer(hexagon_layer(cells["cell"], cells["events"], breaks=breaks), legend(breaks, unit="events"),
                          f"Events per hexagon (res {filters.res})", _tooltip(COUNT))
     if analysis.mode == EMERGING:
-        cube, result = emerging_result(index, filters, analysis, now)
+        window = cube_window(index, filters, analysis, now)
+        outcome = _emerging_or_reason(index, filters, analysis, now)
+        if isinstance(outcome, str):
+            return DataLayer(hexagon_layer(pd.Series([], dtype=np.uint64), pd.Series([], dtype=int),
+                                           fill_expression=code_colour_expression(EMERGING_COLOURS),
+                                           labels=pd.Series([], dtype=object)),
+                             [], f"Emerging hot spots: none for {analysis.n_steps} {analysis.step.lower()}s to "
+                                 f"{describe_instant(window.end, now=now)} UTC", _tooltip(EMERGING))
+        cube, result = outcome
         shown = result[result["category"] != NO_PATTERN]
         codes = shown["category"].map(CATEGORIES.index)
         layer = hexagon_layer(pd.Series(shown.index.to_numpy(dtype=np.uint64)), codes,
                               fill_expression=code_colour_expression(EMERGING_COLOURS), labels=shown["category"])
-        window = analysis.cube_window(now)
         return DataLayer(layer, emerging_legend(codes.tolist()),
-                         f"Emerging hot spots: {cube.shape[1]} {analysis.step.lower()}s to {window.end:%d %b %H:%M} "
-                         f"UTC (res {analysis.res}, k {analysis.k})", _tooltip(EMERGING))
+                         f"Emerging hot spots: {cube.shape[1]} {analysis.step.lower()}s to "
+                         f"{describe_instant(window.end, now=now)} UTC (res {analysis.res}, k {analysis.k})",
+                         _tooltip(EMERGING))
     area = study_area(index.cells_at(filters.res))
-    gi = None
+    gi = counts = None
     classes = pd.Series(dtype=int)
     if len(area) >= 3:
         values = cells.set_index("cell")["events"].reindex(area, fill_value=0).astype(float)
-        gi = gi_star(values, k=analysis.k)
-        classes = classify(gi)
+        try:
+            gi = gi_star(values, k=analysis.k)
+            classes = classify(gi)
+            counts = neighbourhood_counts(values, k=analysis.k)
+        except LimesError:  # e.g. a window without events: every cell 0, Gi* undefined; no hot spot to draw
+            gi = None
     significant = classes[classes != 0]
     layer = hexagon_layer(pd.Series(significant.index.to_numpy(dtype=np.uint64)), significant,
                           fill_expression=hotspot_colour_expression())
+    hot = classes[classes > 0].index
+    empty_hot = "" if counts is None or hot.empty else (
+        f"; {int((counts.loc[hot, 'own'] == 0).sum()):,} of {len(hot):,} hot cells have no events of their own")
     return DataLayer(layer, hotspot_legend(), f"Gi* hot/cold spots, FDR (res {filters.res}, k {analysis.k}, "
-                                              f"{len(area):,} cells)", _tooltip(analysis.mode), gi=gi)
+                                              f"{len(area):,} cells{empty_hot})", _tooltip(analysis.mode), gi=gi,
+                     counts=counts)
+
+
+def neighbourhood_text(own: int, around: int, *, k: int, hot: bool) -> str:
+    """Why a cell has its Gi* value, in counts: "0 here, 23 within 1 ring around it"."""
+    rings = f"{k} ring{'s' if k > 1 else ''}"
+    counts = f"{own:,} here, {around:,} within {rings} around it"
+    if hot and own == 0:
+        return (f"Hot because its neighbours are busy: {counts}. Gi* weighs each cell together with its "
+                "neighbours; this cell itself had no events.")
+    return f"{counts[0].upper()}{counts[1:]}."
 
 
 def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
                      towns: pd.DataFrame) -> None:
     """The emerging areas (touching new, consecutive or intensifying cells) with their nearest town, then counts per category."""
-    _, result = emerging_result(index, filters, analysis, now)
+    outcome = _emerging_or_reason(index, filters, analysis, now)
+    if isinstance(outcome, str):
+        st.info(outcome)
+        return
+    _, result = outcome
     counts = result["category"].value_counts()
     shown = [c for c in CATEGORIES if c != NO_PATTERN and c in counts.index]
     rows = "".join(f"<div>{html.escape(c)}: <b>{int(counts[c]):,}</b></div>" for c in shown)
@@ -137,7 +190,10 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
 def emerging_table(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
                    towns: pd.DataFrame) -> None:
     """Every cell with a pattern: where, category, hot and cold steps, trend and last z-score; emerging first."""
-    _, result = emerging_result(index, filters, analysis, now)
+    outcome = _emerging_or_reason(index, filters, analysis, now)
+    if isinstance(outcome, str):
+        return  # the side panel says why
+    _, result = outcome
     shown = result[result["category"] != NO_PATTERN].copy()
     shown["order"] = shown["category"].map(CATEGORIES.index)
     shown = shown.sort_values(["order", "z_final"], ascending=[True, False])
@@ -158,7 +214,11 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
                     now: datetime) -> None:
     """For a clicked cell: its Gi* z-score and class, or its emerging category with the z-score series and trend."""
     if analysis.mode == EMERGING:
-        cube, result = emerging_result(index, filters, analysis, now)
+        outcome = _emerging_or_reason(index, filters, analysis, now)
+        if isinstance(outcome, str):
+            st.info(outcome)
+            return
+        cube, result = outcome
         if cell not in result.index:
             st.caption("Outside the emerging hot spot study area (no events in or next to it).")
             return
@@ -166,6 +226,10 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
         st.markdown(f"**{row['category']}** · hot in {int(row['hot_steps'])} of {cube.shape[1]} "
                     f"{analysis.step.lower()}s · trend τ {row['trend_tau']:+.2f} (p {row['trend_p']:.2g}) · "
                     f"last z {row['z_final']:+.2f}")
+        if row["category"] != NO_PATTERN:
+            around = neighbourhood_counts(cube.sum(axis=1), k=analysis.k).loc[cell]
+            st.caption(f"Over the {cube.shape[1]} {analysis.step.lower()}s: " + neighbourhood_text(
+                int(around["own"]), int(around["around"]), k=analysis.k, hot="hot" in str(row["category"]).lower()))
         series = cell_z_series(cube, cell, params=EmergingParams(k=analysis.k))
         st.line_chart(series[["z"]].rename(columns={"z": "Gi* z-score"}), height=150, y_label="z")
         return
@@ -175,3 +239,7 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
     verdict = "not significant" if level == 0 else (
         f"{'hot' if level > 0 else 'cold'} spot at {(90, 95, 99)[abs(level) - 1]} %")
     st.markdown(f"**Gi*** z {result['z']:+.2f} · p {result['p']:.2g} · FDR p {result['p_fdr']:.2g} · {verdict}")
+    if data.counts is not None and cell in data.counts.index:
+        own, around = data.counts.loc[cell, ["own", "around"]]
+        text = neighbourhood_text(int(own), int(around), k=analysis.k, hot=level > 0)
+        st.markdown(f"<div data-testid='limes-gi-why'>{html.escape(text)}</div>", unsafe_allow_html=True)

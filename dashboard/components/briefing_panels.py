@@ -163,15 +163,17 @@ def coverage_help(params: CoverageParams = SECTION_COVERAGE) -> str:
             "a server's life the terrain is read, about 10 s.")
 
 
-def briefing_controls(*, now: datetime, data_start: datetime) -> BriefingChoice:
-    """Period, section length, corridor width and k, in the sidebar."""
+def briefing_controls(*, now: datetime, data_start: datetime, data_end: datetime | None = None) -> BriefingChoice:
+    """Period, section length, corridor width and k, in the sidebar (a custom period defaults to the data's
+    last week, so history that ended years ago opens on its own last days)."""
     with st.sidebar:
         st.subheader("Briefing period")
         name = st.radio("Period", [*PRESETS, CUSTOM], index=1, key=state.BRIEFING_WINDOW, label_visibility="collapsed")
         if name == CUSTOM:
-            first = st.date_input("From (UTC)", value=(now - timedelta(days=7)).date(), key=state.BRIEFING_FROM,
-                                  min_value=data_start.date(), max_value=now.date())
-            last = st.date_input("To (UTC), included", value=now.date(), key=state.BRIEFING_TO,
+            end = min(now, data_end or now)
+            first = st.date_input("From (UTC)", value=max(data_start, end - timedelta(days=7)).date(),
+                                  key=state.BRIEFING_FROM, min_value=data_start.date(), max_value=now.date())
+            last = st.date_input("To (UTC), included", value=end.date(), key=state.BRIEFING_TO,
                                  min_value=data_start.date(), max_value=now.date())
             window = day_range_window(_utc(first), _utc(last))
         else:
@@ -207,13 +209,17 @@ def briefing_kpis(briefing: Briefing) -> None:
                    help="Change against the previous period of the same length.")
     high = int(briefing.sections["level"].isin(["high", "critical"]).sum())
     cols[3].metric("Sections at high or critical", f"{high} of {len(briefing.sections)}", border=True)
+    outside = briefing.outside
+    rest = "" if outside is None else (
+        f" · {outside.label}: " + (f"fewer than {briefing.k}" if outside.value is None else f"{outside.value:,}"))
+    st.caption(f"Figures {briefing.scope}{rest}.")
 
 
 def briefing_trends(briefing: Briefing) -> None:
     """Daily events over the sector, and in the five busiest sections."""
     left, right = st.columns(2)
     with left:
-        st.markdown("**Events per day, whole sector**")
+        st.markdown("**Events per day in the sections' corridors**")
         st.bar_chart(briefing.total_trend.rename("events").to_frame(), height=220, color="#4a6fa5")
     with right:
         st.markdown("**Events per day, busiest sections**")

@@ -36,10 +36,23 @@ class Analysis:
     n_steps: int = 12
     res: int = 7
 
-    def cube_window(self, now: datetime) -> TimeWindow:
-        """The emerging hot spot horizon: ``n_steps`` steps up to the last full hour (stable for an hour)."""
-        end = now.replace(minute=0, second=0, microsecond=0)
+    def cube_window(self, now: datetime, *, window_end: datetime | None = None, data_end: datetime | None = None
+                    ) -> TimeWindow:
+        """The emerging hot spot horizon: ``n_steps`` steps up to the last full hour (stable for an hour), or
+        earlier: up to where the chosen window ends (``window_end``), or to the hour after the data's last
+        event (``data_end``) when the data ended before that, so that history is analysed where it is."""
+        end = _hour(now)
+        if window_end is not None:
+            end = min(end, _hour(window_end, up=True))
+        if data_end is not None:
+            end = min(end, _hour(data_end + timedelta(microseconds=1), up=True))
         return TimeWindow(end - self.n_steps * STEPS[self.step], end)
+
+
+def _hour(when: datetime, *, up: bool = False) -> datetime:
+    """``when`` rounded down (or up) to a full hour."""
+    floor = when.replace(minute=0, second=0, microsecond=0)
+    return floor + timedelta(hours=1) if up and floor < when else floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +86,16 @@ class ViewChoice:
         return Filters(window=window, types=self.types, res=self.res)
 
 
-def filter_controls(*, now: datetime, data_start: datetime) -> ViewChoice:
-    """Draw the controls in the sidebar and return what they select."""
+def filter_controls(*, now: datetime, data_start: datetime, data_end: datetime | None = None) -> ViewChoice:
+    """Draw the controls in the sidebar and return what they select (a custom window defaults to the data's
+    last 14 days, so history that ended years ago opens on its own last weeks)."""
     with st.sidebar:
         st.subheader("Filters")
         choice = st.radio("Time window", [*PRESETS, CUSTOM], index=1, key=state.WINDOW, horizontal=False)
         custom = None
         if choice == CUSTOM:
-            default = (max(data_start, now - timedelta(days=14)).date(), now.date())
+            last = min(now, data_end or now)
+            default = (max(data_start, last - timedelta(days=14)).date(), last.date())
             picked = st.date_input("Days (UTC)", value=default, min_value=data_start.date(), max_value=now.date(),
                                    key=state.CUSTOM_DAYS)
             first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (default[0], default[1])
@@ -115,7 +130,8 @@ def _analysis_controls() -> Analysis:
         return Analysis(mode=mode, k=k)
     step = st.radio("Time step", list(STEPS), horizontal=True, key=state.EHSA_STEP)
     n_steps = st.slider(f"{step}s analysed", 6, 52 if step == "Week" else 90, DEFAULT_STEPS[step],
-                        key=state.ehsa_steps(step), help="Ending at the last full hour, whatever the time window.")
+                        key=state.ehsa_steps(step), help="Ending where the time window ends (at the last full hour), "
+                                                         "or at the data's last event when the data ended before.")
     res = st.slider("Analysis resolution", 6, 8, 7, key=state.EHSA_RES,
                     help=f"Emerging hot spots are analysed at their own H3 resolution: 7 (hexagons ≈ "
                          f"{2 * edge_length_km(7):.1f} km across) finds corridors a few km wide that res-6 cells would merge with their surroundings.")

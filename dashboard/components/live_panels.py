@@ -13,7 +13,7 @@ from geo.analysis import AlertRule, unusual_cells
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
 from geo.spatial import describe_place
-from geo.timewindow import TimeWindow
+from geo.timewindow import TimeWindow, describe_age
 
 BANNER_WINDOW: Final[timedelta] = timedelta(minutes=30)
 TICKER_ROWS: Final[int] = 8
@@ -25,12 +25,7 @@ ALERT_ROWS: Final[int] = 6
 
 
 def _ago(now: datetime, then: pd.Timestamp) -> str:
-    seconds = max(0, int((pd.Timestamp(now) - then).total_seconds()))
-    if seconds < 90:
-        return f"{seconds} s ago"
-    if seconds < 5400:
-        return f"{seconds // 60} min ago"
-    return f"{seconds // 3600} h ago"
+    return f"{describe_age((pd.Timestamp(now) - then).total_seconds())} ago"
 
 
 def _where(row: pd.Series, towns: pd.DataFrame) -> str:

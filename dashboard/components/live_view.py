@@ -35,7 +35,7 @@ from dashboard.components.report_layers import community_caption, community_laye
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
 from geo.store import feed_health
-from geo.timewindow import TimeWindow
+from geo.timewindow import TimeWindow, describe_window
 from geo.trust import may
 from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID
@@ -84,7 +84,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     filters = choice.filters(now)
     if sees_events:
         alert_banner(index, now=now, towns=towns)
-    window_text = f"{filters.window.start:%d %b %H:%M} – {filters.window.end:%d %b %H:%M} UTC"
+    window_text = describe_window(filters.window, now=now)
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
     cells = index.aggregate(filters)
     layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))

@@ -7,7 +7,7 @@ are the one control-room-only view.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import streamlit as st
@@ -40,7 +40,7 @@ def render() -> None:
         st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
         st.stop()
     now = datetime.now(timezone.utc)
-    choice = briefing_controls(now=now, data_start=span[0])
+    choice = briefing_controls(now=now, data_start=span[0], data_end=span[1])
     figures = FigureParams(corridor_km=choice.corridor_km)
     try:
         with saved_upload(choice.upload, allowed=SECTION_SUFFIXES) as path:
@@ -57,6 +57,8 @@ def render() -> None:
                                   params=BriefingParams(k=choice.k, figures=figures), coverage=coverage)
     except LimesError as exc:
         st.error(describe(exc))
+        if span[1] < now - timedelta(days=30):
+            st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
     w = briefing.window
     st.markdown(f"### Briefing · GR–MK and BG–MK border sections  \n{w.start:%d %b %Y %H:%M} – "

@@ -23,7 +23,7 @@ def render() -> None:
         st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
         st.stop()
     try:
-        choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0])
+        choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0], data_end=span[1])
         live_view(choice, span[0])
     except LimesError as exc:
         st.error(describe(exc))

@@ -18,7 +18,14 @@ from geo.analysis.emerging import (
     mann_kendall,
     space_time_cube,
 )
-from geo.analysis.hotspots import classify, gi_star, hot_spot_classes, neighbour_matrix, study_area
+from geo.analysis.hotspots import (
+    classify,
+    gi_star,
+    hot_spot_classes,
+    neighbour_matrix,
+    neighbourhood_counts,
+    study_area,
+)
 
 __all__ = [
     "AlertRule",
@@ -37,6 +44,7 @@ __all__ = [
     "hot_spot_classes",
     "mann_kendall",
     "neighbour_matrix",
+    "neighbourhood_counts",
     "space_time_cube",
     "study_area",
     "unusual_cells",

@@ -110,6 +110,33 @@ def gi_star(values: pd.Series, k: int = 1, *, weights: sp.csr_matrix | None = No
                          "n_neighbours": np.asarray(w.sum(axis=1)).ravel().astype(int)}, index=values.index)
 
 
+def neighbourhood_counts(values: pd.Series, k: int = 1, *, weights: sp.csr_matrix | None = None) -> pd.DataFrame:
+    """What Gi* sums for each cell, split: the cell's own count and the count in the ``k`` rings around it.
+
+    On sparse data most "hot" cells can be empty themselves and hot only because their neighbours
+    are busy; these two numbers let a reader see that before sending a patrol to an empty cell.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One count per cell of the study area, indexed by H3 cell (as for :func:`gi_star`).
+    k : int
+        Ring size of the neighbourhood.
+    weights : scipy.sparse.csr_matrix, optional
+        A prebuilt :func:`neighbour_matrix` for the same cells and order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``values``: ``own`` (the cell's count) and ``around`` (the sum over the other
+        cells within ``k`` rings that are in the study area; cells outside it count 0).
+    """
+    x = values.to_numpy(dtype=float)
+    w = neighbour_matrix(_cell_ids(values.index), k) if weights is None else weights
+    within = np.asarray(w @ x).ravel()  # the matrix includes each cell itself (Gi*, not Gi)
+    return pd.DataFrame({"own": x, "around": within - x}, index=values.index)
+
+
 def classify(result: pd.DataFrame, *, fdr: bool = True) -> pd.Series:
     """Hot/cold class at the highest confidence each cell reaches: +3 (hot, 99 %) ... -3 (cold, 99 %), 0 none."""
     p = result["p_fdr" if fdr else "p"].to_numpy()

@@ -82,7 +82,8 @@ class Briefing:
     k : int
         The suppression threshold applied.
     kpis : tuple of Kpi
-        Events, persons, high-impact events.
+        Events, persons, high-impact events in the corridors of the briefing's sections (not the
+        whole store: a store may hold the world, the briefing is about these sections).
     sections : geopandas.GeoDataFrame
         One row per section, sorted by level (highest first) then change: the suppressed
         figures of :func:`geo.briefing.figures.section_figures`, ``pair``, ``geometry``,
@@ -91,11 +92,15 @@ class Briefing:
     trend : pandas.DataFrame
         Events per UTC day (rows) and ``section_id`` (columns), bins below k blanked (NaN).
     total_trend : pandas.Series
-        Events per UTC day in the whole sector, blanked below k.
+        Events per UTC day in the corridors of the briefing's sections, blanked below k.
     cells : pandas.DataFrame
         Hexagons of the map: ``cell``, ``res``, ``events``, ``persons``, each with at least k events.
     suppression : dict of str to int
         What suppression did: blanked section values, coarsened cells, dropped events.
+    scope : str
+        What the headline figures cover, to print beside them ("in the corridors of 15 sections, 10 km").
+    outside : Kpi or None
+        Events of the period outside those corridors (the rest of the store), labelled as such.
     """
 
     window: TimeWindow
@@ -108,6 +113,15 @@ class Briefing:
     total_trend: pd.Series
     cells: pd.DataFrame
     suppression: dict[str, int] = field(default_factory=dict)
+    scope: str = ""
+    outside: Kpi | None = None
+
+
+def _corridor_totals(index: EventIndex, in_area: npt.NDArray[np.bool_], window: TimeWindow) -> tuple[int, int, int]:
+    """Events, persons and high-impact events of ``window`` among the events flagged ``in_area``."""
+    part = index.window_slice(window)
+    mask = in_area[part]
+    return (int(mask.sum()), int(index.persons[part][mask].sum()), int(index.high_impact[part][mask].sum()))
 
 
 def _kpi(label: str, value: int, previous: int, k: int) -> Kpi:
@@ -180,23 +194,30 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
     series = section_series(index, assignment, window, n_sections=len(sections))
     series.columns = sections["section_id"].to_numpy()
     trend = suppress_series(series[table["section_id"].to_numpy()], k=params.k)
-    total = index.totals(window)
-    before = index.totals(window.previous())
+    # The headline is the briefing's own area: the corridors of its sections, not everything stored.
+    in_area = np.isin(assignment, np.flatnonzero(chosen))
+    total = _corridor_totals(index, in_area, window)
+    before = _corridor_totals(index, in_area, window.previous())
     cells = suppress_cells(index.aggregate(Filters(window, res=params.map_res)), k=params.k)
+    n = int(chosen.sum())
+    scope = (f"in the corridors of {'the' if n > 1 else 'its'} {n} section{'s' if n > 1 else ''} "
+             f"({params.figures.corridor_km:g} km either side of the line)")
     return Briefing(
         window=window, generated_at=generated_at, source=source, k=params.k,
-        kpis=(_kpi("Events", total.events, before.events, params.k),
-              _kpi("Persons", total.persons, before.persons, params.k),
-              _kpi("High / very high impact", total.high_impact, before.high_impact, params.k)),
+        kpis=(_kpi("Events", total[0], before[0], params.k),
+              _kpi("Persons", total[1], before[1], params.k),
+              _kpi("High / very high impact", total[2], before[2], params.k)),
         sections=table.reset_index(drop=True), trend=trend,
-        total_trend=suppress_series(_daily_totals(index, window), k=params.k),
+        total_trend=suppress_series(_daily_totals(index, in_area, window), k=params.k),
         cells=cells.cells,
         suppression={"section_values": int(table["suppressed"].sum()), "cells_coarsened": cells.coarsened_cells,
                      "events_dropped_from_map": cells.dropped_events},
+        scope=scope,
+        outside=_kpi("Events outside these corridors", index.totals(window).events - total[0],
+                     index.totals(window.previous()).events - before[0], params.k),
     )
 
 
-def _daily_totals(index: EventIndex, window: TimeWindow) -> pd.Series:
-    """Events per UTC day in ``window`` over the whole sector (inside corridors or not)."""
-    everywhere = np.zeros(len(index), dtype=np.int64)
-    return section_series(index, everywhere, window, n_sections=1)[0].rename("events")
+def _daily_totals(index: EventIndex, in_area: npt.NDArray[np.bool_], window: TimeWindow) -> pd.Series:
+    """Events per UTC day in ``window`` among the events flagged ``in_area`` (the briefing's corridors)."""
+    return section_series(index, np.where(in_area, 0, -1), window, n_sections=1)[0].rename("events")

@@ -18,13 +18,14 @@ import h3
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from geo.analysis import hot_spot_classes, study_area
 from geo.briefing.sections import assign_to_sections
 from geo.errors import SectionError
 from geo.grid import VIEW_RES_RANGE, EventIndex, Filters, cells_latlng
 from geo.models import EVENT_TYPES, HIGH_IMPACT
-from geo.spatial import METRIC_CRS
+from geo.spatial import geometry_to_lonlat, geometry_to_m, utm_crs_of
 from geo.timewindow import TimeWindow
 
 
@@ -122,7 +123,9 @@ def _coverage_share(sections: gpd.GeoDataFrame, params: FigureParams, *, coverag
     # The corridor's cells: those whose centre lies within it, at the figures' resolution.
     corridor = np.unique(np.concatenate([
         np.array([h3.str_to_int(c) for c in h3.geo_to_cells(area, params.res)], dtype=np.uint64)
-        for area in sections.to_crs(METRIC_CRS).buffer(params.corridor_km * 1000.0).to_crs("EPSG:4326")
+        for area in (geometry_to_lonlat(shapely.buffer(geometry_to_m(line, crs=utm_crs_of(line)),
+                                                        params.corridor_km * 1000.0), crs=utm_crs_of(line))
+                     for line in sections.geometry)
     ]))
     covered = pd.Series(np.isin(corridor, np.asarray(covered_cells, dtype=np.uint64)), index=corridor)
     shares = section_coverage(covered, sections, corridor_km=params.corridor_km)

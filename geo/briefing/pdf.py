@@ -108,6 +108,10 @@ def _overview(fig: Figure, briefing: Briefing, basemap: Basemap) -> None:
     days = briefing.window.duration.total_seconds() / 86_400
     _header(fig, "Border briefing · sections and impact levels",
             f"{_period(briefing)} · changes against the {days:g} days before")
+    outside = briefing.outside
+    rest = "" if outside is None else (
+        f"; {outside.label.lower()}: " + (f"fewer than {briefing.k}" if outside.value is None else f"{outside.value:,}"))
+    fig.text(0.03, 0.897, f"Figures {briefing.scope}{rest}.", fontsize=8, color=MUTED)
     for i, kpi in enumerate(briefing.kpis):
         _kpi_box(fig, 0.03 + i * 0.155, kpi, briefing.k)
     levels = briefing.sections["level"].value_counts()

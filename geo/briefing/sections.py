@@ -7,7 +7,8 @@ Three ways to get them, all returning the same frame (:data:`SECTION_COLUMNS`, E
 - :func:`sections_from_areas`: the border cut by polygons, e.g. police-station areas;
 - :func:`read_sections`: a user's file of lines (taken as they are) or polygons (as areas).
 
-Lengths are measured in the metric CRS of :mod:`geo.spatial.projection` (EPSG:32634). Names are what a
+Lengths are geodesic (WGS 84); cutting and corridor distances use each line's own UTM zone, so a
+section anywhere on Earth measures what it measures on the ground. Names are what a
 commander says: the country pair, the section's number along the line and the nearest town,
 e.g. ``"GR–MK 3 · Idomeni"``. Events belong to the nearest section within a corridor
 (:func:`assign_to_sections`).
@@ -32,11 +33,13 @@ from geo.errors import SectionError
 from geo.spatial import (
     Basemap,
     border_lines,
+    geodesic_length_km,
     geometry_to_lonlat,
     geometry_to_m,
     lonlat_to_xy_m,
     nearest_town,
     repair_geometries,
+    utm_crs_of,
 )
 
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("section_id", "name", "pair", "length_km", "geometry")
@@ -57,7 +60,7 @@ def pair_label(pair: str) -> str:
 
 
 def _length_km(geometry_lonlat: shapely.Geometry) -> float:
-    return float(geometry_to_m(geometry_lonlat).length) / 1000.0
+    return geodesic_length_km(geometry_lonlat)
 
 
 def _midpoint_lonlat(geometry_lonlat: shapely.Geometry) -> tuple[float, float]:
@@ -107,18 +110,19 @@ def sections_by_length(borders: gpd.GeoDataFrame, *, target_length_km: float, to
         if line.geom_type != "LineString":
             raise SectionError(f"the {pair} border is not one connected line ({line.geom_type}); "
                                "give the sections as a file instead")
-        line_m = geometry_to_m(line)
-        total_km = line_m.length / 1000.0
+        crs = utm_crs_of(line)
+        line_m = geometry_to_m(line, crs=crs)
+        total_km = _length_km(line)
         n = 1 if math.isinf(target_length_km) else max(1, round(total_km / target_length_km))
         for i in range(n):
-            # Cut in metres, so that the pieces are equally long on the ground and add up to the line.
+            # Cut in metres of the line's own zone, so that the pieces are equally long on the ground.
             piece_m = substring(line_m, i / n, (i + 1) / n, normalized=True)
-            piece = geometry_to_lonlat(piece_m)
+            piece = geometry_to_lonlat(piece_m, crs=crs)
             lon, lat = _midpoint_lonlat(piece)
             town = nearest_town(lat, lon, towns).name
             label = f"{pair_label(pair)} {i + 1}" if n > 1 else pair_label(pair)
             records.append({"section_id": f"{pair}-{i + 1:02d}", "name": f"{label} · {town}", "pair": pair,
-                            "length_km": piece_m.length / 1000.0, "geometry": piece})
+                            "length_km": _length_km(piece), "geometry": piece})
     return _frame(records)
 
 
@@ -243,17 +247,33 @@ def assign_to_sections(lat: npt.ArrayLike, lon: npt.ArrayLike, sections: gpd.Geo
     sections : geopandas.GeoDataFrame
         Sections in EPSG:4326.
     corridor_km : float
-        Half-width of the corridor: a point farther than this from every section (metric
-        distance, EPSG:32634) belongs to none.
+        Half-width of the corridor: a point farther than this from every section belongs to none
+        (distance in metres of the section's own UTM zone).
     """
     if not corridor_km > 0:
         raise SectionError(f"corridor_km must be > 0; got {corridor_km}")
-    x_m, y_m = lonlat_to_xy_m(lon, lat)
-    result = np.full(x_m.size, -1, dtype=np.int64)
-    if x_m.size == 0 or sections.empty:
+    lon, lat = np.asarray(lon, dtype=float).ravel(), np.asarray(lat, dtype=float).ravel()
+    result = np.full(lon.size, -1, dtype=np.int64)
+    if lon.size == 0 or sections.empty:
         return result
-    lines_m = np.array([geometry_to_m(g) for g in sections.geometry], dtype=object)
-    tree = shapely.STRtree(lines_m)
-    points, nearest = tree.query_nearest(shapely.points(x_m, y_m), max_distance=corridor_km * 1000.0, all_matches=False)
-    result[points] = nearest
+    best = np.full(lon.size, np.inf)
+    zones = np.array([utm_crs_of(g) for g in sections.geometry])
+    for crs in np.unique(zones):
+        members = np.flatnonzero(zones == crs)
+        geometries = sections.geometry.to_numpy()[members]
+        # Only points near these sections are projected into their zone (far outside it TM distances stretch).
+        west, south, east, north = shapely.total_bounds(geometries)
+        margin_lat = corridor_km / 110.0 + 0.01
+        margin_lon = margin_lat / max(math.cos(math.radians(min(max(abs(south), abs(north)) + margin_lat, 89.0))), 0.01)
+        near = np.flatnonzero((lon >= west - margin_lon) & (lon <= east + margin_lon)
+                              & (lat >= south - margin_lat) & (lat <= north + margin_lat))
+        if near.size == 0:
+            continue
+        x_m, y_m = lonlat_to_xy_m(lon[near], lat[near], crs=str(crs))
+        tree = shapely.STRtree(np.array([geometry_to_m(g, crs=str(crs)) for g in geometries], dtype=object))
+        (points, nearest), distance = tree.query_nearest(shapely.points(x_m, y_m), max_distance=corridor_km * 1000.0,
+                                                         all_matches=False, return_distance=True)
+        closer = distance < best[near[points]]
+        best[near[points[closer]]] = distance[closer]
+        result[near[points[closer]]] = members[nearest[closer]]
     return result

@@ -3,7 +3,7 @@
 Every row read ends stored, counted as a duplicate, or quarantined with a reason.
 """
 
-from geo.ingest.importer import import_file, preview_file
+from geo.ingest.importer import check_importable, import_file, preview_file
 from geo.ingest.mapping import (
     NATIVE,
     PRESETS,
@@ -24,6 +24,7 @@ __all__ = [
     "REASONS",
     "SUPPORTED",
     "UploadLimits",
+    "check_importable",
     "check_raster_header",
     "choose_mapping",
     "guard_upload",

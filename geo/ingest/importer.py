@@ -146,6 +146,17 @@ def _fit_mapping(path: Path, mapping: str | Path | Mapping | None) -> tuple[Mapp
     return chosen, resolve(chosen, columns, spatial=is_spatial(path))
 
 
+def check_importable(path: Path, *, mapping: str | Path | Mapping | None = None) -> Mapping:
+    """The mapping that will import ``path``, after reading its columns and first rows; raises as :func:`import_file`.
+
+    Call it before opening (and so creating) a store: a file refused here writes nothing anywhere.
+    """
+    path = Path(path)
+    chosen, _ = _fit_mapping(path, mapping)
+    next(read_chunks(path, chunk_rows=20), None)  # a file unreadable from its first rows fails here, not in the store
+    return chosen
+
+
 def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | None = None, now: datetime | None = None,
                 progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
     """Import ``path`` into ``store`` with ``mapping`` (a preset name, a TOML file, or ``None`` to detect).

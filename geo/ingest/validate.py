@@ -5,9 +5,11 @@ row's reason (a short code, counted in import reports) and a detail a person can
 
 - position: latitude in [-90, 90], longitude in [-180, 180], not (0, 0);
 - time: parseable; naive times are UTC; not later than ``now`` + :data:`FUTURE_TOLERANCE`;
+- unknown: a text of the mapping's ``na_values`` ("NA") is an empty value;
 - persons: whole numbers >= 0 (thousands separators allowed), summed over the mapped columns,
-  empty = 0;
-- type: one of the event types, directly or through the mapping's ``[types]``, else the default;
+  empty = 0; parts given as unknown add nothing and are named in ``attrs["persons_unknown"]``;
+- type: one of the event types, directly, through the mapping's ``[types]`` or ``[[match]]``
+  rules, else the default (impact, status and confidence take ``[values.<field>]`` and rules too);
 - impact, status, confidence: from the vocabulary when given; impact is derived from type and
   persons when the file has none; imported rows without status are ``closed``.
 """
@@ -25,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.grid import BASE_RES, latlng_to_cells
-from geo.ingest.mapping import ResolvedMapping
+from geo.ingest.mapping import Mapping, ResolvedMapping
 from geo.models import EVENT_STATUSES, EVENT_TYPE_LABELS, EVENT_TYPES, IMPACT_LEVELS, NAMED_CONFIDENCE, impact_for
 
 MAX_PERSONS: Final[int] = 2**31 - 1
@@ -107,6 +109,40 @@ def _numbers(text: pd.Series, *, thousands: bool) -> pd.Series:
     return pd.to_numeric(cleaned.where(~blank, None), errors="coerce")
 
 
+def _blank_unknown(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """``frame`` with every text the mapping calls unknown (``na_values``) made empty."""
+    out = None
+    for column in frame.columns:
+        na = mapping.na_for(str(column))
+        if not na:
+            continue
+        unknown = frame[column].fillna("").astype(str).str.strip().str.lower().isin(na)
+        if unknown.any():
+            out = frame.copy() if out is None else out
+            out.loc[unknown, column] = ""
+    return frame if out is None else out
+
+
+def _translate(text: pd.Series, mapping: Mapping, name: str, *, vocabulary: dict[str, str]) -> pd.Series:
+    """Field ``name``'s values translated: the exact table, then the ``[[match]]`` rules in order, then
+    ``vocabulary`` (lower-cased text -> our value); ``None`` where nothing fits. Each distinct value once."""
+    table, rules = mapping.value_table(name), mapping.rules(name)
+
+    def one(value: str) -> str | None:
+        key = value.lower()
+        if key in table:
+            return table[key]
+        if value:
+            for rule in rules:
+                if rule.matches(value):
+                    return rule.value
+        return vocabulary.get(key)
+
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([one(str(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=text.index, dtype=object)
+
+
 def _lookup(text: pd.Series, table: dict[str, str]) -> pd.Series:
     """``table[value]`` per row (NaN where absent), looking up each distinct value once."""
     codes, uniques = pd.factorize(text)
@@ -159,8 +195,7 @@ def _types(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) ->
     mapping = resolved.mapping
     raw = _text(frame, resolved.column["type"])
     by_label = {label.lower(): name for name, label in EVENT_TYPE_LABELS.items()}
-    lookup = {**{t: t for t in EVENT_TYPES}, **by_label, **{k.lower(): v for k, v in mapping.type_values.items()}}
-    types = _lookup(raw.str.lower(), lookup)
+    types = _translate(raw, mapping, "type", vocabulary={**{t: t for t in EVENT_TYPES}, **by_label})
     if mapping.default_type is not None:
         types = types.fillna(mapping.default_type)
     verdict.fail(types.isna().to_numpy(), "unknown_type",
@@ -168,19 +203,26 @@ def _types(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) ->
     return types.fillna("other")
 
 
-def _persons(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
+def _persons(frame: pd.DataFrame, raw: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict
+             ) -> tuple[pd.Series, list[list[str]]]:
+    """The summed persons, and per row the parts the file gave as unknown (``na_values``), which add nothing."""
     total = pd.Series(0, index=frame.index, dtype=np.int64)
+    unknown: list[list[str]] = [[] for _ in range(len(frame))]
     for column in resolved.persons:
         text = _text(frame, column)
         value = _numbers(text, thousands=True)
         bad = (text != "") & (value.isna() | (value < 0) | (value % 1 != 0) | (value > MAX_PERSONS))
         verdict.fail(bad.to_numpy(), "bad_persons", _literal(column) + " = '{}'", text)
         total += value.where(~bad, 0).fillna(0).astype(np.int64)
-    return total
+        for i in np.flatnonzero(((text == "") & (_text(raw, column) != "")).to_numpy()):
+            unknown[i].append(column)
+    return total, unknown
 
 
 def _confidence(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> pd.Series:
     text = _text(frame, resolved.column["confidence"])
+    if resolved.mapping.value_table("confidence") or resolved.mapping.rules("confidence"):
+        text = _translate(text, resolved.mapping, "confidence", vocabulary={}).fillna(text).astype(str)
     value = _numbers(text, thousands=False) / resolved.mapping.confidence_scale
     if value.isna().any():
         value = value.fillna(_lookup(text.str.lower(), {k: str(v) for k, v in NAMED_CONFIDENCE.items()}).astype(float))
@@ -189,9 +231,13 @@ def _confidence(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdic
     return value.where(~bad)
 
 
-def _vocabulary(frame: pd.DataFrame, column: str | None, allowed: tuple[str, ...], code: str, verdict: _Verdict
-                ) -> pd.Series:
-    text = _text(frame, column).str.lower().str.replace(" ", "_")
+def _vocabulary(frame: pd.DataFrame, resolved: ResolvedMapping, name: str, allowed: tuple[str, ...], code: str,
+                verdict: _Verdict) -> pd.Series:
+    column = resolved.column[name]
+    text = _text(frame, column)
+    if resolved.mapping.value_table(name) or resolved.mapping.rules(name):
+        text = _translate(text, resolved.mapping, name, vocabulary={}).fillna(text).astype(str)
+    text = text.str.lower().str.replace(" ", "_")
     bad = (text != "") & ~text.isin(allowed)
     verdict.fail(bad.to_numpy(), code, _literal(str(column)) + " '{}' (allowed: " + ", ".join(allowed) + ")", text)
     return text
@@ -211,13 +257,13 @@ def _ids(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict, lat:
     return ids
 
 
-def _attrs(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
-    if not columns:
+def _attrs(frame: pd.DataFrame, columns: tuple[str, ...], unknown_persons: list[list[str]]) -> list[str]:
+    if not columns and not any(unknown_persons):
         return ["{}"] * len(frame)
     records = frame[list(columns)].fillna("").astype(str).to_dict(orient="records")
     out = []
-    for record in records:
-        merged: dict[str, object] = {}
+    for record, unknown in zip(records, unknown_persons, strict=True):
+        merged: dict[str, object] = {"persons_unknown": unknown} if unknown else {}
         for key, value in record.items():
             if key == "attrs" and value.startswith("{"):
                 try:
@@ -255,7 +301,8 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
     geometry_lonlat : (lon, lat, problem), optional
         Positions from a spatial file's geometry, with a quarantine code per row (or ``None``).
     """
-    frame = frame.reset_index(drop=True)
+    raw_frame = frame.reset_index(drop=True)
+    frame = _blank_unknown(raw_frame, resolved.mapping)
     verdict = _Verdict(len(frame))
     for column in frame.columns:
         # PostgreSQL cannot store NUL in text; such a row is binary garbage, not an event.
@@ -276,9 +323,9 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
                  "time {} is after the import time " + f"{now:%Y-%m-%d %H:%M} UTC", when_text)
     ids = _ids(frame, resolved, verdict, lat, lon)
     types = _types(frame, resolved, verdict)
-    persons = _persons(frame, resolved, verdict)
-    impact = _vocabulary(frame, resolved.column["impact"], IMPACT_LEVELS, "bad_impact", verdict)
-    status = _vocabulary(frame, resolved.column["status"], EVENT_STATUSES, "bad_status", verdict)
+    persons, unknown_persons = _persons(frame, raw_frame, resolved, verdict)
+    impact = _vocabulary(frame, resolved, "impact", IMPACT_LEVELS, "bad_impact", verdict)
+    status = _vocabulary(frame, resolved, "status", EVENT_STATUSES, "bad_status", verdict)
     confidence = _confidence(frame, resolved, verdict)
     received_text = _text(frame, resolved.column["received_at"])
     received = parse_times(received_text, resolved.mapping.date_formats).fillna(pd.Timestamp(now))
@@ -303,7 +350,8 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
             "status": _objects(np.where(status.to_numpy(dtype=object)[good] == "", "closed",
                                         status.to_numpy(dtype=object)[good])),
             "cell": latlng_to_cells(lat.to_numpy(dtype=float)[good], lon.to_numpy(dtype=float)[good], BASE_RES),
-            "attrs": _objects(np.asarray(_attrs(frame.iloc[good], resolved.attrs), dtype=object)),
+            "attrs": _objects(np.asarray(_attrs(frame.iloc[good], resolved.attrs,
+                                                [unknown_persons[i] for i in good]), dtype=object)),
         }
     )
     events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
@@ -311,7 +359,7 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
     if (events["source"] == "").any():
         events.loc[events["source"] == "", "source"] = source
     bad = np.flatnonzero(~ok)
-    raw = frame.iloc[bad].to_dict(orient="records")
+    raw = raw_frame.iloc[bad].to_dict(orient="records")
     quarantine = pd.DataFrame(
         {
             "source": source,

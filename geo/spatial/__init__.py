@@ -9,9 +9,12 @@ from geo.spatial.projection import (
     EARTH_RADIUS_KM,
     METRIC_CRS,
     azimuth_deg,
+    geodesic_length_km,
     geometry_to_lonlat,
     geometry_to_m,
     lonlat_to_xy_m,
+    utm_crs,
+    utm_crs_of,
     xy_m_to_lonlat,
 )
 from geo.spatial.terrain import Dem, hillshade, read_dem, slope_deg, warp_to_web_mercator
@@ -50,6 +53,7 @@ __all__ = [
     "border_lines",
     "compass_point",
     "describe_place",
+    "geodesic_length_km",
     "geometry_to_lonlat",
     "geometry_to_m",
     "great_circle_km",
@@ -66,6 +70,8 @@ __all__ = [
     "read_vector",
     "repair_geometries",
     "slope_deg",
+    "utm_crs",
+    "utm_crs_of",
     "warp_to_web_mercator",
     "xy_m_to_lonlat",
 ]

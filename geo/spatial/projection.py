@@ -1,7 +1,10 @@
-"""The metric CRS for distances in the bundled area: UTM zone 34N (EPSG:32634, metres).
+"""The metric CRS for distances in the bundled area: UTM zone 34N (EPSG:32634, metres); elsewhere, each
+feature's own UTM zone (:func:`utm_crs`), and geodesic lengths (:func:`geodesic_length_km`).
 
 The area of interest (20.3-23.9 E) sits in UTM zone 34 (18-24 E); scale error there is below
-0.1 %, well inside what a situational dashboard needs.
+0.1 %, well inside what a situational dashboard needs. Far outside its zone a UTM projection
+stretches lengths by tens of percent (a US-Mexico line measured in zone 34N: 1,117 km instead of
+860 km), so lengths are geodesic and a user's sections are measured in their own zone.
 """
 
 from __future__ import annotations
@@ -20,32 +23,53 @@ EARTH_RADIUS_KM: Final[float] = 6371.0088
 _GEOD: Final[Geod] = Geod(ellps="WGS84")
 
 
-@lru_cache(maxsize=2)
-def _transformer(inverse: bool) -> Transformer:
-    src, dst = ("EPSG:4326", METRIC_CRS) if not inverse else (METRIC_CRS, "EPSG:4326")
+@lru_cache(maxsize=32)
+def _transformer(inverse: bool, crs: str = METRIC_CRS) -> Transformer:
+    src, dst = ("EPSG:4326", crs) if not inverse else (crs, "EPSG:4326")
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def lonlat_to_xy_m(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """EPSG:4326 degrees -> EPSG:32634 easting and northing in metres."""
-    x, y = _transformer(False).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+def lonlat_to_xy_m(lon: npt.ArrayLike, lat: npt.ArrayLike, *, crs: str = METRIC_CRS
+                   ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """EPSG:4326 degrees -> easting and northing in metres of ``crs`` (default EPSG:32634)."""
+    x, y = _transformer(False, crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
 
 
-def xy_m_to_lonlat(x_m: npt.ArrayLike, y_m: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """EPSG:32634 metres -> longitude and latitude in degrees (EPSG:4326)."""
-    lon, lat = _transformer(True).transform(np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float))
+def xy_m_to_lonlat(x_m: npt.ArrayLike, y_m: npt.ArrayLike, *, crs: str = METRIC_CRS
+                   ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Metres of ``crs`` (default EPSG:32634) -> longitude and latitude in degrees (EPSG:4326)."""
+    lon, lat = _transformer(True, crs).transform(np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float))
     return np.asarray(lon), np.asarray(lat)
 
 
-def geometry_to_lonlat(geometry_m: shapely.Geometry) -> shapely.Geometry:
-    """A geometry in the metric CRS (EPSG:32634) back in lon/lat degrees (EPSG:4326)."""
-    return shapely.transform(geometry_m, lambda xy: np.column_stack(xy_m_to_lonlat(xy[:, 0], xy[:, 1])))
+def geometry_to_lonlat(geometry_m: shapely.Geometry, *, crs: str = METRIC_CRS) -> shapely.Geometry:
+    """A geometry in the metric ``crs`` (default EPSG:32634) back in lon/lat degrees (EPSG:4326)."""
+    return shapely.transform(geometry_m, lambda xy: np.column_stack(xy_m_to_lonlat(xy[:, 0], xy[:, 1], crs=crs)))
 
 
-def geometry_to_m(geometry: shapely.Geometry) -> shapely.Geometry:
-    """A lon/lat geometry (EPSG:4326) in the metric CRS (EPSG:32634, metres)."""
-    return shapely.transform(geometry, lambda xy: np.column_stack(lonlat_to_xy_m(xy[:, 0], xy[:, 1])))
+def geometry_to_m(geometry: shapely.Geometry, *, crs: str = METRIC_CRS) -> shapely.Geometry:
+    """A lon/lat geometry (EPSG:4326) in the metric ``crs`` (default EPSG:32634, metres)."""
+    return shapely.transform(geometry, lambda xy: np.column_stack(lonlat_to_xy_m(xy[:, 0], xy[:, 1], crs=crs)))
+
+
+def utm_crs(lon: float, lat: float) -> str:
+    """The UTM zone of a place as an EPSG code: 326zz north of the equator, 327zz south (zones 1-60, 6° each)."""
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise ValueError(f"utm_crs needs lon in -180..180 and lat in -90..90; got lon={lon}, lat={lat}")
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+def utm_crs_of(geometry_lonlat: shapely.Geometry) -> str:
+    """The UTM zone (EPSG code) of a lon/lat geometry's centre: its own metric CRS for distances and buffers."""
+    centre = shapely.centroid(geometry_lonlat)
+    return utm_crs(float(centre.x), float(centre.y))
+
+
+def geodesic_length_km(geometry_lonlat: shapely.Geometry) -> float:
+    """Length of a lon/lat (multi)line on the WGS 84 ellipsoid, in km: right anywhere on Earth."""
+    return float(_GEOD.geometry_length(geometry_lonlat)) / 1000.0
 
 
 def azimuth_deg(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> float:
