@@ -130,3 +130,16 @@ def test_configuration_is_read_at_the_edge_and_paths_in_one_resolver() -> None:
     readers = {path.relative_to(ROOT).as_posix() for package in ("geo", "layers", "dashboard", "bench")
                for path in (ROOT / package).rglob("*.py") if re.search(r"Path\(__file__\)", path.read_text())}
     assert readers == {"geo/settings.py"}
+
+
+def test_readme_architecture_table_is_the_tree() -> None:
+    """Each row of the README's architecture table lists exactly the modules of its folder."""
+    rows = re.findall(r"^\| `([a-z/]+)/` \| [^|]+ \| (.+) \|$", (ROOT / "README.md").read_text(), flags=re.M)
+    assert len(rows) >= 15
+    for folder, modules in rows:
+        listed = set(re.findall(r"`([a-z_]+)`", modules))
+        present = {p.stem for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py"}
+        assert listed == present, (folder, listed ^ present)
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("geo/**/__init__.py")}
+    assert packages <= {folder for folder, _ in rows}, packages - {folder for folder, _ in rows}
+

@@ -19,7 +19,7 @@ from geo.briefing import (
 from geo.grid import EventIndex
 from geo.ingest import import_file
 from geo.spatial import border_lines, load_basemap
-from geo.store import open_store
+from geo.store import open_store, read_events
 from geo.timewindow import TimeWindow
 from tests.conftest import ROOT
 
@@ -32,7 +32,7 @@ def history(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{tmp_path_factory.mktemp('history') / 'h.sqlite'}"
     store = open_store(url)
     import_file(HISTORY, store, mapping="iom", now=datetime(2026, 5, 1, tzinfo=timezone.utc))
-    index = EventIndex(store.read_events())
+    index = EventIndex(read_events(store))
     store.close()
     basemap = load_basemap()
     sections = sections_by_length(border_lines(), target_length_km=25.0, towns=basemap.towns)

@@ -16,7 +16,7 @@ import pytest
 from geo.errors import MappingError
 from geo.ingest import import_file
 from geo.ingest.mapping import IOM, find_column, mapping_from_toml, mapping_to_toml
-from geo.store import open_store
+from geo.store import open_store, read_events
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -60,7 +60,7 @@ def test_curated_europe_export_imports_as_it_comes(tmp_path: Path) -> None:
     assert report.mapping == "iom"
     assert (report.read, report.inserted, report.duplicates, report.quarantined) == (200, 198, 0, 2)
     assert report.reasons == {"missing_coordinates": len(without_position)} == {"missing_coordinates": 2}
-    events = store.read_events().set_index("event_id")
+    events = read_events(store).set_index("event_id")
     stored_attrs = _attrs(tmp_path / "s.sqlite")
     by_id = {r["Incident ID"]: r for r in rows}
     for event_id, event in events.iterrows():
@@ -76,7 +76,7 @@ def test_curated_europe_export_imports_as_it_comes(tmp_path: Path) -> None:
     assert {"Presumed drowning", "Drowning,Violence"} <= causes
     again = import_file(CURATED, store, mapping="iom", now=NOW)
     assert (again.read, again.inserted, again.duplicates, again.quarantined) == (200, 0, 198, 2)
-    assert len(store.read_events()) == 198
+    assert len(read_events(store)) == 198
     store.close()
 
 
@@ -85,7 +85,7 @@ def test_older_global_export_still_imports(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
     report = import_file(GLOBAL, store, now=NOW)
     assert (report.mapping, report.read, report.inserted, report.quarantined) == ("iom", 220, 220, 0)
-    events = store.read_events()
+    events = read_events(store)
     assert int(events["persons"].sum()) == sum(
         _known(r[c]) for r in rows for c in ("Number Dead", "Minimum Estimated Number of Missing", "Number of Survivors"))
     assert events["occurred_at"].max().year == 2020
@@ -116,7 +116,7 @@ value = "search_and_rescue"
     store2 = open_store(f"sqlite:///{tmp_path / 's2.sqlite'}")
     after = import_file(CURATED, store2, mapping=fixed, now=NOW)
     assert (after.inserted, after.reasons) == (198, {"missing_coordinates": 2})
-    events = store2.read_events()
+    events = read_events(store2)
     assert (events["type"] == "search_and_rescue").sum() == sum(
         "drown" in r["Cause of Death"].lower() and r["Latitude"] not in ("", "NA") for r in _rows(CURATED))
     store.close()
@@ -167,7 +167,7 @@ default_type = "other"
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
     report = import_file(path, store, mapping=mapping, now=NOW)  # columns match in any case
     assert (report.inserted, report.quarantined) == (5, 0)
-    events = store.read_events().set_index("event_id").sort_index()
+    events = read_events(store).set_index("event_id").sort_index()
     assert events["type"].tolist() == ["search_and_rescue", "search_and_rescue", "smuggling", "other", "apprehension"]
     assert events["status"].tolist() == ["closed", "open", "closed", "closed", "closed"]
     assert events["persons"].tolist() == [2, 3, 1200, 2, 0]

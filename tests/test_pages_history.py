@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.ingest import import_file
-from geo.store import open_store
+from geo.store import insert_events, open_store, read_events
 from tests.conftest import ROOT
 
 PAGES = ROOT / "dashboard" / "pages"
@@ -27,7 +27,7 @@ def _one_event(url: str) -> None:
     store = open_store(url)
     when = pd.Timestamp("2019-09-03 10:00", tz="UTC")
     lat, lon = 41.12, 22.51
-    store.insert_events(pd.DataFrame({
+    insert_events(store, pd.DataFrame({
         "source": ["test"], "event_id": ["only"], "type": ["apprehension"], "occurred_at": [when],
         "received_at": [when], "lat": [lat], "lon": [lon], "persons": [3], "impact": ["low"], "confidence": [0.8],
         "status": ["closed"], "cell": latlng_to_cells([lat], [lon], BASE_RES), "attrs": ["{}"],
@@ -106,7 +106,7 @@ def test_an_empty_study_area_is_a_message_not_an_exception(tmp_path: Path) -> No
     url = f"sqlite:///{tmp_path / 'one.sqlite'}"
     _one_event(url)
     store = open_store(url)
-    index = EventIndex(store.read_events())
+    index = EventIndex(read_events(store))
     store.close()
     now = datetime(2026, 5, 1, tzinfo=timezone.utc)
     before = Filters(TimeWindow(datetime(2018, 1, 1, tzinfo=timezone.utc), datetime(2018, 2, 1, tzinfo=timezone.utc)),
