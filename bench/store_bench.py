@@ -90,8 +90,8 @@ import resource, sys
 from pathlib import Path
 # Linux keeps a process's peak RSS across fork and exec: reset it, or the bench's own peak shows.
 Path("/proc/self/clear_refs").write_text("5")
-from geo.ingest.importer import import_file
-from geo.store.core import open_store
+from geo.ingest import import_file
+from geo.store import open_store
 import_file(Path(sys.argv[1]), open_store(sys.argv[2]))
 peak_kb = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                if line.startswith("VmHWM"))

@@ -143,3 +143,19 @@ def test_readme_architecture_table_is_the_tree() -> None:
     packages = {p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("geo/**/__init__.py")}
     assert packages <= {folder for folder, _ in rows}, packages - {folder for folder, _ in rows}
 
+
+
+def test_rooms_are_entered_through_their_package() -> None:
+    """Outside a package of geo/, code imports the package (its ``__all__``), never one of its modules."""
+    import ast
+
+    modules = re.compile(r"^geo\.([a-z]+)\.[a-z_]+$")
+    for package in ("geo", "layers", "dashboard", "bench"):
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).parts
+            home = parts[1] if parts[0] == "geo" and len(parts) > 2 else None
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module and (room := modules.match(node.module)):
+                    assert room.group(1) == home, (path.relative_to(ROOT).as_posix(), node.module)
+            for room in re.findall(r"^from geo\.([a-z]+)\.[a-z_]+ import", path.read_text(), flags=re.M):
+                assert room == home, (path.relative_to(ROOT).as_posix(), room)

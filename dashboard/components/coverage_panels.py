@@ -19,8 +19,10 @@ from dashboard import cache, state
 from dashboard.auth import Viewer, audit
 from geo.coverage import (
     COLUMNS,
+    DEFAULT_RISK,
     Assessment,
     CoverageParams,
+    RiskParams,
     SiteModel,
     Terrain,
     delete_sensor,
@@ -29,7 +31,6 @@ from geo.coverage import (
     save_sensors,
     sensors_from_frame,
 )
-from geo.coverage.gaps import DEFAULT_RISK, RiskParams
 from geo.errors import LimesError, describe
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
 from geo.spatial import describe_place, xy_m_to_lonlat

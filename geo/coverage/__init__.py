@@ -5,7 +5,7 @@ Sensors are data in the store; the assessment ties terrain, sensors and patrols 
 
 from geo.coverage.assessment import Assessment, Terrain, assess, load_terrain, our_side
 from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
-from geo.coverage.gaps import patrol_areas
+from geo.coverage.gaps import DEFAULT_RISK, RiskParams, patrol_areas
 from geo.coverage.patrols import patrol_cells, read_unit_positions, within_reach
 from geo.coverage.placement import (
     SiteModel,
@@ -34,8 +34,10 @@ __all__ = [
     "Assessment",
     "COLUMNS",
     "CoverageParams",
+    "DEFAULT_RISK",
     "EARTH_RADIUS_M",
     "REFRACTION_COEFF",
+    "RiskParams",
     "SiteModel",
     "Terrain",
     "ViewshedParams",

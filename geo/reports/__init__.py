@@ -3,7 +3,7 @@
 Nothing a resident sends counts until a moderator accepted it; contacts stay on the moderation page.
 """
 
-from geo.reports.area import pick_cells
+from geo.reports.area import PICK_BUFFER_KM, PICK_RES, pick_cells
 from geo.reports.intake import (
     CATEGORY_LABELS,
     MAX_CONTACT_CHARS,
@@ -35,6 +35,8 @@ from geo.reports.moderation import (
 )
 
 __all__ = [
+    "PICK_BUFFER_KM",
+    "PICK_RES",
     "CATEGORY_LABELS",
     "CONFIDENCE_LEVELS",
     "DEFAULT_RETENTION",
