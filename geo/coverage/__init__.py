@@ -3,7 +3,18 @@
 Sensors are data in the store; the assessment ties terrain, sensors and patrols together for the planner.
 """
 
-from geo.coverage.assessment import Assessment, Terrain, assess, load_terrain, our_side
+from geo.coverage.assessment import Assessment, Terrain, assess, load_route_grid, load_terrain, our_side
+from geo.coverage.cost import CostParams, cost_surface, exposure_factor, tobler_speed_kmh, walking_pace_s_per_m
+from geo.coverage.costdistance import cost_distance, trace_back
+from geo.coverage.routes import (
+    RouteGrid,
+    RouteParams,
+    Routes,
+    compare_routes,
+    find_routes,
+    patrolled_cells,
+    with_approach_points,
+)
 from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
 from geo.coverage.gaps import patrol_areas
 from geo.coverage.patrols import patrol_cells, read_unit_positions, within_reach
@@ -33,21 +44,31 @@ from geo.coverage.viewshed import EARTH_RADIUS_M, REFRACTION_COEFF, ViewshedPara
 __all__ = [
     "Assessment",
     "COLUMNS",
+    "CostParams",
     "CoverageParams",
     "EARTH_RADIUS_M",
     "REFRACTION_COEFF",
+    "RouteGrid",
+    "RouteParams",
+    "Routes",
     "SiteModel",
     "Terrain",
     "ViewshedParams",
     "assess",
+    "compare_routes",
+    "cost_distance",
+    "cost_surface",
     "coverage_sets",
     "coverage_value",
     "covered_share",
     "cumulative_viewshed",
     "delete_sensor",
     "ensure_sensors",
+    "exposure_factor",
+    "find_routes",
     "greedy_placement",
     "grid_azimuth_deg",
+    "load_route_grid",
     "load_sensors",
     "load_terrain",
     "optimal_placement",
@@ -55,6 +76,7 @@ __all__ = [
     "parse_points",
     "patrol_areas",
     "patrol_cells",
+    "patrolled_cells",
     "read_sensor_file",
     "read_unit_positions",
     "recommend",
@@ -62,8 +84,12 @@ __all__ = [
     "sensor_coverage",
     "sensor_table_empty",
     "sensors_from_frame",
+    "tobler_speed_kmh",
+    "trace_back",
     "update_sensor",
     "user_sites",
     "viewshed",
+    "walking_pace_s_per_m",
+    "with_approach_points",
     "within_reach",
 ]
