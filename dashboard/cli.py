@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashboard.config import feed_tokens, settings_from_env
+from dashboard.routes_cli import add_routes_command
 from geo.errors import FeedError, LimesError, ServiceError, describe
 from geo.settings import Settings
 
@@ -382,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="retention period in days (default: $LIMES_CONTACT_RETENTION_DAYS or 30)")
     _add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
+    add_routes_command(sub, _add_db)
     return parser
 
 
