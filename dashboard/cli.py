@@ -33,12 +33,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench, hotspot_bench, live_bench, startup_bench, store_bench, viewshed_bench
+    from bench import hexgrid_bench, hotspot_bench, live_bench, routes_bench, startup_bench, store_bench, viewshed_bench
     from bench.harness import format_table
 
     figures = [*hexgrid_bench.run(args.events), *hotspot_bench.run(), *hotspot_bench.run_emerging(),
                *store_bench.run(args.import_rows)]
-    figures += viewshed_bench.run()
+    figures += [*viewshed_bench.run(), *routes_bench.run()]
     if args.live_events:
         figures += live_bench.run(args.live_events)
         figures += startup_bench.run()

@@ -47,7 +47,7 @@ def route_records(table: pd.DataFrame, paths: tuple[np.ndarray, ...]) -> list[di
     if unknown:
         raise LayerError(f"unknown route status {sorted(unknown)}; expected one of {', '.join(STATUSES)}")
     return [{"rank": int(r), "status": str(s), "length_km": round(float(k), 1), "walk_h": round(float(h), 1),
-             "unseen_pct": int(round(100 * float(u))), "path": np.round(p, 5).tolist()}
+             "unseen_pct": round(100 * float(u)), "path": np.round(p, 5).tolist()}
             for r, s, k, h, u, p in zip(table["rank"], status, table["length_km"], table["walk_h"],
                                         table["unseen_share"], paths, strict=True)]
 

@@ -231,7 +231,7 @@ def test_scenario_gap_carries_a_route(scenario_routes) -> None:
 
 def test_scenario_what_if_a_tower_closes_the_route_it_watches(scenario_routes, terrain: Terrain,
                                                              scenario: Scenario) -> None:
-    grid, seen, patrolled, routes = scenario_routes
+    grid, _, patrolled, routes = scenario_routes
     first = routes.table.iloc[0]
     tower = Sensor("WHATIF", "tower", float(first["crossing_lat"]), float(first["crossing_lon"]), 24.0, 12_000.0, 0.0,
                    360.0)

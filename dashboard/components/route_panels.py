@@ -14,7 +14,14 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache, state
-from geo.coverage import CostParams, CoverageParams, RouteParams, Routes, compare_routes, parse_points
+from geo.coverage import (
+    CostParams,
+    CoverageParams,
+    RouteParams,
+    Routes,
+    compare_routes,
+    parse_points,
+)
 from geo.errors import LimesError
 from geo.models import Sensor
 from geo.spatial import describe_place

@@ -33,7 +33,13 @@ from rasterio.windows import transform as window_transform
 from scipy.ndimage import distance_transform_edt, minimum_filter1d
 
 from geo.coverage.corridor import CoverageParams
-from geo.coverage.cost import CostParams, cost_surface, exposure_factor, walking_surface, water_masks
+from geo.coverage.cost import (
+    CostParams,
+    cost_surface,
+    exposure_factor,
+    walking_surface,
+    water_masks,
+)
 from geo.coverage.costdistance import cost_distance, trace_back
 from geo.coverage.patrols import within_reach
 from geo.errors import AnalysisError, CoverageError
