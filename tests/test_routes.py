@@ -229,6 +229,15 @@ def test_scenario_gap_carries_a_route(scenario_routes) -> None:
     assert table.loc[in_gap, "unseen_share"].max() == pytest.approx(1.0)
 
 
+def test_scenario_approach_point_beyond_the_gap_sends_the_top_route_through_it(scenario_routes) -> None:
+    grid, seen, patrolled, _ = scenario_routes
+    routes = find_routes(with_approach_points(grid, [(41.10, 21.80)]), seen, patrolled, params=RouteParams(k=3),
+                         cost_params=CostParams())
+    first = routes.table.iloc[0]
+    assert first["pair"] == "GRC-MKD" and GAP_LON_RANGE[0] <= first["crossing_lon"] <= GAP_LON_RANGE[1]
+    assert first["unseen_share"] == pytest.approx(1.0) and first["to_place"] == "Aridaia"
+
+
 def test_scenario_what_if_a_tower_closes_the_route_it_watches(scenario_routes, terrain: Terrain,
                                                              scenario: Scenario) -> None:
     grid, _, patrolled, routes = scenario_routes
