@@ -19,7 +19,15 @@ import rasterio
 from skimage.graph import MCP_Geometric
 
 from bench.harness import Figure, median_seconds, once_seconds
-from geo.coverage import CostParams, CoverageParams, RouteParams, cost_distance, find_routes, load_route_grid, load_terrain
+from geo.coverage import (
+    CostParams,
+    CoverageParams,
+    RouteParams,
+    cost_distance,
+    find_routes,
+    load_route_grid,
+    load_terrain,
+)
 from geo.coverage.corridor import sensor_coverage
 from geo.coverage.cost import walking_pace_s_per_m
 from geo.models import Sensor
@@ -33,7 +41,7 @@ def mosaic_cost() -> tuple[npt.NDArray[np.float64], float, float]:
     """Tobler pace (s/m) on the mosaic's own grid, ``inf`` on voids, with the cell width and height in metres."""
     with rasterio.open(MOSAIC_DEM) as src:
         z = src.read(1, masked=True).astype(np.float64).filled(np.nan)
-        res_deg, (west, south, east, north) = src.res[0], src.bounds
+        res_deg, south, north = src.res[0], src.bounds.bottom, src.bounds.top
     dy_m = np.radians(res_deg) * EARTH_RADIUS_KM * 1000.0
     dx_m = dy_m * np.cos(np.radians((south + north) / 2))
     gy, gx = np.gradient(np.where(np.isfinite(z), z, np.nanmean(z)), dy_m, dx_m)

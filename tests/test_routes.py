@@ -50,7 +50,8 @@ def _reference(cost: np.ndarray, sources: list[tuple[int, int]], dx: float, dy: 
             for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):
                 rn, cn = r + dr, c + dc
                 if 0 <= rn < rows and 0 <= cn < cols and np.isfinite(cost[rn, cn]):
-                    graph.add_edge((r, c), (rn, cn), weight=np.hypot(dr * dy, dc * dx) * (cost[r, c] + cost[rn, cn]) / 2)
+                    step_m = np.hypot(dr * dy, dc * dx)
+                    graph.add_edge((r, c), (rn, cn), weight=step_m * (cost[r, c] + cost[rn, cn]) / 2)
     return nx.multi_source_dijkstra_path_length(graph, [s for s in sources if np.isfinite(cost[s])])
 
 
@@ -162,8 +163,8 @@ def test_routes_on_a_plain_cross_where_the_towns_face_each_other_and_avoid_a_sen
     assert routes.optimum_h == pytest.approx(best / 3600.0)
     # A sensor watching the northern crossing pushes route 1 to the south one: W2 -> E2.
     watched_grid, watched = _toy_grid(seen_rows=slice(0, 20))
-    shifted = find_routes(watched_grid, watched, np.empty(0, np.uint64), params=RouteParams(k=2, min_separation_m=500.0),
-                          cost_params=CostParams(seen_weight=3.0))
+    shifted = find_routes(watched_grid, watched, np.empty(0, np.uint64),
+                          params=RouteParams(k=2, min_separation_m=500.0), cost_params=CostParams(seen_weight=3.0))
     assert (shifted.table["from_place"].iloc[0], shifted.table["to_place"].iloc[0]) == ("W2", "E2")
     assert shifted.table["unseen_share"].iloc[0] == pytest.approx(1.0)
     assert shifted.table["unseen_share"].iloc[1] < 1.0

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -79,7 +81,8 @@ def route_overlay(params: CoverageParams, current: tuple[Sensor, ...], stored: t
     if not choice.show:
         return RouteOverlay()
     routes = cache.crossing_routes(params, current, minute, choice.route, choice.cost, choice.points)
-    changes, closed_paths = None, ()
+    changes: pd.DataFrame | None = None
+    closed_paths: tuple[npt.NDArray[np.float64], ...] = ()
     if current != stored:
         before = cache.crossing_routes(params, stored, minute, choice.route, choice.cost, choice.points)
         changes = compare_routes(before.table, routes.table)

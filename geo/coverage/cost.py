@@ -77,7 +77,8 @@ def walking_pace_s_per_m(gradient: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 
 def water_masks(dem: MetricDem, lakes: gpd.GeoSeries, rivers: gpd.GeoSeries, *,
-                bridges_lonlat: Sequence[tuple[float, float]] = ()) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+                bridges_lonlat: Sequence[tuple[float, float]] = ()
+                ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Lake and costly river cells of ``dem``'s grid from EPSG:4326 polygons and lines.
 
     River cells touched by a line count, save those within one cell of a bridge or crossing

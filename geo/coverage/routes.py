@@ -166,8 +166,9 @@ def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries:
     cell_index[pr, pc] = inverse.astype(np.int32)
     ends = _ends(sub, towns, our_countries, reach & ~lake)
     pace = walking_surface(sub, lake=lake, river=river, params=CostParams(river_factor=1.0))
-    return RouteGrid(dem=sub, window=(rows, cols), pace_s_per_m=np.where(reach, pace, np.inf), lake=lake, river=river, reach=reach, cells=cells,
-                     cell_index=cell_index, border=border, pairs=tuple(str(p) for p in lines["pair"]), ends=ends)
+    return RouteGrid(dem=sub, window=(rows, cols), pace_s_per_m=np.where(reach, pace, np.inf), lake=lake, river=river,
+                     reach=reach, cells=cells, cell_index=cell_index, border=border,
+                     pairs=tuple(str(p) for p in lines["pair"]), ends=ends)
 
 
 def _border_pixels(dem: MetricDem, lines: gpd.GeoDataFrame) -> pd.DataFrame:
