@@ -52,6 +52,8 @@ def test_route_layer_holds_only_route_geometry_and_aggregates(page: AppTest) -> 
     table = next(t.value for t in page.dataframe if "route" in t.value.columns)
     assert list(table["route"]) == [1, 2, 3, 4, 5] and table["cost (h)"].is_monotonic_increasing
     assert any("Tobler" in c.value for c in page.caption)
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert {"Routes · GeoJSON", "Routes · GeoParquet", "Corridor · GeoJSON"} <= set(labels)
 
 
 def test_what_if_tower_on_the_top_crossing_closes_it(page: AppTest) -> None:

@@ -24,6 +24,7 @@ from geo.coverage import (
     compare_routes,
     parse_points,
 )
+from geo.coverage.routefiles import corridor_frame, frame_bytes, routes_frame
 from geo.errors import LimesError
 from geo.models import Sensor
 from geo.spatial import describe_place
@@ -108,6 +109,13 @@ def route_table(routes: Routes, changes: pd.DataFrame | None, towns: pd.DataFram
         "cost (h)": table["cost_h"].round(1).to_numpy(),
     }), hide_index=True, width="stretch")
     st.caption(route_caption(routes, choice.route, choice.cost))
+    downloads = st.columns(3)
+    for column, (label, frame, suffix, mime) in zip(downloads, (
+            ("Routes · GeoJSON", routes_frame(routes), ".geojson", "application/geo+json"),
+            ("Routes · GeoParquet", routes_frame(routes), ".parquet", "application/vnd.apache.parquet"),
+            ("Corridor · GeoJSON", corridor_frame(routes), ".geojson", "application/geo+json")), strict=True):
+        name = ("corridor" if label.startswith("Corridor") else "routes") + suffix
+        column.download_button(label, frame_bytes(frame, suffix=suffix), file_name=name, mime=mime)
 
 
 def route_caption(routes: Routes, route: RouteParams, cost: CostParams) -> str:
