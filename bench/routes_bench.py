@@ -74,15 +74,19 @@ def run_what_if() -> list[Figure]:
     grid = load_route_grid(terrain, approach_km=RouteParams().approach_km)
     scenario = generate()
     sensors = [Sensor(**row) for row in scenario.sensors.to_dict("records")]
-    tower = Sensor("WHATIF", "tower", 41.12, 22.52, 24.0, 12_000.0, 0.0, 360.0)
     watched = np.empty(0, dtype=np.uint64)
+    seen, _ = sensor_coverage(terrain.dem, sensors, params=params)
+    first = find_routes(grid, seen, watched, params=RouteParams(), cost_params=CostParams()).table.iloc[0]
+    # The planner's what-if: a tower where the cheapest route crosses.
+    tower = Sensor("WHATIF", "tower", float(first["crossing_lat"]), float(first["crossing_lon"]), 24.0, 12_000.0, 0.0,
+                   360.0)
 
     def update() -> object:
         seen, _ = sensor_coverage(terrain.dem, [*sensors, tower], params=params)
         return find_routes(grid, seen, watched, params=RouteParams(), cost_params=CostParams())
 
     t = median_seconds(update, repeat=5)
-    return [Figure(f"routes what-if: one tower added, viewsheds and 5 routes again ({grid.dem.shape[1]}×"
+    return [Figure(f"routes what-if: a tower on route 1's crossing, viewsheds and 5 routes again ({grid.dem.shape[1]}×"
                    f"{grid.dem.shape[0]} cells of 90 m)", "s", t, None, "≤ 1 s", False,
                    "27 sensors' viewsheds, two cost-distance runs, traces and corridor")]
 
