@@ -56,16 +56,20 @@ def test_route_layer_holds_only_route_geometry_and_aggregates(page: AppTest) -> 
     assert {"Routes · GeoJSON", "Routes · GeoParquet", "Corridor · GeoJSON"} <= set(labels)
 
 
-def test_what_if_tower_on_the_top_crossing_closes_it(page: AppTest) -> None:
-    first = _layer(_spec(page), "routes")["data"][0]
-    lon, lat = first["path"][len(first["path"]) // 2]
-    tower = {"sensor_id": "RT1", "kind": "tower", "lat": lat, "lon": lon, "height_m": 24.0, "range_m": 12_000.0,
-             "azimuth_deg": 0.0, "fov_deg": 360.0, "status": "active"}
-    page.session_state[state.SENSOR_EDITOR] = {"edited_rows": {}, "added_rows": [tower], "deleted_rows": []}
+def test_what_if_towers_on_unseen_crossings_close_routes(page: AppTest) -> None:
+    spec = _spec(page)
+    routes = _layer(spec, "routes")["data"]
+    crossings = _layer(spec, "route-crossings")["data"]
+    # A route already in full view (twin towns under a camera) stays; towers where routes cross unseen close them.
+    unseen = [c for r, c in zip(routes, crossings, strict=True) if r["unseen_pct"] >= 50]
+    assert unseen
+    towers = [{"sensor_id": f"RT{i}", "kind": "tower", "lat": c["lat"], "lon": c["lon"], "height_m": 24.0,
+               "range_m": 12_000.0, "azimuth_deg": 0.0, "fov_deg": 360.0, "status": "active"}
+              for i, c in enumerate(unseen, start=1)]
+    page.session_state[state.SENSOR_EDITOR] = {"edited_rows": {}, "added_rows": towers, "deleted_rows": []}
     page.run()
     assert not page.exception, page.exception
-    routes = _layer(_spec(page), "routes")["data"]
-    statuses = {row["status"] for row in routes}
-    assert "closed" in statuses
+    statuses = [row["status"] for row in _layer(_spec(page), "routes")["data"]]
+    assert "closed" in statuses and statuses.index("closed") == 0  # closed ones are drawn beneath
     table = next(t.value for t in page.dataframe if "route" in t.value.columns)
     assert "closed" in set(table["what-if"])
