@@ -1,6 +1,7 @@
-"""What sensors and patrols see: viewsheds, the border corridor, patrol coverage, gaps, placement.
+"""What sensors and patrols see: viewsheds, the border corridor, patrol coverage, gaps, placement, crossing routes.
 
-Sensors are data in the store; the assessment ties terrain, sensors and patrols together for the planner.
+Sensors are data in the store; the assessment ties terrain, sensors and patrols together for the planner, and the
+routes ask where a group would cross unseen.
 """
 
 from geo.coverage.assessment import Assessment, Terrain, assess, load_route_grid, load_terrain, our_side
