@@ -25,6 +25,14 @@ from dashboard.config import settings
 from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.briefing import SectionSource, assign_to_sections, make_sections
 from geo.coverage import (
+    CostParams,
+    RouteGrid,
+    RouteParams,
+    Routes,
+    find_routes,
+    load_route_grid,
+    patrolled_cells,
+    with_approach_points,
     Assessment,
     CoverageParams,
     SiteModel,
@@ -232,6 +240,21 @@ def coverage_assessment(params: CoverageParams, sensors: tuple[Sensor, ...], min
     """Coverage, risk and gaps for one set of sensors (what-ifs included), recomputed at most once a minute."""
     return assess(coverage_terrain(params), sensors, patrol_record(params.res, minute),
                   recent_event_counts(params.res, minute), now=minute, event_days=float(RISK_DAYS))
+
+
+@st.cache_resource(show_spinner="Preparing the terrain for crossing routes (once)…")
+def _route_grid(corridor_width_m: float, res: int, approach_km: float) -> RouteGrid:
+    return load_route_grid(_coverage_terrain(corridor_width_m, res), approach_km=approach_km)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Finding the likely crossing routes…")
+def crossing_routes(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime, route: RouteParams,
+                    cost: CostParams, points: tuple[tuple[float, float], ...] = ()) -> Routes:
+    """Top crossing routes for these sensors (what-ifs included) and the patrol window of ``params``."""
+    grid = with_approach_points(_route_grid(params.corridor_width_m, params.res, route.approach_km), points)
+    seen = coverage_assessment(params, sensors, minute).seen_count
+    watched = patrolled_cells(patrol_record(params.res, minute), now=minute, params=params)
+    return find_routes(grid, seen, watched, params=route, cost_params=cost)
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashboard.config import feed_tokens, settings_from_env
+from dashboard.routes_cli import add_routes_command
 from geo.errors import FeedError, LimesError, ServiceError, describe
 from geo.settings import Settings
 
@@ -32,12 +33,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench, hotspot_bench, live_bench, startup_bench, store_bench, viewshed_bench
+    from bench import hexgrid_bench, hotspot_bench, live_bench, routes_bench, startup_bench, store_bench, viewshed_bench
     from bench.harness import format_table
 
     figures = [*hexgrid_bench.run(args.events), *hotspot_bench.run(), *hotspot_bench.run_emerging(),
                *store_bench.run(args.import_rows)]
-    figures += viewshed_bench.run()
+    figures += [*viewshed_bench.run(), *routes_bench.run()]
     if args.live_events:
         figures += live_bench.run(args.live_events)
         figures += startup_bench.run()
@@ -382,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="retention period in days (default: $LIMES_CONTACT_RETENTION_DAYS or 30)")
     _add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
+    add_routes_command(sub, _add_db)
     return parser
 
 

@@ -26,10 +26,12 @@ from dashboard.components.coverage_panels import (
     what_if_table,
 )
 from dashboard.components.legend import map_legend
+from dashboard.components.route_panels import route_controls, route_overlay, route_table
 from geo.coverage import patrol_areas
 from geo.errors import LimesError, describe
 from layers.coverage import COVERAGE, corridor_view_layers, coverage_raster_layer, patrol_area_layer, sensor_layers, site_layers
 from layers.deck import build_deck
+from layers.routes import ROUTE_TOOLTIP
 
 
 def render() -> None:
@@ -37,6 +39,7 @@ def render() -> None:
     who = require_page("coverage")
     st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
     choice = coverage_controls()
+    routing = route_controls()
     params = choice.params
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     terrain = cache.coverage_terrain(params)
@@ -70,16 +73,20 @@ def render() -> None:
     under, over = cache.basemap_layers()
     corridor = corridor_view_layers(choice.view, result, terrain,
                                     history_h=cache.PATROL_HISTORY.total_seconds() / 3600.0)
+    overlay = route_overlay(params, current, stored, minute, routing)
+    tooltip = ROUTE_TOOLTIP if overlay.routes is not None else corridor.tooltip
     layers = [*under, coverage_raster_layer(image_url, bounds), *corridor.layers, patrol_area_layer(areas), *over,
-              *sensor_layers(current), *site_layers(sites)]
+              *overlay.layers, *sensor_layers(current), *site_layers(sites)]
     towns = cache.basemap().towns
     with map_area:
         map_col, side_col = st.columns([3, 1.2])
         with map_col:
-            st.pydeck_chart(build_deck(layers, tooltip=corridor.tooltip), key=state.COVERAGE_MAP, height=620)
+            st.pydeck_chart(build_deck(layers, tooltip=tooltip), key=state.COVERAGE_MAP, height=620)
             st.caption(map_caption(params))
         with side_col:
-            map_legend(corridor.legend, title="Coverage" if choice.view == COVERAGE else choice.label)
+            map_legend([*corridor.legend, *overlay.legend], title="Coverage" if choice.view == COVERAGE else choice.label)
+        if overlay.routes is not None:
+            route_table(overlay.routes, overlay.changes, towns, routing)
     with tables:
         gaps_col, plan_col = st.columns([1.4, 1])
         with gaps_col:

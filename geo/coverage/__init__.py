@@ -1,9 +1,21 @@
-"""What sensors and patrols see: viewsheds, the border corridor, patrol coverage, gaps, placement.
+"""What sensors and patrols see: viewsheds, the border corridor, patrol coverage, gaps, placement, crossing routes.
 
-Sensors are data in the store; the assessment ties terrain, sensors and patrols together for the planner.
+Sensors are data in the store; the assessment ties terrain, sensors and patrols together for the planner, and the
+routes ask where a group would cross unseen.
 """
 
-from geo.coverage.assessment import Assessment, Terrain, assess, load_terrain, our_side
+from geo.coverage.assessment import Assessment, Terrain, assess, load_route_grid, load_terrain, our_side
+from geo.coverage.cost import CostParams, cost_surface, exposure_factor, tobler_speed_kmh, walking_pace_s_per_m
+from geo.coverage.costdistance import cost_distance, trace_back
+from geo.coverage.routes import (
+    RouteGrid,
+    RouteParams,
+    Routes,
+    compare_routes,
+    find_routes,
+    patrolled_cells,
+    with_approach_points,
+)
 from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
 from geo.coverage.gaps import DEFAULT_RISK, RiskParams, patrol_areas
 from geo.coverage.patrols import patrol_cells, read_unit_positions, within_reach
@@ -33,23 +45,33 @@ from geo.coverage.viewshed import EARTH_RADIUS_M, REFRACTION_COEFF, ViewshedPara
 __all__ = [
     "Assessment",
     "COLUMNS",
+    "CostParams",
     "CoverageParams",
     "DEFAULT_RISK",
     "EARTH_RADIUS_M",
     "REFRACTION_COEFF",
     "RiskParams",
+    "RouteGrid",
+    "RouteParams",
+    "Routes",
     "SiteModel",
     "Terrain",
     "ViewshedParams",
     "assess",
+    "compare_routes",
+    "cost_distance",
+    "cost_surface",
     "coverage_sets",
     "coverage_value",
     "covered_share",
     "cumulative_viewshed",
     "delete_sensor",
     "ensure_sensors",
+    "exposure_factor",
+    "find_routes",
     "greedy_placement",
     "grid_azimuth_deg",
+    "load_route_grid",
     "load_sensors",
     "load_terrain",
     "optimal_placement",
@@ -57,6 +79,7 @@ __all__ = [
     "parse_points",
     "patrol_areas",
     "patrol_cells",
+    "patrolled_cells",
     "read_sensor_file",
     "read_unit_positions",
     "recommend",
@@ -64,8 +87,12 @@ __all__ = [
     "sensor_coverage",
     "sensor_table_empty",
     "sensors_from_frame",
+    "tobler_speed_kmh",
+    "trace_back",
     "update_sensor",
     "user_sites",
     "viewshed",
+    "walking_pace_s_per_m",
+    "with_approach_points",
     "within_reach",
 ]

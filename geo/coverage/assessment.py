@@ -29,8 +29,18 @@ from geo.coverage.corridor import (
 )
 from geo.coverage.gaps import DEFAULT_RISK, RiskParams, cell_risk, rank_gaps
 from geo.coverage.placement import candidate_sites
+from geo.coverage.routes import RouteGrid, prepare_route_grid
 from geo.models import Sensor
-from geo.spatial import AOI_LONLAT, DEM_DIR, VECTOR_DIR, MetricDem, border_lines, read_metric_dem, read_vector
+from geo.spatial import (
+    AOI_LONLAT,
+    DEM_DIR,
+    VECTOR_DIR,
+    MetricDem,
+    border_lines,
+    load_towns,
+    read_metric_dem,
+    read_vector,
+)
 
 COVERAGE_DEM: Final[Path] = DEM_DIR / "srtm3_N39-42_E021-025_cog.tif"
 """SRTM 3'' mosaic (21-25 E, 39-42 N), voids kept: line of sight needs the full resolution."""
@@ -66,6 +76,17 @@ class Assessment:
     @property
     def covered_share(self) -> float:
         return covered_share(self.coverage)
+
+
+def load_route_grid(terrain: Terrain, *, approach_km: float) -> RouteGrid:
+    """The crossing-route search area of the bundled border: the terrain's DEM within ``approach_km`` of the line,
+    Natural Earth lakes and rivers, the border-town gazetteer as approach areas and destinations (~2 s)."""
+    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
+    ours = frozenset(countries.loc[countries["eu_member"].astype(bool), "adm0_a3"].astype(str))
+    lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson").geometry
+    rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson").geometry
+    return prepare_route_grid(terrain.dem, border_lines(), ours, load_towns(), lakes, rivers, approach_km=approach_km,
+                              res=terrain.params.res)
 
 
 def our_side() -> shapely.Geometry:

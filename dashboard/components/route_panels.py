@@ -1,0 +1,128 @@
+"""Panels of the crossing-routes view on the Coverage planner: its sidebar controls, the route table and caption.
+
+The caption states the model from the parameter objects (:class:`geo.coverage.CostParams`,
+:class:`geo.coverage.RouteParams`), so a change of a default changes the words with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboard import cache, state
+from geo.coverage import (
+    CostParams,
+    CoverageParams,
+    RouteParams,
+    Routes,
+    compare_routes,
+    parse_points,
+)
+from geo.coverage.routefiles import corridor_frame, frame_bytes, routes_frame
+from geo.errors import LimesError
+from geo.models import Sensor
+from geo.spatial import describe_place
+from layers.colours import LegendEntry
+from layers.routes import route_layers, route_legend
+
+
+@dataclass(frozen=True, slots=True)
+class RouteChoice:
+    """What the sidebar selects for the routes view: whether to show it, the search, the weights, approach points."""
+
+    show: bool
+    route: RouteParams
+    cost: CostParams
+    points: tuple[tuple[float, float], ...]
+
+
+def route_controls() -> RouteChoice:
+    """Sidebar: show the likely crossing routes, how many, how much being seen costs, where groups set out."""
+    defaults, weights = RouteParams(), CostParams()
+    with st.sidebar:
+        st.markdown("### Crossing routes")
+        show = st.toggle("Show likely crossing routes", key=state.COV_ROUTES)
+        k = st.slider("Routes", min_value=1, max_value=10, value=defaults.k, key=state.COV_ROUTE_K, disabled=not show)
+        seen = st.select_slider("Cost of being seen by a sensor (× walking)", options=[0.0, 1.0, 3.0, 10.0, 30.0],
+                                value=weights.seen_weight, key=state.COV_SEEN_WEIGHT, disabled=not show,
+                                format_func=lambda w: f"+{w:g}")
+        patrol = st.select_slider("Cost of a patrolled area (× walking)", options=[0.0, 1.0, 3.0, 10.0],
+                                  value=weights.patrol_weight, key=state.COV_PATROL_WEIGHT, disabled=not show,
+                                  format_func=lambda w: f"+{w:g}")
+        typed = st.text_area("Approach points on the far side (lat, lon per line; empty: towns within "
+                             f"{defaults.approach_km:g} km)", key=state.COV_APPROACH, height=70, disabled=not show)
+    try:
+        points = parse_points(typed) if show else ()
+    except LimesError as exc:
+        st.sidebar.error(str(exc))
+        points = ()
+    return RouteChoice(show=show, route=RouteParams(k=k), cost=CostParams(seen_weight=seen, patrol_weight=patrol),
+                       points=points)
+
+
+@dataclass(frozen=True)
+class RouteOverlay:
+    """The routes view on the map: the routes (None when off), their changes in a what-if, layers, legend rows."""
+
+    routes: Routes | None = None
+    changes: pd.DataFrame | None = None
+    layers: list[pdk.Layer] = field(default_factory=list)
+    legend: list[LegendEntry] = field(default_factory=list)
+
+
+def route_overlay(params: CoverageParams, current: tuple[Sensor, ...], stored: tuple[Sensor, ...], minute: datetime,
+                  choice: RouteChoice) -> RouteOverlay:
+    """Routes for the what-if sensors and, when they differ from the stored ones, which routes close and open."""
+    if not choice.show:
+        return RouteOverlay()
+    routes = cache.crossing_routes(params, current, minute, choice.route, choice.cost, choice.points)
+    changes: pd.DataFrame | None = None
+    closed_paths: tuple[npt.NDArray[np.float64], ...] = ()
+    if current != stored:
+        before = cache.crossing_routes(params, stored, minute, choice.route, choice.cost, choice.points)
+        changes = compare_routes(before.table, routes.table)
+        closed_paths = tuple(before.paths[int(r) - 1] for r in changes.loc[changes["status"] == "closed", "rank"])
+    return RouteOverlay(routes=routes, changes=changes,
+                        layers=route_layers(routes, changes=changes, closed_paths=closed_paths),
+                        legend=route_legend(choice.route.band_share))
+
+
+def route_table(routes: Routes, changes: pd.DataFrame | None, towns: pd.DataFrame, choice: RouteChoice) -> None:
+    """The routes, cheapest first, with where they cross in words; a what-if adds each route's status."""
+    table = changes if changes is not None else routes.table.assign(status="")
+    st.markdown("#### Likely crossing routes")
+    st.dataframe(pd.DataFrame({
+        "route": table["rank"].to_numpy(),
+        "what-if": table["status"].to_numpy(),
+        "crosses": [describe_place(lat=la, lon=lo, towns=towns)
+                    for la, lo in zip(table["crossing_lat"], table["crossing_lon"], strict=True)],
+        "from → to": [f"{a} → {b}" for a, b in zip(table["from_place"], table["to_place"], strict=True)],
+        "km": table["length_km"].round(1).to_numpy(),
+        "on foot (h)": table["walk_h"].round(1).to_numpy(),
+        "unseen": [f"{u:.0%}" for u in table["unseen_share"]],
+        "cost (h)": table["cost_h"].round(1).to_numpy(),
+    }), hide_index=True, width="stretch")
+    st.caption(route_caption(routes, choice.route, choice.cost))
+    downloads = st.columns(3)
+    for column, (label, frame, suffix, mime) in zip(downloads, (
+            ("Routes · GeoJSON", routes_frame(routes), ".geojson", "application/geo+json"),
+            ("Routes · GeoParquet", routes_frame(routes), ".parquet", "application/vnd.apache.parquet"),
+            ("Corridor · GeoJSON", corridor_frame(routes), ".geojson", "application/geo+json")), strict=True):
+        name = ("corridor" if label.startswith("Corridor") else "routes") + suffix
+        column.download_button(label, frame_bytes(frame, suffix=suffix), file_name=name, mime=mime)
+
+
+def route_caption(routes: Routes, route: RouteParams, cost: CostParams) -> str:
+    """How the routes are found, from the parameters."""
+    return (f"Least-cost walking routes from the far side to towns on ours: walking time by Tobler's hiking "
+            f"function (1993) on SRTM slope, lakes impassable, rivers ×{cost.river_factor:g}; ground a sensor sees "
+            f"costs ×(1 + seen weight), ground patrolled within the window ×(1 + patrol weight). Routes cross the line "
+            f"at least {route.min_separation_m / 1000:g} km apart; the shaded corridor holds every path within "
+            f"{route.band_share:.0%} of the cheapest ({routes.optimum_h:.1f} effective hours). A what-if marks routes "
+            "it opens (new) and closes.")

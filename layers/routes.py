@@ -1,0 +1,98 @@
+"""Crossing-route layers: the likely routes as paths ranked by cost, their crossing points, the corridor band.
+
+Only geometries and aggregates reach the browser: each route's rank, status against the stored
+sensors, length, walking time and unseen share with its path (lon, lat rounded to 5 decimals,
+~1 m); the corridor as H3 hex ids with a whole percentage. No events, units or people.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from geo.coverage import Routes
+from geo.errors import LayerError
+from layers.checks import rgba, same_length
+from layers.colours import LegendEntry, Rgba
+from layers.deck import TOOLTIP_STYLE
+from layers.hexagons import hexagon_records
+
+ROUTE_LAYER_ID: Final[str] = "routes"
+CROSSING_LAYER_ID: Final[str] = "route-crossings"
+BAND_LAYER_ID: Final[str] = "route-corridor"
+ROUTE_TOP: Final[Rgba] = (255, 70, 200, 255)
+ROUTE_OTHER: Final[Rgba] = (255, 150, 230, 220)
+ROUTE_NEW: Final[Rgba] = (255, 230, 40, 255)
+ROUTE_CLOSED: Final[Rgba] = (150, 160, 175, 200)
+BAND: Final[Rgba] = (255, 70, 200, 70)
+TOP_ROUTES: Final[int] = 3
+"""Routes of rank 1..TOP_ROUTES are drawn thick in the alarm colour."""
+STATUSES: Final[tuple[str, ...]] = ("kept", "new", "closed")
+ROUTE_TOOLTIP: Final[dict[str, object]] = {
+    "html": "Route <b>#{rank}</b> ({status}) · {length_km} km · {walk_h} h on foot · {unseen_pct} % unseen",
+    "style": TOOLTIP_STYLE}
+
+
+def route_records(table: pd.DataFrame, paths: tuple[np.ndarray, ...]) -> list[dict[str, object]]:
+    """One record per route: rank, status, rounded figures and the path as ``[[lon, lat], ...]``.
+
+    Raises :class:`LayerError` when table and paths differ in length or a status is unknown.
+    """
+    same_length(routes=table["rank"], paths=paths)
+    status = table["status"] if "status" in table else pd.Series(["kept"] * len(table), index=table.index)
+    unknown = set(status) - set(STATUSES)
+    if unknown:
+        raise LayerError(f"unknown route status {sorted(unknown)}; expected one of {', '.join(STATUSES)}")
+    return [{"rank": int(r), "status": str(s), "length_km": round(float(k), 1), "walk_h": round(float(h), 1),
+             "unseen_pct": round(100 * float(u)), "path": np.round(p, 5).tolist()}
+            for r, s, k, h, u, p in zip(table["rank"], status, table["length_km"], table["walk_h"],
+                                        table["unseen_share"], paths, strict=True)]
+
+
+def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
+                 closed_paths: tuple[np.ndarray, ...] = ()) -> list[pdk.Layer]:
+    """The corridor band, the routes (closed ones grey beneath, new ones yellow), and a ranked dot per crossing.
+
+    ``changes`` is :func:`geo.coverage.compare_routes` of the stored sensors' routes against
+    these (None: no what-if); ``closed_paths`` are the paths of its "closed" rows, in order.
+    """
+    table = routes.table
+    if changes is not None:
+        status = changes.loc[changes["status"] != "closed", "status"].to_numpy()
+        table = table.assign(status=status[:len(table)])
+        closed = changes[changes["status"] == "closed"]
+    else:
+        closed = table.iloc[:0].assign(status=[])
+    records = route_records(closed, closed_paths) + route_records(table, routes.paths)
+    colour = (f"status == 'closed' ? {rgba(ROUTE_CLOSED)} : status == 'new' ? {rgba(ROUTE_NEW)} : "
+              f"rank <= {TOP_ROUTES} ? {rgba(ROUTE_TOP)} : {rgba(ROUTE_OTHER)}")
+    crossings = [{"rank": f"#{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+                 for r, x, y in zip(table["rank"], table["crossing_lon"], table["crossing_lat"], strict=True)]
+    band = routes.band
+    return [
+        pdk.Layer("H3HexagonLayer", id=BAND_LAYER_ID,
+                  data=hexagon_records(pd.Series(band.index.to_numpy(np.uint64)),
+                                       pd.Series(np.round(100 * band.to_numpy()).astype(int))),
+                  get_hexagon="hex", extruded=False, filled=True, stroked=False, get_fill_color=rgba(BAND),
+                  pickable=False),
+        pdk.Layer("PathLayer", id=ROUTE_LAYER_ID, data=records, get_path="path", get_color=colour,
+                  get_width=f"rank <= {TOP_ROUTES} ? 4 : 2.5", width_units="'pixels'", width_min_pixels=2,
+                  cap_rounded=True, joint_rounded=True, pickable=True, auto_highlight=True),
+        pdk.Layer("ScatterplotLayer", id=CROSSING_LAYER_ID, data=crossings, get_position="[lon, lat]", get_radius=6,
+                  radius_units="'pixels'", get_fill_color=rgba(ROUTE_TOP), get_line_color=[255, 255, 255, 255],
+                  stroked=True, line_width_min_pixels=1.5, pickable=False),
+        pdk.Layer("TextLayer", id="route-ranks", data=crossings, get_position="[lon, lat]", get_text="rank",
+                  get_size=13, get_color=rgba(ROUTE_TOP), get_pixel_offset=[14, 0], outline_width=2,
+                  outline_color=[11, 19, 32, 255], font_settings={"sdf": True}, font_weight=700,
+                  font_family="'Source Sans, Helvetica, Arial, sans-serif'", pickable=False),
+    ]
+
+
+def route_legend(band_share: float) -> list[LegendEntry]:
+    """Legend rows of the routes view."""
+    return [LegendEntry(ROUTE_TOP, f"likely route, top {TOP_ROUTES}"), LegendEntry(ROUTE_OTHER, "likely route"),
+            LegendEntry(ROUTE_NEW, "route the what-if opens"), LegendEntry(ROUTE_CLOSED, "route the what-if closes"),
+            LegendEntry(BAND, f"corridor: within {band_share:.0%} of the cheapest")]
