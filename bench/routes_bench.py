@@ -27,9 +27,9 @@ from geo.coverage import (
     find_routes,
     load_route_grid,
     load_terrain,
+    sensor_coverage,
+    walking_pace_s_per_m,
 )
-from geo.coverage.corridor import sensor_coverage
-from geo.coverage.cost import walking_pace_s_per_m
 from geo.models import Sensor
 from geo.scenario import generate
 from geo.spatial import DEM_DIR, EARTH_RADIUS_KM

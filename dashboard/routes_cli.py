@@ -44,10 +44,10 @@ def run_routes(args: argparse.Namespace) -> int:
         patrol_cells,
         patrolled_cells,
         read_unit_positions,
+        sensor_coverage,
         with_approach_points,
+        write_routes,
     )
-    from geo.coverage.corridor import sensor_coverage
-    from geo.coverage.routefiles import write_routes
     from geo.store import open_store
 
     config = settings_from_env(os.environ, store_url=args.db, var_dir=args.var_dir)

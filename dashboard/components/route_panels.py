@@ -22,9 +22,11 @@ from geo.coverage import (
     RouteParams,
     Routes,
     compare_routes,
+    corridor_frame,
+    frame_bytes,
     parse_points,
+    routes_frame,
 )
-from geo.coverage.routefiles import corridor_frame, frame_bytes, routes_frame
 from geo.errors import LimesError
 from geo.models import Sensor
 from geo.spatial import describe_place

@@ -5,18 +5,9 @@ routes ask where a group would cross unseen.
 """
 
 from geo.coverage.assessment import Assessment, Terrain, assess, load_route_grid, load_terrain, our_side
+from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
 from geo.coverage.cost import CostParams, cost_surface, exposure_factor, tobler_speed_kmh, walking_pace_s_per_m
 from geo.coverage.costdistance import cost_distance, trace_back
-from geo.coverage.routes import (
-    RouteGrid,
-    RouteParams,
-    Routes,
-    compare_routes,
-    find_routes,
-    patrolled_cells,
-    with_approach_points,
-)
-from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
 from geo.coverage.gaps import DEFAULT_RISK, RiskParams, patrol_areas
 from geo.coverage.patrols import patrol_cells, read_unit_positions, within_reach
 from geo.coverage.placement import (
@@ -28,6 +19,16 @@ from geo.coverage.placement import (
     parse_points,
     recommend,
     user_sites,
+)
+from geo.coverage.routefiles import corridor_frame, frame_bytes, routes_frame, write_routes
+from geo.coverage.routes import (
+    RouteGrid,
+    RouteParams,
+    Routes,
+    compare_routes,
+    find_routes,
+    patrolled_cells,
+    with_approach_points,
 )
 from geo.coverage.sensors import (
     COLUMNS,
@@ -59,6 +60,7 @@ __all__ = [
     "ViewshedParams",
     "assess",
     "compare_routes",
+    "corridor_frame",
     "cost_distance",
     "cost_surface",
     "coverage_sets",
@@ -69,6 +71,7 @@ __all__ = [
     "ensure_sensors",
     "exposure_factor",
     "find_routes",
+    "frame_bytes",
     "greedy_placement",
     "grid_azimuth_deg",
     "load_route_grid",
@@ -83,6 +86,7 @@ __all__ = [
     "read_sensor_file",
     "read_unit_positions",
     "recommend",
+    "routes_frame",
     "save_sensors",
     "sensor_coverage",
     "sensor_table_empty",
@@ -95,4 +99,5 @@ __all__ = [
     "walking_pace_s_per_m",
     "with_approach_points",
     "within_reach",
+    "write_routes",
 ]
