@@ -256,12 +256,20 @@ def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: dat
             break
         if result.pages == 1:
             new_etag = page_etag
-        if mapping is None:
-            write_reports(page, store, feed=feed, now=now, result=result)
-        else:
-            page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
-                                     result=result)
-            newest = max((t for t in (newest, page_newest) if t is not None), default=None)
+        try:
+            if mapping is None:
+                write_reports(page, store, feed=feed, now=now, result=result)
+            else:
+                page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
+                                         result=result)
+                newest = max((t for t in (newest, page_newest) if t is not None), default=None)
+        except FAILURES as exc:
+            # A record no check foresaw (a date pandas cannot hold, say): nothing of the page was written
+            # (one transaction), so the page's records go to the quarantine with the reason, not lost.
+            records = [*({**row, "lon": x, "lat": y} for row, x, y in zip(page.rows, page.lon, page.lat, strict=True)),
+                       *page.units, *page.reports, *(p[2] for p in page.problems)]
+            raise FeedError(f"{feed.name}: a page could not be stored ({type(exc).__name__}: {exc})", feed=feed.name,
+                            url=url, body=json.dumps(records, ensure_ascii=False, default=str).encode()) from None
         new_cursor = page.cursor or new_cursor
         # Next links carry the query; the token goes to every page of the platform (same origin only).
         url, params, headers = _next_url(feed, page, seen), None, dict(auth)
@@ -284,9 +292,11 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
         new_etag, new_cursor, newest = _fetch_and_write(feed, store, client=client, now=now, sleep=sleep,
                                                         tokens=tokens, result=result)
     except FeedError as exc:
-        result.error, body = describe(exc), exc.body
-    except FAILURES as exc:  # a record no check foresaw: the feed's failure, never the poller's
-        result.error = f"{feed.name}: {type(exc).__name__} while storing a page: {describe(exc)}"
+        # A parser knows only bytes: the feed's name goes in front of its message.
+        text = describe(exc)
+        result.error, body = text if text.startswith(f"{feed.name}:") else f"{feed.name}: {text}", exc.body
+    except FAILURES as exc:  # a cursor or ETag no check foresaw: the feed's failure, never the poller's
+        result.error = f"{feed.name}: {type(exc).__name__}: {describe(exc)}"
     if body:
         add_quarantine(store, problems_frame(feed.name, feed.url, [
             ("malformed_payload", str(result.error), body[:20_000].decode("utf-8", errors="replace"))]))
