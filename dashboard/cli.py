@@ -225,7 +225,7 @@ def _public_form(args: argparse.Namespace) -> int:
           "hour per client). Ctrl-C stops it.", flush=True)
     _stop_on_signals()
     # The app folder as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
-    form = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(config.app_dir / "report_form.py"),
+    form = subprocess.Popen([sys.executable, "-m", "dashboard.serve", str(config.app_dir / "report_form.py"),
                              "--server.address", args.address, "--server.port", str(args.port)],
                             env={**os.environ, **settings_env(config)}, cwd=config.app_dir)
     try:
