@@ -92,9 +92,14 @@ def merge_query(url: str, params: Mapping[str, str] | None) -> str:
 
 
 def keep_own_query(next_url: str, feed_url: str) -> str:
-    """A next link with the feed URL's own parameters it lacks (an API key in the query) added back."""
+    """A next link with the feed URL's own parameters it lacks (an API key in the query) added back.
+
+    OData system options (``$filter``, ``$skip``, …) are left as the server wrote them: in a
+    SensorThings next link they are the server's paging state, and its filter already holds ours.
+    """
     have = {k for k, _ in parse_qsl(urlsplit(next_url).query, keep_blank_values=True)}
-    missing = {k: v for k, v in parse_qsl(urlsplit(feed_url).query, keep_blank_values=True) if k not in have}
+    missing = {k: v for k, v in parse_qsl(urlsplit(feed_url).query, keep_blank_values=True)
+               if k not in have and not k.startswith("$")}
     return merge_query(next_url, missing) if missing else next_url
 
 
