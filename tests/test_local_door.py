@@ -118,3 +118,18 @@ def test_metrics_are_not_served(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@EXAMPLES
+@given(forged=st.lists(st.one_of(st.ip_addresses().map(str), st.sampled_from(["127.0.0.1", "unknown", ""])),
+                       max_size=4),
+       appended=st.lists(st.ip_addresses().map(str), min_size=1, max_size=3), peer=st.ip_addresses().map(str))
+def test_behind_proxy_hops_the_rate_limit_keys_on_the_proxy_appended_address(forged: list[str], appended: list[str],
+                                                                            peer: str) -> None:
+    from geo.reports import client_address
+
+    # The client writes whatever it likes on the left; each of the trusted proxies appends the address it saw.
+    header = ", ".join([*forged, *appended])
+    hops = len(appended)
+    assert client_address(peer=peer, forwarded_for=header, proxy_hops=hops) == appended[0]
+    assert client_address(peer=peer, forwarded_for=header, proxy_hops=0) == peer  # no proxy trusted: the peer
