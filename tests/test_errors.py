@@ -111,7 +111,7 @@ def test_a_payload_that_stays_unparseable_keeps_the_parsers_error_with_a_note(tm
     assert exc.__notes__ == ["after 2 tries"]
     assert (exc.status, exc.feed, exc.body) == (200, "broken", b'{"type": "FeatureCollection", "features": [')
     assert describe(exc).endswith("— after 2 tries")
-    assert result.error == describe(exc) and quarantined == {"malformed_payload": 1}
+    assert result.error == f"broken: {describe(exc)}" and quarantined == {"malformed_payload": 1}  # the feed named
 
 
 def test_an_import_that_fails_part_way_keeps_its_class_and_gains_a_note(tmp_path: Path) -> None:
