@@ -49,7 +49,7 @@ def serve(script: Script) -> Iterator[str]:
     """Serve ``script`` on a free loopback port; yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             path = self.path.split("?")[0]
             script.requests.append((self.path, dict(self.headers)))
             reply = script.next_reply(path)
@@ -57,7 +57,11 @@ def serve(script: Script) -> Iterator[str]:
                 time.sleep(reply.delay_s)
             try:
                 if reply.raw is not None:
-                    self.wfile.write(reply.raw)
+                    for i in range(len(reply.raw)) if reply.drip_s else ():
+                        self.wfile.write(reply.raw[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip_s)
+                    self.wfile.write(b"" if reply.drip_s else reply.raw)
                     self.close_connection = True
                     return
                 self.send_response(reply.status)
@@ -94,7 +98,7 @@ def serve(script: Script) -> Iterator[str]:
 
 HOSTILE_KINDS: tuple[str, ...] = (
     "garbage", "deep_nesting", "bad_gzip", "redirect_loop", "next_loop", "foreign_next", "bad_dates", "server_error",
-    "client_error", "slow_drip", "truncated", "not_http", "oversized", "wrong_shape", "non_utf8",
+    "client_error", "slow_drip", "header_drip", "truncated", "not_http", "oversized", "wrong_shape", "non_utf8",
 )
 
 
@@ -134,6 +138,8 @@ def hostile_reply(kind: str, *, base: str, path: str, seed: int = 0) -> Reply:
         return Reply(400 + seed % 30, b"no")
     if kind == "slow_drip":
         return Reply(200, json.dumps(collection).encode(), drip_s=0.05)
+    if kind == "header_drip":  # the status line and headers a byte at a time: no read ever times out
+        return Reply(raw=b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * (200 + seed % 100), drip_s=0.05)
     if kind == "truncated":
         return Reply(200, json.dumps(collection).encode(), truncate=True)
     if kind == "not_http":

@@ -15,6 +15,7 @@ and the last body received (for the quarantine).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -118,8 +119,13 @@ def _body(response: httpx.Response, feed: Feed, url: str, deadline: float) -> by
 
 
 def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] | None, headers: dict[str, str],
-             sleep: Sleep, parse: Parser) -> tuple[str | None, ParsedPage | None]:
+             sleep: Sleep, parse: Parser, *, abort: Callable[[], None] | None = None
+             ) -> tuple[str | None, ParsedPage | None]:
     """GET and parse one page with retries. Returns (etag, page or None on 304).
+
+    ``abort`` closes the connections of ``client`` (its transport's ``close``): called from a timer
+    at the deadline, it also cuts off a server that drips its status line and headers, which no
+    per-read timeout can (without it the deadline is checked between body chunks only).
 
     Raises
     ------
@@ -133,6 +139,10 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
     for attempt in range(feed.retries + 1):
         wait = min(feed.backoff_s * 2 ** attempt, feed.max_backoff_s)
         deadline = time.monotonic() + feed.deadline_s
+        watchdog = threading.Timer(feed.deadline_s, abort) if abort is not None else None
+        if watchdog is not None:
+            watchdog.daemon = True
+            watchdog.start()
         try:
             # The read timeout never outlasts the deadline: a slow server is cut off at the deadline.
             timeout = httpx.Timeout(min(feed.read_timeout_s, feed.deadline_s),
@@ -164,7 +174,13 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
         except httpx.TooManyRedirects as exc:
             raise FeedError(f"{feed.name}: redirect loop from {url} ({exc})", feed=feed.name, url=url) from None
         except FAILURES as exc:
+            if watchdog is not None and watchdog.finished.is_set() and time.monotonic() >= deadline:
+                raise FeedError(f"{feed.name}: no complete answer within the {feed.deadline_s:g} s deadline from {url}",
+                                feed=feed.name, url=url) from None
             failure = FeedError(f"{feed.name}: {type(exc).__name__}: {exc}", feed=feed.name, url=url)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         if attempt < feed.retries:
             sleep(wait)
     failure.add_note(f"after {feed.retries + 1} tries")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from collections.abc import Mapping as Lookup
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -236,7 +237,7 @@ def _next_url(feed: Feed, page: ParsedPage, seen: set[str]) -> str | None:
 
 
 def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: datetime, sleep: Sleep,
-                     tokens: Lookup[str, str], result: PollResult) -> tuple[str | None, str | None, pd.Timestamp | None]:
+                     tokens: Lookup[str, str], result: PollResult, abort: Callable[[], None] | None) -> tuple[str | None, str | None, pd.Timestamp | None]:
     """Every page of one poll into the store; returns the new ETag, cursor and newest event time."""
     etag, cursor = feed_state(store, feed.name)
     mapping = None if feed.kind in REPORT_KINDS else feed.event_mapping()
@@ -249,7 +250,7 @@ def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: dat
     seen: set[str] = set()
     while url is not None and result.pages < feed.max_pages:
         seen.add(url)
-        page_etag, page = get_page(client, feed, url, params, headers, sleep, ALL_PARSERS[feed.kind])
+        page_etag, page = get_page(client, feed, url, params, headers, sleep, ALL_PARSERS[feed.kind], abort=abort)
         result.pages += 1
         if page is None:  # 304: nothing new since our ETag
             result.not_modified = True
@@ -277,10 +278,12 @@ def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: dat
 
 
 def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
-              sleep: Sleep = time.sleep, tokens: Lookup[str, str] = NO_TOKENS) -> PollResult:
+              sleep: Sleep = time.sleep, tokens: Lookup[str, str] = NO_TOKENS,
+              abort: Callable[[], None] | None = None) -> PollResult:
     """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised.
 
-    ``tokens`` maps the environment variable a report feed names (``token_env``) to its API token.
+    ``tokens`` maps the environment variable a report feed names (``token_env``) to its API token;
+    ``abort`` closes ``client``'s connections at a request's deadline (see :func:`geo.feeds.fetch.get_page`).
     Whatever fails (the network, the payload, a date out of range in a record) is this feed's
     failure: it lands in ``feed_health``, the last payload in the quarantine, and the cursor stays.
     """
@@ -290,7 +293,7 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
     body = b""
     try:
         new_etag, new_cursor, newest = _fetch_and_write(feed, store, client=client, now=now, sleep=sleep,
-                                                        tokens=tokens, result=result)
+                                                        tokens=tokens, result=result, abort=abort)
     except FeedError as exc:
         # A parser knows only bytes: the feed's name goes in front of its message.
         text = describe(exc)

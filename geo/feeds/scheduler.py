@@ -43,11 +43,13 @@ def _nap(seconds: float, should_stop: Callable[[], bool]) -> None:
         time.sleep(min(NAP_S, left))
 
 
-def _poll_safely(feed: Feed, store: Store, *, client: httpx.Client, should_stop: Callable[[], bool],
-                 tokens: Lookup[str, str]) -> PollResult:
+def _poll_safely(feed: Feed, store: Store, *, client: httpx.Client, transport: httpx.HTTPTransport,
+                 should_stop: Callable[[], bool], tokens: Lookup[str, str]) -> PollResult:
     """One poll of ``feed``; whatever escapes :func:`poll_once` becomes this feed's recorded failure."""
     try:
-        return poll_once(feed, store, client=client, tokens=tokens, sleep=lambda s: _nap(s, should_stop))
+        # Closing the feed's own transport at a deadline cuts off only this feed's connection (the pool reopens).
+        return poll_once(feed, store, client=client, tokens=tokens, sleep=lambda s: _nap(s, should_stop),
+                         abort=transport.close)
     except Exception as exc:  # the isolation boundary: no feed may stop the others' threads
         error = f"{feed.name}: poll failed unexpectedly ({type(exc).__name__}: {exc})"
         log.exception("%s; the feed backs off, the other feeds go on", error)
@@ -61,9 +63,11 @@ def _poll_safely(feed: Feed, store: Store, *, client: httpx.Client, should_stop:
 def _run_feed(feed: Feed, store: Store, *, should_stop: Callable[[], bool],
               on_result: Callable[[PollResult], None] | None, tokens: Lookup[str, str]) -> None:
     failures = 0
-    with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+    transport = httpx.HTTPTransport()
+    with httpx.Client(transport=transport, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
         while not should_stop():
-            result = _poll_safely(feed, store, client=client, should_stop=should_stop, tokens=tokens)
+            result = _poll_safely(feed, store, client=client, transport=transport, should_stop=should_stop,
+                                  tokens=tokens)
             failures = failures + 1 if result.error else 0
             if result.error:
                 log.warning("feed %s failed (%d in a row): %s", feed.name, failures, result.error)
