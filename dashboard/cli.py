@@ -128,8 +128,8 @@ def _poll(args: argparse.Namespace) -> int:
 
 def _poll_line(r: PollResult) -> str:
     state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")
-    return (f"{r.feed}: {state}; pages {r.pages}, inserted {r.inserted}, duplicates {r.duplicates}, "
-            f"units {r.units}, quarantined {r.quarantined}")
+    return (f"{r.feed}: {state}; pages {r.pages}, read {r.read}, inserted {r.inserted}, duplicates {r.duplicates}, "
+            f"units {r.units}, quarantined {r.quarantined}, skipped {r.skipped}")
 
 
 def _serve_until_interrupted(server: socketserver.BaseServer, message: str) -> None:

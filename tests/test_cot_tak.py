@@ -196,3 +196,27 @@ def test_the_listener_binds_loopback_only(tmp_path: Path) -> None:
         server.server_close()
     finally:
         s.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), count=st.integers(1, 8), repeats=st.integers(0, 3),
+       broken=st.lists(st.sampled_from(["<event type='a-h-G'><point lat='1' lon='1'/></event>",
+                                        "<event uid='b' type='a-f-G' time='x'><point lat='1' lon='2'/></event>",
+                                        "<event uid='c' type='a-u-G' time='2026-11-28T11:00:00Z'>"
+                                        "<point lat='north' lon='2'/></event>",
+                                        "<event uid='d' type='a-f-G' time='2026-11-28T11:00:00Z'>"
+                                        "<point lat='95' lon='2'/></event>"]), max_size=4))
+def test_every_record_of_a_page_is_counted_once(store, data, count: int, repeats: int, broken: list[str]) -> None:
+    from geo.feeds.poller import COT_MAPPING, PollResult, write_page
+    from geo.feeds import parse_cot
+
+    events = [data.draw(cot_event(i)) for i in range(count)]
+    payload = b"".join(body for _, body, _ in events) + b"".join(body for _, body, _ in events[:repeats]) + \
+        "".join(broken).encode()
+    name = f"page-{next(NAMES)}"
+    result = PollResult(feed=name)
+    write_page(parse_cot(payload), store, source=name, origin="test", mapping=COT_MAPPING,
+               now=datetime.now(timezone.utc), result=result)
+    assert result.read == count + min(repeats, count) + len(broken)
+    assert result.read == result.inserted + result.units + result.duplicates + result.quarantined + result.skipped
+    assert result.duplicates == min(repeats, count) and result.quarantined == len(broken)

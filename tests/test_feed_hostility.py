@@ -62,7 +62,8 @@ def test_every_hostile_answer_is_recorded_and_loses_no_record(tmp_path_factory, 
         lost = [e for e in sent if e not in stored and e not in raw]
         if result.error is None:
             assert kind == "bad_dates", (kind, result)  # a page of bad dates: every row quarantined
-            assert result.read == result.inserted + result.duplicates + result.quarantined
+            assert result.read == (result.inserted + result.units + result.duplicates + result.quarantined
+                                   + result.skipped)
         else:
             assert health["failures"] == 1 and health["last_error"] == result.error
             assert result.error.startswith("hostile:"), result.error  # a message, never a bare traceback

@@ -134,9 +134,10 @@ def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]
                          "raw": [p[2] for p in problems]})
 
 
-def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, list[tuple[str, str, str]]]:
+def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, int, list[tuple[str, str, str]]]:
+    """Store the page's unit fixes: (inserted, usable fixes, problems for the quarantine)."""
     if not page.units:
-        return 0, []
+        return 0, 0, []
     units = pd.DataFrame(page.units)
     at = parse_times(units["at"].astype(str), ())
     stale_at = parse_times(units["stale_at"].astype(str), ()).fillna(at)
@@ -145,7 +146,7 @@ def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, list[tuple
                  json.dumps(r, default=str)) for r in units[~ok].to_dict(orient="records")]
     good = units[ok].assign(source=source, at=at[ok], stale_at=stale_at[ok])
     good["cell"] = latlng_to_cells(good["lat"].to_numpy(), good["lon"].to_numpy(), BASE_RES)
-    return insert_units(db, good), problems
+    return insert_units(db, good), len(good), problems
 
 
 def write_page(page: ParsedPage, db: Db, *, source: str, origin: str, mapping: Mapping, now: datetime,
@@ -170,14 +171,17 @@ def write_page(page: ParsedPage, db: Db, *, source: str, origin: str, mapping: M
             newest = events["occurred_at"].max()
     with db.transaction() as tx:
         inserted = 0 if events is None else insert_events(tx, events)
-        units, unit_problems = _write_units(page, tx, source)
+        units, usable_units, unit_problems = _write_units(page, tx, source)
         quarantine.append(problems_frame(source, origin, unit_problems))
         rejected = [q for q in quarantine if not q.empty]
         quarantined = add_quarantine(tx, pd.concat(rejected, ignore_index=True)) if rejected else 0
+    # Every record of the page is counted once as read, and ends once as inserted (an event or a unit fix),
+    # duplicate, quarantined or skipped (not an event): read == inserted + units + duplicates + quarantined + skipped.
+    result.read += len(page.rows) + len(page.units) + len(page.problems) + page.skipped
     if events is not None:
-        result.read += len(frame)
         result.inserted += inserted
         result.duplicates += len(events) - inserted
+    result.duplicates += usable_units - units
     result.units += units
     result.quarantined += quarantined
     result.skipped += page.skipped
