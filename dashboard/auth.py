@@ -2,8 +2,9 @@
 
 With an ``[auth]`` section in the secrets (Streamlit's native OIDC) every visitor logs in with the
 organisation's identity provider; roles come from ``[limes_auth]`` (see :mod:`geo.trust.access`). Without
-one, Limes runs in local mode for a single user with every role, and only when the server listens
-on loopback: bound to any other address it refuses to serve.
+one, Limes runs in local mode for a single user with every role, and only for a browser connection
+that is itself from this machine (:func:`geo.trust.local_refusal`: loopback server, loopback peer,
+no proxy header, a loopback ``Host``); any other connection is refused with the reason.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from geo.trust import (
     AccessPolicy,
     AuditEntry,
     is_loopback,
+    local_refusal,
     may,
     may_see,
     record,
     roles_for,
     session_expired,
 )
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,18 @@ def _client() -> str:
     if address is None:
         return "loopback"
     return address if isinstance(address, str) else "unknown"  # AppTest has no real request
+
+
+def _local_refusal() -> str | None:
+    """Why this browser connection may not have local mode (``None``: it may)."""
+    headers = dict(st.context.headers)
+    if not headers:
+        # No HTTP request behind this run (AppTest, bare mode): a browser's websocket always sends Host.
+        return None if is_loopback(st.get_option("server.address")) else "the server does not listen on loopback"
+    address = st.context.ip_address
+    # Streamlit reports a loopback peer as no address at all.
+    peer = "127.0.0.1" if address is None else address if isinstance(address, str) else None
+    return local_refusal(server_address=st.get_option("server.address"), peer=peer, headers=headers)
 
 
 def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok", detail: str = "",
@@ -104,11 +117,12 @@ def viewer() -> Viewer:
         return cached
     auth_section = _secrets_section("auth")
     if auth_section is None:
-        address = st.get_option("server.address")
-        if not is_loopback(address):
-            st.error(f"Limes refuses to serve: no identity provider is configured ([auth] in the secrets) and the "
-                     f"server listens on {address or 'every network interface'}. Either bind it to loopback "
-                     f"(--server.address 127.0.0.1) for a single local user, or configure OIDC login (README).")
+        refusal = _local_refusal()
+        if refusal is not None:
+            st.error(f"Limes refuses to serve: no identity provider is configured ([auth] in the secrets), and "
+                     f"local mode is for a browser on this machine only, but {refusal}. Either open it on this "
+                     f"machine at http://127.0.0.1 (server bound to loopback, no proxy in between), or configure "
+                     f"OIDC login (README).")
             st.stop()
         local = Viewer(user_id=LOCAL_USER, name="Local user", roles=frozenset(ROLES), local=True, client="local")
         st.session_state[state.VIEWER] = local

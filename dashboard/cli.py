@@ -102,9 +102,14 @@ def _poll(args: argparse.Namespace) -> int:
     store = open_store(_settings(args).store_url)
     stop = threading.Event()
     polls: dict[str, int] = {}
+    failed: set[str] = set()
 
     def report(result: PollResult) -> None:
+        if args.once and polls.get(result.feed):
+            return  # a fast feed polled again while a slow one finished its first poll
         polls[result.feed] = polls.get(result.feed, 0) + 1
+        if result.error:
+            failed.add(result.feed)
         print(json.dumps(asdict(result)) if args.json else _poll_line(result), flush=True)
         if args.once and all(polls.get(f.name) for f in feeds):
             stop.set()
@@ -116,13 +121,16 @@ def _poll(args: argparse.Namespace) -> int:
         pass
     finally:
         store.close()
+    if args.once and failed:
+        print(f"limes: the poll failed for {', '.join(sorted(failed))} (see above and feed_health)", file=sys.stderr)
+        return 3
     return 0
 
 
 def _poll_line(r: PollResult) -> str:
     state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")
-    return (f"{r.feed}: {state}; pages {r.pages}, inserted {r.inserted}, duplicates {r.duplicates}, "
-            f"units {r.units}, quarantined {r.quarantined}")
+    return (f"{r.feed}: {state}; pages {r.pages}, read {r.read}, inserted {r.inserted}, duplicates {r.duplicates}, "
+            f"units {r.units}, quarantined {r.quarantined}, skipped {r.skipped}")
 
 
 def _serve_until_interrupted(server: socketserver.BaseServer, message: str) -> None:
@@ -141,7 +149,8 @@ def _listen_cot(args: argparse.Namespace) -> int:
     from geo.store import open_store
 
     store = open_store(_settings(args).store_url)
-    server = make_cot_listener(store, name=args.name, port=args.port)
+    server = make_cot_listener(store, name=args.name, port=args.port, max_connections=args.max_connections,
+                               idle_timeout_s=args.idle_timeout_s)
     try:
         _serve_until_interrupted(server, f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}"
                                          "; Ctrl-C stops")
@@ -217,7 +226,7 @@ def _public_form(args: argparse.Namespace) -> int:
           "hour per client). Ctrl-C stops it.", flush=True)
     _stop_on_signals()
     # The app folder as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
-    form = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(config.app_dir / "report_form.py"),
+    form = subprocess.Popen([sys.executable, "-m", "dashboard.serve", str(config.app_dir / "report_form.py"),
                              "--server.address", args.address, "--server.port", str(args.port)],
                             env={**os.environ, **settings_env(config)}, cwd=config.app_dir)
     try:
@@ -332,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     listen = sub.add_parser("listen-cot", help="receive Cursor-on-Target over TCP as TAK clients send it")
     listen.add_argument("--port", type=int, default=8087)
     listen.add_argument("--name", default="cot-tcp", help="feed name (the events' source)")
+    listen.add_argument("--max-connections", type=int, default=64, help="clients served at once; more are refused")
+    listen.add_argument("--idle-timeout-s", type=float, default=120.0,
+                        help="seconds a client may stay silent before its connection is closed")
     _add_db(listen)
     listen.set_defaults(handler=_listen_cot)
     sim = sub.add_parser("simulate-feed", help="serve the bundled scenario's next hours as live feeds on loopback")

@@ -42,7 +42,8 @@ def _client() -> str:
     """The reporter's address (only its hourly keyed hash is kept), behind the settings' trusted proxies."""
     peer = st.context.ip_address  # None in AppTest, which has no real request
     return client_address(peer=peer if isinstance(peer, str) else None,
-                          forwarded_for=st.context.headers.get("X-Forwarded-For"),
+                          # Every X-Forwarded-For line, in order: a client's own line must not hide the proxy's.
+                          forwarded_for=", ".join(st.context.headers.get_all("X-Forwarded-For")) or None,
                           proxy_hops=settings().form_proxy_hops)
 
 

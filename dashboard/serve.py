@@ -10,6 +10,12 @@ Streamlit serves ``static/`` beside the main script and reads ``.streamlit/confi
 working directory: both are the app folder (:attr:`geo.settings.Settings.app_dir`). In a checkout
 that is the repository; from an installed wheel it is ``<var>/app``, copied from the package by
 :func:`prepare_app_dir`, because the app writes its generated images into ``static/generated/``.
+
+Two doors Streamlit leaves open are closed here, for the dashboard and the public form alike:
+its uvicorn trusts ``X-Forwarded-For`` from 127.0.0.1 (so a local proxy, or a forged header through
+one, would set the client address): it is told to trust no proxy (:data:`geo.trust.UVICORN_TRUST_NO_PROXY`);
+and ``/_stcore/metrics`` (session counts and durations, cache sizes by function) is served to anyone,
+with no option to turn it off: :func:`close_metrics` makes it answer 404.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import sys
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from geo.settings import Settings, bundle_dir
+from geo.trust import UVICORN_TRUST_NO_PROXY
 
 PRELOADED: Final[tuple[str, ...]] = (
     "numpy", "pandas", "pyarrow", "scipy.sparse", "scipy.stats", "shapely", "geopandas", "pyogrio", "rasterio",
@@ -45,6 +53,28 @@ def prepare_app_dir(settings: Settings) -> None:
         shutil.copyfile(source / name, target)
 
 
+def close_metrics() -> None:
+    """Make ``/_stcore/metrics`` answer 404 in this process's Streamlit server (before it starts).
+
+    Streamlit 1.67 has no setting for it; its app builder takes the route list from
+    ``create_metrics_routes``, replaced here by one route that refuses (an unknown path would get
+    the app's page with status 200, so the route is kept and answers 404).
+    """
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import BaseRoute, Route
+    from streamlit.web.server.starlette import starlette_app, starlette_routes
+
+    async def not_served(request: Request) -> Response:
+        return PlainTextResponse("not served", status_code=404)
+
+    def closed_routes(runtime: Any, base_url: str | None) -> list[BaseRoute]:
+        path = starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url)
+        return [Route(path, not_served, methods=["GET", "HEAD", "OPTIONS", "POST"])]
+
+    starlette_app.create_metrics_routes = closed_routes
+
+
 def run_streamlit(script: str, settings: Settings, streamlit_args: Sequence[str]) -> int:
     """``streamlit run <app folder>/<script>`` in this process, from the app folder, with ``settings`` in
     the environment (the Streamlit scripts read them back through :func:`dashboard.config.settings`)."""
@@ -53,8 +83,9 @@ def run_streamlit(script: str, settings: Settings, streamlit_args: Sequence[str]
     from dashboard.config import settings_env
 
     prepare_app_dir(settings)
-    os.environ.update(settings_env(settings))
+    os.environ.update({**settings_env(settings), **UVICORN_TRUST_NO_PROXY})
     os.chdir(settings.app_dir)
+    close_metrics()
     streamlit_cli.main(["run", str(settings.app_dir / script), *streamlit_args], prog_name="streamlit",
                        standalone_mode=False)
     return 0
@@ -66,3 +97,13 @@ def serve(settings: Settings, *, address: str, port: int, streamlit_args: Sequen
         importlib.import_module(name)
     return run_streamlit("streamlit_app.py", settings,
                          ["--server.address", address, "--server.port", str(port), *streamlit_args])
+
+
+if __name__ == "__main__":
+    # ``python -m dashboard.serve <script> [streamlit options]``: a Streamlit app of ours in a child process
+    # (the public form), with the same doors closed.
+    from streamlit.web import cli as streamlit_cli
+
+    os.environ.update(UVICORN_TRUST_NO_PROXY)
+    close_metrics()
+    streamlit_cli.main(["run", *sys.argv[1:]], prog_name="streamlit", standalone_mode=False)

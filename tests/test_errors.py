@@ -26,7 +26,8 @@ from geo.errors import (
     describe,
 )
 from geo.feeds import Feed, poll_once
-from geo.feeds.poller import _get_page  # the one function that lets a FeedError out: poll_once records it
+from geo.feeds.fetch import get_page  # the one function that lets a FeedError out: poll_once records it
+from geo.feeds.formats import PARSERS
 from geo.grid import latlng_to_cells
 from geo.ingest import import_file
 from geo.store import open_store, quarantine_reasons
@@ -87,7 +88,7 @@ def test_a_404_from_a_real_server_carries_status_feed_and_url() -> None:
     with serve(script) as base, httpx.Client() as client:
         feed = Feed(name="border-cams", url=f"{base}/missing", kind="geojson", retries=3, backoff_s=0.0)
         with pytest.raises(FeedError) as caught:
-            _get_page(client, feed, feed.url, None, {}, lambda s: None)
+            get_page(client, feed, feed.url, None, {}, lambda s: None, PARSERS[feed.kind])
     exc = caught.value
     assert (exc.status, exc.feed, exc.url, exc.body) == (404, "border-cams", f"{base}/missing", b"")
     assert isinstance(exc, RuntimeError) and not isinstance(exc, ValueError)
@@ -99,7 +100,7 @@ def test_a_payload_that_stays_unparseable_keeps_the_parsers_error_with_a_note(tm
     with serve(script) as base, httpx.Client() as client:
         feed = Feed(name="broken", url=f"{base}/events", kind="geojson", retries=1, backoff_s=0.0)
         with pytest.raises(FeedError, match="not valid JSON") as caught:
-            _get_page(client, feed, feed.url, None, {}, lambda s: None)
+            get_page(client, feed, feed.url, None, {}, lambda s: None, PARSERS[feed.kind])
         store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
         try:
             result = poll_once(feed, store, client=client, sleep=lambda s: None)
@@ -110,7 +111,7 @@ def test_a_payload_that_stays_unparseable_keeps_the_parsers_error_with_a_note(tm
     assert exc.__notes__ == ["after 2 tries"]
     assert (exc.status, exc.feed, exc.body) == (200, "broken", b'{"type": "FeatureCollection", "features": [')
     assert describe(exc).endswith("— after 2 tries")
-    assert result.error == describe(exc) and quarantined == {"malformed_payload": 1}
+    assert result.error == f"broken: {describe(exc)}" and quarantined == {"malformed_payload": 1}  # the feed named
 
 
 def test_an_import_that_fails_part_way_keeps_its_class_and_gains_a_note(tmp_path: Path) -> None:

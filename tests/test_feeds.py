@@ -206,7 +206,7 @@ def test_cot_units_and_events(store) -> None:
         result = _poll(Feed(name="tak", url=f"{base}/cot", kind="cot"), store)
         again = _poll(Feed(name="tak", url=f"{base}/cot", kind="cot"), store)
     assert (result.units, result.inserted, result.quarantined) == (1, 1, 1)
-    assert (again.units, again.inserted, again.duplicates) == (0, 0, 1)
+    assert (again.units, again.inserted, again.duplicates) == (0, 0, 2)  # the event and the unit fix again
     unit = latest_units(store).iloc[0]
     assert unit["callsign"] == "KILKIS-5" and unit["stale_at"] == datetime(2026, 11, 28, 12, 3, tzinfo=timezone.utc)
     with pytest.raises(FeedError, match="not well-formed XML"):

@@ -3,10 +3,12 @@
 - GeoJSON: a FeatureCollection of point events whose properties are our event fields.
 - OGC SensorThings API 1.1: ``Observations`` with ``FeatureOfInterest`` and ``Datastream/Thing/Locations``
   expanded; an observation whose result is a text (the event type) or a true/positive value
-  denotes an event, at its feature of interest, else at its Thing's location.
+  denotes an event, at its feature of interest, else at its Thing's location. A positive value
+  whose ObservedProperty is missing or not a type we know is a ``sensor_alarm``.
 - Cursor-on-Target: ``<event uid type time start stale how><point lat lon .../><detail><contact
   callsign/></detail></event>``; friendly ground units (``a-f-G...``) are unit positions, other
-  types are events.
+  types are events. Read as TAK clients send it: byte-order marks, XML declarations before any
+  event (on its line or not), CRLF, namespaces and ``<detail>`` children we do not know.
 
 Parsers never guess at a broken payload: they raise :class:`geo.errors.FeedError`, and records
 that are present but unusable come back as ``problems`` for the quarantine.
@@ -15,6 +17,7 @@ that are present but unusable come back as ``problems`` for the quarantine.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -22,6 +25,7 @@ from typing import Any, Final
 import pandas as pd
 
 from geo.errors import FeedError
+from geo.models import EVENT_TYPES
 
 FEED_KINDS: Final[tuple[str, ...]] = ("geojson", "sensorthings", "cot")
 COT_FRIENDLY_GROUND: Final[str] = "a-f-G"
@@ -31,6 +35,14 @@ COT_EVENT_TYPES: Final[tuple[tuple[str, str], ...]] = (
     ("b-r-f-h-c", "search_and_rescue"),  # casualty report
 )
 """CoT type prefixes that become event types (the first match wins; anything else is ``other``)."""
+SENSORTHINGS_TYPES: Final[dict[str, str]] = {
+    "intrusion": "irregular_crossing", "motion": "sensor_alarm", "presence": "sensor_alarm", "vehicle": "smuggling",
+}
+"""Result texts and ObservedProperty names of sensors that mean one of our event types."""
+SENSOR_ALARM: Final[str] = "sensor_alarm"
+_XML_DECLARATION: Final = re.compile(r"<\?xml\b[^>]*\?>")
+_BOMS: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 @dataclass
@@ -93,6 +105,8 @@ def _json(payload: bytes, kind: str) -> Any:
         return json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FeedError(f"{kind} payload is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+    except RecursionError:
+        raise FeedError(f"{kind} payload is nested too deeply to read") from None
 
 
 def parse_geojson(payload: bytes) -> ParsedPage:
@@ -136,7 +150,9 @@ def parse_sensorthings(payload: bytes) -> ParsedPage:
         if isinstance(result, str):
             event_type = result
         elif result is True or (isinstance(result, (int, float)) and not isinstance(result, bool) and result > 0):
-            event_type = prop
+            # A positive reading is an alarm even when the property does not say of what.
+            known = isinstance(prop, str) and (prop.strip().lower() in SENSORTHINGS_TYPES or prop in EVENT_TYPES)
+            event_type = prop if known else SENSOR_ALARM
         else:
             page.skipped += 1
             continue
@@ -146,20 +162,29 @@ def parse_sensorthings(payload: bytes) -> ParsedPage:
         if not feature and locations and isinstance(locations[0], dict):
             feature = locations[0].get("location")
         row = {"event_id": _text(obs["@iot.id"]), "occurred_at": when, "type": event_type,
-               "sensor": _text(thing.get("name")), "datastream": _text(datastream.get("name"))}
+               "sensor": _text(thing.get("name")), "datastream": _text(datastream.get("name")),
+               "observed_property": _text(prop)}
         page.add_row(row, feature)
     page.cursor = newest
     return page
 
 
+def _cot_text(payload: bytes) -> str:
+    """The text of a CoT payload: byte-order mark honoured and dropped, XML declarations removed (a stream
+    repeats one before every event, often on the event's own line)."""
+    encoding = next((enc for bom, enc in _BOMS if payload.startswith(bom)), "utf-8")
+    text = payload.decode(encoding, errors="replace").replace("\ufeff", "")
+    return _XML_DECLARATION.sub("", text)
+
+
 def parse_cot(payload: bytes) -> ParsedPage:
     """One or more CoT ``<event>`` elements (a TAK stream, or a document wrapping them)."""
-    text = payload.decode("utf-8", errors="replace")
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("<?xml"))
     try:
-        root = ET.fromstring(f"<cot-batch>{body}</cot-batch>")
+        root = ET.fromstring(f"<cot-batch>{_cot_text(payload)}</cot-batch>")
     except ET.ParseError as exc:
         raise FeedError(f"CoT payload is not well-formed XML ({exc})") from None
+    for element in root.iter():  # namespaces are dropped: TAK servers differ in whether they send one
+        element.tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else element.tag
     page = ParsedPage()
     for element in root.iter("event"):
         raw = ET.tostring(element, encoding="unicode")[:2000]

@@ -2,10 +2,12 @@
 
 Robustness rules (DESIGN.md section 4):
 
-- connect and read timeouts on every request; a response larger than ``max_bytes`` is refused;
-- 429, 5xx, timeouts, connection errors and unparseable payloads are retried with exponential
-  backoff that honours ``Retry-After`` (seconds or an HTTP date), up to ``retries`` times;
-- at most ``max_pages`` pages per poll (``next`` links, ``@iot.nextLink``);
+- connect and read timeouts and a wall-clock deadline on every request; a response larger than
+  ``max_bytes`` is refused; retries with backoff honouring ``Retry-After`` (:mod:`geo.feeds.fetch`);
+- at most ``max_pages`` pages per poll (``next`` links, ``@iot.nextLink``); a next link to another
+  origin, or back to a page already fetched (a loop), fails the poll;
+- any failure of a poll (network, payload, a record no check foresaw) is the feed's, recorded in
+  ``feed_health``, never raised; :mod:`geo.feeds.scheduler` backs the feed off;
 - bad records go to the quarantine with their reason, a payload that stays unparseable too;
 - the ETag and the cursor are stored only after a poll succeeded, and events are unique by
   ``(source, event_id)``: a restarted poller neither loses nor repeats events.
@@ -22,7 +24,6 @@ from collections.abc import Callable
 from collections.abc import Mapping as Lookup
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from types import MappingProxyType
 from typing import Final
 
@@ -30,7 +31,8 @@ import httpx
 import pandas as pd
 
 from geo.errors import FeedError, describe
-from geo.feeds.formats import FEED_KINDS, PARSERS, ParsedPage
+from geo.feeds.fetch import FAILURES, Sleep, get_page, keep_own_query, same_origin
+from geo.feeds.formats import FEED_KINDS, PARSERS, SENSORTHINGS_TYPES, ParsedPage
 from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.ingest import NATIVE, Mapping, choose_mapping, parse_times, resolve, validate_chunk
@@ -41,9 +43,8 @@ SENSORTHINGS_EXPAND: Final[str] = "FeatureOfInterest,Datastream($expand=Observed
 SENSORTHINGS_MAPPING: Final[Mapping] = Mapping(
     name="sensorthings",
     columns={"event_id": ("event_id",), "occurred_at": ("occurred_at",), "type": ("type",),
-             "attrs": ("sensor", "datastream")},
-    type_values={"intrusion": "irregular_crossing", "motion": "sensor_alarm", "presence": "sensor_alarm",
-                 "vehicle": "smuggling"},
+             "attrs": ("sensor", "datastream", "observed_property")},
+    type_values=dict(SENSORTHINGS_TYPES),
 )
 COT_MAPPING: Final[Mapping] = Mapping(
     name="cot",
@@ -68,6 +69,8 @@ class Feed:
     interval_s: float = 5.0
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
+    deadline_s: float = 30.0
+    """Wall-clock limit of one request, however the server drips its answer."""
     retries: int = 4
     backoff_s: float = 0.5
     max_backoff_s: float = 30.0
@@ -95,9 +98,10 @@ class Feed:
         if not self.url.startswith(("http://", "https://")):
             raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}",
                             feed=self.name, url=self.url)
-        if self.retries < 0 or self.max_pages < 1 or self.max_bytes < 1 or self.interval_s <= 0:
-            raise FeedError(f"feed {self.name!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0",
-                            feed=self.name, url=self.url)
+        if (self.retries < 0 or self.max_pages < 1 or self.max_bytes < 1 or self.interval_s <= 0
+                or self.deadline_s <= 0):
+            raise FeedError(f"feed {self.name!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0, "
+                            "deadline_s > 0", feed=self.name, url=self.url)
 
     def event_mapping(self) -> Mapping:
         if self.mapping is not None:
@@ -123,66 +127,6 @@ class PollResult:
     lag_s: float | None = None
 
 
-def retry_after_s(response: httpx.Response, *, now: datetime | None = None) -> float | None:
-    """Seconds the server asks us to wait (``Retry-After`` as seconds or an HTTP date), if it says."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
-
-
-Sleep = Callable[[float], None]
-
-
-def _get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] | None, headers: dict[str, str],
-              sleep: Sleep) -> tuple[str | None, ParsedPage | None]:
-    """GET and parse one page with retries. Returns (etag, page or None on 304); a failure raises
-    :class:`FeedError` with the last status and body received (the body for the quarantine) and a note
-    saying how many tries were made."""
-    failure = FeedError(f"{feed.name}: no attempt", feed=feed.name, url=url)
-    for attempt in range(feed.retries + 1):
-        wait = min(feed.backoff_s * 2 ** attempt, feed.max_backoff_s)
-        try:
-            timeout = httpx.Timeout(feed.read_timeout_s, connect=feed.connect_timeout_s)
-            with client.stream("GET", url, params=params, headers=headers, timeout=timeout) as response:
-                if response.status_code == 304:
-                    return response.headers.get("ETag"), None
-                if response.status_code == 429 or response.status_code >= 500:
-                    failure = FeedError(f"{feed.name}: HTTP {response.status_code} from {url}", feed=feed.name, url=url,
-                                        status=response.status_code)
-                    asked = retry_after_s(response)
-                    wait = min(asked, feed.max_backoff_s) if asked is not None else wait
-                elif response.status_code >= 400:
-                    raise FeedError(f"{feed.name}: HTTP {response.status_code} from {url}", feed=feed.name, url=url,
-                                    status=response.status_code)
-                else:
-                    chunks, size = [], 0
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > feed.max_bytes:
-                            raise FeedError(f"{feed.name}: response larger than {feed.max_bytes:,} bytes; refused",
-                                            feed=feed.name, url=url, status=response.status_code)
-                        chunks.append(chunk)
-                    body = b"".join(chunks)
-                    try:
-                        return response.headers.get("ETag"), ALL_PARSERS[feed.kind](body)
-                    except FeedError as exc:  # the parser knows only bytes: the feed's context is added here
-                        exc.feed, exc.url, exc.status, exc.body = feed.name, url, response.status_code, body
-                        failure = exc
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
-            failure = FeedError(f"{feed.name}: {type(exc).__name__}: {exc}", feed=feed.name, url=url)
-        if attempt < feed.retries:
-            sleep(wait)
-    failure.add_note(f"after {feed.retries + 1} tries")
-    raise failure
-
-
 def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]]) -> pd.DataFrame:
     """Quarantine records for ``(reason, detail, raw)`` problems of ``source`` that came from ``origin``."""
     return pd.DataFrame({"source": source, "file_name": origin, "row_number": 0,
@@ -190,9 +134,10 @@ def problems_frame(source: str, origin: str, problems: list[tuple[str, str, str]
                          "raw": [p[2] for p in problems]})
 
 
-def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, list[tuple[str, str, str]]]:
+def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, int, list[tuple[str, str, str]]]:
+    """Store the page's unit fixes: (inserted, usable fixes, problems for the quarantine)."""
     if not page.units:
-        return 0, []
+        return 0, 0, []
     units = pd.DataFrame(page.units)
     at = parse_times(units["at"].astype(str), ())
     stale_at = parse_times(units["stale_at"].astype(str), ()).fillna(at)
@@ -201,7 +146,7 @@ def _write_units(page: ParsedPage, db: Db, source: str) -> tuple[int, list[tuple
                  json.dumps(r, default=str)) for r in units[~ok].to_dict(orient="records")]
     good = units[ok].assign(source=source, at=at[ok], stale_at=stale_at[ok])
     good["cell"] = latlng_to_cells(good["lat"].to_numpy(), good["lon"].to_numpy(), BASE_RES)
-    return insert_units(db, good), problems
+    return insert_units(db, good), len(good), problems
 
 
 def write_page(page: ParsedPage, db: Db, *, source: str, origin: str, mapping: Mapping, now: datetime,
@@ -226,14 +171,17 @@ def write_page(page: ParsedPage, db: Db, *, source: str, origin: str, mapping: M
             newest = events["occurred_at"].max()
     with db.transaction() as tx:
         inserted = 0 if events is None else insert_events(tx, events)
-        units, unit_problems = _write_units(page, tx, source)
+        units, usable_units, unit_problems = _write_units(page, tx, source)
         quarantine.append(problems_frame(source, origin, unit_problems))
         rejected = [q for q in quarantine if not q.empty]
         quarantined = add_quarantine(tx, pd.concat(rejected, ignore_index=True)) if rejected else 0
+    # Every record of the page is counted once as read, and ends once as inserted (an event or a unit fix),
+    # duplicate, quarantined or skipped (not an event): read == inserted + units + duplicates + quarantined + skipped.
+    result.read += len(page.rows) + len(page.units) + len(page.problems) + page.skipped
     if events is not None:
-        result.read += len(frame)
         result.inserted += inserted
         result.duplicates += len(events) - inserted
+    result.duplicates += usable_units - units
     result.units += units
     result.quarantined += quarantined
     result.skipped += page.skipped
@@ -278,45 +226,88 @@ def write_reports(page: ParsedPage, db: Db, *, feed: Feed, now: datetime, result
     result.quarantined += quarantined
 
 
-def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
-              sleep: Sleep = time.sleep, tokens: Lookup[str, str] = NO_TOKENS) -> PollResult:
-    """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised.
+def _next_url(feed: Feed, page: ParsedPage, seen: set[str]) -> str | None:
+    """The page's next link, checked: same origin as the feed (credentials stay there), not seen before."""
+    if page.next_url is None:
+        return None
+    if not same_origin(page.next_url, feed.url):
+        raise FeedError(f"{feed.name}: refused a next link to another origin ({page.next_url}); the feed's "
+                        f"credentials and queries go to {feed.url} only", feed=feed.name, url=page.next_url)
+    url = keep_own_query(page.next_url, feed.url)
+    if url in seen:
+        raise FeedError(f"{feed.name}: next-link loop: {url} was already fetched in this poll", feed=feed.name,
+                        url=url)
+    return url
 
-    ``tokens`` maps the environment variable a report feed names (``token_env``) to its API token.
-    """
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    result = PollResult(feed=feed.name)
+
+def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: datetime, sleep: Sleep,
+                     tokens: Lookup[str, str], result: PollResult, abort: Callable[[], None] | None) -> tuple[str | None, str | None, pd.Timestamp | None]:
+    """Every page of one poll into the store; returns the new ETag, cursor and newest event time."""
     etag, cursor = feed_state(store, feed.name)
     mapping = None if feed.kind in REPORT_KINDS else feed.event_mapping()
     headers = {"If-None-Match": etag} if etag and feed.kind == "geojson" else {}
-    url, params = feed.url, _first_request(feed, cursor)
+    auth = _auth_headers(feed, tokens)
+    headers.update(auth)
+    url: str | None = feed.url
+    params = _first_request(feed, cursor)
     new_etag, new_cursor, newest = etag, cursor, None
-    try:
-        auth = _auth_headers(feed, tokens)
-        headers.update(auth)
-        while url is not None and result.pages < feed.max_pages:
-            page_etag, page = _get_page(client, feed, url, params, headers, sleep)
-            result.pages += 1
-            if page is None:  # 304: nothing new since our ETag
-                result.not_modified = True
-                break
-            if result.pages == 1:
-                new_etag = page_etag
+    seen: set[str] = set()
+    while url is not None and result.pages < feed.max_pages:
+        seen.add(url)
+        page_etag, page = get_page(client, feed, url, params, headers, sleep, ALL_PARSERS[feed.kind], abort=abort)
+        result.pages += 1
+        if page is None:  # 304: nothing new since our ETag
+            result.not_modified = True
+            break
+        if result.pages == 1:
+            new_etag = page_etag
+        try:
             if mapping is None:
                 write_reports(page, store, feed=feed, now=now, result=result)
             else:
                 page_newest = write_page(page, store, source=feed.name, origin=feed.url, mapping=mapping, now=now,
                                          result=result)
                 newest = max((t for t in (newest, page_newest) if t is not None), default=None)
-            new_cursor = page.cursor or new_cursor
-            # Next links carry the query; the token goes to every page of the platform.
-            url, params, headers = page.next_url, None, dict(auth)
+        except FAILURES as exc:
+            # A record no check foresaw (a date pandas cannot hold, say): nothing of the page was written
+            # (one transaction), so the page's records go to the quarantine with the reason, not lost.
+            records = [*({**row, "lon": x, "lat": y} for row, x, y in zip(page.rows, page.lon, page.lat, strict=True)),
+                       *page.units, *page.reports, *(p[2] for p in page.problems)]
+            raise FeedError(f"{feed.name}: a page could not be stored ({type(exc).__name__}: {exc})", feed=feed.name,
+                            url=url, body=json.dumps(records, ensure_ascii=False, default=str).encode()) from None
+        new_cursor = page.cursor or new_cursor
+        # Next links carry the query; the token goes to every page of the platform (same origin only).
+        url, params, headers = _next_url(feed, page, seen), None, dict(auth)
+    return new_etag, new_cursor, newest
+
+
+def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime | None = None,
+              sleep: Sleep = time.sleep, tokens: Lookup[str, str] = NO_TOKENS,
+              abort: Callable[[], None] | None = None) -> PollResult:
+    """Fetch everything new from ``feed`` into ``store``; failures are recorded, not raised.
+
+    ``tokens`` maps the environment variable a report feed names (``token_env``) to its API token;
+    ``abort`` closes ``client``'s connections at a request's deadline (see :func:`geo.feeds.fetch.get_page`).
+    Whatever fails (the network, the payload, a date out of range in a record) is this feed's
+    failure: it lands in ``feed_health``, the last payload in the quarantine, and the cursor stays.
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    result = PollResult(feed=feed.name)
+    new_etag = new_cursor = newest = None
+    body = b""
+    try:
+        new_etag, new_cursor, newest = _fetch_and_write(feed, store, client=client, now=now, sleep=sleep,
+                                                        tokens=tokens, result=result, abort=abort)
     except FeedError as exc:
-        result.error = describe(exc)
-        if exc.body:
-            add_quarantine(store, problems_frame(feed.name, feed.url, [
-                ("malformed_payload", result.error, exc.body[:20_000].decode("utf-8", errors="replace"))]))
-            result.quarantined += 1
+        # A parser knows only bytes: the feed's name goes in front of its message.
+        text = describe(exc)
+        result.error, body = text if text.startswith(f"{feed.name}:") else f"{feed.name}: {text}", exc.body
+    except FAILURES as exc:  # a cursor or ETag no check foresaw: the feed's failure, never the poller's
+        result.error = f"{feed.name}: {type(exc).__name__}: {describe(exc)}"
+    if body:
+        add_quarantine(store, problems_frame(feed.name, feed.url, [
+            ("malformed_payload", str(result.error), body[:20_000].decode("utf-8", errors="replace"))]))
+        result.quarantined += 1
     if result.error is None and newest is not None:
         result.lag_s = max(0.0, (pd.Timestamp(now) - newest).total_seconds())
     # The cursor moves only with the health record that counts the poll.
@@ -326,22 +317,6 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
         record_poll(tx, feed.name, kind=feed.kind, error=result.error, lag_s=result.lag_s, events=result.inserted,
                     units=result.units, reports=result.reports, quarantined=result.quarantined)
     return result
-
-
-def run_poller(feeds: list[Feed], store: Store, *, should_stop: Callable[[], bool],
-               on_result: Callable[[PollResult], None] | None = None, tokens: Lookup[str, str] = NO_TOKENS) -> None:
-    """Poll each feed at its interval until ``should_stop()`` is true; ``tokens`` as for :func:`poll_once`."""
-    due = dict.fromkeys((f.name for f in feeds), 0.0)
-    with httpx.Client(follow_redirects=True) as client:
-        while not should_stop():
-            for feed in feeds:
-                if time.monotonic() >= due[feed.name]:
-                    result = poll_once(feed, store, client=client, tokens=tokens,
-                                       sleep=lambda s: None if should_stop() else time.sleep(s))
-                    due[feed.name] = time.monotonic() + feed.interval_s
-                    if on_result is not None:
-                        on_result(result)
-            time.sleep(min(0.2, min(f.interval_s for f in feeds)))
 
 
 def load_feeds(doc: dict[str, object]) -> list[Feed]:

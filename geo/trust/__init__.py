@@ -15,6 +15,7 @@ from geo.trust.access import (
     session_expired,
 )
 from geo.trust.audit import ACTIONS, AuditEntry, read_log, record
+from geo.trust.local import UVICORN_TRUST_NO_PROXY, local_refusal
 
 __all__ = [
     "ACTIONS",
@@ -23,7 +24,9 @@ __all__ = [
     "LOCAL_USER",
     "PAGE_ROLES",
     "ROLES",
+    "UVICORN_TRUST_NO_PROXY",
     "is_loopback",
+    "local_refusal",
     "may",
     "may_see",
     "read_log",
