@@ -32,19 +32,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench, hotspot_bench, live_bench, startup_bench, store_bench, viewshed_bench
+    from bench import suite
     from bench.harness import format_table
 
-    figures = [*hexgrid_bench.run(args.events), *hotspot_bench.run(), *hotspot_bench.run_emerging(),
-               *store_bench.run(args.import_rows)]
-    figures += viewshed_bench.run()
-    if args.live_events:
-        figures += live_bench.run(args.live_events)
-        figures += startup_bench.run()
-    if args.json:
-        print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
-    else:
-        print(format_table(figures))
+    figures = suite.run(args.only or suite.GROUPS, events=args.events, import_rows=args.import_rows,
+                        mirror_events=args.mirror_events, live_events=args.live_events)
+    print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2) if args.json else format_table(figures))
     return 0
 
 
@@ -310,8 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--events", type=int, default=10_000_000, help="events to aggregate (default 10 M)")
     bench.add_argument("--import-rows", type=int, default=2_000_000, help="events to import (default 2 M)")
-    bench.add_argument("--live-events", type=int, default=25,
-                       help="events for the feed-to-browser latency (needs Chromium; 0 skips it)")
+    for flag, default, what in (("--live-events", 25, "events for the feed-to-browser latency (needs Chromium)"),
+                                ("--mirror-events", 10_000_000, "events the mirror holds for the live append")):
+        bench.add_argument(flag, type=int, default=default, help=f"{what}; default {default:,}, 0 skips it")
+    bench.add_argument("--only", nargs="+", choices=("hexgrid", "hotspot", "store", "viewshed", "mirror", "live"),
+                       help="run only these groups of figures")
     bench.set_defaults(handler=_bench)
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")

@@ -147,8 +147,11 @@ class EventIndex:
     def nbytes(self) -> int:
         """Bytes of memory the index holds (spare buffer capacity and cell codebooks included)."""
         books = [self._codec.base, *self._codec.parents.values()]
-        return (self._buffers.nbytes() + self._codec.to_parent.nbytes() + sum(b.cells.nbytes() * 2 for b in books)
-                + sum(values.nbytes for values in self._tail.values()))
+        # Text kept as Python objects (event ids) counts with its strings, as pandas' deep memory usage does.
+        strings = sum(int(pd.Series(values, copy=False).memory_usage(deep=True, index=False)) - values.nbytes
+                      for values in self._base.values() if values.dtype == object)
+        return (self._buffers.nbytes() + strings + self._codec.to_parent.nbytes()
+                + sum(b.cells.nbytes() * 2 for b in books) + sum(values.nbytes for values in self._tail.values()))
 
     def _flat_arrays(self) -> Arrays:
         """Every row, time-sorted, as one array per column (merged once per index when a tail exists)."""

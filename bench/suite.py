@@ -1,0 +1,32 @@
+"""Which benchmark groups ``limes bench`` runs, in what order, with what sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bench.harness import Figure
+
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "mirror", "live")
+"""The groups ``limes bench --only`` picks from; all by default."""
+
+
+def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int
+        ) -> list[Figure]:
+    """The figures of ``groups``; a size of 0 skips the mirror or the live (browser) figures."""
+    from bench import hexgrid_bench, hotspot_bench, live_bench, mirror_bench, startup_bench, store_bench, viewshed_bench
+
+    chosen = set(groups)
+    figures: list[Figure] = []
+    if "hexgrid" in chosen:
+        figures += hexgrid_bench.run(events)
+    if "hotspot" in chosen:
+        figures += [*hotspot_bench.run(), *hotspot_bench.run_emerging()]
+    if "store" in chosen:
+        figures += store_bench.run(import_rows)
+    if "viewshed" in chosen:
+        figures += viewshed_bench.run()
+    if "mirror" in chosen and mirror_events:
+        figures += mirror_bench.run(mirror_events)
+    if "live" in chosen and live_events:
+        figures += [*live_bench.run(live_events), *startup_bench.run()]
+    return figures
