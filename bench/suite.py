@@ -13,7 +13,15 @@ GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "mirror", "live")
 def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int
         ) -> list[Figure]:
     """The figures of ``groups``; a size of 0 skips the mirror or the live (browser) figures."""
-    from bench import hexgrid_bench, hotspot_bench, live_bench, mirror_bench, startup_bench, store_bench, viewshed_bench
+    from bench import (
+        hexgrid_bench,
+        hotspot_bench,
+        live_bench,
+        mirror_bench,
+        startup_bench,
+        store_bench,
+        viewshed_bench,
+    )
 
     chosen = set(groups)
     figures: list[Figure] = []

@@ -25,7 +25,17 @@ import pandas as pd
 
 from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWindowError
 from geo.grid.cells import VIEW_RES_RANGE
-from geo.grid.columns import CODE, HIGH, TIME, TYPE, Arrays, Codec, ColumnBuffers, ns_of_s, seconds
+from geo.grid.columns import (
+    CODE,
+    HIGH,
+    TIME,
+    TYPE,
+    Arrays,
+    Codec,
+    ColumnBuffers,
+    ns_of_s,
+    seconds,
+)
 from geo.models import EVENT_TYPES, TYPE_CODES
 from geo.timewindow import TimeWindow
 
