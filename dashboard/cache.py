@@ -43,14 +43,27 @@ from geo.grid import EventIndex, Filters
 from geo.models import EVENT_TYPES, Sensor
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
-from geo.spatial import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap, read_dem
-from geo.store import Store, StoreMirror, open_store
+from geo.spatial import (
+    AOI_LONLAT,
+    HILLSHADE_DEM,
+    REGIONAL_DEM,
+    Basemap,
+    load_basemap,
+    read_dem,
+)
+from geo.store import Store, StoreMirror, event_ids, open_store
 from geo.store import latest_units as read_latest_units
 from geo.timewindow import TimeWindow
-from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
+from layers.basemap import (
+    border_layers,
+    country_layers,
+    relief_layer,
+    town_layer,
+    town_marker_layer,
+    water_layers,
+)
 from layers.coverage import coverage_image
 from layers.hillshade import hillshade_image
-
 
 
 @st.cache_resource
@@ -76,6 +89,14 @@ def _scenario_checked(url: str) -> bool:
 def current_store() -> Store:
     """The store the settings name (``LIMES_DB``, or the default SQLite file in the var folder)."""
     return store(settings().store_url)
+
+
+def with_event_ids(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` (a few rows of the index) with their ``event_id``, read by ``seq`` when the mirror kept none."""
+    if "event_id" in events or "seq" not in events:
+        return events
+    ids = event_ids(current_store(), events["seq"].tolist())
+    return events.assign(event_id=events["seq"].map(ids))
 
 
 def generated_dir() -> Path:

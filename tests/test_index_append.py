@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.grid import VIEW_RES_RANGE, EventIndex, Filters
-from geo.store import StoreMirror, delete_source, insert_events, open_store, read_events
+from geo.store import MIRROR_COLUMNS, StoreMirror, delete_source, event_ids, insert_events, open_store, read_events
 from geo.timewindow import TimeWindow
 from tests.stores import store_url  # noqa: F401 - fixture
 
@@ -126,14 +126,17 @@ def test_mirror_appends_late_rows_and_rebuilds_after_a_delete(store_url: str, sc
         insert_events(store, events.iloc[part])
         index = _wait_compacted(mirror)
         tails.append(index.tail_rows)
-        assert_same(index, EventIndex(read_events(store)), rng)
+        assert_same(index, EventIndex(read_events(store, columns=MIRROR_COLUMNS)), rng)
     assert index is not first and len(index) == 400
     assert max(tails) <= 60 < sum(tails)  # late rows went to the tail, which was merged in when it grew
     delete_source(store, "scenario")
     insert_events(store, events.iloc[:25])
     rebuilt = mirror.refresh()
     assert len(rebuilt) == 25 and len(index) == 400
-    assert_same(rebuilt, EventIndex(read_events(store)), rng)
+    assert_same(rebuilt, EventIndex(read_events(store, columns=MIRROR_COLUMNS)), rng)
+    shown = rebuilt.latest(3)
+    assert "event_id" not in shown and event_ids(store, shown["seq"].tolist()) == dict(
+        zip(shown["seq"], events.iloc[:25].set_index("occurred_at").loc[shown["occurred_at"], "event_id"], strict=True))
     store.close()
 
 
@@ -142,3 +145,22 @@ def test_empty_and_tiny_indexes(scenario, n) -> None:
     frame = scenario.events.head(n)
     index = EventIndex(frame).appended(scenario.events.iloc[n:n + 2])
     assert_same(index, EventIndex(scenario.events.head(n + 2)), np.random.default_rng(n))
+
+
+def test_narrow_codes_widen_when_values_outgrow_them(scenario) -> None:
+    """Persons, sources and seq start in the narrowest integer type; bigger values appended later widen them."""
+    rng = np.random.default_rng(6)
+    small = _batch(scenario.events, rng, size=20, start_s=0, late=0.0, all_cells=True).assign(seq=np.arange(20))
+    big = _batch(scenario.events, rng, size=300, start_s=86400, late=0.5, all_cells=True)
+    big = big.assign(persons=rng.integers(0, 70_000, 300), seq=np.arange(3_000_000_000, 3_000_000_300),
+                     source=pd.Series([f"feed-{i}" for i in range(300)], dtype=small["source"].dtype))
+    index = EventIndex(small).appended(big)
+    assert_same(index, EventIndex(pd.concat([small, big], ignore_index=True)), rng)
+    assert index.events["persons"].max() == big["persons"].max() and index.events["seq"].max() == 3_000_000_299
+
+
+def test_lat_lon_are_kept_within_a_micrometre(scenario) -> None:
+    index = EventIndex(scenario.events)
+    order = np.argsort(scenario.events["occurred_at"].to_numpy(), kind="stable")
+    for axis in ("lat", "lon"):
+        np.testing.assert_allclose(index.events[axis], scenario.events[axis].to_numpy()[order], rtol=0, atol=1e-10)

@@ -17,15 +17,21 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.errors import EventDataError, EventTypeError
-from geo.grid.cells import BASE_RES, VIEW_RES_RANGE, cell_resolutions, parent_cells
+from geo.grid.cells import (
+    BASE_RES,
+    VIEW_RES_RANGE,
+    cell_resolutions,
+    cells_latlng,
+    parent_cells,
+)
 from geo.models import EVENT_TYPES, HIGH_IMPACT, TYPE_CODES
 
-GROWTH: Final[float] = 1.25
-"""How much a full buffer grows: small enough that at most a fifth of a buffer is spare capacity."""
+GROWTH: Final[float] = 1.125
+"""How much a full buffer grows: at most a ninth of a buffer is spare capacity, and a copy every 12.5 % of growth."""
 RECENT_CODES: Final[int] = 4096
 """New cells kept in a small sorted side table before they are merged into the big sorted one."""
 CATEGORICAL: Final[frozenset[str]] = frozenset({"source", "impact", "status"})
-"""Text columns with few distinct values, kept as ``int16`` codes into a vocabulary."""
+"""Text columns with few distinct values, kept as integer codes (narrowest type) into a vocabulary."""
 TIME: Final[str] = "_t"
 CODE: Final[str] = "_code"
 TYPE: Final[str] = "_type"
@@ -51,11 +57,15 @@ class ColumnBuffers:
         k = len(next(iter(arrays.values()))) if arrays else 0
         end = self.length + k
         for name, buffer in self._buffers.items():
+            incoming = np.asarray(arrays[name])
+            if not np.can_cast(incoming.dtype, buffer.dtype, "safe"):
+                # Codes and counts start in the narrowest integer type; the first value that needs more widens it.
+                buffer = self._buffers[name] = buffer.astype(np.promote_types(buffer.dtype, incoming.dtype))
             if end > buffer.size:
                 grown = np.empty(max(int(buffer.size * GROWTH), end, 1024), dtype=buffer.dtype)
                 grown[: self.length] = buffer[: self.length]
                 self._buffers[name] = buffer = grown
-            buffer[self.length:end] = arrays[name]
+            buffer[self.length:end] = incoming
         self.length = end
 
     def nbytes(self) -> int:
@@ -110,10 +120,19 @@ class CellCodes:
                 self._recent = (recent_cells[order], recent_codes[order])
         return codes[inverse].astype(np.int32, copy=False)
 
+    def nbytes(self) -> int:
+        """Bytes of the codes' cells and lookup tables."""
+        return self.cells.nbytes() + sum(a.nbytes for a in (*self._sorted, *self._recent))
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """How one column of the event frame is kept: ``kind`` is ``time``, ``cell``, ``type``, ``cat`` or ``raw``."""
+    """How one column of the event frame is kept.
+
+    ``kind``: ``time`` (int64 ns), ``cell`` (base-cell code), ``type`` (type code), ``cat`` (code into
+    a vocabulary), ``int`` (narrowest integer type), ``offset`` (lat/lon as float32 offsets from the
+    base cell's centre: within 1e-10 degrees), ``raw`` (as given).
+    """
 
     name: str
     kind: str
@@ -125,8 +144,22 @@ def _kind(name: str, series: pd.Series) -> str:
         return {"occurred_at": "time", "cell": "cell", "type": "type"}[name]
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return "time"
+    if name in ("lat", "lon") and series.dtype == np.float64:
+        return "offset"
+    if pd.api.types.is_integer_dtype(series.dtype) and isinstance(series.dtype, np.dtype):
+        return "int"
     text = series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
     return "cat" if name in CATEGORICAL and text else "raw"
+
+
+def narrowest(values: np.ndarray, *, at_least: int = 0) -> np.ndarray:
+    """Integers in the narrowest signed type that holds them (and ``at_least``)."""
+    lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    lo, hi = min(lo, -at_least), max(hi, at_least)
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= lo and hi <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.int64)
 
 
 @dataclass
@@ -134,8 +167,8 @@ class Codec:
     """Turns event frames into storage arrays and back; owns the append-only codebooks.
 
     Storage arrays: ``_t`` (occurred_at, int64 ns), ``_code`` (base-cell code), ``_type`` (type
-    code), ``_high`` (high impact), and one array per other column (``int16`` codes for
-    :data:`CATEGORICAL` text, int64 ns for datetimes, the column's own dtype otherwise).
+    code), ``_high`` (high impact, unless the impact codes tell it), and one array per other column
+    (see :class:`Column`).
     """
 
     columns: tuple[Column, ...]
@@ -165,17 +198,43 @@ class Codec:
         t_ns = _ns(events["occurred_at"])
         order = np.argsort(t_ns, kind="stable")
         out: Arrays = {TIME: t_ns[order], CODE: self._cell_codes(cells[order]),
-                       TYPE: events["type"].map(TYPE_CODES).to_numpy(dtype=np.int8)[order],
-                       HIGH: (events["impact"].isin(HIGH_IMPACT).to_numpy()[order] if "impact" in events
-                              else np.zeros(len(events), bool))}
+                       TYPE: events["type"].map(TYPE_CODES).to_numpy(dtype=np.int8)[order]}
+        if not self.high_from_impact:
+            out[HIGH] = (events["impact"].isin(HIGH_IMPACT).to_numpy()[order] if "impact" in events
+                         else np.zeros(len(events), bool))
         for column in self.columns:
             if column.name in ("occurred_at", "cell", "type"):
                 continue
             values = events[column.name]
-            out[column.name] = (_ns(values)[order] if column.kind == "time" else
-                                self._cat_codes(column.name, values.to_numpy(dtype=object)[order])
-                                if column.kind == "cat" else values.to_numpy()[order])
+            if column.kind == "time":
+                out[column.name] = _ns(values)[order]
+            elif column.kind == "cat":
+                out[column.name] = self._cat_codes(column.name, values.to_numpy(dtype=object)[order])
+            elif column.kind == "int":
+                out[column.name] = narrowest(values.to_numpy()[order])
+            elif column.kind == "offset":
+                out[column.name] = (values.to_numpy()[order] - self._centres(out[CODE], column.name)).astype(np.float32)
+            else:
+                out[column.name] = values.to_numpy()[order]
         return out
+
+    def _centres(self, codes: npt.NDArray[np.int32], axis: str) -> npt.NDArray[np.float64]:
+        """Latitude or longitude (``axis``) of the centres of base cells ``codes``: computed, not kept (24 B/cell)."""
+        unique, inverse = np.unique(codes, return_inverse=True)
+        centres = cells_latlng(self.base.cells.views(len(self.base))["cell"][unique])
+        return centres[:, 0 if axis == "lat" else 1][inverse] if unique.size else np.empty(0)
+
+    @property
+    def high_from_impact(self) -> bool:
+        """Whether high impact is read from the impact codes (else kept as its own boolean column)."""
+        return any(c.name == "impact" and c.kind == "cat" for c in self.columns)
+
+    def high(self, arrays: Arrays, rows: slice | npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether each of ``rows`` has a high impact."""
+        if not self.high_from_impact:
+            return arrays[HIGH][rows]
+        vocab = self.vocab.get("impact", [])[:]
+        return np.asarray([v in HIGH_IMPACT for v in vocab] + [False], dtype=bool)[arrays["impact"][rows]]
 
     def _cell_codes(self, cells: npt.NDArray[np.uint64]) -> npt.NDArray[np.int32]:
         known = len(self.base)
@@ -185,20 +244,18 @@ class Codec:
             self.to_parent.append({str(r): book.encode(parent_cells(fresh, r)) for r, book in self.parents.items()})
         return codes
 
-    def _cat_codes(self, name: str, values: npt.NDArray[np.object_]) -> npt.NDArray[np.int16]:
+    def _cat_codes(self, name: str, values: npt.NDArray[np.object_]) -> np.ndarray:
         vocab = self.vocab.setdefault(name, [])
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         known = {v: i for i, v in enumerate(vocab)}
-        mapping = np.empty(len(uniques) + 1, np.int16)
+        mapping = np.empty(len(uniques) + 1, np.int64)
         mapping[-1] = -1
         for i, value in enumerate(uniques):
             if value not in known:
-                if len(vocab) >= np.iinfo(np.int16).max:
-                    raise EventDataError(f"column {name!r} has more than {len(vocab)} distinct values")
                 known[value] = len(vocab)
                 vocab.append(value)
             mapping[i] = known[value]
-        return mapping[codes]
+        return narrowest(mapping[codes], at_least=len(vocab))
 
     def decode(self, arrays: Arrays, index: npt.NDArray[np.int64]) -> pd.DataFrame:
         """Storage ``arrays`` (equal length) back as the event frame, with ``index`` as its row labels."""
@@ -209,6 +266,8 @@ class Codec:
                                                column.dtype)
             elif column.name == "cell":
                 data[column.name] = self.base.cells.views(len(self.base))["cell"][arrays[CODE]]
+            elif column.kind == "offset":
+                data[column.name] = self._centres(arrays[CODE], column.name) + arrays[column.name].astype(np.float64)
             elif column.name == "type":
                 data[column.name] = pd.Series(np.asarray(EVENT_TYPES, dtype=object)[arrays[TYPE]], index=index,
                                               dtype=column.dtype)

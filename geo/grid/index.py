@@ -27,7 +27,6 @@ from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWind
 from geo.grid.cells import VIEW_RES_RANGE
 from geo.grid.columns import (
     CODE,
-    HIGH,
     TIME,
     TYPE,
     Arrays,
@@ -161,7 +160,7 @@ class EventIndex:
         strings = sum(int(pd.Series(values, copy=False).memory_usage(deep=True, index=False)) - values.nbytes
                       for values in self._base.values() if values.dtype == object)
         return (self._buffers.nbytes() + strings + self._codec.to_parent.nbytes()
-                + sum(b.cells.nbytes() * 2 for b in books) + sum(values.nbytes for values in self._tail.values()))
+                + sum(b.nbytes() for b in books) + sum(values.nbytes for values in self._tail.values()))
 
     def _flat_arrays(self) -> Arrays:
         """Every row, time-sorted, as one array per column (merged once per index when a tail exists)."""
@@ -172,7 +171,7 @@ class EventIndex:
             from_tail[self._tail_at] = True
             flat = {}
             for name, base in self._base.items():
-                out = np.empty(len(self), dtype=base.dtype)
+                out = np.empty(len(self), dtype=np.promote_types(base.dtype, self._tail[name].dtype))
                 out[from_tail], out[~from_tail] = self._tail[name], base
                 flat[name] = out
             self._flat = flat
@@ -203,7 +202,8 @@ class EventIndex:
     @property
     def high_impact(self) -> npt.NDArray[np.bool_]:
         """Whether each event's impact is high."""
-        return self._flat_arrays()[HIGH]
+        flat = self._flat_arrays()
+        return self._codec.high(flat, slice(None))
 
     def __len__(self) -> int:
         return int(self._base[TIME].size + self._tail[TIME].size)
@@ -274,7 +274,7 @@ class EventIndex:
         for arrays, rows, _ in self._selected(window, types):
             part = arrays["persons"][rows]
             events, persons = events + part.size, persons + int(part.sum())
-            high += int(arrays[HIGH][rows].sum())
+            high += int(self._codec.high(arrays, rows).sum())
         return Totals(events=events, persons=persons, high_impact=high)
 
     def cube(self, filters: Filters, *, step: timedelta) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:

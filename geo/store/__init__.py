@@ -16,9 +16,11 @@ from geo.store.core import (
     resolve_url,
 )
 from geo.store.events import (
+    MIRROR_COLUMNS,
     READ_COLUMNS,
     delete_source,
     event_exists,
+    event_ids,
     event_rows,
     events_frame,
     events_near,
@@ -56,6 +58,7 @@ __all__ = [
     "AUDIT_COLUMNS",
     "DEFAULT_SQLITE_PATH",
     "QUEUE_COLUMNS",
+    "MIRROR_COLUMNS",
     "READ_COLUMNS",
     "REPORT_ROW_COLUMNS",
     "SCHEMA_VERSION",
@@ -76,6 +79,7 @@ __all__ = [
     "delete_source",
     "epoch_ms",
     "event_exists",
+    "event_ids",
     "event_rows",
     "events_frame",
     "events_near",

@@ -3,7 +3,8 @@
 The dashboard asks the mirror for its :class:`geo.grid.index.EventIndex` on every rerun; the
 mirror reads only rows past its watermark (``seq``) and appends them to the index, and reads
 everything again only when the store's data epoch changed (rows were deleted). A filter change
-never touches the store.
+never touches the store. It keeps :data:`geo.store.events.MIRROR_COLUMNS` only: the event ids of
+the few rows a view lists are read by ``seq`` (:func:`geo.store.events.event_ids`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Final
 
 from geo.grid import EventIndex
 from geo.store.core import Store
-from geo.store.events import read_events, watermark
+from geo.store.events import MIRROR_COLUMNS, read_events, watermark
 
 COMPACT_AFTER_ROWS: Final[int] = 50_000
 """Late rows (occurred before the newest held) the index keeps in its tail before it merges them in."""
@@ -49,11 +50,11 @@ class StoreMirror:
     def _refresh_locked(self) -> EventIndex:
         epoch, max_seq = watermark(self.store)
         if epoch != self._epoch or self._index is None:
-            events = read_events(self.store)
+            events = read_events(self.store, columns=MIRROR_COLUMNS)
             self._index, self._epoch = EventIndex(events), epoch
             self._seq = int(events["seq"].max()) if len(events) else 0
         elif max_seq > self._seq:
-            new = read_events(self.store, after_seq=self._seq)
+            new = read_events(self.store, after_seq=self._seq, columns=MIRROR_COLUMNS)
             if len(new):
                 self._index = self._index.appended(new)
                 self._seq = int(new["seq"].max())
