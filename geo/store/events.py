@@ -96,14 +96,17 @@ def watermark(db: Db) -> tuple[int, int]:
         return epoch, int(tx.fetch("SELECT COALESCE(MAX(seq), 0) FROM events")[0][0])
 
 
-def read_events(db: Db, *, after_seq: int = 0, columns: Sequence[str] = READ_COLUMNS) -> pd.DataFrame:
-    """Events with ``seq > after_seq`` in insertion order, as the model frame of ``columns`` (no ``attrs``)."""
+def read_events(db: Db, *, after_seq: int = 0, since_ms: int | None = None, columns: Sequence[str] = READ_COLUMNS
+                ) -> pd.DataFrame:
+    """Events with ``seq > after_seq`` (that occurred at or after ``since_ms``, epoch ms) in insertion order, as
+    the model frame of ``columns`` (no ``attrs``)."""
     unknown = sorted(set(columns) - set(READ_COLUMNS))
     if unknown:
         raise StoreError(f"events have no readable column(s) {unknown}; readable: {list(READ_COLUMNS)}")
+    since = "" if since_ms is None else " AND occurred_at_ms >= ?"
     with db.transaction(write=False) as tx:
-        return events_frame(tx.fetch(f"SELECT {', '.join(columns)} FROM events WHERE seq > ? ORDER BY seq",
-                                     (after_seq,)), columns)
+        return events_frame(tx.fetch(f"SELECT {', '.join(columns)} FROM events WHERE seq > ?{since} ORDER BY seq",
+                                     (after_seq,) if since_ms is None else (after_seq, since_ms)), columns)
 
 
 def event_ids(db: Db, seqs: Sequence[int]) -> dict[int, str]:

@@ -1,23 +1,33 @@
-"""An in-memory, columnar mirror of the store's events, extended by a watermark in O(new rows).
+"""An in-memory, columnar mirror of the store's recent events, extended by a watermark in O(new rows).
 
 The dashboard asks the mirror for its :class:`geo.grid.index.EventIndex` on every rerun; the
 mirror reads only rows past its watermark (``seq``) and appends them to the index, and reads
 everything again only when the store's data epoch changed (rows were deleted). A filter change
 never touches the store. It keeps :data:`geo.store.events.MIRROR_COLUMNS` only: the event ids of
 the few rows a view lists are read by ``seq`` (:func:`geo.store.events.event_ids`).
+
+With a hot window, the index holds the events that occurred from :attr:`StoreMirror.hot_from_s`
+on; :mod:`geo.store.history` answers windows reaching further back with the store's help.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import Final
 
+import pandas as pd
+
 from geo.grid import EventIndex
+from geo.settings import utc_now
 from geo.store.core import Store
 from geo.store.events import MIRROR_COLUMNS, read_events, watermark
 
 COMPACT_AFTER_ROWS: Final[int] = 50_000
 """Late rows (occurred before the newest held) the index keeps in its tail before it merges them in."""
+RECUT_SHARE: Final[float] = 0.1
+"""The index is reloaded with a new hot window start when the window has moved on by this share of its length."""
 
 
 class StoreMirror:
@@ -25,18 +35,37 @@ class StoreMirror:
 
     One session at a time reads the store for everyone; the others meanwhile get the last index at
     once instead of queueing behind that read (they see the new rows on their next rerun).
+
+    Parameters
+    ----------
+    store : Store
+        The event store.
+    hot_window_days : float
+        Days of events (counted back from ``clock()``) kept in memory; 0 keeps every event.
+    clock : Callable[[], datetime]
+        The current time, timezone-aware UTC.
+    compact_after_rows : int
+        Late rows the index's tail holds before they are merged in (in the background).
     """
 
-    def __init__(self, store: Store, *, compact_after_rows: int = COMPACT_AFTER_ROWS) -> None:
+    def __init__(self, store: Store, *, hot_window_days: float = 0.0, clock: Callable[[], datetime] = utc_now,
+                 compact_after_rows: int = COMPACT_AFTER_ROWS) -> None:
         self.store = store
+        self.hot_window_s = int(hot_window_days * 86400)
+        self.clock = clock
         self.compact_after_rows = compact_after_rows
+        self.hot_from_s: int | None = None
+        """Epoch second from which the index holds every stored event; ``None``: it holds them all."""
         self._lock = threading.Lock()
         self._epoch = -1
         self._seq = 0
         self._index: EventIndex | None = None
 
     def refresh(self) -> EventIndex:
-        """The index of every stored event, after reading what arrived since the last call."""
+        """The index of every stored event (of the hot window), after reading what arrived since the last call.
+
+        Read :attr:`hot_from_s` after this call: it never lies before the start of what the index holds.
+        """
         current = self._index
         if current is not None and not self._lock.acquire(blocking=False):
             return current
@@ -47,17 +76,26 @@ class StoreMirror:
         finally:
             self._lock.release()
 
+    def _due_from_s(self) -> int | None:
+        """Where the hot window should start now, if it should move; ``None`` for no window."""
+        if not self.hot_window_s:
+            return None
+        due = int(self.clock().timestamp()) - self.hot_window_s
+        moved = self.hot_from_s is None or due - self.hot_from_s > self.hot_window_s * RECUT_SHARE
+        return due if moved else self.hot_from_s
+
     def _refresh_locked(self) -> EventIndex:
         epoch, max_seq = watermark(self.store)
-        if epoch != self._epoch or self._index is None:
-            events = read_events(self.store, columns=MIRROR_COLUMNS)
-            self._index, self._epoch = EventIndex(events), epoch
-            self._seq = int(events["seq"].max()) if len(events) else 0
+        hot_from_s = self._due_from_s()
+        since_ms = None if hot_from_s is None else hot_from_s * 1000
+        if epoch != self._epoch or self._index is None or hot_from_s != self.hot_from_s:
+            # Published before the index: a session holding the old index then asks the store for a little more.
+            self.hot_from_s = hot_from_s
+            events = read_events(self.store, since_ms=since_ms, columns=MIRROR_COLUMNS)
+            self._index, self._epoch, self._seq = EventIndex(events), epoch, _newest(max_seq, events["seq"])
         elif max_seq > self._seq:
-            new = read_events(self.store, after_seq=self._seq, columns=MIRROR_COLUMNS)
-            if len(new):
-                self._index = self._index.appended(new)
-                self._seq = int(new["seq"].max())
+            new = read_events(self.store, after_seq=self._seq, since_ms=since_ms, columns=MIRROR_COLUMNS)
+            self._index, self._seq = self._index.appended(new), _newest(max_seq, new["seq"])
             if self._index.tail_rows > self.compact_after_rows:
                 threading.Thread(target=self._compact, name="limes-mirror-compact", daemon=True).start()
         return self._index
@@ -67,3 +105,8 @@ class StoreMirror:
         with self._lock:
             if self._index is not None:
                 self._index = self._index.compacted()
+
+
+def _newest(watermark_seq: int, read: pd.Series) -> int:
+    """The watermark after a read: rows committed between the watermark query and the read were read too."""
+    return max(watermark_seq, int(read.max()) if len(read) else 0)
