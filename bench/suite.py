@@ -12,7 +12,10 @@ GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "mirror", "live")
 
 def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int
         ) -> list[Figure]:
-    """The figures of ``groups``; a size of 0 skips the mirror or the live (browser) figures."""
+    """The figures of ``groups``; a size of 0 skips the mirror or the live (browser) figures.
+
+    The history figure holds a tenth of the mirror's events in the store (three years of them).
+    """
     from bench import (
         hexgrid_bench,
         hotspot_bench,
@@ -34,7 +37,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
     if "viewshed" in chosen:
         figures += viewshed_bench.run()
     if "mirror" in chosen and mirror_events:
-        figures += mirror_bench.run(mirror_events)
+        figures += [*mirror_bench.run(mirror_events), *history_bench.run(max(mirror_events // 10, 1000))]
     if "live" in chosen and live_events:
         figures += [*live_bench.run(live_events), *startup_bench.run()]
     return figures

@@ -39,7 +39,7 @@ from geo.coverage import (
     sensor_coverage,
     user_sites,
 )
-from geo.grid import EventIndex, Filters
+from geo.grid import EventIndex, Filters, Totals
 from geo.models import EVENT_TYPES, Sensor
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
@@ -51,7 +51,14 @@ from geo.spatial import (
     load_basemap,
     read_dem,
 )
-from geo.store import Store, StoreMirror, event_ids, open_store
+from geo.store import (
+    Store,
+    StoreMirror,
+    event_ids,
+    history_aggregate,
+    history_totals,
+    open_store,
+)
 from geo.store import latest_units as read_latest_units
 from geo.timewindow import TimeWindow
 from layers.basemap import (
@@ -74,7 +81,8 @@ def store(url: str) -> Store:
 
 @st.cache_resource
 def _mirror(url: str) -> StoreMirror:
-    return StoreMirror(store(url))
+    config = settings()
+    return StoreMirror(store(url), hot_window_days=config.hot_window_days, clock=config.clock)
 
 
 @st.cache_data(ttl=300, show_spinner="Loading the bundled scenario…")
@@ -115,6 +123,17 @@ def event_index() -> EventIndex:
     url = settings().store_url
     _scenario_checked(url)
     return _mirror(url).refresh()
+
+
+def cells(index: EventIndex, filters: Filters) -> pd.DataFrame:
+    """Events and persons per cell for ``filters``; the store adds what lies before the mirror's hot window."""
+    return history_aggregate(current_store(), index, filters, hot_from_s=_mirror(settings().store_url).hot_from_s)
+
+
+def totals(index: EventIndex, window: TimeWindow, types: tuple[str, ...]) -> Totals:
+    """Event, person and high-impact counts; the store adds what lies before the mirror's hot window."""
+    return history_totals(current_store(), index, window, types,
+                          hot_from_s=_mirror(settings().store_url).hot_from_s)
 
 
 @st.cache_data(ttl=2, show_spinner=False)
