@@ -18,6 +18,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
     """
     from bench import (
         hexgrid_bench,
+        history_bench,
         hotspot_bench,
         live_bench,
         mirror_bench,
