@@ -79,10 +79,16 @@ def store(url: str) -> Store:
     return open_store(url)
 
 
+WATERMARK_CHECK_S = 1.0
+"""At most one watermark query per second per server, whatever the number of sessions (SQLite); with
+PostgreSQL the mirror asks only when a writer's NOTIFY wakes it."""
+
+
 @st.cache_resource
 def _mirror(url: str) -> StoreMirror:
     config = settings()
-    return StoreMirror(store(url), hot_window_days=config.hot_window_days, clock=config.clock)
+    return StoreMirror(store(url), hot_window_days=config.hot_window_days, clock=config.clock,
+                       check_every_s=WATERMARK_CHECK_S)
 
 
 @st.cache_data(ttl=300, show_spinner="Loading the bundled scenario…")

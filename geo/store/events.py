@@ -86,6 +86,7 @@ def delete_source(db: Db, source: str) -> int:
         deleted = tx.execute("DELETE FROM events WHERE source = ?", (source,))
         tx.execute("DELETE FROM units WHERE source = ?", (source,))
         tx.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'")
+        tx.notify_events()
         return deleted
 
 

@@ -13,6 +13,7 @@ on; :mod:`geo.store.history` answers windows reaching further back with the stor
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final
@@ -26,6 +27,9 @@ from geo.store.events import MIRROR_COLUMNS, read_events, watermark
 
 COMPACT_AFTER_ROWS: Final[int] = 50_000
 """Late rows (occurred before the newest held) the index keeps in its tail before it merges them in."""
+PUSHED_CHECK_S: Final[float] = 30.0
+"""With a store that pushes (PostgreSQL), how often the watermark is checked without a wake-up: a lost
+notification costs at most this, and the hot window still moves on."""
 RECUT_SHARE: Final[float] = 0.1
 """The index is reloaded with a new hot window start when the window has moved on by this share of its length."""
 
@@ -46,14 +50,27 @@ class StoreMirror:
         The current time, timezone-aware UTC.
     compact_after_rows : int
         Late rows the index's tail holds before they are merged in (in the background).
+    check_every_s : float
+        0: every :meth:`refresh` checks the store's watermark. Else at most one check per this many
+        seconds, shared by every session of the server; with a store that pushes (PostgreSQL
+        ``LISTEN/NOTIFY``) a check only after a writer's wake-up, or :data:`PUSHED_CHECK_S` without one.
+    ticker : Callable[[], float]
+        Monotonic seconds, for ``check_every_s``.
     """
 
     def __init__(self, store: Store, *, hot_window_days: float = 0.0, clock: Callable[[], datetime] = utc_now,
-                 compact_after_rows: int = COMPACT_AFTER_ROWS) -> None:
+                 compact_after_rows: int = COMPACT_AFTER_ROWS, check_every_s: float = 0.0,
+                 ticker: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.hot_window_s = int(hot_window_days * 86400)
         self.clock = clock
         self.compact_after_rows = compact_after_rows
+        self.check_every_s = check_every_s
+        self.ticker = ticker
+        self.checks = 0
+        """Watermark checks made so far (each one query to the store)."""
+        self._woken = store.listen_events() if check_every_s > 0 else None
+        self._checked_at = -float("inf")
         self.hot_from_s: int | None = None
         """Epoch second from which the index holds every stored event; ``None``: it holds them all."""
         self._lock = threading.Lock()
@@ -67,7 +84,7 @@ class StoreMirror:
         Read :attr:`hot_from_s` after this call: it never lies before the start of what the index holds.
         """
         current = self._index
-        if current is not None and not self._lock.acquire(blocking=False):
+        if current is not None and (not self._check_due() or not self._lock.acquire(blocking=False)):
             return current
         if current is None:
             self._lock.acquire()
@@ -75,6 +92,15 @@ class StoreMirror:
             return self._refresh_locked()
         finally:
             self._lock.release()
+
+    def _check_due(self) -> bool:
+        """Whether this refresh should ask the store for its watermark (see ``check_every_s``)."""
+        if not self.check_every_s:
+            return True
+        waited = self.ticker() - self._checked_at
+        if self._woken is not None:
+            return self._woken.is_set() or waited >= PUSHED_CHECK_S
+        return waited >= self.check_every_s
 
     def _due_from_s(self) -> int | None:
         """Where the hot window should start now, if it should move; ``None`` for no window."""
@@ -85,6 +111,11 @@ class StoreMirror:
         return due if moved else self.hot_from_s
 
     def _refresh_locked(self) -> EventIndex:
+        if self._index is not None and not self._check_due():  # another session checked while this one waited
+            return self._index
+        self._checked_at, self.checks = self.ticker(), self.checks + 1
+        if self._woken is not None:
+            self._woken.clear()  # before the read: a wake-up during it is for rows it may miss
         epoch, max_seq = watermark(self.store)
         hot_from_s = self._due_from_s()
         since_ms = None if hot_from_s is None else hot_from_s * 1000
