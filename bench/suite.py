@@ -6,13 +6,13 @@ from collections.abc import Iterable
 
 from bench.harness import Figure
 
-GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "mirror", "live")
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "mirror", "live", "load")
 """The groups ``limes bench --only`` picks from; all by default."""
 
 
-def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int
-        ) -> list[Figure]:
-    """The figures of ``groups``; a size of 0 skips the mirror or the live (browser) figures.
+def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int,
+        load_events: int = 0) -> list[Figure]:
+    """The figures of ``groups``; a size of 0 skips the mirror, the live (browser) or the load-test figures.
 
     The history figure holds a tenth of the mirror's events in the store (three years of them).
     """
@@ -21,6 +21,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         history_bench,
         hotspot_bench,
         live_bench,
+        load_bench,
         mirror_bench,
         startup_bench,
         store_bench,
@@ -41,4 +42,6 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         figures += [*mirror_bench.run(mirror_events), *history_bench.run(max(mirror_events // 10, 1000))]
     if "live" in chosen and live_events:
         figures += [*live_bench.run(live_events), *startup_bench.run()]
+    if "load" in chosen and load_events:
+        figures += load_bench.run(stored=load_events)
     return figures

@@ -36,7 +36,7 @@ def _bench(args: argparse.Namespace) -> int:
     from bench.harness import format_table
 
     figures = suite.run(args.only or suite.GROUPS, events=args.events, import_rows=args.import_rows,
-                        mirror_events=args.mirror_events, live_events=args.live_events)
+                        mirror_events=args.mirror_events, live_events=args.live_events, load_events=args.load_events)
     print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2) if args.json else format_table(figures))
     return 0
 
@@ -304,10 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", type=int, default=10_000_000, help="events to aggregate (default 10 M)")
     bench.add_argument("--import-rows", type=int, default=2_000_000, help="events to import (default 2 M)")
     for flag, default, what in (("--live-events", 25, "events for the feed-to-browser latency (needs Chromium)"),
-                                ("--mirror-events", 10_000_000, "events the mirror holds for the live append")):
+                                ("--mirror-events", 10_000_000, "events the mirror holds for the live append"),
+                                ("--load-events", 1_000_000, "stored events for the load test of many sessions")):
         bench.add_argument(flag, type=int, default=default, help=f"{what}; default {default:,}, 0 skips it")
-    bench.add_argument("--only", nargs="+", choices=("hexgrid", "hotspot", "store", "viewshed", "mirror", "live"),
-                       help="run only these groups of figures")
+    bench.add_argument("--only", nargs="+", help="run only these groups of figures", choices=(
+        "hexgrid", "hotspot", "store", "viewshed", "mirror", "live", "load"))
     bench.set_defaults(handler=_bench)
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")

@@ -59,7 +59,7 @@ def test_no_remote_addresses_in_code() -> None:
 
 def test_bench_json_reports_figures_beside_naive(capsys) -> None:
     assert main(["bench", "--json", "--events", "30000", "--import-rows", "4000", "--live-events", "0",
-                 "--mirror-events", "20000"]) == 0
+                 "--mirror-events", "20000", "--load-events", "0"]) == 0
     figures = json.loads(capsys.readouterr().out)
     names = " | ".join(figures)
     for expected in ("indexing", "re-aggregate", "map payload", "into SQLite", "peak memory", "mirror_append_ms_p95",
