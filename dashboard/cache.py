@@ -131,6 +131,11 @@ def event_index() -> EventIndex:
     return _mirror(url).refresh()
 
 
+def data_span(index: EventIndex) -> tuple[datetime, datetime] | None:
+    """When the first and the last stored event occurred, history beyond the mirror's hot window included."""
+    return _mirror(settings().store_url).time_range() or index.time_range()
+
+
 def cells(index: EventIndex, filters: Filters) -> pd.DataFrame:
     """Events and persons per cell for ``filters``; the store adds what lies before the mirror's hot window."""
     return history_aggregate(current_store(), index, filters, hot_from_s=_mirror(settings().store_url).hot_from_s)

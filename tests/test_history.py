@@ -68,11 +68,28 @@ def test_windows_across_the_hot_window_answer_like_everything_in_memory(store_ur
             assert history_totals(store, index, window, types, hot_from_s=mirror.hot_from_s) == everything.totals(
                 window, types)
     clock[0] = now + timedelta(days=30)  # the window moves on by more than a tenth: a new cut, a smaller index
+    insert_events(store, events.tail(1).assign(event_id="new", occurred_at=clock[0] - timedelta(minutes=1)))
     moved = mirror.refresh()
     assert mirror.hot_from_s > hot_from.timestamp() and len(moved) < len(index)
-    filters = Filters(windows[0], EVENT_TYPES, 6)
+    everything = EventIndex(read_events(store, columns=MIRROR_COLUMNS))
+    assert mirror.time_range() == everything.time_range()  # the store's whole span, not the index's
+    filters = Filters(TimeWindow(start, clock[0]), EVENT_TYPES, 6)
     pd.testing.assert_frame_equal(history_aggregate(store, moved, filters, hot_from_s=mirror.hot_from_s),
                                   everything.aggregate(filters))
+    store.close()
+
+
+def test_old_history_keeps_its_last_days_in_memory(store_url: str, scenario) -> None:
+    """The hot window ends at the newest stored event when that is older than now: never an empty index."""
+    store = open_store(store_url)
+    events = scenario.events.head(300)
+    insert_events(store, events)
+    years_later = events["occurred_at"].max().to_pydatetime() + timedelta(days=3 * 365)
+    mirror = StoreMirror(store, hot_window_days=10, clock=lambda: years_later)
+    index = mirror.refresh()
+    newest = events["occurred_at"].max()
+    assert len(index) == int((events["occurred_at"] >= newest - timedelta(days=10)).sum()) > 0
+    assert mirror.time_range() == (events["occurred_at"].min().to_pydatetime(), newest.to_pydatetime())
     store.close()
 
 

@@ -97,6 +97,13 @@ def watermark(db: Db) -> tuple[int, int]:
         return epoch, int(tx.fetch("SELECT COALESCE(MAX(seq), 0) FROM events")[0][0])
 
 
+def event_span_ms(db: Db) -> tuple[int, int] | None:
+    """When the first and the last stored event occurred (epoch ms), or ``None`` without events."""
+    with db.transaction(write=False) as tx:
+        first, last = tx.fetch("SELECT MIN(occurred_at_ms), MAX(occurred_at_ms) FROM events")[0]
+    return None if first is None else (int(first), int(last))
+
+
 def read_events(db: Db, *, after_seq: int = 0, since_ms: int | None = None, columns: Sequence[str] = READ_COLUMNS
                 ) -> pd.DataFrame:
     """Events with ``seq > after_seq`` (that occurred at or after ``since_ms``, epoch ms) in insertion order, as

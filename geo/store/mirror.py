@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Final
 
 import pandas as pd
@@ -23,7 +23,7 @@ import pandas as pd
 from geo.grid import EventIndex
 from geo.settings import utc_now
 from geo.store.core import Store
-from geo.store.events import MIRROR_COLUMNS, read_events, watermark
+from geo.store.events import MIRROR_COLUMNS, event_span_ms, read_events, watermark
 
 COMPACT_AFTER_ROWS: Final[int] = 50_000
 """Late rows (occurred before the newest held) the index keeps in its tail before it merges them in."""
@@ -71,6 +71,7 @@ class StoreMirror:
         """Watermark checks made so far (each one query to the store)."""
         self._woken = store.listen_events() if check_every_s > 0 else None
         self._checked_at = -float("inf")
+        self.span_ms: tuple[int, int] | None = None
         self.hot_from_s: int | None = None
         """Epoch second from which the index holds every stored event; ``None``: it holds them all."""
         self._lock = threading.Lock()
@@ -102,11 +103,25 @@ class StoreMirror:
             return self._woken.is_set() or waited >= PUSHED_CHECK_S
         return waited >= self.check_every_s
 
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """When the first and the last stored event occurred, the history the index leaves out included
+        (as of the last watermark check); ``None`` without a hot window (ask the index) or without events."""
+        if self.span_ms is None:
+            return None
+        return (datetime.fromtimestamp(self.span_ms[0] / 1000, timezone.utc),
+                datetime.fromtimestamp(self.span_ms[1] / 1000, timezone.utc))
+
     def _due_from_s(self) -> int | None:
-        """Where the hot window should start now, if it should move; ``None`` for no window."""
+        """Where the hot window should start now, if it should move; ``None`` for no window.
+
+        The window ends now, or at the newest stored event if that is older: a store of old
+        history keeps its last days in memory rather than nothing.
+        """
         if not self.hot_window_s:
             return None
-        due = int(self.clock().timestamp()) - self.hot_window_s
+        self.span_ms = event_span_ms(self.store)
+        newest_s = self.span_ms[1] // 1000 + 1 if self.span_ms else 0
+        due = min(int(self.clock().timestamp()), newest_s) - self.hot_window_s
         moved = self.hot_from_s is None or due - self.hot_from_s > self.hot_window_s * RECUT_SHARE
         return due if moved else self.hot_from_s
 
