@@ -36,6 +36,7 @@ TIME: Final[str] = "_t"
 CODE: Final[str] = "_code"
 TYPE: Final[str] = "_type"
 HIGH: Final[str] = "_high"
+"""Storage arrays the queries read (see :class:`Codec`); underscored so no frame column can take the name."""
 _NS_PER_S: Final[int] = 1_000_000_000
 
 Arrays = dict[str, np.ndarray]
