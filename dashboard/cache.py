@@ -47,18 +47,38 @@ from geo.coverage import (
     sensor_coverage,
     user_sites,
 )
-from geo.grid import EventIndex, Filters
+from geo.grid import EventIndex, Filters, Totals
 from geo.models import EVENT_TYPES, Sensor
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
-from geo.spatial import AOI_LONLAT, HILLSHADE_DEM, REGIONAL_DEM, Basemap, load_basemap, read_dem
-from geo.store import Store, StoreMirror, open_store
+from geo.spatial import (
+    AOI_LONLAT,
+    HILLSHADE_DEM,
+    REGIONAL_DEM,
+    Basemap,
+    load_basemap,
+    read_dem,
+)
+from geo.store import (
+    Store,
+    StoreMirror,
+    event_ids,
+    history_aggregate,
+    history_totals,
+    open_store,
+)
 from geo.store import latest_units as read_latest_units
 from geo.timewindow import TimeWindow
-from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
+from layers.basemap import (
+    border_layers,
+    country_layers,
+    relief_layer,
+    town_layer,
+    town_marker_layer,
+    water_layers,
+)
 from layers.coverage import coverage_image
 from layers.hillshade import hillshade_image
-
 
 
 @st.cache_resource
@@ -67,9 +87,16 @@ def store(url: str) -> Store:
     return open_store(url)
 
 
+WATERMARK_CHECK_S = 1.0
+"""At most one watermark query per second per server, whatever the number of sessions (SQLite); with
+PostgreSQL the mirror asks only when a writer's NOTIFY wakes it."""
+
+
 @st.cache_resource
 def _mirror(url: str) -> StoreMirror:
-    return StoreMirror(store(url))
+    config = settings()
+    return StoreMirror(store(url), hot_window_days=config.hot_window_days, clock=config.clock,
+                       check_every_s=WATERMARK_CHECK_S)
 
 
 @st.cache_data(ttl=300, show_spinner="Loading the bundled scenario…")
@@ -84,6 +111,14 @@ def _scenario_checked(url: str) -> bool:
 def current_store() -> Store:
     """The store the settings name (``LIMES_DB``, or the default SQLite file in the var folder)."""
     return store(settings().store_url)
+
+
+def with_event_ids(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` (a few rows of the index) with their ``event_id``, read by ``seq`` when the mirror kept none."""
+    if "event_id" in events or "seq" not in events:
+        return events
+    ids = event_ids(current_store(), events["seq"].tolist())
+    return events.assign(event_id=events["seq"].map(ids))
 
 
 def generated_dir() -> Path:
@@ -102,6 +137,22 @@ def event_index() -> EventIndex:
     url = settings().store_url
     _scenario_checked(url)
     return _mirror(url).refresh()
+
+
+def data_span(index: EventIndex) -> tuple[datetime, datetime] | None:
+    """When the first and the last stored event occurred, history beyond the mirror's hot window included."""
+    return _mirror(settings().store_url).time_range() or index.time_range()
+
+
+def cells(index: EventIndex, filters: Filters) -> pd.DataFrame:
+    """Events and persons per cell for ``filters``; the store adds what lies before the mirror's hot window."""
+    return history_aggregate(current_store(), index, filters, hot_from_s=_mirror(settings().store_url).hot_from_s)
+
+
+def totals(index: EventIndex, window: TimeWindow, types: tuple[str, ...]) -> Totals:
+    """Event, person and high-impact counts; the store adds what lies before the mirror's hot window."""
+    return history_totals(current_store(), index, window, types,
+                          hot_from_s=_mirror(settings().store_url).hot_from_s)
 
 
 @st.cache_data(ttl=2, show_spinner=False)

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench import suite
 from dashboard.config import feed_tokens, settings_from_env
 from dashboard.routes_cli import add_routes_command
 from geo.errors import FeedError, LimesError, ServiceError, describe
@@ -33,19 +34,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import hexgrid_bench, hotspot_bench, live_bench, routes_bench, startup_bench, store_bench, viewshed_bench
     from bench.harness import format_table
 
-    figures = [*hexgrid_bench.run(args.events), *hotspot_bench.run(), *hotspot_bench.run_emerging(),
-               *store_bench.run(args.import_rows)]
-    figures += [*viewshed_bench.run(), *routes_bench.run()]
-    if args.live_events:
-        figures += live_bench.run(args.live_events)
-        figures += startup_bench.run()
-    if args.json:
-        print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
-    else:
-        print(format_table(figures))
+    figures = suite.run(args.only or suite.GROUPS, events=args.events, import_rows=args.import_rows,
+                        mirror_events=args.mirror_events, live_events=args.live_events, load_events=args.load_events)
+    print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2) if args.json else format_table(figures))
     return 0
 
 
@@ -320,8 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--events", type=int, default=10_000_000, help="events to aggregate (default 10 M)")
     bench.add_argument("--import-rows", type=int, default=2_000_000, help="events to import (default 2 M)")
-    bench.add_argument("--live-events", type=int, default=25,
-                       help="events for the feed-to-browser latency (needs Chromium; 0 skips it)")
+    for flag, default, what in (("--live-events", 25, "events for the feed-to-browser latency (needs Chromium)"),
+                                ("--mirror-events", 10_000_000, "events the mirror holds for the live append"),
+                                ("--load-events", 1_000_000, "stored events for the load test of many sessions")):
+        bench.add_argument(flag, type=int, default=default, help=f"{what}; default {default:,}, 0 skips it")
+    bench.add_argument("--only", nargs="+", help="run only these groups of figures", choices=suite.GROUPS)
     bench.set_defaults(handler=_bench)
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")

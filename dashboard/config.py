@@ -25,6 +25,8 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_CONTACT_RETENTION_DAYS": "days reporters' contact details are kept (default 30)",
     "LIMES_REPORTS_PER_HOUR": "reports a client may send per clock hour through the public form (default 5)",
     "LIMES_FORM_PROXY_HOPS": "trusted reverse proxies in front of the public form (default 0)",
+    "LIMES_HOT_WINDOW_DAYS": "days of events each server keeps in memory; the store answers for older (default 400; "
+                             "0: all)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
 _SWITCH: Final[dict[str, bool]] = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False,
@@ -69,6 +71,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "contact_retention_days": _number(environ, "LIMES_CONTACT_RETENTION_DAYS", float),
         "reports_per_hour": _number(environ, "LIMES_REPORTS_PER_HOUR", int),
         "form_proxy_hops": _number(environ, "LIMES_FORM_PROXY_HOPS", int),
+        "hot_window_days": _number(environ, "LIMES_HOT_WINDOW_DAYS", float),
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -83,6 +86,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_CONTACT_RETENTION_DAYS": f"{settings.contact_retention_days:g}",
         "LIMES_REPORTS_PER_HOUR": str(settings.reports_per_hour),
         "LIMES_FORM_PROXY_HOPS": str(settings.form_proxy_hops),
+        "LIMES_HOT_WINDOW_DAYS": f"{settings.hot_window_days:g}",
     }
 
 

@@ -91,6 +91,9 @@ class Settings:
         Trusted reverse proxies in front of the public form.
     scenario : bool
         Load and refresh the bundled scenario into the store.
+    hot_window_days : float
+        Days of events each dashboard server keeps in memory; older history is aggregated by the
+        store (0 keeps every event in memory).
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
 
@@ -106,6 +109,7 @@ class Settings:
     reports_per_hour: int = 5
     form_proxy_hops: int = 0
     scenario: bool = True
+    hot_window_days: float = 400.0
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
 
     @property

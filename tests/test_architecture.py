@@ -58,10 +58,12 @@ def test_no_remote_addresses_in_code() -> None:
 
 
 def test_bench_json_reports_figures_beside_naive(capsys) -> None:
-    assert main(["bench", "--json", "--events", "30000", "--import-rows", "4000", "--live-events", "0"]) == 0
+    assert main(["bench", "--json", "--events", "30000", "--import-rows", "4000", "--live-events", "0",
+                 "--mirror-events", "20000", "--load-events", "0", "--only", "hexgrid", "hotspot", "store", "mirror"]) == 0
     figures = json.loads(capsys.readouterr().out)
     names = " | ".join(figures)
-    for expected in ("indexing", "re-aggregate", "map payload", "into SQLite", "peak memory"):
+    for expected in ("indexing", "re-aggregate", "map payload", "into SQLite", "peak memory", "mirror_append_ms_p95",
+                     "mirror_bytes_per_event"):
         assert expected in names
     for figure in figures.values():
         assert figure["ours"] > 0 and {"naive", "bar", "unit", "speedup"} <= figure.keys()

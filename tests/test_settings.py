@@ -28,11 +28,13 @@ def test_a_checkout_is_its_own_app_folder_with_var_beside_it() -> None:
 
 def test_environment_then_options_then_defaults(tmp_path: Path) -> None:
     environ = {"LIMES_VAR_DIR": str(tmp_path), "LIMES_SCENARIO": "OFF", "LIMES_REPORTS_PER_HOUR": "3",
-               "LIMES_FORM_PROXY_HOPS": "1", "LIMES_CONTACT_RETENTION_DAYS": "7.5", "UNRELATED": "x"}
+               "LIMES_FORM_PROXY_HOPS": "1", "LIMES_CONTACT_RETENTION_DAYS": "7.5", "LIMES_HOT_WINDOW_DAYS": "90",
+               "UNRELATED": "x"}
     settings = settings_from_env(environ)
     assert settings.store_url == f"sqlite:///{tmp_path / 'limes.sqlite'}"  # the default store follows the var folder
     assert (settings.scenario, settings.reports_per_hour, settings.form_proxy_hops) == (False, 3, 1)
-    assert settings.contact_retention_days == 7.5
+    assert (settings.contact_retention_days, settings.hot_window_days) == (7.5, 90.0)
+    assert settings_from_env({}).hot_window_days == 400.0
     given = settings_from_env({**environ, "LIMES_DB": "postgresql://x@h/db"}, reports_per_hour=9, form_proxy_hops=None)
     assert (given.store_url, given.reports_per_hour, given.form_proxy_hops) == ("postgresql://x@h/db", 9, 1)
     # What a Streamlit child receives builds the same settings again.

@@ -257,7 +257,9 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
         st.markdown(f"**Events per day · {name}**")
         st.bar_chart(briefing.trend[section_id].rename("events").to_frame(), height=200, color="#4a6fa5")
         st.markdown("**Latest notable events** (control room only: never exported)")
-        notable = notable_events(index, assignment, briefing.window, section=positions[section_id], params=figures)
+        notable = cache.with_event_ids(notable_events(index, assignment, briefing.window,
+                                                      section=positions[section_id], params=figures))
+        notable = notable.drop(columns="seq", errors="ignore")
         if notable.empty:
             st.caption("No high-impact or large-group events in the period.")
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.cache import with_event_ids
 from geo.grid import EventIndex, Filters, cell_latlng, event_series
 from geo.models import EVENT_TYPE_LABELS
 from geo.spatial import describe_place
@@ -30,7 +31,8 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
     if not with_events:
         st.caption("Single events are shown to operators only.")
         return
-    latest = events.head(LATEST_ROWS)[DETAIL_COLUMNS].assign(type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
+    latest = with_event_ids(events.head(LATEST_ROWS))[DETAIL_COLUMNS].assign(
+        type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
     st.dataframe(
         latest, hide_index=True, width="stretch",
         column_config={"occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")},

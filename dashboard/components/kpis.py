@@ -6,6 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from dashboard import cache
 from geo.grid import EventIndex, Filters
 
 
@@ -25,9 +26,9 @@ def kpi_tiles(index: EventIndex, filters: Filters, *, hot_cells: int, data_start
     When the previous window reaches back before ``data_start`` there is nothing fair to compare
     with, and no delta is shown.
     """
-    now = index.totals(filters.window, filters.types)
+    now = cache.totals(index, filters.window, filters.types)
     comparable = filters.window.previous().start >= data_start
-    before = index.totals(filters.window.previous(), filters.types) if comparable else None
+    before = cache.totals(index, filters.window.previous(), filters.types) if comparable else None
     tiles = (
         ("Events", now.events, None if before is None else before.events,
          "Change against the previous window of the same length (none when it precedes the data)."),

@@ -50,7 +50,7 @@ def alert_banner(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> No
 
 def event_ticker(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> None:
     """The newest events, newest first: when, what, where (nearest town), persons."""
-    latest = index.events.tail(TICKER_ROWS).iloc[::-1]
+    latest = index.latest(TICKER_ROWS).iloc[::-1]
     lines = []
     for _, row in latest.iterrows():
         flag = "<span style='color:#e5484d'>●</span> " if row["impact"] in HIGH_IMPACT else ""

@@ -86,7 +86,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         alert_banner(index, now=now, towns=towns)
     window_text = describe_window(filters.window, now=now)
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
-    cells = index.aggregate(filters)
+    cells = cache.cells(index, filters)
     layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
     kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
     if not filters.types:

@@ -18,7 +18,7 @@ def render() -> None:
     """Draw the page: sidebar filters, then the live view."""
     require_page("map")
     index = cache.event_index()
-    span = index.time_range()
+    span = cache.data_span(index)
     if span is None:
         st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
         st.stop()

@@ -216,4 +216,6 @@ def notable_events(index: EventIndex, assignment: npt.NDArray[np.int64], window:
     rows = np.flatnonzero(assignment[part] == section) + part.start
     chosen = index.events.iloc[rows]
     notable = chosen["impact"].isin(HIGH_IMPACT) | (chosen["persons"] >= params.notable_persons)
-    return chosen.loc[notable, ["occurred_at", "type", "persons", "impact", "event_id"]].iloc[::-1].head(limit)
+    # An index without event ids (the store's mirror) gives each event's store ``seq`` to read the id by.
+    key = "event_id" if "event_id" in chosen else "seq"
+    return chosen.loc[notable, ["occurred_at", "type", "persons", "impact", key]].iloc[::-1].head(limit)

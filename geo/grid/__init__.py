@@ -17,12 +17,13 @@ from geo.grid.cells import (
     parent_cells,
     resolution_for_zoom,
 )
-from geo.grid.index import EventIndex, Filters, event_series
+from geo.grid.index import EventIndex, Filters, Totals, event_series
 
 __all__ = [
     "BASE_RES",
     "EventIndex",
     "Filters",
+    "Totals",
     "VIEW_RES_RANGE",
     "cell_at_resolution",
     "cell_latlng",

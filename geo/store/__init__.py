@@ -16,9 +16,11 @@ from geo.store.core import (
     resolve_url,
 )
 from geo.store.events import (
+    MIRROR_COLUMNS,
     READ_COLUMNS,
     delete_source,
     event_exists,
+    event_ids,
     event_rows,
     events_frame,
     events_near,
@@ -31,6 +33,9 @@ from geo.store.events import (
 from geo.store.feeds import feed_health, feed_state, record_poll, set_feed_state
 from geo.store.imports import add_quarantine, begin_import, finish_import, quarantine_frame, quarantine_reasons
 from geo.store.levels import append_level, level_rows
+from geo.store.history import aggregate as history_aggregate
+from geo.store.history import parent_bits, store_aggregate, store_totals
+from geo.store.history import totals as history_totals
 from geo.store.mirror import StoreMirror
 from geo.store.reports import (
     QUEUE_COLUMNS,
@@ -55,6 +60,7 @@ from geo.store.units import insert_units, latest_units, unit_tracks
 __all__ = [
     "AUDIT_COLUMNS",
     "DEFAULT_SQLITE_PATH",
+    "MIRROR_COLUMNS",
     "QUEUE_COLUMNS",
     "READ_COLUMNS",
     "REPORT_ROW_COLUMNS",
@@ -76,6 +82,7 @@ __all__ = [
     "delete_source",
     "epoch_ms",
     "event_exists",
+    "event_ids",
     "event_rows",
     "events_frame",
     "events_near",
@@ -83,6 +90,8 @@ __all__ = [
     "feed_state",
     "find_report_id",
     "finish_import",
+    "history_aggregate",
+    "history_totals",
     "insert_events",
     "insert_rows",
     "insert_units",
@@ -94,6 +103,7 @@ __all__ = [
     "new_report_cells",
     "newest_event_ms",
     "open_store",
+    "parent_bits",
     "quarantine_frame",
     "quarantine_reasons",
     "queue_frame",
@@ -107,6 +117,8 @@ __all__ = [
     "sensor_count",
     "set_feed_state",
     "statements",
+    "store_aggregate",
+    "store_totals",
     "stored_report",
     "unit_tracks",
     "upsert_sensors",

@@ -8,19 +8,30 @@ driver's error becomes :class:`geo.errors.StoreError`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 from geo.errors import StoreError
 from geo.store.core import Store, Transaction
 from geo.store.schema import EVENT_COLUMNS
 
 
+EVENTS_CHANNEL: Final[str] = "limes_events"
+"""The ``NOTIFY`` channel writers of events signal on, and mirrors listen to."""
+LISTEN_POLL_S: Final[float] = 1.0
+"""How long a listener waits for a notification before it looks whether it should stop."""
+
+
 class PostgresStore(Store):
     """A shared PostgreSQL database; bulk inserts go through COPY into a temporary table."""
 
     dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self._listeners: list[EventListener] = []
+        super().__init__(url)
 
     def _connect(self) -> Any:
         import psycopg
@@ -66,3 +77,49 @@ class PostgresStore(Store):
         cur.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM incoming_events "
                     "ON CONFLICT (source, event_id) DO NOTHING")
         return int(cur.rowcount)
+
+    def _notify_events(self, tx: Transaction) -> None:
+        # Delivered at commit, once per transaction however often it is sent.
+        tx.cursor.execute(f"NOTIFY {EVENTS_CHANNEL}")
+
+    def listen_events(self) -> threading.Event:
+        listener = EventListener(self.url)
+        self._listeners.append(listener)
+        return listener.changed
+
+    def close(self) -> None:
+        for listener in self._listeners:
+            listener.close()
+        super().close()
+
+
+class EventListener:
+    """``LISTEN`` for committed events on a connection of its own, in a daemon thread.
+
+    :attr:`changed` is set on every notification and on every (re)connection: what was committed
+    while nobody listened is unknown, so the reader checks. A lost connection is retried each second.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.changed = threading.Event()
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, name="limes-listen-events", daemon=True).start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                    self.changed.set()
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=LISTEN_POLL_S):
+                            self.changed.set()
+            except psycopg.Error:
+                self._stop.wait(1.0)
+
+    def close(self) -> None:
+        """Stop listening (within :data:`LISTEN_POLL_S`)."""
+        self._stop.set()

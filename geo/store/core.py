@@ -129,7 +129,14 @@ class Transaction:
     def insert_event_rows(self, rows: list[tuple[Any, ...]]) -> int:
         """Insert rows in :data:`geo.store.schema.EVENT_COLUMNS` order the dialect's fastest way (``executemany``
         on SQLite, ``COPY`` on PostgreSQL); repeats of ``(source, event_id)`` are skipped. Returns inserted."""
-        return self.store._bulk_insert_events(self, rows)
+        inserted = self.store._bulk_insert_events(self, rows)
+        if inserted:
+            self.store._notify_events(self)
+        return inserted
+
+    def notify_events(self) -> None:
+        """Tell the stores' listening mirrors, when this transaction commits, that events changed."""
+        self.store._notify_events(self)
 
 
 Db: TypeAlias = "Store | Transaction"
@@ -170,6 +177,14 @@ class Store:
 
     def _sql(self, query: str) -> str:
         return query
+
+    def _notify_events(self, tx: Transaction) -> None:
+        """Hook: wake listening mirrors when ``tx`` commits (PostgreSQL ``NOTIFY``); SQLite has no push."""
+
+    def listen_events(self) -> threading.Event | None:
+        """An event set whenever a writer commits events (and when listening starts), for a dialect that
+        pushes; ``None`` for one that does not (readers then check the watermark themselves)."""
+        return None
 
     # -- the unit of work ----------------------------------------------------------------
     @contextmanager

@@ -13,6 +13,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from geo.errors import StoreError
 from geo.store.core import Db
 
 READ_COLUMNS: Final[tuple[str, ...]] = (
@@ -20,6 +21,8 @@ READ_COLUMNS: Final[tuple[str, ...]] = (
     "confidence", "status", "cell",
 )
 """What the dashboard reads of an event: everything but the free-form ``attrs``."""
+MIRROR_COLUMNS: Final[tuple[str, ...]] = tuple(c for c in READ_COLUMNS if c not in ("event_id", "received_at_ms"))
+"""What the mirror keeps in memory: no event ids (:func:`event_ids` reads the few a view shows), no receipt times."""
 _SELECT: Final[str] = f"SELECT {', '.join(READ_COLUMNS)} FROM events"
 
 
@@ -44,11 +47,13 @@ def event_rows(events: pd.DataFrame, import_id: int | None) -> list[tuple[Any, .
     return list(zip(*columns))
 
 
-def events_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """Rows of :data:`READ_COLUMNS` as the event model the core uses (UTC datetimes, uint64 cells)."""
-    frame = pd.DataFrame.from_records(rows, columns=list(READ_COLUMNS))
-    frame["occurred_at"] = pd.to_datetime(frame.pop("occurred_at_ms").astype(np.int64), unit="ms", utc=True)
-    frame["received_at"] = pd.to_datetime(frame.pop("received_at_ms").astype(np.int64), unit="ms", utc=True)
+def events_frame(rows: Sequence[Sequence[Any]], columns: Sequence[str] = READ_COLUMNS) -> pd.DataFrame:
+    """Rows of ``columns`` (:data:`READ_COLUMNS` or fewer) as the event model the core uses (UTC datetimes, uint64
+    cells)."""
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    for name in ("occurred_at", "received_at"):
+        if f"{name}_ms" in frame:
+            frame[name] = pd.to_datetime(frame.pop(f"{name}_ms").astype(np.int64), unit="ms", utc=True)
     frame["cell"] = frame["cell"].astype(np.int64).to_numpy().astype(np.uint64)
     frame["persons"] = frame["persons"].astype(np.int64)
     frame["seq"] = frame["seq"].astype(np.int64)
@@ -81,6 +86,7 @@ def delete_source(db: Db, source: str) -> int:
         deleted = tx.execute("DELETE FROM events WHERE source = ?", (source,))
         tx.execute("DELETE FROM units WHERE source = ?", (source,))
         tx.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_epoch'")
+        tx.notify_events()
         return deleted
 
 
@@ -91,10 +97,34 @@ def watermark(db: Db) -> tuple[int, int]:
         return epoch, int(tx.fetch("SELECT COALESCE(MAX(seq), 0) FROM events")[0][0])
 
 
-def read_events(db: Db, *, after_seq: int = 0) -> pd.DataFrame:
-    """Events with ``seq > after_seq`` in insertion order, as the model frame (no ``attrs``)."""
+def event_span_ms(db: Db) -> tuple[int, int] | None:
+    """When the first and the last stored event occurred (epoch ms), or ``None`` without events."""
     with db.transaction(write=False) as tx:
-        return events_frame(tx.fetch(f"{_SELECT} WHERE seq > ? ORDER BY seq", (after_seq,)))
+        first, last = tx.fetch("SELECT MIN(occurred_at_ms), MAX(occurred_at_ms) FROM events")[0]
+    return None if first is None else (int(first), int(last))
+
+
+def read_events(db: Db, *, after_seq: int = 0, since_ms: int | None = None, columns: Sequence[str] = READ_COLUMNS
+                ) -> pd.DataFrame:
+    """Events with ``seq > after_seq`` (that occurred at or after ``since_ms``, epoch ms) in insertion order, as
+    the model frame of ``columns`` (no ``attrs``)."""
+    unknown = sorted(set(columns) - set(READ_COLUMNS))
+    if unknown:
+        raise StoreError(f"events have no readable column(s) {unknown}; readable: {list(READ_COLUMNS)}")
+    since = "" if since_ms is None else " AND occurred_at_ms >= ?"
+    with db.transaction(write=False) as tx:
+        return events_frame(tx.fetch(f"SELECT {', '.join(columns)} FROM events WHERE seq > ?{since} ORDER BY seq",
+                                     (after_seq,) if since_ms is None else (after_seq, since_ms)), columns)
+
+
+def event_ids(db: Db, seqs: Sequence[int]) -> dict[int, str]:
+    """The ``event_id`` of each stored event ``seq`` (absent ones are left out)."""
+    if not len(seqs):
+        return {}
+    marks = ", ".join("?" * len(seqs))
+    with db.transaction(write=False) as tx:
+        rows = tx.fetch(f"SELECT seq, event_id FROM events WHERE seq IN ({marks})", tuple(int(s) for s in seqs))
+    return {int(seq): str(event_id) for seq, event_id in rows}
 
 
 def events_near(db: Db, *, lat: tuple[float, float], lon: tuple[float, float], occurred_ms: tuple[int, int]

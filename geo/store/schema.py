@@ -183,6 +183,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     ),
     # 6: report feeds count the reports they queued in their health record.
     ("ALTER TABLE feed_health ADD COLUMN reports BIGINT NOT NULL DEFAULT 0",),
+    # 7: the mirror reads only its hot window, and history queries only their months.
+    ("CREATE INDEX events_occurred ON events (occurred_at_ms)",),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
