@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from geo.coverage import ensure_sensors, sensor_table_empty
+from geo.models import SCENARIO_SOURCE
 from geo.scenario.generator import generate
 from geo.store import Store, delete_source, insert_events, insert_units, newest_event_ms
 
-SOURCE: Final[str] = "scenario"
+SOURCE: Final[str] = SCENARIO_SOURCE
 MAX_AGE: Final[timedelta] = timedelta(hours=1)
 UNIT_STALE_AFTER: Final[timedelta] = timedelta(minutes=10)
 """A scenario GPS fix counts as current for this long (two missed 5-minute fixes)."""

@@ -29,7 +29,15 @@ from geo.store.events import (
     watermark,
 )
 from geo.store.feeds import feed_health, feed_state, record_poll, set_feed_state
-from geo.store.imports import add_quarantine, begin_import, finish_import, quarantine_frame, quarantine_reasons
+from geo.store.imports import (
+    IMPORT_STATUSES,
+    add_quarantine,
+    begin_import,
+    finish_import,
+    import_record,
+    quarantine_frame,
+    quarantine_reasons,
+)
 from geo.store.levels import append_level, level_rows
 from geo.store.mirror import StoreMirror
 from geo.store.reports import (
@@ -83,6 +91,8 @@ __all__ = [
     "feed_state",
     "find_report_id",
     "finish_import",
+    "import_record",
+    "IMPORT_STATUSES",
     "insert_events",
     "insert_rows",
     "insert_units",

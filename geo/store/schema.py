@@ -183,6 +183,13 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     ),
     # 6: report feeds count the reports they queued in their health record.
     ("ALTER TABLE feed_health ADD COLUMN reports BIGINT NOT NULL DEFAULT 0",),
+    # 7: an import ends finished or failed (with why), and counts the physical lines it read.
+    (
+        "ALTER TABLE imports ADD COLUMN status TEXT NOT NULL DEFAULT 'running'",
+        "ALTER TABLE imports ADD COLUMN error TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE imports ADD COLUMN read_lines BIGINT NOT NULL DEFAULT 0",
+        "UPDATE imports SET status = 'finished' WHERE finished_at_ms IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
