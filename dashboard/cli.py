@@ -57,12 +57,14 @@ def _import(args: argparse.Namespace) -> int:
 
     # Read and map the file first: a refused file must not leave a new, empty store behind.
     mapping = check_importable(Path(args.path), mapping=args.mapping)
-    store = open_store(_settings(args).store_url)
+    settings = _settings(args)
+    store = open_store(settings.store_url)
     try:
         def show(rows: int) -> None:
             print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
 
-        report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show)
+        report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show,
+                             earliest=settings.earliest_event)
         # Whoever has a shell on the server imports as the operating-system user: audited like the Data page.
         record(store, AuditEntry(f"cli:{getpass.getuser()}", "import", target=Path(args.path).name, client="cli",
                                  detail=f"{report.inserted} inserted, {report.duplicates} duplicates, "

@@ -12,6 +12,7 @@ import functools
 import importlib.resources
 import os
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Final
 
@@ -25,6 +26,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_CONTACT_RETENTION_DAYS": "days reporters' contact details are kept (default 30)",
     "LIMES_REPORTS_PER_HOUR": "reports a client may send per clock hour through the public form (default 5)",
     "LIMES_FORM_PROXY_HOPS": "trusted reverse proxies in front of the public form (default 0)",
+    "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
 _SWITCH: Final[dict[str, bool]] = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False,
@@ -41,6 +43,16 @@ def _number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]
         return kind(raw)
     except ValueError:
         raise InputError(f"{name} must be {'an integer' if kind is int else 'a number'}; got {raw!r}") from None
+
+
+def _date(environ: Mapping[str, str], name: str) -> datetime | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InputError(f"{name} must be a date as YYYY-MM-DD; got {raw!r}") from None
 
 
 def _switch(environ: Mapping[str, str], name: str) -> bool | None:
@@ -69,6 +81,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "contact_retention_days": _number(environ, "LIMES_CONTACT_RETENTION_DAYS", float),
         "reports_per_hour": _number(environ, "LIMES_REPORTS_PER_HOUR", int),
         "form_proxy_hops": _number(environ, "LIMES_FORM_PROXY_HOPS", int),
+        "earliest_event": _date(environ, "LIMES_EARLIEST_EVENT"),
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -83,6 +96,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_CONTACT_RETENTION_DAYS": f"{settings.contact_retention_days:g}",
         "LIMES_REPORTS_PER_HOUR": str(settings.reports_per_hour),
         "LIMES_FORM_PROXY_HOPS": str(settings.form_proxy_hops),
+        "LIMES_EARLIEST_EVENT": f"{settings.earliest_event:%Y-%m-%d}",
     }
 
 

@@ -64,6 +64,10 @@ def sqlite_url(var_dir: Path) -> str:
     return f"sqlite:///{var_dir / SQLITE_FILE}"
 
 
+EARLIEST_EVENT: Final[datetime] = datetime(1990, 1, 1, tzinfo=timezone.utc)
+"""Default floor for event times: earlier ones are typos or placeholders, quarantined as ``bad_date``."""
+
+
 def utc_now() -> datetime:
     """The real time, timezone-aware UTC (the default clock)."""
     return datetime.now(timezone.utc)
@@ -90,7 +94,9 @@ class Settings:
     form_proxy_hops : int
         Trusted reverse proxies in front of the public form.
     scenario : bool
-        Load and refresh the bundled scenario into the store.
+        Load and refresh the bundled scenario into the store (never into one holding real data).
+    earliest_event : datetime
+        Imported rows timed before it (UTC) are quarantined as ``bad_date``.
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
 
@@ -106,6 +112,7 @@ class Settings:
     reports_per_hour: int = 5
     form_proxy_hops: int = 0
     scenario: bool = True
+    earliest_event: datetime = EARLIEST_EVENT
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
 
     @property

@@ -151,3 +151,20 @@ def test_the_scenario_source_is_reserved_for_files_and_rows() -> None:
     report, store, _ = _import("mixed.csv", (HEADER + "\n" + "\n".join(rows) + "\n").encode())
     assert (report.inserted, report.reasons) == (1, {"reserved_source": 1})
     store.close()
+
+
+def test_the_scenario_never_goes_into_a_store_holding_real_data(tmp_path: Path) -> None:
+    from geo.scenario import ensure_fresh_scenario
+    from geo.scenario.bundled import SOURCE
+
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    path = tmp_path / "real.csv"
+    path.write_text(HEADER + "\n" + good_line(1) + "\n", encoding="utf-8")
+    import_file(path, store, now=NOW)
+    assert not ensure_fresh_scenario(store, now=NOW, seed=1)
+    assert set(read_events(store)["source"]) == {"t"} and store.count("units") == 0
+    store.close()
+    demo = open_store(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    assert ensure_fresh_scenario(demo, now=NOW, seed=1)  # an empty store, or one of the demo's feeds, takes it
+    assert set(read_events(demo)["source"]) == {SOURCE}
+    demo.close()

@@ -8,7 +8,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, state
+from dashboard import cache, config, state
 from dashboard.auth import Viewer, audit
 from dashboard.uploads import saved_upload
 from geo.errors import LimesError, describe
@@ -83,7 +83,8 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
     if st.button("Import", type="primary", key=state.DO_IMPORT):
         try:
             with st.spinner(f"Importing {name}…"):
-                report = import_file(path, cache.current_store(), mapping=mapping)
+                report = import_file(path, cache.current_store(), mapping=mapping,
+                                     earliest=config.settings().earliest_event)
         except LimesError as exc:
             st.error(describe(exc))
             return

@@ -28,8 +28,9 @@ import pandas as pd
 from geo.errors import ImportFileError, LimesError, describe
 from geo.ingest.mapping import Mapping, ResolvedMapping, choose_mapping, resolve
 from geo.ingest.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
-from geo.ingest.validate import EARLIEST_EVENT, REASONS, ChunkResult, validate_chunk
+from geo.ingest.validate import REASONS, ChunkResult, validate_chunk
 from geo.models import check_source_name
+from geo.settings import EARLIEST_EVENT
 from geo.store import Store, add_quarantine, begin_import, event_rows, finish_import, insert_rows
 
 Progress = Callable[[int], None]

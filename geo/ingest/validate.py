@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Final
 
 import numpy as np
@@ -41,13 +41,12 @@ from geo.models import (
     SCENARIO_SOURCE,
     impact_for,
 )
+from geo.settings import EARLIEST_EVENT
 
 MAX_PERSONS: Final[int] = 2**31 - 1
 """Largest person count a row may carry (the store's INTEGER column)."""
 FUTURE_TOLERANCE: Final[timedelta] = timedelta(minutes=15)
 """Clock skew allowed between a source and us before a time counts as 'in the future'."""
-EARLIEST_EVENT: Final[datetime] = datetime(1990, 1, 1, tzinfo=timezone.utc)
-"""Default floor for event times: earlier ones are typos or placeholders (``Settings.earliest_event``)."""
 
 REASONS: Final[dict[str, str]] = {
     "missing_coordinates": "no position",
