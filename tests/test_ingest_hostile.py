@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 from geo.errors import ImportFileError, ReservedSourceError
 from geo.ingest import REASONS, import_file
 from geo.store import import_record, open_store, quarantine_frame, read_events
-from tests.hostile import HEADER, HostileCsv, good_line, hostile_csvs, hostile_dates, hostile_geojson
+from tests.hostile import (
+    HEADER,
+    HostileCsv,
+    good_line,
+    hostile_csvs,
+    hostile_dates,
+    hostile_geojson,
+)
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -25,8 +25,16 @@ from dashboard.components.briefing_panels import (
     section_detail,
     section_table,
 )
+from dashboard.plain import plain
 from dashboard.uploads import saved_upload
-from geo.briefing import BriefingParams, FigureParams, SectionSource, build_briefing, current_levels, section_coverage
+from geo.briefing import (
+    BriefingParams,
+    FigureParams,
+    SectionSource,
+    build_briefing,
+    current_levels,
+    section_coverage,
+)
 from geo.errors import LimesError, describe
 from geo.trust import may
 
@@ -56,7 +64,7 @@ def render() -> None:
                                   set_levels=current_levels(cache.current_store()),
                                   params=BriefingParams(k=choice.k, figures=figures), coverage=coverage)
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
         if span[1] < now - timedelta(days=30):
             st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
@@ -73,7 +81,7 @@ def render() -> None:
         positions = {sid: i for i, sid in enumerate(sections["section_id"])}
         chosen = section_detail(briefing, index, assignment, positions=positions, figures=figures)
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
         chosen = None
     with map_col:
         briefing_map(briefing, highlight=chosen)
