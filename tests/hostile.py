@@ -131,3 +131,79 @@ def hostile_geojson(draw: st.DrawFn) -> tuple[str, int, set[str]]:
         features.append({"type": "Feature", "geometry": geometry,
                          "properties": {"event_id": f"g{i}", "type": "apprehension", "occurred_at": "2026-11-01T10:00:00Z"}})
     return json.dumps({"type": "FeatureCollection", "features": features}), n, bad
+
+
+ZIP_DAMAGE = ("encrypted", "method", "corrupt_deflate", "bad_crc", "longer_than_header", "shorter_than_header",
+              "nul_name", "long_name", "truncated", "garbage_directory")
+
+
+def _zip(name: str, content: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _patch(data: bytearray, signature: bytes, offset: int, value: bytes) -> None:
+    """Overwrite ``value`` at ``offset`` from every header starting with ``signature`` (local and central)."""
+    at = data.find(signature)
+    while at >= 0:
+        data[at + offset:at + offset + len(value)] = value
+        at = data.find(signature, at + 4)
+
+
+@st.composite
+def hostile_zips(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A zip around one CSV, damaged one way (:data:`ZIP_DAMAGE`); returns the bytes and the damage."""
+    import struct
+
+    kind = draw(st.sampled_from(ZIP_DAMAGE))
+    rows = draw(st.integers(5, 60))
+    content = (HEADER + "\n" + "\n".join(good_line(k) for k in range(1, rows + 1)) + "\n").encode()
+    name = "events.csv"
+    if kind == "nul_name":
+        name = draw(st.sampled_from(["events.csv\x00.exe", "a\x00/../../events.csv", "events\x00.csv"]))
+        nul = name.index("\x00")
+        name = name.replace("\x00", "_")  # zipfile cuts a name at a NUL: the byte is put in after writing
+    elif kind == "long_name":
+        name = "e" * draw(st.integers(252, 2000)) + ".csv"
+    data = bytearray(_zip(name, content))
+    local, central = b"PK\x03\x04", b"PK\x01\x02"
+    if kind == "nul_name":
+        data[30 + nul] = 0
+        data[data.find(central) + 46 + nul] = 0
+    if kind == "encrypted":
+        _patch(data, local, 6, struct.pack("<H", 1))
+        _patch(data, central, 8, struct.pack("<H", 1))
+    elif kind == "method":
+        method = struct.pack("<H", draw(st.sampled_from([1, 6, 9, 12, 14, 93, 95, 98, 99, 0xFFFF])))
+        _patch(data, local, 8, method)
+        _patch(data, central, 10, method)
+    elif kind == "corrupt_deflate":
+        start = 30 + len(name.encode())
+        end = data.find(central)
+        for _ in range(draw(st.integers(1, 4))):
+            at = draw(st.integers(start, end - 1))
+            data[at] ^= draw(st.integers(1, 255))
+    elif kind == "bad_crc":
+        crc = struct.pack("<I", draw(st.integers(0, 2**32 - 1)))
+        if crc == bytes(data[14:18]):
+            crc = bytes(b ^ 0xFF for b in crc)
+        _patch(data, local, 14, crc)
+        _patch(data, central, 16, crc)
+    elif kind in ("longer_than_header", "shorter_than_header"):
+        delta = draw(st.integers(1, len(content) - 1))
+        size = struct.pack("<I", len(content) - delta if kind == "longer_than_header" else len(content) + delta)
+        _patch(data, local, 22, size)
+        _patch(data, central, 24, size)
+    elif kind == "truncated":
+        data = data[:draw(st.integers(1, len(data) - 1))]
+    elif kind == "garbage_directory":
+        at = data.find(central)
+        for _ in range(draw(st.integers(1, 6))):
+            spot = draw(st.integers(at, len(data) - 1))
+            data[spot] = draw(st.integers(0, 255))
+    return bytes(data), kind

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
-from dashboard.auth import require_page
+from dashboard.auth import audit, require_page
 from dashboard.components.briefing_panels import (
     SECTION_COVERAGE,
     SECTION_SUFFIXES,
@@ -35,7 +35,7 @@ from geo.briefing import (
     current_levels,
     section_coverage,
 )
-from geo.errors import LimesError, describe
+from geo.errors import LimesError, UploadRejected, describe
 from geo.trust import may
 
 
@@ -65,6 +65,8 @@ def render() -> None:
                                   params=BriefingParams(k=choice.k, figures=figures), coverage=coverage)
     except LimesError as exc:
         st.error(plain(describe(exc)))
+        if isinstance(exc, UploadRejected) and choice.upload is not None:
+            audit(who, "import", target=choice.upload.name, outcome="denied", detail=f"border sections: {exc}")
         if span[1] < now - timedelta(days=30):
             st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
