@@ -48,17 +48,25 @@ from geo.store.reports import (
     add_reports,
     claim_report,
     delete_contacts,
+    delete_quarantined_reports,
     find_report_id,
     keyed_reports,
     moderation_state,
     new_report_cells,
+    quarantined_report_records,
     queue_frame,
     rekey_reports,
     reports_with_contact,
     stored_report,
 )
 from geo.store.schema import SCHEMA_VERSION, statements
-from geo.store.sensors import SENSOR_COLUMNS, read_sensors, remove_sensors, sensor_count, upsert_sensors
+from geo.store.sensors import (
+    SENSOR_COLUMNS,
+    read_sensors,
+    remove_sensors,
+    sensor_count,
+    upsert_sensors,
+)
 from geo.store.units import insert_units, latest_units, unit_tracks
 
 __all__ = [
@@ -82,6 +90,7 @@ __all__ = [
     "begin_import",
     "claim_report",
     "delete_contacts",
+    "delete_quarantined_reports",
     "delete_source",
     "epoch_ms",
     "event_exists",
@@ -114,6 +123,7 @@ __all__ = [
     "record_poll",
     "rekey_reports",
     "remove_sensors",
+    "quarantined_report_records",
     "reports_with_contact",
     "resolve_url",
     "sensor_count",
