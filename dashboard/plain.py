@@ -2,7 +2,7 @@
 
 ``st.markdown``, ``st.caption``, ``st.error``/``success``/``info``, expander and button labels
 all render Markdown: a file name, a report's place or a feed's error message that reads
-``![x](http://host/pixel.png)`` would fetch an image from anywhere, ``[call](…)`` would be a link,
+an image link (exclamation mark, brackets, a web address) would fetch an image from anywhere, ``[call](…)`` would be a link,
 ``:red[…]`` a colour. :func:`plain` turns every ASCII punctuation character into a numeric
 character reference: Markdown (and an HTML block written with ``unsafe_allow_html``) shows it as
 the character and never reads it as syntax. Line breaks become spaces: a blank line would end an
