@@ -42,6 +42,19 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into ``SystemExit`` (as Ctrl-C is ``KeyboardInterrupt``): ``finally`` blocks then
+    run, so the import's record ends ``failed`` with its counts and its reader process is stopped.
+
+    ``kill -9`` runs nothing here: the reader process watches this one and exits by itself.
+    """
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
+
 def _import(args: argparse.Namespace) -> int:
     import getpass
 
@@ -50,13 +63,16 @@ def _import(args: argparse.Namespace) -> int:
     from geo.trust import AuditEntry, record
 
     # Read and map the file first: a refused file must not leave a new, empty store behind.
+    _exit_on_signals()
     mapping = check_importable(Path(args.path), mapping=args.mapping)
-    store = open_store(_settings(args).store_url)
+    settings = _settings(args)
+    store = open_store(settings.store_url)
     try:
         def show(rows: int) -> None:
             print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
 
-        report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show)
+        report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show,
+                             earliest=settings.earliest_event)
         # Whoever has a shell on the server imports as the operating-system user: audited like the Data page.
         record(store, AuditEntry(f"cli:{getpass.getuser()}", "import", target=Path(args.path).name, client="cli",
                                  detail=f"{report.inserted} inserted, {report.duplicates} duplicates, "
@@ -166,10 +182,10 @@ def _demo(args: argparse.Namespace) -> int:
     import subprocess
     import tomllib
 
-    from geo.feeds import load_feeds, run_poller
-    from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
     from dashboard.config import settings_env
     from dashboard.serve import prepare_app_dir
+    from geo.feeds import load_feeds, run_poller
+    from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
     from geo.store import open_store
 
     config = _settings(args)
@@ -260,7 +276,14 @@ def _report(args: argparse.Namespace) -> int:
     import time
     from datetime import date, datetime, timezone
 
-    from geo.briefing import BriefingParams, ReportOptions, SectionSource, briefing_from_store, read_rules, write_report
+    from geo.briefing import (
+        BriefingParams,
+        ReportOptions,
+        SectionSource,
+        briefing_from_store,
+        read_rules,
+        write_report,
+    )
     from geo.spatial import load_basemap
     from geo.store import open_store
     from geo.timewindow import day_range_window
@@ -407,6 +430,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LimesError as exc:  # bad input, or an analysis the data cannot support
         print(f"limes: {describe(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what was running cleaned up on the way out; no traceback for it
+        print("limes: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

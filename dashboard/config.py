@@ -12,6 +12,7 @@ import functools
 import importlib.resources
 import os
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Final
 
@@ -27,6 +28,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_FORM_PROXY_HOPS": "trusted reverse proxies in front of the public form (default 0)",
     "LIMES_HOT_WINDOW_DAYS": "days of events each server keeps in memory; the store answers for older (default 400; "
                              "0: all)",
+    "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
 _SWITCH: Final[dict[str, bool]] = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False,
@@ -43,6 +45,16 @@ def _number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]
         return kind(raw)
     except ValueError:
         raise InputError(f"{name} must be {'an integer' if kind is int else 'a number'}; got {raw!r}") from None
+
+
+def _date(environ: Mapping[str, str], name: str) -> datetime | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InputError(f"{name} must be a date as YYYY-MM-DD; got {raw!r}") from None
 
 
 def _switch(environ: Mapping[str, str], name: str) -> bool | None:
@@ -72,6 +84,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "reports_per_hour": _number(environ, "LIMES_REPORTS_PER_HOUR", int),
         "form_proxy_hops": _number(environ, "LIMES_FORM_PROXY_HOPS", int),
         "hot_window_days": _number(environ, "LIMES_HOT_WINDOW_DAYS", float),
+        "earliest_event": _date(environ, "LIMES_EARLIEST_EVENT"),
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -87,6 +100,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_REPORTS_PER_HOUR": str(settings.reports_per_hour),
         "LIMES_FORM_PROXY_HOPS": str(settings.form_proxy_hops),
         "LIMES_HOT_WINDOW_DAYS": f"{settings.hot_window_days:g}",
+        "LIMES_EARLIEST_EVENT": f"{settings.earliest_event:%Y-%m-%d}",
     }
 
 

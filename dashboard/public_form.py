@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import form_cache, state
 from dashboard.config import settings
+from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.errors import LimesError, describe
 from geo.grid import cell_latlng, edge_length_km, hex_to_cell
@@ -120,7 +121,7 @@ def render() -> None:
                              towns=form_cache.towns(), now=now)
         report_id = submit_report(form_cache.current_store(), draft, client=_client(), limit=_limit(), now=now)
     except LimesError as exc:
-        st.error(describe(exc))  # the form keeps what was typed
+        st.error(plain(describe(exc)))  # the form keeps what was typed
         return
     st.session_state[state.REPORT_SENT] = report_id
     st.session_state[state.FORM_ROUND] = round_ + 1

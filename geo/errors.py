@@ -194,3 +194,7 @@ class ModerationError(InputError):
 
 class LayerError(InputError):
     """Map layer input deck.gl would silently misdraw: unequal columns, mixed H3 resolutions, bad colours or breaks."""
+
+
+class ReservedSourceError(InputError):
+    """Rows, a file or a feed under the bundled scenario's source name, which its refresh replaces: refused."""

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import SensorError
+from geo.errors import ReservedSourceError, SensorError
 
 EVENT_TYPES: Final[tuple[str, ...]] = (
     "irregular_crossing",
@@ -61,6 +61,21 @@ def impact_for(types: npt.NDArray[np.str_], persons: npt.NDArray[np.int64]) -> n
 
 
 EVENT_STATUSES: Final[tuple[str, ...]] = ("open", "closed")
+SCENARIO_SOURCE: Final[str] = "scenario"
+"""The bundled scenario's source name: reserved, because refreshing the scenario replaces every row of it."""
+
+
+def check_source_name(name: str, *, what: str) -> None:
+    """Refuse a file's, a feed's or a row's source ``name`` when it is the scenario's reserved one.
+
+    Raises
+    ------
+    geo.errors.ReservedSourceError
+        Naming ``what`` (``"feed 'x'"``, ``"file a.csv"``) and what to do instead.
+    """
+    if name.strip().lower() == SCENARIO_SOURCE:
+        raise ReservedSourceError(f"{what}: the source name '{SCENARIO_SOURCE}' is reserved for the bundled scenario, "
+                                  "whose refresh replaces every row of it; give it another name")
 NAMED_CONFIDENCE: Final[dict[str, float]] = {"low": 0.3, "medium": 0.6, "high": 0.9, "confirmed": 1.0}
 """Named confidence levels and the number an event stores for each."""
 SENSOR_KINDS: Final[tuple[str, ...]] = ("tower", "camera", "radar", "ground_sensor", "patrol_post")

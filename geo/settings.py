@@ -64,6 +64,10 @@ def sqlite_url(var_dir: Path) -> str:
     return f"sqlite:///{var_dir / SQLITE_FILE}"
 
 
+EARLIEST_EVENT: Final[datetime] = datetime(1990, 1, 1, tzinfo=timezone.utc)
+"""Default floor for event times: earlier ones are typos or placeholders, quarantined as ``bad_date``."""
+
+
 def utc_now() -> datetime:
     """The real time, timezone-aware UTC (the default clock)."""
     return datetime.now(timezone.utc)
@@ -94,6 +98,9 @@ class Settings:
     hot_window_days : float
         Days of events each dashboard server keeps in memory; older history is aggregated by the
         store (0 keeps every event in memory).
+        Load and refresh the bundled scenario into the store (never into one holding real data).
+    earliest_event : datetime
+        Imported rows timed before it (UTC) are quarantined as ``bad_date``.
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
 
@@ -110,6 +117,7 @@ class Settings:
     form_proxy_hops: int = 0
     scenario: bool = True
     hot_window_days: float = 400.0
+    earliest_event: datetime = EARLIEST_EVENT
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -248,6 +249,6 @@ def test_feed_strip_counts_what_each_feed_brings() -> None:
     record_poll(store, "test-geojson", kind="geojson", error=None, lag_s=2.0, events=5)
     record_poll(store, "test-kobo", kind="kobo", error=None, reports=3)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
-    strip = next(m.value for m in at.markdown if "limes-feeds" in m.value)
+    strip = html.unescape(next(m.value for m in at.markdown if "limes-feeds" in m.value))  # outside text as entities
     assert "<b>test-geojson</b>" in strip and "· 5 events</span>" in strip
     assert "<b>test-kobo</b>" in strip and "· 3 reports queued</span>" in strip

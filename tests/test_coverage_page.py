@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import h3
@@ -106,7 +107,8 @@ def test_edit_switch_off_save_and_bad_input(page: AppTest) -> None:
                                            "deleted_rows": []}
     page.run()
     assert not page.exception
-    assert any("lat/lon out of range" in e.value and "stored sensors" in e.value for e in page.error), [e.value for e in page.error]
+    shown = [html.unescape(e.value) for e in page.error]  # outside text (sensor ids, values) arrives as entities
+    assert any("lat/lon out of range" in e and "stored sensors" in e for e in shown), shown
     assert _metrics(page)["Seen by sensors"][0] == seen_before  # the stored sensors stand in
 
 

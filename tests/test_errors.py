@@ -115,21 +115,26 @@ def test_a_payload_that_stays_unparseable_keeps_the_parsers_error_with_a_note(tm
 
 
 def test_an_import_that_fails_part_way_keeps_its_class_and_gains_a_note(tmp_path: Path) -> None:
-    """A bad byte past the reader's first 4 MB block: the first rows land, then the reader fails."""
+    """The store failing after the first chunks landed (a bad byte no longer stops an import: it is one
+    ``bad_encoding`` row): the error keeps its class and attributes and gains a note."""
     header = "event_id,source,type,occurred_at,lat,lon,persons,impact,confidence,status\n"
     row = "E{:06d},deep,apprehension,2026-11-20T10:00:00Z,41.1,22.5,3,low,0.8,open\n"
     path = tmp_path / "deep.csv"
-    path.write_bytes((header + "".join(row.format(i) for i in range(80_000))).encode()
-                     + b"E999999,deep,apprehension,2026-11-20T10:00:00Z,41.1,22.5,3,l\xffow,0.8,open\n")
+    path.write_bytes((header + "".join(row.format(i) for i in range(5_000))).encode())
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+
+    def disk_full(rows: int) -> None:
+        if rows >= 3_000:
+            raise StoreError("the disk is full", url="sqlite:///x", dialect="sqlite")
+
     try:
-        with pytest.raises(ImportFileError, match="not a readable CSV") as caught:
-            import_file(path, store, mapping="native", now=NOW, chunk_rows=1_000)
+        with pytest.raises(StoreError, match="the disk is full") as caught:
+            import_file(path, store, mapping="native", now=NOW, chunk_rows=1_000, progress=disk_full)
         landed = store.count("events")
     finally:
         store.close()
     exc = caught.value
-    assert landed > 0
+    assert landed == 3_000 and exc.dialect == "sqlite"
     assert len(exc.__notes__) == 1 and f"{landed:,} events of them were imported" in exc.__notes__[0]
     assert "stopped after" not in str(exc) and "stopped after" in describe(exc)
 

@@ -88,7 +88,7 @@ def test_crafted_bad_rows_get_their_reasons(tmp_path: Path) -> None:
     by_row = quarantine_frame(store).set_index("row_number")["reason"].to_dict()
     assert by_row == {2: "coordinates_out_of_range", 3: "null_island", 4: "bad_coordinates", 5: "missing_coordinates",
                       6: "bad_date", 7: "future_date", 8: "bad_persons", 9: "bad_persons", 10: "unknown_type",
-                      11: "missing_id", 12: "bad_impact", 13: "bad_confidence", 14: "bad_status", 0: "malformed_row"}
+                      11: "missing_id", 12: "bad_impact", 13: "bad_confidence", 14: "bad_status", 16: "malformed_row"}
     ok2 = read_events(store).set_index("event_id").loc["ok2"]
     assert (ok2["type"], ok2["impact"], ok2["confidence"], ok2["status"], ok2["persons"]) == (
         "citizen_report", "high", pytest.approx(0.6), "open", 0)

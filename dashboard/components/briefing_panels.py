@@ -19,6 +19,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
 from dashboard.components.filters import CUSTOM
+from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.briefing import (
     LEVEL_COLOURS,
@@ -115,7 +116,7 @@ def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, wh
                     audit(who, "level_set", target=section_id, detail=f"{level} -> {chosen}: {comment[:200]}", db=tx)
                 st.rerun()
             except LimesError as exc:
-                st.error(describe(exc))
+                st.error(plain(describe(exc)))
 
 
 def downloads(briefing: Briefing, basemap: Basemap, who: Viewer) -> None:

@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit
+from dashboard.plain import plain
 from geo.coverage import (
     COLUMNS,
     DEFAULT_RISK,
@@ -76,7 +77,7 @@ def coverage_controls() -> CoverageChoice:
     try:
         points = parse_points(typed)
     except LimesError as exc:
-        st.sidebar.error(str(exc))
+        st.sidebar.error(plain(exc))
         points = ()
     params = CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h))
     return CoverageChoice(params=params, k=k, view=VIEW_LABELS[label], label=label, points=points)
@@ -105,7 +106,7 @@ def what_if_table(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
     try:
         return tuple(sensors_from_frame(edited.dropna(how="all")))
     except LimesError as exc:
-        st.error(f"{exc} — showing the stored sensors until the table is fixed.")
+        st.error(f"{plain(exc)} — showing the stored sensors until the table is fixed.")
         return stored
 
 
@@ -137,10 +138,10 @@ def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who:
                 with cache.current_store().transaction() as tx:
                     written = save_sensors(tx, sensors, source=upload.name)
                     audit(who, "sensor_edit", target=upload.name, detail=f"{written} sensors imported", db=tx)
-                st.success(f"{written} sensors imported from {upload.name}")
+                st.success(f"{written} sensors imported from {plain(upload.name)}")
                 st.session_state.pop(state.SENSOR_EDITOR, None)
             except LimesError as exc:
-                st.error(describe(exc))
+                st.error(plain(describe(exc)))
 
 
 def site_sensors(sites: pd.DataFrame) -> tuple[Sensor, ...]:

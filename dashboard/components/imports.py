@@ -8,8 +8,9 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, state
+from dashboard import cache, config, state
 from dashboard.auth import Viewer, audit
+from dashboard.plain import plain
 from dashboard.uploads import saved_upload
 from geo.errors import LimesError, describe
 from geo.ingest import (
@@ -58,7 +59,7 @@ def import_panel(who: Viewer) -> None:
         with saved_upload(upload, allowed=frozenset(SUPPORTED), limits=UPLOAD_LIMITS) as path:
             _map_and_import(path, upload.name, upload.file_id, who)
     except LimesError as exc:  # only the upload guard's refusal reaches here
-        st.error(f"{exc}. Nothing was imported.")
+        st.error(f"{plain(exc)}. Nothing was imported.")
         audit(who, "import", target=upload.name, outcome="denied", detail=str(exc))
 
 
@@ -71,7 +72,7 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
         mapping = mapping_from_toml(toml_text, default_name=chosen.name)
         _, preview = preview_file(path, mapping=mapping)
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
         return
     st.markdown(f"**Preview** of the first rows: {len(preview.events)} would be imported, "
                 f"{len(preview.quarantine)} quarantined.")
@@ -83,15 +84,16 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
     if st.button("Import", type="primary", key=state.DO_IMPORT):
         try:
             with st.spinner(f"Importing {name}…"):
-                report = import_file(path, cache.current_store(), mapping=mapping)
+                report = import_file(path, cache.current_store(), mapping=mapping,
+                                     earliest=config.settings().earliest_event)
         except LimesError as exc:
-            st.error(describe(exc))
+            st.error(plain(describe(exc)))
             return
         st.session_state[state.LAST_IMPORT] = report.as_dict()
         audit(who, "import", target=name, detail=f"mapping {mapping.name}: {report.inserted} inserted, "
                                                  f"{report.duplicates} duplicates, {report.quarantined} quarantined")
     if state.LAST_IMPORT in st.session_state:
-        st.success(f"Imported {st.session_state[state.LAST_IMPORT]['file_name']}")
+        st.success(f"Imported {plain(st.session_state[state.LAST_IMPORT]['file_name'])}")
         _import_report(st.session_state[state.LAST_IMPORT])
 
 

@@ -9,6 +9,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from dashboard.plain import plain
 from geo.analysis import AlertRule, unusual_cells
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
@@ -55,7 +56,7 @@ def event_ticker(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> No
     for _, row in latest.iterrows():
         flag = "<span style='color:#e5484d'>●</span> " if row["impact"] in HIGH_IMPACT else ""
         lines.append(f"<div style='margin:2px 0'>{flag}<b>{html.escape(EVENT_TYPE_LABELS[row['type']])}</b> · "
-                     f"{html.escape(_where(row, towns))} · {int(row['persons'])} pers. · "
+                     f"{plain(_where(row, towns))} · {int(row['persons'])} pers. · "
                      f"<span style='opacity:.7'>{_ago(now, row['occurred_at'])}</span></div>")
     st.markdown(f"<div data-testid='limes-ticker' style='font-size:0.85rem'><b>Latest events</b>{''.join(lines)}</div>",
                 unsafe_allow_html=True)
@@ -75,7 +76,7 @@ def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
                   f"{_ago(now, feed['last_success'])}" + (f", lag {feed['lag_s']:.0f} s" if pd.notna(feed["lag_s"]) else ""))
         counts = ", ".join(f"{int(feed[column]):,} {label}" for column, label in FEED_COUNTS if feed[column]) or "nothing yet"
         chips.append(f"<span style='margin-right:14px'><span style='color:{colour}'>●</span> "
-                     f"<b>{html.escape(str(feed['feed']))}</b> {html.escape(detail)} · {counts}</span>")
+                     f"<b>{plain(feed['feed'])}</b> {plain(detail)} · {counts}</span>")
     st.markdown(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>", unsafe_allow_html=True)
 
 

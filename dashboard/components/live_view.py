@@ -30,8 +30,14 @@ from dashboard.components.filters import COUNT, EMERGING, ViewChoice
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
-from dashboard.components.live_panels import alert_banner, event_ticker, feed_status, unusual_now
+from dashboard.components.live_panels import (
+    alert_banner,
+    event_ticker,
+    feed_status,
+    unusual_now,
+)
 from dashboard.components.report_layers import community_caption, community_layers
+from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
 from geo.store import feed_health
@@ -121,6 +127,6 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                 hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns,
                            with_events=sees_events)
         except LimesError as exc:
-            st.error(describe(exc))
+            st.error(plain(describe(exc)))
 
 

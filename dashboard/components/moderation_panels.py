@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, state
+from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.models import EVENT_TYPE_LABELS
 from geo.reports import (
@@ -48,13 +49,13 @@ def queue_table(queue: pd.DataFrame) -> int | None:
 def report_detail(report: pd.Series, *, retention: timedelta) -> None:
     """The report in full, with the contact (moderators only) and when it will be deleted."""
     st.markdown(f"#### Report {int(report['report_id'])} · {CATEGORY_LABELS[report['category']]}")
-    st.markdown(f"**Where:** {report['place'] or 'picked on the map'} ({report['lat']:.4f} N, {report['lon']:.4f} E)  \n"
+    st.markdown(f"**Where:** {plain(report['place']) or 'picked on the map'} ({report['lat']:.4f} N, {report['lon']:.4f} E)  \n"
                 f"**When:** {report['occurred_at']:%d %b %Y %H:%M} UTC · received {report['received_at']:%d %b %H:%M} "
-                f"UTC · **source:** {report['source']}")
+                f"UTC · **source:** {plain(report['source'])}")
     st.text(report["text"] or "(no text)")
     contact = report.get("contact")
     st.caption(f"Contact (moderators only, deleted {retention.days} days after receipt): "
-               + (str(contact) if isinstance(contact, str) and contact else "none given"))
+               + (plain(contact) if isinstance(contact, str) and contact else "none given"))
 
 
 def _decided(message: str) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.auth import audit, require_page
+from geo.exports import csv_bytes
 from geo.trust import ACTIONS, read_log
 
 SHOWN_COLUMNS = ["at", "actor", "role", "action", "target", "outcome", "detail", "client"]
@@ -29,7 +30,7 @@ def render() -> None:
     st.markdown(f"**{len(log):,} {'entry' if len(log) == 1 else 'entries'}**" + (f", {denied:,} refused" if denied else ""))
     st.dataframe(log[SHOWN_COLUMNS], hide_index=True, width="stretch",
                  column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
-    if st.download_button("Export as CSV", log[SHOWN_COLUMNS].to_csv(index=False).encode(), file_name="limes-audit.csv",
+    if st.download_button("Export as CSV", csv_bytes(log[SHOWN_COLUMNS]), file_name="limes-audit.csv",
                           mime="text/csv", key=state.AUDIT_EXPORT, on_click="rerun"):
         audit(who, "export", target="limes-audit.csv", detail=f"{len(log)} audit entries")
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
-from dashboard.auth import require_page
+from dashboard.auth import audit, require_page
 from dashboard.components.briefing_panels import (
     SECTION_COVERAGE,
     SECTION_SUFFIXES,
@@ -25,9 +25,17 @@ from dashboard.components.briefing_panels import (
     section_detail,
     section_table,
 )
+from dashboard.plain import plain
 from dashboard.uploads import saved_upload
-from geo.briefing import BriefingParams, FigureParams, SectionSource, build_briefing, current_levels, section_coverage
-from geo.errors import LimesError, describe
+from geo.briefing import (
+    BriefingParams,
+    FigureParams,
+    SectionSource,
+    build_briefing,
+    current_levels,
+    section_coverage,
+)
+from geo.errors import LimesError, UploadRejected, describe
 from geo.trust import may
 
 
@@ -56,7 +64,9 @@ def render() -> None:
                                   set_levels=current_levels(cache.current_store()),
                                   params=BriefingParams(k=choice.k, figures=figures), coverage=coverage)
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
+        if isinstance(exc, UploadRejected) and choice.upload is not None:
+            audit(who, "import", target=choice.upload.name, outcome="denied", detail=f"border sections: {exc}")
         if span[1] < now - timedelta(days=30):
             st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
@@ -73,7 +83,7 @@ def render() -> None:
         positions = {sid: i for i, sid in enumerate(sections["section_id"])}
         chosen = section_detail(briefing, index, assignment, positions=positions, figures=figures)
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
         chosen = None
     with map_col:
         briefing_map(briefing, highlight=chosen)

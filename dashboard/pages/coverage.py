@@ -27,9 +27,17 @@ from dashboard.components.coverage_panels import (
 )
 from dashboard.components.legend import map_legend
 from dashboard.components.route_panels import route_controls, route_overlay, route_table
+from dashboard.plain import plain
 from geo.coverage import patrol_areas
 from geo.errors import LimesError, describe
-from layers.coverage import COVERAGE, corridor_view_layers, coverage_raster_layer, patrol_area_layer, sensor_layers, site_layers
+from layers.coverage import (
+    COVERAGE,
+    corridor_view_layers,
+    coverage_raster_layer,
+    patrol_area_layer,
+    sensor_layers,
+    site_layers,
+)
 from layers.deck import build_deck
 from layers.routes import ROUTE_TOOLTIP
 
@@ -56,7 +64,7 @@ def render() -> None:
     try:
         sites, optimum = cache.recommended_sites(params, current, minute, choice.k, SITE_MODEL, choice.points)
     except LimesError as exc:
-        st.sidebar.error(f"{exc} — recommending among high ground near the border instead.")
+        st.sidebar.error(f"{plain(exc)} — recommending among high ground near the border instead.")
         sites, optimum = cache.recommended_sites(params, current, minute, choice.k, SITE_MODEL)
     with top:
         try_sites = st.toggle(f"What-if: add the {len(sites)} recommended towers", key=state.TRY_SITES)
@@ -98,4 +106,4 @@ def render() -> None:
 try:
     render()
 except LimesError as exc:
-    st.error(describe(exc))
+    st.error(plain(describe(exc)))

@@ -11,6 +11,7 @@ from dashboard import cache
 from dashboard.auth import require_page
 from dashboard.components.filters import filter_controls
 from dashboard.components.live_view import live_view
+from dashboard.plain import plain
 from geo.errors import LimesError, describe
 
 
@@ -26,7 +27,7 @@ def render() -> None:
         choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0], data_end=span[1])
         live_view(choice, span[0])
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
 
 
 render()

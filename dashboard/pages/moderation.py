@@ -14,8 +14,13 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.auth import allowed, require_page
-from dashboard.components.moderation_panels import moderation_actions, queue_table, report_detail
+from dashboard.components.moderation_panels import (
+    moderation_actions,
+    queue_table,
+    report_detail,
+)
 from dashboard.config import settings
+from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.reports import Moderator, purge_contacts, read_queue
 
@@ -55,7 +60,7 @@ def render() -> None:
             st.dataframe(decided[["report_id", "status", "confidence", "event_id", "reason", "moderated_by",
                                   "moderated_at"]], hide_index=True, width="stretch")
     except LimesError as exc:
-        st.error(describe(exc))
+        st.error(plain(describe(exc)))
 
 
 render()

@@ -27,6 +27,7 @@ from geo.briefing.pdf import render_map_png, render_pdf
 from geo.briefing.sections import SectionSource, assign_to_sections, make_sections
 from geo.briefing.suppression import SECTION_COUNT_COLUMNS, check_suppressed
 from geo.errors import BriefingError
+from geo.exports import csv_bytes
 from geo.grid import EventIndex, cells_to_hex
 from geo.spatial import Basemap
 from geo.store import Store, read_events
@@ -63,8 +64,8 @@ def cells_table(briefing: Briefing) -> pd.DataFrame:
 
 
 def sections_csv(briefing: Briefing) -> bytes:
-    """Sections as CSV (UTF-8, no geometry; blanked counts are empty fields)."""
-    return sections_table(briefing).drop(columns="geometry").to_csv(index=False).encode("utf-8")
+    """Sections as CSV (UTF-8, no geometry; blanked counts are empty fields; text cells never formulas)."""
+    return csv_bytes(pd.DataFrame(sections_table(briefing).drop(columns="geometry")))
 
 
 def sections_geojson(briefing: Briefing) -> bytes:
@@ -81,7 +82,7 @@ def sections_geoparquet(briefing: Briefing) -> bytes:
 
 def cells_csv(briefing: Briefing) -> bytes:
     """The map's hexagons as CSV."""
-    return cells_table(briefing).to_csv(index=False).encode("utf-8")
+    return csv_bytes(cells_table(briefing))
 
 
 @dataclass(frozen=True, slots=True)

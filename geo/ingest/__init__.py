@@ -15,7 +15,8 @@ from geo.ingest.mapping import (
 )
 from geo.ingest.readers import SUPPORTED
 from geo.ingest.upload_guard import UploadLimits, check_raster_header, guard_upload
-from geo.ingest.validate import REASONS, parse_times, validate_chunk
+from geo.ingest._times import parse_times
+from geo.ingest.validate import REASONS, validate_chunk
 
 __all__ = [
     "Mapping",

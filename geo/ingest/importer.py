@@ -2,13 +2,18 @@
 
 Every row read ends up in exactly one place: inserted, a duplicate of an event already stored
 (same source and id), or the quarantine with its reason. ``read = inserted + duplicates +
-quarantined`` holds for every import.
+quarantined`` holds for every import, and ``lines`` counts what the user can check in the file
+(physical lines of a CSV after the header, features of a spatial file). An import that stops
+part-way, for any reason, leaves its ``imports`` record ``failed`` with its counts so far.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -17,12 +22,15 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from geo.errors import ImportFileError, LimesError
+from geo.errors import ImportFileError, LimesError, describe
 from geo.ingest.mapping import Mapping, ResolvedMapping, choose_mapping, resolve
 from geo.ingest.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
 from geo.ingest.validate import REASONS, ChunkResult, validate_chunk
+from geo.models import check_source_name
+from geo.settings import EARLIEST_EVENT
 from geo.store import Store, add_quarantine, begin_import, event_rows, finish_import, insert_rows
 
 Progress = Callable[[int], None]
@@ -37,6 +45,8 @@ class ImportReport:
     mapping: str
     source: str
     read: int = 0
+    lines: int = 0
+    blank: int = 0
     inserted: int = 0
     duplicates: int = 0
     quarantined: int = 0
@@ -48,8 +58,10 @@ class ImportReport:
 
     def summary(self) -> str:
         """Human-readable lines for the command line and the UI."""
+        blank = f", {self.blank:,} of them blank" if self.blank else ""
         lines = [
-            f"{self.file_name}: read {self.read:,} rows with mapping '{self.mapping}' (source '{self.source}')",
+            f"{self.file_name}: read {self.lines:,} lines{blank}: {self.read:,} rows with mapping '{self.mapping}' "
+            f"(source '{self.source}')",
             f"  inserted    {self.inserted:>10,}",
             f"  duplicates  {self.duplicates:>10,}",
             f"  quarantined {self.quarantined:>10,}",
@@ -59,14 +71,15 @@ class ImportReport:
 
 
 def _malformed_rows(chunk: RawChunk, *, source: str, file_name: str) -> pd.DataFrame:
+    """The reader's refused records as quarantine records; row numbers count data lines, as for rows."""
     return pd.DataFrame(
         {
             "source": source,
             "file_name": file_name,
-            "row_number": [n for n, _ in chunk.malformed],
-            "reason": "malformed_row",
-            "detail": [f"wrong number of fields: {text[:200]}" for _, text in chunk.malformed],
-            "raw": [json.dumps({"line": text}, ensure_ascii=False) for _, text in chunk.malformed],
+            "row_number": pd.Series([r.line - 1 for r in chunk.malformed], dtype=np.int64),
+            "reason": [r.reason for r in chunk.malformed],
+            "detail": [r.detail for r in chunk.malformed],
+            "raw": [json.dumps({"line": r.text}, ensure_ascii=False) for r in chunk.malformed],
         }
     )
 
@@ -80,26 +93,49 @@ class _Batch:
     """One chunk, ready to write: event rows in store order, and quarantine records."""
 
     read: int
+    lines: int
+    blank: int
     rows: list[tuple[Any, ...]]
     quarantine: pd.DataFrame
 
 
 def _validated(path: Path, resolved: ResolvedMapping, source: str, now: datetime, chunk_rows: int,
-               import_id: int | None) -> Iterator[_Batch]:
+               import_id: int | None, earliest: datetime) -> Iterator[_Batch]:
     """Each chunk of ``path`` validated and converted to store rows."""
     for chunk in read_chunks(path, chunk_rows=chunk_rows):
         result = validate_chunk(chunk.frame, resolved, source=source, file_name=path.name,
-                                first_row=chunk.first_row, now=now, geometry_lonlat=chunk.geometry)
+                                first_row=chunk.first_row, now=now, geometry_lonlat=chunk.geometry,
+                                row_numbers=chunk.row_numbers, earliest=earliest)
         malformed = _malformed_rows(chunk, source=source, file_name=path.name)
-        yield _Batch(read=len(chunk.frame) + len(chunk.malformed), rows=event_rows(result.events, import_id),
-                     quarantine=pd.concat([result.quarantine, malformed], ignore_index=True))
+        yield _Batch(read=len(chunk.frame) + len(chunk.malformed), lines=chunk.lines, blank=chunk.blank,
+                     rows=event_rows(result.events, import_id),
+                     quarantine=pd.concat([q for q in (result.quarantine, malformed) if not q.empty] or [malformed],
+                                          ignore_index=True))
+
+
+def _exit_with_parent() -> None:
+    """In the worker: end this process as soon as the importing process is gone (killed, even with -9).
+
+    Without it a worker blocked on a full queue outlives a killed importer, and so does the
+    resource tracker both share.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)  # nothing of this process is worth finishing: its only reader is gone
+
+    threading.Thread(target=watch, name="limes-parent-watch", daemon=True).start()
 
 
 def _produce(queue: Any, path: Path, resolved: ResolvedMapping, source: str, now: datetime, chunk_rows: int,
-             import_id: int | None) -> None:
+             import_id: int | None, earliest: datetime) -> None:
     """Worker process: put validated chunks on ``queue``, then ``None``; an exception is put instead."""
+    _exit_with_parent()
     try:
-        for item in _validated(path, resolved, source, now, chunk_rows, import_id):
+        for item in _validated(path, resolved, source, now, chunk_rows, import_id, earliest):
             queue.put(item)
     except Exception as exc:  # any failure is handed over to the importing process, which re-raises it
         queue.put(exc)
@@ -108,7 +144,7 @@ def _produce(queue: Any, path: Path, resolved: ResolvedMapping, source: str, now
 
 
 def _in_worker_process(path: Path, resolved: ResolvedMapping, source: str, now: datetime, chunk_rows: int,
-                       import_id: int | None) -> Iterator[_Batch]:
+                       import_id: int | None, earliest: datetime) -> Iterator[_Batch]:
     """:func:`_validated`, computed one or two chunks ahead in a separate process (both cores busy).
 
     The worker is spawned, never forked: polars' native thread pool (and a server's threads)
@@ -117,7 +153,7 @@ def _in_worker_process(path: Path, resolved: ResolvedMapping, source: str, now: 
     """
     context = multiprocessing.get_context("spawn")
     queue = context.Queue(maxsize=2)
-    worker = context.Process(target=_produce, args=(queue, path, resolved, source, now, chunk_rows, import_id),
+    worker = context.Process(target=_produce, args=(queue, path, resolved, source, now, chunk_rows, import_id, earliest),
                              daemon=True)
     worker.start()
     try:
@@ -143,6 +179,8 @@ def _fit_mapping(path: Path, mapping: str | Path | Mapping | None) -> tuple[Mapp
     """The mapping for ``path`` (chosen or detected) and its fit to the file's columns."""
     columns = file_columns(path)
     chosen = choose_mapping(mapping, columns)
+    # A whole-file refusal before anything is written: the scenario's refresh would delete these rows.
+    check_source_name(chosen.source or path.stem, what=f"{path.name} (rename the file or set the mapping's source)")
     return chosen, resolve(chosen, columns, spatial=is_spatial(path))
 
 
@@ -158,14 +196,17 @@ def check_importable(path: Path, *, mapping: str | Path | Mapping | None = None)
 
 
 def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | None = None, now: datetime | None = None,
-                progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
+                progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS,
+                earliest: datetime = EARLIEST_EVENT) -> ImportReport:
     """Import ``path`` into ``store`` with ``mapping`` (a preset name, a TOML file, or ``None`` to detect).
 
-    Raises :class:`geo.errors.ImportFileError` or :class:`geo.errors.MappingError` when the file
-    cannot be read or mapped at all (nothing is written then). A :class:`geo.errors.LimesError` that
-    appears part-way (a bad byte deep in the file, the store refusing) keeps its class and attributes
-    and gets a note naming how far the import got (what landed stays; a re-import is idempotent and
-    adds the rest).
+    Rows timed before ``earliest`` (UTC) are quarantined as ``bad_date``. Raises
+    :class:`geo.errors.ImportFileError` or :class:`geo.errors.MappingError` when the file cannot be
+    read or mapped at all (nothing is written then). A :class:`geo.errors.LimesError` that appears
+    part-way (a bad byte deep in the file, the store refusing) keeps its class and attributes and
+    gets a note naming how far the import got (what landed stays; a re-import is idempotent and
+    adds the rest). Whatever stops an import part-way (an error, Ctrl-C, a termination signal the
+    command line turns into an exit) leaves its ``imports`` record ``failed`` with its counts.
     """
     path = Path(path)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -177,29 +218,40 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
 
     pipeline = _in_worker_process if path.stat().st_size > PROCESS_PIPELINE_BYTES else _validated
     try:
-        for batch in pipeline(path, resolved, source, now, chunk_rows, report.import_id):
+        for batch in pipeline(path, resolved, source, now, chunk_rows, report.import_id, earliest):
+            rows, quarantine = batch.rows, batch.quarantine
             # A batch's events and its quarantined rows land together: a stop part-way never counts half a batch.
             with store.transaction() as tx:
-                inserted = insert_rows(tx, batch.rows)
-                add_quarantine(tx, batch.quarantine, import_id=report.import_id)
+                inserted = insert_rows(tx, rows)
+                add_quarantine(tx, quarantine, import_id=report.import_id)
             report.read += batch.read
+            report.lines += batch.lines
+            report.blank += batch.blank
             report.inserted += inserted
-            report.duplicates += len(batch.rows) - inserted
-            report.quarantined += len(batch.quarantine)
-            reasons.update(batch.quarantine["reason"])
+            report.duplicates += len(rows) - inserted
+            report.quarantined += len(quarantine)
+            reasons.update(quarantine["reason"])
             if progress is not None:
                 progress(report.read)
-    except LimesError as exc:
-        # A problem part-way (a bad byte deep in the file, the store refusing): keep what landed, say so.
-        finish_import(store, report.import_id, read=report.read, inserted=report.inserted,
-                            duplicates=report.duplicates, quarantined=report.quarantined)
-        exc.add_note(f"stopped after {report.read:,} rows; {report.inserted:,} events of them were imported "
-                     f"(import #{report.import_id}); importing the file again adds only the rest")
+    except BaseException as exc:
+        # Stopped part-way (a bad byte deep in the file, the store refusing, Ctrl-C): keep what landed, say so.
+        try:
+            _finish(store, report, error=describe(exc) if isinstance(exc, LimesError) else type(exc).__name__)
+        except LimesError as unrecorded:  # the store failing is often why the import failed: show the first error
+            exc.add_note(f"the import could not be recorded as failed: {describe(unrecorded)}")
+        if isinstance(exc, LimesError):
+            exc.add_note(f"stopped after {report.read:,} rows; {report.inserted:,} events of them were imported "
+                         f"(import #{report.import_id}); importing the file again adds only the rest")
         raise
     report.reasons = dict(reasons.most_common())
-    finish_import(store, report.import_id, read=report.read, inserted=report.inserted, duplicates=report.duplicates,
-                        quarantined=report.quarantined)
+    _finish(store, report, error=None)
     return report
+
+
+def _finish(store: Store, report: ImportReport, *, error: str | None) -> None:
+    assert report.import_id is not None
+    finish_import(store, report.import_id, read=report.read, inserted=report.inserted, duplicates=report.duplicates,
+                  quarantined=report.quarantined, lines=report.lines, error=error)
 
 
 def preview_file(path: Path, *, mapping: str | Path | Mapping | None = None, now: datetime | None = None,

@@ -1,29 +1,40 @@
 """Read event files in bounded memory as chunks of raw text rows.
 
-CSV streams through Arrow's CSV reader (rows with the wrong number of fields are handed back
-for the quarantine instead of being dropped); spatial files (GeoJSON, GeoPackage, Shapefile,
+CSV streams record by record through :mod:`geo.ingest._csv` (every physical line accounted for;
+refused records are handed back for the quarantine with their line numbers); spatial files (GeoJSON, GeoPackage, Shapefile,
 GeoParquet) are read in feature windows with their CRS checked and reprojected to EPSG:4326;
 Excel sheets are read whole.
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from geo.errors import ImportFileError
+from geo.ingest._csv import Refused, csv_chunks
+from geo.ingest._features import (
+    GEOJSON_SUFFIXES,
+    Features,
+    decode_wkb,
+    json_window,
+    load_geojson,
+    needs_json,
+    ogr_window,
+)
 
 CHUNK_ROWS: Final[int] = 100_000
 CSV_SUFFIXES: Final[frozenset[str]] = frozenset({".csv", ".tsv", ".txt"})
@@ -37,15 +48,21 @@ SUPPORTED: Final[tuple[str, ...]] = tuple(sorted(CSV_SUFFIXES | SPATIAL_SUFFIXES
 class RawChunk:
     """Raw rows as text, the file row number of the first, and for spatial files the positions.
 
-    ``malformed`` lists rows the parser could not split into the header's fields, as
-    ``(row_number, text)``; ``geometry`` is ``(lon, lat, problem)`` with a quarantine code or
-    ``None`` per row.
+    ``malformed`` lists records the reader refused (a CSV's wrong field counts, folded quotes,
+    overlong lines, bad encoding) with their line and reason; ``geometry`` is ``(lon, lat,
+    problem)`` with a quarantine code or ``None`` per row. ``row_numbers`` is each row's number
+    when rows are not consecutive (a CSV's rows after a refused or multi-line record). ``lines``
+    counts what the user can check in the file for this chunk: a CSV's physical lines (``blank``
+    of them empty), a spatial file's features.
     """
 
     frame: pd.DataFrame
     first_row: int
-    malformed: list[tuple[int, str]]
+    malformed: list[Refused]
     geometry: tuple[pd.Series, pd.Series, pd.Series] | None = None
+    row_numbers: np.ndarray | None = None
+    lines: int = 0
+    blank: int = 0
 
 
 def is_spatial(path: Path) -> bool:
@@ -81,43 +98,14 @@ def read_chunks(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawChun
 
 
 def _csv_chunks(path: Path, chunk_rows: int, *, delimiter: str) -> Iterator[RawChunk]:
-    malformed: list[tuple[int, str]] = []
-
-    def keep_for_quarantine(row: pacsv.InvalidRow) -> str:
-        # The streaming reader does not know line numbers: 0 = unknown; the text is kept whole.
-        malformed.append((0, row.text))
-        return "skip"
-
-    read_options = pacsv.ReadOptions(block_size=1 << 22, encoding="utf-8")
-    # Quoted values may hold line breaks (real exports do). Row numbers count parsed rows.
-    parse_options = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=keep_for_quarantine,
-                                       newlines_in_values=True)
     try:
-        # A first look for the header names, so that every column can be read as text.
-        columns = pacsv.open_csv(path, read_options=read_options, parse_options=parse_options).schema.names
-        malformed.clear()
-        reader = pacsv.open_csv(
-            path, read_options=read_options, parse_options=parse_options,
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        next_row = 1
-        pending: list[pd.DataFrame] = []
-        pending_rows = 0
-        for batch in reader:
-            pending.append(batch.to_pandas())
-            pending_rows += batch.num_rows
-            if pending_rows >= chunk_rows:
-                frame = pd.concat(pending, ignore_index=True)
-                yield RawChunk(frame=frame, first_row=next_row, malformed=_take(malformed))
-                next_row += len(frame)
-                pending, pending_rows = [], 0
-        frame = pd.concat(pending, ignore_index=True) if pending else pd.DataFrame(columns=columns)
-        yield RawChunk(frame=frame, first_row=next_row, malformed=_take(malformed))
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if "Empty CSV file" in str(exc):
-            raise ImportFileError(f"{path.name} holds no header and no rows") from None
-        raise ImportFileError(f"{path.name} is not a readable CSV: {str(exc).splitlines()[0]}") from None
+        for chunk in csv_chunks(path, delimiter=delimiter, chunk_rows=chunk_rows):
+            # Row numbers count data lines (the header's line is 0), as an editor's line number minus one.
+            yield RawChunk(frame=chunk.frame, first_row=int(chunk.lines_of_rows[0]) - 1 if len(chunk.lines_of_rows) else 1,
+                           malformed=chunk.refused, row_numbers=chunk.lines_of_rows - 1, lines=chunk.lines,
+                           blank=chunk.blank)
+    except ValueError as exc:
+        raise ImportFileError(f"{path.name} is not a readable CSV: {exc}") from None
 
 
 def _delimiter(path: Path) -> str:
@@ -129,27 +117,23 @@ def _delimiter(path: Path) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _take(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    taken = list(items)
-    items.clear()
-    return taken
-
-
-def _spatial_chunk(frame: gpd.GeoDataFrame, path: Path, first_row: int) -> RawChunk:
-    if frame.crs is None:
+def _spatial_chunk(features: Features, path: Path, first_row: int) -> RawChunk:
+    if features.crs is None:
         raise ImportFileError(f"{path.name} has no coordinate reference system; add a .prj or a 'crs' member")
-    if frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    geometry = frame.geometry
-    missing = geometry.isna() | geometry.is_empty
-    point = ~missing & (geometry.geom_type == "Point")
-    problem = pd.Series(np.where(missing, "missing_geometry", np.where(point, None, "not_a_point")), dtype=object)
+    geometry = gpd.GeoSeries(features.geometries, crs=features.crs)
+    if features.crs.to_epsg() != 4326:
+        geometry = geometry.to_crs(4326)
     values = geometry.to_numpy()
-    lon = pd.Series(np.where(point, shapely.get_x(np.where(point, values, None)), np.nan), dtype=float)
-    lat = pd.Series(np.where(point, shapely.get_y(np.where(point, values, None)), np.nan), dtype=float)
-    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(object)
-    attributes = attributes.where(attributes.notna(), "").astype(str).reset_index(drop=True)
-    return RawChunk(frame=attributes, first_row=first_row, malformed=[], geometry=(lon, lat, problem))
+    missing = ~features.present
+    unreadable = features.present & (pd.isna(values) | shapely.is_empty(values))
+    point = ~missing & ~unreadable & (shapely.get_type_id(values) == 0)
+    x = np.where(point, shapely.get_x(np.where(point, values, None)), np.nan)
+    y = np.where(point, shapely.get_y(np.where(point, values, None)), np.nan)
+    unreadable |= point & ~(np.isfinite(x) & np.isfinite(y))  # POINT (NaN 2) is a geometry GEOS reads, not a place
+    problem = np.where(missing, "missing_geometry",
+                       np.where(unreadable, "invalid_geometry", np.where(point, None, "not_a_point")))
+    return RawChunk(frame=features.attributes, first_row=first_row, malformed=[], lines=len(values),
+                    geometry=(pd.Series(x, dtype=float), pd.Series(y, dtype=float), pd.Series(problem, dtype=object)))
 
 
 def _ogr_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
@@ -157,12 +141,22 @@ def _ogr_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
         total = int(pyogrio.read_info(path)["features"])
     except pyogrio.errors.DataSourceError as exc:
         raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
+    document: dict[str, Any] | None = None
     for skip in range(0, max(total, 1), chunk_rows):
         try:
-            frame = pyogrio.read_dataframe(path, skip_features=skip, max_features=chunk_rows)
-        except pyogrio.errors.DataSourceError as exc:
-            raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
-        yield _spatial_chunk(frame, path, skip + 1)
+            window = ogr_window(path, skip=skip, count=chunk_rows)
+            redo = needs_json(path, window)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.FeatureError) as exc:
+            if path.suffix.lower() not in GEOJSON_SUFFIXES:
+                raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
+            redo = True
+        if redo:
+            try:
+                document = document or load_geojson(path)
+                window = json_window(document, skip=skip, count=chunk_rows)
+            except ValueError as exc:  # json's errors are ValueErrors too
+                raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
+        yield _spatial_chunk(window, path, skip + 1)
 
 
 def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
@@ -175,10 +169,27 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
         raise ImportFileError(f"{path.name} is Parquet without GeoParquet metadata; export it as GeoParquet or CSV")
     first = 1
     for batch in parquet.iter_batches(batch_size=chunk_rows):
-        table = pa.Table.from_batches([batch]).replace_schema_metadata(geo_meta)
-        frame = gpd.GeoDataFrame.from_arrow(table)
-        yield _spatial_chunk(frame, path, first)
-        first += len(frame)
+        yield _spatial_chunk(_parquet_features(batch, geo_meta[b"geo"]), path, first)
+        first += batch.num_rows
+
+
+def _parquet_features(batch: pa.RecordBatch, geo: bytes) -> Features:
+    """A GeoParquet batch's attributes and geometries, decoded from WKB one by one (an unreadable one is one row)."""
+    meta = json.loads(geo)
+    column = meta.get("primary_column", "geometry")
+    crs_json = meta.get("columns", {}).get(column, {}).get("crs", "OGC:CRS84")
+    # GeoParquet: a missing crs means OGC:CRS84, an explicit null means unknown.
+    crs = None if crs_json is None else CRS.from_user_input(crs_json if isinstance(crs_json, str) else json.dumps(crs_json))
+    values = batch.column(column)
+    if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
+        geometries, present = decode_wkb(np.asarray(values.to_pylist(), dtype=object))
+    else:  # GeoArrow's native encodings: geopandas decodes them (they cannot hold an unreadable geometry)
+        table = pa.Table.from_batches([batch]).replace_schema_metadata({b"geo": geo})
+        geometries = gpd.GeoDataFrame.from_arrow(table).geometry.to_numpy()
+        present = ~pd.isna(geometries)
+    attributes = batch.drop_columns([column]).to_pandas().astype(object)
+    attributes = attributes.where(attributes.notna(), "").astype(str).reset_index(drop=True)
+    return Features(attributes, geometries, present, crs)
 
 
 def _excel_chunks(path: Path) -> Iterator[RawChunk]:
@@ -186,4 +197,4 @@ def _excel_chunks(path: Path) -> Iterator[RawChunk]:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
     except (ValueError, OSError, zipfile.BadZipFile, KeyError) as exc:
         raise ImportFileError(f"{path.name} is not a readable Excel file: {exc}") from None
-    yield RawChunk(frame=frame.astype(str), first_row=1, malformed=[])
+    yield RawChunk(frame=frame.astype(str), first_row=1, malformed=[], lines=len(frame))

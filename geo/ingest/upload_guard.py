@@ -4,7 +4,10 @@ A browser upload arrives as bytes with a name the browser chose. :func:`guard_up
 bytes and writes only what may be parsed into a private folder: the file itself (under its base
 name), or the members of a zip archive after checking their number, their declared and actual
 sizes, their compression ratio and their paths (no absolute paths, no ``..``, no symbolic links),
-never with ``extractall``. :func:`check_raster_header` reads a raster's declared size and CRS
+never with ``extractall``. Encrypted members, compression methods other than stored and deflate,
+names with a NUL byte or longer than :data:`MAX_NAME_BYTES`, corrupt deflate streams, bad CRCs
+and headers that lie about a member's size are each refused with their reason: whatever the
+archive holds, the answer is an :class:`geo.errors.UploadRejected`, never a parser's error. :func:`check_raster_header` reads a raster's declared size and CRS
 without reading its pixels. Geometry validity is :mod:`geo.spatial.validity`.
 """
 
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import io
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
@@ -25,6 +30,14 @@ from geo.errors import UploadRejected
 
 RASTER_SUFFIXES: Final[frozenset[str]] = frozenset({".tif", ".tiff", ".hgt"})
 SHAPEFILE_SIDECARS: Final[frozenset[str]] = frozenset({".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"})
+MAX_NAME_BYTES: Final[int] = 255
+"""Longest member name accepted (a file name on every common file system)."""
+_METHODS: Final[dict[int, str]] = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+"""Compression methods read; others (bzip2, LZMA, zstd, vendor ones) are refused, not guessed at."""
+_BROKEN: Final[tuple[type[BaseException], ...]] = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+                                                   RuntimeError, ValueError, OSError, struct.error, OverflowError,
+                                                   UnicodeDecodeError)
+"""What zipfile raises for a damaged archive: each becomes a refusal with its reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,9 @@ class UploadLimits:
 
 def _safe_name(name: str) -> str:
     """The base name of an uploaded file; refuses names that are paths or empty."""
+    if "\x00" in name or len(name.encode("utf-8", errors="replace")) > MAX_NAME_BYTES:
+        raise UploadRejected(f"the file name {name[:80]!r} is not a plain file name (a NUL byte, or over "
+                             f"{MAX_NAME_BYTES} bytes)")
     base = PurePosixPath(name.replace("\\", "/")).name
     if not base or base in {".", ".."} or base != name.strip():
         raise UploadRejected(f"the file name {name!r} is not a plain file name")
@@ -49,6 +65,14 @@ def _safe_name(name: str) -> str:
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
     """Why an archive member may not be unpacked, or ``None``."""
     name = info.filename
+    if "\x00" in info.orig_filename:
+        return f"member {info.orig_filename!r} has a NUL byte in its name (a name that lies about its type)"
+    if len(info.orig_filename.encode("utf-8", errors="replace")) > MAX_NAME_BYTES:
+        return f"a member name is {len(info.orig_filename.encode('utf-8', errors='replace'))} bytes long; at most {MAX_NAME_BYTES}"
+    if info.flag_bits & 0x1:
+        return f"member {name!r} is encrypted"
+    if info.compress_type not in _METHODS:
+        return f"member {name!r} uses compression method {info.compress_type}; only stored and deflate are read"
     if name.startswith(("/", "\\")) or PureWindowsPath(name).drive or ".." in PurePosixPath(name.replace("\\", "/")).parts:
         return f"member {name!r} points outside the archive"
     if stat.S_ISLNK(info.external_attr >> 16):
@@ -59,8 +83,8 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
 def _unpack_zip(data: bytes, folder: Path, *, allowed: frozenset[str], limits: UploadLimits) -> Path:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UploadRejected("the .zip file is not a readable zip archive") from None
+    except _BROKEN as exc:
+        raise UploadRejected(f"the .zip file is not a readable zip archive ({_reason(exc)})") from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     if len(members) > limits.max_members:
         raise UploadRejected(f"the archive holds {len(members)} files; at most {limits.max_members} are accepted")
@@ -84,13 +108,31 @@ def _unpack_zip(data: bytes, folder: Path, *, allowed: frozenset[str], limits: U
     keep = [m for m in members if m is main or (Path(m.filename).stem == Path(main.filename).stem
                                                 and Path(m.filename).suffix.lower() in SHAPEFILE_SIDECARS)]
     for info in keep:
+        content = _read_member(archive, info)
+        (folder / _safe_name(PurePosixPath(info.filename.replace("\\", "/")).name)).write_bytes(content)
+    return folder / _safe_name(PurePosixPath(main.filename.replace("\\", "/")).name)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, checked against its header: size both ways, deflate stream, CRC."""
+    try:
         with archive.open(info) as stream:
             # Headers can lie: read one byte past the declared size to catch a member that is longer.
             content = stream.read(info.file_size + 1)
-        if len(content) > info.file_size:
-            raise UploadRejected(f"the archive is refused: {info.filename!r} is longer than its header says")
-        (folder / _safe_name(PurePosixPath(info.filename.replace("\\", "/")).name)).write_bytes(content)
-    return folder / _safe_name(PurePosixPath(main.filename.replace("\\", "/")).name)
+    except _BROKEN as exc:
+        # zipfile checks the CRC at the end of the stream and the deflate data as it goes.
+        raise UploadRejected(f"the archive is refused: {info.filename!r} is damaged ({_reason(exc)})") from None
+    if len(content) > info.file_size:
+        raise UploadRejected(f"the archive is refused: {info.filename!r} is longer than its header says")
+    if len(content) < info.file_size or zlib.crc32(content) != info.CRC:
+        raise UploadRejected(f"the archive is refused: {info.filename!r} does not match its header "
+                             f"({len(content):,} of {info.file_size:,} bytes, CRC {zlib.crc32(content):08x} "
+                             f"instead of {info.CRC:08x})")
+    return content
 
 
 def guard_upload(name: str, data: bytes, folder: Path, *, allowed: frozenset[str],

@@ -4,7 +4,10 @@ Vectorised over a chunk. Each row is checked field by field; the first failed ch
 row's reason (a short code, counted in import reports) and a detail a person can act on. Rules:
 
 - position: latitude in [-90, 90], longitude in [-180, 180], not (0, 0);
-- time: parseable; naive times are UTC; not later than ``now`` + :data:`FUTURE_TOLERANCE`;
+- time: parseable, within what pandas/Arrow hold (1677-2262) and not before ``earliest``
+  (:data:`EARLIEST_EVENT` unless the settings say otherwise); naive times are UTC; not later
+  than ``now`` + :data:`FUTURE_TOLERANCE`;
+- source: a row's own source may not be the bundled scenario's (its refresh replaces those rows);
 - unknown: a text of the mapping's ``na_values`` ("NA") is an empty value;
 - persons: whole numbers >= 0 (thousands separators allowed), summed over the mapped columns,
   empty = 0; parts given as unknown add nothing and are named in ``attrs["persons_unknown"]``;
@@ -27,8 +30,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.grid import BASE_RES, latlng_to_cells
+from geo.ingest._times import parse_times
 from geo.ingest.mapping import Mapping, ResolvedMapping
-from geo.models import EVENT_STATUSES, EVENT_TYPE_LABELS, EVENT_TYPES, IMPACT_LEVELS, NAMED_CONFIDENCE, impact_for
+from geo.models import (
+    EVENT_STATUSES,
+    EVENT_TYPE_LABELS,
+    EVENT_TYPES,
+    IMPACT_LEVELS,
+    NAMED_CONFIDENCE,
+    SCENARIO_SOURCE,
+    impact_for,
+)
+from geo.settings import EARLIEST_EVENT
 
 MAX_PERSONS: Final[int] = 2**31 - 1
 """Largest person count a row may carry (the store's INTEGER column)."""
@@ -42,7 +55,7 @@ REASONS: Final[dict[str, str]] = {
     "null_island": "position is (0, 0)",
     "missing_geometry": "feature without geometry",
     "not_a_point": "geometry is not a point",
-    "bad_date": "time missing or not readable",
+    "bad_date": "time missing, not readable, out of range or before the earliest accepted",
     "future_date": "time in the future",
     "missing_id": "no event id",
     "unknown_type": "event type not recognised",
@@ -50,7 +63,11 @@ REASONS: Final[dict[str, str]] = {
     "bad_impact": "impact not one of low/medium/high/very_high",
     "bad_confidence": "confidence not in 0..1 or a named level",
     "bad_status": "status not open/closed",
-    "malformed_row": "row could not be parsed (wrong number of fields)",
+    "invalid_geometry": "geometry present but unreadable (GEOS refuses it, or NaN or text coordinates)",
+    "malformed_row": "row could not be parsed (wrong number of fields, or rows folded by an unbalanced quote)",
+    "oversized_row": "line or field longer than the reader takes",
+    "bad_encoding": "line is not UTF-8 text",
+    "reserved_source": "source name reserved for the bundled scenario",
     "nul_byte": "text contains a NUL byte (binary data in a text field)",
 }
 """Quarantine reason codes and what they mean."""
@@ -148,20 +165,6 @@ def _lookup(text: pd.Series, table: dict[str, str]) -> pd.Series:
     codes, uniques = pd.factorize(text)
     mapped = np.array([table.get(u) for u in uniques] + [None], dtype=object)
     return pd.Series(mapped[codes], index=text.index, dtype=object)  # code -1 (missing) picks the None
-
-
-def parse_times(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """UTC timestamps from text: each format in turn, then ISO 8601; NaT where nothing fits."""
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    for fmt in formats:
-        missing = result.isna()
-        if not missing.any():
-            return result
-        result[missing] = pd.to_datetime(text[missing], format=fmt, errors="coerce", utc=True)
-    missing = result.isna() & (text != "")
-    if missing.any():
-        result[missing] = pd.to_datetime(text[missing], format="ISO8601", errors="coerce", utc=True)
-    return result
 
 
 def _positions(frame: pd.DataFrame, resolved: ResolvedMapping, verdict: _Verdict) -> tuple[pd.Series, pd.Series]:
@@ -283,7 +286,8 @@ def _objects(values: npt.ArrayLike) -> pd.Series:
 
 
 def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: str, file_name: str, first_row: int,
-                   now: datetime, geometry_lonlat: tuple[pd.Series, pd.Series, pd.Series] | None = None) -> ChunkResult:
+                   now: datetime, geometry_lonlat: tuple[pd.Series, pd.Series, pd.Series] | None = None,
+                   row_numbers: npt.NDArray[np.int64] | None = None, earliest: datetime = EARLIEST_EVENT) -> ChunkResult:
     """Check and convert one chunk of raw rows.
 
     Parameters
@@ -300,6 +304,10 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
         The import time (UTC): the limit for future dates and ``received_at`` when not given.
     geometry_lonlat : (lon, lat, problem), optional
         Positions from a spatial file's geometry, with a quarantine code per row (or ``None``).
+    row_numbers : numpy.ndarray, optional
+        Each row's number in the file when they are not ``first_row``, ``first_row + 1``, ...
+    earliest : datetime
+        Rows timed before it are ``bad_date``.
     """
     raw_frame = frame.reset_index(drop=True)
     frame = _blank_unknown(raw_frame, resolved.mapping)
@@ -310,7 +318,7 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
         verdict.fail(nul, "nul_byte", f"NUL byte in {_literal(str(column))}")
     if geometry_lonlat is not None:
         lon, lat, problem = geometry_lonlat
-        for code in ("missing_geometry", "not_a_point"):
+        for code in ("missing_geometry", "invalid_geometry", "not_a_point"):
             verdict.fail((problem == code).to_numpy(), code, REASONS[code])
         lon, lat = lon.reset_index(drop=True), lat.reset_index(drop=True)
     else:
@@ -318,9 +326,15 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
     _check_position(lat, lon, verdict)
     when_text = _text(frame, resolved.column["occurred_at"])
     occurred = parse_times(when_text, resolved.mapping.date_formats)
-    verdict.fail(occurred.isna().to_numpy(), "bad_date", "time '{}' not readable", when_text)
+    verdict.fail(occurred.isna().to_numpy(), "bad_date", "time '{}' not readable, or outside 1677-2262", when_text)
+    verdict.fail((occurred < pd.Timestamp(earliest)).to_numpy(), "bad_date",
+                 "time {} is before " + f"{earliest:%Y-%m-%d}" + ", the earliest accepted", when_text)
     verdict.fail((occurred > pd.Timestamp(now + FUTURE_TOLERANCE)).to_numpy(), "future_date",
                  "time {} is after the import time " + f"{now:%Y-%m-%d %H:%M} UTC", when_text)
+    if resolved.column["source"] is not None:
+        own = _text(frame, resolved.column["source"])
+        verdict.fail((own.str.lower() == SCENARIO_SOURCE).to_numpy(), "reserved_source",
+                     f"source '{SCENARIO_SOURCE}' is reserved for the bundled scenario")
     ids = _ids(frame, resolved, verdict, lat, lon)
     types = _types(frame, resolved, verdict)
     persons, unknown_persons = _persons(frame, raw_frame, resolved, verdict)
@@ -364,7 +378,7 @@ def validate_chunk(frame: pd.DataFrame, resolved: ResolvedMapping, *, source: st
         {
             "source": source,
             "file_name": file_name,
-            "row_number": bad + first_row,
+            "row_number": bad + first_row if row_numbers is None else np.asarray(row_numbers)[bad],
             "reason": verdict.reason[bad].astype(str),
             "detail": verdict.detail[bad].astype(str),
             "raw": [json.dumps(r, ensure_ascii=False, default=str) for r in raw],

@@ -27,15 +27,18 @@ from geo.reports.intake import CLIENT_KEY_PREFIX, PUBLIC_SOURCE
 from geo.spatial import EARTH_RADIUS_KM, great_circle_km
 from geo.store import (
     Db,
+    Store,
     StoredReport,
     claim_report,
     delete_contacts,
+    delete_quarantined_reports,
     epoch_ms,
     event_exists,
     events_near,
     insert_events,
     keyed_reports,
     moderation_state,
+    quarantined_report_records,
     rekey_reports,
     reports_with_contact,
     stored_report,
@@ -49,6 +52,8 @@ CONFIDENCE_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high", "confirmed
 DEFAULT_RETENTION: Final[timedelta] = timedelta(days=30)
 MAX_REASON_CHARS: Final[int] = 500
 RATE_WINDOW: Final[timedelta] = timedelta(hours=1)
+REPORT_FEED_KINDS: Final[tuple[str, ...]] = ("kobo",)
+"""Feed kinds whose records are community reports: their quarantined raw records hold contacts."""
 """How long a public report keeps its client's hashed key (the rate limit's clock hour)."""
 
 
@@ -164,27 +169,38 @@ def purge_contacts(db: Db, *, retention: timedelta = DEFAULT_RETENTION, now: dat
                    actor: str = "system") -> int:
     """Delete reporters' contact details older than ``retention``; returns how many reports lost theirs.
 
-    Each report keeps ``contact_deleted_at_ms``. The public form's hashed client keys outlive their
+    Each report keeps ``contact_deleted_at_ms``. Quarantined submissions of report feeds (Kobo,
+    :data:`REPORT_FEED_KINDS`) and of the public form hold whole raw records, contacts included:
+    their raw record and detail are emptied too. The public form's hashed client keys outlive their
     rate-limit hour by nothing: they are replaced by ``form-<report_id>`` in the same run. The
-    deletions, the replacements and the audit entry are one transaction.
+    deletions, the replacements and the audit entry are one transaction; then, when ``db`` is the
+    store, the freed space is reclaimed so that the deleted bytes leave the database files
+    (:meth:`geo.store.Store.reclaim`).
     """
     if retention < timedelta(0):
         raise ModerationError(f"the retention period cannot be negative; got {retention}")
     now = now or datetime.now(timezone.utc)
     cutoff, keyed_before = epoch_ms(now - retention), epoch_ms(now - RATE_WINDOW)
+    quarantined = {"kinds": REPORT_FEED_KINDS, "sources": (PUBLIC_SOURCE,), "before_ms": cutoff}
     # Read first: the page runs this on every rerun, and a write would take the store's write lock each time.
     with db.transaction(write=False) as tx:
-        if not reports_with_contact(tx, received_before_ms=cutoff) and not _keyed(tx, keyed_before):
+        if (not reports_with_contact(tx, received_before_ms=cutoff) and not _keyed(tx, keyed_before)
+                and not quarantined_report_records(tx, **quarantined)):
             return 0
     with db.transaction() as tx:
         ids = reports_with_contact(tx, received_before_ms=cutoff)
         if ids:
             delete_contacts(tx, ids, at_ms=epoch_ms(now))
+        emptied = delete_quarantined_reports(tx, **quarantined)
+        if ids or emptied:
             record(tx, AuditEntry(actor=actor, action="contacts_purged", target=f"{len(ids)} reports",
-                                  detail=f"contacts received before {now - retention:%Y-%m-%d %H:%M} UTC"), at=now)
+                                  detail=f"contacts received before {now - retention:%Y-%m-%d %H:%M} UTC; "
+                                         f"{emptied} quarantined submissions emptied"), at=now)
         if _keyed(tx, keyed_before):
             rekey_reports(tx, source=PUBLIC_SOURCE, key_prefix=CLIENT_KEY_PREFIX, received_before_ms=keyed_before,
                           new_prefix="form-")
+    if isinstance(db, Store):
+        db.reclaim("reports", "quarantine")
     return len(ids)
 
 

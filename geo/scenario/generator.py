@@ -29,7 +29,7 @@ import shapely
 
 from geo.errors import InputError
 from geo.grid import BASE_RES, latlng_to_cells
-from geo.models import EVENT_TYPES, impact_for
+from geo.models import EVENT_TYPES, SCENARIO_SOURCE, impact_for
 from geo.scenario.patrols import patrol_tracks
 from geo.scenario.sensors import place_sensors
 from geo.spatial import (
@@ -289,7 +289,7 @@ def _finish_events(rng: np.random.Generator, raw: pd.DataFrame, *, end: datetime
     return pd.DataFrame(
         {
             "event_id": [f"SCN-{i:06d}" for i in range(n)],
-            "source": "scenario",
+            "source": SCENARIO_SOURCE,
             "type": types,
             "occurred_at": occurred,
             "received_at": occurred + pd.to_timedelta(delay_s),

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -215,14 +215,18 @@ def make_server(simulator: FeedSimulator, *, port: int = 0) -> ThreadingHTTPServ
     return ThreadingHTTPServer(("127.0.0.1", port), Handler)
 
 
+DEMO_FEEDS: Final[tuple[str, ...]] = ("sim-events", "sim-sensors", "sim-units")
+"""The simulator's feeds as ``limes demo`` polls them: their rows do not make a store one of real data."""
+
+
 def demo_feeds_toml(port: int) -> str:
     """A poller config for the simulator on ``port`` (the three feeds, polled every second)."""
     base = f"http://127.0.0.1:{port}"
     return "\n".join([
-        "[[feed]]", 'name = "sim-events"', f'url = "{base}/events.geojson"', 'kind = "geojson"', "interval_s = 1", "",
-        "[[feed]]", 'name = "sim-sensors"', f'url = "{base}/sensorthings/v1.1/Observations"', 'kind = "sensorthings"',
+        "[[feed]]", f'name = "{DEMO_FEEDS[0]}"', f'url = "{base}/events.geojson"', 'kind = "geojson"', "interval_s = 1", "",
+        "[[feed]]", f'name = "{DEMO_FEEDS[1]}"', f'url = "{base}/sensorthings/v1.1/Observations"', 'kind = "sensorthings"',
         "interval_s = 1", "",
-        "[[feed]]", 'name = "sim-units"', f'url = "{base}/cot"', 'kind = "cot"', "interval_s = 1", "",
+        "[[feed]]", f'name = "{DEMO_FEEDS[2]}"', f'url = "{base}/cot"', 'kind = "cot"', "interval_s = 1", "",
     ])
 
 

@@ -24,6 +24,7 @@ from geo.store.events import (
     event_rows,
     events_frame,
     events_near,
+    holds_other_data,
     insert_events,
     insert_rows,
     newest_event_ms,
@@ -31,7 +32,15 @@ from geo.store.events import (
     watermark,
 )
 from geo.store.feeds import feed_health, feed_state, record_poll, set_feed_state
-from geo.store.imports import add_quarantine, begin_import, finish_import, quarantine_frame, quarantine_reasons
+from geo.store.imports import (
+    IMPORT_STATUSES,
+    add_quarantine,
+    begin_import,
+    finish_import,
+    import_record,
+    quarantine_frame,
+    quarantine_reasons,
+)
 from geo.store.levels import append_level, level_rows
 from geo.store.history import aggregate as history_aggregate
 from geo.store.history import parent_bits, store_aggregate, store_totals
@@ -44,29 +53,38 @@ from geo.store.reports import (
     add_reports,
     claim_report,
     delete_contacts,
+    delete_quarantined_reports,
     find_report_id,
     keyed_reports,
     moderation_state,
     new_report_cells,
+    quarantined_report_records,
     queue_frame,
     rekey_reports,
     reports_with_contact,
     stored_report,
 )
 from geo.store.schema import SCHEMA_VERSION, statements
-from geo.store.sensors import SENSOR_COLUMNS, read_sensors, remove_sensors, sensor_count, upsert_sensors
+from geo.store.sensors import (
+    SENSOR_COLUMNS,
+    read_sensors,
+    remove_sensors,
+    sensor_count,
+    upsert_sensors,
+)
 from geo.store.units import insert_units, latest_units, unit_tracks
 
 __all__ = [
     "AUDIT_COLUMNS",
     "DEFAULT_SQLITE_PATH",
+    "Db",
+    "IMPORT_STATUSES",
     "MIRROR_COLUMNS",
     "QUEUE_COLUMNS",
     "READ_COLUMNS",
     "REPORT_ROW_COLUMNS",
     "SCHEMA_VERSION",
     "SENSOR_COLUMNS",
-    "Db",
     "Store",
     "StoreMirror",
     "StoredReport",
@@ -79,6 +97,7 @@ __all__ = [
     "begin_import",
     "claim_report",
     "delete_contacts",
+    "delete_quarantined_reports",
     "delete_source",
     "epoch_ms",
     "event_exists",
@@ -92,6 +111,8 @@ __all__ = [
     "finish_import",
     "history_aggregate",
     "history_totals",
+    "holds_other_data",
+    "import_record",
     "insert_events",
     "insert_rows",
     "insert_units",
@@ -106,6 +127,7 @@ __all__ = [
     "parent_bits",
     "quarantine_frame",
     "quarantine_reasons",
+    "quarantined_report_records",
     "queue_frame",
     "read_events",
     "read_sensors",

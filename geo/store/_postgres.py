@@ -53,6 +53,16 @@ class PostgresStore(Store):
             raise StoreError(f"the PostgreSQL store refused the operation ({str(exc).strip()}); the transaction "
                              "was rolled back, nothing of it was saved", url=self.url, dialect=self.dialect) from None
 
+    def _reclaim(self, tables: tuple[str, ...]) -> None:
+        import psycopg
+        from psycopg import sql
+
+        try:  # VACUUM runs outside a transaction: the connection is in autocommit mode
+            self._conn.execute(sql.SQL("VACUUM (FULL) {}").format(sql.SQL(", ").join(map(sql.Identifier, tables))))
+        except psycopg.Error as exc:
+            raise StoreError(f"the PostgreSQL store could not vacuum {', '.join(tables)}: {str(exc).strip()}",
+                             url=self.url, dialect=self.dialect) from None
+
     def _sql(self, query: str) -> str:
         return query.replace("?", "%s")
 

@@ -41,7 +41,18 @@ class SqliteStore(Store):
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         # 64 MB of page cache (default 2 MB): bulk inserts touch the unique index at random.
         conn.execute("PRAGMA cache_size=-65536")
+        # Deleted content is overwritten with zeros: a purged contact must not stay readable in the file.
+        conn.execute("PRAGMA secure_delete=ON")
         return conn
+
+    def _reclaim(self, tables: tuple[str, ...]) -> None:
+        # The whole file is checkpointed: a reader holding an old snapshot makes it partial, and SQLite's
+        # next automatic checkpoint completes it; deleted content is zeroes by then (secure_delete).
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the SQLite store could not checkpoint its log ({exc})", url=self.url,
+                             dialect=self.dialect) from None
 
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[sqlite3.Cursor]:

@@ -239,6 +239,20 @@ class Store:
         row = cur.fetchone()
         return int(row[0]) if row else 0
 
+    def reclaim(self, *tables: str) -> None:
+        """Make deleted and overwritten rows of ``tables`` leave the database files (after a retention purge).
+
+        SQLite zeroes freed content as it goes (``secure_delete``): a checkpoint moves the pages out
+        of the write-ahead log and truncates it. PostgreSQL keeps old row versions until a vacuum:
+        ``VACUUM FULL`` rewrites the tables into new files (it locks them for its duration; the
+        report tables are small). Neither reaches disk blocks the file system already freed, nor backups.
+        """
+        with self._lock:
+            self._reclaim(tables)
+
+    def _reclaim(self, tables: tuple[str, ...]) -> None:
+        raise NotImplementedError
+
     def schema_version(self) -> int:
         """Number of migrations applied to this database."""
         with self.transaction(write=False) as tx:

@@ -142,6 +142,19 @@ def event_exists(db: Db, *, source: str, event_id: str) -> bool:
         return tx.fetchone("SELECT 1 FROM events WHERE source = ? AND event_id = ?", (source, event_id)) is not None
 
 
+def holds_other_data(db: Db, *, sources: Sequence[str]) -> bool:
+    """Whether the store holds anything but events of ``sources``: another source's event, or any file import.
+
+    Stops at the first such row (a store of real data answers at once; a scenario-only store
+    scans its scenario rows once).
+    """
+    marks = ", ".join("?" for _ in sources)
+    with db.transaction(write=False) as tx:
+        if tx.fetchone("SELECT 1 FROM imports LIMIT 1") is not None:
+            return True
+        return tx.fetchone(f"SELECT 1 FROM events WHERE source NOT IN ({marks}) LIMIT 1", tuple(sources)) is not None
+
+
 def newest_event_ms(db: Db, source: str) -> int | None:
     """When the newest event of ``source`` occurred (epoch ms), or ``None`` if it has none."""
     with db.transaction(write=False) as tx:

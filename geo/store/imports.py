@@ -30,11 +30,29 @@ def begin_import(db: Db, *, file_name: str, mapping: str, source: str) -> int:
         return int(row[0])  # type: ignore[index]
 
 
-def finish_import(db: Db, import_id: int, *, read: int, inserted: int, duplicates: int, quarantined: int) -> None:
-    """Record an import's counts and end time."""
+IMPORT_STATUSES: Final[tuple[str, ...]] = ("running", "finished", "failed")
+"""An import is ``running`` until it ends ``finished``, or ``failed`` (stopped part-way, with its counts so far)."""
+
+
+def finish_import(db: Db, import_id: int, *, read: int, inserted: int, duplicates: int, quarantined: int,
+                  lines: int = 0, error: str | None = None) -> None:
+    """Record an import's counts, end time and outcome: ``failed`` with ``error`` when given, else ``finished``."""
+    status = "finished" if error is None else "failed"
     with db.transaction() as tx:
         tx.execute("UPDATE imports SET finished_at_ms = ?, read_rows = ?, inserted = ?, duplicates = ?, "
-                   "quarantined = ? WHERE import_id = ?", (epoch_ms(), read, inserted, duplicates, quarantined, import_id))
+                   "quarantined = ?, read_lines = ?, status = ?, error = ? WHERE import_id = ?",
+                   (epoch_ms(), read, inserted, duplicates, quarantined, lines, status, error or "", import_id))
+
+
+def import_record(db: Db, import_id: int) -> dict[str, object]:
+    """One import's row of the ``imports`` table as a dict (``status``, counts, ``error``)."""
+    columns = ("import_id", "file_name", "mapping", "source", "started_at_ms", "finished_at_ms", "read_rows",
+               "read_lines", "inserted", "duplicates", "quarantined", "status", "error")
+    with db.transaction(write=False) as tx:
+        row = tx.fetchone(f"SELECT {', '.join(columns)} FROM imports WHERE import_id = ?", (import_id,))
+    if row is None:
+        raise KeyError(import_id)
+    return dict(zip(columns, row, strict=True))
 
 
 def add_quarantine(db: Db, rows: pd.DataFrame, *, import_id: int | None = None) -> int:

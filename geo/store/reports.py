@@ -122,6 +122,32 @@ def reports_with_contact(db: Db, *, received_before_ms: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def quarantined_report_records(db: Db, *, kinds: Sequence[str], sources: Sequence[str], before_ms: int) -> int:
+    """How many quarantined records of report feeds (feeds of ``kinds``, and ``sources``) from before ``before_ms``
+    still hold their raw record."""
+    where, params = _report_quarantine(kinds, sources, before_ms)
+    with db.transaction(write=False) as tx:
+        return int(tx.fetch(f"SELECT COUNT(*) FROM quarantine WHERE {where}", params)[0][0])
+
+
+def delete_quarantined_reports(db: Db, *, kinds: Sequence[str], sources: Sequence[str], before_ms: int) -> int:
+    """Empty the raw record and detail of quarantined report submissions (they hold contacts); returns how many.
+
+    The reason, row number and time stay: the count of refused submissions is kept, what was in them is not.
+    """
+    where, params = _report_quarantine(kinds, sources, before_ms)
+    with db.transaction() as tx:
+        return tx.execute(f"UPDATE quarantine SET raw = '{{}}', detail = 'deleted with the contacts (retention)' "
+                          f"WHERE {where}", params)
+
+
+def _report_quarantine(kinds: Sequence[str], sources: Sequence[str], before_ms: int) -> tuple[str, tuple[object, ...]]:
+    kind_marks, source_marks = ", ".join("?" for _ in kinds) or "NULL", ", ".join("?" for _ in sources) or "NULL"
+    where = (f"quarantined_at_ms < ? AND raw <> '{{}}' AND (source IN ({source_marks}) "
+             f"OR source IN (SELECT feed FROM feed_health WHERE kind IN ({kind_marks})))")
+    return where, (before_ms, *sources, *kinds)
+
+
 def delete_contacts(db: Db, report_ids: Sequence[int], *, at_ms: int) -> None:
     """Delete the contact of each report of ``report_ids``, noting when (``contact_deleted_at_ms``)."""
     with db.transaction() as tx:

@@ -185,6 +185,13 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     ("ALTER TABLE feed_health ADD COLUMN reports BIGINT NOT NULL DEFAULT 0",),
     # 7: the mirror reads only its hot window, and history queries only their months.
     ("CREATE INDEX events_occurred ON events (occurred_at_ms)",),
+    # 8: an import ends finished or failed (with why), and counts the physical lines it read.
+    (
+        "ALTER TABLE imports ADD COLUMN status TEXT NOT NULL DEFAULT 'running'",
+        "ALTER TABLE imports ADD COLUMN error TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE imports ADD COLUMN read_lines BIGINT NOT NULL DEFAULT 0",
+        "UPDATE imports SET status = 'finished' WHERE finished_at_ms IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
