@@ -25,27 +25,27 @@ from dashboard.config import settings
 from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.briefing import SectionSource, assign_to_sections, make_sections
 from geo.coverage import (
+    Assessment,
     CostParams,
+    CoverageParams,
     RouteGrid,
     RouteParams,
     Routes,
-    find_routes,
-    load_route_grid,
-    patrolled_cells,
-    with_approach_points,
-    Assessment,
-    CoverageParams,
     SiteModel,
     Terrain,
     assess,
     coverage_sets,
+    find_routes,
+    load_route_grid,
     load_sensors,
     load_terrain,
     patrol_cells,
+    patrolled_cells,
     read_unit_positions,
     recommend,
     sensor_coverage,
     user_sites,
+    with_approach_points,
 )
 from geo.grid import EventIndex, Filters, Totals
 from geo.models import EVENT_TYPES, Sensor

@@ -1,5 +1,5 @@
-"""The ``limes`` command line: ``bench``, ``import``, ``poll``, ``simulate-feed``, ``demo``, ``report``,
-``public-form``, ``purge-contacts``."""
+"""The ``limes`` command line: ``bench``, ``import``, ``serve``, ``report``, ``public-form``, ``purge-contacts``,
+and the live commands of :mod:`dashboard.live_cli` and ``routes`` of :mod:`dashboard.routes_cli`."""
 
 from __future__ import annotations
 
@@ -7,30 +7,15 @@ import argparse
 import json
 import os
 import signal
-import socketserver
 import sys
-import threading
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bench import suite
-from dashboard.config import feed_tokens, settings_from_env
+from dashboard.cli_options import add_db, command_settings, stop_on_signals
+from dashboard.live_cli import add_live_commands
 from dashboard.routes_cli import add_routes_command
-from geo.errors import FeedError, LimesError, ServiceError, describe
-from geo.settings import Settings
-
-if TYPE_CHECKING:
-    from geo.feeds import PollResult
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    """The settings of this command: its options, then the ``LIMES_*`` environment, then the defaults."""
-    return settings_from_env(os.environ, store_url=getattr(args, "db", None), var_dir=getattr(args, "var_dir", None),
-                             reports_per_hour=getattr(args, "per_hour", None),
-                             form_proxy_hops=getattr(args, "proxy_hops", None),
-                             contact_retention_days=getattr(args, "days", None))
+from geo.errors import LimesError, ServiceError, describe
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -65,7 +50,7 @@ def _import(args: argparse.Namespace) -> int:
     # Read and map the file first: a refused file must not leave a new, empty store behind.
     _exit_on_signals()
     mapping = check_importable(Path(args.path), mapping=args.mapping)
-    settings = _settings(args)
+    settings = command_settings(args)
     store = open_store(settings.store_url)
     try:
         def show(rows: int) -> None:
@@ -87,137 +72,6 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _poll(args: argparse.Namespace) -> int:
-    import tomllib
-
-    from geo.feeds import Feed, load_feeds, run_poller
-    from geo.store import open_store
-
-    if args.url:
-        try:
-            feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind)]
-        except FeedError as exc:  # a feed described wrongly on the command line: input, not a failing service
-            print(f"limes: {exc}", file=sys.stderr)
-            return 2
-    elif args.config:
-        try:
-            feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError, FeedError) as exc:  # a FeedError here is the config's fault
-            print(f"limes: cannot read the feed config {args.config}: {exc}", file=sys.stderr)
-            return 2
-    else:
-        print("limes: give --url URL --kind KIND, or --config FILE", file=sys.stderr)
-        return 2
-    store = open_store(_settings(args).store_url)
-    stop = threading.Event()
-    polls: dict[str, int] = {}
-    failed: set[str] = set()
-
-    def report(result: PollResult) -> None:
-        if args.once and polls.get(result.feed):
-            return  # a fast feed polled again while a slow one finished its first poll
-        polls[result.feed] = polls.get(result.feed, 0) + 1
-        if result.error:
-            failed.add(result.feed)
-        print(json.dumps(asdict(result)) if args.json else _poll_line(result), flush=True)
-        if args.once and all(polls.get(f.name) for f in feeds):
-            stop.set()
-
-    try:
-        run_poller(feeds, store, should_stop=stop.is_set, on_result=report,
-                   tokens=feed_tokens((f.token_env for f in feeds), os.environ))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        store.close()
-    if args.once and failed:
-        print(f"limes: the poll failed for {', '.join(sorted(failed))} (see above and feed_health)", file=sys.stderr)
-        return 3
-    return 0
-
-
-def _poll_line(r: PollResult) -> str:
-    state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")
-    return (f"{r.feed}: {state}; pages {r.pages}, read {r.read}, inserted {r.inserted}, duplicates {r.duplicates}, "
-            f"units {r.units}, quarantined {r.quarantined}, skipped {r.skipped}")
-
-
-def _serve_until_interrupted(server: socketserver.BaseServer, message: str) -> None:
-    """Serve until Ctrl-C, then close the server."""
-    print(message, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-def _listen_cot(args: argparse.Namespace) -> int:
-    from geo.feeds import make_cot_listener
-    from geo.store import open_store
-
-    store = open_store(_settings(args).store_url)
-    server = make_cot_listener(store, name=args.name, port=args.port, max_connections=args.max_connections,
-                               idle_timeout_s=args.idle_timeout_s)
-    try:
-        _serve_until_interrupted(server, f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}"
-                                         "; Ctrl-C stops")
-    finally:
-        store.close()
-    return 0
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    from geo.scenario import FeedSimulator, make_server
-
-    server = make_server(FeedSimulator(speed=args.speed), port=args.port)
-    _serve_until_interrupted(server, f"simulator on http://127.0.0.1:{server.server_address[1]} (x{args.speed:g}); "
-                                     "Ctrl-C stops it")
-    return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    """Simulator and poller in threads of this process, the dashboard as a child; Ctrl-C stops all three."""
-    import subprocess
-    import tomllib
-
-    from dashboard.config import settings_env
-    from dashboard.serve import prepare_app_dir
-    from geo.feeds import load_feeds, run_poller
-    from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
-    from geo.store import open_store
-
-    config = _settings(args)
-    server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
-    threading.Thread(target=server.serve_forever, name="limes-simulator", daemon=True).start()
-    feeds = load_feeds(tomllib.loads(demo_feeds_toml(server.server_address[1])))
-    store = open_store(config.store_url)
-    stop = threading.Event()
-    poller = threading.Thread(target=run_poller, args=(feeds, store), kwargs={"should_stop": stop.is_set},
-                              name="limes-poller", daemon=True)
-    poller.start()
-    _stop_on_signals()
-    prepare_app_dir(config)
-    dashboard = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(args.port)],
-                                 env={**os.environ, **settings_env(config)}, cwd=config.app_dir)
-    print(f"Limes demo: dashboard http://127.0.0.1:{args.port}, feeds http://127.0.0.1:{server.server_address[1]} "
-          f"(x{args.speed:g}). Ctrl-C stops everything.", flush=True)
-    try:
-        dashboard.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        dashboard.terminate()
-        dashboard.wait(timeout=20)
-        stop.set()
-        poller.join(timeout=10)
-        server.shutdown()
-        server.server_close()
-        store.close()
-    return 0
-
-
 def _public_form(args: argparse.Namespace) -> int:
     """The public community report form as its own Streamlit app: no login, no data but the form."""
     import subprocess
@@ -227,13 +81,13 @@ def _public_form(args: argparse.Namespace) -> int:
     from geo.reports import RateLimit
     from geo.store import open_store
 
-    config = _settings(args)
+    config = command_settings(args)
     RateLimit(max_reports=config.reports_per_hour)  # refused here, not at the first report
     open_store(config.store_url).close()  # a store that cannot be opened fails here, with its message
     prepare_app_dir(config)
     print(f"Public report form on http://{args.address}:{args.port} (at most {config.reports_per_hour} reports an "
           "hour per client). Ctrl-C stops it.", flush=True)
-    _stop_on_signals()
+    stop_on_signals()
     # The app folder as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
     form = subprocess.Popen([sys.executable, "-m", "dashboard.serve", str(config.app_dir / "report_form.py"),
                              "--server.address", args.address, "--server.port", str(args.port)],
@@ -250,7 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
     from dashboard.serve import serve
 
     extra = [a for a in args.streamlit_args if a != "--"]
-    return serve(_settings(args), address=args.address, port=args.port, streamlit_args=extra)
+    return serve(command_settings(args), address=args.address, port=args.port, streamlit_args=extra)
 
 
 def _purge_contacts(args: argparse.Namespace) -> int:
@@ -260,7 +114,7 @@ def _purge_contacts(args: argparse.Namespace) -> int:
     from geo.reports import purge_contacts
     from geo.store import open_store
 
-    config = _settings(args)
+    config = command_settings(args)
     store = open_store(config.store_url)
     try:
         purged = purge_contacts(store, retention=timedelta(days=config.contact_retention_days), now=config.clock())
@@ -301,7 +155,7 @@ def _report(args: argparse.Namespace) -> int:
                             only=tuple(args.sections or ()), params=params)
     extra = {kind: Path(path) for kind, path in (("png", args.png), ("csv", args.csv), ("geojson", args.geojson),
                                                  ("parquet", args.geoparquet)) if path}
-    config = _settings(args)
+    config = command_settings(args)
     started = time.perf_counter()
     basemap = load_basemap()
     store = open_store(config.store_url)
@@ -313,20 +167,6 @@ def _report(args: argparse.Namespace) -> int:
     print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections)} pages; wrote "
           f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def _stop_on_signals() -> None:
-    """Ctrl-C and a plain `kill` both stop the processes we started (a shell may start us with SIGINT ignored)."""
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, signal.default_int_handler)
-
-
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or "
-                                     "limes.sqlite in the var folder")
-    parser.add_argument("--var-dir", type=Path, help="writable folder for the default store (and, from a wheel, the "
-                                                     "app folder); default: $LIMES_VAR_DIR, else var/ of a checkout "
-                                                     "or ~/.local/share/limes")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -345,41 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("import", help="import an event file (CSV, GeoJSON, GeoPackage, GeoParquet, Excel)")
     load.add_argument("path", help="the file to import")
     load.add_argument("--mapping", help="preset (native, iom, generic) or a TOML mapping file; default: detect")
-    _add_db(load)
+    add_db(load)
     load.add_argument("--json", action="store_true", help="print the report as one JSON object")
     load.set_defaults(handler=_import)
-    poll = sub.add_parser("poll", help="poll live feeds (GeoJSON, SensorThings, Cursor-on-Target) into the store")
-    poll.add_argument("--config", help="TOML file with [[feed]] tables (name, url, kind, interval_s, ...)")
-    poll.add_argument("--url", help="poll one feed at this URL (with --kind)")
-    poll.add_argument("--kind", choices=["geojson", "sensorthings", "cot", "kobo"], default="geojson")
-    poll.add_argument("--name", help="feed name for --url (the events' source); default: the kind")
-    poll.add_argument("--once", action="store_true", help="poll every feed once, then stop")
-    _add_db(poll)
-    poll.add_argument("--json", action="store_true", help="one JSON object per poll")
-    poll.set_defaults(handler=_poll)
-    listen = sub.add_parser("listen-cot", help="receive Cursor-on-Target over TCP as TAK clients send it")
-    listen.add_argument("--port", type=int, default=8087)
-    listen.add_argument("--name", default="cot-tcp", help="feed name (the events' source)")
-    listen.add_argument("--max-connections", type=int, default=64, help="clients served at once; more are refused")
-    listen.add_argument("--idle-timeout-s", type=float, default=120.0,
-                        help="seconds a client may stay silent before its connection is closed")
-    _add_db(listen)
-    listen.set_defaults(handler=_listen_cot)
-    sim = sub.add_parser("simulate-feed", help="serve the bundled scenario's next hours as live feeds on loopback")
-    sim.add_argument("--port", type=int, default=8765)
-    sim.add_argument("--speed", type=float, default=60.0, help="clock acceleration (default 60: a minute a second)")
-    sim.set_defaults(handler=_simulate)
-    demo = sub.add_parser("demo", help="the simulator, the poller and the dashboard together (Ctrl-C stops all)")
-    demo.add_argument("--port", type=int, default=8501, help="dashboard port")
-    demo.add_argument("--feed-port", type=int, default=8765, help="simulator port")
-    demo.add_argument("--speed", type=float, default=60.0)
-    _add_db(demo)
-    demo.set_defaults(handler=_demo)
+    add_live_commands(sub)
     serve = sub.add_parser("serve", help="the dashboard alone, its libraries loaded before the first visitor")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--address", default="127.0.0.1",
                        help="interface (default loopback; any other needs OIDC login configured, see README)")
-    _add_db(serve)
+    add_db(serve)
     serve.add_argument("streamlit_args", nargs=argparse.REMAINDER,
                        help="after --: more `streamlit run` options, e.g. -- --secrets.files prod-secrets.toml")
     serve.set_defaults(handler=_serve)
@@ -396,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--csv", help="also write the section figures as CSV here")
     report.add_argument("--geojson", help="also write the section figures as GeoJSON here")
     report.add_argument("--geoparquet", help="also write the section figures as GeoParquet here")
-    _add_db(report)
+    add_db(report)
     report.set_defaults(handler=_report)
     form = sub.add_parser("public-form", help="the public community report form, an app of its own (no login)")
     form.add_argument("--port", type=int, default=8502)
@@ -407,14 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--proxy-hops", type=int,
                       help="trusted reverse proxies in front: the client is their X-Forwarded-For entry "
                            "(default: $LIMES_FORM_PROXY_HOPS or 0)")
-    _add_db(form)
+    add_db(form)
     form.set_defaults(handler=_public_form)
     purge = sub.add_parser("purge-contacts", help="delete reporters' contact details past the retention period")
     purge.add_argument("--days", type=float,
                        help="retention period in days (default: $LIMES_CONTACT_RETENTION_DAYS or 30)")
-    _add_db(purge)
+    add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
-    add_routes_command(sub, _add_db)
+    add_routes_command(sub, add_db)
     return parser
 
 

@@ -21,8 +21,17 @@ from dashboard.state import keyed
 from geo.errors import LimesError, describe
 from geo.grid import cell_latlng, edge_length_km, hex_to_cell
 from geo.reports import (
-    CATEGORY_LABELS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, PICK_BUFFER_KM, PICK_RES, PUBLIC_SOURCE, REPORT_CATEGORIES,
-    RateLimit, check_report, client_address, submit_report,
+    CATEGORY_LABELS,
+    MAX_CONTACT_CHARS,
+    MAX_TEXT_CHARS,
+    PICK_BUFFER_KM,
+    PICK_RES,
+    PUBLIC_SOURCE,
+    REPORT_CATEGORIES,
+    RateLimit,
+    check_report,
+    client_address,
+    submit_report,
 )
 from geo.spatial import describe_place
 from layers.deck import build_deck

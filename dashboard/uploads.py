@@ -20,7 +20,6 @@ from typing import Final, Protocol
 
 from geo.ingest import UploadLimits, guard_upload
 
-
 PREFIX: Final[str] = "limes-upload-"
 """Upload folders are ``<temp>/limes-upload-<pid>-<random>``."""
 

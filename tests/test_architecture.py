@@ -161,3 +161,9 @@ def test_rooms_are_entered_through_their_package() -> None:
                     assert room.group(1) == home, (path.relative_to(ROOT).as_posix(), node.module)
             for room in re.findall(r"^from geo\.([a-z]+)\.[a-z_]+ import", path.read_text(), flags=re.M):
                 assert room == home, (path.relative_to(ROOT).as_posix(), room)
+
+
+def test_no_module_over_400_lines() -> None:
+    sizes = {path.relative_to(ROOT).as_posix(): len(path.read_text().splitlines())
+             for package in ("geo", "layers", "dashboard", "bench") for path in (ROOT / package).rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 400} == {}

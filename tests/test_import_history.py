@@ -15,7 +15,8 @@ import pytest
 
 from geo.errors import MappingError
 from geo.ingest import import_file
-from geo.ingest.mapping import IOM, find_column, mapping_from_toml, mapping_to_toml
+from geo.ingest.mapping import find_column, mapping_from_toml, mapping_to_toml
+from geo.ingest.presets import IOM
 from geo.store import open_store, read_events
 from tests.conftest import ROOT
 

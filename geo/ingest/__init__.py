@@ -3,19 +3,12 @@
 Every row read ends stored, counted as a duplicate, or quarantined with a reason.
 """
 
+from geo.ingest._times import parse_times
 from geo.ingest.importer import check_importable, import_file, preview_file
-from geo.ingest.mapping import (
-    NATIVE,
-    PRESETS,
-    Mapping,
-    choose_mapping,
-    mapping_from_toml,
-    mapping_to_toml,
-    resolve,
-)
+from geo.ingest.mapping import Mapping, mapping_from_toml, mapping_to_toml, resolve
+from geo.ingest.presets import NATIVE, PRESETS, choose_mapping
 from geo.ingest.readers import SUPPORTED
 from geo.ingest.upload_guard import UploadLimits, check_raster_header, guard_upload
-from geo.ingest._times import parse_times
 from geo.ingest.validate import REASONS, validate_chunk
 
 __all__ = [

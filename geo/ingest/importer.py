@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import ImportFileError, LimesError, describe
-from geo.ingest.mapping import Mapping, ResolvedMapping, choose_mapping, resolve
+from geo.ingest.mapping import Mapping, ResolvedMapping, resolve
+from geo.ingest.presets import choose_mapping
 from geo.ingest.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
 from geo.ingest.validate import REASONS, ChunkResult, validate_chunk
 from geo.models import check_source_name

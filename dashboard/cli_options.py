@@ -1,0 +1,34 @@
+"""What every ``limes`` command shares: its settings from options and environment, the store options, signals."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from pathlib import Path
+
+from dashboard.config import settings_from_env
+from geo.settings import Settings
+
+
+def command_settings(args: argparse.Namespace) -> Settings:
+    """The settings of this command: its options, then the ``LIMES_*`` environment, then the defaults."""
+    return settings_from_env(os.environ, store_url=getattr(args, "db", None), var_dir=getattr(args, "var_dir", None),
+                             reports_per_hour=getattr(args, "per_hour", None),
+                             form_proxy_hops=getattr(args, "proxy_hops", None),
+                             contact_retention_days=getattr(args, "days", None))
+
+
+def add_db(parser: argparse.ArgumentParser) -> None:
+    """The ``--db`` and ``--var-dir`` options of a command that uses the store."""
+    parser.add_argument("--db", help="store URL (sqlite:///path or postgresql://...); default: $LIMES_DB or "
+                                     "limes.sqlite in the var folder")
+    parser.add_argument("--var-dir", type=Path, help="writable folder for the default store (and, from a wheel, the "
+                                                     "app folder); default: $LIMES_VAR_DIR, else var/ of a checkout "
+                                                     "or ~/.local/share/limes")
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and a plain `kill` both stop the processes we started (a shell may start us with SIGINT ignored)."""
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
