@@ -76,6 +76,8 @@ def check_source_name(name: str, *, what: str) -> None:
     if name.strip().lower() == SCENARIO_SOURCE:
         raise ReservedSourceError(f"{what}: the source name '{SCENARIO_SOURCE}' is reserved for the bundled scenario, "
                                   "whose refresh replaces every row of it; give it another name")
+
+
 NAMED_CONFIDENCE: Final[dict[str, float]] = {"low": 0.3, "medium": 0.6, "high": 0.9, "confirmed": 1.0}
 """Named confidence levels and the number an event stores for each."""
 SENSOR_KINDS: Final[tuple[str, ...]] = ("tower", "camera", "radar", "ground_sensor", "patrol_post")

@@ -265,3 +265,14 @@ def test_cot_tcp_stream_split_and_joined_messages(store) -> None:
     assert read_events(store)["event_id"].tolist() == ["radar-7.track-12@2026-11-28T11:57:30Z"]
     assert quarantine_reasons(store) == {"malformed_record": 1, "bad_unit_position": 1, "malformed_payload": 1}
     assert feed_health(store).set_index("feed").loc["tak-tcp", "units"] == 1
+
+
+@pytest.mark.parametrize("name", ["scenario", "Scenario", " SCENARIO "])
+def test_a_feed_may_not_take_the_scenarios_source_name(name: str) -> None:
+    """The scenario's refresh deletes every row of its source: a feed named so would lose its events."""
+    from geo.errors import ReservedSourceError
+
+    with pytest.raises(ReservedSourceError, match="reserved for the bundled scenario"):
+        Feed(name=name, url="http://127.0.0.1:9/events", kind="geojson")
+    with pytest.raises(ReservedSourceError):
+        load_feeds({"feed": [{"name": name, "url": "http://127.0.0.1:9/events", "kind": "geojson"}]})

@@ -83,3 +83,8 @@ def test_describe_place_by_hand() -> None:
     # 0.6° from Alpha, 0.4° from Beta: Beta is nearer, 0.4° x 83.92 km = 33.6 km west of it.
     assert describe_place(lat=41.0, lon=22.6, towns=towns) == "34 km W of Beta"
     assert describe_place(lat=41.005, lon=22.0, towns=towns) == "at Alpha"  # 0.56 km: no direction that close
+    # Off Libya, 9° south of Alpha (1000 km): the position, not a town a thousand km away.
+    assert describe_place(lat=32.0, lon=22.0, towns=towns) == "32.00° N 22.00° E, no town within 100 km"
+    assert describe_place(lat=-33.9, lon=-18.4, towns=towns) == "33.90° S 18.40° W, no town within 100 km"
+    assert describe_place(lat=41.89, lon=22.0, towns=towns) == "99 km N of Alpha"  # 0.89° x 111.19 = 99.0 km
+    assert describe_place(lat=41.0, lon=22.6, towns=towns, max_km=30) == "41.00° N 22.60° E, no town within 30 km"

@@ -36,6 +36,7 @@ from geo.feeds.formats import FEED_KINDS, PARSERS, SENSORTHINGS_TYPES, ParsedPag
 from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.ingest import NATIVE, Mapping, choose_mapping, parse_times, resolve, validate_chunk
+from geo.models import check_source_name
 from geo.reports import insert_reports
 from geo.store import Db, Store, add_quarantine, feed_state, insert_events, insert_units, record_poll, set_feed_state
 
@@ -83,6 +84,7 @@ class Feed:
     """Report feeds: the environment variable holding the platform's API token (never the token itself)."""
 
     def __post_init__(self) -> None:
+        check_source_name(self.name, what=f"feed {self.name!r}")  # the feed's name is its events' source
         if self.kind not in (*FEED_KINDS, *REPORT_KINDS):
             raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS]}; got {self.kind!r}",
                             feed=self.name, url=self.url)

@@ -37,6 +37,9 @@ AOI_LONLAT: Final[tuple[float, float, float, float]] = (20.3, 40.3, 23.9, 42.45)
 FOCUS_PAIRS: Final[tuple[str, ...]] = ("GRC-MKD", "BGR-MKD")
 """Country pairs (Natural Earth ``pair``) of the bundled scenario's border."""
 
+TOWN_REACH_KM: Final[float] = 100.0
+"""Farther than this from every gazetteer town, a place is given by its position, not a town."""
+
 
 @dataclass(frozen=True)
 class Basemap:
@@ -144,14 +147,18 @@ def compass_point(from_lon: float, from_lat: float, to_lon: float, to_lat: float
     return COMPASS_POINTS[int(((azimuth_deg(from_lon, from_lat, to_lon, to_lat) + 22.5) % 360) // 45)]
 
 
-def describe_place(*, lat: float, lon: float, towns: pd.DataFrame) -> str:
+def describe_place(*, lat: float, lon: float, towns: pd.DataFrame, max_km: float = TOWN_REACH_KM) -> str:
     """A point (degrees) in words from its nearest town of ``towns``: ``"3 km NW of Evzoni"``, or
     ``"at Evzoni"`` within a kilometre of it (no direction is meaningful that close).
 
     The distance is great-circle, rounded to whole km; the direction is the compass point from
-    the town to the point.
+    the town to the point. Beyond ``max_km`` from every town the text is the position itself
+    (``"33.12° N 12.50° E, no town within 100 km"``): "7590 km from Seres" helps nobody.
     """
     town = nearest_town(lat, lon, towns)
+    if town.distance_km > max_km:
+        return (f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'} {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}, "
+                f"no town within {max_km:.0f} km")
     if town.distance_km < 1:
         return f"at {town.name}"
     return f"{town.distance_km:.0f} km {compass_point(town.lon, town.lat, lon, lat)} of {town.name}"
