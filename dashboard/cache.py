@@ -90,13 +90,16 @@ def store(url: str) -> Store:
 WATERMARK_CHECK_S = 1.0
 """At most one watermark query per second per server, whatever the number of sessions (SQLite); with
 PostgreSQL the mirror asks only when a writer's NOTIFY wakes it."""
+HOT_WINDOW_FROM_EVENTS = 5_000_000
+"""Below this many stored events (about 215 MB of index) a server holds them all: the hot window bounds
+memory for national stores, not for an agency's few years of history."""
 
 
 @st.cache_resource
 def _mirror(url: str) -> StoreMirror:
     config = settings()
     return StoreMirror(store(url), hot_window_days=config.hot_window_days, clock=config.clock,
-                       check_every_s=WATERMARK_CHECK_S)
+                       check_every_s=WATERMARK_CHECK_S, keep_all_below=HOT_WINDOW_FROM_EVENTS)
 
 
 @st.cache_data(ttl=300, show_spinner="Loading the bundled scenario…")

@@ -100,3 +100,19 @@ def test_a_window_longer_than_the_data_keeps_everything(store_url: str, scenario
     mirror = StoreMirror(store, hot_window_days=days)
     assert len(mirror.refresh()) == 200 and (mirror.hot_from_s is None) == (days == 0)
     store.close()
+
+
+def test_a_small_store_is_held_whole_whatever_the_window(store_url: str, scenario) -> None:
+    """Years of an agency's history fit in memory: below ``keep_all_below`` events the window does not cut,
+    and it cuts again once the store has grown past it."""
+    store = open_store(store_url)
+    events = scenario.events.head(300)  # about 12 hours of the scenario
+    insert_events(store, events.head(200))
+    years_later = events["occurred_at"].max().to_pydatetime() + timedelta(days=3 * 365)
+    mirror = StoreMirror(store, hot_window_days=0.2, clock=lambda: years_later, keep_all_below=250)
+    assert len(mirror.refresh()) == 200 and mirror.hot_from_s is None and mirror.time_range() is None
+    insert_events(store, events.iloc[200:])
+    newest = events["occurred_at"].max()
+    assert len(mirror.refresh()) == int((events["occurred_at"] >= newest - timedelta(days=0.2)).sum()) < 300
+    assert mirror.hot_from_s is not None
+    store.close()

@@ -48,7 +48,11 @@ def render() -> None:
         st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
         st.stop()
     now = datetime.now(timezone.utc)
-    choice = briefing_controls(now=now, data_start=span[0], data_end=span[1])
+    try:  # a period whose last day precedes its first is the user's to correct, not a crash
+        choice = briefing_controls(now=now, data_start=span[0], data_end=span[1])
+    except LimesError as exc:
+        st.error(plain(describe(exc)))
+        st.stop()
     figures = FigureParams(corridor_km=choice.corridor_km)
     try:
         with saved_upload(choice.upload, allowed=SECTION_SUFFIXES) as path:

@@ -56,12 +56,16 @@ class StoreMirror:
         ``LISTEN/NOTIFY``) a check only after a writer's wake-up, or :data:`PUSHED_CHECK_S` without one.
     ticker : Callable[[], float]
         Monotonic seconds, for ``check_every_s``.
+    keep_all_below : int
+        A store with fewer events than this (by its sequence number) is held whole whatever the hot
+        window: years of an agency's history often fit in a few MB, and every view then reaches them.
     """
 
     def __init__(self, store: Store, *, hot_window_days: float = 0.0, clock: Callable[[], datetime] = utc_now,
                  compact_after_rows: int = COMPACT_AFTER_ROWS, check_every_s: float = 0.0,
-                 ticker: Callable[[], float] = time.monotonic) -> None:
+                 ticker: Callable[[], float] = time.monotonic, keep_all_below: int = 0) -> None:
         self.store = store
+        self.keep_all_below = keep_all_below
         self.hot_window_s = int(hot_window_days * 86400)
         self.clock = clock
         self.compact_after_rows = compact_after_rows
@@ -117,7 +121,8 @@ class StoreMirror:
         The window ends now, or at the newest stored event if that is older: a store of old
         history keeps its last days in memory rather than nothing.
         """
-        if not self.hot_window_s:
+        if not self.hot_window_s or (self.keep_all_below and watermark(self.store)[1] < self.keep_all_below):
+            self.span_ms = None
             return None
         self.span_ms = event_span_ms(self.store)
         newest_s = self.span_ms[1] // 1000 + 1 if self.span_ms else 0
