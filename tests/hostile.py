@@ -83,7 +83,9 @@ def hostile_csvs(draw: st.DrawFn) -> HostileCsv:
             fields[column] = fields[column][:1] + b"\x00" + fields[column][1:]
             lines[at] = b",".join(fields)
     ending = b"\r\n" if "crlf" in damage else b"\n"
-    data = HEADER.encode() + ending + ending.join(lines) + draw(st.sampled_from([ending, b""]))
+    # A blank last line exists only with a line break after it (else the file ends on the line before).
+    last = ending if lines[-1] == b"" else draw(st.sampled_from([ending, b""]))
+    data = HEADER.encode() + ending + ending.join(lines) + last
     return HostileCsv(data=data, lines=n, damage=damage)
 
 
