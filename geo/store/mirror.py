@@ -115,13 +115,14 @@ class StoreMirror:
         return (datetime.fromtimestamp(self.span_ms[0] / 1000, timezone.utc),
                 datetime.fromtimestamp(self.span_ms[1] / 1000, timezone.utc))
 
-    def _due_from_s(self) -> int | None:
+    def _due_from_s(self, max_seq: int) -> int | None:
         """Where the hot window should start now, if it should move; ``None`` for no window.
 
         The window ends now, or at the newest stored event if that is older: a store of old
-        history keeps its last days in memory rather than nothing.
+        history keeps its last days in memory rather than nothing. ``max_seq`` is the store's
+        watermark sequence number, the measure of its size for :attr:`keep_all_below`.
         """
-        if not self.hot_window_s or (self.keep_all_below and watermark(self.store)[1] < self.keep_all_below):
+        if not self.hot_window_s or max_seq < self.keep_all_below:
             self.span_ms = None
             return None
         self.span_ms = event_span_ms(self.store)
@@ -137,7 +138,7 @@ class StoreMirror:
         if self._woken is not None:
             self._woken.clear()  # before the read: a wake-up during it is for rows it may miss
         epoch, max_seq = watermark(self.store)
-        hot_from_s = self._due_from_s()
+        hot_from_s = self._due_from_s(max_seq)
         since_ms = None if hot_from_s is None else hot_from_s * 1000
         if epoch != self._epoch or self._index is None or hot_from_s != self.hot_from_s:
             # Published before the index: a session holding the old index then asks the store for a little more.
