@@ -29,6 +29,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_healthy(url: str, proc: subprocess.Popen, *, log: Path, timeout_s: float = 60.0) -> None:
+    """Until the Streamlit server at ``url`` answers its health check; fails with its log when it dies or
+    stays silent for ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server at {url} exited with {proc.returncode}; see {log}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer on {url}; see {log}")
+
+
 @contextmanager
 def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFACTS, port: int | None = None,
                     args: tuple[str, ...] = (), plain: bool = False) -> Iterator[str]:
@@ -49,15 +64,7 @@ def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFA
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.3)
-            else:
-                raise RuntimeError(f"streamlit did not answer on {url}; see {log}")
+            wait_healthy(url, proc, log=log)
             yield url
         finally:
             proc.terminate()

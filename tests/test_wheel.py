@@ -16,15 +16,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-from bench.serving import free_port
+from bench.serving import free_port, wait_healthy
 from tests.browser import LOOPBACK, MAP, chromium_page, wait_idle
 from tests.conftest import ROOT
 from tests.test_browser import _hot_pixels
@@ -95,16 +93,10 @@ def test_limes_serve_from_the_wheel_renders_the_map(installed, tmp_path: Path, a
                                   stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert server.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        else:
-            pytest.fail(f"limes serve did not answer on {url}; see {log}")
+        try:
+            wait_healthy(url, server, log=log)
+        except RuntimeError as exc:
+            pytest.fail(f"limes serve: {exc}\n{log.read_text()}")
         with chromium_page() as session:
             session.page.goto(url)
             wait_idle(session.page, timeout_ms=90_000)
