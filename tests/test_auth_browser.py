@@ -23,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from bench.serving import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit
 from geo.store import open_store
 from geo.trust import read_log
+from tests.browser import wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +81,8 @@ bp-ops = "operator"
 
 
 def _ready(page: Page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    # Connected first: before the websocket is up the script state already reads "notRunning".
+    wait_idle(page, timeout_ms=60_000)
 
 
 def _login(page: Page, app_url: str, sub: str, *, wait: bool = True) -> None:
