@@ -1,4 +1,4 @@
-"""Viewsheds on the bundled SRTM 3'' grid (90 m cells, EPSG:32634): ours beside GDAL and a naive sum.
+"""Viewsheds on the bundled SRTM 3'' grid (90 m cells, the bundled region's metric CRS): ours beside GDAL and a naive sum.
 
 - 50 observers with a 10 km range on the GR-MK/BG-MK border window: our numba kernel (after
   warm-up) beside Debian's ``gdal_viewshed`` run on the same metric GeoTIFF, one process per

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
@@ -22,6 +21,7 @@ import scipy.sparse as sp
 import streamlit as st
 
 from dashboard.config import settings
+from dashboard.relief_cache import _relief_layers, generated_dir
 from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.briefing import SectionSource, assign_to_sections, make_sections
 from geo.coverage import (
@@ -49,15 +49,13 @@ from geo.coverage import (
 )
 from geo.grid import EventIndex, Filters, Totals
 from geo.models import EVENT_TYPES, Sensor
+from geo.region import Region
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
 from geo.spatial import (
-    AOI_LONLAT,
-    HILLSHADE_DEM,
-    REGIONAL_DEM,
     Basemap,
     load_basemap,
-    read_dem,
+    world_towns,
 )
 from geo.store import (
     Store,
@@ -72,13 +70,12 @@ from geo.timewindow import TimeWindow
 from layers.basemap import (
     border_layers,
     country_layers,
-    relief_layer,
     town_layer,
     town_marker_layer,
     water_layers,
 )
 from layers.coverage import coverage_image
-from layers.hillshade import hillshade_image
+from layers.world import world_label_layers, world_layers
 
 
 @st.cache_resource
@@ -122,11 +119,6 @@ def with_event_ids(events: pd.DataFrame) -> pd.DataFrame:
         return events
     ids = event_ids(current_store(), events["seq"].tolist())
     return events.assign(event_id=events["seq"].map(ids))
-
-
-def generated_dir() -> Path:
-    """Where images for the browser are written: ``static/generated/`` of the app folder, served by Streamlit."""
-    return settings().generated_dir
 
 
 def index_key(index: EventIndex) -> tuple[int, int]:
@@ -173,47 +165,39 @@ def emerging(_index: EventIndex, index_key: tuple[int, int], filters: Filters, s
 
 
 @st.cache_resource
+def _basemap(region: Region) -> Basemap:
+    return load_basemap(region)
+
+
 def basemap() -> Basemap:
-    """Vector layers of the offline basemap."""
-    return load_basemap()
-
-
-def _relief_png(name: str, dem_path: Path, z_factor: float) -> tuple[float, float, float, float]:
-    """Write (or reuse, when made from the same DEM with the same settings) ``static/generated/<name>.png``;
-    returns its (west, south, east, north) bounds. Reuse saves half a second of every server start."""
-    png, meta = generated_dir() / f"{name}.png", generated_dir() / f"{name}.json"
-    key = {"dem": dem_path.name, "dem_mtime": dem_path.stat().st_mtime, "z_factor": z_factor, "aoi": list(AOI_LONLAT)}
-    if png.exists() and meta.exists():
-        saved = json.loads(meta.read_text())
-        if saved.get("key") == key:
-            return tuple(saved["bounds_lonlat"])
-    image = hillshade_image(read_dem(dem_path, bounds_lonlat=AOI_LONLAT), z_factor=z_factor)
-    png.write_bytes(image.png)
-    meta.write_text(json.dumps({"key": key, "bounds_lonlat": list(image.bounds_lonlat)}))
-    return image.bounds_lonlat
-
-
-@st.cache_resource(show_spinner="Shading the terrain…")
-def relief_layers() -> list[pdk.Layer]:
-    """Hillshade bitmaps in ``static/generated/`` and their layers, coarse one first."""
-    generated_dir().mkdir(parents=True, exist_ok=True)
-    layers = []
-    # The 5' regional DEM only fills the margins beyond the SRTM window; its slopes are averaged
-    # over 9 km, so it is exaggerated to look like the same terrain at a glance.
-    for name, path, opacity, z_factor in (("relief-regional", REGIONAL_DEM, 0.45, 5.0),
-                                          ("relief-srtm", HILLSHADE_DEM, 0.6, 1.0)):
-        bounds = _relief_png(name, path, z_factor)
-        layers.append(relief_layer(f"/app/static/generated/{name}.png", bounds, layer_id=name, opacity=opacity))
-    return layers
+    """Vector layers of the offline basemap: the region's detail over the world."""
+    return _basemap(settings().region)
 
 
 @st.cache_resource
-def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
-    """The basemap in two parts: what goes under the data (land, relief, water) and over it (borders, towns)."""
-    base = basemap()
-    under = [*country_layers(base), *relief_layers(), *water_layers(base)]
-    over = [*border_layers(base), town_marker_layer(base), town_layer(base)]
+def _gazetteer(region: Region) -> pd.DataFrame:
+    towns = _basemap(region).towns
+    world = world_towns()[["name", "adm0_a3", "lat", "lon"]]
+    return pd.concat([towns, world.assign(rank=1)], ignore_index=True)
+
+
+def gazetteer() -> pd.DataFrame:
+    """Towns to describe a place from: the region's, then the world's towns of 15,000 people (anywhere)."""
+    return _gazetteer(settings().region)
+
+
+@st.cache_resource
+def _basemap_layers(region: Region) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+    base = _basemap(region)
+    under = [*world_layers(base), *country_layers(base), *_relief_layers(region), *water_layers(base)]
+    over = [*border_layers(base), town_marker_layer(base), town_layer(base), *world_label_layers(base)]
     return under, over
+
+
+def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+    """The basemap in two parts: what goes under the data (world, land, relief, water) and over it (borders,
+    towns, labels)."""
+    return _basemap_layers(settings().region)
 
 
 # -- Border sections and the briefing (issue 7) ------------------------------------------------
@@ -262,7 +246,7 @@ KEEP_COVERAGE_IMAGES: Final[int] = 48
 
 @st.cache_resource(show_spinner="Reading the terrain for line of sight (once)…")
 def _coverage_terrain(corridor_width_m: float, res: int) -> Terrain:
-    return load_terrain(params=CoverageParams(corridor_width_m=corridor_width_m, res=res))
+    return load_terrain(params=CoverageParams(corridor_width_m=corridor_width_m, res=res), region=settings().region)
 
 
 def coverage_terrain(params: CoverageParams) -> Terrain:
@@ -298,7 +282,8 @@ def coverage_assessment(params: CoverageParams, sensors: tuple[Sensor, ...], min
 
 @st.cache_resource(show_spinner="Preparing the terrain for crossing routes (once)…")
 def _route_grid(corridor_width_m: float, res: int, approach_km: float) -> RouteGrid:
-    return load_route_grid(_coverage_terrain(corridor_width_m, res), approach_km=approach_km)
+    return load_route_grid(_coverage_terrain(corridor_width_m, res), approach_km=approach_km,
+                           region=settings().region)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Finding the likely crossing routes…")

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import suite
-from dashboard.cli_options import add_db, command_settings, stop_on_signals
+from dashboard.cli_options import add_db, add_region, command_settings, stop_on_signals
 from dashboard.live_cli import add_live_commands
+from dashboard.region_cli import add_region_command
 from dashboard.routes_cli import add_routes_command
 from geo.errors import LimesError, ServiceError, describe
 
@@ -157,7 +158,7 @@ def _report(args: argparse.Namespace) -> int:
                                                  ("parquet", args.geoparquet)) if path}
     config = command_settings(args)
     started = time.perf_counter()
-    basemap = load_basemap()
+    basemap = load_basemap(config.region)
     store = open_store(config.store_url)
     try:
         briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock())
@@ -229,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
     add_routes_command(sub, add_db)
+    add_region_command(sub)
+    for command in sub.choices.values():
+        add_region(command)
     return parser
 
 

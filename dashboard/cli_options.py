@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 from dashboard.config import settings_from_env
+from geo.region import load_region
 from geo.settings import Settings
 
 
@@ -16,7 +17,14 @@ def command_settings(args: argparse.Namespace) -> Settings:
     return settings_from_env(os.environ, store_url=getattr(args, "db", None), var_dir=getattr(args, "var_dir", None),
                              reports_per_hour=getattr(args, "per_hour", None),
                              form_proxy_hops=getattr(args, "proxy_hops", None),
-                             contact_retention_days=getattr(args, "days", None))
+                             contact_retention_days=getattr(args, "days", None),
+                             region=load_region(args.region) if getattr(args, "region", None) else None)
+
+
+def add_region(parser: argparse.ArgumentParser) -> None:
+    """The ``--region`` option every command has."""
+    parser.add_argument("--region", type=Path, metavar="FILE",
+                        help="region TOML file (limes region init); default: $LIMES_REGION, else the bundled region")
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:

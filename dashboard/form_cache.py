@@ -13,6 +13,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard.config import settings
+from geo.region import Region
 from geo.reports import pick_cells
 from geo.spatial import Basemap, load_basemap
 from geo.store import Store, open_store
@@ -30,8 +31,17 @@ def current_store() -> Store:
 
 
 @st.cache_resource
+def _region_basemap(region: Region) -> Basemap:
+    return load_basemap(region)
+
+
 def _basemap() -> Basemap:
-    return load_basemap()
+    return _region_basemap(settings().region)
+
+
+def form_view() -> dict[str, float]:
+    """The region's form view: centred on the watched borders, so the picker's cells fill the map."""
+    return settings().region.form_view.as_dict()
 
 
 def towns() -> pd.DataFrame:
@@ -40,9 +50,13 @@ def towns() -> pd.DataFrame:
 
 
 @st.cache_resource
+def _report_area(region: Region) -> npt.NDArray[np.uint64]:
+    return pick_cells(region=region)
+
+
 def report_area() -> npt.NDArray[np.uint64]:
-    """The cells a reporter may pick on the map (shared by sessions)."""
-    return pick_cells()
+    """The cells a reporter may pick on the map (shared by sessions): near the region's borders."""
+    return _report_area(settings().region)
 
 
 @st.cache_resource

@@ -44,8 +44,6 @@ WHEN: Final[dict[str, timedelta]] = {
     "3–12 hours ago": timedelta(hours=7), "Yesterday": timedelta(hours=24),
 }
 """What a reporter can say about the time, and the offset taken for it (their memory is no finer)."""
-FORM_VIEW: Final[dict[str, float]] = {"latitude": 41.25, "longitude": 22.35, "zoom": 7.4, "pitch": 0.0, "bearing": 0.0}
-"""Centred on the watched borders, so the picker's cells fill the map."""
 
 
 def _client() -> str:
@@ -84,7 +82,7 @@ def _where() -> tuple[float | None, float | None, str]:
         return None, None, town or ""
     picked = _picked_hex()
     under, over = form_cache.picker_basemap()
-    st.pydeck_chart(build_deck([*under, *over, *pick_layers(form_cache.report_area(), picked)], view=FORM_VIEW),
+    st.pydeck_chart(build_deck([*under, *over, *pick_layers(form_cache.report_area(), picked)], view=form_cache.form_view()),
                     on_select="rerun", selection_mode="single-object", key=state.REPORT_MAP, height=440)
     if picked is None:
         st.caption(f"Click the map where it happened (within {PICK_BUFFER_KM:.0f} km of the border); zoom with the "

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from dashboard.config import settings_from_env
+from dashboard.cli_options import command_settings
 
 PATROL_HISTORY = timedelta(days=30)
 """Unit positions read for the patrol window, as on the Coverage page."""
@@ -50,7 +49,7 @@ def run_routes(args: argparse.Namespace) -> int:
     )
     from geo.store import open_store
 
-    config = settings_from_env(os.environ, store_url=args.db, var_dir=args.var_dir)
+    config = command_settings(args)
     started = time.perf_counter()
     params = CoverageParams(patrol_within_h=args.patrol_within_h)
     route = RouteParams(k=args.k)
@@ -63,8 +62,8 @@ def run_routes(args: argparse.Namespace) -> int:
         units = read_unit_positions(store, since=now - PATROL_HISTORY)
     finally:
         store.close()
-    terrain = load_terrain(params=params)
-    grid = with_approach_points(load_route_grid(terrain, approach_km=route.approach_km), points)
+    terrain = load_terrain(params=params, region=config.region)
+    grid = with_approach_points(load_route_grid(terrain, approach_km=route.approach_km, region=config.region), points)
     seen, skipped = sensor_coverage(terrain.dem, sensors, params=params)
     watched = patrolled_cells(patrol_cells(units, res=params.res), now=now, params=params)
     routes = find_routes(grid, seen, watched, params=route, cost_params=cost)

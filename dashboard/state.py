@@ -23,6 +23,7 @@ LOGOUT: Final[str] = "logout"
 
 # -- Live map and its filters ----------------------------------------------------------------
 MAP: Final[str] = "map"
+ZOOM_TO_DATA: Final[str] = "zoom_to_data"
 WINDOW: Final[str] = "window"
 CUSTOM_DAYS: Final[str] = "custom_days"
 TYPES: Final[str] = "types"

@@ -14,7 +14,7 @@ Inputs (pinned, so a rebuild gives the same files):
 Outputs (EPSG:4326): ``countries_10m.fgb``, ``countries_50m.fgb`` (``adm0_a3``, ``name``, ``eu_member``),
 ``borders_10m.fgb`` (one line per pair of neighbours, as the bundled Balkan border file:
 ``pair``, ``adm0_a3_l``, ``adm0_a3_r``, ``name_l``, ``name_r``, ``eu_external``, ``length_km``),
-``towns15000.parquet`` (``name`` ASCII, ``name_local`` in the country's own script where GeoNames has it,
+``country_codes.csv`` (ISO3 -> ISO2), ``towns15000.parquet`` (``name`` ASCII, ``name_local`` in the country's own script where GeoNames has it,
 ``adm0_a3``, ``lat``, ``lon``, ``population``) and ``relief_5arcmin_cog.tif`` (int16 metres, nodata -32768).
 """
 
@@ -167,6 +167,9 @@ def main() -> None:
         towns(cities, {c["iso"]: c["iso3"] for c in table.values()}).to_parquet(
             args.out / "towns15000.parquet", index=False, compression="zstd")
         relief(work / "pvlib/data/Altitude.h5", args.out / "relief_5arcmin_cog.tif")
+        codes = pd.DataFrame([{"adm0_a3": c["iso3"], "iso2": c["iso"]} for c in table.values()] +
+                             [{"adm0_a3": code, "iso2": "XK"} for code in ("KOS",)])
+        codes.sort_values("adm0_a3").to_csv(args.out / "country_codes.csv", index=False)
     for path in sorted(args.out.iterdir()):
         print(f"{path.name}: {path.stat().st_size / 1e6:.2f} MB")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from geo.errors import GeodataError
+from geo.region import BUNDLED_REGION_FILE, Region, load_region
 
 BUNDLE_PACKAGE: Final[str] = "limes_app"
 """The wheel's package of run-time files: the app scripts, ``.streamlit/config.toml``, ``static/``, ``data/``."""
@@ -62,6 +63,11 @@ def default_var_dir() -> Path:
 def sqlite_url(var_dir: Path) -> str:
     """The URL of the default SQLite store in ``var_dir``."""
     return f"sqlite:///{var_dir / SQLITE_FILE}"
+
+
+def bundled_region() -> Region:
+    """The region shipped with Limes (``data/regions/bundled.toml``): the default everywhere."""
+    return load_region(bundled_data_dir() / BUNDLED_REGION_FILE)
 
 
 EARLIEST_EVENT: Final[datetime] = datetime(1990, 1, 1, tzinfo=timezone.utc)
@@ -103,9 +109,10 @@ class Settings:
         Imported rows timed before it (UTC) are quarantined as ``bad_date``.
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
+    region : Region
+        The watched border (``--region FILE`` / ``LIMES_REGION``); the bundled one by default.
 
-    The watched region (the regions issue) becomes a field here, loaded from ``data_dir``. Values
-    are checked where they are used (``RateLimit``, ``purge_contacts``, ``client_address``).
+    Values are checked where they are used (``RateLimit``, ``purge_contacts``, ``client_address``).
     """
 
     store_url: str
@@ -119,6 +126,7 @@ class Settings:
     hot_window_days: float = 400.0
     earliest_event: datetime = EARLIEST_EVENT
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
+    region: Region = field(default_factory=bundled_region)
 
     @property
     def static_dir(self) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 import geopandas as gpd
 import pydeck as pdk
 
-from geo.spatial import FOCUS_PAIRS, Basemap
+from geo.spatial import Basemap, bundled_region
 from layers.colours import (
     BORDER_EU_EXTERNAL,
     BORDER_OTHER,
@@ -22,10 +22,6 @@ from layers.colours import (
     TOWN_TEXT,
     WATER,
 )
-
-FOCUS_COUNTRY = "MKD"
-"""The country whose borders the bundled scenario watches; drawn a shade lighter."""
-
 
 def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
     """A compact GeoJSON FeatureCollection with only ``columns`` as properties (5 decimals ~ 1 m)."""
@@ -43,8 +39,9 @@ def relief_layer(image_url: str, bounds_lonlat: tuple[float, float, float, float
 
 
 def country_layers(basemap: Basemap) -> list[pdk.Layer]:
-    """Country fills (the focus country lighter) and their outlines."""
-    countries = basemap.countries.assign(focus=basemap.countries["adm0_a3"] == FOCUS_COUNTRY)
+    """Country fills (the watched side of the region's border lighter) and their outlines."""
+    watched = (basemap.region or bundled_region()).watched
+    countries = basemap.countries.assign(focus=basemap.countries["adm0_a3"].isin(watched))
     return [
         pdk.Layer(
             "GeoJsonLayer", id="countries", data=_geojson(countries, ["adm0_a3", "focus"]), stroked=True, filled=True,
@@ -67,14 +64,13 @@ def water_layers(basemap: Basemap) -> list[pdk.Layer]:
 def border_layers(basemap: Basemap) -> list[pdk.Layer]:
     """Land borders on top of everything else, EU external borders bright and thick.
 
-    The borders of the focus pairs (GR-MK, BG-MK) are EU external borders and get a halo so they
-    stand out over the hexagons.
+    The region's watched borders get a halo so they stand out over the hexagons.
     """
     borders = basemap.borders
-    external = borders[borders["eu_external"]]
-    focus = borders[borders["pair"].isin(FOCUS_PAIRS)]
+    external = borders[borders["eu_external"].astype(bool)]
+    focus = borders[borders["pair"].isin((basemap.region or bundled_region()).pairs)]
     return [
-        pdk.Layer("GeoJsonLayer", id="borders-internal", data=_geojson(borders[~borders["eu_external"]], ["pair"]),
+        pdk.Layer("GeoJsonLayer", id="borders-internal", data=_geojson(borders[~borders["eu_external"].astype(bool)], ["pair"]),
                   get_line_color=list(BORDER_OTHER), line_width_min_pixels=1.2, pickable=False),
         pdk.Layer("GeoJsonLayer", id="borders-focus-halo", data=_geojson(focus, ["pair"]),
                   get_line_color=[0, 0, 0, 160], line_width_min_pixels=6, pickable=False),
@@ -84,7 +80,7 @@ def border_layers(basemap: Basemap) -> list[pdk.Layer]:
 
 
 def town_layer(basemap: Basemap) -> pdk.Layer:
-    """Town names (ASCII, so deck.gl's default font atlas needs no download), major cities larger."""
+    """Town names, major cities larger (the font atlas is drawn in the browser from the glyphs the names use)."""
     towns = basemap.towns
     data = [
         {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11}
@@ -95,7 +91,7 @@ def town_layer(basemap: Basemap) -> pdk.Layer:
         get_color=list(TOWN_TEXT), get_text_anchor="'start'", get_alignment_baseline="'center'",
         get_pixel_offset=[6, 0], outline_width=2, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
         font_family="'Source Sans, Helvetica, Arial, sans-serif'", font_weight=600,
-        pickable=False,
+        character_set="'auto'", pickable=False,
     )
 
 

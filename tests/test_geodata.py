@@ -8,12 +8,12 @@ import pytest
 import shapely
 
 from geo.errors import GeodataError
-from geo.spatial import AOI_LONLAT, border_lines, load_basemap, load_towns, nearest_town, read_vector
+from geo.spatial import border_lines, bundled_region, load_basemap, load_towns, nearest_town, read_vector
 
 
 def test_basemap_is_clipped_to_the_area_of_interest() -> None:
     base = load_basemap()
-    west, south, east, north = AOI_LONLAT
+    west, south, east, north = bundled_region().aoi_lonlat
     for frame in (base.countries, base.lakes, base.rivers, base.borders):
         minx, miny, maxx, maxy = frame.total_bounds
         assert minx >= west - 1e-9 and miny >= south - 1e-9 and maxx <= east + 1e-9 and maxy <= north + 1e-9

@@ -15,7 +15,8 @@ import shapely
 from pyproj import Geod
 
 from geo.briefing.sections import assign_to_sections, sections_by_length
-from geo.spatial import geodesic_length_km, geometry_to_m, utm_crs, utm_crs_of
+from geo.region import utm_crs
+from geo.spatial import geodesic_length_km, geometry_to_m, utm_crs_of
 
 GEOD = Geod(ellps="WGS84")
 US_MEXICO = shapely.LineString([

@@ -11,7 +11,7 @@ import shapely.ops
 
 from geo.models import EVENT_STATUSES, EVENT_TYPES, IMPACT_LEVELS, SENSOR_KINDS
 from geo.scenario import EMERGING_DAYS, LOCAL_UTC_OFFSET_H, generate
-from geo.spatial import HILLSHADE_DEM, border_lines, geometry_to_m, lonlat_to_xy_m, read_dem, slope_deg
+from geo.spatial import bundled_region, border_lines, geometry_to_m, lonlat_to_xy_m, read_dem, slope_deg
 from tests.conftest import SCENARIO_END
 
 
@@ -70,7 +70,7 @@ def test_night_heavy_and_weekly_rhythm(scenario) -> None:
 
 
 def test_terrain_draws_events_to_gentle_low_ground(scenario) -> None:
-    dem = read_dem(HILLSHADE_DEM, bounds_lonlat=(20.9, 40.6, 23.5, 42.0))
+    dem = read_dem(bundled_region().hillshade_dem, bounds_lonlat=(20.9, 40.6, 23.5, 42.0))
     slope = slope_deg(dem.elevation_m, *dem.cell_size_m())
     events = scenario.events[~scenario.events["attrs"].str.contains('"background"')]
     row, col, inside = dem.rowcol(events["lat"], events["lon"])

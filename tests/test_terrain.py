@@ -8,7 +8,9 @@ import rasterio
 from rasterio.transform import from_origin
 
 from geo.errors import RasterError
-from geo.spatial import HILLSHADE_DEM, hillshade, read_dem, slope_deg
+from geo.spatial import bundled_region, hillshade, read_dem, slope_deg
+
+HILLSHADE_DEM = bundled_region().hillshade_dem
 
 CELL_M = 90.0
 

@@ -14,7 +14,7 @@ from geo.grid import VIEW_RES_RANGE, Filters, edge_length_km, resolution_for_zoo
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
 from geo.reports import CONFIDENCE_LEVELS, PENDING_RES
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
-from layers.deck import INITIAL_VIEW
+from dashboard.config import settings
 
 CUSTOM = "Custom"
 COUNT = "Event count"
@@ -104,7 +104,7 @@ def filter_controls(*, now: datetime, data_start: datetime, data_end: datetime |
         types = st.multiselect(
             "Event types", EVENT_TYPES, default=list(EVENT_TYPES), format_func=EVENT_TYPE_LABELS.__getitem__, key=state.TYPES,
         )
-        default_res = resolution_for_zoom(INITIAL_VIEW["zoom"])
+        default_res = resolution_for_zoom(settings().region.view.zoom)
         res = st.slider(
             "H3 resolution", *VIEW_RES_RANGE, value=default_res, key=state.RES,
             help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",

@@ -37,6 +37,8 @@ from dashboard.components.live_panels import (
     unusual_now,
 )
 from dashboard.components.report_layers import community_caption, community_layers
+from dashboard.components.zoom import zoom_to_data
+from dashboard.config import settings
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
@@ -86,12 +88,12 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     roles = viewer().roles  # once a run: with login configured, resolving the viewer reads secrets and claims
     sees_events = may(roles, "event_details")
     index = cache.event_index()
-    towns = cache.basemap().towns
+    towns = cache.gazetteer()
     filters = choice.filters(now)
     if sees_events:
         alert_banner(index, now=now, towns=towns)
     window_text = describe_window(filters.window, now=now)
-    st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
+    st.markdown(f"### {plain(settings().region.title)}  \n{window_text}")
     cells = cache.cells(index, filters)
     layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
     kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
@@ -100,13 +102,14 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     feed_status(feed_health(cache.current_store()), now=now)
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
-        st.pydeck_chart(build_deck(layers, tooltip=data.tooltip),
+        view = zoom_to_data(cells, region=settings().region)
+        st.pydeck_chart(build_deck(layers, tooltip=data.tooltip, view=view),
                         on_select="rerun", selection_mode="single-object",
                         key=state.MAP, height=640)
         span = index.time_range()
         st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
                    f"the last {RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
-                   "Natural Earth · Relief: SRTM")
+                   "Natural Earth · Towns: GeoNames · Relief: SRTM, pvlib 5′")
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:

@@ -27,6 +27,7 @@ from dashboard.components.coverage_panels import (
 )
 from dashboard.components.legend import map_legend
 from dashboard.components.route_panels import route_controls, route_overlay, route_table
+from dashboard.config import settings
 from dashboard.plain import plain
 from geo.coverage import patrol_areas
 from geo.errors import LimesError, describe
@@ -45,7 +46,10 @@ from layers.routes import ROUTE_TOOLTIP
 def render() -> None:
     """Draw the page: the what-if table is read first (it sits at the bottom) so that everything above follows it."""
     who = require_page("coverage")
-    st.markdown("### Coverage planner  \nGreece–North Macedonia · Bulgaria–North Macedonia, our side of the line")
+    st.markdown(f"### Coverage planner  \n{plain(settings().region.title)}, our side of the line")
+    if settings().region.terrain_dem is None:
+        st.info("Only the world's 5′ relief (~9 km cells) covers this region: viewsheds and slopes are rough. "
+                "Give a detailed DEM with `limes region init --dem FILE`.")
     choice = coverage_controls()
     routing = route_controls()
     params = choice.params

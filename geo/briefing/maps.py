@@ -24,7 +24,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from geo.briefing.levels import LEVEL_COLOURS
-from geo.spatial import FOCUS_PAIRS, Basemap
+from geo.spatial import Basemap, bundled_region
 
 LAND: Final[str] = "#eef0f2"
 LAND_FOCUS: Final[str] = "#f8f8f6"
@@ -79,19 +79,20 @@ def set_extent(ax: Axes, bounds_lonlat: tuple[float, float, float, float], *, ma
     ax.set_facecolor(WATER)
 
 
-def draw_basemap(ax: Axes, basemap: Basemap, *, focus_country: str = "MKD", town_rank: int = 0) -> None:
-    """Countries (the focus country lighter), lakes, rivers and land borders; towns of rank <= ``town_rank``."""
+def draw_basemap(ax: Axes, basemap: Basemap, *, town_rank: int = 0) -> None:
+    """Countries (the watched side lighter), lakes, rivers and land borders; towns of rank <= ``town_rank``."""
+    region = basemap.region or bundled_region()
     patches, colours = [], []
     for code, geometry in zip(basemap.countries["adm0_a3"], basemap.countries.geometry):
         path = _ring_path(geometry)
         if path is not None:
             patches.append(PathPatch(path))
-            colours.append(LAND_FOCUS if code == focus_country else LAND)
+            colours.append(LAND_FOCUS if code in region.watched else LAND)
     ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="#c5cad3", linewidths=0.4, zorder=1))
     lakes = [PathPatch(p) for p in map(_ring_path, basemap.lakes.geometry) if p is not None]
     ax.add_collection(PatchCollection(lakes, facecolors=WATER, edgecolors="none", zorder=2))
     ax.add_collection(LineCollection(_lines(basemap.rivers.geometry), colors=WATER, linewidths=0.6, zorder=2))
-    other = basemap.borders[~basemap.borders["pair"].isin(FOCUS_PAIRS)]
+    other = basemap.borders[~basemap.borders["pair"].isin(region.pairs)]
     ax.add_collection(LineCollection(_lines(other.geometry), colors=BORDER, linewidths=0.8, linestyles="--", zorder=3))
     towns = basemap.towns[basemap.towns["rank"] <= town_rank]
     x0, x1 = ax.get_xlim()

@@ -36,6 +36,7 @@ from geo.spatial import (
     geodesic_length_km,
     geometry_to_lonlat,
     geometry_to_m,
+    iso2_codes,
     lonlat_to_xy_m,
     nearest_town,
     repair_geometries,
@@ -45,18 +46,14 @@ from geo.spatial import (
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("section_id", "name", "pair", "length_km", "geometry")
 """Columns of every sections frame; ``geometry`` is a (multi)line in EPSG:4326."""
 
-ISO2: Final[dict[str, str]] = {
-    "ALB": "AL", "BGR": "BG", "BIH": "BA", "GRC": "GR", "HRV": "HR", "HUN": "HU", "KOS": "XK", "MKD": "MK",
-    "MNE": "ME", "ROU": "RO", "SRB": "RS", "TUR": "TR",
-}
-"""Two-letter codes for section names (the border file carries ISO3 pairs such as ``GRC-MKD``)."""
-
 DASH: Final[str] = "\u2013"
 
 
 def pair_label(pair: str) -> str:
-    """``"GRC-MKD"`` -> ``"GR–MK"``; codes without a two-letter form are kept as they are."""
-    return DASH.join(ISO2.get(code, code) for code in pair.split("-"))
+    """``"HUN-SRB"`` -> ``"HU–RS"`` (the border file carries ISO3 pairs); codes without a two-letter form
+    (a user's ``LINE-1``) are kept as they are."""
+    codes = iso2_codes()
+    return DASH.join(codes.get(code, code) for code in pair.split("-"))
 
 
 def _length_km(geometry_lonlat: shapely.Geometry) -> float:
@@ -77,7 +74,7 @@ def _frame(records: list[dict[str, object]]) -> gpd.GeoDataFrame:
 
 def _check_borders(borders: gpd.GeoDataFrame) -> None:
     if "pair" not in borders.columns or borders.empty:
-        raise SectionError("the border layer must have rows and a 'pair' column (e.g. 'GRC-MKD')")
+        raise SectionError("the border layer must have rows and a 'pair' column (e.g. 'HUN-SRB')")
     if borders.crs is None or borders.crs.to_epsg() != 4326:
         raise SectionError(f"the border layer must be in EPSG:4326; found {borders.crs}")
 
@@ -88,7 +85,7 @@ def sections_by_length(borders: gpd.GeoDataFrame, *, target_length_km: float, to
     Parameters
     ----------
     borders : geopandas.GeoDataFrame
-        Land borders in EPSG:4326 with a ``pair`` column (ISO3 codes, ``"GRC-MKD"``), one row per pair.
+        Land borders in EPSG:4326 with a ``pair`` column (ISO3 codes, ``"HUN-SRB"``), one row per pair.
     target_length_km : float
         Wanted section length in km; ``math.inf`` gives one section per country pair.
     towns : pandas.DataFrame
@@ -229,8 +226,8 @@ class SectionSource:
 
 
 def make_sections(source: SectionSource, basemap: Basemap) -> gpd.GeoDataFrame:
-    """The sections of ``source`` along the bundled focus borders."""
-    borders = border_lines()
+    """The sections of ``source`` along the watched borders of the basemap's region."""
+    borders = border_lines(basemap.region)
     if source.path is not None:
         return read_sections(source.path, borders=borders, towns=basemap.towns, name_column=source.name_column)
     return sections_by_length(borders, target_length_km=source.target_length_km, towns=basemap.towns)

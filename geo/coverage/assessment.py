@@ -1,4 +1,4 @@
-"""The coverage picture of the bundled border, assembled from its parts for the planner page and the CLI.
+"""The coverage picture of the region's border, assembled from its parts for the planner page and the CLI.
 
 :func:`load_terrain` does the slow, rarely changing part once (DEM window, corridor, terrain
 statistics, candidate sites: ~3 s); :func:`assess` the fast part that changes with every
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -31,19 +30,18 @@ from geo.coverage.gaps import DEFAULT_RISK, RiskParams, cell_risk, rank_gaps
 from geo.coverage.placement import candidate_sites
 from geo.coverage.routes import RouteGrid, prepare_route_grid
 from geo.models import Sensor
+from geo.region import Region
 from geo.spatial import (
-    AOI_LONLAT,
-    DEM_DIR,
     VECTOR_DIR,
+    WORLD_RELIEF,
     MetricDem,
     border_lines,
+    bundled_region,
     load_towns,
     read_metric_dem,
     read_vector,
+    region_countries,
 )
-
-COVERAGE_DEM: Final[Path] = DEM_DIR / "srtm3_N39-42_E021-025_cog.tif"
-"""SRTM 3'' mosaic (21-25 E, 39-42 N), voids kept: line of sight needs the full resolution."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,8 @@ class Terrain:
     stats: pd.DataFrame
     candidates: pd.DataFrame
     params: CoverageParams
+    coarse: bool = False
+    """Only the world's 5' relief was there: viewsheds and slopes are rough (pages say so)."""
 
 
 @dataclass(frozen=True)
@@ -78,31 +78,34 @@ class Assessment:
         return covered_share(self.coverage)
 
 
-def load_route_grid(terrain: Terrain, *, approach_km: float) -> RouteGrid:
-    """The crossing-route search area of the bundled border: the terrain's DEM within ``approach_km`` of the line,
-    Natural Earth lakes and rivers, the border-town gazetteer as approach areas and destinations (~2 s)."""
-    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
-    ours = frozenset(countries.loc[countries["eu_member"].astype(bool), "adm0_a3"].astype(str))
-    lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson").geometry
-    rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson").geometry
-    return prepare_route_grid(terrain.dem, border_lines(), ours, load_towns(), lakes, rivers, approach_km=approach_km,
-                              res=terrain.params.res)
+def load_route_grid(terrain: Terrain, *, approach_km: float, region: Region | None = None) -> RouteGrid:
+    """The crossing-route search area of the region's border (default: the bundled one): the terrain's DEM within
+    ``approach_km`` of the line, Natural Earth lakes and rivers, the towns as approach areas and destinations (~2 s)."""
+    region = region or bundled_region()
+    lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson", bbox=region.aoi_lonlat).geometry
+    rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson", bbox=region.aoi_lonlat).geometry
+    return prepare_route_grid(terrain.dem, border_lines(region), frozenset(region.ours), load_towns(region), lakes,
+                              rivers, approach_km=approach_km, res=terrain.params.res)
 
 
-def our_side() -> shapely.Geometry:
-    """The EU members' territory in the bundled country polygons (EPSG:4326)."""
-    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
-    return shapely.union_all(countries.loc[countries["eu_member"].astype(bool)].geometry.values)
+def our_side(region: Region | None = None) -> shapely.Geometry:
+    """The territory of the region's "our" side (default: the bundled region), EPSG:4326."""
+    region = region or bundled_region()
+    countries = region_countries(region)
+    return shapely.union_all(countries.loc[countries["adm0_a3"].isin(region.ours)].geometry.values)
 
 
-def load_terrain(*, params: CoverageParams, dem_path: Path = COVERAGE_DEM,
-                 bounds_lonlat: tuple[float, float, float, float] = AOI_LONLAT) -> Terrain:
-    """Read the DEM window into EPSG:32634, build the corridor and the candidate sites for the bundled borders."""
-    dem = read_metric_dem(dem_path, bounds_lonlat=bounds_lonlat)
-    borders, side = border_lines(), our_side()
+def load_terrain(*, params: CoverageParams, region: Region | None = None, dem_path: Path | None = None,
+                 bounds_lonlat: tuple[float, float, float, float] | None = None) -> Terrain:
+    """Read the region's DEM window (its full-resolution DEM, else the world's 5' relief) into the region's metric
+    CRS, build the corridor and the candidate sites for its borders (default: the bundled region)."""
+    region = region or bundled_region()
+    path = dem_path or region.terrain_dem or WORLD_RELIEF
+    dem = read_metric_dem(path, bounds_lonlat=bounds_lonlat or region.aoi_lonlat, crs=region.metric_crs)
+    borders, side = border_lines(region), our_side(region)
     corridor = build_corridor(dem, borders, side, width_m=params.corridor_width_m, res=params.res)
     return Terrain(dem=dem, corridor=corridor, stats=terrain_stats(corridor),
-                   candidates=candidate_sites(dem, borders, side), params=params)
+                   candidates=candidate_sites(dem, borders, side), params=params, coarse=path == WORLD_RELIEF)
 
 
 def assess(terrain: Terrain, sensors: Sequence[Sensor], patrols: pd.DataFrame, event_counts: pd.Series, *,

@@ -132,7 +132,7 @@ def build_corridor(dem: MetricDem, borders: gpd.GeoDataFrame, our_side: shapely.
     Parameters
     ----------
     dem : MetricDem
-        Metric elevation grid (EPSG:32634) covering the border; pixels without data are left out,
+        Metric elevation grid (the region's metric CRS) covering the border; pixels without data are left out,
         so the corridor ends where the DEM does.
     borders : geopandas.GeoDataFrame
         Border lines in EPSG:4326 with a boolean ``eu_external`` column.
@@ -141,13 +141,11 @@ def build_corridor(dem: MetricDem, borders: gpd.GeoDataFrame, our_side: shapely.
     width_m, res : float, int
         Band width in metres and H3 resolution.
     """
-    if dem.crs != "EPSG:32634":
-        raise CoverageError(f"the corridor is built on an EPSG:32634 grid; got {dem.crs}")
     lines = borders.loc[borders["eu_external"].astype(bool)].geometry
     if lines.empty:
         raise CoverageError("no EU-external border among the given borders: there is no corridor to watch")
-    band = shapely.intersection(geometry_to_m(shapely.union_all(lines.values)).buffer(width_m),
-                                geometry_to_m(our_side))
+    band = shapely.intersection(geometry_to_m(shapely.union_all(lines.values), crs=dem.crs).buffer(width_m),
+                                geometry_to_m(our_side, crs=dem.crs))
     if band.is_empty:
         raise CoverageError("the border band does not overlap our side: check the country polygons")
     rows_all, cols_all = np.nonzero(np.isfinite(dem.elevation_m))

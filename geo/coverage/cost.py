@@ -1,6 +1,6 @@
 """What it costs to walk across the border region unseen: a cost surface in seconds per metre.
 
-Three parts, multiplied per cell of a metric DEM grid (EPSG:32634 for the bundled border):
+Three parts, multiplied per cell of a metric DEM grid (the region's metric CRS):
 
 - **Walking pace** from slope by Tobler's hiking function (Tobler 1993, "Three presentations on
   geographical analysis and modeling", NCGIA Technical Report 93-1): speed
@@ -87,8 +87,8 @@ def water_masks(dem: MetricDem, lakes: gpd.GeoSeries, rivers: gpd.GeoSeries, *,
     shape = dem.shape
     lake = np.zeros(shape, dtype=bool)
     river = np.zeros(shape, dtype=bool)
-    lake_m = [g for g in geometry_to_m(lakes.values) if g is not None and not g.is_empty] if len(lakes) else []
-    river_m = [g for g in geometry_to_m(rivers.values) if g is not None and not g.is_empty] if len(rivers) else []
+    lake_m = [g for g in geometry_to_m(lakes.values, crs=dem.crs) if g is not None and not g.is_empty] if len(lakes) else []
+    river_m = [g for g in geometry_to_m(rivers.values, crs=dem.crs) if g is not None and not g.is_empty] if len(rivers) else []
     if lake_m:
         lake = rasterize(lake_m, out_shape=shape, transform=dem.transform, fill=0, default_value=1,
                          dtype="uint8").astype(bool)

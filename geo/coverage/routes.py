@@ -2,7 +2,7 @@
 
 From approach areas on the far side (towns within ``approach_km`` of the line, or the user's
 points) to destinations on our side (towns within the same distance), on the cost surface of
-:mod:`geo.coverage.cost` over the coverage planner's metric DEM (EPSG:32634, 90 m cells):
+:mod:`geo.coverage.cost` over the coverage planner's metric DEM (the region's metric CRS, 90 m cells):
 
 1. cost distance from all approach points (``d_from``) and from all destinations (``d_to``),
    two runs of :func:`geo.coverage.costdistance.cost_distance`;
@@ -146,7 +146,7 @@ def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries:
     if lines.empty:
         raise CoverageError("no EU-external border among the given borders: there is nothing to cross")
     reach_m = approach_km * 1000.0
-    minx, miny, maxx, maxy = geometry_to_m(shapely.union_all(lines.geometry.values)).buffer(reach_m).bounds
+    minx, miny, maxx, maxy = geometry_to_m(shapely.union_all(lines.geometry.values), crs=dem.crs).buffer(reach_m).bounds
     col0, row0 = (~dem.transform * (minx, maxy))
     col1, row1 = (~dem.transform * (maxx, miny))
     window = Window.from_slices((max(int(row0), 0), min(int(np.ceil(row1)), dem.shape[0])),
@@ -174,7 +174,7 @@ def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries:
 def _border_pixels(dem: MetricDem, lines: gpd.GeoDataFrame) -> pd.DataFrame:
     """The pixels the lines pass through, in order along each line (sampled every third of a cell)."""
     frames = []
-    for part, line in enumerate(geometry_to_m(lines.geometry.values)):
+    for part, line in enumerate(geometry_to_m(lines.geometry.values, crs=dem.crs)):
         for piece in getattr(line, "geoms", [line]):
             steps = np.arange(0.0, piece.length, dem.cell_size_m / 3.0)
             x, y = shapely.get_coordinates(shapely.line_interpolate_point(piece, steps)).T

@@ -185,7 +185,7 @@ def viewshed(elevation_m: npt.ArrayLike, cell_size_m: float, observer_row: int, 
     Parameters
     ----------
     elevation_m : array-like, 2-D
-        Ground heights in metres on a grid with square cells in a metric CRS (e.g. EPSG:32634),
+        Ground heights in metres on a grid with square cells in a metric CRS (e.g. a UTM zone),
         rows running south; NaN (or the mask of a masked array) marks nodata.
     cell_size_m : float
         Width of a cell, metres.

@@ -25,7 +25,7 @@ from geo.errors import CoordinateError, ResolutionError
 BASE_RES: Final[int] = 10
 """Resolution at which event cells are stored (~66 m edge); every view derives parents from it."""
 
-VIEW_RES_RANGE: Final[tuple[int, int]] = (5, 9)
+VIEW_RES_RANGE: Final[tuple[int, int]] = (3, 9)
 """Resolutions a user may choose on the map (inclusive)."""
 
 _HEX_ID: Final[re.Pattern[str]] = re.compile(r"[0-9a-fA-F]{1,16}")

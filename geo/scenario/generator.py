@@ -33,10 +33,9 @@ from geo.models import EVENT_TYPES, SCENARIO_SOURCE, impact_for
 from geo.scenario.patrols import patrol_tracks
 from geo.scenario.sensors import place_sensors
 from geo.spatial import (
-    HILLSHADE_DEM,
-    VECTOR_DIR,
     Dem,
     border_lines,
+    bundled_region,
     geometry_to_m,
     lonlat_to_xy_m,
     points_along,
@@ -55,6 +54,8 @@ LOCAL_UTC_OFFSET_H: Final[int] = 2
 WEEKLY_FACTOR: Final[tuple[float, ...]] = (0.92, 0.9, 0.93, 0.98, 1.08, 1.15, 1.12)
 """Relative activity Monday..Sunday."""
 EMERGING_DAYS: Final[int] = 14
+SCENARIO_LONLAT: Final[tuple[float, float, float, float]] = (20.9, 40.6, 23.5, 42.0)
+"""The terrain window (west, south, east, north degrees) the scenario's events are placed on."""
 GAP_LON_RANGE: Final[tuple[float, float]] = (21.70, 21.95)
 """Longitude span of the planted coverage gap on the GR-MK border, degrees."""
 TERRAIN_CANDIDATES: Final[int] = 6
@@ -133,30 +134,34 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
         raise InputError(f"the scenario needs at least {EMERGING_DAYS + 7} days of history; got days={days}")
     start = end - timedelta(days=days)
     rng = np.random.default_rng(seed)
-    dem = read_dem(HILLSHADE_DEM, bounds_lonlat=(20.9, 40.6, 23.5, 42.0))
+    region = bundled_region()
+    crs = region.metric_crs
+    dem = read_dem(region.hillshade_dem, bounds_lonlat=SCENARIO_LONLAT)
     slope = slope_deg(dem.elevation_m, *dem.cell_size_m())
-    borders = border_lines()
-    border_xy = {pair: geometry_to_m(geom) for pair, geom in zip(borders["pair"], borders.geometry)}
-    gap_line = _gap_line(borders)
-    gap_m = geometry_to_m(gap_line)
-    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
-    countries_m = {code: geometry_to_m(geom) for code, geom in zip(countries["adm0_a3"], countries.geometry)}
+    borders = border_lines(region)
+    border_xy = {pair: geometry_to_m(geom, crs=crs) for pair, geom in zip(borders["pair"], borders.geometry)}
+    gap_line = _gap_line(borders, region.pairs[0])
+    gap_m = geometry_to_m(gap_line, crs=crs)
+    countries = read_vector(region.countries, bbox=region.aoi_lonlat)
+    countries_m = {code: geometry_to_m(geom, crs=crs) for code, geom in zip(countries["adm0_a3"], countries.geometry)}
 
     frames = []
     for corridor in (*CORRIDORS, EMERGING_CORRIDOR):
         times = _event_times(rng, corridor, start=start, end=end)
-        lon, lat = _corridor_positions(rng, corridor, times.size, dem, slope)
+        lon, lat = _corridor_positions(rng, corridor, times.size, dem, slope, crs=crs)
         frames.append(_events_frame(rng, times, lon, lat, corridor.name, _TYPE_MIX_CORRIDOR, corridor.crossing_point))
     n_background = int(EVENTS_PER_DAY * days * BACKGROUND_SHARE)
     times = np.sort(rng.integers(int(start.timestamp()), int(end.timestamp()), n_background))  # [start, end)
-    lon, lat = _border_positions(rng, list(border_xy.values()), n_background, dem, slope, lateral_m=3500.0)
+    lon, lat = _border_positions(rng, list(border_xy.values()), n_background, dem, slope, lateral_m=3500.0,
+                                  crs=crs)
     frames.append(_events_frame(rng, times, lon, lat, "background", _TYPE_MIX_BACKGROUND, None))
 
     events = pd.concat(frames, ignore_index=True).sort_values("t_s", kind="stable").reset_index(drop=True)
     events = _finish_events(rng, events, end=end)
-    eu_m = shapely.union_all([countries_m["GRC"], countries_m["BGR"]])
-    sensors = place_sensors(rng, border_xy, gap_m, eu_m, dem)
-    patrols, gap_visits = patrol_tracks(rng, border_xy, gap_m, countries_m, start=start, days=days)
+    eu_m = shapely.union_all([countries_m[code] for code in region.ours])
+    sensors = place_sensors(rng, border_xy, gap_m, eu_m, dem, crs=crs)
+    patrols, gap_visits = patrol_tracks(rng, border_xy, gap_m, countries_m, start=start, days=days,
+                                        gap_side=region.ours[0], crs=crs)
     truth = {
         "emerging_corridor": EMERGING_CORRIDOR.name,
         "emerging_border_point": {"lon": EMERGING_CORRIDOR.waypoints[1][0], "lat": EMERGING_CORRIDOR.waypoints[1][1]},
@@ -168,9 +173,9 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
     return Scenario(events=events, sensors=sensors, patrols=patrols, start=start, end=end, truth=truth)
 
 
-def _gap_line(borders: pd.DataFrame) -> shapely.LineString:
-    """The GR-MK border between the gap's longitudes, in EPSG:4326."""
-    grc_mkd = borders.loc[borders["pair"] == "GRC-MKD"].geometry.iloc[0]
+def _gap_line(borders: pd.DataFrame, pair: str) -> shapely.LineString:
+    """The border of ``pair`` (the region's first) between the gap's longitudes, in EPSG:4326."""
+    grc_mkd = borders.loc[borders["pair"] == pair].geometry.iloc[0]
     west, east = GAP_LON_RANGE
     piece = shapely.clip_by_rect(grc_mkd, west, -90.0, east, 90.0)
     return shapely.line_merge(piece) if piece.geom_type == "MultiLineString" else piece
@@ -198,9 +203,10 @@ def _event_times(rng: np.random.Generator, corridor: Corridor, *, start: datetim
 
 
 def _terrain_choice(rng: np.random.Generator, x_m: npt.NDArray[np.float64], y_m: npt.NDArray[np.float64],
-                    dem: Dem, slope: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+                    dem: Dem, slope: npt.NDArray[np.float64], *, crs: str
+                    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Pick one of each row's candidate positions (n x k, metres) with weight favouring low, gentle ground."""
-    lon, lat = xy_m_to_lonlat(x_m.ravel(), y_m.ravel())
+    lon, lat = xy_m_to_lonlat(x_m.ravel(), y_m.ravel(), crs=crs)
     row, col, inside = dem.rowcol(lat, lon)
     elevation = np.nan_to_num(dem.elevation_m.filled(np.nan)[row, col], nan=0.0)
     weight = np.exp(-slope[row, col] / 7.0) * np.exp(-np.maximum(elevation - 600.0, 0.0) / 500.0)
@@ -212,8 +218,8 @@ def _terrain_choice(rng: np.random.Generator, x_m: npt.NDArray[np.float64], y_m:
 
 
 def _corridor_positions(rng: np.random.Generator, corridor: Corridor, n: int, dem: Dem,
-                        slope: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    wx, wy = lonlat_to_xy_m(*np.asarray(corridor.waypoints).T)
+                        slope: npt.NDArray[np.float64], *, crs: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    wx, wy = lonlat_to_xy_m(*np.asarray(corridor.waypoints).T, crs=crs)
     line = shapely.LineString(np.column_stack([wx, wy]))
     at_border = shapely.line_locate_point(line, shapely.Point(wx[1], wy[1]))
     shape = (n, TERRAIN_CANDIDATES)
@@ -225,11 +231,11 @@ def _corridor_positions(rng: np.random.Generator, corridor: Corridor, n: int, de
         outside = (along < 0.0) | (along > line.length)
     lateral = rng.normal(0.0, corridor.spread_m, shape)
     x, y = points_along(line, along.ravel(), lateral.ravel())
-    return _terrain_choice(rng, x.reshape(shape), y.reshape(shape), dem, slope)
+    return _terrain_choice(rng, x.reshape(shape), y.reshape(shape), dem, slope, crs=crs)
 
 
 def _border_positions(rng: np.random.Generator, lines_m: list[shapely.LineString], n: int, dem: Dem,
-                      slope: npt.NDArray[np.float64], *, lateral_m: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+                      slope: npt.NDArray[np.float64], *, lateral_m: float, crs: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Positions spread along the border lines in proportion to their length."""
     lengths = np.array([line.length for line in lines_m])
     which = rng.choice(len(lines_m), size=n, p=lengths / lengths.sum())
@@ -242,7 +248,7 @@ def _border_positions(rng: np.random.Generator, lines_m: list[shapely.LineString
         along = np.repeat(rng.uniform(0.0, line.length, k), TERRAIN_CANDIDATES) + rng.normal(0, 1500.0, k * TERRAIN_CANDIDATES)
         xi, yi = points_along(line, along, rng.normal(0.0, lateral_m, k * TERRAIN_CANDIDATES))
         x[rows], y[rows] = xi.reshape(k, -1), yi.reshape(k, -1)
-    return _terrain_choice(rng, x, y, dem, slope)
+    return _terrain_choice(rng, x, y, dem, slope, crs=crs)
 
 
 def _events_frame(rng: np.random.Generator, times: npt.NDArray[np.int64], lon: npt.NDArray[np.float64],

@@ -1,6 +1,6 @@
 """The scenario's patrol units: GPS fixes along beats parallel to the border, rarely in the gap.
 
-Works in the metric CRS of :mod:`geo.spatial.projection` (EPSG:32634, metres).
+Works in the bundled region's metric CRS (metres).
 """
 
 from __future__ import annotations
@@ -49,15 +49,16 @@ def _shuttle(route: shapely.LineString, seconds: npt.NDArray[np.int64], phase_m:
 
 
 def patrol_tracks(rng: np.random.Generator, border_m: dict[str, shapely.LineString], gap_m: shapely.LineString,
-                  countries_m: dict[str, shapely.Geometry], *, start: datetime, days: int) -> tuple[pd.DataFrame, int]:
+                  countries_m: dict[str, shapely.Geometry], *, start: datetime, days: int,
+                  gap_side: str, crs: str) -> tuple[pd.DataFrame, int]:
     """GPS fixes every 5 minutes of one 8-hour shift a day for each unit, one unit per beat.
 
-    ``border_m`` maps a country pair (``"GRC-MKD"``) to its border line, ``countries_m`` an ISO3
-    code to its polygon, all in metres. Units alternate between the two sides. Returns the fixes
+    ``border_m`` maps a country pair (``"AAA-BBB"``) to its border line, ``countries_m`` an ISO3
+    code to its polygon, all in metres of ``crs``; ``gap_side`` is the ISO3 code of the gap's patrolling side. Units alternate between the two sides. Returns the fixes
     (``unit_id``, ``callsign``, ``at``, ``lat``, ``lon``, ``cell``) in [start, start + days) and
     the number of patrol visits to the coverage gap.
     """
-    gap_route = offset_into(gap_m, countries_m["GRC"], PATROL_OFFSET_M)
+    gap_route = offset_into(gap_m, countries_m[gap_side], PATROL_OFFSET_M)
     units: list[tuple[str, str]] = []
     unit_index, fixes_s, fixes_xy = [], [], []
     gap_visits = 0
@@ -68,8 +69,8 @@ def patrol_tracks(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
         side = pair.split("-")[unit % 2]
         route = offset_into(beat, countries_m[side], PATROL_OFFSET_M)
         units.append((f"U{unit + 1:02d}", f"{side[:2]}-P{unit + 1:02d}"))
-        # The Greek unit nearest the gap detours through it every few weeks, for one hour.
-        detours = beat.distance(gap_m) < 15_000 and side == "GRC"
+        # The unit of the gap's side nearest the gap detours through it every few weeks, for one hour.
+        detours = beat.distance(gap_m) < 15_000 and side == gap_side
         for day in range(days + 1):
             shift_start = day0 + day * 86400 + ((unit * 5) % 24) * 3600 + int(rng.integers(0, 1800))
             xy = _shuttle(route, shift_s, float(rng.uniform(0, route.length)))
@@ -83,7 +84,7 @@ def patrol_tracks(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
     at_s = np.concatenate(fixes_s)
     which = np.concatenate(unit_index)
     keep = (at_s >= t0) & (at_s < t0 + days * 86400)
-    lon, lat = xy_m_to_lonlat(xy[keep, 0], xy[keep, 1])
+    lon, lat = xy_m_to_lonlat(xy[keep, 0], xy[keep, 1], crs=crs)
     lat, lon = lat.round(5), lon.round(5)
     ids = np.array([u[0] for u in units])
     callsigns = np.array([u[1] for u in units])

@@ -1,6 +1,6 @@
 """The scenario's sensors: towers, cameras and radars on high ground on the EU side of the border.
 
-Works in the metric CRS of :mod:`geo.spatial.projection` (EPSG:32634, metres). No sensor's range comes
+Works in the bundled region's metric CRS (metres). No sensor's range comes
 within :data:`GAP_CLEARANCE_M` of the planted coverage gap.
 """
 
@@ -42,11 +42,11 @@ def _station(line: shapely.LineString, d: float) -> tuple[np.ndarray, np.ndarray
 
 
 def place_sensors(rng: np.random.Generator, border_m: dict[str, shapely.LineString], gap_m: shapely.LineString,
-                  eu_m: shapely.Geometry, dem: Dem) -> pd.DataFrame:
+                  eu_m: shapely.Geometry, dem: Dem, *, crs: str) -> pd.DataFrame:
     """Sensors on the highest ground near stations every :data:`SENSOR_SPACING_M` along the border.
 
     ``border_m`` maps a country pair to its border line, ``gap_m`` is the coverage gap and
-    ``eu_m`` the EU side, all in metres. Returns one row per :class:`geo.models.Sensor`; cameras
+    ``eu_m`` the EU side, all in metres of ``crs``. Returns one row per :class:`geo.models.Sensor`; cameras
     and radars face their station's border point (azimuth from true north).
     """
     rows = []
@@ -61,14 +61,14 @@ def place_sensors(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
             inside = shapely.contains_xy(eu_m, cx, cy)
             if not inside.any():
                 continue
-            lon, lat = xy_m_to_lonlat(cx[inside], cy[inside])
+            lon, lat = xy_m_to_lonlat(cx[inside], cy[inside], crs=crs)
             elevation = dem.sample(lat, lon)
             # Beyond the DEM window, take the candidate nearest the station's centre.
             best = int(np.nanargmax(elevation)) if np.isfinite(elevation).any() else int(np.argmin(radius[inside]))
             kind, height_m, range_m, fov_deg = _SENSOR_MODELS[len(rows) % len(_SENSOR_MODELS)]
             if gap_m.distance(shapely.Point(cx[inside][best], cy[inside][best])) < range_m + GAP_CLEARANCE_M:
                 continue
-            border_lon, border_lat = xy_m_to_lonlat(here[0], here[1])
+            border_lon, border_lat = xy_m_to_lonlat(here[0], here[1], crs=crs)
             facing = azimuth_deg(float(lon[best]), float(lat[best]), float(border_lon), float(border_lat))
             sensor = Sensor(
                 sensor_id=f"S{len(rows) + 1:02d}", kind=kind, lat=round(float(lat[best]), 5),

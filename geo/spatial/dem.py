@@ -2,7 +2,7 @@
 
 :func:`read_metric_dem` checks the CRS and the size of what it will read before a pixel is read
 (as :mod:`geo.spatial.terrain` does), reads only the window of the area of interest, masks nodata, and
-reprojects to square cells in a metric CRS (EPSG:32634 by default, the UTM zone of the bundled
+reprojects to square cells in a metric CRS (the region's metric CRS, by default the UTM zone of its
 border), so that distances along the grid are metres, which the viewshed needs.
 """
 
@@ -25,7 +25,7 @@ from rasterio.windows import Window
 from rasterio.windows import from_bounds as window_from_bounds
 
 from geo.errors import RasterError
-from geo.spatial.projection import METRIC_CRS
+from geo.spatial.projection import default_crs
 from geo.spatial.terrain import MAX_PIXELS, grid_to_web_mercator, open_georeferenced
 
 DEFAULT_CELL_M: Final[float] = 90.0
@@ -48,7 +48,7 @@ class MetricDem:
     transform : affine.Affine
         Pixel (col, row) -> (x, y) metres of the pixel's upper-left corner in ``crs``.
     crs : str
-        The metric CRS, e.g. ``"EPSG:32634"``.
+        The metric CRS, e.g. a UTM zone ``"EPSG:326zz"``.
     cell_size_m : float
         Width and height of a cell, metres.
     """
@@ -86,7 +86,8 @@ class MetricDem:
         return tuple(float(v) for v in transform_bounds(self.crs, "EPSG:4326", left, bottom, right, top))  # type: ignore[return-value]
 
 
-def read_metric_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, float], crs: str = METRIC_CRS,
+def read_metric_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, float],
+                    crs: str | None = None,
                     cell_size_m: float = DEFAULT_CELL_M, max_pixels: int = MAX_PIXELS) -> MetricDem:
     """Read the part of a DEM that covers ``bounds_lonlat`` and reproject it to square cells in ``crs``.
 
@@ -96,8 +97,8 @@ def read_metric_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, floa
         Any single-band raster GDAL reads with a georeference: GeoTIFF/COG in any CRS, SRTM ``.hgt``.
     bounds_lonlat : (west, south, east, north)
         Area of interest, degrees EPSG:4326.
-    crs : str
-        Metric target CRS (projected, in metres).
+    crs : str, optional
+        Metric target CRS (projected, in metres); default: the bundled region's.
     cell_size_m : float
         Cell size of the result, metres.
     max_pixels : int
@@ -113,8 +114,9 @@ def read_metric_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, floa
     west, south, east, north = bounds_lonlat
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise RasterError(f"bounds_lonlat must be (west, south, east, north) in degrees; got {bounds_lonlat}")
+    crs = default_crs(crs)
     if not rasterio.crs.CRS.from_user_input(crs).is_projected:
-        raise RasterError(f"{crs} is not a projected (metric) CRS; use e.g. {METRIC_CRS}")
+        raise RasterError(f"{crs} is not a projected (metric) CRS; use a UTM zone (EPSG:326zz north, 327zz south)")
     with open_georeferenced(path) as src:
         left, bottom, right, top = transform_bounds("EPSG:4326", src.crs, *bounds_lonlat, densify_pts=21)
         window = window_from_bounds(left, bottom, right, top, transform=src.transform).round_offsets().round_lengths()

@@ -1,7 +1,7 @@
 """The bundled vector geodata (Natural Earth 1:10m and a border-town gazetteer), read for our own basemap.
 
-Everything is EPSG:4326 and clipped to the area of interest so that the browser receives only
-what the view can show. Paths point into the bundled ``data/`` folder (the checkout's, or the
+Everything is EPSG:4326 and clipped to the region's area of interest so that the browser receives
+only what the view can show. Paths point into the bundled ``data/`` folder (the checkout's, or the
 installed package's: :func:`geo.settings.bundled_data_dir`); the app never reads ``../shared`` at run time.
 """
 
@@ -19,23 +19,27 @@ import pyogrio
 import shapely
 
 from geo.errors import GeodataError
-from geo.settings import bundled_data_dir
+from geo.region import Region
+from geo.settings import bundled_data_dir, bundled_region
 from geo.spatial.projection import EARTH_RADIUS_KM, azimuth_deg
+from geo.spatial.world import WORLD_COUNTRIES, read_world, world_overview, world_towns
 
 DATA_DIR: Final[Path] = bundled_data_dir()
 VECTOR_DIR: Final[Path] = DATA_DIR / "vector"
 DEM_DIR: Final[Path] = DATA_DIR / "dem"
+BALKAN_LONLAT: Final[tuple[float, float, float, float]] = (13.0, 34.0, 30.0, 48.0)
+"""Where the bundled Natural Earth detail (rivers, lakes, places) exists; the world layers fill the rest."""
+MARGIN_DEG: Final[float] = 0.0
+"""Detail is drawn this far around a region's area of interest (degrees); beyond it the world layers show.
+None: the first map's payload stays that of the area itself."""
 
-HILLSHADE_DEM: Final[Path] = DEM_DIR / "srtm3_N39-42_E021-025_9s_filled_cog.tif"
-"""SRTM3 3x3-mean (~250 m), voids filled: the hillshade and the scenario's terrain."""
-REGIONAL_DEM: Final[Path] = DEM_DIR / "pvlib_altitude_5arcmin_balkans_cog.tif"
-"""Coarse 5' (~9 km) DEM that fills the hillshade beyond the SRTM window."""
 
-AOI_LONLAT: Final[tuple[float, float, float, float]] = (20.3, 40.3, 23.9, 42.45)
-"""Area of interest (west, south, east, north), degrees: the GR-MK and BG-MK borders with margin."""
+def detail_bbox(region: Region) -> tuple[float, float, float, float]:
+    """The region's area of interest widened by :data:`MARGIN_DEG` (degrees)."""
+    west, south, east, north = region.aoi_lonlat
+    return (max(west - MARGIN_DEG, -180.0), max(south - MARGIN_DEG, -85.0), min(east + MARGIN_DEG, 180.0),
+            min(north + MARGIN_DEG, 85.0))
 
-FOCUS_PAIRS: Final[tuple[str, ...]] = ("GRC-MKD", "BGR-MKD")
-"""Country pairs (Natural Earth ``pair``) of the bundled scenario's border."""
 
 TOWN_REACH_KM: Final[float] = 100.0
 """Farther than this from every gazetteer town, a place is given by its position, not a town."""
@@ -50,10 +54,16 @@ class Basemap:
     lakes: gpd.GeoDataFrame
     rivers: gpd.GeoDataFrame
     towns: pd.DataFrame
+    region: Region | None = None
+    """The region the layers were read for (its pairs are the watched borders)."""
+    world: gpd.GeoDataFrame | None = None
+    """1:50m countries of the whole world (``adm0_a3``, ``name``), under the region's detail."""
+    world_towns: pd.DataFrame | None = None
+    """The world's large towns, named in their own script where the source has it."""
 
 
-def read_vector(path: Path, *, bbox: tuple[float, float, float, float] = AOI_LONLAT) -> gpd.GeoDataFrame:
-    """Read a vector file, require EPSG:4326, and clip it to ``bbox`` (west, south, east, north, degrees)."""
+def read_vector(path: Path, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file, require EPSG:4326, and clip it to ``bbox`` (west, south, east, north, degrees) if given."""
     if not path.exists():
         raise GeodataError(f"missing data file {path}; restore the data/ folder (or reinstall Limes)")
     try:
@@ -63,39 +73,75 @@ def read_vector(path: Path, *, bbox: tuple[float, float, float, float] = AOI_LON
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         raise GeodataError(f"{path.name} must be in EPSG:4326; found {frame.crs}")
     frame = frame[frame.geometry.notna()].copy()
-    frame["geometry"] = shapely.clip_by_rect(frame.geometry.values, *bbox)
+    if bbox is not None:
+        frame["geometry"] = shapely.clip_by_rect(frame.geometry.values, *bbox)
     return frame[~frame.geometry.is_empty].reset_index(drop=True)
 
 
-def border_lines(pairs: tuple[str, ...] = FOCUS_PAIRS) -> gpd.GeoDataFrame:
-    """The land borders of ``pairs`` (EPSG:4326) with ``pair``, ``eu_external`` and ``length_km``."""
-    borders = read_vector(VECTOR_DIR / "ne10m_land_borders_from_countries_balkans.geojson", bbox=(13, 34, 30, 48))
-    chosen = borders[borders["pair"].isin(pairs)]
-    if len(chosen) != len(pairs):
-        raise GeodataError(f"border pairs {sorted(set(pairs) - set(chosen['pair']))} are not in the bundled border file")
+def border_lines(region: Region | None = None) -> gpd.GeoDataFrame:
+    """The region's watched border lines (EPSG:4326, whole, not clipped) with ``pair``, ``eu_external`` and
+    ``length_km``; the bundled region's when none is given."""
+    region = region or bundled_region()
+    try:
+        borders = pyogrio.read_dataframe(region.borders, bbox=detail_bbox(region))
+    except pyogrio.errors.DataSourceError as exc:
+        raise GeodataError(f"cannot read the region's border file {region.borders.name}: {exc}") from None
+    chosen = borders[borders["pair"].isin(region.pairs)]
+    if len(chosen) != len(region.pairs):
+        raise GeodataError(f"border pairs {sorted(set(region.pairs) - set(chosen['pair']))} are not in "
+                           f"{region.borders.name}")
     return chosen.reset_index(drop=True)
 
 
-def load_basemap() -> Basemap:
-    """All basemap layers, simplified to ~200 m (well below the 1:10M source's 1-2 km vertex spacing)."""
-    countries = read_vector(VECTOR_DIR / "ne10m_admin0_countries_balkans.geojson")
-    countries = countries[["adm0_a3", "name", "eu_member", "geometry"]]
-    borders = read_vector(VECTOR_DIR / "ne10m_land_borders_from_countries_balkans.geojson")
+def region_countries(region: Region, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    """Country polygons around the region (``adm0_a3``, ``name``, ``eu_member``): its own file, else the world's
+    1:10m, clipped to ``bbox`` (default: the area of interest with a margin)."""
+    bbox = bbox or detail_bbox(region)
+    if region.countries is not None:
+        return read_vector(region.countries, bbox=bbox)
+    return read_world(WORLD_COUNTRIES, bbox=bbox, clip=True)
+
+
+def load_basemap(region: Region | None = None) -> Basemap:
+    """The region's basemap layers (around its area of interest, simplified to ~200 m, well below the 1:10M
+    source's 1-2 km vertex spacing) over the world's 1:50m countries and large towns."""
+    region = region or bundled_region()
+    bbox = detail_bbox(region)
+    countries = region_countries(region, bbox)[["adm0_a3", "name", "eu_member", "geometry"]]
+    borders = read_vector(region.borders, bbox=bbox)
     borders = borders[["pair", "name_l", "name_r", "eu_external", "length_km", "geometry"]]
-    lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson")[["name", "geometry"]]
-    rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson")[["name", "geometry"]]
+    lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson", bbox=bbox)[["name", "geometry"]]
+    rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson", bbox=bbox)[["name", "geometry"]]
     for frame in (countries, lakes, rivers):
         frame["geometry"] = frame.geometry.simplify(0.002, preserve_topology=True)
-    return Basemap(countries=countries, borders=borders, lakes=lakes, rivers=rivers, towns=load_towns())
+    return Basemap(countries=countries, borders=borders, lakes=lakes, rivers=rivers, towns=load_towns(region),
+                   region=region, world=world_overview(), world_towns=_outside(world_towns(min_population=WORLD_LABEL_POPULATION), bbox))
 
 
-def load_towns() -> pd.DataFrame:
-    """Town labels: Natural Earth populated places plus the border-town gazetteer, de-duplicated by name.
+WORLD_LABEL_POPULATION: Final[int] = 1_000_000
+"""Towns labelled on the world layer (about 500): the region's own area gets every town of 15,000."""
+
+
+def _inside(frame: pd.DataFrame, bbox: tuple[float, float, float, float]) -> pd.Series:
+    west, south, east, north = bbox
+    return frame["lon"].between(west, east) & frame["lat"].between(south, north)
+
+
+def _outside(frame: pd.DataFrame, bbox: tuple[float, float, float, float]) -> pd.DataFrame:
+    return frame[~_inside(frame, bbox)].reset_index(drop=True)
+
+
+def load_towns(region: Region | None = None) -> pd.DataFrame:
+    """Town labels around the region: Natural Earth populated places and the region's gazetteer where the
+    bundled detail exists, GeoNames towns of 15,000 people elsewhere, de-duplicated by name.
 
     Returns a frame with ``name``, ``adm0_a3``, ``lat``, ``lon`` and ``rank`` (0 = major city).
     """
-    west, south, east, north = AOI_LONLAT
-    places = read_vector(VECTOR_DIR / "ne10m_populated_places_balkans.geojson")
+    region = region or bundled_region()
+    bbox = detail_bbox(region)
+    places = read_vector(VECTOR_DIR / "ne10m_populated_places_balkans.geojson", bbox=bbox)
+    world = world_towns(bbox=bbox)
+    world = world[~_inside(world, BALKAN_LONLAT)]
     major = pd.DataFrame(
         {
             "name": places["nameascii"],
@@ -105,10 +151,11 @@ def load_towns() -> pd.DataFrame:
             "rank": 0,
         }
     )
-    gazetteer = pd.read_csv(VECTOR_DIR / "places_border_towns.csv").assign(rank=1)
-    towns = pd.concat([major, gazetteer], ignore_index=True).drop_duplicates("name", keep="first")
-    inside = towns["lon"].between(west, east) & towns["lat"].between(south, north)
-    return towns[inside].reset_index(drop=True)
+    gazetteer = (pd.read_csv(region.gazetteer) if region.gazetteer is not None else major.iloc[:0]).assign(rank=1)
+    others = pd.DataFrame({"name": world["name_local"], "adm0_a3": world["adm0_a3"], "lat": world["lat"],
+                           "lon": world["lon"], "rank": (world["population"] < 100_000).astype(int)})
+    towns = pd.concat([major, gazetteer, others], ignore_index=True).drop_duplicates("name", keep="first")
+    return towns[_inside(towns, region.aoi_lonlat)].reset_index(drop=True)
 
 
 @dataclass(frozen=True, slots=True)

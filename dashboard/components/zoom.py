@@ -1,0 +1,36 @@
+"""The "Zoom to data" control: the map opens on the region, or fits the hexagons of the current selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from geo.grid import cells_latlng
+from geo.region import Region, view_of
+
+
+def data_view(cells: pd.DataFrame) -> dict[str, float] | None:
+    """A view (degrees, Web Mercator zoom) that fits the centres of ``cells`` (a ``cell`` column), rounded so that a
+    live refresh that adds a hexagon inside the same area does not move the map; ``None`` without cells."""
+    if cells.empty:
+        return None
+    latlng = cells_latlng(cells["cell"].to_numpy())
+    south, north = float(np.min(latlng[:, 0])), float(np.max(latlng[:, 0]))
+    west, east = float(np.min(latlng[:, 1])), float(np.max(latlng[:, 1]))
+    pad_lat, pad_lon = max((north - south) * 0.1, 0.05), max((east - west) * 0.1, 0.05)
+    view = view_of((max(west - pad_lon, -180.0), max(south - pad_lat, -85.0), min(east + pad_lon, 180.0),
+                    min(north + pad_lat, 85.0)), width_px=900)
+    return {"latitude": round(view.latitude, 1), "longitude": round(view.longitude, 1),
+            "zoom": float(np.floor(view.zoom * 2) / 2), "pitch": 0.0, "bearing": 0.0}
+
+
+def zoom_to_data(cells: pd.DataFrame, *, region: Region) -> dict[str, float]:
+    """The map's opening view: the region's, or (with the toggle on) the one that fits the selection's hexagons."""
+    fit = st.toggle("Zoom to data", key=state.ZOOM_TO_DATA,
+                    help="Fit the map to the hexagons of the current selection, wherever in the world they are.")
+    view = data_view(cells) if fit else None
+    if fit and view is None:
+        st.caption("No hexagons in the current selection: the map shows the region.")
+    return view or region.view.as_dict()

@@ -1,0 +1,104 @@
+"""The world under the region: 1:50m countries and coast, country names, country-pair labels along the
+borders and the world's large towns (named in their own script where the source has it).
+
+Everything is drawn from ``data/world`` (see :mod:`geo.spatial`); nothing is fetched. Labels use
+deck.gl's font atlas built in the browser from the page's own fonts (``character_set="auto"``
+takes the glyphs the labels need, so Greek or Cyrillic names draw without any download).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from geo.spatial import Basemap
+from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, TOWN_TEXT
+
+COORD_DECIMALS: Final[int] = 3
+"""~100 m: finer than the 1:50m source's vertex spacing, a third of the payload of full precision."""
+COUNTRY_LABEL: Final[list[int]] = [150, 162, 185, 200]
+PAIR_LABEL: Final[list[int]] = [245, 190, 110, 230]
+_HALO: Final[list[int]] = [11, 19, 32, 255]
+_FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
+
+
+def _rounded_geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Geometries only, coordinates rounded to :data:`COORD_DECIMALS`."""
+    rounded = shapely.set_precision(frame.geometry.values, 10 ** -COORD_DECIMALS, mode="pointwise")
+    features = [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+                for g in rounded if g is not None and not g.is_empty]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def world_layers(basemap: Basemap) -> list[pdk.Layer]:
+    """The world's land (1:50m countries: their outlines are the coast and the borders) under the region's detail."""
+    if basemap.world is None or basemap.world.empty:
+        return []
+    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(basemap.world), stroked=True,
+                      filled=True, get_fill_color=list(COUNTRY_FILL), get_line_color=list(COUNTRY_EDGE),
+                      line_width_min_pixels=0.6, pickable=False)]
+
+
+def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[int], size: int,
+                **options: object) -> pdk.Layer:
+    return pdk.Layer("TextLayer", id=layer_id, data=rows, get_position="[lon, lat]", get_text="text",
+                     get_size=size, get_color=colour, outline_width=2, outline_color=_HALO,
+                     font_settings={"sdf": True}, font_family=_FONT, character_set="'auto'", pickable=False,
+                     **options)
+
+
+def country_label_layer(basemap: Basemap) -> pdk.Layer | None:
+    """Country names at a point inside each country's largest part."""
+    if basemap.world is None or basemap.world.empty:
+        return None
+    rows = []
+    for name, geometry in zip(basemap.world["name"], basemap.world.geometry, strict=True):
+        parts = shapely.get_parts(geometry)
+        if not len(parts):
+            continue
+        largest = parts[int(np.argmax(shapely.area(parts)))]
+        if shapely.area(largest) < 0.5:  # square degrees: islands and micro-states stay unlabelled
+            continue
+        point = shapely.point_on_surface(largest)
+        rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3)})
+    return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=12, font_weight=600)
+
+
+def pair_label_layer(borders: gpd.GeoDataFrame) -> pdk.Layer:
+    """One label per land border at its middle, naming the two countries it separates ("Hungary | Serbia")."""
+    rows = []
+    for left, right, line in zip(borders["name_l"], borders["name_r"], borders.geometry, strict=True):
+        merged = shapely.line_merge(line)
+        parts = shapely.get_parts(merged)
+        longest = parts[int(np.argmax(shapely.length(parts)))]
+        middle = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+        ahead = shapely.line_interpolate_point(longest, 0.52, normalized=True)
+        west, east = (left, right)
+        # The country whose part of the line lies further west is named first: labels read left to right.
+        if ahead.x < middle.x:
+            west, east = east, west
+        rows.append({"text": f"{west} | {east}", "lon": round(middle.x, 4), "lat": round(middle.y, 4)})
+    return _text_layer("border-pair-labels", rows, colour=PAIR_LABEL, size=11, get_pixel_offset=[0, -10])
+
+
+def world_town_layer(towns: pd.DataFrame | None) -> pdk.Layer | None:
+    """The world's large towns (outside the region's own labels), in their own script where the source has it."""
+    if towns is None or towns.empty:
+        return None
+    rows = [{"text": str(n), "lon": round(float(x), 3), "lat": round(float(y), 3)}
+            for n, x, y in zip(towns["name_local"], towns["lon"], towns["lat"], strict=True)]
+    return _text_layer("world-towns", rows, colour=list(TOWN_TEXT), size=11, get_text_anchor="'start'",
+                       get_alignment_baseline="'center'", get_pixel_offset=[5, 0])
+
+
+def world_label_layers(basemap: Basemap) -> list[pdk.Layer]:
+    """Country names, country-pair labels along the region's borders, and the world's large towns."""
+    layers = [country_label_layer(basemap), pair_label_layer(basemap.borders) if not basemap.borders.empty else None,
+              world_town_layer(basemap.world_towns)]
+    return [layer for layer in layers if layer is not None]
