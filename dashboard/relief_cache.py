@@ -11,13 +11,14 @@ import json
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pydeck as pdk
 import streamlit as st
 
 from dashboard.config import settings
 from geo.region import Region
 from geo.settings import bundled_region
-from geo.spatial import WORLD_LONLAT, WORLD_RELIEF, read_dem
+from geo.spatial import WORLD_LONLAT, WORLD_RELIEF, Dem, read_dem
 from layers.basemap import relief_layer
 from layers.hillshade import hillshade_image
 
@@ -42,7 +43,10 @@ def _relief_png(name: str, dem_path: Path, z_factor: float, bounds_lonlat: tuple
         saved = json.loads(meta.read_text())
         if saved.get("key") == key:
             return tuple(saved["bounds_lonlat"])
-    image = hillshade_image(read_dem(dem_path, bounds_lonlat=bounds_lonlat), z_factor=z_factor,
+    dem = read_dem(dem_path, bounds_lonlat=bounds_lonlat)
+    if dem_path == WORLD_RELIEF:  # the sea has no data there: at sea level, coasts shade as gentle slopes, not rims
+        dem = Dem(elevation_m=np.ma.masked_array(dem.elevation_m.filled(0.0)), transform=dem.transform)
+    image = hillshade_image(dem, z_factor=z_factor,
                             feather_px=feather_px, max_width_px=max_width_px)
     png.write_bytes(image.png)
     meta.write_text(json.dumps({"key": key, "bounds_lonlat": list(image.bounds_lonlat)}))

@@ -36,6 +36,7 @@ import pandas as pd
 import pyogrio
 import rasterio
 import shapely
+import shapely.affinity
 from pyproj import Geod
 from rasterio.transform import from_origin
 
@@ -67,15 +68,42 @@ def fetch(src: Path) -> None:
                    check=True)
 
 
+def _unwrap(polygon: shapely.Geometry) -> shapely.Geometry:
+    """A polygon TopoJSON draws across the antimeridian (Chukotka, Fiji) cut into its two halves at 180°.
+
+    TopoJSON rings are spherical: a ring whose longitudes jump from 180 to -180 spans the whole plane
+    when read as planar coordinates, covering other countries (Russia's would cover Finland).
+    """
+    if polygon.bounds[2] - polygon.bounds[0] <= 180.0:
+        return polygon
+    shifted = shapely.transform(polygon, lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360, xy[:, 0]),
+                                                                     xy[:, 1]]))
+    shifted = shapely.make_valid(shifted)
+    east = shapely.intersection(shifted, shapely.box(-180.0, -90.0, 180.0, 90.0))
+    west = shapely.affinity.translate(shapely.intersection(shifted, shapely.box(180.0, -90.0, 540.0, 90.0)), -360.0)
+    return shapely.union(east, west)
+
+
+def _unwrap_parts(geometry: shapely.Geometry) -> shapely.Geometry:
+    """``geometry`` with its antimeridian-crossing parts cut at 180° (the others untouched, so that
+    neighbours keep their shared vertices exactly)."""
+    parts = shapely.get_parts(geometry)
+    if all(p.bounds[2] - p.bounds[0] <= 180.0 for p in parts):
+        return geometry
+    pieces = [q for p in parts for q in shapely.get_parts(_unwrap(p)) if q.geom_type == "Polygon"]
+    return shapely.multipolygons(pieces)
+
+
 def countries(topojson: Path, table: dict[int, dict]) -> gpd.GeoDataFrame:
     """Natural Earth countries with ISO3 codes (``adm0_a3``), names and EU membership."""
     frame = pyogrio.read_dataframe(topojson, layer="countries").set_crs("EPSG:4326", allow_override=True)
     numbers = [int(i) if isinstance(i, str) and i.isdigit() else -1 for i in frame["id"]]
     codes = [table[i]["iso3"] if i in table else UNNUMBERED.get(n, n[:3].upper())
              for i, n in zip(numbers, frame["name"], strict=True)]
+    geometry = [None if g is None else shapely.make_valid(_unwrap_parts(g)) for g in frame.geometry.values]
     frame = gpd.GeoDataFrame({"adm0_a3": codes, "name": frame["name"], "eu_member": [c in EU_MEMBERS for c in codes]},
-                             geometry=shapely.make_valid(frame.geometry.values), crs="EPSG:4326")
-    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+                             geometry=geometry, crs="EPSG:4326")
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     frame = frame.dissolve("adm0_a3", aggfunc="first", as_index=False)[["adm0_a3", "name", "eu_member", "geometry"]]
     parts = [shapely.get_parts(g) for g in frame.geometry.values]
     frame["geometry"] = [shapely.multipolygons(p[shapely.get_type_id(p) == 3]) for p in parts]

@@ -11,6 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 import pydeck as pdk
+import shapely
 
 from geo.spatial import Basemap, bundled_region
 from layers.colours import (
@@ -39,15 +40,22 @@ def relief_layer(image_url: str, bounds_lonlat: tuple[float, float, float, float
 
 
 def country_layers(basemap: Basemap) -> list[pdk.Layer]:
-    """Country fills (the watched side of the region's border lighter) and their outlines."""
-    watched = (basemap.region or bundled_region()).watched
-    countries = basemap.countries.assign(focus=basemap.countries["adm0_a3"].isin(watched))
+    """Country fills (the watched side of the region's border lighter) and their outlines (coasts and borders,
+    without the edges of the area the detail was clipped to: the world layer goes on beyond them)."""
+    region = basemap.region or bundled_region()
+    countries = basemap.countries.assign(focus=basemap.countries["adm0_a3"].isin(region.watched))
+    if countries.empty:
+        return []
+    clip_edge = shapely.box(*region.aoi_lonlat).exterior.buffer(1e-6)
+    outlines = gpd.GeoDataFrame(geometry=shapely.difference(countries.geometry.boundary.values, clip_edge),
+                                crs=countries.crs)
     return [
         pdk.Layer(
-            "GeoJsonLayer", id="countries", data=_geojson(countries, ["adm0_a3", "focus"]), stroked=True, filled=True,
-            get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}",
-            get_line_color=list(COUNTRY_EDGE), line_width_min_pixels=0.5, pickable=False,
-        )
+            "GeoJsonLayer", id="countries", data=_geojson(countries, ["adm0_a3", "focus"]), stroked=False, filled=True,
+            get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}", pickable=False,
+        ),
+        pdk.Layer("GeoJsonLayer", id="country-outlines", data=_geojson(outlines[~outlines.is_empty], []),
+                  get_line_color=list(COUNTRY_EDGE), line_width_min_pixels=0.5, pickable=False),
     ]
 
 

@@ -18,21 +18,22 @@ import pydeck as pdk
 import shapely
 
 from geo.spatial import Basemap
-from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, TOWN_TEXT
+from geo.spatial import bundled_region
+from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT
 
-COORD_DECIMALS: Final[int] = 3
-"""~100 m: finer than the 1:50m source's vertex spacing, a third of the payload of full precision."""
+COORD_DECIMALS: Final[int] = 2
+"""~1 km: below the simplified outline's ~4 km, a third of the payload of full precision."""
 COUNTRY_LABEL: Final[list[int]] = [150, 162, 185, 200]
 PAIR_LABEL: Final[list[int]] = [245, 190, 110, 230]
 _HALO: Final[list[int]] = [11, 19, 32, 255]
 _FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
 
 
-def _rounded_geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Geometries only, coordinates rounded to :data:`COORD_DECIMALS`."""
+def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Geometries and a ``focus`` flag (``adm0_a3`` in ``focus``), coordinates rounded to :data:`COORD_DECIMALS`."""
     rounded = shapely.set_precision(frame.geometry.values, 10 ** -COORD_DECIMALS, mode="pointwise")
-    features = [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
-                for g in rounded if g is not None and not g.is_empty]
+    features = [{"type": "Feature", "properties": {"focus": code in focus}, "geometry": json.loads(shapely.to_geojson(g))}
+                for code, g in zip(frame["adm0_a3"], rounded, strict=True) if g is not None and not g.is_empty]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -40,8 +41,10 @@ def world_layers(basemap: Basemap) -> list[pdk.Layer]:
     """The world's land (1:50m countries: their outlines are the coast and the borders) under the region's detail."""
     if basemap.world is None or basemap.world.empty:
         return []
-    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(basemap.world), stroked=True,
-                      filled=True, get_fill_color=list(COUNTRY_FILL), get_line_color=list(COUNTRY_EDGE),
+    watched = (basemap.region or bundled_region()).watched
+    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(basemap.world, watched),
+                      stroked=True, filled=True, get_line_color=list(COUNTRY_EDGE),
+                      get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}",
                       line_width_min_pixels=0.6, pickable=False)]
 
 
@@ -70,19 +73,22 @@ def country_label_layer(basemap: Basemap) -> pdk.Layer | None:
     return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=12, font_weight=600)
 
 
-def pair_label_layer(borders: gpd.GeoDataFrame) -> pdk.Layer:
-    """One label per land border at its middle, naming the two countries it separates ("Hungary | Serbia")."""
+def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None) -> pdk.Layer:
+    """One label per land border at its middle, naming the two countries it separates, the western one first
+    ("Finland | Russia")."""
+    centre_x = {} if world is None else dict(zip(world["adm0_a3"], shapely.get_x(shapely.centroid(world.geometry.values)),
+                                                 strict=True))
     rows = []
-    for left, right, line in zip(borders["name_l"], borders["name_r"], borders.geometry, strict=True):
+    for pair, left, right, line in zip(borders["pair"], borders["name_l"], borders["name_r"], borders.geometry,
+                                       strict=True):
         merged = shapely.line_merge(line)
         parts = shapely.get_parts(merged)
         longest = parts[int(np.argmax(shapely.length(parts)))]
         middle = shapely.line_interpolate_point(longest, 0.5, normalized=True)
-        ahead = shapely.line_interpolate_point(longest, 0.52, normalized=True)
-        west, east = (left, right)
-        # The country whose part of the line lies further west is named first: labels read left to right.
-        if ahead.x < middle.x:
-            west, east = east, west
+        codes = str(pair).split("-")
+        west, east = left, right
+        if len(codes) == 2 and centre_x.get(codes[0], 0.0) > centre_x.get(codes[1], 0.0):
+            west, east = right, left
         rows.append({"text": f"{west} | {east}", "lon": round(middle.x, 4), "lat": round(middle.y, 4)})
     return _text_layer("border-pair-labels", rows, colour=PAIR_LABEL, size=11, get_pixel_offset=[0, -10])
 
@@ -99,6 +105,6 @@ def world_town_layer(towns: pd.DataFrame | None) -> pdk.Layer | None:
 
 def world_label_layers(basemap: Basemap) -> list[pdk.Layer]:
     """Country names, country-pair labels along the region's borders, and the world's large towns."""
-    layers = [country_label_layer(basemap), pair_label_layer(basemap.borders) if not basemap.borders.empty else None,
+    layers = [country_label_layer(basemap), pair_label_layer(basemap.borders, basemap.world) if not basemap.borders.empty else None,
               world_town_layer(basemap.world_towns)]
     return [layer for layer in layers if layer is not None]

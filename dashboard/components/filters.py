@@ -17,6 +17,10 @@ from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
 from dashboard.config import settings
 
 CUSTOM = "Custom"
+ALL_DATA = "All data"
+"""The data's own range, first to last event: history that ended years ago opens whole."""
+STALE_AFTER = timedelta(days=30)
+"""Data whose last event is older than this opens on "All data" (a sliding window would show nothing)."""
 COUNT = "Event count"
 HOT_SPOTS = "Hot spots (Gi*)"
 EMERGING = "Emerging hot spots"
@@ -91,12 +95,18 @@ def filter_controls(*, now: datetime, data_start: datetime, data_end: datetime |
     last 14 days, so history that ended years ago opens on its own last weeks)."""
     with st.sidebar:
         st.subheader("Filters")
-        choice = st.radio("Time window", [*PRESETS, CUSTOM], index=1, key=state.WINDOW, horizontal=False)
-        custom = None
+        last_event = data_end or now
+        stale = last_event < now - STALE_AFTER
+        choice = st.radio("Time window", [*PRESETS, ALL_DATA, CUSTOM], index=len(PRESETS) if stale else 1,
+                          key=state.WINDOW, horizontal=False,
+                          help=f"All data: {data_start:%d %b %Y} to {last_event:%d %b %Y} (first to last event)")
+        custom = TimeWindow(data_start, max(last_event, data_start) + timedelta(seconds=1)) \
+            if choice == ALL_DATA else None
         if choice == CUSTOM:
             last = min(now, data_end or now)
             default = (max(data_start, last - timedelta(days=14)).date(), last.date())
-            picked = st.date_input("Days (UTC)", value=default, min_value=data_start.date(), max_value=now.date(),
+            picked = st.date_input("Days (UTC)", value=default, min_value=data_start.date(),
+                                   max_value=max(now, last_event).date(),
                                    key=state.CUSTOM_DAYS)
             first, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (default[0], default[1])
             custom = day_range_window(datetime.combine(first, datetime.min.time()),

@@ -1,4 +1,5 @@
-"""The "Zoom to data" control: the map opens on the region, or fits the hexagons of the current selection."""
+"""The map's view: it opens on the region (even before any event arrives), or "Zoom to data" fits the hexagons
+of the current selection."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
+from dashboard import cache, state
+from dashboard.config import settings
+from dashboard.plain import plain
 from geo.grid import cells_latlng
 from geo.region import Region, view_of
+from layers.deck import build_deck
 
 
 def data_view(cells: pd.DataFrame) -> dict[str, float] | None:
@@ -34,3 +38,11 @@ def zoom_to_data(cells: pd.DataFrame, *, region: Region) -> dict[str, float]:
     if fit and view is None:
         st.caption("No hexagons in the current selection: the map shows the region.")
     return view or region.view.as_dict()
+
+
+def region_map() -> None:
+    """The region's basemap alone, for a store without events: the border, its towns and relief."""
+    region = settings().region
+    st.markdown(f"### {plain(region.title)}")
+    under, over = cache.basemap_layers()
+    st.pydeck_chart(build_deck([*under, *over], view=region.view.as_dict()), key=state.MAP, height=640)

@@ -11,6 +11,7 @@ from dashboard import cache
 from dashboard.auth import require_page
 from dashboard.components.filters import filter_controls
 from dashboard.components.live_view import live_view
+from dashboard.components.zoom import region_map
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 
@@ -22,6 +23,7 @@ def render() -> None:
     span = cache.data_span(index)
     if span is None:
         st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
+        region_map()
         st.stop()
     try:
         choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0], data_end=span[1])

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,10 @@ from geo.spatial import (
     read_vector,
     region_countries,
 )
+
+
+COARSE_CELL_M: Final[float] = 1000.0
+"""Grid cell of the metric DEM when only the world's 5' relief covers a region."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,9 @@ def load_terrain(*, params: CoverageParams, region: Region | None = None, dem_pa
     CRS, build the corridor and the candidate sites for its borders (default: the bundled region)."""
     region = region or bundled_region()
     path = dem_path or region.terrain_dem or WORLD_RELIEF
-    dem = read_metric_dem(path, bounds_lonlat=bounds_lonlat or region.aoi_lonlat, crs=region.metric_crs)
+    # The 5' relief has ~9 km pixels: a 1 km grid keeps a long border's window small and loses nothing.
+    dem = read_metric_dem(path, bounds_lonlat=bounds_lonlat or region.aoi_lonlat, crs=region.metric_crs,
+                          **({"cell_size_m": COARSE_CELL_M} if path == WORLD_RELIEF else {}))
     borders, side = border_lines(region), our_side(region)
     corridor = build_corridor(dem, borders, side, width_m=params.corridor_width_m, res=params.res)
     return Terrain(dem=dem, corridor=corridor, stats=terrain_stats(corridor),

@@ -102,12 +102,20 @@ def region_countries(region: Region, bbox: tuple[float, float, float, float] | N
     return read_world(WORLD_COUNTRIES, bbox=bbox, clip=True)
 
 
+def detail_countries(region: Region, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """The region's own detailed country polygons for the map, or none: the world layer then draws the land
+    (clipped 1:10m polygons over the 1:50m world would show their clip rectangle)."""
+    if region.countries is None:
+        return read_world(WORLD_COUNTRIES, bbox=(0.0, 0.0, 0.0, 0.0)).iloc[:0]
+    return read_vector(region.countries, bbox=bbox)
+
+
 def load_basemap(region: Region | None = None) -> Basemap:
     """The region's basemap layers (around its area of interest, simplified to ~200 m, well below the 1:10M
     source's 1-2 km vertex spacing) over the world's 1:50m countries and large towns."""
     region = region or bundled_region()
     bbox = detail_bbox(region)
-    countries = region_countries(region, bbox)[["adm0_a3", "name", "eu_member", "geometry"]]
+    countries = detail_countries(region, bbox)[["adm0_a3", "name", "eu_member", "geometry"]]
     borders = read_vector(region.borders, bbox=bbox)
     borders = borders[["pair", "name_l", "name_r", "eu_external", "length_km", "geometry"]]
     lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson", bbox=bbox)[["name", "geometry"]]

@@ -78,8 +78,8 @@ def world_towns(*, bbox: tuple[float, float, float, float] | None = None, min_po
     return towns[keep].reset_index(drop=True)
 
 
-def world_overview(*, tolerance_deg: float = 0.02) -> gpd.GeoDataFrame:
-    """The 1:50m countries for continental views, simplified to ``tolerance_deg`` (~2 km)."""
+def world_overview(*, tolerance_deg: float = 0.04) -> gpd.GeoDataFrame:
+    """The 1:50m countries for continental views, simplified to ``tolerance_deg`` (~4 km: the region's own detail lies over it)."""
     frame = read_world(WORLD_COUNTRIES_COARSE)[["adm0_a3", "name", "geometry"]]
     frame["geometry"] = frame.geometry.simplify(tolerance_deg, preserve_topology=True)
     return frame

@@ -1,0 +1,229 @@
+"""Regions as data: the TOML loader, `limes region init` from the shipped world data, and everything regional
+following the region (sections, the corridor on our side, the briefing pack), checked against the world
+data's own border lengths. Also: no module outside the region loader names the bundled border."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import tomllib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboard.cli import main as limes
+from dashboard.config import settings_env, settings_from_env
+from geo.briefing import sections_by_length
+from geo.coverage import CoverageParams, load_terrain, our_side
+from geo.errors import InputError
+from geo.grid import cells_latlng
+from geo.region import BUNDLED_REGION_FILE, load_region, region_toml, utm_crs
+from geo.settings import Settings, bundled_data_dir, bundled_region
+from geo.spatial import WORLD_BORDERS, border_lines, load_basemap, read_world, region_countries
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = bundled_data_dir() / BUNDLED_REGION_FILE
+
+
+@pytest.fixture(scope="module")
+def regions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("regions")
+    out = {}
+    for key, name, a, b in (("hun-srb", "HU–RS", "HUN", "SRB"), ("fin-rus", "FI–RU", "FIN", "RUS")):
+        out[key] = tmp / f"{key}.toml"
+        assert limes(["region", "init", "--name", name, "--countries", a, b, "--out", str(out[key])]) == 0
+    return out
+
+
+def test_bundled_region_is_the_default_everywhere() -> None:
+    region = bundled_region()
+    assert region.source == BUNDLED.resolve()
+    assert Settings.build().region == region
+    assert settings_from_env({}).region == region
+    assert len(region.pairs) == 2 and len(region.ours) == 2 and region.metric_crs.startswith("EPSG:326")
+    west, south, east, north = region.aoi_lonlat
+    assert west < region.view.longitude < east and south < region.view.latitude < north
+    assert set(border_lines(region)["pair"]) == set(region.pairs)
+
+
+def test_region_comes_from_the_environment_and_goes_to_the_server(regions: dict[str, Path]) -> None:
+    chosen = settings_from_env({"LIMES_REGION": str(regions["hun-srb"])})
+    assert chosen.region.pairs == ("HUN-SRB",) and chosen.region.ours == ("HUN",)
+    assert settings_env(chosen)["LIMES_REGION"] == str(regions["hun-srb"].resolve())
+    assert settings_from_env(settings_env(chosen)).region == chosen.region
+
+
+def test_region_init_builds_from_world_data(regions: dict[str, Path]) -> None:
+    hun, fin = load_region(regions["hun-srb"]), load_region(regions["fin-rus"])
+    assert (hun.pairs, hun.ours, hun.watched, hun.borders) == (("HUN-SRB",), ("HUN",), ("SRB",), WORLD_BORDERS)
+    # The metric CRS is the UTM zone of the border's centre: 34N for Hungary-Serbia, 35N for Finland-Russia.
+    assert (hun.metric_crs, fin.metric_crs) == ("EPSG:32634", "EPSG:32635")
+    assert hun.terrain_dem is None and hun.countries is None  # the world's 5' relief and 1:10m countries stand in
+    line = border_lines(fin).geometry.iloc[0]
+    west, south, east, north = fin.aoi_lonlat
+    assert shapely.box(west, south, east, north).contains(line)
+    assert fin.view.latitude == pytest.approx((south + north) / 2, abs=0.01)
+
+
+def test_region_toml_round_trips(tmp_path: Path) -> None:
+    region = bundled_region()
+    out = tmp_path / "copy.toml"
+    out.write_text(region_toml(region, folder=tmp_path), encoding="utf-8")
+    again = load_region(out)
+    assert (again.pairs, again.ours, again.metric_crs, again.aoi_lonlat, again.view, again.form_view) == \
+        (region.pairs, region.ours, region.metric_crs, region.aoi_lonlat, region.view, region.form_view)
+    assert again.borders == region.borders and again.hillshade_dem == region.hillshade_dem
+
+
+@pytest.mark.parametrize("key", ["hun-srb", "fin-rus"])
+def test_sections_cover_the_border_length_within_one_percent(regions: dict[str, Path], key: str) -> None:
+    region = load_region(regions[key])
+    borders = border_lines(region)
+    world = read_world(WORLD_BORDERS).set_index("pair").loc[list(region.pairs), "length_km"]
+    sections = sections_by_length(borders, target_length_km=25.0, towns=load_basemap(region).towns)
+    total = float(sections["length_km"].sum())
+    assert total == pytest.approx(float(world.sum()), rel=0.01)
+    assert abs(len(sections) - float(world.sum()) / 25.0) <= 1  # pieces as close as possible to 25 km
+    print(f"{region.name}: {len(sections)} sections, {total:.1f} km of {float(world.sum()):.1f} km")
+
+
+@pytest.mark.parametrize("key", ["hun-srb", "fin-rus"])
+def test_corridor_lies_on_our_side(regions: dict[str, Path], key: str) -> None:
+    region = load_region(regions[key])
+    terrain = load_terrain(params=CoverageParams(corridor_width_m=10_000.0, res=7), region=region)
+    assert terrain.coarse  # no DEM given: the world relief, and the page says so
+    centres = cells_latlng(terrain.corridor.cells)
+    ours = our_side(region)
+    theirs = shapely.union_all(region_countries(region).set_index("adm0_a3").loc[list(region.watched)].geometry.values)
+    points = shapely.points(centres[:, 1], centres[:, 0])
+    inside_ours = shapely.contains(ours.buffer(0.02), points)  # ~2 km: a res-7 cell centre may sit past the line
+    assert len(points) > 50 and inside_ours.mean() > 0.98
+    assert shapely.contains(theirs.buffer(-0.05), points).sum() == 0
+
+
+def _events_near(region_path: Path, out: Path, *, n: int = 120) -> Path:
+    """Events spread along the region's border, a kilometre or two inside our side, in the native columns."""
+    region = load_region(region_path)
+    line = border_lines(region).geometry.iloc[0]
+    side = our_side(region)
+    rng = np.random.default_rng(7)
+    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    rows = []
+    for i, t in enumerate(rng.uniform(0, 1, n * 3)):
+        point = shapely.line_interpolate_point(line, t, normalized=True)
+        lon, lat = point.x + rng.normal(0, 0.02), point.y + rng.normal(0, 0.02)
+        if not side.contains(shapely.Point(lon, lat)):
+            continue
+        rows.append({"event_id": f"e{i}", "occurred_at": (start + timedelta(hours=i)).isoformat(), "lat": round(lat, 5),
+                     "lon": round(lon, 5), "type": "apprehension", "persons": 3})
+        if len(rows) == n:
+            break
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+@pytest.mark.parametrize("key", ["hun-srb", "fin-rus"])
+def test_report_with_region_writes_a_pack(regions: dict[str, Path], key: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    events = _events_near(regions[key], tmp_path / "events.csv")
+    assert limes(["import", str(events), "--mapping", "native", "--db", db, "--json", "--region",
+                  str(regions[key])]) == 0
+    pdf, sections_csv = tmp_path / "pack.pdf", tmp_path / "sections.csv"
+    assert limes(["report", "--region", str(regions[key]), "--db", db, "--from", "2026-03-01", "--to", "2026-03-31",
+                  "--out", str(pdf), "--csv", str(sections_csv)]) == 0
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+    with sections_csv.open() as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(r["name"].startswith(("HU", "FI")) for r in rows)  # sections named on the region's pair
+    assert "sections" in capsys.readouterr().out
+
+
+def test_bad_region_files_are_refused_with_a_reason(tmp_path: Path) -> None:
+    good = tomllib.loads(BUNDLED.read_text())
+    cases = {
+        "missing.toml": (None, "does not exist"),
+        "garbage.toml": ("name = [", "not a valid TOML"),
+        "nopairs.toml": ({**good, "pairs": []}, "at least one border"),
+        "reversed.toml": ({**good, "aoi": [23.9, 40.3, 20.3, 42.45]}, "west < east"),
+        "nofile.toml": ({**good, "borders": "nowhere.geojson"}, "does not exist"),
+        "badview.toml": ({**good, "view": {"latitude": 95, "longitude": 0, "zoom": 5}}, "outside lat"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        if isinstance(content, str):
+            path.write_text(content)
+        elif content is not None:
+            path.write_text(_toml(content, BUNDLED.parent))
+        with pytest.raises(InputError, match=message):
+            load_region(path)
+
+
+def _toml(table: dict, base: Path) -> str:
+    lines, tables = [], []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            tables.append(f"[{key}]\n" + "\n".join(f"{k} = {v!r}" for k, v in value.items()))
+        elif isinstance(value, str) and key in ("borders", "countries", "gazetteer") or key.endswith("_dem"):
+            lines.append(f'{key} = "{(base / value).as_posix()}"')
+        elif isinstance(value, str):
+            lines.append(f'{key} = "{value}"')
+        else:
+            lines.append(f"{key} = {value!r}".replace("'", '"'))
+    return "\n".join(lines) + "\n\n" + "\n\n".join(tables) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(aoi=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-1000, 1000),
+                              st.text(max_size=3)), min_size=0, max_size=6))
+def test_any_malformed_area_is_refused_or_valid(tmp_path: Path, aoi: list) -> None:
+    """Whatever the ``aoi`` holds, the loader refuses it with InputError or returns a region inside the globe."""
+    good = tomllib.loads(BUNDLED.read_text())
+    path = tmp_path / "aoi.toml"
+    body = _toml({k: v for k, v in good.items() if k != "aoi"}, BUNDLED.parent)
+    values = ", ".join('"x"' if isinstance(v, str) else ("nan" if isinstance(v, float) and math.isnan(v) else
+                       ("inf" if v == math.inf else "-inf" if v == -math.inf else repr(v))) for v in aoi)
+    path.write_text(f"aoi = [{values}]\n" + body)
+    try:
+        region = load_region(path)
+    except InputError:
+        return
+    west, south, east, north = region.aoi_lonlat
+    assert -180 <= west < east <= 180 and -90 <= south < north <= 90
+
+
+def test_utm_zone_of_a_place() -> None:
+    assert utm_crs(19.6, 46.0) == "EPSG:32634" and utm_crs(29.5, 64.0) == "EPSG:32635"
+    assert utm_crs(-70.0, -33.0) == "EPSG:32719"
+
+
+def test_no_module_outside_the_region_loader_names_the_bundled_border() -> None:
+    """The bundled region's countries, CRS and coordinates live in data/regions/bundled.toml only."""
+    region = tomllib.loads(BUNDLED.read_text())
+    codes = {code for pair in region["pairs"] for code in pair.split("-")} | set(region["ours"]) | set(region["watched"])
+    numbers = [*region["aoi"], region["view"]["latitude"], region["view"]["longitude"],
+               region["form_view"]["latitude"], region["form_view"]["longitude"]]
+    patterns = [re.escape(region["metric_crs"]), *(rf"\b{code}\b" for code in codes),
+                # the area as a tuple, and a view centre as a lat/lon pair in either order
+                r"\(?\s*" + r"\s*,\s*".join(re.escape(str(v)) for v in region["aoi"]) + r"\s*\)?",
+                *(rf"{re.escape(str(a))}\s*,\s*{re.escape(str(b))}\b"
+                  for a, b in ((numbers[4], numbers[5]), (numbers[5], numbers[4]), (numbers[6], numbers[7]),
+                               (numbers[7], numbers[6])))]
+    found = []
+    files = [p for package in ("geo", "layers", "dashboard", "bench") for p in (ROOT / package).rglob("*.py")]
+    files += [ROOT / "streamlit_app.py", ROOT / "report_form.py"]
+    for path in files:
+        if path.is_relative_to(ROOT / "geo" / "region"):
+            continue
+        text = path.read_text()
+        found += [f"{path.relative_to(ROOT)}: {p}" for p in patterns if re.search(p, text)]
+    assert found == []
