@@ -54,6 +54,7 @@ from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
 from geo.spatial import (
     Basemap,
+    detail_bbox,
     load_basemap,
     world_towns,
 )
@@ -187,17 +188,23 @@ def gazetteer() -> pd.DataFrame:
 
 
 @st.cache_resource
-def _basemap_layers(region: Region) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+def _basemap_layers(region: Region, whole_world: bool) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     base = _basemap(region)
-    under = [*world_layers(base), *country_layers(base), *_relief_layers(region), *water_layers(base)]
+    near = None if whole_world else detail_bbox(region, margin_deg=WORLD_NEAR_DEG)
+    under = [*world_layers(base, bbox=near), *country_layers(base), *_relief_layers(region), *water_layers(base)]
     over = [*border_layers(base), town_marker_layer(base), town_layer(base), *world_label_layers(base)]
     return under, over
 
 
-def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+WORLD_NEAR_DEG: Final[float] = 15.0
+"""The region's map carries the world's countries this far around it (degrees); "Zoom to data" the whole world.
+The first map's payload stays small."""
+
+
+def basemap_layers(*, whole_world: bool = False) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     """The basemap in two parts: what goes under the data (world, land, relief, water) and over it (borders,
-    towns, labels)."""
-    return _basemap_layers(settings().region)
+    towns, labels); the world's countries near the region, or all of them."""
+    return _basemap_layers(settings().region, whole_world)
 
 
 # -- Border sections and the briefing (issue 7) ------------------------------------------------

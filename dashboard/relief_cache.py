@@ -28,8 +28,9 @@ def generated_dir() -> Path:
     return settings().generated_dir
 
 
-WORLD_RELIEF_PX: Final[int] = 2048
-"""Width of the world relief image (~10' a pixel): a continental view needs no more."""
+WORLD_RELIEF_PX: Final[int] = 1024
+"""Width of the world relief image (~21' a pixel, ~0.5 MB): a continental view needs no more, and the region's
+own relief lies over it."""
 
 
 def _relief_png(name: str, dem_path: Path, z_factor: float, bounds_lonlat: tuple[float, float, float, float], *,

@@ -17,14 +17,17 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from geo.spatial import Basemap
-from geo.spatial import bundled_region
+from geo.spatial import Basemap, bundled_region
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT
 
 COORD_DECIMALS: Final[int] = 2
 """~1 km: below the simplified outline's ~4 km, a third of the payload of full precision."""
 COUNTRY_LABEL: Final[list[int]] = [150, 162, 185, 200]
 PAIR_LABEL: Final[list[int]] = [245, 190, 110, 230]
+TOWN_LABEL_M: Final[int] = 40_000
+"""World town labels' height on the ground: ~1 px in a world view, 12 px from zoom 6 on."""
+COUNTRY_LABEL_MIN_DEG2: Final[float] = 4.0
+"""Countries smaller than this (square degrees, ~Slovenia's double) carry no name in the world layer."""
 _HALO: Final[list[int]] = [11, 19, 32, 255]
 _FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
 
@@ -37,12 +40,16 @@ def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...] = ()) -> di
     return {"type": "FeatureCollection", "features": features}
 
 
-def world_layers(basemap: Basemap) -> list[pdk.Layer]:
-    """The world's land (1:50m countries: their outlines are the coast and the borders) under the region's detail."""
+def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None) -> list[pdk.Layer]:
+    """The world's land (1:50m countries: their outlines are the coast and the borders) under the region's detail:
+    the countries meeting ``bbox`` (degrees) whole, or all of them."""
     if basemap.world is None or basemap.world.empty:
         return []
+    world = basemap.world
+    if bbox is not None:
+        world = world[shapely.intersects(world.geometry.values, shapely.box(*bbox))]
     watched = (basemap.region or bundled_region()).watched
-    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(basemap.world, watched),
+    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(world, watched),
                       stroked=True, filled=True, get_line_color=list(COUNTRY_EDGE),
                       get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}",
                       line_width_min_pixels=0.6, pickable=False)]
@@ -66,7 +73,7 @@ def country_label_layer(basemap: Basemap) -> pdk.Layer | None:
         if not len(parts):
             continue
         largest = parts[int(np.argmax(shapely.area(parts)))]
-        if shapely.area(largest) < 0.5:  # square degrees: islands and micro-states stay unlabelled
+        if shapely.area(largest) < COUNTRY_LABEL_MIN_DEG2:  # islands and micro-states stay unlabelled
             continue
         point = shapely.point_on_surface(largest)
         rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3)})
@@ -99,8 +106,11 @@ def world_town_layer(towns: pd.DataFrame | None) -> pdk.Layer | None:
         return None
     rows = [{"text": str(n), "lon": round(float(x), 3), "lat": round(float(y), 3)}
             for n, x, y in zip(towns["name_local"], towns["lon"], towns["lat"], strict=True)]
-    return _text_layer("world-towns", rows, colour=list(TOWN_TEXT), size=11, get_text_anchor="'start'",
-                       get_alignment_baseline="'center'", get_pixel_offset=[5, 0])
+    # Sized in metres, at most 12 px: the labels grow in as a continent comes into view, and a world view is
+    # not buried under hundreds of names.
+    return _text_layer("world-towns", rows, colour=list(TOWN_TEXT), size=TOWN_LABEL_M, get_text_anchor="'start'",
+                       get_alignment_baseline="'center'", get_pixel_offset=[5, 0], size_units="'meters'",
+                       size_min_pixels=0, size_max_pixels=12)
 
 
 def world_label_layers(basemap: Basemap) -> list[pdk.Layer]:

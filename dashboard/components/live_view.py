@@ -65,12 +65,12 @@ def _selected_cell(res: int) -> int | None:
 
 
 def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime, *,
-                with_units: bool) -> tuple[list[pdk.Layer], DataLayer]:
+                with_units: bool, whole_world: bool = False) -> tuple[list[pdk.Layer], DataLayer]:
     """The layers bottom to top, and the data layer with its legend, title and tooltip."""
     recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
     recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
     data = data_layer(index, filters, cells, choice.analysis, now=now)
-    under, over = cache.basemap_layers()
+    under, over = cache.basemap_layers(whole_world=whole_world)
     pending, accepted = community_layers(index, filters, choice.reports)
     layers = [*under, *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
     if with_units:
@@ -92,17 +92,18 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     filters = choice.filters(now)
     if sees_events:
         alert_banner(index, now=now, towns=towns)
+    view, filters = zoom_to_data(index, filters, region=settings().region)
     window_text = describe_window(filters.window, now=now)
     st.markdown(f"### {plain(settings().region.title)}  \n{window_text}")
     cells = cache.cells(index, filters)
-    layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
+    layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"),
+                               whole_world=view != settings().region.view.as_dict())
     kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
     feed_status(feed_health(cache.current_store()), now=now)
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
-        view = zoom_to_data(cells, region=settings().region)
         st.pydeck_chart(build_deck(layers, tooltip=data.tooltip, view=view),
                         on_select="rerun", selection_mode="single-object",
                         key=state.MAP, height=640)

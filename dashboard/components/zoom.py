@@ -3,6 +3,8 @@ of the current selection."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,7 +12,13 @@ import streamlit as st
 from dashboard import cache, state
 from dashboard.config import settings
 from dashboard.plain import plain
-from geo.grid import cells_latlng
+from geo.grid import (
+    VIEW_RES_RANGE,
+    EventIndex,
+    Filters,
+    cells_latlng,
+    resolution_for_zoom,
+)
 from geo.region import Region, view_of
 from layers.deck import build_deck
 
@@ -30,14 +38,18 @@ def data_view(cells: pd.DataFrame) -> dict[str, float] | None:
             "zoom": float(np.floor(view.zoom * 2) / 2), "pitch": 0.0, "bearing": 0.0}
 
 
-def zoom_to_data(cells: pd.DataFrame, *, region: Region) -> dict[str, float]:
-    """The map's opening view: the region's, or (with the toggle on) the one that fits the selection's hexagons."""
+def zoom_to_data(index: EventIndex, filters: Filters, *, region: Region) -> tuple[dict[str, float], Filters]:
+    """The map's opening view and the filters to draw it with: the region's view, or (with the toggle on) the one
+    that fits the selection's hexagons, at the resolution that suits its zoom (3-4 for a continent)."""
     fit = st.toggle("Zoom to data", key=state.ZOOM_TO_DATA,
                     help="Fit the map to the hexagons of the current selection, wherever in the world they are.")
-    view = data_view(cells) if fit else None
-    if fit and view is None:
+    if not fit:
+        return region.view.as_dict(), filters
+    view = data_view(cache.cells(index, replace(filters, res=VIEW_RES_RANGE[0])))
+    if view is None:
         st.caption("No hexagons in the current selection: the map shows the region.")
-    return view or region.view.as_dict()
+        return region.view.as_dict(), filters
+    return view, replace(filters, res=min(filters.res, resolution_for_zoom(view["zoom"])))
 
 
 def region_map() -> None:

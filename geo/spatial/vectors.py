@@ -34,11 +34,11 @@ MARGIN_DEG: Final[float] = 0.0
 None: the first map's payload stays that of the area itself."""
 
 
-def detail_bbox(region: Region) -> tuple[float, float, float, float]:
-    """The region's area of interest widened by :data:`MARGIN_DEG` (degrees)."""
+def detail_bbox(region: Region, *, margin_deg: float = MARGIN_DEG) -> tuple[float, float, float, float]:
+    """The region's area of interest widened by ``margin_deg`` (degrees)."""
     west, south, east, north = region.aoi_lonlat
-    return (max(west - MARGIN_DEG, -180.0), max(south - MARGIN_DEG, -85.0), min(east + MARGIN_DEG, 180.0),
-            min(north + MARGIN_DEG, 85.0))
+    return (max(west - margin_deg, -180.0), max(south - margin_deg, -85.0), min(east + margin_deg, 180.0),
+            min(north + margin_deg, 85.0))
 
 
 TOWN_REACH_KM: Final[float] = 100.0
