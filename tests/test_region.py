@@ -227,3 +227,45 @@ def test_no_module_outside_the_region_loader_names_the_bundled_border() -> None:
         text = path.read_text()
         found += [f"{path.relative_to(ROOT)}: {p}" for p in patterns if re.search(p, text)]
     assert found == []
+
+
+def test_iom_sample_every_incident_in_the_world_map_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled IOM sample (incidents on several continents): with "Zoom to data" every incident's hexagon is in
+    the map spec, at a continental resolution, over the world's countries, names and towns."""
+    import json
+
+    import h3
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import state
+    from geo.store import open_store, read_events
+
+    db = f"sqlite:///{tmp_path / 'iom.sqlite'}"
+    assert limes(["import", str(bundled_data_dir() / "incidents" / "MissingMigrants-Global-2026-05-06--19_42_11.csv"),
+                  "--mapping", "iom", "--db", db, "--json"]) == 0
+    store = open_store(db)
+    try:
+        events = read_events(store)
+    finally:
+        store.close()
+    assert len(events) > 200
+    monkeypatch.setenv("LIMES_DB", db)
+    monkeypatch.setenv("LIMES_SCENARIO", "off")
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
+    assert not at.exception, at.exception
+    at.toggle(key=state.ZOOM_TO_DATA).set_value(True).run()
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layer = next(layer for layer in spec["layers"] if layer["id"] == "hexagons")
+    drawn = {row["hex"] for row in layer["data"]}
+    res = {h3.get_resolution(h) for h in drawn}
+    assert len(res) == 1 and res <= {3, 4}  # a continental view's resolution
+    layer_res = res.pop()
+    wanted = {h3.cell_to_parent(h3.latlng_to_cell(lat, lon, 10), layer_res)
+              for lat, lon in zip(events["lat"], events["lon"], strict=True)}
+    assert wanted <= drawn
+    ids = {layer["id"] for layer in spec["layers"]}
+    assert {"world-countries", "country-labels", "world-towns", "relief-world"} <= ids
+    world = next(layer for layer in spec["layers"] if layer["id"] == "world-countries")
+    assert len(world["data"]["features"]) > 200  # the whole world under data anywhere
+    assert spec["initialViewState"]["zoom"] < 4
