@@ -179,11 +179,13 @@ def basemap() -> Basemap:
 def _gazetteer(region: Region) -> pd.DataFrame:
     towns = _basemap(region).towns
     world = world_towns()[["name", "adm0_a3", "lat", "lon"]]
+    west, south, east, north = region.aoi_lonlat  # inside the region its own towns speak, as before
+    world = world[~(world["lon"].between(west, east) & world["lat"].between(south, north))]
     return pd.concat([towns, world.assign(rank=1)], ignore_index=True)
 
 
 def gazetteer() -> pd.DataFrame:
-    """Towns to describe a place from: the region's, then the world's towns of 15,000 people (anywhere)."""
+    """Towns to describe a place from: the region's inside its area, the world's towns of 15,000 people elsewhere."""
     return _gazetteer(settings().region)
 
 

@@ -25,6 +25,7 @@ from dashboard.components.briefing_panels import (
     section_detail,
     section_table,
 )
+from dashboard.config import settings
 from dashboard.plain import plain
 from dashboard.uploads import saved_upload
 from geo.briefing import (
@@ -75,7 +76,7 @@ def render() -> None:
             st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
     w = briefing.window
-    st.markdown(f"### Briefing · GR–MK and BG–MK border sections  \n{w.start:%d %b %Y %H:%M} – "
+    st.markdown(f"### Briefing · {plain(settings().region.title)}, border sections  \n{w.start:%d %b %Y %H:%M} – "
                 f"{w.end:%d %b %Y %H:%M} UTC, against the {pd.Timedelta(w.duration).days or 1}-day period before")
     briefing_kpis(briefing)
     briefing_trends(briefing)
