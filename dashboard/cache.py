@@ -193,8 +193,9 @@ def gazetteer() -> pd.DataFrame:
 def _basemap_layers(region: Region, whole_world: bool) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     base = _basemap(region)
     near = None if whole_world else detail_bbox(region, margin_deg=WORLD_NEAR_DEG)
-    under = [*world_layers(base, bbox=near), *country_layers(base), *_relief_layers(region), *water_layers(base)]
-    over = [*border_layers(base), town_marker_layer(base), town_layer(base), *world_label_layers(base)]
+    under = [*world_layers(base, bbox=near), *country_layers(base), *_relief_layers(region, whole_world),
+             *water_layers(base)]
+    over = [*border_layers(base), town_marker_layer(base), town_layer(base), *world_label_layers(base, bbox=near)]
     return under, over
 
 

@@ -55,12 +55,14 @@ def _relief_png(name: str, dem_path: Path, z_factor: float, bounds_lonlat: tuple
 
 
 @st.cache_resource(show_spinner="Shading the terrain…")
-def _relief_layers(region: Region) -> list[pdk.Layer]:
+def _relief_layers(region: Region, whole_world: bool = True) -> list[pdk.Layer]:
     generated_dir().mkdir(parents=True, exist_ok=True)
     # The world's 5' relief lies under everything; the region's coarse DEM and its fine one (feathered
     # into the coarse relief, so no rectangle shows) lie over it. Coarse slopes are averaged over 9 km,
     # so they are exaggerated to look like the same terrain at a glance.
-    reliefs = [("relief-world", WORLD_RELIEF, 0.4, 5.0, WORLD_LONLAT, 0, WORLD_RELIEF_PX)]
+    # A region with its own coarse DEM opens without the world's (one image less on the first map).
+    reliefs = [("relief-world", WORLD_RELIEF, 0.4, 5.0, WORLD_LONLAT, 0, WORLD_RELIEF_PX)] \
+        if whole_world or region.coarse_dem is None else []
     if region.coarse_dem is not None:
         reliefs.append(("relief-regional", region.coarse_dem, 0.45, 5.0, region.aoi_lonlat, 0, 2048))
     if region.hillshade_dem is not None:

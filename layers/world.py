@@ -35,7 +35,8 @@ _FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
 def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...] = ()) -> dict[str, Any]:
     """Geometries and a ``focus`` flag (``adm0_a3`` in ``focus``), coordinates rounded to :data:`COORD_DECIMALS`."""
     rounded = shapely.set_precision(frame.geometry.values, 10 ** -COORD_DECIMALS, mode="pointwise")
-    features = [{"type": "Feature", "properties": {"focus": code in focus}, "geometry": json.loads(shapely.to_geojson(g))}
+    features = [{"type": "Feature", "properties": {"focus": code in focus},
+                 "geometry": json.loads(shapely.to_geojson(g))}
                 for code, g in zip(frame["adm0_a3"], rounded, strict=True) if g is not None and not g.is_empty]
     return {"type": "FeatureCollection", "features": features}
 
@@ -63,10 +64,12 @@ def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[in
                      **options)
 
 
-def country_label_layer(basemap: Basemap) -> pdk.Layer | None:
-    """Country names at a point inside each country's largest part."""
+def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None
+                        ) -> pdk.Layer | None:
+    """Country names at a point inside each country's largest part (those inside ``bbox``, degrees, or all)."""
     if basemap.world is None or basemap.world.empty:
         return None
+    area = shapely.box(*bbox) if bbox is not None else None
     rows = []
     for name, geometry in zip(basemap.world["name"], basemap.world.geometry, strict=True):
         parts = shapely.get_parts(geometry)
@@ -76,6 +79,8 @@ def country_label_layer(basemap: Basemap) -> pdk.Layer | None:
         if shapely.area(largest) < COUNTRY_LABEL_MIN_DEG2:  # islands and micro-states stay unlabelled
             continue
         point = shapely.point_on_surface(largest)
+        if area is not None and not area.contains(point):
+            continue
         rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3)})
     return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=12, font_weight=600)
 
@@ -83,8 +88,8 @@ def country_label_layer(basemap: Basemap) -> pdk.Layer | None:
 def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None) -> pdk.Layer:
     """One label per land border at its middle, naming the two countries it separates, the western one first
     ("Finland | Russia")."""
-    centre_x = {} if world is None else dict(zip(world["adm0_a3"], shapely.get_x(shapely.centroid(world.geometry.values)),
-                                                 strict=True))
+    centre_x = {} if world is None else dict(
+        zip(world["adm0_a3"], shapely.get_x(shapely.centroid(world.geometry.values)), strict=True))
     rows = []
     for pair, left, right, line in zip(borders["pair"], borders["name_l"], borders["name_r"], borders.geometry,
                                        strict=True):
@@ -113,8 +118,15 @@ def world_town_layer(towns: pd.DataFrame | None) -> pdk.Layer | None:
                        size_min_pixels=0, size_max_pixels=12)
 
 
-def world_label_layers(basemap: Basemap) -> list[pdk.Layer]:
-    """Country names, country-pair labels along the region's borders, and the world's large towns."""
-    layers = [country_label_layer(basemap), pair_label_layer(basemap.borders, basemap.world) if not basemap.borders.empty else None,
-              world_town_layer(basemap.world_towns)]
+def world_label_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None
+                       ) -> list[pdk.Layer]:
+    """Country names, country-pair labels along the region's borders, and the world's large towns: those inside
+    ``bbox`` (degrees), or all."""
+    towns = basemap.world_towns
+    if bbox is not None and towns is not None:
+        west, south, east, north = bbox
+        towns = towns[towns["lon"].between(west, east) & towns["lat"].between(south, north)]
+    layers = [country_label_layer(basemap, bbox=bbox),
+              pair_label_layer(basemap.borders, basemap.world) if not basemap.borders.empty else None,
+              world_town_layer(towns)]
     return [layer for layer in layers if layer is not None]
