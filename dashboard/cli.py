@@ -15,6 +15,7 @@ from bench import suite
 from dashboard.cli_options import add_db, command_settings, stop_on_signals
 from dashboard.live_cli import add_live_commands
 from dashboard.routes_cli import add_routes_command
+from dashboard.share_cli import add_share_command
 from geo.errors import LimesError, ServiceError, describe
 
 
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
     add_routes_command(sub, add_db)
+    add_share_command(sub, add_db)
     return parser
 
 
