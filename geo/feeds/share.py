@@ -1,7 +1,8 @@
 """The ``limes-share`` feed: a partner's shared picture, polled over mutual TLS into tables of its own.
 
-The feed's URL is the partner's endpoint for us (``https://host:port/<our name>``); ``tls_cert`` and
-``tls_key`` are the client certificate the partner issued us, ``tls_ca`` the partner's authority. A
+The feed's URL is the partner's endpoint for us (``https://`` the partner's host and port, then
+``/<our name>``); ``tls_cert`` and ``tls_key`` are the client certificate the partner issued us,
+``tls_ca`` the partner's authority. A
 poll asks for the first page of hexagons with the last ETag (304: nothing changed, nothing more is
 asked), then follows ``next`` links, reads the collections and, where the agreement shares them, the
 levels, and replaces the partner's picture whole in one transaction. It never writes events: what a
