@@ -86,7 +86,7 @@ def naive_picture(events: pd.DataFrame, *, res: int, k: int, area: list[list[flo
     while True:
         kept.update({c: n for c, n in current.items() if n >= k})
         small = {c: n for c, n in current.items() if n < k}
-        if not small or r <= min(4, res):
+        if not small or r <= max(res - 1, 4):
             break
         r -= 1
         merged: dict[int, int] = {}
@@ -113,7 +113,8 @@ def _check_picture(subscriber: Agency, feed: str, publisher_events: pd.DataFrame
     assert len(cells) > 5
     # Resolution, suppression and area, cell by cell.
     resolutions = np.array([h3.get_resolution(h3.int_to_str(int(c))) for c in cells["cell"]])
-    assert resolutions.max() == terms["res"] and resolutions.min() >= 4
+    coarsest = max(int(terms["res"]) - 1, 4)  # type: ignore[call-overload]
+    assert resolutions.max() == terms["res"] and resolutions.min() >= coarsest
     assert (cells["events"] >= terms["k"]).all()
     area = shapely.Polygon(terms["area"])  # type: ignore[arg-type]
     for cell in cells["cell"]:

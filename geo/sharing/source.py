@@ -20,8 +20,10 @@ from geo.sharing.agreement import Agreement
 from geo.sharing.picture import Picture, SharedLevel
 from geo.store import Db, level_rows, store_aggregate
 
-COARSEST_RES = 4
-"""Cells below k merge into parents up to this resolution (~1,770 km2), then are withheld."""
+def coarsest_res(res: int) -> int:
+    """Cells below k merge into their parents one resolution up (never coarser than 4, ~1,770 km2), then are
+    withheld: a partner's map keeps the agreed detail instead of a few huge hexagons."""
+    return max(res - 1, 4)
 
 
 def share_window(agreement: Agreement, now: datetime) -> tuple[datetime, datetime]:
@@ -46,7 +48,7 @@ def _cells(db: Db, agreement: Agreement, start: datetime, end: datetime) -> tupl
     counts = counts[_inside(counts["cell"].to_numpy(dtype=np.uint64), area)]
     # Persons are not shared, so only the event counts decide suppression.
     safe = suppress_cells(pd.DataFrame({"cell": counts["cell"], "events": counts["events"], "persons": 0}),
-                          k=agreement.k, coarsest_res=min(COARSEST_RES, agreement.res)).cells
+                          k=agreement.k, coarsest_res=coarsest_res(agreement.res)).cells
     # A merged parent reaches beyond the cells it sums: withheld unless its own centre is inside the area too.
     safe = safe[_inside(safe["cell"].to_numpy(dtype=np.uint64), area)]
     return tuple((int(c), int(n)) for c, n in zip(safe["cell"], safe["events"], strict=True))
