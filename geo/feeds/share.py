@@ -167,11 +167,15 @@ def fetch_share(feed: Feed, store: Store, *, client: httpx.Client, now: datetime
                             feed=feed.name, url=feed.url)
     cells, levels, problems = [], [], []
     for parse, store_in, page_list in ((_cell, cells, pages), (_level, levels, level_pages)):
+        seen: set[object] = set()
         for feature in (f for p in page_list for f in p.features):
             parsed = parse(feature, head) if parse is _cell else parse(feature)
+            if not isinstance(parsed, str) and parsed[0] in seen:  # the same cell or section twice: the first counts
+                parsed = f"{parsed[0]} sent twice in one picture"
             if isinstance(parsed, str):
                 problems.append(("bad_shared_record", parsed, json.dumps(feature, default=str)[:20_000]))
             else:
+                seen.add(parsed[0])
                 store_in.append(parsed)
     picture = StoredPicture(feed=feed.name, publisher=head["publisher"], version=head["agreement_version"],
                             res=head["res"], delay_s=head["delay_s"], k=head["k"],
