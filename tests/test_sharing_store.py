@@ -132,3 +132,19 @@ def test_send_log_and_partner_pictures_replaced_whole(store_url: str) -> None:  
         assert read_events(store).empty  # a partner's picture is never an event of ours
     finally:
         store.close()
+
+
+def test_the_publisher_reads_the_store_through_aggregates_only() -> None:
+    """The endpoint's modules cannot import the store (an import contract); the one module that feeds them imports
+    from it only the SQL aggregate, the level decisions and the store's type, and from the grid no event index."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    tree = ast.parse((ROOT / "geo" / "sharing" / "source.py").read_text())
+    imported = {(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    assert {name for module, name in imported if module == "geo.store"} == {"Db", "level_rows", "store_aggregate"}
+    assert {name for module, name in imported if module == "geo.grid"} == {"cells_latlng"}
+    assert not any(isinstance(node, ast.Import) and any(a.name.startswith("geo") for a in node.names)
+                   for node in ast.walk(tree))

@@ -30,8 +30,8 @@ def sharing_audit(store: Store, who: Viewer, *, since: datetime) -> None:
         st.caption("No sharing agreements: nothing leaves this installation (see `limes share`).")
         return
     for row in agreements.itertuples():
-        st.markdown(plain(f"{row.partner}: version {row.version}, {row.status}, set by {row.set_by} — "
-                          f"{_terms(row.terms)}"))
+        st.markdown(f"{plain(row.partner)}: version {row.version}, {row.status}, set by {plain(row.set_by)} — "
+                    f"{_terms(row.terms)}")
     log = sent_log(store, since_ms=int(since.timestamp() * 1000))
     refused = int((log["status"] == 403).sum())
     st.markdown(f"**{len(log):,} answers sent**" + (f", {refused:,} refused" if refused else ""))
