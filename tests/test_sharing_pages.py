@@ -40,7 +40,8 @@ def sharing_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     replace_picture(store, StoredPicture(feed="gr-share", publisher=HOSTILE_NAME, version=2, res=6, delay_s=3600, k=5,
                                          window_start_ms=end_ms - 168 * 3_600_000, window_end_ms=end_ms,
                                          received_at_ms=end_ms + 60_000),
-                    cells=[(CELLS[0], 12), (CELLS[1], 5), (PARENT, 40)], levels=[])
+                    cells=[(CELLS[0], 12), (CELLS[1], 5), (PARENT, 40)],
+                    levels=[("GRC-MKD-07", "high", "rising: change_pct = 72.8 >= 50 -> high", end_ms - 3_600_000)])
     agree(store, [Agreement(partner="GR", name="Hellenic Police", publisher="MK police", area=AREA, res=5,
                             delay_h=3, k=10)], actor="admin", now=NOW)
     log_sent(store, partner="GR", version=1, path="/GR/collections/hexagons/items?limit=500", status=200, items=17,
@@ -82,3 +83,11 @@ def test_audit_page_shows_what_was_sent_to_whom(sharing_store: str) -> None:
     sent = next(df.value for df in at.dataframe if "cert_serial" in df.value.columns)
     assert sent["status"].tolist() == [403, 200] and sent["items"].tolist() == [0, 17]
     assert sent["detail"].tolist() == ["certificate revoked", "sent"]
+
+
+def test_briefing_page_shows_the_partners_levels_beside_ours(sharing_store: str) -> None:
+    at = _ok(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90).run())
+    at = _ok(at.switch_page("dashboard/pages/briefing.py").run())
+    assert any("Partner levels: GR &#60;b&#62;police" in m.value for m in at.markdown)
+    levels = next(df.value for df in at.dataframe if "evidence" in df.value.columns and "set_at" in df.value.columns)
+    assert levels[["section_id", "level"]].values.tolist() == [["GRC-MKD-07", "high"]]

@@ -1,5 +1,5 @@
-"""Partners' shared pictures on the live map: their hexagons as layers of their own, and a legend per partner
-naming who sent it, how late it is and when it arrived."""
+"""Partners' shared pictures: on the live map their hexagons as layers of their own with a legend per partner
+naming who sent it, how late it is and when it arrived; on the Briefing page their section levels beside ours."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.plain import plain
-from geo.store import StoredPicture, partner_cells, partner_pictures
+from geo.store import StoredPicture, partner_cells, partner_levels, partner_pictures
 from layers.colours import LegendEntry
 from layers.partners import PARTNER_LINE, partner_breaks, partner_layers, partner_legend
 
@@ -57,3 +57,15 @@ def partner_legends() -> None:
                 title=_title(picture))
         st.caption(plain(f"Shared by {picture.publisher} under agreement version {picture.version}: counts of at "
                          f"least {picture.k}, never merged with ours."))
+
+
+def partner_section_levels() -> None:
+    """Partners' section levels beside ours on the Briefing page (their own sections; shown, never merged)."""
+    store = cache.current_store()
+    for picture in partner_pictures(store):
+        levels = partner_levels(store, picture.feed)
+        if levels.empty:
+            continue
+        st.markdown(f"**Partner levels: {plain(picture.publisher)}**")
+        st.dataframe(levels[["section_id", "level", "evidence", "set_at"]], hide_index=True, width="stretch",
+                     column_config={"set_at": st.column_config.DatetimeColumn("Set (UTC)", format="YYYY-MM-DD HH:mm")})
