@@ -18,7 +18,16 @@ from bench.serving import start_streamlit
 from geo.feeds import poll_once
 from geo.store import partner_cells
 from tests.browser import MAP, chromium_page, wait_idle
-from tests.sharing import GR_TERMS, MK_TERMS, client_for, halves, setup_agency, share_feed, start_endpoint, stop_endpoint
+from tests.sharing import (
+    GR_TERMS,
+    MK_TERMS,
+    client_for,
+    halves,
+    setup_agency,
+    share_feed,
+    start_endpoint,
+    stop_endpoint,
+)
 
 pytestmark = pytest.mark.browser
 CRASH = "This app has encountered an error"

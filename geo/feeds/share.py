@@ -26,7 +26,7 @@ import pandas as pd
 from geo.errors import FeedError
 from geo.feeds.fetch import Sleep, get_page, keep_own_query, same_origin
 from geo.models import SHARE_HEXAGONS, SHARE_LEVELS, SHARE_PICTURE_KEY
-from geo.store import StoredPicture, Store, add_quarantine, epoch_ms, feed_state, replace_picture
+from geo.store import Store, StoredPicture, add_quarantine, epoch_ms, feed_state, replace_picture
 
 if TYPE_CHECKING:
     from geo.feeds.poller import Feed, PollResult

@@ -20,6 +20,7 @@ from geo.sharing.agreement import Agreement
 from geo.sharing.picture import Picture, SharedLevel
 from geo.store import Db, level_rows, store_aggregate
 
+
 def coarsest_res(res: int) -> int:
     """Cells below k merge into their parents one resolution up (never coarser than 4, ~1,770 km2), then are
     withheld: a partner's map keeps the agreed detail instead of a few huge hexagons."""
