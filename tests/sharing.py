@@ -170,6 +170,7 @@ def crawl(client: httpx.Client, url: str, *, limit: int) -> Iterator[httpx.Respo
     listing = client.get(f"{url}/collections")
     yield listing
     for collection in listing.json()["collections"]:
+        yield client.get(f"{url}/collections/{collection['id']}")
         next_url: str | None = f"{url}/collections/{collection['id']}/items?limit={limit}"
         while next_url:
             page = client.get(next_url)

@@ -165,6 +165,22 @@ def test_an_unchanged_picture_is_not_sent_again(agencies: dict[str, Agency]) -> 
     assert sent_log(gr.store)["status"].iloc[0] == 304
 
 
+def test_paging_errors_and_collections_an_agreement_lacks(agencies: dict[str, Agency]) -> None:
+    gr, mk = agencies["GR"], agencies["MK"]
+    ca = mk.keys / "from-GR" / "ca.pem"
+    bg = agencies["BG_keys"] / "from-GR"  # type: ignore[operator]
+    with httpx.Client(verify=_context(mk.keys / "from-GR", "MK", ca)) as client:
+        assert client.get(gr.endpoint("MK") + "/collections/levels").json()["id"] == "levels"
+        assert client.get(gr.endpoint("MK") + "/collections/events/items").status_code == 404
+        for bad in ("limit=0", "limit=5001", "offset=-1", "limit=ten"):
+            answer = client.get(gr.endpoint("MK") + f"/collections/hexagons/items?{bad}")
+            assert answer.status_code == 400 and "limit" in answer.json()["error"]
+        assert client.post(gr.endpoint("MK")).status_code == 405  # read-only
+    with httpx.Client(verify=_context(bg, "BG", ca)) as client:  # BG's agreement shares no levels
+        assert client.get(gr.endpoint("BG") + "/collections/levels/items").status_code == 404
+        assert [c["id"] for c in client.get(gr.endpoint("BG") + "/collections").json()["collections"]] == ["hexagons"]
+
+
 def _context(bundle: Path | None, partner: str | None, ca: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(ca))
     if bundle is not None and partner is not None:

@@ -4,6 +4,7 @@ Paths (one endpoint per agreement, under the partner's name)::
 
     GET /{partner}                                 landing page
     GET /{partner}/collections                     the collections this agreement has
+    GET /{partner}/collections/{id}                one collection's description
     GET /{partner}/collections/{id}/items          ?limit=&offset= : one page, with a ``next`` link
 
 TLS with ``CERT_REQUIRED`` (see :mod:`geo.sharing.serve`) refuses a client without a certificate of
@@ -29,7 +30,7 @@ from starlette.routing import Route
 from geo.errors import InputError, LimesError
 from geo.sharing.agreement import Agreement
 from geo.sharing.picture import Picture
-from geo.sharing.publish import Body, collections, items, landing, paging
+from geo.sharing.publish import Body, collection, collections, items, landing, paging
 
 GEOJSON: Final[str] = "application/geo+json"
 
@@ -91,18 +92,20 @@ def share_app(*, gate: Gate, source: Source, log: Log) -> Starlette:
             return JSONResponse({"error": "refused: this certificate may not read this endpoint"}, status_code=403)
         picture = await run_in_threadpool(source, admission.agreement, admission.version)
         base = f"{str(request.base_url).rstrip('/')}/{partner}"
-        collection = request.path_params.get("collection")
+        chosen = request.path_params.get("collection")
         status, body, media = 200, None, "application/json"
         try:
-            if collection is not None:
+            if chosen is not None and path.endswith("/items"):
                 limit, offset = paging(request.query_params.get("limit"), request.query_params.get("offset"))
-                body, media = items(base, picture, collection, limit=limit, offset=offset), GEOJSON
+                body, media = items(base, picture, chosen, limit=limit, offset=offset), GEOJSON
+            elif chosen is not None:
+                body = collection(base, picture, chosen)
             elif path.endswith("/collections"):
                 body = collections(base, picture)
             else:
                 body = landing(base, picture)
         except KeyError:
-            status, detail = 404, f"no collection {collection!r} under this agreement"
+            status, detail = 404, f"no collection {chosen!r} under this agreement"
         except InputError as exc:
             status, detail = 400, str(exc)
         if body is None:
@@ -111,6 +114,7 @@ def share_app(*, gate: Gate, source: Source, log: Log) -> Starlette:
         return await _send(request, body, media, admission, log)
 
     return Starlette(routes=[Route("/{partner}", answer), Route("/{partner}/collections", answer),
+                             Route("/{partner}/collections/{collection}", answer),
                              Route("/{partner}/collections/{collection}/items", answer)])
 
 

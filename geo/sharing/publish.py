@@ -71,12 +71,27 @@ def landing(base_url: str, picture: Picture) -> Body:
                   PICTURE_KEY: picture.head()}, picture)
 
 
+def _shown(picture: Picture) -> list[str]:
+    return [c for c in COLLECTIONS if c == HEXAGONS or picture.levels]
+
+
+def _description(base_url: str, collection: str) -> dict[str, object]:
+    return {"id": collection, "title": COLLECTIONS[collection], "links": [
+        {"rel": "items", "href": f"{base_url}/collections/{collection}/items", "type": "application/geo+json"}]}
+
+
 def collections(base_url: str, picture: Picture) -> Body:
     """The collections of one agreement: hexagons always, levels when the agreement shares them."""
-    shown = [c for c in COLLECTIONS if c == HEXAGONS or picture.levels]
-    return _body({"collections": [{"id": c, "title": COLLECTIONS[c], "links": [
-        {"rel": "items", "href": f"{base_url}/collections/{c}/items", "type": "application/geo+json"}]}
-        for c in shown], "links": [{"rel": "self", "href": f"{base_url}/collections"}]}, picture, len(shown))
+    shown = _shown(picture)
+    return _body({"collections": [_description(base_url, c) for c in shown],
+                  "links": [{"rel": "self", "href": f"{base_url}/collections"}]}, picture, len(shown))
+
+
+def collection(base_url: str, picture: Picture, collection_id: str) -> Body:
+    """One collection's description; ``KeyError`` for one this agreement does not have."""
+    if collection_id not in _shown(picture):
+        raise KeyError(collection_id)
+    return _body(_description(base_url, collection_id), picture, 1)
 
 
 def _hexagon(cell: int, events: int) -> dict[str, object]:
