@@ -75,7 +75,8 @@ def _page_ms(store: Store, tmp: Path, pages: int) -> tuple[float, int]:
     context = ssl.create_default_context(cafile=str(issued.ca_path))
     context.load_cert_chain(str(issued.cert_path), str(issued.key_path))
     try:
-        with httpx.Client(verify=context) as client:
+        # The first answer builds the picture (the aggregate above, then kept for the hour): a long timeout for it.
+        with httpx.Client(verify=context, timeout=300) as client:
             url = f"https://127.0.0.1:{server.config.port}/MK/collections/hexagons/items?limit=500"
             matched = client.get(url).json()["numberMatched"]
             offsets = [500 * (i % max(1, -(-matched // 500))) for i in range(pages)]
@@ -88,7 +89,7 @@ def _page_ms(store: Store, tmp: Path, pages: int) -> tuple[float, int]:
         return float(np.median(times) * 1e3), -(-matched // 500)
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=300)
 
 
 def _free_port() -> int:

@@ -10,17 +10,15 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.plain import plain
-from geo.store import StoredPicture, partner_cells, partner_levels, partner_pictures
+from geo.store import StoredPicture, partner_levels, partner_pictures
 from layers.colours import LegendEntry
 from layers.partners import PARTNER_LINE, partner_breaks, partner_layers, partner_legend
 
 
 def partner_map_layers() -> list[pdk.Layer]:
     """Every partner picture the store holds, as map layers (hex ids and counts only)."""
-    store = cache.current_store()
     layers: list[pdk.Layer] = []
-    for picture in partner_pictures(store):
-        cells = partner_cells(store, picture.feed)
+    for picture, cells in cache.partner_pictures():
         if not cells.empty:
             layers += partner_layers(cells["cell"], cells["events"], breaks=partner_breaks(cells["events"], picture.k),
                                      name=picture.feed)
@@ -49,9 +47,7 @@ def _legend(entries: list[LegendEntry], *, title: str) -> None:
 
 def partner_legends() -> None:
     """One legend per partner picture, under ours (nothing when no partner shares with us)."""
-    store = cache.current_store()
-    for picture in partner_pictures(store):
-        cells = partner_cells(store, picture.feed)
+    for picture, cells in cache.partner_pictures():
         st.divider()
         _legend(partner_legend(partner_breaks(cells["events"], picture.k)) if not cells.empty else [],
                 title=_title(picture))
