@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bench.harness import Figure
 
-GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load")
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "share")
 """The groups ``limes bench --only`` picks from; all by default."""
 
 
@@ -24,6 +24,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         load_bench,
         mirror_bench,
         routes_bench,
+        share_bench,
         startup_bench,
         store_bench,
         viewshed_bench,
@@ -47,4 +48,6 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         figures += [*live_bench.run(live_events), *startup_bench.run()]
     if "load" in chosen and load_events:
         figures += load_bench.run(stored=load_events)
+    if "share" in chosen:
+        figures += share_bench.run(max(import_rows // 2, 1000))
     return figures

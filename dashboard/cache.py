@@ -66,7 +66,9 @@ from geo.store import (
     history_totals,
     open_store,
 )
+from geo.store import StoredPicture, partner_cells
 from geo.store import latest_units as read_latest_units
+from geo.store import partner_pictures as read_partner_pictures
 from geo.timewindow import TimeWindow
 from layers.basemap import (
     border_layers,
@@ -155,6 +157,14 @@ def totals(index: EventIndex, window: TimeWindow, types: tuple[str, ...]) -> Tot
 def latest_units() -> pd.DataFrame:
     """Each unit's newest position (the live map asks every second; one query per two seconds serves every session)."""
     return read_latest_units(current_store())
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def partner_pictures() -> list[tuple[StoredPicture, pd.DataFrame]]:
+    """Each partner picture's head and hexagon counts (asked every second by the live map; a picture changes at
+    most once a poll)."""
+    db = current_store()
+    return [(picture, partner_cells(db, picture.feed)) for picture in read_partner_pictures(db)]
 
 
 @st.cache_data(max_entries=8, show_spinner="Analysing the space-time cube…")

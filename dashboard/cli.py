@@ -16,6 +16,7 @@ from dashboard.cli_options import add_db, add_region, command_settings, stop_on_
 from dashboard.live_cli import add_live_commands
 from dashboard.region_cli import add_region_command
 from dashboard.routes_cli import add_routes_command
+from dashboard.share_cli import add_share_command
 from geo.errors import LimesError, ServiceError, describe
 
 
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
     add_routes_command(sub, add_db)
+    add_share_command(sub, add_db)
     add_region_command(sub)
     for command in sub.choices.values():
         add_region(command)

@@ -118,6 +118,7 @@ AUDIT_ACTIONS: Final[str] = "audit_actions"
 AUDIT_ACTOR: Final[str] = "audit_actor"
 AUDIT_DAYS: Final[str] = "audit_days"
 AUDIT_EXPORT: Final[str] = "audit_export"
+AUDIT_SHARE_EXPORT: Final[str] = "audit_share_export"
 
 # -- Public report form -------------------------------------------------------------------------
 REPORT_MAP: Final[str] = "report_map"

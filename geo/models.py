@@ -133,3 +133,9 @@ class Sensor:
             raise SensorError(f"sensor {self.sensor_id}: fov_deg must be in (0, 360]; got {self.fov_deg}")
         if self.status not in SENSOR_STATUSES:
             raise SensorError(f"sensor {self.sensor_id}: status must be one of {list(SENSOR_STATUSES)}; got {self.status!r}")
+
+SHARE_HEXAGONS: Final[str] = "hexagons"
+SHARE_LEVELS: Final[str] = "levels"
+SHARE_PICTURE_KEY: Final[str] = "limes:picture"
+"""The shared picture's wire format (issue 22): its two collections, and the member describing the picture in
+every FeatureCollection; the publisher (:mod:`geo.sharing`) writes it, the ``limes-share`` feed reads it."""

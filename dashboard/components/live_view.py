@@ -36,6 +36,7 @@ from dashboard.components.live_panels import (
     feed_status,
     unusual_now,
 )
+from dashboard.components.partner_view import partner_legends, partner_map_layers
 from dashboard.components.report_layers import community_caption, community_layers
 from dashboard.components.zoom import zoom_to_data
 from dashboard.config import settings
@@ -72,7 +73,8 @@ def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: 
     data = data_layer(index, filters, cells, choice.analysis, now=now)
     under, over = cache.basemap_layers(whole_world=whole_world)
     pending, accepted = community_layers(index, filters, choice.reports)
-    layers = [*under, *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
+    layers = [*under, *partner_map_layers(), *pending, data.layer,
+              recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
     if with_units:
         units = cache.latest_units()
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
@@ -115,6 +117,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:
         map_legend(data.legend, title=data.title)
+        partner_legends()
         st.divider()
         try:
             cell = _selected_cell(layer_res(filters, choice.analysis))

@@ -1,4 +1,5 @@
-"""The audit log for administrators: who logged in, was refused, imported, exported, set a level or edited a sensor."""
+"""The audit log for administrators: who logged in, was refused, imported, exported, set a level or edited a sensor;
+and what was shared with which partner."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.auth import audit, require_page
+from dashboard.components.share_panels import sharing_audit
 from geo.exports import csv_bytes
 from geo.trust import ACTIONS, read_log
 
@@ -33,6 +35,7 @@ def render() -> None:
     if st.download_button("Export as CSV", csv_bytes(log[SHOWN_COLUMNS]), file_name="limes-audit.csv",
                           mime="text/csv", key=state.AUDIT_EXPORT, on_click="rerun"):
         audit(who, "export", target="limes-audit.csv", detail=f"{len(log)} audit entries")
+    sharing_audit(cache.current_store(), who, since=datetime.now(timezone.utc) - timedelta(days=days))
 
 
 render()

@@ -25,6 +25,7 @@ from dashboard.components.briefing_panels import (
     section_detail,
     section_table,
 )
+from dashboard.components.partner_view import partner_section_levels
 from dashboard.config import settings
 from dashboard.plain import plain
 from dashboard.uploads import saved_upload
@@ -83,6 +84,7 @@ def render() -> None:
     map_col, table_col = st.columns([1.25, 1])
     with table_col:
         section_table(briefing)
+        partner_section_levels()
     st.divider()
     try:
         positions = {sid: i for i, sid in enumerate(sections["section_id"])}

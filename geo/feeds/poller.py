@@ -34,6 +34,7 @@ from geo.errors import FeedError, describe
 from geo.feeds.fetch import FAILURES, Sleep, get_page, keep_own_query, same_origin
 from geo.feeds.formats import FEED_KINDS, PARSERS, SENSORTHINGS_TYPES, ParsedPage
 from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
+from geo.feeds.share import SHARE_KINDS, fetch_share
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.ingest import NATIVE, Mapping, choose_mapping, parse_times, resolve, validate_chunk
 from geo.models import check_source_name
@@ -82,12 +83,23 @@ class Feed:
     """Report feeds: our report field -> the form's field name, where the form differs from the defaults."""
     token_env: str | None = None
     """Report feeds: the environment variable holding the platform's API token (never the token itself)."""
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca: str | None = None
+    """``limes-share`` feeds: the client certificate and key the partner issued us, and the partner's authority."""
 
     def __post_init__(self) -> None:
         check_source_name(self.name, what=f"feed {self.name!r}")  # the feed's name is its events' source
-        if self.kind not in (*FEED_KINDS, *REPORT_KINDS):
-            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS]}; got {self.kind!r}",
-                            feed=self.name, url=self.url)
+        if self.kind not in (*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS):
+            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS]}; "
+                            f"got {self.kind!r}", feed=self.name, url=self.url)
+        tls = (self.tls_cert, self.tls_key, self.tls_ca)
+        if (self.kind in SHARE_KINDS) != all(tls) or (self.kind not in SHARE_KINDS and any(tls)):
+            raise FeedError(f"feed {self.name!r}: a {SHARE_KINDS[0]} feed needs tls_cert, tls_key and tls_ca (and "
+                            "only it takes them)", feed=self.name, url=self.url)
+        if self.kind in SHARE_KINDS and not self.url.startswith("https://"):
+            raise FeedError(f"feed {self.name!r}: a {SHARE_KINDS[0]} feed's url must start with https://; got "
+                            f"{self.url!r}", feed=self.name, url=self.url)
         # A TOML table arrives as a dict; kept as pairs so that the feed stays hashable.
         object.__setattr__(self, "fields", tuple(sorted(dict(self.fields).items())))
         unknown = sorted(set(dict(self.fields)) - set(DEFAULT_FIELDS))
@@ -245,6 +257,8 @@ def _next_url(feed: Feed, page: ParsedPage, seen: set[str]) -> str | None:
 def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: datetime, sleep: Sleep,
                      tokens: Lookup[str, str], result: PollResult, abort: Callable[[], None] | None) -> tuple[str | None, str | None, pd.Timestamp | None]:
     """Every page of one poll into the store; returns the new ETag, cursor and newest event time."""
+    if feed.kind in SHARE_KINDS:  # a partner's picture: its own tables, never events
+        return fetch_share(feed, store, client=client, now=now, sleep=sleep, result=result, abort=abort)
     etag, cursor = feed_state(store, feed.name)
     mapping = None if feed.kind in REPORT_KINDS else feed.event_mapping()
     headers = {"If-None-Match": etag} if etag and feed.kind == "geojson" else {}

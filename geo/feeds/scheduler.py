@@ -17,8 +17,9 @@ from typing import Final
 
 import httpx
 
-from geo.errors import LimesError
+from geo.errors import FeedError, LimesError
 from geo.feeds.poller import NO_TOKENS, Feed, PollResult, poll_once
+from geo.feeds.share import feed_transport
 from geo.store import Store, record_poll
 
 NAP_S: Final[float] = 0.05
@@ -63,7 +64,13 @@ def _poll_safely(feed: Feed, store: Store, *, client: httpx.Client, transport: h
 def _run_feed(feed: Feed, store: Store, *, should_stop: Callable[[], bool],
               on_result: Callable[[PollResult], None] | None, tokens: Lookup[str, str]) -> None:
     failures = 0
-    transport = httpx.HTTPTransport()
+    try:
+        transport = feed_transport(feed)
+    except FeedError as exc:  # a certificate that cannot be loaded: this feed's failure, recorded, not polled
+        record_poll(store, feed.name, kind=feed.kind, error=str(exc))
+        if on_result is not None:
+            on_result(PollResult(feed=feed.name, error=str(exc)))
+        return
     with httpx.Client(transport=transport, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
         while not should_stop():
             result = _poll_safely(feed, store, client=client, transport=transport, should_stop=should_stop,

@@ -192,6 +192,64 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE imports ADD COLUMN read_lines BIGINT NOT NULL DEFAULT 0",
         "UPDATE imports SET status = 'finished' WHERE finished_at_ms IS NOT NULL",
     ),
+    # 9: sharing with partner agencies: agreements (versioned), client certificates, what was sent, and the
+    # partners' pictures in tables of their own (never mixed with our events).
+    (
+        """CREATE TABLE share_agreements (
+            seq {serial},
+            partner TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            terms TEXT NOT NULL,
+            status TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at_ms BIGINT NOT NULL,
+            UNIQUE (partner, version)
+        )""",
+        """CREATE TABLE share_certs (
+            serial TEXT PRIMARY KEY,
+            partner TEXT NOT NULL,
+            not_after_ms BIGINT NOT NULL,
+            issued_at_ms BIGINT NOT NULL,
+            revoked_at_ms BIGINT
+        )""",
+        """CREATE TABLE share_log (
+            seq {serial},
+            partner TEXT NOT NULL,
+            version INTEGER,
+            path TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            items INTEGER NOT NULL,
+            bytes BIGINT NOT NULL,
+            cert_serial TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            sent_at_ms BIGINT NOT NULL
+        )""",
+        """CREATE TABLE partner_pictures (
+            feed TEXT PRIMARY KEY,
+            publisher TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            res INTEGER NOT NULL,
+            delay_s BIGINT NOT NULL,
+            k INTEGER NOT NULL,
+            window_start_ms BIGINT NOT NULL,
+            window_end_ms BIGINT NOT NULL,
+            received_at_ms BIGINT NOT NULL
+        )""",
+        """CREATE TABLE partner_cells (
+            feed TEXT NOT NULL,
+            cell BIGINT NOT NULL,
+            events BIGINT NOT NULL,
+            PRIMARY KEY (feed, cell)
+        )""",
+        """CREATE TABLE partner_levels (
+            feed TEXT NOT NULL,
+            section_id TEXT NOT NULL,
+            level TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            set_at_ms BIGINT NOT NULL,
+            PRIMARY KEY (feed, section_id)
+        )""",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

@@ -1,0 +1,151 @@
+"""Sharing agreements as data: per partner, what we give (hexagon counts at one resolution, section levels), how
+late (the delay), where (an area in lon/lat), and the small-count rule.
+
+An agreements file is TOML::
+
+    publisher = "Hellenic Police, Border Unit Kilkis"   # our name, as partners see it
+    [[agreement]]
+    partner = "MK"                  # the partner: its client certificate's common name
+    name = "North Macedonia border police"
+    res = 6                         # H3 resolution of the counts (5-9): the finest detail given
+    window_h = 168                  # hours of events the counts cover
+    delay_h = 1                     # the counts end this many hours before now (at a whole hour)
+    area = [[21.9, 40.9], [23.1, 40.9], [23.1, 41.5], [21.9, 41.5]]  # polygon, lon/lat (EPSG:4326)
+    types = ["irregular_crossing"]  # optional, default every type
+    k = 5                           # no count below k is given (cells merge into parents, then are withheld)
+    levels = true                   # our section levels and their evidence (never comments or who set them)
+    sections = ["GRC-MKD"]          # optional: only sections whose id starts so
+
+Unit positions, incident summaries and event rows are not terms an agreement can have: asking for
+them is refused, so nothing beyond aggregates can be agreed by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from geo.errors import InputError
+from geo.models import EVENT_TYPES
+
+SHARE_RES_RANGE: Final[tuple[int, int]] = (5, 9)
+PARTNER_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+"""A partner's name: its certificate's common name and a path segment of its endpoint."""
+REFUSED_TERMS: Final[dict[str, str]] = {
+    "units": "unit positions are never shared by this endpoint",
+    "events": "event rows are never shared: only aggregates",
+    "incidents": "incident summaries are not served yet",
+    "contacts": "contacts are never shared",
+}
+
+
+class AgreementError(InputError):
+    """An agreement or agreements file that cannot be honoured as written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """What we give one partner. Hours as ``*_h``, the area as ``(lon, lat)`` vertices in EPSG:4326."""
+
+    partner: str
+    name: str
+    publisher: str
+    area: tuple[tuple[float, float], ...]
+    res: int = 6
+    window_h: float = 168.0
+    delay_h: float = 1.0
+    types: tuple[str, ...] = EVENT_TYPES
+    k: int = 5
+    levels: bool = False
+    sections: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        who = f"agreement with {self.partner!r}"
+        if not isinstance(self.partner, str) or not PARTNER_NAME.match(self.partner):
+            raise AgreementError(f"partner must be 1-40 letters, digits, '.', '_' or '-'; got {self.partner!r}")
+        if not isinstance(self.res, int) or not SHARE_RES_RANGE[0] <= self.res <= SHARE_RES_RANGE[1]:
+            raise AgreementError(f"{who}: res must be an integer {SHARE_RES_RANGE[0]}-{SHARE_RES_RANGE[1]}; "
+                                 f"got {self.res!r}")
+        for name, low in (("window_h", 1.0), ("delay_h", 0.0)):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < low:
+                raise AgreementError(f"{who}: {name} must be a number >= {low:g}; got {value!r}")
+        if not isinstance(self.k, int) or isinstance(self.k, bool) or self.k < 1:
+            raise AgreementError(f"{who}: k must be an integer >= 1; got {self.k!r}")
+        unknown = sorted(set(self.types) - set(EVENT_TYPES))
+        if unknown or not self.types:
+            raise AgreementError(f"{who}: types must be some of {list(EVENT_TYPES)}; got {list(self.types)}")
+        if len(self.area) < 3 or any(not (-180 <= lon <= 180 and -90 <= lat <= 90) for lon, lat in self.area):
+            raise AgreementError(f"{who}: area must be at least 3 [lon, lat] vertices within -180..180, -90..90")
+
+    def terms_json(self) -> str:
+        """The terms as canonical JSON (what the store keeps, and what a new version is compared with)."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def delay_s(self) -> int:
+        return int(round(self.delay_h * 3600))
+
+
+def _vertices(value: Any, who: str) -> tuple[tuple[float, float], ...]:
+    try:
+        points = tuple((float(p[0]), float(p[1])) for p in value)
+        if any(len(p) != 2 for p in value) or not all(math.isfinite(c) for p in points for c in p):
+            raise ValueError
+    except (TypeError, ValueError, IndexError):
+        raise AgreementError(f"{who}: area must be a list of [lon, lat] pairs; got {value!r}") from None
+    return points
+
+
+def agreement_from_terms(terms: dict[str, Any], *, publisher: str) -> Agreement:
+    """One :class:`Agreement` from a TOML table or stored JSON terms; unknown and refused keys are errors."""
+    who = f"agreement with {terms.get('partner', '?')!r}"
+    refused = sorted(set(terms) & set(REFUSED_TERMS))
+    if refused:
+        raise AgreementError(f"{who}: {'; '.join(REFUSED_TERMS[k] for k in refused)} (remove {refused})")
+    known = set(Agreement.__dataclass_fields__) - {"publisher"}
+    unknown = sorted(set(terms) - known - {"publisher"})
+    if unknown:
+        raise AgreementError(f"{who}: unknown key(s) {unknown}; keys are {sorted(known)}")
+    for key in ("partner", "name", "area"):
+        if key not in terms:
+            raise AgreementError(f"{who}: {key!r} is required")
+    values = dict(terms)
+    values["area"] = _vertices(values["area"], who)
+    for key in ("types", "sections"):
+        if key in values:
+            if isinstance(values[key], str) or not isinstance(values[key], list | tuple):
+                raise AgreementError(f"{who}: {key} must be a list of strings; got {values[key]!r}")
+            values[key] = tuple(str(v) for v in values[key])
+    if "levels" in values and not isinstance(values["levels"], bool):
+        raise AgreementError(f"{who}: levels must be true or false; got {values['levels']!r}")
+    values["publisher"] = str(values.get("publisher", publisher))
+    return Agreement(**values)
+
+
+def load_agreements(doc: dict[str, Any]) -> list[Agreement]:
+    """Agreements from a parsed TOML document: ``publisher`` and ``[[agreement]]`` tables, one per partner."""
+    publisher = doc.get("publisher")
+    if not isinstance(publisher, str) or not publisher.strip():
+        raise AgreementError("the agreements file needs publisher = \"our name, as partners see it\"")
+    tables = doc.get("agreement")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise AgreementError("the agreements file lists no agreements: add [[agreement]] tables")
+    extra = sorted(set(doc) - {"publisher", "agreement"})
+    if extra:
+        raise AgreementError(f"unknown top-level key(s) {extra}; the file has publisher and [[agreement]] tables")
+    agreements = [agreement_from_terms(t, publisher=publisher.strip()) for t in tables]
+    partners = [a.partner for a in agreements]
+    twice = sorted({p for p in partners if partners.count(p) > 1})
+    if twice:
+        raise AgreementError(f"one agreement per partner: {twice} appear more than once")
+    return agreements
+
+
+def agreement_from_json(terms: str) -> Agreement:
+    """An :class:`Agreement` back from :meth:`Agreement.terms_json`."""
+    values = json.loads(terms)
+    return agreement_from_terms(values, publisher=values.get("publisher", ""))
