@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bench.harness import Figure
 
-GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load")
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "replica")
 """The groups ``limes bench --only`` picks from; all by default."""
 
 
@@ -23,6 +23,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         live_bench,
         load_bench,
         mirror_bench,
+        replica_bench,
         routes_bench,
         startup_bench,
         store_bench,
@@ -47,4 +48,6 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         figures += [*live_bench.run(live_events), *startup_bench.run()]
     if "load" in chosen and load_events:
         figures += load_bench.run(stored=load_events)
+    if "replica" in chosen and live_events:
+        figures += replica_bench.run()
     return figures

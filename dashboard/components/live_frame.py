@@ -16,6 +16,7 @@ from typing import Final
 import pandas as pd
 
 from dashboard import cache, live_cache
+from dashboard.config import settings
 from dashboard.components.analysis_view import DataLayer, data_layer
 from dashboard.components.filters import ViewChoice
 from dashboard.components.kpis import Kpi, kpi_figures
@@ -93,6 +94,8 @@ def shared_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *,
                  with_units: bool) -> LiveFrame:
     """:func:`live_frame`, computed once per server for the index version, view, rights and second of ``now``."""
     second = now.replace(microsecond=0)
+    if not settings().live_sharing:
+        return live_frame(index, choice, data_start, now=now, sees_events=sees_events, with_units=with_units)
     key = repr(("live", live_cache.index_version(index), choice, data_start, second, sees_events, with_units))
     return live_cache.shared(key, lambda: live_frame(index, choice, data_start, now=second, sees_events=sees_events,
                                                      with_units=with_units))
