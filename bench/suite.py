@@ -12,7 +12,8 @@ GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live",
 
 def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int,
         load_events: int = 0) -> list[Figure]:
-    """The figures of ``groups``; a size of 0 skips the mirror, the live (browser) or the load-test figures.
+    """The figures of ``groups``; a size of 0 skips the mirror, the live (browser, with the replica recipe) or the
+    load-test figures.
 
     The history figure holds a tenth of the mirror's events in the store (three years of them).
     """
