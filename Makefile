@@ -14,10 +14,10 @@ APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 python-deps:
 	@$(PY) -c 'import ensurepip' >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
 
-# Test-only system tools: the browser, GDAL's reference viewshed, and poppler to render PDF pages.
+# Test-only system tools: the browser, GDAL's reference viewshed, poppler to render PDF pages, and HAProxy (two servers, one address).
 test-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v gdal_viewshed >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || \
-	  { $(APT) update && $(APT) install -y --no-install-recommends chromium gdal-bin poppler-utils; }
+	@command -v chromium >/dev/null 2>&1 && command -v gdal_viewshed >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && command -v haproxy >/dev/null 2>&1 || \
+	  { $(APT) update && $(APT) install -y --no-install-recommends chromium gdal-bin poppler-utils haproxy; }
 
 $(BIN)/limes: pyproject.toml
 	$(MAKE) python-deps

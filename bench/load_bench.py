@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -109,48 +111,70 @@ def _feed(url: str, per_s: int, stop: threading.Event, seq_from: int) -> None:
         store.close()
 
 
+def _measure(url: str, *, sharing: bool, sessions: tuple[int, ...], stored: int, per_s: int, duration_s: float,
+             log_dir: Path) -> dict[int, tuple[float, float, float, float, int, list[str]]]:
+    """Per number of sessions: p50 and p95 (ms), server CPU per session-second, MB per session, samples, failures."""
+    env = {"LIMES_DB": url, "LIMES_SCENARIO": "off", "LIMES_LIVE_SHARING": "on" if sharing else "off"}
+    out = {}
+    with start_streamlit(env=env, log_dir=log_dir) as app:
+        pid = _server_pid(int(app.rsplit(":", 1)[1]))
+        ws_url = app.replace("http://", "ws://") + "/_stcore/stream"
+        asyncio.run(_session(ws_url, time.monotonic() + 3, [], []))  # the mirror loads the store once
+        stop = threading.Event()
+        feeder = threading.Thread(target=_feed, args=(url, per_s, stop, stored + 1 + (0 if sharing else 10**8)),
+                                  daemon=True)
+        feeder.start()
+        try:
+            for n in sessions:
+                samples: list[float] = []
+                failures: list[str] = []
+                rss0, cpu0, t0 = _rss_mb(pid), _cpu_s(pid), time.monotonic()
+
+                async def many(n: int = n, samples: list[float] = samples, failures: list[str] = failures) -> None:
+                    until = time.monotonic() + duration_s
+                    await asyncio.gather(*(_session(ws_url, until, samples, failures) for _ in range(n)))
+
+                asyncio.run(many())
+                cpu = (_cpu_s(pid) - cpu0) / (n * (time.monotonic() - t0))
+                p50, p95 = (float(np.quantile(samples, q)) * 1e3 for q in (0.5, 0.95)) if samples else (0.0, 0.0)
+                out[n] = (p50, p95, cpu, (_rss_mb(pid) - rss0) / n, len(samples), failures)
+        finally:
+            stop.set()
+            feeder.join(timeout=30)
+    return out
+
+
 def run(sessions: tuple[int, ...] = (1, 5, 10, 20), *, stored: int = 1_000_000, per_s: int = 100,
-        duration_s: float = 20.0) -> list[Figure]:
-    """Fragment round trips for each number of ``sessions``, on a store of ``stored`` events fed ``per_s``."""
+        duration_s: float = 20.0, busy: int = 0) -> list[Figure]:
+    """Fragment round trips for each number of ``sessions``, on a store of ``stored`` events fed ``per_s``: ours
+    (sessions with the same view share one computation a second) beside each session computing its own
+    (``LIMES_LIVE_SHARING=off``, the behaviour before), in one run; ``busy`` spinning processes load the machine."""
     figures = []
-    with tempfile.TemporaryDirectory(prefix="limes-load-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'load.sqlite'}"
-        store = open_store(url)
-        history = store_shaped(stored, seed=3, after_s=int(time.time()) - 86400)
-        for start in range(0, stored, 200_000):
-            insert_events(store, history.iloc[start:start + 200_000].drop(columns=["seq"]).assign(attrs="{}"))
-        store.close()
-        del history
-        with start_streamlit(env={"LIMES_DB": url, "LIMES_SCENARIO": "off"}, log_dir=Path(tmp)) as app:
-            pid = _server_pid(int(app.rsplit(":", 1)[1]))
-            ws_url = app.replace("http://", "ws://") + "/_stcore/stream"
-            warm: list[float] = []
-            asyncio.run(_session(ws_url, time.monotonic() + 3, warm, []))  # the mirror loads the store once
-            stop = threading.Event()
-            feeder = threading.Thread(target=_feed, args=(url, per_s, stop, stored + 1), daemon=True)
-            feeder.start()
-            try:
-                for n in sessions:
-                    samples: list[float] = []
-                    failures: list[str] = []
-                    rss0, cpu0, t0 = _rss_mb(pid), _cpu_s(pid), time.monotonic()
-
-                    async def many(n: int = n, samples: list[float] = samples, failures: list[str] = failures
-                                   ) -> None:
-                        until = time.monotonic() + duration_s
-                        await asyncio.gather(*(_session(ws_url, until, samples, failures) for _ in range(n)))
-
-                    asyncio.run(many())
-                    cpu_per_session_s = (_cpu_s(pid) - cpu0) / (n * (time.monotonic() - t0))
-                    rss_per_session = (_rss_mb(pid) - rss0) / n
-                    p50, p95 = (np.quantile(samples, q) * 1e3 for q in (0.5, 0.95)) if samples else (0.0, 0.0)
-                    figures.append(Figure(
-                        f"loadtest_p95_ms, {n} session{'s' if n > 1 else ''} at 1 Hz, {stored:,} events + {per_s}/s",
-                        "ms", float(p95), None, "≤ 1000 ms at 20 sessions", False,
-                        f"p50 {p50:.0f} ms; {len(samples)} round trips; server CPU {cpu_per_session_s:.3f} s per "
-                        f"session-second; memory {rss_per_session:+.0f} MB per session"
-                        + (f"; {len(failures)} sessions failed: {failures[0]}" if failures else "")))
-            finally:
-                stop.set()
-                feeder.join(timeout=30)
+    spinners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(busy)]
+    try:
+        with tempfile.TemporaryDirectory(prefix="limes-load-") as tmp:
+            url = f"sqlite:///{Path(tmp) / 'load.sqlite'}"
+            store = open_store(url)
+            history = store_shaped(stored, seed=3, after_s=int(time.time()) - 86400)
+            for start in range(0, stored, 200_000):
+                insert_events(store, history.iloc[start:start + 200_000].drop(columns=["seq"]).assign(attrs="{}"))
+            store.close()
+            del history
+            kw = {"sessions": sessions, "stored": stored, "per_s": per_s, "duration_s": duration_s, "log_dir": Path(tmp)}
+            ours, naive = _measure(url, sharing=True, **kw), _measure(url, sharing=False, **kw)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    loaded = f", {busy} busy processes beside" if busy else ""
+    for n in sessions:
+        p50, p95, cpu, rss, count, failures = ours[n]
+        n_p50, n_p95, n_cpu, _, _, n_failures = naive[n]
+        figures.append(Figure(
+            f"loadtest_p95_ms, {n} session{'s' if n > 1 else ''} at 1 Hz, {stored:,} events + {per_s}/s{loaded}",
+            "ms", p95, n_p95, "≤ 1000 ms at 20 sessions", False,
+            f"p50 {p50:.0f} ms (each session its own: {n_p50:.0f} ms); {count} round trips; server CPU {cpu:.3f} s "
+            f"per session-second (each its own: {n_cpu:.3f}); memory {rss:+.0f} MB per session"
+            + (f"; {len(failures)} sessions failed: {failures[0]}" if failures else "")
+            + (f"; each its own: {len(n_failures)} sessions failed" if n_failures else "")))
     return figures

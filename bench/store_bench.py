@@ -59,16 +59,22 @@ def _naive_rate(url: str, path: Path) -> float:
     store = open_store(url)
     conn = store._conn  # the naive importer talks to the connection directly, as a first attempt would
     mark = "?" if store.dialect == "sqlite" else "%s"
-    sql = (f"INSERT INTO events (source, event_id, type, occurred_at_ms, received_at_ms, lat, lon, persons, impact, "
-           f"confidence, status, cell) VALUES ({', '.join([mark] * 12)}) ON CONFLICT (source, event_id) DO NOTHING")
+    columns = "source, event_id, type, occurred_at_ms, received_at_ms, lat, lon, persons, impact, confidence, status, cell"
+    sql = f"INSERT INTO events ({columns}) VALUES ({', '.join([mark] * 12)}) ON CONFLICT (source, event_id) DO NOTHING"
+    if store.dialect == "postgresql":  # events are partitioned by month there: the key table keeps them unique
+        sql = ("WITH fresh AS (INSERT INTO event_keys (source, event_id) VALUES (%s, %s) ON CONFLICT DO NOTHING "
+               f"RETURNING 1) INSERT INTO events ({columns}) SELECT {', '.join([mark] * 12)} FROM fresh")
 
     def run() -> None:
         now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
         for r in rows.itertuples(index=False):
             cell = int(latlng_to_cells([float(r.lat)], [float(r.lon)], BASE_RES)[0])
             when = int(pd.Timestamp(r.occurred_at).timestamp() * 1000)
-            conn.execute(sql, ("naive", r.event_id, r.type, when, now_ms, float(r.lat), float(r.lon), int(r.persons),
-                               r.impact, float(r.confidence), r.status, cell))
+            row = ("naive", r.event_id, r.type, when, now_ms, float(r.lat), float(r.lon), int(r.persons), r.impact,
+                   float(r.confidence), r.status, cell)
+            if store.dialect == "postgresql":
+                conn.execute("SELECT limes_event_month(%s)", (when,))
+            conn.execute(sql, row if store.dialect == "sqlite" else ("naive", r.event_id, *row))
             if store.dialect == "sqlite":
                 conn.commit()
 

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 
 from bench.harness import Figure
 
-GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "share")
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "replica", "share")
 """The groups ``limes bench --only`` picks from; all by default."""
 
 
 def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: int, live_events: int,
         load_events: int = 0) -> list[Figure]:
-    """The figures of ``groups``; a size of 0 skips the mirror, the live (browser) or the load-test figures.
+    """The figures of ``groups``; a size of 0 skips the mirror, the live (browser, with the replica recipe) or the
+    load-test figures.
 
     The history figure holds a tenth of the mirror's events in the store (three years of them).
     """
@@ -23,6 +24,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         live_bench,
         load_bench,
         mirror_bench,
+        replica_bench,
         routes_bench,
         share_bench,
         startup_bench,
@@ -50,4 +52,6 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         figures += load_bench.run(stored=load_events)
     if "share" in chosen:
         figures += share_bench.run(max(import_rows // 2, 1000))
+    if "replica" in chosen and live_events:
+        figures += replica_bench.run()
     return figures

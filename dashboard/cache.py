@@ -142,6 +142,11 @@ def data_span(index: EventIndex) -> tuple[datetime, datetime] | None:
     return _mirror(settings().store_url).time_range() or index.time_range()
 
 
+def hot_from_s() -> int | None:
+    """Epoch second from which the mirror's index holds every stored event (``None``: it holds them all)."""
+    return _mirror(settings().store_url).hot_from_s
+
+
 def cells(index: EventIndex, filters: Filters) -> pd.DataFrame:
     """Events and persons per cell for ``filters``; the store adds what lies before the mirror's hot window."""
     return history_aggregate(current_store(), index, filters, hot_from_s=_mirror(settings().store_url).hot_from_s)

@@ -31,6 +31,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
                              "0: all)",
     "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
     "LIMES_REGION": "a region TOML file (limes region init): the border watched (default: the bundled region)",
+    "LIMES_LIVE_SHARING": "on or off: sessions showing the same live view share one computation a second (default on)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
 _SWITCH: Final[dict[str, bool]] = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False,
@@ -88,6 +89,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "hot_window_days": _number(environ, "LIMES_HOT_WINDOW_DAYS", float),
         "earliest_event": _date(environ, "LIMES_EARLIEST_EVENT"),
         "region": load_region(environ["LIMES_REGION"].strip()) if environ.get("LIMES_REGION", "").strip() else None,
+        "live_sharing": _switch(environ, "LIMES_LIVE_SHARING"),
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -105,6 +107,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_HOT_WINDOW_DAYS": f"{settings.hot_window_days:g}",
         "LIMES_EARLIEST_EVENT": f"{settings.earliest_event:%Y-%m-%d}",
         **({"LIMES_REGION": str(settings.region.source)} if settings.region.source is not None else {}),
+        "LIMES_LIVE_SHARING": "on" if settings.live_sharing else "off",
     }
 
 

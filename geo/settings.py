@@ -107,6 +107,9 @@ class Settings:
         Load and refresh the bundled scenario into the store (never into one holding real data).
     earliest_event : datetime
         Imported rows timed before it (UTC) are quarantined as ``bad_date``.
+    live_sharing : bool
+        Sessions of a server showing the same live view share one computation a second (off: each
+        session computes its own, the behaviour before; kept for the load test's comparison).
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
     region : Region
@@ -125,6 +128,7 @@ class Settings:
     scenario: bool = True
     hot_window_days: float = 400.0
     earliest_event: datetime = EARLIEST_EVENT
+    live_sharing: bool = True
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
     region: Region = field(default_factory=bundled_region)
 

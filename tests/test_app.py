@@ -10,7 +10,7 @@ import h3
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cache, state
+from dashboard import cache, live_cache, state
 from geo.grid import Filters, cells_to_hex
 from geo.models import EVENT_TYPES
 from geo.store import record_poll
@@ -248,6 +248,7 @@ def test_feed_strip_counts_what_each_feed_brings() -> None:
     store = cache.current_store()
     record_poll(store, "test-geojson", kind="geojson", error=None, lag_s=2.0, events=5)
     record_poll(store, "test-kobo", kind="kobo", error=None, reports=3)
+    live_cache.feeds_health.clear()  # the strip is read once a second per server; earlier tests read it empty
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
     strip = html.unescape(next(m.value for m in at.markdown if "limes-feeds" in m.value))  # outside text as entities
     assert "<b>test-geojson</b>" in strip and "· 5 events</span>" in strip

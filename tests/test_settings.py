@@ -35,6 +35,7 @@ def test_environment_then_options_then_defaults(tmp_path: Path) -> None:
     assert (settings.scenario, settings.reports_per_hour, settings.form_proxy_hops) == (False, 3, 1)
     assert (settings.contact_retention_days, settings.hot_window_days) == (7.5, 90.0)
     assert settings_from_env({}).hot_window_days == 400.0
+    assert settings_from_env({}).live_sharing and not settings_from_env({"LIMES_LIVE_SHARING": "off"}).live_sharing
     given = settings_from_env({**environ, "LIMES_DB": "postgresql://x@h/db"}, reports_per_hour=9, form_proxy_hops=None)
     assert (given.store_url, given.reports_per_hour, given.form_proxy_hops) == ("postgresql://x@h/db", 9, 1)
     # What a Streamlit child receives builds the same settings again.

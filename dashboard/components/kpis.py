@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import streamlit as st
 
 from dashboard import cache
 from geo.grid import EventIndex, Filters
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    """One tile: its label, value, change against the previous window (``None``: none shown) and help."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    help: str | None = None
 
 
 def _delta(current: int, previous: int | None) -> str | None:
@@ -20,7 +31,7 @@ def _delta(current: int, previous: int | None) -> str | None:
     return f"{change:+,} ({change / previous:+.0%})"
 
 
-def kpi_tiles(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime) -> None:
+def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime) -> tuple[Kpi, ...]:
     """Events, persons, high-impact events and active hexagons, with deltas against the previous window.
 
     When the previous window reaches back before ``data_start`` there is nothing fair to compare
@@ -29,15 +40,20 @@ def kpi_tiles(index: EventIndex, filters: Filters, *, hot_cells: int, data_start
     now = cache.totals(index, filters.window, filters.types)
     comparable = filters.window.previous().start >= data_start
     before = cache.totals(index, filters.window.previous(), filters.types) if comparable else None
-    tiles = (
-        ("Events", now.events, None if before is None else before.events,
-         "Change against the previous window of the same length (none when it precedes the data)."),
-        ("Persons", now.persons, None if before is None else before.persons,
-         "Persons involved (apprehended, detected, refused, rescued)."),
-        ("High / very high impact", now.high_impact, None if before is None else before.high_impact, None),
+    return (
+        Kpi("Events", f"{now.events:,}", _delta(now.events, None if before is None else before.events),
+            "Change against the previous window of the same length (none when it precedes the data)."),
+        Kpi("Persons", f"{now.persons:,}", _delta(now.persons, None if before is None else before.persons),
+            "Persons involved (apprehended, detected, refused, rescued)."),
+        Kpi("High / very high impact", f"{now.high_impact:,}",
+            _delta(now.high_impact, None if before is None else before.high_impact)),
+        Kpi("Hexagons with events", f"{hot_cells:,}",
+            help=f"H3 cells at resolution {filters.res} with at least one event in the window."),
     )
-    cols = st.columns(4)
-    for col, (label, value, previous, help_text) in zip(cols, tiles):
-        col.metric(label, f"{value:,}", _delta(value, previous), delta_color="inverse", border=True, help=help_text)
-    cols[3].metric("Hexagons with events", f"{hot_cells:,}", border=True,
-                   help=f"H3 cells at resolution {filters.res} with at least one event in the window.")
+
+
+def kpi_tiles(kpis: tuple[Kpi, ...]) -> None:
+    """Draw the tiles of :func:`kpi_figures` in one row."""
+    for col, kpi in zip(st.columns(len(kpis)), kpis):
+        col.metric(kpi.label, kpi.value, kpi.delta, delta_color="inverse",
+                   border=True, help=kpi.help)

@@ -1,8 +1,14 @@
-"""Live panels: the high-impact banner, unusual cells, the ticker of latest events, and the feeds' status strip."""
+"""Live panels: the high-impact banner, unusual cells, the ticker of latest events, and the feeds' status strip.
+
+Each panel is text built by a pure ``*_text`` function (computed once per server and second for
+every session showing the same view, see :mod:`dashboard.components.live_frame`) and drawn by
+:func:`show_panel`.
+"""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -33,23 +39,43 @@ def _where(row: pd.Series, towns: pd.DataFrame) -> str:
     return describe_place(lat=float(row["lat"]), lon=float(row["lon"]), towns=towns)
 
 
-def alert_banner(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> None:
-    """A red banner while high-impact events of the last half hour exist."""
+@dataclass(frozen=True, slots=True)
+class PanelText:
+    """A panel as text: Markdown with our own HTML (outside text already passed through :func:`plain`), or a
+    caption."""
+
+    markdown: str = ""
+    caption: str = ""
+
+
+def show_panel(panel: PanelText) -> None:
+    """Draw a panel built by one of the ``*_text`` functions."""
+    if panel.markdown:
+        st.markdown(panel.markdown, unsafe_allow_html=True)
+    if panel.caption:
+        st.caption(panel.caption)
+
+
+def banner_text(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> str | None:
+    """The red banner's Markdown while high-impact events of the last half hour exist, else ``None``."""
     recent = index.recent(now - BANNER_WINDOW, now)
     high = recent[recent["impact"].isin(HIGH_IMPACT)]
     if high.empty:
-        return
+        return None
     latest = high.iloc[-1]
-    st.error(
-        f"**{len(high)} high-impact event{'s' if len(high) > 1 else ''} in the last "
-        f"{BANNER_WINDOW.total_seconds() / 60:.0f} min** · latest: "
-        f"{EVENT_TYPE_LABELS[latest['type']]}, {int(latest['persons'])} persons, {_where(latest, towns)}, "
-        f"{_ago(now, latest['occurred_at'])}",
-        icon=":material/warning:",
-    )
+    return (f"**{len(high)} high-impact event{'s' if len(high) > 1 else ''} in the last "
+            f"{BANNER_WINDOW.total_seconds() / 60:.0f} min** · latest: "
+            f"{EVENT_TYPE_LABELS[latest['type']]}, {int(latest['persons'])} persons, {_where(latest, towns)}, "
+            f"{_ago(now, latest['occurred_at'])}")
 
 
-def event_ticker(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> None:
+def alert_banner(text: str | None) -> None:
+    """Draw the banner of :func:`banner_text`, if any."""
+    if text:
+        st.error(text, icon=":material/warning:")
+
+
+def ticker_text(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> PanelText:
     """The newest events, newest first: when, what, where (nearest town), persons."""
     latest = index.latest(TICKER_ROWS).iloc[::-1]
     lines = []
@@ -58,14 +84,14 @@ def event_ticker(index: EventIndex, *, now: datetime, towns: pd.DataFrame) -> No
         lines.append(f"<div style='margin:2px 0'>{flag}<b>{html.escape(EVENT_TYPE_LABELS[row['type']])}</b> · "
                      f"{plain(_where(row, towns))} · {int(row['persons'])} pers. · "
                      f"<span style='opacity:.7'>{_ago(now, row['occurred_at'])}</span></div>")
-    st.markdown(f"<div data-testid='limes-ticker' style='font-size:0.85rem'><b>Latest events</b>{''.join(lines)}</div>",
-                unsafe_allow_html=True)
+    return PanelText(f"<div data-testid='limes-ticker' style='font-size:0.85rem'><b>Latest events</b>"
+                     f"{''.join(lines)}</div>")
 
 
-def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
+def feed_text(health: pd.DataFrame, *, now: datetime) -> PanelText:
     """One chip per feed: green when it answered within a minute, amber when late, red after an error."""
     if health.empty:
-        return
+        return PanelText()
     chips = []
     for _, feed in health.iterrows():
         ok = pd.notna(feed["last_success"])
@@ -77,19 +103,18 @@ def feed_status(health: pd.DataFrame, *, now: datetime) -> None:
         counts = ", ".join(f"{int(feed[column]):,} {label}" for column, label in FEED_COUNTS if feed[column]) or "nothing yet"
         chips.append(f"<span style='margin-right:14px'><span style='color:{colour}'>●</span> "
                      f"<b>{plain(feed['feed'])}</b> {plain(detail)} · {counts}</span>")
-    st.markdown(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>", unsafe_allow_html=True)
+    return PanelText(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>")
 
 
-def unusual_now(index: EventIndex, filters: Filters, rule: AlertRule, *, window: timedelta, now: datetime,
-                towns: pd.DataFrame) -> None:
+def unusual_text(index: EventIndex, filters: Filters, rule: AlertRule, *, window: timedelta, now: datetime,
+                 towns: pd.DataFrame) -> PanelText:
     """The cells where the latest ``window`` is improbable against the same hours of past weeks, most surprising first."""
     latest = Filters(TimeWindow(now - window, now), filters.types, filters.res)
     alerts = unusual_cells(index, latest, rule)
     span = f"{window.total_seconds() / 3600:g} h"
     if alerts.empty:
-        st.caption(f"Nothing unusual in the last {span} against the same hours of the past {rule.weeks} weeks "
-                   f"(p ≤ {rule.max_p:g}, ≥ {rule.min_events} events).")
-        return
+        return PanelText(caption=f"Nothing unusual in the last {span} against the same hours of the past "
+                                 f"{rule.weeks} weeks (p ≤ {rule.max_p:g}, ≥ {rule.min_events} events).")
     lines = []
     for cell, row in alerts.head(ALERT_ROWS).iterrows():
         lat, lon = cell_latlng(int(cell))
@@ -98,6 +123,5 @@ def unusual_now(index: EventIndex, filters: Filters, rule: AlertRule, *, window:
                      f"vs {row['expected']:.1f} usual · {html.escape(place)} "
                      f"<span style='opacity:.7'>(p {row['p']:.0e})</span></div>")
     more = f"<div style='opacity:.7'>and {len(alerts) - ALERT_ROWS} more</div>" if len(alerts) > ALERT_ROWS else ""
-    st.markdown(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last {span}</b> "
-                f"({len(alerts)} cells)"
-                f"{''.join(lines)}{more}</div>", unsafe_allow_html=True)
+    return PanelText(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last {span}</b> "
+                     f"({len(alerts)} cells){''.join(lines)}{more}</div>")

@@ -2,58 +2,38 @@
 
 Each run reads only the rows that reached the store since the last (the mirror's watermark),
 outlines hexagons with events of the last minutes, and shows patrol units, greyed once their
-fix is stale.
+fix is stale. What every session with the same view shows is computed once per server and second
+(:mod:`dashboard.components.live_frame`); only a clicked hexagon's detail is the session's own.
 """
 
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Final
 
-import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
-from dashboard import cache, state
+from dashboard import cache, live_cache, state
 from dashboard.auth import viewer
-from dashboard.components.analysis_view import (
-    DataLayer,
-    analysis_detail,
-    data_layer,
-    emerging_summary,
-    emerging_table,
-    layer_res,
-)
+from dashboard.components.analysis_view import analysis_detail, emerging_summary, emerging_table, layer_res
 from dashboard.components.filters import COUNT, EMERGING, ViewChoice
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
-from dashboard.components.live_panels import (
-    alert_banner,
-    event_ticker,
-    feed_status,
-    unusual_now,
-)
-from dashboard.components.partner_view import partner_legends, partner_map_layers
-from dashboard.components.report_layers import community_caption, community_layers
-from dashboard.components.zoom import zoom_to_data
+from dashboard.components.live_frame import shared_frame
+from dashboard.components.live_panels import alert_banner, feed_text, show_panel
+from dashboard.components.partner_view import partner_legends
+from dashboard.components.zoom import zoom_toggle
 from dashboard.config import settings
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
-from geo.grid import EventIndex, Filters, cell_at_resolution, hex_to_cell
-from geo.store import feed_health
-from geo.timewindow import TimeWindow, describe_window
+from geo.grid import cell_at_resolution, hex_to_cell
 from geo.trust import may
-from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID
-from layers.live import recent_hexagon_layer, unit_layers
 
 REFRESH_S: Final[float] = 1.0
-RECENT: Final[timedelta] = timedelta(minutes=15)
-"""Hexagons with events this fresh get a bright outline."""
-UNITS_SHOWN_FOR: Final[timedelta] = timedelta(hours=24)
 
 
 def _selected_cell(res: int) -> int | None:
@@ -65,24 +45,6 @@ def _selected_cell(res: int) -> int | None:
     return cell_at_resolution(hex_to_cell(objects[0].get("hex")), res)
 
 
-def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime, *,
-                with_units: bool, whole_world: bool = False) -> tuple[list[pdk.Layer], DataLayer]:
-    """The layers bottom to top, and the data layer with its legend, title and tooltip."""
-    recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
-    recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
-    data = data_layer(index, filters, cells, choice.analysis, now=now)
-    under, over = cache.basemap_layers(whole_world=whole_world)
-    pending, accepted = community_layers(index, filters, choice.reports)
-    layers = [*under, *partner_map_layers(), *pending, data.layer,
-              recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
-    if with_units:
-        units = cache.latest_units()
-        # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
-        units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
-        layers += unit_layers(units, now=now)
-    return layers, data
-
-
 @st.fragment(run_every=REFRESH_S)
 def live_view(choice: ViewChoice, data_start: datetime) -> None:
     """Everything that refreshes by itself."""
@@ -91,28 +53,22 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     sees_events = may(roles, "event_details")
     index = cache.event_index()
     towns = cache.gazetteer()
-    filters = choice.filters(now)
-    if sees_events:
-        alert_banner(index, now=now, towns=towns)
-    view, filters = zoom_to_data(index, filters, region=settings().region)
-    window_text = describe_window(filters.window, now=now)
-    st.markdown(f"### {plain(settings().region.title)}  \n{window_text}")
-    cells = cache.cells(index, filters)
-    layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"),
-                               whole_world=view != settings().region.view.as_dict())
-    kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
+    frame = shared_frame(index, choice, data_start, now=now, sees_events=sees_events,
+                         with_units=may(roles, "unit_positions"), fit_to_data=zoom_toggle())
+    if frame.view_note:
+        st.caption(frame.view_note)
+    filters, data = frame.filters, frame.data
+    alert_banner(frame.banner)
+    st.markdown(frame.heading)
+    kpi_tiles(frame.kpis)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
-    feed_status(feed_health(cache.current_store()), now=now)
+    show_panel(feed_text(live_cache.feeds_health(settings().store_url), now=now))
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
-        st.pydeck_chart(build_deck(layers, tooltip=data.tooltip, view=view),
-                        on_select="rerun", selection_mode="single-object",
+        st.pydeck_chart(frame.deck, on_select="rerun", selection_mode="single-object",  # type: ignore[arg-type]
                         key=state.MAP, height=640)
-        span = index.time_range()
-        st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
-                   f"the last {RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
-                   "Natural Earth · Towns: GeoNames · Relief: SRTM, pvlib 5′")
+        st.caption(frame.caption)
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:
@@ -122,11 +78,11 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         try:
             cell = _selected_cell(layer_res(filters, choice.analysis))
             if cell is None:
-                unusual_now(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns)
+                show_panel(frame.alerts)
                 if choice.analysis.mode == EMERGING:
                     emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
-                if sees_events:
-                    event_ticker(index, now=now, towns=towns)
+                if frame.ticker is not None:
+                    show_panel(frame.ticker)
                 st.caption("Click a hexagon to see its events.")
             else:
                 if choice.analysis.mode != COUNT:
@@ -135,5 +91,3 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                            with_events=sees_events)
         except LimesError as exc:
             st.error(plain(describe(exc)))
-
-

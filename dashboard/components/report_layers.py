@@ -19,7 +19,7 @@ def community_layers(index: EventIndex, filters: Filters, view: ReportView) -> t
         under.append(pending_report_layer(pending["cell"], pending["reports"]))
     over = []
     if "citizen_report" in filters.types:
-        accepted = accepted_counts(index.recent(filters.window.start, filters.window.end), res=filters.res,
+        accepted = accepted_counts(index.recent(filters.window.start, filters.window.end, types=("citizen_report",)), res=filters.res,
                                    min_confidence=view.min_confidence)
         over.append(accepted_report_layer(accepted["cell"], accepted["reports"]))
     return under, over

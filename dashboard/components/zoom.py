@@ -38,18 +38,22 @@ def data_view(cells: pd.DataFrame) -> dict[str, float] | None:
             "zoom": float(np.floor(view.zoom * 2) / 2), "pitch": 0.0, "bearing": 0.0}
 
 
-def zoom_to_data(index: EventIndex, filters: Filters, *, region: Region) -> tuple[dict[str, float], Filters]:
-    """The map's opening view and the filters to draw it with: the region's view, or (with the toggle on) the one
-    that fits the selection's hexagons, at the resolution that suits its zoom (3-4 for a continent)."""
-    fit = st.toggle("Zoom to data", key=state.ZOOM_TO_DATA,
-                    help="Fit the map to the hexagons of the current selection, wherever in the world they are.")
-    if not fit:
-        return region.view.as_dict(), filters
+def zoom_toggle() -> bool:
+    """The "Zoom to data" switch: on, the map fits the current selection's hexagons instead of the region."""
+    return st.toggle("Zoom to data", key=state.ZOOM_TO_DATA,
+                     help="Fit the map to the hexagons of the current selection, wherever in the world they are.")
+
+
+def fitted_view(index: EventIndex, filters: Filters, *, region: Region,
+                fit_to_data: bool) -> tuple[dict[str, float], Filters, str | None]:
+    """The map's view, the filters to draw it with, and a note for the user: the region's view, or (``fit_to_data``)
+    the one that fits the selection's hexagons, at the resolution that suits its zoom (3-4 for a continent)."""
+    if not fit_to_data:
+        return region.view.as_dict(), filters, None
     view = data_view(cache.cells(index, replace(filters, res=VIEW_RES_RANGE[0])))
     if view is None:
-        st.caption("No hexagons in the current selection: the map shows the region.")
-        return region.view.as_dict(), filters
-    return view, replace(filters, res=min(filters.res, resolution_for_zoom(view["zoom"])))
+        return region.view.as_dict(), filters, "No hexagons in the current selection: the map shows the region."
+    return view, replace(filters, res=min(filters.res, resolution_for_zoom(view["zoom"]))), None
 
 
 def region_map() -> None:

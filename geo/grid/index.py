@@ -329,9 +329,9 @@ class EventIndex:
             order = order[:limit] if newest_first else order[-limit:] if limit else order[:0]
         return self._codec.decode(_take(merged, order), flat[order])
 
-    def recent(self, start: datetime, end: datetime) -> pd.DataFrame:
-        """The events that occurred in ``[start, end)``, oldest first."""
-        return self._rows_frame(self._selected(TimeWindow(start, end), EVENT_TYPES), newest_first=False)
+    def recent(self, start: datetime, end: datetime, *, types: tuple[str, ...] = EVENT_TYPES) -> pd.DataFrame:
+        """The events of ``types`` that occurred in ``[start, end)``, oldest first (only those rows are decoded)."""
+        return self._rows_frame(self._selected(TimeWindow(start, end), types), newest_first=False)
 
     def latest(self, n: int) -> pd.DataFrame:
         """The ``n`` events that occurred last, oldest first (the newest rows of :attr:`events`)."""

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from geo.errors import StoreError
 from geo.store.core import Store, Transaction
-from geo.store.schema import EVENT_COLUMNS
+from geo.store.schema import EVENT_COLUMNS, EVENT_MONTHS
 
 
 EVENTS_CHANNEL: Final[str] = "limes_events"
@@ -84,8 +84,17 @@ class PostgresStore(Store):
         with cur.copy(f"COPY incoming_events ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cur.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM incoming_events "
-                    "ON CONFLICT (source, event_id) DO NOTHING")
+        # Events are partitioned by month: create the months these rows need, then keep (source, event_id)
+        # unique through event_keys (a partitioned table's own unique keys must hold the month). A key
+        # repeated within the batch keeps its first row, and rows keep their arrival order (their seq).
+        cur.execute(f"SELECT limes_event_month(m) FROM ({EVENT_MONTHS.format(table='incoming_events')}) months")
+        picked = ", ".join(f"i.{c}" for c in EVENT_COLUMNS)
+        cur.execute("WITH fresh AS (INSERT INTO event_keys (source, event_id) SELECT source, event_id "
+                    "FROM incoming_events ON CONFLICT DO NOTHING RETURNING source, event_id), "
+                    f"firsts AS (SELECT DISTINCT ON (i.source, i.event_id) i.ctid AS pos, {picked} "
+                    "FROM incoming_events i JOIN fresh f ON f.source = i.source AND f.event_id = i.event_id "
+                    "ORDER BY i.source, i.event_id, i.ctid) "
+                    f"INSERT INTO events ({columns}) SELECT {columns} FROM firsts ORDER BY pos")
         return int(cur.rowcount)
 
     def _notify_events(self, tx: Transaction) -> None:

@@ -25,6 +25,12 @@ QUARANTINE_COLUMNS: Final[tuple[str, ...]] = (
     "source", "file_name", "row_number", "reason", "detail", "raw", "quarantined_at_ms", "import_id",
 )
 
+POSTGRESQL_ONLY: Final[str] = "-- postgresql only\n"
+"""A migration statement starting with this runs on PostgreSQL only (SQLite skips it)."""
+EVENT_MONTHS: Final[str] = ("SELECT DISTINCT (extract(epoch FROM date_trunc('month', to_timestamp(occurred_at_ms / 1000.0) "
+                            "AT TIME ZONE 'UTC')) * 1000)::bigint AS m FROM {table}")
+"""PostgreSQL: the first millisecond of each month (UTC) the events of ``{table}`` occurred in."""
+
 SERIAL: Final[dict[str, str]] = {
     "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",  # AUTOINCREMENT: ids never reused, so watermarks hold
     "postgresql": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -250,6 +256,62 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (feed, section_id)
         )""",
     ),
+    # 10: PostgreSQL: events partitioned by the month they occurred in (UTC), so retention and history queries
+    # touch only their months. A partitioned table's unique keys must hold the partition key, so
+    # (source, event_id) stays unique through a table of keys of its own; deleting an event frees its key.
+    # Writers create a month's partition before its first row (limes_event_month). SQLite: unchanged.
+    (
+        POSTGRESQL_ONLY + "ALTER TABLE events RENAME TO events_before_partitioning",
+        POSTGRESQL_ONLY + "ALTER INDEX events_occurred RENAME TO events_before_partitioning_occurred",
+        POSTGRESQL_ONLY + """CREATE TABLE events (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            occurred_at_ms BIGINT NOT NULL,
+            received_at_ms BIGINT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons >= 0),
+            impact TEXT NOT NULL,
+            confidence DOUBLE PRECISION,
+            status TEXT NOT NULL,
+            cell BIGINT NOT NULL,
+            attrs TEXT NOT NULL DEFAULT '{{}}',
+            import_id BIGINT
+        ) PARTITION BY RANGE (occurred_at_ms)""",
+        POSTGRESQL_ONLY + "CREATE INDEX events_seq ON events (seq)",
+        POSTGRESQL_ONLY + "CREATE INDEX events_occurred ON events (occurred_at_ms)",
+        POSTGRESQL_ONLY + """CREATE TABLE event_keys (
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            PRIMARY KEY (source, event_id)
+        )""",
+        POSTGRESQL_ONLY + """CREATE FUNCTION limes_event_month(at_ms BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            first_day timestamp := date_trunc('month', to_timestamp(at_ms / 1000.0) AT TIME ZONE 'UTC');
+            part text := 'events_' || to_char(first_day, '"y"YYYY"m"MM');
+        BEGIN
+            IF to_regclass(part) IS NULL THEN
+                EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%s) TO (%s)', part,
+                               (extract(epoch FROM first_day) * 1000)::bigint,
+                               (extract(epoch FROM first_day + interval '1 month') * 1000)::bigint);
+            END IF;
+        END $$""",
+        POSTGRESQL_ONLY + f"SELECT limes_event_month(m) FROM ({EVENT_MONTHS.format(table='events_before_partitioning')}) months",
+        POSTGRESQL_ONLY + "INSERT INTO events OVERRIDING SYSTEM VALUE SELECT * FROM events_before_partitioning",
+        POSTGRESQL_ONLY + "INSERT INTO event_keys (source, event_id) SELECT source, event_id FROM events",
+        POSTGRESQL_ONLY + "SELECT setval(pg_get_serial_sequence('events', 'seq'), "
+                          "COALESCE((SELECT MAX(seq) FROM events), 0) + 1, false)",
+        POSTGRESQL_ONLY + "DROP TABLE events_before_partitioning",
+        POSTGRESQL_ONLY + """CREATE FUNCTION limes_forget_event_key() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM event_keys WHERE source = OLD.source AND event_id = OLD.event_id;
+            RETURN NULL;
+        END $$""",
+        POSTGRESQL_ONLY + "CREATE TRIGGER events_forget_key AFTER DELETE ON events FOR EACH ROW "
+                          "EXECUTE FUNCTION limes_forget_event_key()",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
@@ -257,4 +319,5 @@ SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
 
 def statements(version: int, dialect: str) -> list[str]:
     """The statements of migration ``version`` (1-based) for ``dialect``."""
-    return [s.format(serial=SERIAL[dialect]) for s in MIGRATIONS[version - 1]]
+    return [s.removeprefix(POSTGRESQL_ONLY).format(serial=SERIAL[dialect]) for s in MIGRATIONS[version - 1]
+            if dialect == "postgresql" or not s.startswith(POSTGRESQL_ONLY)]

@@ -1,0 +1,110 @@
+"""What the live map shows at one second, computed once per server for every session with the same view.
+
+:func:`live_frame` gathers every figure, text and layer of the live view that does not depend on
+the session (a clicked hexagon does): the heading, the high-impact banner, the KPI tiles, the
+deck's JSON (basemap texts made once, data layers once), the legend, the unusual cells and the
+ticker. :func:`shared_frame` keys it by the index version, the view, the viewer's rights and the
+clock second, so N sessions at 1 Hz cost one computation a second, not N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+import pandas as pd
+
+from dashboard import cache, live_cache
+from dashboard.components.analysis_view import DataLayer, data_layer
+from dashboard.components.filters import ViewChoice
+from dashboard.components.kpis import Kpi, kpi_figures
+from dashboard.components.live_panels import PanelText, banner_text, ticker_text, unusual_text
+from dashboard.components.partner_view import partner_map_layers
+from dashboard.components.report_layers import community_caption, community_layers
+from dashboard.components.zoom import fitted_view
+from dashboard.config import settings
+from dashboard.plain import plain
+from geo.grid import EventIndex, Filters
+from geo.timewindow import TimeWindow, describe_window
+from layers.frozen import FrozenDeck, frozen_deck, layer_json
+from layers.live import recent_hexagon_layer, unit_layers
+
+RECENT: Final[timedelta] = timedelta(minutes=15)
+"""Hexagons with events this fresh get a bright outline."""
+UNITS_SHOWN_FOR: Final[timedelta] = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """The live view at one second for one view and one set of rights (read-only: sessions share it)."""
+
+    filters: Filters
+    heading: str
+    banner: str | None
+    kpis: tuple[Kpi, ...]
+    deck: FrozenDeck
+    data: DataLayer
+    caption: str
+    view_note: str | None
+    """Why the map shows the region although "Zoom to data" is on (nothing selected), else ``None``."""
+    alerts: PanelText
+    ticker: PanelText | None
+    """The latest events; ``None`` for a viewer who may not see single events."""
+
+
+def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: DataLayer, now: datetime, *,
+                 with_units: bool, whole_world: bool) -> list[str]:
+    """The JSON texts of the map's layers, bottom to top."""
+    recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
+    recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
+    under, over = live_cache.basemap_layer_json(whole_world)
+    pending, accepted = community_layers(index, filters, choice.reports)
+    layers = [*partner_map_layers(), *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted]
+    on_top = []
+    if with_units:
+        units = cache.latest_units()
+        # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
+        units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
+        on_top = unit_layers(units, now=now)
+    return [*under, *map(layer_json, layers), *over, *map(layer_json, on_top)]
+
+
+def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, now: datetime, sees_events: bool,
+               with_units: bool, fit_to_data: bool = False) -> LiveFrame:
+    """Everything of the live view at ``now`` that is the same for every session with this view and these rights;
+    ``fit_to_data`` fits the map to the selection's hexagons instead of the region."""
+    region = settings().region
+    towns: pd.DataFrame = cache.gazetteer()
+    view, filters, view_note = fitted_view(index, choice.filters(now), region=region, fit_to_data=fit_to_data)
+    cells = cache.cells(index, filters)
+    data = data_layer(index, filters, cells, choice.analysis, now=now)
+    deck = frozen_deck(_layer_texts(index, choice, filters, data, now, with_units=with_units,
+                                    whole_world=view != region.view.as_dict()), tooltip=data.tooltip, view=view)
+    span = index.time_range()
+    newest = f"up to {span[1]:%d %b %Y %H:%M:%S} UTC" if span else "none in memory"
+    caption = (f"{len(index):,} events stored, {newest} · white outline: events in the last "
+               f"{RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
+               "Natural Earth · Towns: GeoNames · Relief: SRTM, pvlib 5′")
+    return LiveFrame(
+        filters=filters,
+        heading=f"### {plain(region.title)}  \n{describe_window(filters.window, now=now)}",
+        banner=banner_text(index, now=now, towns=towns) if sees_events else None,
+        kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start),
+        deck=deck, data=data, caption=caption, view_note=view_note,
+        alerts=unusual_text(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns),
+        ticker=ticker_text(index, now=now, towns=towns) if sees_events else None,
+    )
+
+
+def shared_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, now: datetime, sees_events: bool,
+                 with_units: bool, fit_to_data: bool) -> LiveFrame:
+    """:func:`live_frame`, computed once per server for the index version, view, rights and second of ``now``."""
+    second = now.replace(microsecond=0)
+    if not settings().live_sharing:
+        return live_frame(index, choice, data_start, now=now, sees_events=sees_events, with_units=with_units,
+                          fit_to_data=fit_to_data)
+    key = repr(("live", live_cache.index_version(index), choice, data_start, second, sees_events, with_units,
+                fit_to_data))
+    return live_cache.shared(key, lambda: live_frame(index, choice, data_start, now=second, sees_events=sees_events,
+                                                     with_units=with_units, fit_to_data=fit_to_data))
