@@ -102,11 +102,10 @@ def test_patrol_track_fills_the_cells_between_fixes() -> None:
 def test_planted_gap_is_found_and_is_the_longest_gap(picture) -> None:
     """The scenario's planted gap (GR-MK, 21.70-21.95 E) comes out as one uncovered stretch, seen by no sensor.
 
-    It is the longest gap and among the three riskiest. It is not the riskiest: by the issue's risk
-    (recent events, hot spots, passability) the EU side of the Dojran crossing comes first, where
-    ~12 events a day cross gentle ground that the scenario's cameras (facing their own border
-    points) do not see; the planted gap lies under Kajmakcalan, on 17 deg slopes with background
-    traffic only.
+    It is the longest gap and the riskiest: the busy crossings are covered (Lake Dojran's western shore by
+    a Greek patrol beat besides the Macedonian one, Prespa by a camera facing it), so what is left open
+    with ~15 events a day no longer outranks ~34 km of line nobody watches, even on Kajmakcalan's 17 deg
+    slopes with background traffic only.
     """
     _, _, _, result = picture
     coverage, gaps = result.coverage, result.gaps
@@ -122,9 +121,11 @@ def test_planted_gap_is_found_and_is_the_longest_gap(picture) -> None:
     assert ranks.eq(main).mean() > 0.8  # ... in one gap
     assert row["lon_min"] <= west + 0.03 and row["lon_max"] >= east - 0.03
     assert row["cells"] == gaps["cells"].max()  # the longest blind stretch
-    assert main <= 3
-    dojran = gaps.iloc[0]
-    assert 22.55 < dojran["lon"] < 22.8 and dojran["events_per_day"] > 5
+    assert main == 1
+    # The busiest open stretch now has fewer events a day than the corridors it used to outrank.
+    assert gaps.loc[gaps["rank"] > 1, "events_per_day"].max() < 1.0
+    dojran_west = (centres[:, 1] > 22.60) & (centres[:, 1] < 22.72) & (centres[:, 0] < 41.2)
+    assert coverage.loc[dojran_west, "covered"].mean() > 0.9
 
 
 def test_covered_share_and_what_if(picture, terrain: Terrain, scenario: Scenario) -> None:
@@ -155,7 +156,9 @@ def test_patrol_areas_take_the_riskiest_open_cells(picture) -> None:
     chosen = [c for cells in areas["cells"] for c in cells]
     assert not result.coverage.loc[np.array(chosen, dtype=np.uint64), "covered"].any()
     open_risk = result.risk.loc[~result.coverage["covered"], "risk"]
-    assert result.risk.loc[np.array(areas["cells"].iloc[0], dtype=np.uint64), "risk"].max() == open_risk.max()
+    # The single riskiest open cell is sent a patrol, though areas rank by summed risk, not by their best cell.
+    assert open_risk.idxmax() in chosen
+    assert set(chosen) <= set(open_risk.nlargest(30).index)
 
 
 def test_greedy_is_within_the_bound_of_the_exact_optimum_on_small_instances() -> None:
