@@ -73,7 +73,7 @@ def test_events_near_each_crossing_are_counted_and_small_counts_blanked() -> Non
     assert counts.iloc[0] == 7 and pd.isna(counts.iloc[1]) and counts.iloc[2] == 0
     rows = route_rows(planner)
     assert [r[-1] for r in rows] == ["7", "<5", "0"]
-    assert rows[0][:3] == ["#1", "Far0 → Ours0", "41.120 N 22.520 E"]
+    assert rows[0][:3] == ["R1", "Far0 → Ours0", "41.120 N 22.520 E"]
     # With k=3 the second crossing's 3 events are published.
     assert planner_routes(_routes(), _events(near), WINDOW, k=3, band_share=0.1).table["events_near"].iloc[1] == 3
     # Events outside the briefing's period do not count.
@@ -131,7 +131,7 @@ def test_briefing_page_shows_the_routes_and_offers_them_in_the_pack() -> None:
     assert len(at.dataframe) == tables_before + 1
     table = at.dataframe[-1].value
     assert list(table.columns) == ["Route", "From → to", "Crosses at", "km", "h walk", "unseen", "events"]
-    assert list(table["Route"]) == [f"#{i}" for i in range(1, 6)]
+    assert list(table["Route"]) == [f"R{i}" for i in range(1, 6)]
     published = [v for v in table["events"] if not v.startswith("<")]
     assert all(int(v.replace(",", "")) == 0 or int(v.replace(",", "")) >= 5 for v in published)
     assert any("Planners" in m.value for m in at.markdown)

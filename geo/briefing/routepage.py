@@ -90,7 +90,7 @@ def route_rows(planner: PlannerRoutes) -> list[list[str]]:
     rows = []
     for r in planner.table.itertuples():
         near = f"<{planner.k}" if pd.isna(r.events_near) else f"{int(r.events_near):,}"
-        rows.append([f"#{r.rank}", f"{r.from_place} → {r.to_place}", f"{r.crossing_lat:.3f} N {r.crossing_lon:.3f} E",
+        rows.append([f"R{r.rank}", f"{r.from_place} → {r.to_place}", f"{r.crossing_lat:.3f} N {r.crossing_lon:.3f} E",
                      f"{r.length_km:.1f}", f"{r.walk_h:.1f}", f"{100 * r.unseen_share:.0f} %", near])
     return rows
 
@@ -123,7 +123,7 @@ def draw_routes_map(fig: Figure, rect: tuple[float, float, float, float], planne
     for r in planner.table.itertuples():
         ax.plot(r.crossing_lon, r.crossing_lat, "o", markersize=6, color=ROUTE_INK, markeredgecolor="white",
                 markeredgewidth=1.2, zorder=12)
-        ax.annotate(f"#{r.rank}", (r.crossing_lon, r.crossing_lat), xytext=(5, 4), textcoords="offset points",
+        ax.annotate(f"R{r.rank}", (r.crossing_lon, r.crossing_lat), xytext=(5, 4), textcoords="offset points",
                     fontsize=8, fontweight="bold", color=ROUTE_INK, path_effects=halo, zorder=13)
     ax.plot([], [], color=ROUTE_INK, linewidth=2.6, label="likely route (top 3 thicker)")
     ax.plot([], [], "s", color=BAND_INK, markersize=7, label=f"corridor: within {planner.band_share:.0%} of the cheapest")
