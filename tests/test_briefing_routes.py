@@ -1,20 +1,22 @@
 """The planners' routes page of the briefing pack: events near each crossing against known answers, the
-small-count rule (hypothesis), the PDF page, and the toggle on the Briefing page (AppTest)."""
+small-count rule (hypothesis), the PDF page, the toggle on the Briefing page (AppTest), `limes report --routes`."""
 
 from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyproj import Geod
 from pypdf import PdfReader
+from pyproj import Geod
 from streamlit.testing.v1 import AppTest
 
+from dashboard.cli import main
 from geo.briefing import (
     NEAR_KM,
     assign_to_sections,
@@ -24,13 +26,15 @@ from geo.briefing import (
     route_rows,
     sections_by_length,
 )
-from geo.coverage import Routes
+from geo.coverage import Routes, save_sensors, sensors_from_frame
 from geo.errors import BriefingError
 from geo.grid import BASE_RES, EventIndex, latlng_to_cells
 from geo.models import SCENARIO_SOURCE
+from geo.scenario import Scenario
 from geo.spatial import border_lines, load_basemap
+from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SCENARIO_END
 
 GEOD = Geod(ellps="WGS84")
 T0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
@@ -135,4 +139,24 @@ def test_briefing_page_shows_the_routes_and_offers_them_in_the_pack() -> None:
     published = [v for v in table["events"] if not v.startswith("<")]
     assert all(int(v.replace(",", "")) == 0 or int(v.replace(",", "")) >= 5 for v in published)
     assert any("Planners" in m.value for m in at.markdown)
-    assert len(at.get("imgs")) >= 1
+    assert len(at.image) >= 1 and at.image[-1].urls  # the map the PDF page draws
+
+
+def test_report_command_appends_the_planners_page(tmp_path: Path, scenario: Scenario,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'pack.sqlite'}"
+    store = open_store(db)
+    try:
+        with store.transaction() as tx:
+            insert_events(tx, scenario.events)
+        save_sensors(store, sensors_from_frame(scenario.sensors), source="scenario")
+    finally:
+        store.close()
+    out = tmp_path / "pack.pdf"
+    day = SCENARIO_END.date()
+    assert main(["report", "--from", str(day - timedelta(days=6)), "--to", str(day), "--db", db, "--out", str(out),
+                 "--target-km", "250", "--routes"]) == 0
+    reader = PdfReader(out)
+    assert f"{len(reader.pages)} pages" in capsys.readouterr().out
+    last = " ".join(reader.pages[-1].extract_text().split())
+    assert "Planners · where a group would cross unseen" in last and "R5" in last
