@@ -63,7 +63,7 @@ def route_records(table: pd.DataFrame, paths: tuple[np.ndarray, ...]) -> list[di
 
 def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
                  closed_paths: tuple[np.ndarray, ...] = ()) -> list[pdk.Layer]:
-    """The corridor band, the routes (closed ones grey beneath, new ones yellow), and a ranked dot per crossing.
+    """The corridor band and the routes over their outline (closed ones grey beneath, new ones yellow).
 
     ``changes`` is :func:`geo.coverage.compare_routes` of the stored sensors' routes against
     these (None: no what-if); ``closed_paths`` are the paths of its "closed" rows, in order.
@@ -78,8 +78,6 @@ def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
     records = route_records(closed, closed_paths) + route_records(table, routes.paths)
     colour = (f"status == 'closed' ? {rgba(ROUTE_CLOSED)} : status == 'new' ? {rgba(ROUTE_NEW)} : "
               f"rank <= {TOP_ROUTES} ? {rgba(ROUTE_TOP)} : {rgba(ROUTE_OTHER)}")
-    crossings = [{"rank": f"{LABEL_PREFIX}{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
-                 for r, x, y in zip(table["rank"], table["crossing_lon"], table["crossing_lat"], strict=True)]
     band = routes.band
     return [
         pdk.Layer("H3HexagonLayer", id=BAND_LAYER_ID,
@@ -95,6 +93,16 @@ def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
                   get_width=f"rank <= {TOP_ROUTES} ? {WIDTH_PX[0]} : {WIDTH_PX[1]}", width_units="'pixels'",
                   width_min_pixels=WIDTH_PX[1], cap_rounded=True, joint_rounded=True, pickable=True,
                   auto_highlight=True),
+    ]
+
+
+def crossing_layers(routes: Routes) -> list[pdk.Layer]:
+    """A dot per crossing and its route label (R1, R2, ...): drawn last, above sensors and sites, so no label
+    of theirs hides a route's."""
+    table = routes.table
+    crossings = [{"rank": f"{LABEL_PREFIX}{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+                 for r, x, y in zip(table["rank"], table["crossing_lon"], table["crossing_lat"], strict=True)]
+    return [
         pdk.Layer("ScatterplotLayer", id=CROSSING_LAYER_ID, data=crossings, get_position="[lon, lat]", get_radius=7,
                   radius_units="'pixels'", get_fill_color=rgba(ROUTE_TOP), get_line_color=[255, 255, 255, 255],
                   stroked=True, line_width_min_pixels=2, pickable=False),
