@@ -139,7 +139,7 @@ def test_briefing_page_shows_the_routes_and_offers_them_in_the_pack() -> None:
     published = [v for v in table["events"] if not v.startswith("<")]
     assert all(int(v.replace(",", "")) == 0 or int(v.replace(",", "")) >= 5 for v in published)
     assert any("Planners" in m.value for m in at.markdown)
-    assert len(at.image) >= 1 and at.image[-1].urls  # the map the PDF page draws
+    assert len(at.image) >= 1 and at.image[-1].value  # the map the PDF page draws
 
 
 def test_report_command_appends_the_planners_page(tmp_path: Path, scenario: Scenario,
