@@ -22,8 +22,8 @@ def test_briefing_routes_section_in_a_browser(app_server: str, artifacts: Path) 
     with chromium_page(height=1400, failed_responses=True) as session:
         page = session.page
         open_via_sidebar(page, app_server, "Briefing", ready_text="Sections, highest level and largest rise first")
-        page.get_by_text("Sections and suppression").click()
-        page.get_by_text("Planners' routes page").click()
+        page.get_by_text("Sections and suppression", exact=True).click()
+        page.get_by_text("Planners' routes page", exact=True).click()
         heading = page.get_by_text("Planners · where a group would cross unseen")
         heading.wait_for(timeout=240_000)
         wait_idle(page, timeout_ms=240_000)
