@@ -34,8 +34,9 @@ from geo.coverage import (
 from geo.errors import CoverageError
 from geo.grid import cell_latlng, parent_cells
 from geo.models import Sensor
-from geo.scenario import GAP_LON_RANGE, Scenario
+from geo.scenario import GAP_LON_RANGE, Scenario, generate
 from geo.spatial import border_lines, geometry_to_m, lonlat_to_xy_m
+from tests.conftest import SCENARIO_END
 
 BOUND = 1.0 - 1.0 / math.e
 RES = 8
@@ -102,10 +103,10 @@ def test_patrol_track_fills_the_cells_between_fixes() -> None:
 def test_planted_gap_is_found_and_is_the_longest_gap(picture) -> None:
     """The scenario's planted gap (GR-MK, 21.70-21.95 E) comes out as one uncovered stretch, seen by no sensor.
 
-    It is the longest gap and the riskiest: the busy crossings are covered (Lake Dojran's western shore by
-    a Greek patrol beat besides the Macedonian one, Prespa by a camera facing it), so what is left open
-    with ~15 events a day no longer outranks ~34 km of line nobody watches, even on Kajmakcalan's 17 deg
-    slopes with background traffic only.
+    It is the longest gap and the riskiest: the busy crossings are covered (Gevgelija-Idomeni and Lake
+    Dojran's western shore by a Greek patrol beat besides the Macedonian one, Prespa by a camera facing
+    it), so no stretch left open with 7-15 events a day outranks ~34 km of line nobody watches, even on
+    Kajmakcalan's 17 deg slopes with background traffic only.
     """
     _, _, _, result = picture
     coverage, gaps = result.coverage, result.gaps
@@ -126,6 +127,20 @@ def test_planted_gap_is_found_and_is_the_longest_gap(picture) -> None:
     assert gaps.loc[gaps["rank"] > 1, "events_per_day"].max() < 1.0
     dojran_west = (centres[:, 1] > 22.60) & (centres[:, 1] < 22.72) & (centres[:, 0] < 41.2)
     assert coverage.loc[dojran_west, "covered"].mean() > 0.9
+
+
+@pytest.mark.parametrize("shift_h", [133.5, -400.0])
+def test_planted_gap_ranks_first_whatever_the_scenario_ends(terrain: Terrain, shift_h: float) -> None:
+    """The app generates the scenario to end now: the gap must come first at other end times too (before the
+    Greek Gevgelija beat, a 1-3 cell stretch by Idomeni came first at both of these)."""
+    other = generate(end=SCENARIO_END + timedelta(hours=shift_h))
+    sensors = [Sensor(**row) for row in other.sensors.to_dict("records")]
+    recent = other.events[other.events["occurred_at"] >= other.end - timedelta(days=30)]
+    counts = pd.Series(parent_cells(recent["cell"].to_numpy(dtype=np.uint64), RES)).value_counts()
+    gaps = assess(terrain, sensors, patrol_cells(other.patrols, res=RES), counts, now=other.end, event_days=30.0).gaps
+    first = gaps.iloc[0]
+    assert first["lon_min"] <= GAP_LON_RANGE[0] + 0.03 and first["lon_max"] >= GAP_LON_RANGE[1] - 0.03
+    assert first["cells"] == gaps["cells"].max()
 
 
 def test_covered_share_and_what_if(picture, terrain: Terrain, scenario: Scenario) -> None:

@@ -26,9 +26,9 @@ PATROL_SPEED_M_S: Final[float] = 3.5
 GAP_VISIT_EVERY_DAYS: Final[int] = 23
 GAP_DETOUR_FIXES: Final[int] = 12
 """A detour through the gap lasts this many fixes (one hour)."""
-SECOND_BEATS: Final[tuple[tuple[str, str, float, float], ...]] = (("GRC", "GRC-MKD", 22.60, 22.76),)
-"""Stretches also patrolled from the other side: (side, country pair, west lon, east lon). Lake Dojran's western
-shore, the busiest crossing after Gevgelija, has a Greek beat besides the Macedonian one."""
+SECOND_BEATS: Final[tuple[tuple[str, str, float, float], ...]] = (("GRC", "GRC-MKD", 22.45, 22.76),)
+"""Stretches also patrolled from the other side: (side, country pair, west lon, east lon). The two busiest
+crossings, Gevgelija-Idomeni and Lake Dojran's western shore, have a Greek beat besides the Macedonian one."""
 
 
 def _beats(border_m: dict[str, shapely.LineString], gap_m: shapely.LineString) -> list[tuple[str, shapely.LineString]]:
