@@ -219,7 +219,10 @@ def test_placement_on_the_real_corridor_closes_the_riskiest_gaps(picture, terrai
     assert sum(gains) >= BOUND * optimum and sum(gains) <= optimum + 1e-9
     assert sum(gains) > 0.5 * weights.sum() / 4  # a few towers close a good part of the open risk
     picked = candidates.iloc[greedy]
-    assert ((picked["lon"] > 22.55) & (picked["lon"] < 22.8)).any()  # one goes to the Dojran gap
+    # The riskiest gap is the planted one: towers go to it (3 of 4 today; before the scenario covered its busy
+    # crossings, one went to the Dojran gap).
+    west, east = GAP_LON_RANGE
+    assert picked["lon"].between(west - 0.05, east + 0.05).sum() >= 2
     users = user_sites(terrain.dem, [41.02, 41.05], [21.82, 21.88])
     assert len(users) == 2
     with pytest.raises(CoverageError, match="on the elevation grid"):
