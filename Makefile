@@ -14,10 +14,12 @@ APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 python-deps:
 	@$(PY) -c 'import ensurepip' >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
 
-# Test-only system tools: the browser, GDAL's reference viewshed, poppler to render PDF pages, and HAProxy (two servers, one address).
+# Test-only system tools: the browser, GDAL's reference viewshed, poppler to render PDF pages, HAProxy (two servers,
+# one address) and GRASS (grass-core: r.cost/r.drain, the routes' cross-check; ~42 MB download, ~8 s to install).
 test-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v gdal_viewshed >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && command -v haproxy >/dev/null 2>&1 || \
-	  { $(APT) update && $(APT) install -y --no-install-recommends chromium gdal-bin poppler-utils haproxy; }
+	@command -v chromium >/dev/null 2>&1 && command -v gdal_viewshed >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && \
+	  command -v haproxy >/dev/null 2>&1 && command -v grass >/dev/null 2>&1 || \
+	  { $(APT) update && $(APT) install -y --no-install-recommends chromium gdal-bin poppler-utils haproxy grass-core; }
 
 $(BIN)/limes: pyproject.toml
 	$(MAKE) python-deps

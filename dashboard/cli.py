@@ -15,7 +15,7 @@ from bench import suite
 from dashboard.cli_options import add_db, add_region, command_settings, stop_on_signals
 from dashboard.live_cli import add_live_commands
 from dashboard.region_cli import add_region_command
-from dashboard.routes_cli import add_routes_command
+from dashboard.routes_cli import add_routes_command, report_routes
 from dashboard.share_cli import add_share_command
 from geo.errors import LimesError, ServiceError, describe
 
@@ -165,8 +165,10 @@ def _report(args: argparse.Namespace) -> int:
         briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock())
     finally:
         store.close()
-    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra)
-    print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections)} pages; wrote "
+    routes = (report_routes(config.store_url, window, region=config.region, k=args.k, now=config.clock())
+              if args.routes else None)
+    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes)
+    print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections) + bool(routes)} pages; wrote "
           f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -212,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--csv", help="also write the section figures as CSV here")
     report.add_argument("--geojson", help="also write the section figures as GeoJSON here")
     report.add_argument("--geoparquet", help="also write the section figures as GeoParquet here")
+    report.add_argument("--routes", action="store_true",
+                        help="add the planners' page: likely crossing routes for the stored sensors and patrols")
     add_db(report)
     report.set_defaults(handler=_report)
     form = sub.add_parser("public-form", help="the public community report form, an app of its own (no login)")

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashboard.cli_options import command_settings
+
+if TYPE_CHECKING:
+    from geo.briefing import PlannerRoutes
+    from geo.coverage import CostParams, CoverageParams, RouteParams, Routes
+    from geo.region import Region
+    from geo.timewindow import TimeWindow
 
 PATROL_HISTORY = timedelta(days=30)
 """Unit positions read for the patrol window, as on the Coverage page."""
@@ -29,25 +36,59 @@ def add_routes_command(sub: argparse._SubParsersAction, add_db: Callable[[argpar
     routes.set_defaults(handler=run_routes)
 
 
-def run_routes(args: argparse.Namespace) -> int:
-    """Compute the routes from the store's sensors and unit positions and write them; 0 on success."""
+def stored_routes(store_url: str, *, region: Region, now: datetime, params: CoverageParams, route: RouteParams,
+                  cost: CostParams, points: Sequence[tuple[float, float]] = ()) -> tuple[Routes, int, int]:
+    """The routes for the store's sensors and the unit positions of the last :data:`PATROL_HISTORY`, with the
+    number of sensors used and of patrolled cells."""
     from geo.coverage import (
-        CostParams,
-        CoverageParams,
-        RouteParams,
         find_routes,
         load_route_grid,
         load_sensors,
         load_terrain,
-        parse_points,
         patrol_cells,
         patrolled_cells,
         read_unit_positions,
         sensor_coverage,
         with_approach_points,
-        write_routes,
     )
     from geo.store import open_store
+
+    store = open_store(store_url)
+    try:
+        sensors = load_sensors(store)
+        units = read_unit_positions(store, since=now - PATROL_HISTORY)
+    finally:
+        store.close()
+    terrain = load_terrain(params=params, region=region)
+    grid = with_approach_points(load_route_grid(terrain, approach_km=route.approach_km, region=region), points)
+    seen, skipped = sensor_coverage(terrain.dem, sensors, params=params)
+    watched = patrolled_cells(patrol_cells(units, res=params.res), now=now, params=params)
+    active = sum(s.status == "active" for s in sensors) - len(skipped)
+    return find_routes(grid, seen, watched, params=route, cost_params=cost), active, int(watched.size)
+
+
+def report_routes(store_url: str, window: TimeWindow, *, region: Region, k: int, now: datetime) -> PlannerRoutes:
+    """The planners' routes page of ``limes report --routes``: default weights, the Coverage page's patrol window,
+    events near each crossing in ``window`` blanked below ``k``."""
+    from geo.briefing import planner_routes
+    from geo.coverage import CostParams, CoverageParams, RouteParams
+    from geo.grid import EventIndex
+    from geo.store import open_store, read_events
+
+    route = RouteParams()
+    routes, _, _ = stored_routes(store_url, region=region, now=now, params=CoverageParams(), route=route,
+                                 cost=CostParams())
+    store = open_store(store_url)
+    try:
+        index = EventIndex(read_events(store))
+    finally:
+        store.close()
+    return planner_routes(routes, index, window, k=k, band_share=route.band_share)
+
+
+def run_routes(args: argparse.Namespace) -> int:
+    """Compute the routes from the store's sensors and unit positions and write them; 0 on success."""
+    from geo.coverage import CostParams, CoverageParams, RouteParams, parse_points, write_routes
 
     config = command_settings(args)
     started = time.perf_counter()
@@ -55,21 +96,10 @@ def run_routes(args: argparse.Namespace) -> int:
     route = RouteParams(k=args.k)
     cost = CostParams(seen_weight=args.seen_weight, patrol_weight=args.patrol_weight)
     points = parse_points("\n".join(args.approach or ()))
-    now = config.clock()
-    store = open_store(config.store_url)
-    try:
-        sensors = load_sensors(store)
-        units = read_unit_positions(store, since=now - PATROL_HISTORY)
-    finally:
-        store.close()
-    terrain = load_terrain(params=params, region=config.region)
-    grid = with_approach_points(load_route_grid(terrain, approach_km=route.approach_km, region=config.region), points)
-    seen, skipped = sensor_coverage(terrain.dem, sensors, params=params)
-    watched = patrolled_cells(patrol_cells(units, res=params.res), now=now, params=params)
-    routes = find_routes(grid, seen, watched, params=route, cost_params=cost)
+    routes, active, watched = stored_routes(config.store_url, region=config.region, now=config.clock(), params=params,
+                                            route=route, cost=cost, points=points)
     written = write_routes(routes, Path(args.out), corridor_out=Path(args.corridor) if args.corridor else None)
-    active = sum(s.status == "active" for s in sensors) - len(skipped)
-    print(f"{len(routes.table)} routes ({active} sensors, {watched.size} patrolled cells) written to "
+    print(f"{len(routes.table)} routes ({active} sensors, {watched} patrolled cells) written to "
           f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
     for row in routes.table.itertuples():
         print(f"  #{row.rank}: {row.from_place} -> {row.to_place}, crosses {row.pair} at {row.crossing_lat:.4f} N "

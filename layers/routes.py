@@ -21,6 +21,7 @@ from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_records
 
 ROUTE_LAYER_ID: Final[str] = "routes"
+ROUTE_HALO_LAYER_ID: Final[str] = "routes-halo"
 CROSSING_LAYER_ID: Final[str] = "route-crossings"
 BAND_LAYER_ID: Final[str] = "route-corridor"
 ROUTE_TOP: Final[Rgba] = (255, 70, 200, 255)
@@ -28,11 +29,19 @@ ROUTE_OTHER: Final[Rgba] = (255, 150, 230, 220)
 ROUTE_NEW: Final[Rgba] = (255, 230, 40, 255)
 ROUTE_CLOSED: Final[Rgba] = (150, 160, 175, 200)
 BAND: Final[Rgba] = (255, 70, 200, 70)
+HALO: Final[Rgba] = (11, 19, 32, 235)
+"""A dark outline under every route, so the pink reads over teal coverage, red gaps and the relief alike."""
 TOP_ROUTES: Final[int] = 3
 """Routes of rank 1..TOP_ROUTES are drawn thick in the alarm colour."""
+WIDTH_PX: Final[tuple[float, float]] = (6.0, 4.0)
+"""Route widths in screen pixels, top routes and the others: the same at every zoom, legible at the opening one."""
+HALO_PX: Final[float] = 4.0
+"""The outline adds this many pixels to a route's width (2 on each side)."""
+LABEL_PREFIX: Final[str] = "R"
+"""Route labels read R1, R2, ...: the gaps and recommended sites on the same map are numbered #1, #2, ..."""
 STATUSES: Final[tuple[str, ...]] = ("kept", "new", "closed")
 ROUTE_TOOLTIP: Final[dict[str, object]] = {
-    "html": "Route <b>#{rank}</b> ({status}) · {length_km} km · {walk_h} h on foot · {unseen_pct} % unseen",
+    "html": "Route <b>R{rank}</b> ({status}) · {length_km} km · {walk_h} h on foot · {unseen_pct} % unseen",
     "style": TOOLTIP_STYLE}
 
 
@@ -54,7 +63,7 @@ def route_records(table: pd.DataFrame, paths: tuple[np.ndarray, ...]) -> list[di
 
 def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
                  closed_paths: tuple[np.ndarray, ...] = ()) -> list[pdk.Layer]:
-    """The corridor band, the routes (closed ones grey beneath, new ones yellow), and a ranked dot per crossing.
+    """The corridor band and the routes over their outline (closed ones grey beneath, new ones yellow).
 
     ``changes`` is :func:`geo.coverage.compare_routes` of the stored sensors' routes against
     these (None: no what-if); ``closed_paths`` are the paths of its "closed" rows, in order.
@@ -69,8 +78,6 @@ def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
     records = route_records(closed, closed_paths) + route_records(table, routes.paths)
     colour = (f"status == 'closed' ? {rgba(ROUTE_CLOSED)} : status == 'new' ? {rgba(ROUTE_NEW)} : "
               f"rank <= {TOP_ROUTES} ? {rgba(ROUTE_TOP)} : {rgba(ROUTE_OTHER)}")
-    crossings = [{"rank": f"#{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
-                 for r, x, y in zip(table["rank"], table["crossing_lon"], table["crossing_lat"], strict=True)]
     band = routes.band
     return [
         pdk.Layer("H3HexagonLayer", id=BAND_LAYER_ID,
@@ -78,21 +85,38 @@ def route_layers(routes: Routes, *, changes: pd.DataFrame | None = None,
                                        pd.Series(np.round(100 * band.to_numpy()).astype(int))),
                   get_hexagon="hex", extruded=False, filled=True, stroked=False, get_fill_color=rgba(BAND),
                   pickable=False),
+        pdk.Layer("PathLayer", id=ROUTE_HALO_LAYER_ID, data=records, get_path="path", get_color=rgba(HALO),
+                  get_width=f"rank <= {TOP_ROUTES} ? {WIDTH_PX[0] + HALO_PX} : {WIDTH_PX[1] + HALO_PX}",
+                  width_units="'pixels'", width_min_pixels=WIDTH_PX[1] + HALO_PX, cap_rounded=True,
+                  joint_rounded=True, pickable=False),
         pdk.Layer("PathLayer", id=ROUTE_LAYER_ID, data=records, get_path="path", get_color=colour,
-                  get_width=f"rank <= {TOP_ROUTES} ? 4 : 2.5", width_units="'pixels'", width_min_pixels=2,
-                  cap_rounded=True, joint_rounded=True, pickable=True, auto_highlight=True),
-        pdk.Layer("ScatterplotLayer", id=CROSSING_LAYER_ID, data=crossings, get_position="[lon, lat]", get_radius=6,
+                  get_width=f"rank <= {TOP_ROUTES} ? {WIDTH_PX[0]} : {WIDTH_PX[1]}", width_units="'pixels'",
+                  width_min_pixels=WIDTH_PX[1], cap_rounded=True, joint_rounded=True, pickable=True,
+                  auto_highlight=True),
+    ]
+
+
+def crossing_layers(routes: Routes) -> list[pdk.Layer]:
+    """A dot per crossing and its route label (R1, R2, ...): drawn last, above sensors and sites, so no label
+    of theirs hides a route's."""
+    table = routes.table
+    crossings = [{"rank": f"{LABEL_PREFIX}{int(r)}", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+                 for r, x, y in zip(table["rank"], table["crossing_lon"], table["crossing_lat"], strict=True)]
+    return [
+        pdk.Layer("ScatterplotLayer", id=CROSSING_LAYER_ID, data=crossings, get_position="[lon, lat]", get_radius=7,
                   radius_units="'pixels'", get_fill_color=rgba(ROUTE_TOP), get_line_color=[255, 255, 255, 255],
-                  stroked=True, line_width_min_pixels=1.5, pickable=False),
+                  stroked=True, line_width_min_pixels=2, pickable=False),
         pdk.Layer("TextLayer", id="route-ranks", data=crossings, get_position="[lon, lat]", get_text="rank",
-                  get_size=13, get_color=rgba(ROUTE_TOP), get_pixel_offset=[14, 0], outline_width=2,
-                  outline_color=[11, 19, 32, 255], font_settings={"sdf": True}, font_weight=700,
+                  get_size=14, get_color=[255, 255, 255, 255], get_pixel_offset=[22, 0], background=True,
+                  get_background_color=rgba(ROUTE_TOP), background_padding=[5, 2, 5, 2],
+                  get_border_color=rgba(HALO), get_border_width=1, font_settings={"sdf": False}, font_weight=700,
                   font_family="'Source Sans, Helvetica, Arial, sans-serif'", pickable=False),
     ]
 
 
 def route_legend(band_share: float) -> list[LegendEntry]:
     """Legend rows of the routes view."""
-    return [LegendEntry(ROUTE_TOP, f"likely route, top {TOP_ROUTES}"), LegendEntry(ROUTE_OTHER, "likely route"),
+    return [LegendEntry(ROUTE_TOP, f"likely route, top {TOP_ROUTES} (labels R1, R2, … by cost)"),
+            LegendEntry(ROUTE_OTHER, "likely route"),
             LegendEntry(ROUTE_NEW, "route the what-if opens"), LegendEntry(ROUTE_CLOSED, "route the what-if closes"),
             LegendEntry(BAND, f"corridor: within {band_share:.0%} of the cheapest")]

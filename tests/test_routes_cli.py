@@ -27,8 +27,8 @@ def test_routes_command_writes_geojson_and_geoparquet(tmp_path: Path, scenario: 
     out, corridor = tmp_path / "routes.geojson", tmp_path / "corridor.parquet"
     assert main(["routes", "--db", db, "--k", "3", "--out", str(out), "--corridor", str(corridor)]) == 0
     printed = capsys.readouterr().out
-    # 22 of the scenario's 27 sensors stand on the elevation data (the others are beyond 42° N).
-    assert "3 routes (22 sensors, 0 patrolled cells)" in printed and "#1:" in printed
+    # 23 of the scenario's 28 sensors stand on the elevation data (the others are beyond 42° N).
+    assert "3 routes (23 sensors, 0 patrolled cells)" in printed and "#1:" in printed
     document = json.loads(out.read_text())
     assert [f["geometry"]["type"] for f in document["features"]] == ["LineString"] * 3
     props = document["features"][0]["properties"]

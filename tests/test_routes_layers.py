@@ -8,7 +8,7 @@ import pytest
 
 from geo.coverage import Routes
 from geo.errors import LayerError
-from layers.routes import route_layers, route_records
+from layers.routes import crossing_layers, route_layers, route_records
 
 
 def _routes(n: int) -> Routes:
@@ -39,7 +39,11 @@ def test_what_if_layers_draw_closed_routes_beneath() -> None:
     changes = pd.concat([routes.table.assign(status=["kept", "new"]),
                          routes.table.iloc[:1].assign(rank=3, status="closed")], ignore_index=True)
     layers = route_layers(routes, changes=changes, closed_paths=(routes.paths[0],))
-    assert [layer.id for layer in layers] == ["route-corridor", "routes", "route-crossings", "route-ranks"]
-    data = layers[1].data
+    assert [layer.id for layer in layers] == ["route-corridor", "routes-halo", "routes"]
+    labels = crossing_layers(routes)
+    assert [layer.id for layer in labels] == ["route-crossings", "route-ranks"]
+    assert [row["rank"] for row in labels[1].data] == ["R1", "R2"]
+    assert layers[1].data == layers[2].data  # the outline follows the same routes, beneath them
+    data = layers[2].data
     assert [(row["rank"], row["status"]) for row in data] == [(3, "closed"), (1, "kept"), (2, "new")]
     assert {row["hex"] for row in layers[0].data} == {"882d0b0d4dfffff", "882d0b0d49fffff"}

@@ -36,7 +36,8 @@ def page() -> AppTest:
 def test_route_layer_holds_only_route_geometry_and_aggregates(page: AppTest) -> None:
     spec = _spec(page)
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids.index("route-corridor") < ids.index("routes") < ids.index("sensors")
+    assert ids.index("route-corridor") < ids.index("routes-halo") < ids.index("routes") < ids.index("sensors")
+    assert ids[-2:] == ["route-crossings", "route-ranks"]  # route labels above sensors and sites
     routes = _layer(spec, "routes")
     assert routes["@@type"] == "PathLayer" and len(routes["data"]) == 5
     assert {key for row in routes["data"] for key in row} == {"rank", "status", "length_km", "walk_h", "unseen_pct",

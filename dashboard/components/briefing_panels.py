@@ -27,6 +27,7 @@ from geo.briefing import (
     SECTION_LEVELS,
     Briefing,
     FigureParams,
+    PlannerRoutes,
     cells_csv,
     level_history,
     notable_events,
@@ -119,13 +120,14 @@ def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, wh
                 st.error(plain(describe(exc)))
 
 
-def downloads(briefing: Briefing, basemap: Basemap, who: Viewer) -> None:
-    """The briefing pack and the aggregated figures, generated when a button is clicked."""
+def downloads(briefing: Briefing, basemap: Basemap, who: Viewer, *, routes: PlannerRoutes | None = None) -> None:
+    """The briefing pack (with the planners' routes page when ``routes`` are given) and the aggregated figures,
+    generated when a button is clicked."""
     stamp = f"{briefing.window.start:%Y%m%d}-{briefing.window.end:%Y%m%d}"
     st.markdown(f"**Briefing pack** · every count below k={briefing.k} suppressed; no individual events")
     cols = st.columns(6)
     items = (
-        ("PDF briefing", lambda: render_pdf(briefing, basemap), f"limes-briefing-{stamp}.pdf", "application/pdf"),
+        ("PDF briefing", lambda: render_pdf(briefing, basemap, routes=routes), f"limes-briefing-{stamp}.pdf", "application/pdf"),
         ("PNG map", lambda: render_map_png(briefing, basemap), f"limes-map-{stamp}.png", "image/png"),
         ("CSV sections", lambda: sections_csv(briefing), f"limes-sections-{stamp}.csv", "text/csv"),
         ("GeoJSON sections", lambda: sections_geojson(briefing), f"limes-sections-{stamp}.geojson",
@@ -151,6 +153,7 @@ class BriefingChoice:
     k: int
     with_coverage: bool
     upload: UploadedFile | None
+    with_routes: bool = False
 
 
 def _utc(day: date) -> datetime:
@@ -188,13 +191,16 @@ def briefing_controls(*, now: datetime, data_start: datetime, data_end: datetime
                                 help="Applied to everything shown and exported here.")
             with_coverage = st.toggle("Covered share of each section", key=state.BRIEFING_COVERAGE,
                                       help=coverage_help())
+            with_routes = st.toggle("Planners' routes page", key=state.BRIEFING_ROUTES,
+                                    help="Where a group would cross unseen: the likely crossing routes on this page "
+                                         "and as a page of the PDF. The first time in a server's life, ~20 s.")
             upload = st.file_uploader("Sections file (lines, or polygons such as police-station areas)",
                                       type=[x.lstrip(".") for x in (*SECTION_SUFFIXES, ".zip")],
                                       key=state.BRIEFING_SECTIONS_FILE,
                                       help="Needs a CRS; a 'name' column names the sections, 'section_id' keeps "
                                            "their ids. Without a file the border is cut by the length above.")
     return BriefingChoice(window=window, target_length_km=float(target), corridor_km=float(corridor), k=int(k),
-                          with_coverage=with_coverage, upload=upload)
+                          with_coverage=with_coverage, upload=upload, with_routes=with_routes)
 
 
 def _delta(change: float | None) -> str | None:

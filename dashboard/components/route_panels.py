@@ -31,7 +31,7 @@ from geo.errors import LimesError
 from geo.models import Sensor
 from geo.spatial import describe_place
 from layers.colours import LegendEntry
-from layers.routes import route_layers, route_legend
+from layers.routes import crossing_layers, route_layers, route_legend
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,8 @@ class RouteOverlay:
     changes: pd.DataFrame | None = None
     layers: list[pdk.Layer] = field(default_factory=list)
     legend: list[LegendEntry] = field(default_factory=list)
+    labels: list[pdk.Layer] = field(default_factory=list)
+    """Crossing dots and route labels, for the top of the layer stack."""
 
 
 def route_overlay(params: CoverageParams, current: tuple[Sensor, ...], stored: tuple[Sensor, ...], minute: datetime,
@@ -92,7 +94,7 @@ def route_overlay(params: CoverageParams, current: tuple[Sensor, ...], stored: t
         closed_paths = tuple(before.paths[int(r) - 1] for r in changes.loc[changes["status"] == "closed", "rank"])
     return RouteOverlay(routes=routes, changes=changes,
                         layers=route_layers(routes, changes=changes, closed_paths=closed_paths),
-                        legend=route_legend(choice.route.band_share))
+                        legend=route_legend(choice.route.band_share), labels=crossing_layers(routes))
 
 
 def route_table(routes: Routes, changes: pd.DataFrame | None, towns: pd.DataFrame, choice: RouteChoice) -> None:

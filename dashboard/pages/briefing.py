@@ -25,6 +25,7 @@ from dashboard.components.briefing_panels import (
     section_detail,
     section_table,
 )
+from dashboard.components.briefing_routes import briefing_routes, routes_section
 from dashboard.components.partner_view import partner_section_levels
 from dashboard.config import settings
 from dashboard.plain import plain
@@ -94,9 +95,17 @@ def render() -> None:
         chosen = None
     with map_col:
         briefing_map(briefing, highlight=chosen)
+    routes = None
+    if choice.with_routes:
+        st.divider()
+        try:
+            routes = briefing_routes(index, choice.window, k=choice.k, params=SECTION_COVERAGE, now=now)
+            routes_section(routes)
+        except LimesError as exc:
+            st.error(plain(describe(exc)))
     st.divider()
     if may(who.roles, "export_aggregates"):
-        downloads(briefing, cache.basemap(), who)
+        downloads(briefing, cache.basemap(), who, routes=routes)
 
 
 render()

@@ -88,7 +88,7 @@ def render() -> None:
     overlay = route_overlay(params, current, stored, minute, routing)
     tooltip = ROUTE_TOOLTIP if overlay.routes is not None else corridor.tooltip
     layers = [*under, coverage_raster_layer(image_url, bounds), *corridor.layers, patrol_area_layer(areas), *over,
-              *overlay.layers, *sensor_layers(current), *site_layers(sites)]
+              *overlay.layers, *sensor_layers(current), *site_layers(sites), *overlay.labels]
     towns = cache.basemap().towns
     with map_area:
         map_col, side_col = st.columns([3, 1.2])

@@ -28,7 +28,8 @@ from geo.briefing.pack import (
     sections_geoparquet,
     write_report,
 )
-from geo.briefing.pdf import render_map_png, render_pdf
+from geo.briefing.pdf import render_map_png, render_pdf, render_routes_png
+from geo.briefing.routepage import NEAR_KM, PlannerRoutes, planner_routes, route_rows
 from geo.briefing.sections import (
     SectionSource,
     assign_to_sections,
@@ -50,6 +51,8 @@ __all__ = [
     "DEFAULT_RULES",
     "FigureParams",
     "LEVEL_COLOURS",
+    "NEAR_KM",
+    "PlannerRoutes",
     "REACTIONS",
     "ReportOptions",
     "SECTION_COUNT_COLUMNS",
@@ -66,6 +69,7 @@ __all__ = [
     "load_rules",
     "make_sections",
     "notable_events",
+    "planner_routes",
     "propose_level",
     "propose_levels",
     "read_rules",
@@ -73,6 +77,8 @@ __all__ = [
     "record_level",
     "render_map_png",
     "render_pdf",
+    "render_routes_png",
+    "route_rows",
     "section_coverage",
     "section_figures",
     "section_series",

@@ -24,6 +24,7 @@ import pandas as pd
 from geo.briefing.build import DEFAULT_SOURCE, Briefing, BriefingParams, build_briefing
 from geo.briefing.levels import LevelRules, current_levels, load_rules
 from geo.briefing.pdf import render_map_png, render_pdf
+from geo.briefing.routepage import PlannerRoutes
 from geo.briefing.sections import SectionSource, assign_to_sections, make_sections
 from geo.briefing.suppression import SECTION_COUNT_COLUMNS, check_suppressed
 from geo.errors import BriefingError
@@ -110,9 +111,10 @@ def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOpti
                           only=options.only)
 
 
-def write_report(briefing: Briefing, basemap: Basemap, *, out: Path, extra_outputs: dict[str, Path]) -> list[Path]:
-    """Write the PDF to ``out`` and each extra output (kind ``png``, ``csv``, ``geojson`` or ``parquet``
-    -> path); returns the paths written."""
+def write_report(briefing: Briefing, basemap: Basemap, *, out: Path, extra_outputs: dict[str, Path],
+                 routes: PlannerRoutes | None = None) -> list[Path]:
+    """Write the PDF to ``out`` (with the planners' routes page if ``routes`` are given) and each extra output
+    (kind ``png``, ``csv``, ``geojson`` or ``parquet`` -> path); returns the paths written."""
     writers = {"png": lambda: render_map_png(briefing, basemap), "csv": lambda: sections_csv(briefing),
                "geojson": lambda: sections_geojson(briefing), "parquet": lambda: sections_geoparquet(briefing)}
     unknown = sorted(set(extra_outputs) - set(writers))
@@ -120,7 +122,7 @@ def write_report(briefing: Briefing, basemap: Basemap, *, out: Path, extra_outpu
         raise BriefingError(f"unknown output kind(s) {unknown}; known: {sorted(writers)}")
     written = []
     for kind, path in [("pdf", out), *extra_outputs.items()]:
-        data = render_pdf(briefing, basemap) if kind == "pdf" else writers[kind]()
+        data = render_pdf(briefing, basemap, routes=routes) if kind == "pdf" else writers[kind]()
         try:
             path.write_bytes(data)
         except OSError as exc:

@@ -1,9 +1,10 @@
 """The briefing pack as a PDF, and the sector map as a PNG: rendered on the server with matplotlib, offline.
 
 Page 1 is the overview (period, KPIs with change, the sector map, the section table); then one
-page per section (its map, daily trend, figures, level with evidence and the Art. 35 reactions).
-Every page carries a footer with the data source, the suppression threshold and the generation
-time. Text is embedded as TrueType (``pdf.fonttype`` 42) so that it can be searched and copied.
+page per section (its map, daily trend, figures, level with evidence and the Art. 35 reactions);
+with routes, a planners' page last (:mod:`geo.briefing.routepage`). Every page carries a footer
+with the data source, the suppression threshold and the generation time. Text is embedded as
+TrueType (``pdf.fonttype`` 42) so that it can be searched and copied.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from matplotlib.patches import FancyBboxPatch
 from geo.briefing.build import Briefing, Kpi
 from geo.briefing.levels import LEVEL_COLOURS, REACTIONS
 from geo.briefing.maps import draw_basemap, draw_hexagons, draw_level_legend, draw_sections, hex_breaks, set_extent
+from geo.briefing.routepage import NEAR_KM, TABLE_COLUMNS, TABLE_WIDTHS, PlannerRoutes, draw_routes_map, route_rows
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
 from geo.spatial import Basemap
 
@@ -185,6 +187,27 @@ def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Ser
                  *[("☐ " + r, False) for r in REACTIONS[level]]])
 
 
+def _routes_page(fig: Figure, briefing: Briefing, basemap: Basemap, planner: PlannerRoutes) -> None:
+    _header(fig, "Planners · where a group would cross unseen",
+            f"{_period(briefing)} · least-cost routes on foot over the terrain, past the stored sensors and patrols")
+    draw_routes_map(fig, (0.03, 0.07, 0.50, 0.80), planner, basemap)
+    rows = route_rows(planner)
+    height = min(0.47, 0.045 * (len(rows) + 1.5))
+    table = fig.add_axes((0.555, 0.87 - height, 0.42, height))
+    _table(table, rows, list(TABLE_COLUMNS), widths=list(TABLE_WIDTHS))
+    table.set_title("Likely routes, cheapest first", fontsize=9, loc="left", color=INK)
+    _text_block(fig.add_axes((0.555, 0.07, 0.42, 0.76 - height)), [
+        ("How to read it", True),
+        ("· A route is the cheapest way on foot from a town on the far side to one on ours: walking pace on the "
+         "slope (Tobler's hiking function), lakes impassable, rivers costly, dearer where a stored sensor sees or a "
+         "patrol passed. Distinct routes cross at least 8 km apart.", False),
+        ("· km and h walk: length and walking time; unseen: the share of its length no stored sensor sees.", False),
+        (f"· events: events of the period within {NEAR_KM:g} km of the crossing point; counts from 1 to "
+         f"{briefing.k - 1} are printed <{briefing.k}.", False),
+        ("· Routes come from terrain, sensors and patrols, not from events: a quiet crossing on a cheap route is "
+         "where to look next. No people, units or single events are on this page.", False)])
+
+
 def _text_block(ax: Axes, lines: list[tuple[str, bool]], *, line_pt: float = 9.0, font_pt: float = 7.0) -> None:
     """Lines of text from the top of ``ax``, wrapped to its width, bold where flagged; what does not fit is cut."""
     ax.set_axis_off()
@@ -200,10 +223,11 @@ def _text_block(ax: Axes, lines: list[tuple[str, bool]], *, line_pt: float = 9.0
                 transform=ax.transAxes)
 
 
-def render_pdf(briefing: Briefing, basemap: Basemap) -> bytes:
-    """The briefing pack: an overview page, then one page per section of ``briefing.sections``."""
+def render_pdf(briefing: Briefing, basemap: Basemap, *, routes: PlannerRoutes | None = None) -> bytes:
+    """The briefing pack: an overview page, one page per section of ``briefing.sections``, then the planners'
+    routes page if ``routes`` are given."""
     buffer = io.BytesIO()
-    pages = 1 + len(briefing.sections)
+    pages = 1 + len(briefing.sections) + (routes is not None)
     with matplotlib.rc_context(RC), PdfPages(buffer, metadata={"Title": "Limes border briefing", "Creator": "Limes"}) as pdf:
         fig = Figure(figsize=PAGE_IN)
         _overview(fig, briefing, basemap)
@@ -213,6 +237,11 @@ def render_pdf(briefing: Briefing, basemap: Basemap) -> bytes:
             fig = Figure(figsize=PAGE_IN)
             _section_page(fig, briefing, basemap, row)
             _footer(fig, briefing, number, pages)
+            pdf.savefig(fig)
+        if routes is not None:
+            fig = Figure(figsize=PAGE_IN)
+            _routes_page(fig, briefing, basemap, routes)
+            _footer(fig, briefing, pages, pages)
             pdf.savefig(fig)
     return buffer.getvalue()
 
@@ -226,6 +255,16 @@ def render_map_png(briefing: Briefing, basemap: Basemap, *, dpi: int = 150) -> b
         ax.set_title(f"Border sections by level · {_period(briefing)}", fontsize=10, loc="left", color=INK)
         fig.text(0.02, 0.02, f"Source: {briefing.source} · Natural Earth · counts below k={briefing.k} suppressed · "
                  f"generated {briefing.generated_at:%d %b %Y %H:%M} UTC", fontsize=7, color=MUTED)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def render_routes_png(planner: PlannerRoutes, basemap: Basemap, *, dpi: int = 130) -> bytes:
+    """The planners' routes map as a PNG (what the pack's routes page draws), for the Briefing page."""
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(8, 6))
+        draw_routes_map(fig, (0.01, 0.01, 0.98, 0.98), planner, basemap)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -31,7 +31,7 @@ from geo.errors import InputError
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.models import EVENT_TYPES, SCENARIO_SOURCE, impact_for
 from geo.scenario.patrols import patrol_tracks
-from geo.scenario.sensors import place_sensors
+from geo.scenario.sensors import crossing_cameras, place_sensors
 from geo.spatial import (
     Dem,
     border_lines,
@@ -160,6 +160,7 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
     events = _finish_events(rng, events, end=end)
     eu_m = shapely.union_all([countries_m[code] for code in region.ours])
     sensors = place_sensors(rng, border_xy, gap_m, eu_m, dem, crs=crs)
+    sensors = pd.concat([sensors, crossing_cameras(first_number=len(sensors) + 1)], ignore_index=True)
     patrols, gap_visits = patrol_tracks(rng, border_xy, gap_m, countries_m, start=start, days=days,
                                         gap_side=region.ours[0], crs=crs)
     truth = {

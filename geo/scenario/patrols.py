@@ -26,6 +26,10 @@ PATROL_SPEED_M_S: Final[float] = 3.5
 GAP_VISIT_EVERY_DAYS: Final[int] = 23
 GAP_DETOUR_FIXES: Final[int] = 12
 """A detour through the gap lasts this many fixes (one hour)."""
+SECOND_BEATS: Final[tuple[tuple[int, float, float], ...]] = ((0, 22.45, 22.76),)
+"""Stretches also patrolled from the gap's side: (the region's country pair by its place in the region, west lon,
+east lon). The two busiest crossings, Gevgelija-Idomeni and Lake Dojran's western shore, have a Greek beat besides
+the Macedonian one."""
 
 
 def _beats(border_m: dict[str, shapely.LineString], gap_m: shapely.LineString) -> list[tuple[str, shapely.LineString]]:
@@ -41,6 +45,19 @@ def _beats(border_m: dict[str, shapely.LineString], gap_m: shapely.LineString) -
     return beats
 
 
+def _second_beats(border_m: dict[str, shapely.LineString], *, side: str,
+                  crs: str) -> list[tuple[str, str, shapely.LineString]]:
+    """The :data:`SECOND_BEATS` as (country pair, ``side``, border stretch in metres of ``crs``)."""
+    out = []
+    for place, west, east in SECOND_BEATS:
+        pair = list(border_m)[place]
+        line = border_m[pair]
+        lon, _ = xy_m_to_lonlat(*shapely.get_coordinates(line).T, crs=crs)
+        inside = np.flatnonzero((lon >= west) & (lon <= east))
+        out.append((pair, side, shapely.LineString(shapely.get_coordinates(line)[inside[0]:inside[-1] + 1])))
+    return out
+
+
 def _shuttle(route: shapely.LineString, seconds: npt.NDArray[np.int64], phase_m: float) -> npt.NDArray[np.float64]:
     """Positions (x, y metres) of a unit driving back and forth along ``route``."""
     travelled = phase_m + PATROL_SPEED_M_S * seconds
@@ -54,7 +71,8 @@ def patrol_tracks(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
     """GPS fixes every 5 minutes of one 8-hour shift a day for each unit, one unit per beat.
 
     ``border_m`` maps a country pair (``"AAA-BBB"``) to its border line, ``countries_m`` an ISO3
-    code to its polygon, all in metres of ``crs``; ``gap_side`` is the ISO3 code of the gap's patrolling side. Units alternate between the two sides. Returns the fixes
+    code to its polygon, all in metres of ``crs``; ``gap_side`` is the ISO3 code of the gap's patrolling side. Units
+    alternate between the two sides; the :data:`SECOND_BEATS` get a unit of their own (of ``gap_side``). Returns the fixes
     (``unit_id``, ``callsign``, ``at``, ``lat``, ``lon``, ``cell``) in [start, start + days) and
     the number of patrol visits to the coverage gap.
     """
@@ -65,8 +83,9 @@ def patrol_tracks(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
     t0 = int(start.timestamp())
     day0 = t0 // 86400 * 86400
     shift_s = np.arange(0, SHIFT_HOURS * 3600, FIX_INTERVAL_S)
-    for unit, (pair, beat) in enumerate(_beats(border_m, gap_m)):
-        side = pair.split("-")[unit % 2]
+    beats = [(pair, pair.split("-")[unit % 2], beat) for unit, (pair, beat) in enumerate(_beats(border_m, gap_m))]
+    # Second beats come last, so every other unit draws the same random numbers as without them.
+    for unit, (pair, side, beat) in enumerate([*beats, *_second_beats(border_m, side=gap_side, crs=crs)]):
         route = offset_into(beat, countries_m[side], PATROL_OFFSET_M)
         units.append((f"U{unit + 1:02d}", f"{side[:2]}-P{unit + 1:02d}"))
         # The unit of the gap's side nearest the gap detours through it every few weeks, for one hour.

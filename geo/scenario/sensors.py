@@ -23,6 +23,11 @@ SEARCH_RADIUS_M: Final[float] = 2_500.0
 GAP_CLEARANCE_M: Final[float] = 1_000.0
 """No sensor's range comes closer than this to the coverage gap."""
 
+CROSSING_CAMERAS: Final[tuple[tuple[float, float, float, float], ...]] = ((21.0615, 40.85, 21.02, 40.85),)
+"""Cameras placed for a known crossing rather than by the station layout: (lon, lat, facing lon, facing lat).
+One on the ridge east of the Prespa crossing, which no station camera sees."""
+CROSSING_CAMERA_MODEL: Final[tuple[str, float, float, float]] = ("camera", 12.0, 8_000.0, 120.0)
+
 # (kind, height above ground m, range m, field of view deg), cycled along the border.
 _SENSOR_MODELS: Final[tuple[tuple[str, float, float, float], ...]] = (
     ("tower", 24.0, 12_000.0, 360.0),
@@ -76,4 +81,13 @@ def place_sensors(rng: np.random.Generator, border_m: dict[str, shapely.LineStri
                 azimuth_deg=round(facing, 1) if fov_deg < 360 else 0.0, fov_deg=fov_deg,
             )
             rows.append(asdict(sensor))
+    return pd.DataFrame(rows)
+
+
+def crossing_cameras(*, first_number: int) -> pd.DataFrame:
+    """The :data:`CROSSING_CAMERAS` as sensor rows, numbered from ``first_number`` (``S28`` for 28)."""
+    kind, height_m, range_m, fov_deg = CROSSING_CAMERA_MODEL
+    rows = [asdict(Sensor(sensor_id=f"S{first_number + i:02d}", kind=kind, lat=lat, lon=lon, height_m=height_m,
+                          range_m=range_m, azimuth_deg=round(azimuth_deg(lon, lat, to_lon, to_lat), 1), fov_deg=fov_deg))
+            for i, (lon, lat, to_lon, to_lat) in enumerate(CROSSING_CAMERAS)]
     return pd.DataFrame(rows)
