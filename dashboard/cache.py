@@ -78,6 +78,7 @@ from layers.basemap import (
     water_layers,
 )
 from layers.coverage import coverage_image
+from layers.files import served_as_files, versioned_url
 from layers.hillshade import hillshade_image
 
 
@@ -122,6 +123,10 @@ def with_event_ids(events: pd.DataFrame) -> pd.DataFrame:
         return events
     ids = event_ids(current_store(), events["seq"].tolist())
     return events.assign(event_id=events["seq"].map(ids))
+
+
+GENERATED_URL: Final[str] = "/app/static/generated"
+"""Where the browser finds :func:`generated_dir`."""
 
 
 def generated_dir() -> Path:
@@ -203,7 +208,8 @@ def relief_layers() -> list[pdk.Layer]:
     for name, path, opacity, z_factor in (("relief-regional", REGIONAL_DEM, 0.45, 5.0),
                                           ("relief-srtm", HILLSHADE_DEM, 0.6, 1.0)):
         bounds = _relief_png(name, path, z_factor)
-        layers.append(relief_layer(f"/app/static/generated/{name}.png", bounds, layer_id=name, opacity=opacity))
+        url = versioned_url(f"{GENERATED_URL}/{name}.png", (generated_dir() / f"{name}.png").read_bytes())
+        layers.append(relief_layer(url, bounds, layer_id=name, opacity=opacity))
     return layers
 
 
@@ -213,7 +219,9 @@ def basemap_layers() -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     base = basemap()
     under = [*country_layers(base), *relief_layers(), *water_layers(base)]
     over = [*border_layers(base), town_marker_layer(base), town_layer(base)]
-    return under, over
+    # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only.
+    return (served_as_files(under, generated_dir(), url_prefix=GENERATED_URL),
+            served_as_files(over, generated_dir(), url_prefix=GENERATED_URL))
 
 
 # -- Border sections and the briefing (issue 7) ------------------------------------------------
@@ -324,7 +332,7 @@ def _coverage_png(sight: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[s
     written = sorted(folder.glob("coverage-*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in written[KEEP_COVERAGE_IMAGES:]:
         stale.unlink(missing_ok=True)
-    return f"/app/static/generated/coverage-{digest}.png", image.bounds_lonlat
+    return f"{GENERATED_URL}/coverage-{digest}.png?v={digest}", image.bounds_lonlat  # the name is the content
 
 
 def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[str, tuple[float, float, float, float]]:

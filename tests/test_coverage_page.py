@@ -55,7 +55,7 @@ def test_layers_payload_and_headline(page: AppTest) -> None:
     assert 0.4 < share < 0.9
     image = _layer(spec, "coverage-raster")["image"]
     assert image.startswith("/app/static/generated/coverage-")
-    assert (ROOT / "static" / image.removeprefix("/app/static/")).stat().st_size > 10_000
+    assert (ROOT / "static" / image.removeprefix("/app/static/").split("?")[0]).stat().st_size > 10_000
     sensors = _layer(spec, "sensors")["data"]
     stored = load_sensors(cache.current_store())
     assert len(sensors) == len(stored) > 20
