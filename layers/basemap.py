@@ -83,19 +83,40 @@ def border_layers(basemap: Basemap) -> list[pdk.Layer]:
     ]
 
 
+BORDER_TOWN_DEG = 0.2
+"""A town this close (degrees, ~17-22 km here) to a focus border is a border town: its label wins collisions."""
+LABEL_COLLISIONS: dict[str, Any] = {
+    "extensions": [{"@@type": "CollisionFilterExtension"}],
+    "collision_test_props": {"sizeScale": 1.15},  # a little air between labels
+}
+"""deck.gl's collision filter (bundled with Streamlit's deck.gl): overlapping labels of one group show only the one
+of highest ``priority``. Town labels and unit callsigns share the default group."""
+
+
+def town_priority(basemap: Basemap) -> list[int]:
+    """Label priority of each town: border towns 100 (major ones 110), other major cities 50, the rest 0."""
+    towns = basemap.towns
+    focus = basemap.borders[basemap.borders["pair"].isin(FOCUS_PAIRS)].geometry.union_all()
+    near = gpd.GeoSeries(gpd.points_from_xy(towns["lon"], towns["lat"])).distance(focus) <= BORDER_TOWN_DEG
+    major = towns["rank"].to_numpy() == 0
+    return [int(100 * b + 10 * m if b else 50 * m) for b, m in zip(near.to_numpy(), major, strict=True)]
+
+
 def town_layer(basemap: Basemap) -> pdk.Layer:
-    """Town names (ASCII, so deck.gl's default font atlas needs no download), major cities larger."""
+    """Town names (ASCII, so deck.gl's default font atlas needs no download), major cities larger, on a dark halo;
+    where labels would overlap only the one of highest priority shows (border towns first)."""
     towns = basemap.towns
     data = [
-        {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11}
-        for n, x, y, r in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], strict=True)
+        {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11, "priority": p}
+        for n, x, y, r, p in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], town_priority(basemap),
+                                 strict=True)
     ]
     return pdk.Layer(
         "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size",
         get_color=list(TOWN_TEXT), get_text_anchor="'start'", get_alignment_baseline="'center'",
-        get_pixel_offset=[6, 0], outline_width=2, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
+        get_pixel_offset=[6, 0], outline_width=3, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
         font_family="'Source Sans, Helvetica, Arial, sans-serif'", font_weight=600,
-        pickable=False,
+        get_collision_priority="priority", **LABEL_COLLISIONS, pickable=False,
     )
 
 

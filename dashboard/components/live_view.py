@@ -26,7 +26,7 @@ from dashboard.components.analysis_view import (
     emerging_table,
     layer_res,
 )
-from dashboard.components.filters import COUNT, EMERGING, ViewChoice
+from dashboard.components.filters import COUNT, EMERGING, ViewChoice, zoom_hint
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
@@ -36,6 +36,7 @@ from dashboard.components.live_panels import (
     feed_status,
     unusual_now,
 )
+from dashboard.components.playback import playback_filters
 from dashboard.components.report_layers import community_caption, community_layers
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
@@ -45,7 +46,7 @@ from geo.timewindow import TimeWindow, describe_window
 from geo.trust import may
 from layers.deck import build_deck
 from layers.hexagons import HEX_LAYER_ID
-from layers.live import recent_hexagon_layer, unit_layers
+from layers.live import live_symbols, recent_hexagon_layer, unit_layers
 
 REFRESH_S: Final[float] = 1.0
 RECENT: Final[timedelta] = timedelta(minutes=15)
@@ -65,12 +66,16 @@ def _selected_cell(res: int) -> int | None:
 def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: pd.DataFrame, now: datetime, *,
                 with_units: bool) -> tuple[list[pdk.Layer], DataLayer]:
     """The layers bottom to top, and the data layer with its legend, title and tooltip."""
-    recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
-    recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
     data = data_layer(index, filters, cells, choice.analysis, now=now)
     under, over = cache.basemap_layers()
     pending, accepted = community_layers(index, filters, choice.reports)
-    layers = [*under, *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted, *over]
+    outlines = []
+    if choice.recent_outlines:
+        # At the resolution drawn (an emerging analysis has its own), so that an outline frames a result cell.
+        recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
+        recent = index.aggregate(Filters(recent_window, filters.types, layer_res(filters, choice.analysis)))
+        outlines = [recent_hexagon_layer(recent["cell"], recent["events"])]
+    layers = [*under, *pending, data.layer, *outlines, *accepted, *over]
     if with_units:
         units = cache.latest_units()
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
@@ -92,6 +97,9 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         alert_banner(index, now=now, towns=towns)
     window_text = describe_window(filters.window, now=now)
     st.markdown(f"### Greece–North Macedonia · Bulgaria–North Macedonia border  \n{window_text}")
+    frame = playback_filters(filters)
+    if frame is not None:  # a replayed frame: its events only; "last 15 min" outlines belong to the present
+        filters, choice = frame, replace(choice, recent_outlines=False)
     cells = cache.cells(index, filters)
     layers, data = _map_layers(index, choice, filters, cells, now, with_units=may(roles, "unit_positions"))
     kpi_tiles(index, filters, hot_cells=len(cells), data_start=data_start)
@@ -104,13 +112,15 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                         on_select="rerun", selection_mode="single-object",
                         key=state.MAP, height=640)
         span = index.time_range()
-        st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · white outline: events in "
-                   f"the last {RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
-                   "Natural Earth · Relief: SRTM")
+        st.caption(f"{len(index):,} events stored, up to {span[1]:%d %b %Y %H:%M:%S} UTC · "
+                   f"{community_caption(choice.reports)} · Borders, water, towns: Natural Earth · Relief: SRTM"
+                   + zoom_hint(layer_res(filters, choice.analysis)).replace(":", " ·", 1))
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:
-        map_legend(data.legend, title=data.title)
+        map_legend(data.legend, title=data.title,
+                   symbols=live_symbols(outlines=choice.recent_outlines, recent_min=int(RECENT.total_seconds() // 60),
+                                        units=may(roles, "unit_positions"), reports=choice.reports.pending))
         st.divider()
         try:
             cell = _selected_cell(layer_res(filters, choice.analysis))
