@@ -82,24 +82,36 @@ def _hot_xy(page: Page) -> tuple[float, float] | None:
 
 
 class Recorder:
-    """Counts websocket and static-file bytes the page receives."""
+    """Counts websocket bytes the page receives and the bytes of ``/app/static`` files that came over the network
+    (Chromium's own accounting: a file served from the browser's cache counts 0)."""
 
     def __init__(self, page: Page) -> None:
         self.ws_bytes = 0
         self.static: list[tuple[str, int]] = []
+        self._urls: dict[str, str] = {}
+        self._cached: set[str] = set()
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-        page.on("response", self._response)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.responseReceived", self._response)
+        cdp.on("Network.requestServedFromCache", lambda e: self._cached.add(e["requestId"]))
+        cdp.on("Network.loadingFinished", self._finished)
 
     def _frame(self, payload: str | bytes) -> None:
         self.ws_bytes += len(payload)
 
-    def _response(self, response) -> None:  # noqa: ANN001 - playwright's Response
-        if "/app/static/" in response.url and response.status == 200:
-            try:
-                size = len(response.body())
-            except Exception:  # noqa: BLE001 - a body evicted before we read it counts by its header
-                size = int(response.headers.get("content-length", 0))
-            self.static.append((response.url.rsplit("/", 1)[-1], size))
+    def _response(self, event: dict) -> None:
+        url = event["response"]["url"]
+        if "/app/static/" in url:
+            self._urls[event["requestId"]] = url.rsplit("/", 1)[-1]
+            if event["response"].get("fromDiskCache") or event["response"].get("fromPrefetchCache"):
+                self._cached.add(event["requestId"])
+
+    def _finished(self, event: dict) -> None:
+        name = self._urls.pop(event["requestId"], None)
+        if name is not None:
+            cached = event["requestId"] in self._cached
+            self.static.append((name + (" (cache)" if cached else ""), 0 if cached else int(event["encodedDataLength"])))
 
 
 def _measure(page: Page, rec: Recorder, name: str, action: Callable[[], None], *,

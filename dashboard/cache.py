@@ -69,14 +69,8 @@ from geo.store import (
 )
 from geo.store import latest_units as read_latest_units
 from geo.timewindow import TimeWindow
-from layers.basemap import (
-    border_layers,
-    country_layers,
-    relief_layer,
-    town_layer,
-    town_marker_layer,
-    water_layers,
-)
+from layers.basemap import border_layers, country_layers, relief_layer, town_layer, town_marker_layer, water_layers
+from layers.basemap import town_label_boxes as basemap_town_label_boxes
 from layers.coverage import coverage_image
 from layers.files import served_as_files, versioned_url
 from layers.hillshade import hillshade_image
@@ -211,6 +205,12 @@ def relief_layers() -> list[pdk.Layer]:
         url = versioned_url(f"{GENERATED_URL}/{name}.png", (generated_dir() / f"{name}.png").read_bytes())
         layers.append(relief_layer(url, bounds, layer_id=name, opacity=opacity))
     return layers
+
+
+@st.cache_resource
+def town_label_boxes() -> list[tuple[float, float, float, float]]:
+    """Where the town labels sit at the opening zoom (pixels), for the callsigns to keep clear of."""
+    return basemap_town_label_boxes(basemap())
 
 
 @st.cache_resource

@@ -8,9 +8,9 @@ from typing import Final
 import pandas as pd
 import pydeck as pdk
 
-from layers.basemap import LABEL_COLLISIONS
 from geo.grid import edge_length_km
 from geo.reports import PENDING_RES
+from layers.basemap import overlaps, screen_px
 from layers.colours import TOWN_TEXT, LegendSymbol, Rgba
 from layers.reports import ACCEPTED_COLOUR, PENDING_COLOUR
 from layers.hexagons import hexagon_records
@@ -18,8 +18,7 @@ from layers.hexagons import hexagon_records
 RECENT_LAYER_ID = "recent-hexagons"
 UNIT_LIVE: Final[list[int]] = [0, 229, 255, 255]
 UNIT_STALE: Final[list[int]] = [130, 138, 150, 200]
-LABEL_PRIORITY_UNIT: Final[int] = 1000
-"""Callsigns win a label collision against every town (see :func:`layers.basemap.town_layer`)."""
+
 
 
 RECENT_OUTLINE: Final[Rgba] = (255, 255, 255, 210)
@@ -53,22 +52,43 @@ def live_symbols(*, outlines: bool, recent_min: int, units: bool, reports: bool)
     return rows
 
 
-def unit_layers(units: pd.DataFrame, *, now: datetime) -> list[pdk.Layer]:
+CALLSIGN_SIZE_PX: Final[int] = 12
+CALLSIGN_OFFSET_PX: Final[int] = 14
+
+
+def callsign_offset(lon: float, lat: float, callsign: str, avoid: list[tuple[float, float, float, float]]) -> int | None:
+    """Vertical pixel offset of a callsign that overlaps none of the ``avoid`` boxes (town labels) at the opening
+    zoom: above the dot, else below it; None when both would overlap (the dot shows alone)."""
+    x, y = screen_px(lon, lat)
+    half = 0.3 * CALLSIGN_SIZE_PX * len(callsign)
+    for dy in (-CALLSIGN_OFFSET_PX, CALLSIGN_OFFSET_PX):
+        box = (x - half, y + dy - CALLSIGN_SIZE_PX / 2, x + half, y + dy + CALLSIGN_SIZE_PX / 2)
+        if not any(overlaps(box, other) for other in avoid):
+            return dy
+    return None
+
+
+def unit_layers(units: pd.DataFrame, *, now: datetime,
+                avoid: list[tuple[float, float, float, float]] | None = None) -> list[pdk.Layer]:
     """Dots and callsigns of patrol units; a unit whose CoT ``stale`` time has passed is drawn grey.
 
     ``units`` has ``callsign``, ``lat``, ``lon`` and ``stale_at`` (UTC). Only those go to the browser.
+    A callsign moves below its dot, or is left out, where it would cover a town label of ``avoid``.
     """
     live = units["stale_at"] > pd.Timestamp(now)
-    data = [{"lon": round(float(x), 5), "lat": round(float(y), 5), "callsign": c, "live": int(v)}
-            for x, y, c, v in zip(units["lon"], units["lat"], units["callsign"], live, strict=True)]
+    data = []
+    for x, y, c, v in zip(units["lon"], units["lat"], units["callsign"], live, strict=True):
+        dy = callsign_offset(float(x), float(y), str(c), avoid or [])
+        data.append({"lon": round(float(x), 5), "lat": round(float(y), 5), "callsign": c if dy is not None else "",
+                     "dy": dy or 0, "live": int(v)})
     colour = f"live ? {UNIT_LIVE} : {UNIT_STALE}"
     return [
         pdk.Layer("ScatterplotLayer", id="units", data=data, get_position="[lon, lat]", get_radius=6,
                   radius_units="'pixels'", get_fill_color=colour, get_line_color=[11, 19, 32, 255], stroked=True,
                   line_width_min_pixels=1.5, pickable=False),
         pdk.Layer("TextLayer", id="unit-callsigns", data=data, get_position="[lon, lat]", get_text="callsign",
-                  get_size=12, get_color=colour, get_pixel_offset=[0, -14], outline_width=2,
+                  get_size=CALLSIGN_SIZE_PX, get_color=colour, get_pixel_offset="[0, dy]", outline_width=2,
                   outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
                   font_family="'Source Sans, Helvetica, Arial, sans-serif'", font_weight=700,
-                  get_collision_priority=LABEL_PRIORITY_UNIT, **LABEL_COLLISIONS, pickable=False),
+                  pickable=False),
     ]

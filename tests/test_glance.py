@@ -17,10 +17,10 @@ from geo.grid import Filters
 from geo.models import EVENT_TYPES
 from geo.spatial import load_basemap
 from geo.timewindow import TimeWindow, describe_length, preset_window
-from layers.basemap import town_layer, town_priority
+from layers.basemap import label_box, overlaps, town_label_boxes, town_layer, town_priority
 from layers.colours import window_breaks
 from layers.files import served_as_files, versioned_url
-from layers.live import RECENT_LAYER_ID, RECENT_WIDTH_PX, recent_hexagon_layer
+from layers.live import RECENT_LAYER_ID, RECENT_WIDTH_PX, callsign_offset, recent_hexagon_layer
 from tests.conftest import ROOT
 
 BASEMAP_VECTORS = ("countries", "rivers", "lakes", "borders-internal", "borders-focus-halo", "borders-eu-external",
@@ -145,14 +145,35 @@ def test_legend_explains_every_symbol(app: AppTest) -> None:
         assert words in legend, words
 
 
-def test_border_towns_win_label_collisions() -> None:
+def test_town_labels_do_not_overlap_and_border_towns_come_first() -> None:
     base = load_basemap()
     priority = dict(zip(base.towns["name"], town_priority(base), strict=True))
     assert priority["Gevgelija"] >= 100 and priority["Strumica"] >= 100 and priority["Florina"] >= 100
     assert priority["Skopje"] == 50 and priority["Thessaloniki"] == 50  # major, but far from the watched line
     assert priority["Bitola"] > priority["Gevgelija"]  # a major city at the border
-    spec = town_layer(base)
-    assert spec.extensions == [{"@@type": "CollisionFilterExtension"}]
+    kept = town_layer(base).data
+    names = {row["name"] for row in kept}
+    assert {"Gevgelija", "Bitola", "Florina", "Strumica", "Skopje", "Thessaloniki"} <= names
+    boxes = town_label_boxes(base)
+    assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    dropped = set(base.towns["name"]) - names
+    # Every dropped label would have covered a kept one of at least its priority.
+    by_name = {row["name"]: row for row in kept}
+    for name in dropped:
+        row = base.towns[base.towns["name"] == name].iloc[0]
+        box = label_box(float(row["lon"]), float(row["lat"]), name, 14 if row["rank"] == 0 else 11)
+        assert any(overlaps(box, label_box(k["lon"], k["lat"], k["name"], k["size"])) and k["priority"] >= priority[name]
+                   for k in by_name.values()), name
+
+
+def test_callsigns_keep_clear_of_town_labels() -> None:
+    base = load_basemap()
+    boxes = town_label_boxes(base)
+    gevgelija = next(r for r in town_layer(base).data if r["name"] == "Gevgelija")
+    # A unit right at the start of Gevgelija's label: its callsign above would cover it, so it goes below.
+    lon, lat = gevgelija["lon"] + 0.01, gevgelija["lat"] + 0.012
+    assert callsign_offset(lon, lat, "GR-P03", boxes) != -14
+    assert callsign_offset(21.0, 43.5, "GR-P03", boxes) == -14  # far from every label: above its dot
 
 
 # -- Playback ----------------------------------------------------------------------------------

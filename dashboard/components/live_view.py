@@ -80,7 +80,7 @@ def _map_layers(index: EventIndex, choice: ViewChoice, filters: Filters, cells: 
         units = cache.latest_units()
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
         units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
-        layers += unit_layers(units, now=now)
+        layers += unit_layers(units, now=now, avoid=cache.town_label_boxes())
     return layers, data
 
 
