@@ -69,4 +69,8 @@ def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFA
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave the server behind
+                proc.kill()
+                proc.wait(timeout=20)

@@ -206,3 +206,16 @@ def test_playback_shows_one_frame_and_its_kpis(app: AppTest) -> None:
     app.button(key=state.PLAY_BUTTON).click().run()  # play: every run moves one frame on
     app.run()
     assert app.session_state[state.PLAY_FRAME] > frame
+
+
+# -- Words and scales a planner reads ----------------------------------------------------------
+def test_hours_since_patrol_on_a_planners_scale() -> None:
+    import pandas as pd
+
+    from layers.coverage import patrol_age_classes, patrol_age_legend
+
+    hours = pd.Series([0.5, 5.9, 6.0, 23.0, 30.0, 100.0, 200.0, float("nan")], index=range(8))
+    assert patrol_age_classes(hours).tolist() == [1, 1, 2, 2, 3, 4, 5, 6]
+    labels = [e.label for e in patrol_age_legend(720.0)]
+    assert labels == ["0–6 h", "6–24 h", "1–3 days", "3–7 days", "over 7 days (up to 30)", "never in 30 days"]
+

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import cache
@@ -36,6 +35,7 @@ from geo.briefing import (
     section_coverage,
 )
 from geo.errors import LimesError, UploadRejected, describe
+from geo.timewindow import describe_length
 from geo.trust import may
 
 
@@ -76,7 +76,7 @@ def render() -> None:
         st.stop()
     w = briefing.window
     st.markdown(f"### Briefing · GR–MK and BG–MK border sections  \n{w.start:%d %b %Y %H:%M} – "
-                f"{w.end:%d %b %Y %H:%M} UTC, against the {pd.Timedelta(w.duration).days or 1}-day period before")
+                f"{w.end:%d %b %Y %H:%M} UTC, against the {describe_length(w.duration.total_seconds() / 3600)} before")
     briefing_kpis(briefing)
     briefing_trends(briefing)
     map_col, table_col = st.columns([1.25, 1])
