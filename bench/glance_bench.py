@@ -252,13 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", type=int, default=0, help="busy processes during the runs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    before = os.getloadavg()[0]
     results = run_walks(samples=args.samples, load=args.load, baseline=args.baseline)
     table = summary(results)
+    machine = {"loadavg_1min_before": before, "loadavg_1min_after": os.getloadavg()[0], "cpus": os.cpu_count()}
     if args.json:
-        print(json.dumps({"load": args.load, "summary": table,
+        print(json.dumps({"load": args.load, "machine": machine, "summary": table,
                           "walks": {k: [[asdict(s) for s in w] for w in v] for k, v in results.items()}}, indent=1))
     else:
         print(format_summary(table, load=args.load))
+        print(f"machine: {machine}")
     return 0
 
 
