@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import h3
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -219,3 +220,24 @@ def test_hours_since_patrol_on_a_planners_scale() -> None:
     labels = [e.label for e in patrol_age_legend(720.0)]
     assert labels == ["0–6 h", "6–24 h", "1–3 days", "3–7 days", "over 7 days (up to 30)", "never in 30 days"]
 
+
+
+# -- The demo's rate ---------------------------------------------------------------------------
+def test_demo_at_default_speed_publishes_the_scenarios_own_rate() -> None:
+    """30 minutes of `limes demo` (speed 60) add about half an hour of events, not 30 hours: the KPIs and
+    "unusual now" stay within what the scenario's past hours show."""
+    from geo.scenario import generate
+    from geo.scenario.simulator import FeedSimulator
+
+    start = datetime(2026, 11, 28, 22, 0, tzinfo=timezone.utc)  # the night, when the scenario is busiest
+    sim = FeedSimulator(speed=60.0, start=start)
+    sim._elapsed_s = lambda: 1800.0  # type: ignore[method-assign] # half an hour of wall-clock demo
+    published = sim.published()
+    history = generate(end=start).events
+    hourly = history.set_index("occurred_at").resample("1h").size()
+    recent = hourly[hourly.index >= hourly.index[-1] - pd.Timedelta(days=56)]
+    assert 1 <= len(published) <= recent.max()  # the last hour holds no more than the busiest past hour
+    assert len(published) <= 3 * recent.mean()  # ...and near the average one (before: ~30 h of events, 900+)
+    per_day = len(published) * 48  # the rate over a day
+    daily = history.set_index("occurred_at").resample("1D").size().iloc[1:-1]
+    assert daily.min() / 3 <= per_day <= daily.max() * 1.5  # the "last 24 h" KPI stays in the scenario's range
