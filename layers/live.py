@@ -21,7 +21,7 @@ UNIT_STALE: Final[list[int]] = [130, 138, 150, 200]
 
 
 
-RECENT_OUTLINE: Final[Rgba] = (255, 255, 255, 210)
+RECENT_OUTLINE: Final[Rgba] = (255, 255, 255, 255)
 RECENT_WIDTH_PX: Final[float] = 1.5
 """Thin enough that the fill under it (a count class, a hot spot) stays readable."""
 

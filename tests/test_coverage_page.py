@@ -132,8 +132,11 @@ def test_corridor_views_slope_and_patrols(page: AppTest) -> None:
     cell = expected.idxmax()
     assert slope[format(int(cell), "x")] == max(1, int(np.ceil(expected.max())))
     page.radio(key="cov_view").set_value("Hours since the last patrol").run()
-    hours = [row["value"] for row in _layer(_spec(page), "corridor")["data"]]
-    assert min(hours) <= 24 and max(hours) == 720  # patrolled today somewhere; never in 30 days elsewhere
+    classes = [row["value"] for row in _layer(_spec(page), "corridor")["data"]]
+    # Classes 0-6 h ... never (1-6): patrolled today somewhere; never in 30 days elsewhere.
+    assert min(classes) <= 2 and max(classes) == 6
+    legend = [m.value for m in page.markdown if "limes-legend" in m.value][0]
+    assert "0–6 h" in legend and "1–3 days" in legend and "never in 30 days" in legend
     page.radio(key="cov_view").set_value("Patrol effort, 30 days (unit-hours)").run()
     effort = _layer(_spec(page), "corridor")["data"]
     assert 0 < len(effort) < len(terrain.corridor) and min(row["value"] for row in effort) >= 1
