@@ -3,7 +3,7 @@
 The planner's first open needs the corridor terrain (~2.7 s on the reference machine), the
 candidate sites' viewsheds (~1.5 s), the sensors' coverage image and the assessment: about six
 seconds of a 2-core server before anything shows. `limes serve` turns the warm-up on
-(:func:`enable`); the first script run then starts one low-priority thread per server process
+(:func:`enable`); the first script run then starts one thread per server process
 that waits :data:`DELAY_S` (the first map draws meanwhile) and fills the same Streamlit caches the
 page reads, with the page's default choices. A planner who opens Coverage while it still runs
 waits only for the rest: ``st.cache_resource`` makes a second caller wait for the first one's
@@ -13,7 +13,6 @@ result instead of computing it again.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from datetime import datetime, timezone
@@ -23,8 +22,6 @@ from geo.errors import LimesError
 
 DELAY_S: Final[float] = 6.0
 """Seconds after the first script run: the first map gets the cores first."""
-NICE: Final[int] = 10
-"""The warm-up thread's niceness (Linux lets a thread have its own)."""
 DEFAULT_SITES: Final[int] = 3
 """Sites the planner recommends by default (the page's slider)."""
 DEFAULT_PATROL_H: Final[float] = 72.0
@@ -41,11 +38,9 @@ def enable() -> None:
 
 
 def _warm(delay_s: float) -> None:
+    # Not niced: a low-priority thread that the kernel parks while it holds the GIL would stall the sessions'
+    # threads behind it (priority inversion), which is worse on a loaded machine than sharing the cores evenly.
     time.sleep(delay_s)
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
-        pass
     # Imported here: `limes serve` enables the warm-up before Streamlit runs, and our caches belong to its runtime.
     from dashboard import cache
     from dashboard.components.coverage_panels import SITE_MODEL
