@@ -16,7 +16,6 @@ st.set_page_config(page_title="Limes · border situational awareness",
 # Before the imports below (about a second on a first run): the browser fetches the map code meanwhile.
 preload_map_bundle()
 
-from dashboard import warmup  # noqa: E402
 from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noqa: E402
 
 # Every page, keyed as geo.trust.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
@@ -40,6 +39,5 @@ if not pages:
     audit(who, "access_denied", target="app", outcome="denied", detail="no role")
     st.error("Your account has no Limes role. Ask an administrator to add one of your groups to the allow-list.")
     st.stop()
-warmup.start()  # under `limes serve`: the Coverage planner's terrain and viewsheds, once the first map is drawn
 navigation = st.navigation(pages, position="sidebar")
 navigation.run()

@@ -134,9 +134,6 @@ def serve(settings: Settings, *, address: str, port: int, streamlit_args: Sequen
     """Preload :data:`PRELOADED`, then run ``streamlit run streamlit_app.py`` in this process until it stops."""
     for name in PRELOADED:
         importlib.import_module(name)
-    from dashboard import warmup
-
-    warmup.enable()
     return run_streamlit("streamlit_app.py", settings,
                          ["--server.address", address, "--server.port", str(port), *streamlit_args])
 

@@ -242,17 +242,3 @@ def test_demo_at_default_speed_publishes_the_scenarios_own_rate() -> None:
     daily = history.set_index("occurred_at").resample("1D").size().iloc[1:-1]
     assert daily.min() / 3 <= per_day <= daily.max() * 1.5  # the "last 24 h" KPI stays in the scenario's range
 
-
-def test_coverage_warmup_starts_once_and_only_under_limes_serve(monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    from dashboard import warmup
-
-    monkeypatch.setattr(warmup, "_state", {"enabled": False, "started": False})
-    done = threading.Event()
-    monkeypatch.setattr(warmup, "_warm", lambda delay_s: done.set())
-    assert not warmup.start()  # AppTest and bare `streamlit run`: never
-    warmup.enable()
-    assert warmup.start(delay_s=0.0)
-    assert not warmup.start()  # one thread per server process, whatever the number of sessions
-    assert done.wait(timeout=10)
