@@ -6,6 +6,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+FEED_PORT ?= 8765
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
@@ -21,17 +22,25 @@ test-deps:
 	  command -v haproxy >/dev/null 2>&1 && command -v grass >/dev/null 2>&1 || \
 	  { $(APT) update && $(APT) install -y --no-install-recommends chromium gdal-bin poppler-utils haproxy grass-core; }
 
-$(BIN)/limes: pyproject.toml
+# `make run` installs the app alone (no test tools), with pip's progress shown; `make test` and `make bench` add the
+# test extra on top. Stamp files in the virtual environment remember what is installed.
+$(VENV)/.installed-run: pyproject.toml
 	$(MAKE) python-deps
+	@echo "Setting up $(VENV): Limes and its libraries (a few minutes the first time; pip shows its progress)"
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --upgrade --progress-bar on pip
+	$(BIN)/pip install --progress-bar on -e .
 	touch $@
 
-setup: $(BIN)/limes
+$(VENV)/.installed-test: $(VENV)/.installed-run
+	@echo "Adding the test tools (pytest, Playwright, ...)"
+	$(BIN)/pip install --progress-bar on -e '.[test]'
+	touch $@
 
-run: setup
-	$(BIN)/limes demo --port $(PORT)
+setup: $(VENV)/.installed-test
+
+run: $(VENV)/.installed-run
+	$(BIN)/limes demo --port $(PORT) --feed-port $(FEED_PORT)
 
 test: setup test-deps
 	$(BIN)/python -m pytest

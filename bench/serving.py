@@ -46,11 +46,12 @@ def wait_healthy(url: str, proc: subprocess.Popen, *, log: Path, timeout_s: floa
 
 @contextmanager
 def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFACTS, port: int | None = None,
-                    args: tuple[str, ...] = (), plain: bool = False) -> Iterator[str]:
+                    args: tuple[str, ...] = (), plain: bool = False, root: Path | None = None) -> Iterator[str]:
     """`limes serve` (`streamlit run streamlit_app.py`) with extra environment ``env`` and `streamlit run` ``args``
     (e.g. ``("--secrets.files", path)``) on ``port`` (default: a free one); yields its URL once healthy.
 
     ``plain`` starts bare `streamlit run` instead, without preloading (the start-up benchmark's baseline).
+    ``root`` runs another checkout's app (a benchmark's baseline) instead of this one.
     """
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,7 @@ def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFA
             if plain else ["dashboard.cli", "serve", "--port", str(port), "--address", "127.0.0.1", "--"]
         proc = subprocess.Popen(
             [sys.executable, "-m", *launcher, "--server.headless", "true", *args],
-            cwd=bundle_dir(), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            cwd=root or bundle_dir(), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -68,4 +69,8 @@ def start_streamlit(*, env: dict[str, str] | None = None, log_dir: Path = ARTIFA
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave the server behind
+                proc.kill()
+                proc.wait(timeout=20)

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import streamlit as st
 
 from dashboard.config import settings
-from dashboard.relief_cache import _relief_layers, generated_dir
+from dashboard.relief_cache import GENERATED_URL, _relief_layers, generated_dir
 from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.briefing import SectionSource, assign_to_sections, make_sections
 from geo.coverage import (
@@ -60,13 +60,14 @@ from geo.spatial import (
 )
 from geo.store import (
     Store,
+    StoredPicture,
     StoreMirror,
     event_ids,
     history_aggregate,
     history_totals,
     open_store,
+    partner_cells,
 )
-from geo.store import StoredPicture, partner_cells
 from geo.store import latest_units as read_latest_units
 from geo.store import partner_pictures as read_partner_pictures
 from geo.timewindow import TimeWindow
@@ -77,7 +78,9 @@ from layers.basemap import (
     town_marker_layer,
     water_layers,
 )
+from layers.basemap import town_label_boxes as basemap_town_label_boxes
 from layers.coverage import coverage_image
+from layers.files import served_as_files
 from layers.world import world_label_layers, world_layers
 
 
@@ -211,7 +214,19 @@ def _basemap_layers(region: Region, whole_world: bool) -> tuple[list[pdk.Layer],
     under = [*world_layers(base, bbox=near), *country_layers(base), *_relief_layers(region, whole_world),
              *water_layers(base)]
     over = [*border_layers(base), town_marker_layer(base), town_layer(base), *world_label_layers(base, bbox=near)]
-    return under, over
+    # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only.
+    return (served_as_files(under, generated_dir(), url_prefix=GENERATED_URL),
+            served_as_files(over, generated_dir(), url_prefix=GENERATED_URL))
+
+
+@st.cache_resource
+def _town_label_boxes(region: Region) -> list[tuple[float, float, float, float]]:
+    return basemap_town_label_boxes(_basemap(region))
+
+
+def town_label_boxes() -> list[tuple[float, float, float, float]]:
+    """Where the town labels sit at the region's opening zoom (pixels), for the callsigns to keep clear of."""
+    return _town_label_boxes(settings().region)
 
 
 WORLD_NEAR_DEG: Final[float] = 15.0
@@ -334,7 +349,7 @@ def _coverage_png(sight: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[s
     written = sorted(folder.glob("coverage-*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in written[KEEP_COVERAGE_IMAGES:]:
         stale.unlink(missing_ok=True)
-    return f"/app/static/generated/coverage-{digest}.png", image.bounds_lonlat
+    return f"{GENERATED_URL}/coverage-{digest}.png?v={digest}", image.bounds_lonlat  # the name is the content
 
 
 def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[str, tuple[float, float, float, float]]:

@@ -20,7 +20,11 @@ from geo.region import Region
 from geo.settings import bundled_region
 from geo.spatial import WORLD_LONLAT, WORLD_RELIEF, Dem, read_dem
 from layers.basemap import relief_layer
+from layers.files import versioned_url
 from layers.hillshade import hillshade_image
+
+GENERATED_URL: Final[str] = "/app/static/generated"
+"""Where the browser finds :func:`generated_dir`."""
 
 
 def generated_dir() -> Path:
@@ -73,7 +77,8 @@ def _relief_layers(region: Region, whole_world: bool = True) -> list[pdk.Layer]:
     for name, path, opacity, z_factor, bounds_lonlat, feather_px, width in reliefs:
         name = name if name == "relief-world" else name + tag
         bounds = _relief_png(name, path, z_factor, bounds_lonlat, feather_px=feather_px, max_width_px=width)
-        layers.append(relief_layer(f"/app/static/generated/{name}.png", bounds, layer_id=name, opacity=opacity))
+        url = versioned_url(f"{GENERATED_URL}/{name}.png", (generated_dir() / f"{name}.png").read_bytes())
+        layers.append(relief_layer(url, bounds, layer_id=name, opacity=opacity))
     return layers
 
 

@@ -75,6 +75,44 @@ def close_metrics() -> None:
     starlette_app.create_metrics_routes = closed_routes
 
 
+STATIC_MAX_AGE_S: Final[int] = 365 * 24 * 3600
+"""How long a browser keeps a versioned static file (its URL changes with its content)."""
+
+
+def cache_versioned_static() -> None:
+    """Let browsers keep ``/app/static/...?v=<digest>`` files (basemap vectors, relief, coverage images).
+
+    Streamlit 1.67 serves the app's static folder without a cache lifetime or conditional answers, so
+    every new map (a page change, a new session) fetched the 1.2 MB of relief again. A URL carrying
+    ``?v=`` names one content for ever (:func:`layers.files.versioned_url`): such answers get
+    ``Cache-Control: public, max-age=<1 year>, immutable``; unversioned ones are left as they were.
+    """
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import BaseRoute, Route
+    from streamlit.web.server.starlette import starlette_app, starlette_routes
+
+    make_routes = starlette_routes.create_app_static_serving_routes
+
+    def versioned_routes(main_script_path: str | None, base_url: str | None) -> list[BaseRoute]:
+        routes = []
+        for route in make_routes(main_script_path, base_url):
+            if isinstance(route, Route) and route.methods and "GET" in route.methods:
+                serve_file = route.endpoint
+
+                async def cached(request: Request, serve_file: Any = serve_file) -> Response:
+                    response = await serve_file(request)
+                    if "v" in request.query_params and response.status_code == 200:
+                        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE_S}, immutable"
+                    return response
+
+                route = Route(route.path, cached, methods=["GET"])
+            routes.append(route)
+        return routes
+
+    starlette_app.create_app_static_serving_routes = versioned_routes
+
+
 def run_streamlit(script: str, settings: Settings, streamlit_args: Sequence[str]) -> int:
     """``streamlit run <app folder>/<script>`` in this process, from the app folder, with ``settings`` in
     the environment (the Streamlit scripts read them back through :func:`dashboard.config.settings`)."""
@@ -86,6 +124,7 @@ def run_streamlit(script: str, settings: Settings, streamlit_args: Sequence[str]
     os.environ.update({**settings_env(settings), **UVICORN_TRUST_NO_PROXY})
     os.chdir(settings.app_dir)
     close_metrics()
+    cache_versioned_static()
     streamlit_cli.main(["run", str(settings.app_dir / script), *streamlit_args], prog_name="streamlit",
                        standalone_mode=False)
     return 0

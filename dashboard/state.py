@@ -38,6 +38,12 @@ ALERT_HOURS: Final[str] = "alert_hours"
 ALERT_WEEKS: Final[str] = "alert_weeks"
 ALERT_P: Final[str] = "alert_p"
 ALERT_MIN: Final[str] = "alert_min"
+RECENT_OUTLINES: Final[str] = "recent_outlines"
+PLAYBACK: Final[str] = "playback"
+PLAYING: Final[str] = "_playback_playing"
+PLAY_STEP: Final[str] = "playback_step"
+PLAY_FRAME: Final[str] = "playback_frame"
+PLAY_BUTTON: Final[str] = "playback_button"
 
 
 def ehsa_steps(step: str) -> str:

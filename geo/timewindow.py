@@ -110,3 +110,15 @@ def describe_window(window: TimeWindow, *, now: datetime) -> str:
     if window.start.year == window.end.year == now.year:
         return f"{window.start:%d %b %H:%M} – {window.end:%d %b %H:%M} UTC"
     return f"{window.start:%d %b %Y %H:%M} – {window.end:%d %b %Y %H:%M} UTC"
+
+
+def describe_length(hours: float) -> str:
+    """A window's length in words: "24 h", "1 day", "7 days" (whole days from two days up, whole hours below);
+    other lengths are rounded to the nearest whole unit, never printed as "6.12006 days"."""
+    if hours < 0 or math.isnan(hours):
+        raise TimeWindowError(f"a length needs hours >= 0; got {hours!r}")
+    if hours < 48:
+        n = round(hours)
+        return f"{n} h"
+    days = round(hours / 24)
+    return f"{days} day{'' if days == 1 else 's'}"

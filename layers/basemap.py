@@ -7,6 +7,7 @@ data the app ships (DESIGN.md section 5).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ from layers.colours import (
     TOWN_TEXT,
     WATER,
 )
+
 
 def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
     """A compact GeoJSON FeatureCollection with only ``columns`` as properties (5 decimals ~ 1 m)."""
@@ -87,17 +89,76 @@ def border_layers(basemap: Basemap) -> list[pdk.Layer]:
     ]
 
 
-def town_layer(basemap: Basemap) -> pdk.Layer:
-    """Town names, major cities larger (the font atlas is drawn in the browser from the glyphs the names use)."""
+BORDER_TOWN_DEG = 0.3
+"""A town this close (degrees, ~25-33 km here) to a focus border is a border town: its label is placed first."""
+LABEL_ZOOM = 7.6
+"""The bundled region's opening zoom: a region's own opening zoom is the one at which town labels must not overlap
+(they only part further when zooming in)."""
+LABEL_PAD_PX = 3.0
+
+
+def town_priority(basemap: Basemap) -> list[int]:
+    """Label priority of each town: border towns 100 (major ones 110), other major cities 50, the rest 0."""
     towns = basemap.towns
-    data = [
-        {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11}
-        for n, x, y, r in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], strict=True)
-    ]
+    pairs = (basemap.region or bundled_region()).pairs
+    focus = basemap.borders[basemap.borders["pair"].isin(pairs)].geometry.union_all()
+    near = gpd.GeoSeries(gpd.points_from_xy(towns["lon"], towns["lat"])).distance(focus) <= BORDER_TOWN_DEG
+    major = towns["rank"].to_numpy() == 0
+    return [int(100 * b + 10 * m if b else 50 * m) for b, m in zip(near.to_numpy(), major, strict=True)]
+
+
+def screen_px(lon: float, lat: float, *, zoom: float = LABEL_ZOOM) -> tuple[float, float]:
+    """Web Mercator pixel coordinates (deck.gl's 512-px world) of a point in degrees at ``zoom``."""
+    scale = 512.0 * 2.0 ** zoom
+    y = (1.0 - math.log(math.tan(math.radians(lat)) + 1.0 / math.cos(math.radians(lat))) / math.pi) / 2.0
+    return (lon + 180.0) / 360.0 * scale, y * scale
+
+
+def label_box(lon: float, lat: float, text: str, size_px: float, *,
+              zoom: float = LABEL_ZOOM) -> tuple[float, float, float, float]:
+    """The pixel box (x0, y0, x1, y1) of a label anchored at its start 6 px right of the point, with padding."""
+    x, y = screen_px(lon, lat, zoom=zoom)
+    width = 0.52 * size_px * len(text)  # Source Sans semibold averages about half an em per character
+    return (x + 6 - LABEL_PAD_PX, y - size_px / 2 - LABEL_PAD_PX, x + 6 + width + LABEL_PAD_PX, y + size_px / 2 + LABEL_PAD_PX)
+
+
+def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def placed_labels(rows: list[dict[str, Any]], *, zoom: float = LABEL_ZOOM) -> list[dict[str, Any]]:
+    """The labels that fit at :data:`LABEL_ZOOM` without overlapping, highest ``priority`` first (ties: larger, then
+    the order of ``rows``: major cities, then the gazetteer's order, which lists the crossing towns first)."""
+    kept: list[dict[str, Any]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for row in sorted(rows, key=lambda r: (-r["priority"], -r["size"])):  # stable: ties keep their order
+        box = label_box(row["lon"], row["lat"], row["name"], row["size"], zoom=zoom)
+        if not any(overlaps(box, other) for other in boxes):
+            kept.append(row)
+            boxes.append(box)
+    return kept
+
+
+def town_label_boxes(basemap: Basemap) -> list[tuple[float, float, float, float]]:
+    """The pixel boxes of the town labels :func:`town_layer` keeps, at :data:`LABEL_ZOOM`."""
+    zoom = (basemap.region or bundled_region()).view.zoom
+    return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap).data]
+
+
+def town_layer(basemap: Basemap) -> pdk.Layer:
+    """Town names, major cities larger, on a dark halo (the font atlas is drawn in the browser from the glyphs the names
+    use); where labels would overlap at the region's opening zoom only the one of highest priority is kept (border
+    towns first)."""
+    towns = basemap.towns
+    data = placed_labels([
+        {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11, "priority": p}
+        for n, x, y, r, p in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], town_priority(basemap),
+                                 strict=True)
+    ], zoom=(basemap.region or bundled_region()).view.zoom)
     return pdk.Layer(
         "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size",
         get_color=list(TOWN_TEXT), get_text_anchor="'start'", get_alignment_baseline="'center'",
-        get_pixel_offset=[6, 0], outline_width=2, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
+        get_pixel_offset=[6, 0], outline_width=3, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
         font_family="'Source Sans, Helvetica, Arial, sans-serif'", font_weight=600,
         character_set="'auto'", pickable=False,
     )

@@ -50,6 +50,22 @@ class LegendEntry:
         rgba(self.colour, name=f"legend colour of {self.label!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class LegendSymbol:
+    """One legend row for a symbol other than a hexagon class: its ``shape`` (``outline``, ``fill``, ``dot`` or
+    ``line``), colour, line width in pixels and what it means."""
+
+    shape: str
+    colour: Rgba
+    label: str
+    width_px: float = 2.0
+
+    def __post_init__(self) -> None:
+        rgba(self.colour, name=f"legend colour of {self.label!r}")
+        if self.shape not in ("outline", "fill", "dot", "line"):
+            raise ValueError(f"legend shape must be outline, fill, dot or line, got {self.shape!r}")
+
+
 def _nice_ceiling(value: float) -> int:
     """The smallest number of the series 1, 2, 3, 5, 10, 20, 30, 50, ... that is >= ``value``."""
     if value <= 1:
@@ -74,6 +90,33 @@ def class_breaks(values: npt.ArrayLike, n_classes: int = len(COUNT_RAMP)) -> lis
         return [1]
     quantiles = np.quantile(v, np.linspace(0.0, 0.97, n_classes))
     return sorted({1, *(_nice_ceiling(q) for q in quantiles)})[:n_classes]
+
+
+WEEK_RES6_BREAKS: Final[tuple[int, ...]] = (1, 2, 5, 10, 20, 50, 100)
+"""Event-count classes of a 7-day window at H3 res 6; other windows and resolutions scale them."""
+MIN_BREAKS: Final[tuple[int, ...]] = (1, 2, 3, 5, 10, 20, 30)
+"""The finest classes any window gets (short windows and fine cells)."""
+CORRIDOR_RES_FACTOR: Final[float] = 7 ** 0.5
+"""How much a cell's count falls per finer resolution where events follow corridors (lines: √7; areas: 7)."""
+
+
+def window_breaks(window_h: float, res: int) -> list[int]:
+    """Class lower bounds for event counts that depend only on the window's length (hours) and the resolution.
+
+    The same colour then means the same count range in every window of the same length (the 7 days to now
+    and the 7 days before look alike when activity is alike). :data:`WEEK_RES6_BREAKS` is scaled by
+    ``window_h / 168`` and by :data:`CORRIDOR_RES_FACTOR` per resolution step, rounded up to 1, 2, 3, 5,
+    10, ..., and kept at least :data:`MIN_BREAKS`, so no class spans more than a factor of about 3.
+    """
+    if window_h <= 0:
+        raise ValueError(f"window_h must be positive hours, got {window_h!r}")
+    scale = window_h / 168.0 * CORRIDOR_RES_FACTOR ** (6 - res)
+    breaks = [1]
+    for base, floor in zip(WEEK_RES6_BREAKS[1:], MIN_BREAKS[1:], strict=True):
+        low = max(_nice_ceiling(base * scale), floor)
+        if low > breaks[-1]:
+            breaks.append(low)
+    return breaks
 
 
 def ramp_for(breaks: list[int]) -> list[Rgba]:

@@ -25,7 +25,7 @@ from geo.models import Sensor
 from geo.spatial import MetricDem, metric_grid_to_web_mercator
 from layers.basemap import relief_layer
 from layers.checks import one_resolution, rgba, same_length
-from layers.colours import LegendEntry, Rgba, class_breaks, legend
+from layers.colours import COUNT_RAMP, LegendEntry, Rgba, class_breaks, code_colour_expression, legend
 from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer, hexagon_records
 from layers.hillshade import HillshadeImage
@@ -84,7 +84,11 @@ def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, his
     elif view == ELEVATION:
         values = terrain.stats["elevation_mean_m"]
     elif view == SINCE_PATROL:
-        values = result.coverage["hours_since_patrol"].fillna(history_h)
+        codes = patrol_age_classes(result.coverage["hours_since_patrol"])
+        layer = hexagon_layer(pd.Series(codes.index.to_numpy(dtype=np.uint64)), codes,
+                              fill_expression=code_colour_expression(dict(enumerate(PATROL_AGE_COLOURS, start=1))),
+                              layer_id=CORRIDOR_LAYER_ID)
+        return CorridorLayers([layer], patrol_age_legend(history_h), VALUE_TOOLTIP)
     elif view == EFFORT:
         values = result.coverage["effort_h"]
         values = values[values > 0]
@@ -95,6 +99,26 @@ def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, his
     cells = pd.Series(values.index.to_numpy(dtype=np.uint64))
     layer = hexagon_layer(cells, pd.Series(values.to_numpy()), breaks=breaks, layer_id=CORRIDOR_LAYER_ID)
     return CorridorLayers([layer], legend(breaks, unit=_UNITS[view]), VALUE_TOOLTIP)
+
+
+PATROL_AGE_BOUNDS_H: Final[tuple[float, ...]] = (6.0, 24.0, 72.0, 168.0)
+"""A planner's scale for "hours since the last patrol": 0-6 h, 6-24 h, 1-3 days, 3-7 days, more, never."""
+PATROL_AGE_COLOURS: Final[tuple[Rgba, ...]] = (COUNT_RAMP[0], COUNT_RAMP[1], COUNT_RAMP[2], COUNT_RAMP[4], COUNT_RAMP[5],
+                                               COUNT_RAMP[6])
+"""Recently patrolled cool, long ago warm, never the hottest."""
+
+
+def patrol_age_classes(hours: pd.Series) -> pd.Series:
+    """Class codes 1-6 of hours since the last patrol per cell (:data:`PATROL_AGE_BOUNDS_H`; NaN = never: 6)."""
+    codes = np.searchsorted(np.asarray(PATROL_AGE_BOUNDS_H), hours.to_numpy(dtype=float), side="right") + 1
+    return pd.Series(np.where(hours.isna().to_numpy(), 6, codes), index=hours.index, dtype=int)
+
+
+def patrol_age_legend(history_h: float) -> list[LegendEntry]:
+    """Legend rows for :func:`patrol_age_classes`; ``history_h`` is how far back patrols were read."""
+    labels = ("0–6 h", "6–24 h", "1–3 days", "3–7 days", f"over 7 days (up to {history_h / 24:.0f})",
+              f"never in {history_h / 24:.0f} days")
+    return [LegendEntry(colour, label) for colour, label in zip(PATROL_AGE_COLOURS, labels, strict=True)]
 
 
 def coverage_image(seen_count: npt.NDArray[np.integer], dem: MetricDem, *, max_width_px: int = 1600) -> HillshadeImage:

@@ -55,7 +55,7 @@ def test_layers_payload_and_headline(page: AppTest) -> None:
     assert 0.4 < share < 0.9
     image = _layer(spec, "coverage-raster")["image"]
     assert image.startswith("/app/static/generated/coverage-")
-    assert (ROOT / "static" / image.removeprefix("/app/static/")).stat().st_size > 10_000
+    assert (ROOT / "static" / image.removeprefix("/app/static/").split("?")[0]).stat().st_size > 10_000
     sensors = _layer(spec, "sensors")["data"]
     stored = load_sensors(cache.current_store())
     assert len(sensors) == len(stored) > 20
@@ -132,8 +132,11 @@ def test_corridor_views_slope_and_patrols(page: AppTest) -> None:
     cell = expected.idxmax()
     assert slope[format(int(cell), "x")] == max(1, int(np.ceil(expected.max())))
     page.radio(key="cov_view").set_value("Hours since the last patrol").run()
-    hours = [row["value"] for row in _layer(_spec(page), "corridor")["data"]]
-    assert min(hours) <= 24 and max(hours) == 720  # patrolled today somewhere; never in 30 days elsewhere
+    classes = [row["value"] for row in _layer(_spec(page), "corridor")["data"]]
+    # Classes 0-6 h ... never (1-6): patrolled today somewhere; never in 30 days elsewhere.
+    assert min(classes) <= 2 and max(classes) == 6
+    legend = [m.value for m in page.markdown if "limes-legend" in m.value][0]
+    assert "0–6 h" in legend and "1–3 days" in legend and "never in 30 days" in legend
     page.radio(key="cov_view").set_value("Patrol effort, 30 days (unit-hours)").run()
     effort = _layer(_spec(page), "corridor")["data"]
     assert 0 < len(effort) < len(terrain.corridor) and min(row["value"] for row in effort) >= 1
@@ -145,8 +148,8 @@ def test_one_sensors_viewshed_and_user_candidates(page: AppTest) -> None:
     assert not page.exception, page.exception
     one_image = _layer(_spec(page), "coverage-raster")["image"]
     assert one_image != all_image
-    all_size = (ROOT / "static" / all_image.removeprefix("/app/static/")).stat().st_size
-    assert (ROOT / "static" / one_image.removeprefix("/app/static/")).stat().st_size < all_size
+    all_size = (ROOT / "static" / all_image.removeprefix("/app/static/").split("?")[0]).stat().st_size
+    assert (ROOT / "static" / one_image.removeprefix("/app/static/").split("?")[0]).stat().st_size < all_size
     # Two points in the planted gap, one in the open stretch east of Medzitlija (Dojran is patrolled now).
     typed = [(41.02, 21.82), (41.05, 21.88), (40.87, 21.60)]
     page.text_area(key="cov_candidates").input("\n".join(f"{lat}, {lon}" for lat, lon in typed)).run()

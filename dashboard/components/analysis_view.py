@@ -28,11 +28,11 @@ from geo.analysis import (
 from geo.errors import LimesError
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.spatial import describe_place
-from geo.timewindow import TimeWindow, describe_instant
+from geo.timewindow import TimeWindow, describe_instant, describe_length
 from layers.colours import (
     EMERGING_COLOURS,
     LegendEntry,
-    class_breaks,
+    window_breaks,
     code_colour_expression,
     emerging_legend,
     hotspot_colour_expression,
@@ -106,9 +106,10 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
                ) -> DataLayer:
     """The hexagon layer for ``analysis``: counts, Gi* hot and cold spots, or emerging hot spot categories."""
     if analysis.mode == COUNT:
-        breaks = class_breaks(cells["events"])
+        hours = filters.window.duration.total_seconds() / 3600.0
+        breaks = window_breaks(hours, filters.res)  # the same classes for every window of this length
         return DataLayer(hexagon_layer(cells["cell"], cells["events"], breaks=breaks), legend(breaks, unit="events"),
-                         f"Events per hexagon (res {filters.res})", _tooltip(COUNT))
+                         f"Events per hexagon (res {filters.res}, {describe_length(hours)})", _tooltip(COUNT))
     if analysis.mode == EMERGING:
         window = cube_window(index, filters, analysis, now)
         outcome = _emerging_or_reason(index, filters, analysis, now)

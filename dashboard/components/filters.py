@@ -80,6 +80,7 @@ class ViewChoice:
     alert_rule: AlertRule = AlertRule()
     alert_window: timedelta = timedelta(hours=1)
     reports: ReportView = ReportView()
+    recent_outlines: bool = True
 
     def filters(self, now: datetime) -> Filters:
         """The filters at ``now``: a preset window slides with the clock, a custom one ends at now at most."""
@@ -119,12 +120,22 @@ def filter_controls(*, now: datetime, data_start: datetime, data_end: datetime |
             "H3 resolution", *VIEW_RES_RANGE, value=default_res, key=state.RES,
             help=f"Default {default_res} suits the opening zoom of the map. Higher is finer.",
         )
-        st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across")
+        st.caption(f"Hexagons ≈ {2 * edge_length_km(res):.2g} km across" + zoom_hint(res))
         analysis = _analysis_controls()
+        outlines = st.toggle("Outline hexagons with events in the last 15 min", value=True, key=state.RECENT_OUTLINES,
+                             help="Thin white outlines at the resolution the map draws; switch off to see only the "
+                                  "chosen colouring.")
         reports = _report_controls()
         alert_rule, alert_window = _alert_controls()
     return ViewChoice(window_name=choice, custom=custom, types=tuple(types), res=res, analysis=analysis,
-                      alert_rule=alert_rule, alert_window=alert_window, reports=reports)
+                      alert_rule=alert_rule, alert_window=alert_window, reports=reports, recent_outlines=outlines)
+
+
+def zoom_hint(res: int) -> str:
+    """What to do when hexagons of ``res`` are too small to see at the map's opening zoom (empty when they are not)."""
+    if res <= resolution_for_zoom(INITIAL_VIEW["zoom"]) + 1:
+        return ""
+    return f": too small for the whole-border view, zoom in (+ or scroll) to see res-{res} cells"
 
 
 def _analysis_controls() -> Analysis:

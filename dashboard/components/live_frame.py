@@ -16,7 +16,7 @@ from typing import Final
 import pandas as pd
 
 from dashboard import cache, live_cache
-from dashboard.components.analysis_view import DataLayer, data_layer
+from dashboard.components.analysis_view import DataLayer, data_layer, layer_res
 from dashboard.components.filters import ViewChoice
 from dashboard.components.kpis import Kpi, kpi_figures
 from dashboard.components.live_panels import PanelText, banner_text, ticker_text, unusual_text
@@ -56,35 +56,40 @@ class LiveFrame:
 def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: DataLayer, now: datetime, *,
                  with_units: bool, whole_world: bool) -> list[str]:
     """The JSON texts of the map's layers, bottom to top."""
-    recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
-    recent = index.aggregate(Filters(recent_window, filters.types, filters.res))
+    outlines = []
+    if choice.recent_outlines:
+        # At the resolution drawn (an emerging analysis has its own), so that an outline frames a result cell.
+        recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
+        recent = index.aggregate(Filters(recent_window, filters.types, layer_res(filters, choice.analysis)))
+        outlines = [recent_hexagon_layer(recent["cell"], recent["events"])]
     under, over = live_cache.basemap_layer_json(whole_world)
     pending, accepted = community_layers(index, filters, choice.reports)
-    layers = [*partner_map_layers(), *pending, data.layer, recent_hexagon_layer(recent["cell"], recent["events"]), *accepted]
+    layers = [*partner_map_layers(), *pending, data.layer, *outlines, *accepted]
     on_top = []
     if with_units:
         units = cache.latest_units()
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
         units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
-        on_top = unit_layers(units, now=now)
+        on_top = unit_layers(units, now=now, avoid=cache.town_label_boxes())
     return [*under, *map(layer_json, layers), *over, *map(layer_json, on_top)]
 
 
 def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, now: datetime, sees_events: bool,
-               with_units: bool, fit_to_data: bool = False) -> LiveFrame:
+               with_units: bool, fit_to_data: bool = False, replayed: Filters | None = None) -> LiveFrame:
     """Everything of the live view at ``now`` that is the same for every session with this view and these rights;
-    ``fit_to_data`` fits the map to the selection's hexagons instead of the region."""
+    ``fit_to_data`` fits the map to the selection's hexagons instead of the region; ``replayed`` is a playback
+    frame's filters (its events only)."""
     region = settings().region
     towns: pd.DataFrame = cache.gazetteer()
-    view, filters, view_note = fitted_view(index, choice.filters(now), region=region, fit_to_data=fit_to_data)
+    view, filters, view_note = fitted_view(index, replayed or choice.filters(now), region=region,
+                                           fit_to_data=fit_to_data)
     cells = cache.cells(index, filters)
     data = data_layer(index, filters, cells, choice.analysis, now=now)
     deck = frozen_deck(_layer_texts(index, choice, filters, data, now, with_units=with_units,
                                     whole_world=view != region.view.as_dict()), tooltip=data.tooltip, view=view)
     span = index.time_range()
     newest = f"up to {span[1]:%d %b %Y %H:%M:%S} UTC" if span else "none in memory"
-    caption = (f"{len(index):,} events stored, {newest} · white outline: events in the last "
-               f"{RECENT.seconds // 60} min · {community_caption(choice.reports)} · Borders, water, towns: "
+    caption = (f"{len(index):,} events stored, {newest} · {community_caption(choice.reports)} · Borders, water, towns: "
                "Natural Earth · Towns: GeoNames · Relief: SRTM, pvlib 5′")
     return LiveFrame(
         filters=filters,
@@ -98,13 +103,14 @@ def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, n
 
 
 def shared_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, now: datetime, sees_events: bool,
-                 with_units: bool, fit_to_data: bool) -> LiveFrame:
+                 with_units: bool, fit_to_data: bool, replayed: Filters | None) -> LiveFrame:
     """:func:`live_frame`, computed once per server for the index version, view, rights and second of ``now``."""
     second = now.replace(microsecond=0)
     if not settings().live_sharing:
         return live_frame(index, choice, data_start, now=now, sees_events=sees_events, with_units=with_units,
-                          fit_to_data=fit_to_data)
+                          fit_to_data=fit_to_data, replayed=replayed)
     key = repr(("live", live_cache.index_version(index), choice, data_start, second, sees_events, with_units,
-                fit_to_data))
+                fit_to_data, replayed))
     return live_cache.shared(key, lambda: live_frame(index, choice, data_start, now=second, sees_events=sees_events,
-                                                     with_units=with_units, fit_to_data=fit_to_data))
+                                                     with_units=with_units, fit_to_data=fit_to_data,
+                                                     replayed=replayed))

@@ -18,13 +18,14 @@ import streamlit as st
 from dashboard import cache, live_cache, state
 from dashboard.auth import viewer
 from dashboard.components.analysis_view import analysis_detail, emerging_summary, emerging_table, layer_res
-from dashboard.components.filters import COUNT, EMERGING, ViewChoice
+from dashboard.components.filters import COUNT, EMERGING, ViewChoice, zoom_hint
 from dashboard.components.hex_detail import hex_detail
 from dashboard.components.kpis import kpi_tiles
 from dashboard.components.legend import map_legend
-from dashboard.components.live_frame import shared_frame
+from dashboard.components.live_frame import RECENT, shared_frame
 from dashboard.components.live_panels import alert_banner, feed_text, show_panel
 from dashboard.components.partner_view import partner_legends
+from dashboard.components.playback import playback_filters
 from dashboard.components.zoom import zoom_toggle
 from dashboard.config import settings
 from dashboard.plain import plain
@@ -32,6 +33,7 @@ from geo.errors import LimesError, describe
 from geo.grid import cell_at_resolution, hex_to_cell
 from geo.trust import may
 from layers.hexagons import HEX_LAYER_ID
+from layers.live import live_symbols
 
 REFRESH_S: Final[float] = 1.0
 
@@ -53,13 +55,18 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     sees_events = may(roles, "event_details")
     index = cache.event_index()
     towns = cache.gazetteer()
+    top = st.container()  # the banner and the heading go above the playback controls
+    replayed = playback_filters(choice.filters(now))
+    if replayed is not None:  # a replayed frame: its events only; "last 15 min" outlines belong to the present
+        choice = replace(choice, recent_outlines=False)
     frame = shared_frame(index, choice, data_start, now=now, sees_events=sees_events,
-                         with_units=may(roles, "unit_positions"), fit_to_data=zoom_toggle())
+                         with_units=may(roles, "unit_positions"), fit_to_data=zoom_toggle(), replayed=replayed)
     if frame.view_note:
         st.caption(frame.view_note)
     filters, data = frame.filters, frame.data
-    alert_banner(frame.banner)
-    st.markdown(frame.heading)
+    with top:
+        alert_banner(frame.banner)
+        st.markdown(frame.heading)
     kpi_tiles(frame.kpis)
     if not filters.types:
         st.warning("No event types selected: choose at least one in the sidebar.")
@@ -68,11 +75,13 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     with map_col:
         st.pydeck_chart(frame.deck, on_select="rerun", selection_mode="single-object",  # type: ignore[arg-type]
                         key=state.MAP, height=640)
-        st.caption(frame.caption)
+        st.caption(frame.caption + zoom_hint(layer_res(filters, choice.analysis)).replace(":", " ·", 1))
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:
-        map_legend(data.legend, title=data.title)
+        map_legend(data.legend, title=data.title,
+                   symbols=live_symbols(outlines=choice.recent_outlines, recent_min=int(RECENT.total_seconds() // 60),
+                                        units=may(roles, "unit_positions"), reports=choice.reports.pending))
         partner_legends()
         st.divider()
         try:

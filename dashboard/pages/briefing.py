@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import cache
@@ -39,6 +38,7 @@ from geo.briefing import (
     section_coverage,
 )
 from geo.errors import LimesError, UploadRejected, describe
+from geo.timewindow import describe_length
 from geo.trust import may
 
 
@@ -78,8 +78,9 @@ def render() -> None:
             st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
     w = briefing.window
-    st.markdown(f"### Briefing · {plain(settings().region.title)}, border sections  \n{w.start:%d %b %Y %H:%M} – "
-                f"{w.end:%d %b %Y %H:%M} UTC, against the {pd.Timedelta(w.duration).days or 1}-day period before")
+    st.markdown(f"### Briefing · {plain(settings().region.title)}, border sections  
+{w.start:%d %b %Y %H:%M} – "
+                f"{w.end:%d %b %Y %H:%M} UTC, against the {describe_length(w.duration.total_seconds() / 3600)} before")
     briefing_kpis(briefing)
     briefing_trends(briefing)
     map_col, table_col = st.columns([1.25, 1])

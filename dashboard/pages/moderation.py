@@ -46,7 +46,8 @@ def render() -> None:
         done = st.session_state.pop(state.MODERATION_DONE, None)
         if done:
             st.success(done)
-        st.markdown(f"**{len(queue):,} new reports** waiting, oldest first. Select one to moderate it.")
+        st.markdown(f"**{len(queue):,} new report{'' if len(queue) == 1 else 's'}** waiting, oldest first. "
+                    "Select one to moderate it.")
         report_id = queue_table(queue)
         if report_id is not None and may_moderate:
             report = queue.set_index("report_id", drop=False).loc[report_id]

@@ -27,6 +27,7 @@ from geo.briefing.maps import draw_basemap, draw_hexagons, draw_level_legend, dr
 from geo.briefing.routepage import NEAR_KM, TABLE_COLUMNS, TABLE_WIDTHS, PlannerRoutes, draw_routes_map, route_rows
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
 from geo.spatial import Basemap
+from geo.timewindow import describe_length
 
 PAGE_IN: Final[tuple[float, float]] = (11.69, 8.27)
 """A4 landscape, inches."""
@@ -107,9 +108,8 @@ def _table(ax: Axes, rows: list[list[str]], header: list[str], *, colours: list[
 
 
 def _overview(fig: Figure, briefing: Briefing, basemap: Basemap) -> None:
-    days = briefing.window.duration.total_seconds() / 86_400
     _header(fig, "Border briefing · sections and impact levels",
-            f"{_period(briefing)} · changes against the {days:g} days before")
+            f"{_period(briefing)} · changes against the {describe_length(briefing.window.duration.total_seconds() / 3600)} before")
     outside = briefing.outside
     rest = "" if outside is None else (
         f"; {outside.label.lower()}: " + (f"fewer than {briefing.k}" if outside.value is None else f"{outside.value:,}"))

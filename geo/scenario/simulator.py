@@ -11,7 +11,8 @@ Three feeds, one HTTP server (stdlib, loopback only):
   it at once (tests and the latency benchmark use it).
 
 Each event is published when the accelerated clock reaches it, stamped with the wall-clock time
-of publication, so the poller sees events that have just happened.
+of publication, so the poller sees events that have just happened. At ``speed`` S only every S-th
+event is published: S hours of scenario pass per hour, but their events arrive at the rate of one.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class FeedSimulator:
         self._wall0 = time.monotonic()
         scenario = generate(seed=seed, end=self.t0 + HORIZON)
         future = scenario.events[scenario.events["occurred_at"] > pd.Timestamp(self.t0)]
+        # One event in `speed` is published: the clock runs `speed` times faster for the units and the rhythm of
+        # the night, while events arrive at the scenario's own rate, so the KPIs, "unusual now" and the banner
+        # look like a normal night instead of a crisis growing by the minute.
+        future = future.iloc[::max(1, round(speed))]
         self._future = future.reset_index(drop=True)
         self._due_s = (future["occurred_at"] - pd.Timestamp(self.t0)).dt.total_seconds().to_numpy() / speed
         fixes = scenario.patrols[scenario.patrols["at"] > pd.Timestamp(self.t0)]
