@@ -30,7 +30,7 @@ from bench.harness import Figure
 from bench.load_bench import _server_pid
 from bench.mirror_bench import store_shaped
 from bench.store_bench import _drop_pg_schema, _fresh_pg_url
-from bench.serving import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, wait_healthy
+from bench.serving import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit
 from geo.scenario import FeedSimulator, make_server
 from geo.settings import checkout_root
 from geo.store import insert_events, open_store

@@ -133,7 +133,7 @@ def filter_controls(*, now: datetime, data_start: datetime, data_end: datetime |
 
 def zoom_hint(res: int) -> str:
     """What to do when hexagons of ``res`` are too small to see at the map's opening zoom (empty when they are not)."""
-    if res <= resolution_for_zoom(INITIAL_VIEW["zoom"]) + 1:
+    if res <= resolution_for_zoom(settings().region.view.zoom) + 1:
         return ""
     return f": too small for the whole-border view, zoom in (+ or scroll) to see res-{res} cells"
 

@@ -78,8 +78,7 @@ def render() -> None:
             st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
         st.stop()
     w = briefing.window
-    st.markdown(f"### Briefing · {plain(settings().region.title)}, border sections  
-{w.start:%d %b %Y %H:%M} – "
+    st.markdown(f"### Briefing · {plain(settings().region.title)}, border sections  \n{w.start:%d %b %Y %H:%M} – "
                 f"{w.end:%d %b %Y %H:%M} UTC, against the {describe_length(w.duration.total_seconds() / 3600)} before")
     briefing_kpis(briefing)
     briefing_trends(briefing)
