@@ -26,7 +26,7 @@ from geo.briefing.suppression import check_suppressed, suppress_series
 from geo.coverage import Routes
 from geo.errors import BriefingError
 from geo.grid import EventIndex
-from geo.spatial import FOCUS_PAIRS, Basemap
+from geo.spatial import Basemap, bundled_region
 from geo.timewindow import TimeWindow
 
 NEAR_KM: Final[float] = 2.0
@@ -108,7 +108,7 @@ def draw_routes_map(fig: Figure, rect: tuple[float, float, float, float], planne
     ax = fig.add_axes(rect)
     set_extent(ax, _bounds(planner), margin_deg=0.08)
     draw_basemap(ax, basemap, town_rank=1)
-    line = basemap.borders[basemap.borders["pair"].isin(FOCUS_PAIRS)].geometry
+    line = basemap.borders[basemap.borders["pair"].isin((basemap.region or bundled_region()).pairs)].geometry
     ax.add_collection(LineCollection([np.asarray(part.coords)[:, :2] for g in line for part in getattr(g, "geoms", [g])],
                                      colors="#40485a", linewidths=1.4, zorder=5))
     if len(planner.band):
