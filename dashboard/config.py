@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from geo.errors import InputError
+from geo.i18n import parse_language
 from geo.settings import Settings
 
 ENVIRONMENT: Final[dict[str, str]] = {
@@ -28,6 +29,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_FORM_PROXY_HOPS": "trusted reverse proxies in front of the public form (default 0)",
     "LIMES_HOT_WINDOW_DAYS": "days of events each server keeps in memory; the store answers for older (default 400; "
                              "0: all)",
+    "LIMES_LANG": "language of the interface and the CLI: en, el, mk, sq, bg, sr, sr-Latn (default en)",
     "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
@@ -85,6 +87,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "form_proxy_hops": _number(environ, "LIMES_FORM_PROXY_HOPS", int),
         "hot_window_days": _number(environ, "LIMES_HOT_WINDOW_DAYS", float),
         "earliest_event": _date(environ, "LIMES_EARLIEST_EVENT"),
+        "language": parse_language(environ["LIMES_LANG"]) if environ.get("LIMES_LANG", "").strip() else None,
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -101,6 +104,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_FORM_PROXY_HOPS": str(settings.form_proxy_hops),
         "LIMES_HOT_WINDOW_DAYS": f"{settings.hot_window_days:g}",
         "LIMES_EARLIEST_EVENT": f"{settings.earliest_event:%Y-%m-%d}",
+        "LIMES_LANG": settings.language,
     }
 
 

@@ -101,6 +101,9 @@ class Settings:
         Load and refresh the bundled scenario into the store (never into one holding real data).
     earliest_event : datetime
         Imported rows timed before it (UTC) are quarantined as ``bad_date``.
+    language : str
+        The default language of the interface and of what the CLI writes (a code of
+        :data:`geo.i18n.LANGUAGES`; a signed-in user's own choice wins in the dashboard).
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
 
@@ -118,6 +121,7 @@ class Settings:
     scenario: bool = True
     hot_window_days: float = 400.0
     earliest_event: datetime = EARLIEST_EVENT
+    language: str = "en"
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
 
     @property

@@ -192,6 +192,15 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE imports ADD COLUMN read_lines BIGINT NOT NULL DEFAULT 0",
         "UPDATE imports SET status = 'finished' WHERE finished_at_ms IS NOT NULL",
     ),
+    # i18n: each signed-in user's own choices (the interface language), found again at the next sign-in.
+    (
+        """CREATE TABLE user_preferences (
+            user_name TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (user_name, name)
+        )""",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
