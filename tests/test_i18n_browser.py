@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.i18n import translator
-from tests.browser import chromium_page, wait_idle
+from tests.browser import MAP, chromium_page, wait_idle
 from tests.test_public_form_browser import _start_form
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,8 @@ def test_the_form_opens_in_the_browser_s_language(tmp_path: Path, artifacts: Pat
                 page.goto(url)
                 wait_idle(page)
                 page.get_by_role("heading", name=title).wait_for(timeout=60_000)
-                page.wait_for_timeout(1500)  # the map draws under the form
+                page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+                page.wait_for_timeout(3000)  # deck.gl draws the map under the form
                 page.screenshot(path=str(artifacts / f"i18n-form-{browser_language}.png"), timeout=120_000)
                 page.get_by_text(translator(code).gettext("Where did it happen?")).wait_for(timeout=60_000)
                 if code == "el":  # the menu offers the others: Greek to Bulgarian
