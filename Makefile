@@ -10,7 +10,7 @@ FEED_PORT ?= 8765
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: setup run test bench python-deps test-deps
+.PHONY: setup run test bench python-deps test-deps catalogs
 
 python-deps:
 	@$(PY) -c 'import ensurepip' >/dev/null 2>&1 || { $(APT) update && $(APT) install -y python3-venv; }
@@ -47,3 +47,7 @@ test: setup test-deps
 
 bench: setup
 	$(BIN)/limes bench
+
+# Bring every language's catalog in step with the messages in the code (new ones untranslated, obsolete ones dropped).
+catalogs: setup
+	$(BIN)/python -m geo.i18n.extraction .

@@ -17,27 +17,30 @@ st.set_page_config(page_title="Limes · border situational awareness",
 preload_map_bundle()
 
 from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noqa: E402
+from dashboard.components.language_choice import language_choice  # noqa: E402
+from dashboard.i18n import _  # noqa: E402
 
 # Every page, keyed as geo.trust.access.PAGE_ROLES keys them; a role sees only its own in the navigation.
 PAGES = {
-    "map": lambda: st.Page(PAGES_DIR / "live_map.py", title="Map", icon=":material/map:"),
-    "moderation": lambda: st.Page(PAGES_DIR / "moderation.py", title="Moderation", icon=":material/fact_check:"),
-    "briefing": lambda: st.Page(PAGES_DIR / "briefing.py", title="Briefing", icon=":material/summarize:"),
-    "coverage": lambda: st.Page(PAGES_DIR / "coverage.py", title="Coverage", icon=":material/visibility:"),
-    "data": lambda: st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/upload_file:"),
-    "audit": lambda: st.Page(PAGES_DIR / "audit.py", title="Audit log", icon=":material/policy:"),
+    "map": lambda: st.Page(PAGES_DIR / "live_map.py", title=_("Map"), icon=":material/map:"),
+    "moderation": lambda: st.Page(PAGES_DIR / "moderation.py", title=_("Moderation"), icon=":material/fact_check:"),
+    "briefing": lambda: st.Page(PAGES_DIR / "briefing.py", title=_("Briefing"), icon=":material/summarize:"),
+    "coverage": lambda: st.Page(PAGES_DIR / "coverage.py", title=_("Coverage"), icon=":material/visibility:"),
+    "data": lambda: st.Page(PAGES_DIR / "data.py", title=_("Data"), icon=":material/upload_file:"),
+    "audit": lambda: st.Page(PAGES_DIR / "audit.py", title=_("Audit log"), icon=":material/policy:"),
 }
 
 who = viewer()
 with st.sidebar:
     st.markdown("## Limes")
-    st.caption("Border situational awareness · offline")
+    language_choice(who.user_id)
+    st.caption(_("Border situational awareness · offline"))
     sidebar_identity(who)
 
 pages = [PAGES[name]() for name in visible_pages(who) if name in PAGES]
 if not pages:
     audit(who, "access_denied", target="app", outcome="denied", detail="no role")
-    st.error("Your account has no Limes role. Ask an administrator to add one of your groups to the allow-list.")
+    st.error(_("Your account has no Limes role. Ask an administrator to add one of your groups to the allow-list."))
     st.stop()
 navigation = st.navigation(pages, position="sidebar")
 navigation.run()

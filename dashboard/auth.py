@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import cache, state
+from dashboard.i18n import _
 from geo.errors import AccessError
 from geo.store import Db
 from geo.trust import (
@@ -158,10 +159,10 @@ def visible_pages(who: Viewer) -> list[str]:
 def sidebar_identity(who: Viewer) -> None:
     """Who is logged in, with which roles, and the way out; in local mode a banner that says so."""
     if who.local:
-        st.warning("Local mode: one user, every role, no login. Served on loopback only.", icon="⚠️")
+        st.warning(_("Local mode: one user, every role, no login. Served on loopback only."), icon="⚠️")
         return
     st.caption(f"{who.name} · {who.role_text()}")
-    if st.button("Log out", key=state.LOGOUT):
+    if st.button(_("Log out"), key=state.LOGOUT):
         audit(who, "logout")
         st.session_state.pop(state.LOGIN_RECORDED, None)
         st.logout()

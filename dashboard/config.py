@@ -18,6 +18,7 @@ from typing import Final
 
 from geo.errors import InputError
 from geo.region import load_region
+from geo.i18n import parse_language
 from geo.settings import Settings
 
 ENVIRONMENT: Final[dict[str, str]] = {
@@ -29,6 +30,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_FORM_PROXY_HOPS": "trusted reverse proxies in front of the public form (default 0)",
     "LIMES_HOT_WINDOW_DAYS": "days of events each server keeps in memory; the store answers for older (default 400; "
                              "0: all)",
+    "LIMES_LANG": "language of the interface and the CLI: en, el, mk, sq, bg, sr, sr-Latn (default en)",
     "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
     "LIMES_REGION": "a region TOML file (limes region init): the border watched (default: the bundled region)",
     "LIMES_LIVE_SHARING": "on or off: sessions showing the same live view share one computation a second (default on)",
@@ -90,6 +92,7 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "earliest_event": _date(environ, "LIMES_EARLIEST_EVENT"),
         "region": load_region(environ["LIMES_REGION"].strip()) if environ.get("LIMES_REGION", "").strip() else None,
         "live_sharing": _switch(environ, "LIMES_LIVE_SHARING"),
+        "language": parse_language(environ["LIMES_LANG"]) if environ.get("LIMES_LANG", "").strip() else None,
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -108,6 +111,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_EARLIEST_EVENT": f"{settings.earliest_event:%Y-%m-%d}",
         **({"LIMES_REGION": str(settings.region.source)} if settings.region.source is not None else {}),
         "LIMES_LIVE_SHARING": "on" if settings.live_sharing else "off",
+        "LIMES_LANG": settings.language,
     }
 
 

@@ -9,17 +9,19 @@ does with the store is queue the report. A reporter's address is used for the ho
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import streamlit as st
 
 from dashboard import form_cache, state
 from dashboard.config import settings
+from dashboard.i18n import _, language_name, ngettext, tr
 from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.errors import LimesError, describe
 from geo.grid import cell_latlng, edge_length_km, hex_to_cell
+from geo.i18n import LANGUAGES, N_, negotiate
 from geo.reports import (
     CATEGORY_LABELS,
     MAX_CONTACT_CHARS,
@@ -37,11 +39,11 @@ from geo.spatial import describe_place
 from layers.deck import build_deck
 from layers.reports import PICK_LAYER_ID, pick_layers
 
-ON_MAP: Final[str] = "Pick it on the map"
-BY_NAME: Final[str] = "Type a town or village"
+ON_MAP: Final[str] = N_("Pick it on the map")
+BY_NAME: Final[str] = N_("Type a town or village")
 WHEN: Final[dict[str, timedelta]] = {
-    "Just now": timedelta(0), "Within the last hour": timedelta(minutes=30), "1–3 hours ago": timedelta(hours=2),
-    "3–12 hours ago": timedelta(hours=7), "Yesterday": timedelta(hours=24),
+    N_("Just now"): timedelta(0), N_("Within the last hour"): timedelta(minutes=30),
+    N_("1–3 hours ago"): timedelta(hours=2), N_("3–12 hours ago"): timedelta(hours=7), N_("Yesterday"): timedelta(hours=24),
 }
 """What a reporter can say about the time, and the offset taken for it (their memory is no finer)."""
 
@@ -57,6 +59,15 @@ def _client() -> str:
 
 def _limit() -> RateLimit:
     return RateLimit(max_reports=settings().reports_per_hour)
+
+
+def _language_menu() -> None:
+    """The browser's language when Limes speaks it (else the settings' default), and a menu of the others."""
+    if state.LANGUAGE not in st.session_state:
+        browser = st.context.locale  # None in AppTest and for browsers that send no language
+        st.session_state[state.LANGUAGE] = negotiate([browser], fallback=settings().language)
+    st.selectbox(_("Language"), list(LANGUAGES), format_func=language_name, key=state.LANGUAGE,
+                 label_visibility="collapsed", width=220)
 
 
 def _picked_hex() -> str | None:
@@ -75,53 +86,60 @@ def _picked_hex() -> str | None:
 def _where() -> tuple[float | None, float | None, str]:
     """``(lat, lon, place)`` from the map pick, or ``(None, None, town)`` from a typed name."""
     towns = form_cache.towns()
-    how = st.radio("Where did it happen?", [ON_MAP, BY_NAME], horizontal=True, key=state.WHERE)
+    how = st.radio(_("Where did it happen?"), [ON_MAP, BY_NAME], format_func=tr().gettext, horizontal=True,
+                   key=state.WHERE)
     if how == BY_NAME:
-        town = st.selectbox("Town or village", sorted(towns["name"]), index=None, key=state.TOWN, accept_new_options=True,
-                            placeholder="Start typing the name…")
+        town = st.selectbox(_("Town or village"), sorted(towns["name"]), index=None, key=state.TOWN,
+                            accept_new_options=True, placeholder=_("Start typing the name…"))
         return None, None, town or ""
     picked = _picked_hex()
     under, over = form_cache.picker_basemap()
     st.pydeck_chart(build_deck([*under, *over, *pick_layers(form_cache.report_area(), picked)], view=form_cache.form_view()),
                     on_select="rerun", selection_mode="single-object", key=state.REPORT_MAP, height=440)
     if picked is None:
-        st.caption(f"Click the map where it happened (within {PICK_BUFFER_KM:.0f} km of the border); zoom with the "
-                   "wheel or two fingers.")
+        st.caption(_("Click the map where it happened (within {km} km of the border); zoom with the wheel or two "
+                     "fingers.").format(km=tr().number(PICK_BUFFER_KM, decimals=0)))
         return None, None, ""
     lat, lon = cell_latlng(hex_to_cell(picked))
     place = describe_place(lat=lat, lon=lon, towns=towns)
-    st.caption(f"Chosen place: **{place}** (yellow hexagon, about {2 * edge_length_km(PICK_RES):.0f} km across)")
+    st.caption(_("Chosen place: {place} (yellow hexagon, about {km} km across)").format(
+        place=place, km=tr().number(2 * edge_length_km(PICK_RES), decimals=0)))
     return lat, lon, place
 
 
 def render() -> None:
     """The whole form; a sent report is acknowledged and the form starts afresh."""
-    st.title("Report what you saw at the border")
-    st.markdown("People crossing, vehicles where none should be, someone in need of help: tell the border police's "
-                "control room. Every report is read by a person before it counts.")
+    _language_menu()
+    st.title(_("Report what you saw at the border"))
+    st.markdown(_("People crossing, vehicles where none should be, someone in need of help: tell the border police's "
+                  "control room. Every report is read by a person before it counts."))
     sent = st.session_state.pop(state.REPORT_SENT, None)
     if sent is not None:
-        st.success(f"Thank you. Your report (reference {sent}) has reached the control room.")
+        st.success(_("Thank you. Your report (reference {reference}) has reached the control room.").format(
+            reference=sent))
     lat, lon, place = _where()
     round_ = st.session_state.setdefault(state.FORM_ROUND, 0)
     with st.form(keyed(state.REPORT_FORM, round_)):
-        category = st.selectbox("What did you see?", REPORT_CATEGORIES, index=None, format_func=CATEGORY_LABELS.get,
-                                placeholder="Choose one…", key=keyed(state.CATEGORY, round_))
-        when = st.selectbox("When?", list(WHEN), key=keyed(state.WHEN, round_))
-        text = st.text_area("What happened? (optional)", max_chars=MAX_TEXT_CHARS, key=keyed(state.TEXT, round_),
-                            placeholder="How many people or vehicles, which direction, anything that helps to find it")
-        contact = st.text_input("Phone or e-mail, if we may contact you (optional)", max_chars=MAX_CONTACT_CHARS,
+        category = st.selectbox(_("What did you see?"), REPORT_CATEGORIES, index=None,
+                                format_func=lambda name, gettext=tr().gettext: gettext(CATEGORY_LABELS[name]),
+                                placeholder=_("Choose one…"), key=keyed(state.CATEGORY, round_))
+        when = st.selectbox(_("When?"), list(WHEN), format_func=tr().gettext, key=keyed(state.WHEN, round_))
+        text = st.text_area(_("What happened? (optional)"), max_chars=MAX_TEXT_CHARS, key=keyed(state.TEXT, round_),
+                            placeholder=_("How many people or vehicles, which direction, anything that helps to find it"))
+        days = settings().contact_retention_days
+        contact = st.text_input(_("Phone or e-mail, if we may contact you (optional)"), max_chars=MAX_CONTACT_CHARS,
                                 key=keyed(state.CONTACT, round_),
-                                help="Seen only by the moderators in the control room, deleted after "
-                                     f"{settings().contact_retention_days:g} days.")
-        go = st.form_submit_button("Send report", type="primary")
-    st.caption("We keep no record of who sent a report, only what you write here.")
+                                help=ngettext("Seen only by the moderators in the control room, deleted after {n} day.",
+                                              "Seen only by the moderators in the control room, deleted after {n} days.",
+                                              int(days)).format(n=tr().number(days)))
+        go = st.form_submit_button(_("Send report"), type="primary")
+    st.caption(_("We keep no record of who sent a report, only what you write here."))
     if not go:
         return
     if category is None:
-        st.error("Choose what you saw.")
+        st.error(_("Choose what you saw."))
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         draft = check_report(source=PUBLIC_SOURCE, external_id="", category=category, text=text, lat=lat, lon=lon,
                              place=place, contact=contact, occurred_at=now - WHEN[when],

@@ -20,6 +20,8 @@ VIEWER: Final[str] = "_limes_viewer"
 LOGIN_RECORDED: Final[str] = "_limes_login_recorded"
 LOGIN: Final[str] = "login"
 LOGOUT: Final[str] = "logout"
+LANGUAGE: Final[str] = "language"
+"""The session's interface language (a code of geo.i18n.LANGUAGES)."""
 
 # -- Live map and its filters ----------------------------------------------------------------
 MAP: Final[str] = "map"

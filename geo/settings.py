@@ -110,6 +110,9 @@ class Settings:
     live_sharing : bool
         Sessions of a server showing the same live view share one computation a second (off: each
         session computes its own, the behaviour before; kept for the load test's comparison).
+    language : str
+        The default language of the interface and of what the CLI writes (a code of
+        :data:`geo.i18n.LANGUAGES`; a signed-in user's own choice wins in the dashboard).
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
     region : Region
@@ -129,6 +132,7 @@ class Settings:
     hot_window_days: float = 400.0
     earliest_event: datetime = EARLIEST_EVENT
     live_sharing: bool = True
+    language: str = "en"
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
     region: Region = field(default_factory=bundled_region)
 

@@ -30,13 +30,16 @@ class Session:
 
 
 @contextmanager
-def chromium_page(*, width: int = 1600, height: int = 1000, failed_responses: bool = False) -> Iterator[Session]:
-    """A fresh headless Chromium page; ``failed_responses`` also counts HTTP 4xx/5xx answers as errors."""
+def chromium_page(*, width: int = 1600, height: int = 1000, failed_responses: bool = False,
+                  locale: str | None = None) -> Iterator[Session]:
+    """A fresh headless Chromium page; ``failed_responses`` also counts HTTP 4xx/5xx answers as errors; ``locale``
+    (``el-GR``) is the browser's language, as ``navigator.language`` and ``Accept-Language`` give it."""
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (make setup does)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                      **({"locale": locale} if locale else {}))
         session = Session(page=context.new_page())
         context.on("request", lambda r: session.requests.append(r.url))
         session.page.on("websocket", lambda ws: session.requests.append(ws.url))

@@ -31,6 +31,7 @@ import pandas as pd
 
 from geo.errors import RateLimitError, ReportError
 from geo.grid import BASE_RES, latlng_to_cells, parent_cells
+from geo.i18n import N_
 from geo.store import (
     Db,
     add_reports,
@@ -46,12 +47,12 @@ REPORT_CATEGORIES: Final[tuple[str, ...]] = (
     "people_crossing", "vehicle", "smuggling", "person_in_distress", "suspicious_activity", "other",
 )
 CATEGORY_LABELS: Final[dict[str, str]] = {
-    "people_crossing": "People crossing the border",
-    "vehicle": "Vehicle in an unusual place",
-    "smuggling": "Goods being smuggled",
-    "person_in_distress": "Someone needs help",
-    "suspicious_activity": "Something suspicious",
-    "other": "Other",
+    "people_crossing": N_("People crossing the border"),
+    "vehicle": N_("Vehicle in an unusual place"),
+    "smuggling": N_("Goods being smuggled"),
+    "person_in_distress": N_("Someone needs help"),
+    "suspicious_activity": N_("Something suspicious"),
+    "other": N_("Other"),
 }
 REPORT_STATUSES: Final[tuple[str, ...]] = ("new", "accepted", "merged", "rejected")
 PUBLIC_SOURCE: Final[str] = "public-form"

@@ -32,6 +32,9 @@ from geo.store.events import (
     watermark,
 )
 from geo.store.feeds import feed_health, feed_state, record_poll, set_feed_state
+from geo.store.history import aggregate as history_aggregate
+from geo.store.history import parent_bits, store_aggregate, store_totals
+from geo.store.history import totals as history_totals
 from geo.store.imports import (
     IMPORT_STATUSES,
     add_quarantine,
@@ -42,10 +45,8 @@ from geo.store.imports import (
     quarantine_reasons,
 )
 from geo.store.levels import append_level, level_rows
-from geo.store.history import aggregate as history_aggregate
-from geo.store.history import parent_bits, store_aggregate, store_totals
-from geo.store.history import totals as history_totals
 from geo.store.mirror import StoreMirror
+from geo.store.prefs import preference, set_preference
 from geo.store.reports import (
     QUEUE_COLUMNS,
     REPORT_ROW_COLUMNS,
@@ -107,7 +108,6 @@ __all__ = [
     "sent_log",
     "AUDIT_COLUMNS",
     "DEFAULT_SQLITE_PATH",
-    "Db",
     "IMPORT_STATUSES",
     "MIRROR_COLUMNS",
     "QUEUE_COLUMNS",
@@ -115,6 +115,7 @@ __all__ = [
     "REPORT_ROW_COLUMNS",
     "SCHEMA_VERSION",
     "SENSOR_COLUMNS",
+    "Db",
     "Store",
     "StoreMirror",
     "StoredReport",
@@ -155,6 +156,7 @@ __all__ = [
     "newest_event_ms",
     "open_store",
     "parent_bits",
+    "preference",
     "quarantine_frame",
     "quarantine_reasons",
     "quarantined_report_records",
@@ -168,6 +170,7 @@ __all__ = [
     "resolve_url",
     "sensor_count",
     "set_feed_state",
+    "set_preference",
     "statements",
     "store_aggregate",
     "store_totals",

@@ -312,6 +312,15 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         POSTGRESQL_ONLY + "CREATE TRIGGER events_forget_key AFTER DELETE ON events FOR EACH ROW "
                           "EXECUTE FUNCTION limes_forget_event_key()",
     ),
+    # 11: each signed-in user's own choices (the interface language), found again at the next sign-in.
+    (
+        """CREATE TABLE user_preferences (
+            user_name TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (user_name, name)
+        )""",
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

@@ -1,0 +1,12 @@
+"""The users' own languages: gettext catalogs with plural forms, the locale's numbers and dates (Babel),
+and names in the reader's script.
+
+Code that shows text takes a :class:`Translator` and never joins translated parts into a sentence.
+"""
+
+from geo.i18n.catalogs import DOMAIN, N_, LOCALE_DIR, Translator, catalog_path, translator
+from geo.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate, parse_language
+from geo.i18n.scripts import name_for_reader, serbian_latin
+
+__all__ = ["DEFAULT_LANGUAGE", "DOMAIN", "N_", "LANGUAGES", "LOCALE_DIR", "Language", "Translator", "catalog_path",
+           "name_for_reader", "negotiate", "parse_language", "serbian_latin", "translator"]
