@@ -14,7 +14,7 @@ An agreements file is TOML::
     types = ["irregular_crossing"]  # optional, default every type
     k = 5                           # no count below k is given (cells merge into parents, then are withheld)
     levels = true                   # our section levels and their evidence (never comments or who set them)
-    sections = ["GRC-MKD"]          # optional: only sections whose id starts so
+    sections = ["AAA-BBB"]          # optional: only sections whose id starts so (a country pair)
 
 Unit positions, incident summaries and event rows are not terms an agreement can have: asking for
 them is refused, so nothing beyond aggregates can be agreed by mistake.
