@@ -21,6 +21,8 @@ from geo.store import Db, append_audit, audit_rows, epoch_ms
 ACTIONS: Final[tuple[str, ...]] = (
     "login", "logout", "session_expired", "page_view", "access_denied", "import", "export", "level_set",
     "sensor_edit", "report_submitted", "report_accepted", "report_merged", "report_rejected", "contacts_purged",
+    "incident_opened", "incident_fused", "incident_acknowledged", "incident_assigned", "incident_dispatched",
+    "incident_on_scene", "incident_closed", "incident_priority", "handover",
 )
 OUTCOMES: Final[tuple[str, ...]] = ("ok", "denied")
 COLUMNS: Final[tuple[str, ...]] = ("seq", "at", "actor", "role", "action", "target", "outcome", "detail", "client")
