@@ -14,7 +14,7 @@ from geo.incidents.dispatch import (
     retry_dispatch,
 )
 from geo.incidents.fusion import Anchor, FusionRule, attach_all, distance_m, match
-from geo.incidents.handover import Handover, build_handover
+from geo.incidents.handover import Handover, build_handover, handover_from_store, open_alerts
 from geo.incidents.handover_pdf import render_handover_pdf
 from geo.incidents.model import (
     OPEN_STATES,
@@ -75,9 +75,11 @@ __all__ = [
     "distance_m",
     "event_signal",
     "fuse_signals",
+    "handover_from_store",
     "mark_on_scene",
     "match",
     "next_state",
+    "open_alerts",
     "open_incident",
     "parse_endpoint",
     "render_handover_pdf",

@@ -14,6 +14,7 @@ accepted every byte and the connection closed cleanly.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import xml.etree.ElementTree as ET
@@ -31,6 +32,13 @@ STALE_AFTER: Final[timedelta] = timedelta(hours=1)
 CONNECT_TIMEOUT_S: Final[float] = 2.0
 DEFAULT_ATTEMPTS: Final[int] = 3
 BACKOFF_S: Final[float] = 0.25
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry (control characters, lone surrogates): dropped from outside text."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold; the writer escapes the rest."""
+    return _NOT_XML.sub("", text)
 
 
 def cot_time(at: datetime) -> str:
@@ -68,9 +76,10 @@ def tasking_xml(task: Tasking) -> bytes:
     detail = ET.SubElement(event, "detail")
     ET.SubElement(detail, "contact", {"callsign": f"INC-{task.incident_id}"})
     remarks = f"Incident {task.incident_id} · {task.kind_label} · priority {task.priority}"
-    ET.SubElement(detail, "remarks").text = f"{remarks} · {task.remarks}" if task.remarks else remarks
-    ET.SubElement(ET.SubElement(detail, "marti"), "dest", {"callsign": task.callsign})
-    ET.SubElement(detail, "link", {"uid": task.callsign, "relation": "p-p", "type": "a-f-G"})
+    ET.SubElement(detail, "remarks").text = xml_text(f"{remarks} · {task.remarks}" if task.remarks else remarks)
+    callsign = xml_text(task.callsign)
+    ET.SubElement(ET.SubElement(detail, "marti"), "dest", {"callsign": callsign})
+    ET.SubElement(detail, "link", {"uid": callsign, "relation": "p-p", "type": "a-f-G"})
     return b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>" + ET.tostring(event, encoding="utf-8",
                                                                                        xml_declaration=False)
 

@@ -9,19 +9,26 @@ count between 1 and k-1 is blanked ("<k"); :func:`geo.briefing.check_suppressed`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
 import pandas as pd
 
+from geo.analysis import AlertRule, unusual_cells
 from geo.briefing import DEFAULT_K, check_suppressed, suppress_series
 from geo.errors import IncidentError
+from geo.grid import EventIndex, Filters, cell_latlng
 from geo.incidents.model import OPEN_STATES, OUTCOMES, SIGNAL_KINDS, STATE_LABELS
-from geo.store import Db, epoch_ms, incident_rows, step_rows
+from geo.models import EVENT_TYPES
+from geo.spatial import describe_place
+from geo.store import Db, epoch_ms, incident_rows, read_events, step_rows
+from geo.timewindow import TimeWindow
 
 LIST_COLUMNS: Final[tuple[str, ...]] = ("incident", "opened", "kind", "title", "priority", "state", "owner", "unit",
                                         "outcome")
 ALERT_COLUMNS: Final[tuple[str, ...]] = ("where", "observed", "expected", "p")
+ALERT_WINDOW: Final[timedelta] = timedelta(hours=1)
+ALERT_RES: Final[int] = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,8 @@ def build_handover(db: Db, *, start: datetime, end: datetime, generated_at: date
         figures = suppress_series(figures, k=k)
         check_suppressed(figures.to_frame("value").fillna(0), columns=("value",), k=k)
         # Timings of fewer than k incidents would describe those few: only published over k or more.
-        timings = timings.where(len(opened_ms) >= k)
+        if len(opened_ms) < k:
+            timings = timings * float("nan")
         lists = [frame.iloc[0:0] for frame in lists]
         shown_alerts = shown_alerts.iloc[0:0]
         notes = (f"External copy: counts from 1 to {k - 1} are shown as <{k}; no individual incident or place is "
@@ -115,3 +123,27 @@ def build_handover(db: Db, *, start: datetime, end: datetime, generated_at: date
     return Handover(start=start, end=end, generated_at=generated_at, figures=pd.concat([figures, timings]),
                     opened=lists[0], closed=lists[1], still_open=lists[2], alerts=shown_alerts, external=external,
                     k=k, notes=notes)
+
+
+def open_alerts(index: EventIndex, *, end: datetime, towns: pd.DataFrame, rule: AlertRule = AlertRule(),
+                window: timedelta = ALERT_WINDOW, res: int = ALERT_RES) -> pd.DataFrame:
+    """The "unusual now" cells of the last ``window`` before ``end`` (res ``res``, every event type), as
+    :data:`ALERT_COLUMNS` with the nearest town, most surprising first."""
+    alerts = unusual_cells(index, Filters(TimeWindow(end - window, end), EVENT_TYPES, res), rule)
+    rows = []
+    for cell, row in alerts.iterrows():
+        lat, lon = cell_latlng(int(cell))
+        rows.append({"where": describe_place(lat=lat, lon=lon, towns=towns), "observed": int(row["observed"]),
+                     "expected": float(row["expected"]), "p": float(row["p"])})
+    return pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
+
+
+def handover_from_store(db: Db, *, start: datetime, end: datetime, generated_at: datetime, towns: pd.DataFrame,
+                        external: bool = False, k: int = DEFAULT_K, rule: AlertRule = AlertRule()) -> Handover:
+    """:func:`build_handover` with the open alerts computed from the store's events of the weeks the rule compares."""
+    since = end - ALERT_WINDOW - timedelta(weeks=rule.weeks) - timedelta(hours=1)
+    events = read_events(db, since_ms=epoch_ms(since))
+    events = events[events["occurred_at"] < pd.Timestamp(end)]
+    alerts = open_alerts(EventIndex(events), end=end, towns=towns, rule=rule) if len(events) else \
+        pd.DataFrame(columns=list(ALERT_COLUMNS))
+    return build_handover(db, start=start, end=end, generated_at=generated_at, alerts=alerts, external=external, k=k)
