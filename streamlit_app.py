@@ -22,6 +22,7 @@ from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noq
 PAGES = {
     "map": lambda: st.Page(PAGES_DIR / "live_map.py", title="Map", icon=":material/map:"),
     "moderation": lambda: st.Page(PAGES_DIR / "moderation.py", title="Moderation", icon=":material/fact_check:"),
+    "incidents": lambda: st.Page(PAGES_DIR / "incidents.py", title="Incidents", icon=":material/local_police:"),
     "briefing": lambda: st.Page(PAGES_DIR / "briefing.py", title="Briefing", icon=":material/summarize:"),
     "coverage": lambda: st.Page(PAGES_DIR / "coverage.py", title="Coverage", icon=":material/visibility:"),
     "data": lambda: st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/upload_file:"),

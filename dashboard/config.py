@@ -29,6 +29,10 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_HOT_WINDOW_DAYS": "days of events each server keeps in memory; the store answers for older (default 400; "
                              "0: all)",
     "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
+    "LIMES_TAK": "host:port of the TAK server incident taskings are sent to over TCP (default: none)",
+    "LIMES_UNIT_ENDPOINTS": "CALLSIGN=host:port,...: units reached directly, before the TAK server (default: none)",
+    "LIMES_FUSION_M": "signals within this many metres of an open incident attach to it (default 2000)",
+    "LIMES_FUSION_MIN": "... and within this many minutes of it (default 30)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
 _SWITCH: Final[dict[str, bool]] = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False,
@@ -66,6 +70,20 @@ def _switch(environ: Mapping[str, str], name: str) -> bool | None:
     return _SWITCH[raw]
 
 
+def _endpoints(environ: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...] | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    pairs = []
+    for item in raw.split(","):
+        callsign, sep, endpoint = item.partition("=")
+        host, colon, port = endpoint.strip().rpartition(":")
+        if not sep or not callsign.strip() or not colon or not host or not port.isdigit():
+            raise InputError(f"{name} is CALLSIGN=host:port, separated by commas; got {item.strip()!r}")
+        pairs.append((callsign.strip(), endpoint.strip()))
+    return tuple(pairs)
+
+
 def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settings:
     """Settings from the ``LIMES_*`` variables in ``environ``; ``overrides`` (command-line options, ``None`` when
     not given) win over them, and :class:`Settings` defaults fill the rest.
@@ -85,6 +103,10 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "form_proxy_hops": _number(environ, "LIMES_FORM_PROXY_HOPS", int),
         "hot_window_days": _number(environ, "LIMES_HOT_WINDOW_DAYS", float),
         "earliest_event": _date(environ, "LIMES_EARLIEST_EVENT"),
+        "tak_endpoint": environ.get("LIMES_TAK", "").strip() or None,
+        "unit_endpoints": _endpoints(environ, "LIMES_UNIT_ENDPOINTS"),
+        "fusion_m": _number(environ, "LIMES_FUSION_M", float),
+        "fusion_min": _number(environ, "LIMES_FUSION_MIN", float),
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -101,6 +123,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LIMES_FORM_PROXY_HOPS": str(settings.form_proxy_hops),
         "LIMES_HOT_WINDOW_DAYS": f"{settings.hot_window_days:g}",
         "LIMES_EARLIEST_EVENT": f"{settings.earliest_event:%Y-%m-%d}",
+        "LIMES_TAK": settings.tak_endpoint,
+        "LIMES_UNIT_ENDPOINTS": ",".join(f"{c}={e}" for c, e in settings.unit_endpoints),
+        "LIMES_FUSION_M": f"{settings.fusion_m:g}",
+        "LIMES_FUSION_MIN": f"{settings.fusion_min:g}",
     }
 
 

@@ -101,6 +101,12 @@ class Settings:
         Load and refresh the bundled scenario into the store (never into one holding real data).
     earliest_event : datetime
         Imported rows timed before it (UTC) are quarantined as ``bad_date``.
+    tak_endpoint : str
+        ``host:port`` of the TAK server incident taskings go to (CoT over TCP); empty: none.
+    unit_endpoints : tuple of (str, str)
+        ``(callsign, host:port)`` of units reached directly; they win over the TAK server.
+    fusion_m, fusion_min : float
+        Signals within this distance (metres) and time (minutes) of an open incident attach to it.
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
 
@@ -118,6 +124,10 @@ class Settings:
     scenario: bool = True
     hot_window_days: float = 400.0
     earliest_event: datetime = EARLIEST_EVENT
+    tak_endpoint: str = ""
+    unit_endpoints: tuple[tuple[str, str], ...] = ()
+    fusion_m: float = 2000.0
+    fusion_min: float = 30.0
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
 
     @property

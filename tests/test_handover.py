@@ -91,7 +91,7 @@ def test_the_handover_counts_the_shift_as_it_was_at_its_end(shift) -> None:
     assert list(still.index) == [f"#{ids[k]}" for k in ("before", "going", "fresh")]
     assert (still.loc[f"#{ids['going']}", "state"], still.loc[f"#{ids['going']}", "unit"],
             still.loc[f"#{ids['going']}", "owner"]) == ("on scene", "BRAVO-2", ANA.user_id)
-    assert still.loc[f"#{ids['fresh']}", "state"] == "new"  # closed only after the shift ended
+    assert (still.loc[f"#{ids['fresh']}", "state"], still.loc[f"#{ids['fresh']}", "outcome"]) == ("new", "–")  # closed after the shift
 
 
 def test_the_pdf_lists_what_the_next_shift_needs(shift, artifacts: Path) -> None:

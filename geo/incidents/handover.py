@@ -59,7 +59,8 @@ def _listing(rows: list[dict[str, Any]], states_at_end: dict[int, str]) -> pd.Da
         "incident": f"#{r['incident_id']}", "opened": _when(int(r["opened_at_ms"])),
         "kind": SIGNAL_KINDS.get(r["kind"], r["kind"]), "title": str(r["title"]), "priority": r["priority"],
         "state": STATE_LABELS[states_at_end[int(r["incident_id"])]], "owner": r["owner"] or "–",
-        "unit": r["unit_callsign"] or "–", "outcome": OUTCOMES.get(r["outcome"] or "", "–"),
+        "unit": r["unit_callsign"] or "–",
+        "outcome": OUTCOMES.get(r["outcome"] or "", "–") if states_at_end[int(r["incident_id"])] == "closed" else "–",
     } for r in rows], columns=list(LIST_COLUMNS))
 
 

@@ -95,7 +95,7 @@ def _list_pages(handover: Handover, title: str, frame: pd.DataFrame) -> list[Fig
         rows = [[str(v) if c != "title" else str(v)[:TITLE_CHARS] for c, v in row.items()]
                 for _, row in part.iterrows()]
         _table(fig, (0.03, 0.08, 0.94, 0.8), rows, list(frame.columns),
-               widths=[0.06, 0.11, 0.12, 0.25, 0.07, 0.1, 0.1, 0.08, 0.11])
+               widths=[0.05, 0.1, 0.11, 0.23, 0.06, 0.08, 0.17, 0.08, 0.12])
         pages.append(fig)
     return pages
 
