@@ -166,7 +166,7 @@ def handover_download(who: Actor, *, now: datetime) -> None:
     external = st.checkbox("Copy for outside the control room (counts below 5 suppressed, no single incidents)",
                            key=state.HANDOVER_EXTERNAL)
     if st.button("Prepare handover PDF", key=state.HANDOVER_BUILD):
-        end = now.replace(second=0, microsecond=0)
+        end = now
         start = end - timedelta(hours=int(hours))
         store = cache.current_store()
         handover = handover_from_store(store, start=start, end=end, generated_at=now, towns=cache.basemap().towns,

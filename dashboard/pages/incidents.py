@@ -53,7 +53,7 @@ def _signals(index: EventIndex, now: datetime) -> list:
 
 
 @st.fragment(run_every=REFRESH_S)
-def live_queue(who: Actor | None) -> None:
+def _live_queue(who: Actor | None) -> None:
     """The queue and the chosen incident, redrawn every two seconds (after the upkeep, for operators)."""
     now = datetime.now(timezone.utc)
     if who is not None:
@@ -93,7 +93,7 @@ def render() -> None:
             except LimesError as exc:
                 st.error(plain(describe(exc)))
     st.checkbox("Show incidents closed in the last 12 hours", key=state.INCIDENT_SHOW_CLOSED)
-    live_queue(who)
+    _live_queue(who)
     with st.expander("Shift handover"):
         try:
             handover_download(who or actor(viewer), now=now)
