@@ -90,9 +90,9 @@ def test_one_click_makes_an_incident_then_acknowledge_assign_and_dispatch(receiv
     store = cache.current_store()
     assert incident_rows(store)[0]["state"] == "assigned"
     assert list(dispatch_rows(store)["state"]) == ["delivered"]
-    # A second click on the same signal changes nothing.
-    _button(at, "Make incident").click().run()
-    assert [s.value for s in at.success] == [plain("Already part of incident #1.")]
+    # The signal now says where it went instead of offering a second incident.
+    assert "Make incident" not in {b.label for b in at.button}
+    assert any(c.value == "in incident #1" for c in at.caption)
     log = read_log(store, actions=("incident_opened", "incident_acknowledged", "incident_assigned",
                                    "incident_dispatched"))
     assert set(log["actor"]) == {"local"} and len(log) == 4

@@ -35,7 +35,7 @@ from geo.incidents import (
     suggest_units,
 )
 from geo.spatial import HILLSHADE_DEM
-from geo.store import busy_callsigns, dispatch_rows, incident_rows, signal_rows, step_rows
+from geo.store import busy_callsigns, dispatch_rows, incident_rows, signal_incident, signal_rows, step_rows
 from geo.timewindow import describe_age
 
 PRIORITY_ORDER: Final[dict[str, int]] = {p: i for i, p in enumerate(PRIORITIES)}
@@ -115,7 +115,10 @@ def incident_actions(row: dict, who: Actor, *, now: datetime) -> None:
                        args=(incident_id, version, who))
         cols[2].button("Send the tasking again", key=state.keyed(state.INCIDENT_RESEND, incident_id),
                        on_click=do_resend, args=(incident_id, who))
-    units = cache.latest_units()
+    if status == "on_scene":
+        units = cache.latest_units().iloc[0:0]  # the unit is there: nothing to assign
+    else:
+        units = cache.latest_units()
     suggested = suggest_units(units, lat=float(row["lat"]), lon=float(row["lon"]), now=now,
                               busy=busy_callsigns(cache.current_store()), params=TravelParams(dem_path=HILLSHADE_DEM))
     st.markdown("**Nearest available units**")
@@ -151,7 +154,10 @@ def signal_list(signals: list[Signal], who: Actor | None, *, rule_text: str) -> 
             continue
         text, button = st.columns([4, 1])
         text.markdown(plain(f"{SIGNAL_KINDS[signal.kind]} · {signal.label} · {signal.at:%H:%M} UTC"))
-        if who is not None:
+        holder = signal_incident(cache.current_store(), signal_kind=signal.kind, signal_ref=signal.ref)
+        if holder is not None:
+            button.caption(f"in incident #{holder}")
+        elif who is not None:
             button.button("Make incident", key=state.keyed(state.MAKE_INCIDENT, signal.kind, signal.ref),
                           on_click=make_incident, args=(signal, who))
 
