@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bench.harness import Figure
 
-GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load")
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "dispatch")
 """The groups ``limes bench --only`` picks from; all by default."""
 
 
@@ -17,6 +17,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
     The history figure holds a tenth of the mirror's events in the store (three years of them).
     """
     from bench import (
+        dispatch_bench,
         hexgrid_bench,
         history_bench,
         hotspot_bench,
@@ -47,4 +48,6 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         figures += [*live_bench.run(live_events), *startup_bench.run()]
     if "load" in chosen and load_events:
         figures += load_bench.run(stored=load_events)
+    if "dispatch" in chosen:
+        figures += dispatch_bench.run()
     return figures
