@@ -7,7 +7,7 @@ Commanders see the same queue and details read-only: the action widgets are draw
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 import streamlit as st
@@ -76,7 +76,7 @@ def queue_table(table: pd.DataFrame) -> int | None:
     return st.selectbox("Incident", ids, format_func=lambda i: labels[int(i)], key=state.INCIDENT_PICK)
 
 
-def incident_detail(incident_id: int, *, now: datetime) -> dict:
+def incident_detail(incident_id: int, *, now: datetime) -> dict[str, Any]:
     """What is known of one incident: where, since when, its signals with the fusion rule, steps and taskings."""
     store = cache.current_store()
     row = next(r for r in incident_rows(store) if int(r["incident_id"]) == incident_id)
@@ -100,7 +100,7 @@ def incident_detail(incident_id: int, *, now: datetime) -> dict:
     return row
 
 
-def incident_actions(row: dict, who: Actor, *, now: datetime) -> None:
+def incident_actions(row: dict[str, Any], who: Actor, *, now: datetime) -> None:
     """The steps the incident's state allows, each bound to the version drawn here (optimistic locking)."""
     incident_id, version, status = int(row["incident_id"]), int(row["version"]), row["state"]
     if status == "closed":

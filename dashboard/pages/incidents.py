@@ -31,7 +31,7 @@ from dashboard.plain import plain
 from geo.analysis import AlertRule, emerging_areas, unusual_cells
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex, Filters
-from geo.incidents import Actor, candidate_signals
+from geo.incidents import Actor, Signal, candidate_signals
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow
 
@@ -40,7 +40,7 @@ UNUSUAL_WINDOW: Final[timedelta] = timedelta(hours=1)
 UNUSUAL_RES: Final[int] = 6
 
 
-def _signals(index: EventIndex, now: datetime) -> list:
+def _signals(index: EventIndex, now: datetime) -> list[Signal]:
     """What the map's views show now: banner events, alarms, unusual cells, accepted reports, emerging areas."""
     window = Filters(TimeWindow(now - UNUSUAL_WINDOW, now), EVENT_TYPES, UNUSUAL_RES)
     unusual = unusual_cells(index, window, AlertRule())

@@ -125,7 +125,7 @@ def check_on_scene(store: Store, *, now: datetime, radius_m: float = ON_SCENE_RA
         steps = step_rows(store, incident_id=int(row["incident_id"]))
         assigned = steps.loc[steps["action"] == "assign", "at_ms"]
         since = int(assigned.iloc[-1]) if len(assigned) else int(row["changed_at_ms"])
-        for at_ms, lat, lon in unit_fixes_since(store, callsign=str(row["unit_callsign"]), since_ms=since):
+        for _at_ms, lat, lon in unit_fixes_since(store, callsign=str(row["unit_callsign"]), since_ms=since):
             d = distance_m(lat, lon, float(row["lat"]), float(row["lon"]))
             if d <= radius_m:
                 try:

@@ -254,6 +254,7 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             last_error TEXT NOT NULL DEFAULT ''
         )""",
         "CREATE INDEX dispatches_incident ON dispatches (incident_id, dispatch_id)",
+        "CREATE INDEX units_callsign ON units (callsign, at_ms)",  # the on-scene check follows one unit
     ),
 )
 
