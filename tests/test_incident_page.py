@@ -150,3 +150,17 @@ def test_incident_settings_come_from_the_environment() -> None:
     with pytest.raises(LimesError, match="LIMES_FUSION_M must be a number"):
         settings_from_env({"LIMES_FUSION_M": "two km"})
 
+
+
+def test_an_operator_watching_the_map_sees_the_unit_arrive(receiver) -> None:
+    at = _as(None)
+    _button(at, "Make incident").click().run()
+    _button(at, "Assign and send tasking").click().run()
+    assert incident_rows(cache.current_store())[0]["state"] == "assigned"
+    now = pd.Timestamp(datetime.now(timezone.utc))
+    fix = pd.DataFrame({"source": "test", "unit_id": ["u1"], "callsign": ["ALPHA-1"], "at": [now],
+                        "stale_at": [now + pd.Timedelta(minutes=5)], "lat": [SITE[0] + 0.0009], "lon": [SITE[1]]})
+    fix["cell"] = latlng_to_cells(fix["lat"].to_numpy(), fix["lon"].to_numpy(), BASE_RES)
+    insert_units(cache.current_store(), fix)  # 100 m from the incident
+    _as(None, page=MAP_PAGE)
+    assert incident_rows(cache.current_store())[0]["state"] == "on_scene"

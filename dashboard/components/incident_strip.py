@@ -1,5 +1,6 @@
 """The map page's incident strip: the oldest unacknowledged high-priority incident, always in sight, refreshing by
-itself, pointing to the Incidents page. Drawn for roles that read incidents only."""
+itself, pointing to the Incidents page. Drawn for roles that read incidents only; for operators each refresh also
+fuses new alarms into open incidents and marks units that arrived as on scene."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.auth import allowed
+from dashboard.components.incident_actions import keep_up
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.incidents import SIGNAL_KINDS
@@ -24,6 +26,8 @@ def incident_strip() -> None:
     """A red strip naming the oldest new high-priority incident and how long it has waited; a quiet line when none."""
     if not allowed("read_incidents"):
         return
+    if allowed("act_on_incidents"):
+        keep_up(cache.event_index())  # the loop closes while operators watch the map, not only the Incidents page
     try:
         waiting = [r for r in incident_rows(cache.current_store(), states=("new",)) if r["priority"] == "high"]
     except LimesError as exc:
