@@ -169,6 +169,8 @@ def _apply(store: Store, incident_id: int, *, step: str, expected_version: int, 
                    f"{STATE_LABELS[row['state']]} -> {STATE_LABELS[target]}; {detail}".rstrip("; "), at=now)
             return current(tx, incident_id)
     # Lost the race: say who won, and keep the attempt in the audit log (outside the rolled-back unit of work).
+    # Read again: on PostgreSQL (read committed) the row read above may predate the change that won.
+    row = current(store, incident_id)
     _audit(store, actor, audit_step or step, incident_id,
            f"conflict: changed by {row['changed_by']} (now {row['state']}, version {row['version']}); "
            f"attempted {step} on version {expected_version}", at=now, outcome="denied")
