@@ -24,6 +24,7 @@ from dashboard.i18n import _  # noqa: E402
 PAGES = {
     "map": lambda: st.Page(PAGES_DIR / "live_map.py", title=_("Map"), icon=":material/map:"),
     "moderation": lambda: st.Page(PAGES_DIR / "moderation.py", title=_("Moderation"), icon=":material/fact_check:"),
+    "incidents": lambda: st.Page(PAGES_DIR / "incidents.py", title=_("Incidents"), icon=":material/local_police:"),
     "briefing": lambda: st.Page(PAGES_DIR / "briefing.py", title=_("Briefing"), icon=":material/summarize:"),
     "coverage": lambda: st.Page(PAGES_DIR / "coverage.py", title=_("Coverage"), icon=":material/visibility:"),
     "data": lambda: st.Page(PAGES_DIR / "data.py", title=_("Data"), icon=":material/upload_file:"),

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from bench.harness import Figure
 
-GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "replica", "share")
+GROUPS = ("hexgrid", "hotspot", "store", "viewshed", "routes", "mirror", "live", "load", "replica", "share",
+          "dispatch")
 """The groups ``limes bench --only`` picks from; all by default."""
 
 
@@ -18,6 +19,7 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
     The history figure holds a tenth of the mirror's events in the store (three years of them).
     """
     from bench import (
+        dispatch_bench,
         hexgrid_bench,
         history_bench,
         hotspot_bench,
@@ -54,4 +56,6 @@ def run(groups: Iterable[str], *, events: int, import_rows: int, mirror_events: 
         figures += share_bench.run(max(import_rows // 2, 1000))
     if "replica" in chosen and live_events:
         figures += replica_bench.run()
+    if "dispatch" in chosen:
+        figures += dispatch_bench.run()
     return figures

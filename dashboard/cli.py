@@ -1,5 +1,6 @@
 """The ``limes`` command line: ``bench``, ``import``, ``serve``, ``report``, ``public-form``, ``purge-contacts``,
-and the live commands of :mod:`dashboard.live_cli` and ``routes`` of :mod:`dashboard.routes_cli`."""
+the live commands of :mod:`dashboard.live_cli`, ``routes`` of :mod:`dashboard.routes_cli` and ``handover`` of
+:mod:`dashboard.handover_cli`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from bench import suite
 from dashboard.cli_options import add_db, add_region, command_settings, stop_on_signals
+from dashboard.handover_cli import add_handover_command
 from dashboard.live_cli import add_live_commands
 from dashboard.region_cli import add_region_command
 from dashboard.routes_cli import add_routes_command, report_routes
@@ -236,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.set_defaults(handler=_purge_contacts)
     add_routes_command(sub, add_db)
     add_share_command(sub, add_db)
+    add_handover_command(sub, add_db)
     add_region_command(sub)
     for command in sub.choices.values():
         add_region(command)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Final
 
 from geo.errors import InputError
-from geo.region import load_region
 from geo.i18n import parse_language
+from geo.region import load_region
 from geo.settings import Settings
 
 ENVIRONMENT: Final[dict[str, str]] = {
@@ -34,6 +34,10 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "LIMES_EARLIEST_EVENT": "YYYY-MM-DD: imported rows timed earlier are quarantined as bad_date (default 1990-01-01)",
     "LIMES_REGION": "a region TOML file (limes region init): the border watched (default: the bundled region)",
     "LIMES_LIVE_SHARING": "on or off: sessions showing the same live view share one computation a second (default on)",
+    "LIMES_TAK": "host:port of the TAK server incident taskings are sent to over TCP (default: none)",
+    "LIMES_UNIT_ENDPOINTS": "CALLSIGN=host:port,...: units reached directly, before the TAK server (default: none)",
+    "LIMES_FUSION_M": "signals within this many metres of an open incident attach to it (default 2000)",
+    "LIMES_FUSION_MIN": "... and within this many minutes of it (default 30)",
 }
 """The variables :func:`settings_from_env` reads (the README's configuration table lists them too)."""
 _SWITCH: Final[dict[str, bool]] = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False,
@@ -71,6 +75,20 @@ def _switch(environ: Mapping[str, str], name: str) -> bool | None:
     return _SWITCH[raw]
 
 
+def _endpoints(environ: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...] | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    pairs = []
+    for item in raw.split(","):
+        callsign, sep, endpoint = item.partition("=")
+        host, colon, port = endpoint.strip().rpartition(":")
+        if not sep or not callsign.strip() or not colon or not host or not port.isdigit():
+            raise InputError(f"{name} is CALLSIGN=host:port, separated by commas; got {item.strip()!r}")
+        pairs.append((callsign.strip(), endpoint.strip()))
+    return tuple(pairs)
+
+
 def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settings:
     """Settings from the ``LIMES_*`` variables in ``environ``; ``overrides`` (command-line options, ``None`` when
     not given) win over them, and :class:`Settings` defaults fill the rest.
@@ -93,6 +111,10 @@ def settings_from_env(environ: Mapping[str, str], **overrides: object) -> Settin
         "region": load_region(environ["LIMES_REGION"].strip()) if environ.get("LIMES_REGION", "").strip() else None,
         "live_sharing": _switch(environ, "LIMES_LIVE_SHARING"),
         "language": parse_language(environ["LIMES_LANG"]) if environ.get("LIMES_LANG", "").strip() else None,
+        "tak_endpoint": environ.get("LIMES_TAK", "").strip() or None,
+        "unit_endpoints": _endpoints(environ, "LIMES_UNIT_ENDPOINTS"),
+        "fusion_m": _number(environ, "LIMES_FUSION_M", float),
+        "fusion_min": _number(environ, "LIMES_FUSION_MIN", float),
     }
     given.update({key: value for key, value in overrides.items() if value is not None})
     return Settings.build(**{key: value for key, value in given.items() if value is not None})  # type: ignore[arg-type]
@@ -112,6 +134,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         **({"LIMES_REGION": str(settings.region.source)} if settings.region.source is not None else {}),
         "LIMES_LIVE_SHARING": "on" if settings.live_sharing else "off",
         "LIMES_LANG": settings.language,
+        "LIMES_TAK": settings.tak_endpoint,
+        "LIMES_UNIT_ENDPOINTS": ",".join(f"{c}={e}" for c, e in settings.unit_endpoints),
+        "LIMES_FUSION_M": f"{settings.fusion_m:g}",
+        "LIMES_FUSION_MIN": f"{settings.fusion_min:g}",
     }
 
 

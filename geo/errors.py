@@ -8,6 +8,8 @@
      │    ├── RasterError, GeodataError, SensorError, MappingError, ImportFileError, UploadRejected
      │    ├── SectionError, LevelError, BriefingError, ViewshedError, CoverageError
      │    ├── AccessError, ModerationError
+     │    ├── IncidentError
+     │    │    └── IncidentConflict (.incident_id, .changed_by, .state)
      │    └── ReportError (.code)
      │         └── RateLimitError
      ├── ServiceError(RuntimeError)        a store or a feed failed: asking again later may work
@@ -198,3 +200,20 @@ class LayerError(InputError):
 
 class ReservedSourceError(InputError):
     """Rows, a file or a feed under the bundled scenario's source name, which its refresh replaces: refused."""
+
+
+class IncidentError(InputError):
+    """An incident step that cannot be taken: an unknown incident, a step its state does not allow, a bad outcome."""
+
+
+class IncidentConflict(IncidentError):
+    """Someone else changed the incident since it was read (optimistic locking).
+
+    ``incident_id`` is the incident, ``changed_by`` who made the change that won and ``state`` the state it left.
+    """
+
+    def __init__(self, message: str, *, incident_id: int = 0, changed_by: str = "", state: str = "") -> None:
+        super().__init__(message)
+        self.incident_id = incident_id
+        self.changed_by = changed_by
+        self.state = state

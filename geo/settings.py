@@ -113,6 +113,12 @@ class Settings:
     language : str
         The default language of the interface and of what the CLI writes (a code of
         :data:`geo.i18n.LANGUAGES`; a signed-in user's own choice wins in the dashboard).
+    tak_endpoint : str
+        ``host:port`` of the TAK server incident taskings go to (CoT over TCP); empty: none.
+    unit_endpoints : tuple of (str, str)
+        ``(callsign, host:port)`` of units reached directly; they win over the TAK server.
+    fusion_m, fusion_min : float
+        Signals within this distance (metres) and time (minutes) of an open incident attach to it.
     clock : Callable[[], datetime]
         Returns the current time, timezone-aware UTC.
     region : Region
@@ -133,6 +139,10 @@ class Settings:
     earliest_event: datetime = EARLIEST_EVENT
     live_sharing: bool = True
     language: str = "en"
+    tak_endpoint: str = ""
+    unit_endpoints: tuple[tuple[str, str], ...] = ()
+    fusion_m: float = 2000.0
+    fusion_min: float = 30.0
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
     region: Region = field(default_factory=bundled_region)
 

@@ -26,7 +26,7 @@ SECRETS = {
 GROUP_OF = {"operator": "bp-ops", "planner": "bp-plan", "commander": "bp-cmd", "admin": "bp-it"}
 PAGE_FILES = {"map": "dashboard/pages/live_map.py", "briefing": "dashboard/pages/briefing.py",
               "coverage": "dashboard/pages/coverage.py", "data": "dashboard/pages/data.py",
-              "audit": "dashboard/pages/audit.py"}
+              "audit": "dashboard/pages/audit.py", "incidents": "dashboard/pages/incidents.py"}
 
 
 def test_allow_list_maps_groups_to_roles_and_nothing_else() -> None:

@@ -139,7 +139,7 @@ def test_login_roles_logout_and_expiry(app_url: str, provider: str, artifacts: P
 
         _login(page, app_url, "cmd")
         page.wait_for_selector(NAV, timeout=30_000)
-        assert _nav(page) == ["Map", "Briefing"]  # a commander's pages, and only those
+        assert _nav(page) == ["Map", "Incidents", "Briefing"]  # a commander's pages, and only those
         assert page.get_by_text("Commander Ana · commander").count() == 1
         page.screenshot(path=str(artifacts / "auth-commander.png"))
         page.locator(NAV, has_text="Briefing").click()
@@ -154,7 +154,7 @@ def test_login_roles_logout_and_expiry(app_url: str, provider: str, artifacts: P
 
         _login(page, app_url, "ops")
         page.wait_for_selector(NAV, timeout=30_000)
-        assert _nav(page) == ["Map", "Moderation"]
+        assert _nav(page) == ["Map", "Moderation", "Incidents"]
         _logout(page, app_url, provider)
 
         # Logged in ten hours ago by its token: logged out at once, through the provider's end-session page.

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.auth import require_page
 from dashboard.components.filters import filter_controls
+from dashboard.components.incident_strip import incident_strip
 from dashboard.components.live_view import live_view
 from dashboard.components.zoom import region_map
 from dashboard.plain import plain
@@ -27,6 +28,7 @@ def render() -> None:
         st.stop()
     try:
         choice = filter_controls(now=datetime.now(timezone.utc), data_start=span[0], data_end=span[1])
+        incident_strip()
         live_view(choice, span[0])
     except LimesError as exc:
         st.error(plain(describe(exc)))

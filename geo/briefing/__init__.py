@@ -39,15 +39,18 @@ from geo.briefing.sections import (
     sections_from_areas,
 )
 from geo.briefing.suppression import (
+    DEFAULT_K,
     SECTION_COUNT_COLUMNS,
     check_suppressed,
     suppress_cells,
     suppress_section_figures,
+    suppress_series,
 )
 
 __all__ = [
     "Briefing",
     "BriefingParams",
+    "DEFAULT_K",
     "DEFAULT_RULES",
     "FigureParams",
     "LEVEL_COLOURS",
@@ -89,5 +92,6 @@ __all__ = [
     "sections_geoparquet",
     "suppress_cells",
     "suppress_section_figures",
+    "suppress_series",
     "write_report",
 ]

@@ -321,6 +321,70 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (user_name, name)
         )""",
     ),
+    # 12: incidents (issue 18): the queue with its states and version (optimistic locking), the signals fused into
+    # each (a signal belongs to one incident at most), every step, and the CoT taskings sent to units.
+    (
+        """CREATE TABLE incidents (
+            incident_id {serial},
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            cell BIGINT NOT NULL,
+            anchor_at_ms BIGINT NOT NULL,
+            opened_at_ms BIGINT NOT NULL,
+            opened_by TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            state TEXT NOT NULL,
+            outcome TEXT,
+            owner TEXT,
+            unit_callsign TEXT,
+            remarks TEXT NOT NULL DEFAULT '',
+            changed_at_ms BIGINT NOT NULL,
+            changed_by TEXT NOT NULL,
+            version BIGINT NOT NULL DEFAULT 1
+        )""",
+        "CREATE INDEX incidents_state ON incidents (state, opened_at_ms)",
+        """CREATE TABLE incident_signals (
+            seq {serial},
+            incident_id BIGINT NOT NULL REFERENCES incidents (incident_id),
+            signal_kind TEXT NOT NULL,
+            signal_ref TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            lat DOUBLE PRECISION NOT NULL,
+            lon DOUBLE PRECISION NOT NULL,
+            at_ms BIGINT NOT NULL,
+            attached_at_ms BIGINT NOT NULL,
+            attached_by TEXT NOT NULL,
+            rule TEXT NOT NULL DEFAULT '',
+            UNIQUE (signal_kind, signal_ref)
+        )""",
+        """CREATE TABLE incident_steps (
+            seq {serial},
+            incident_id BIGINT NOT NULL REFERENCES incidents (incident_id),
+            at_ms BIGINT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_state TEXT NOT NULL DEFAULT '',
+            to_state TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX incident_steps_incident ON incident_steps (incident_id, seq)",
+        """CREATE TABLE dispatches (
+            dispatch_id {serial},
+            incident_id BIGINT NOT NULL REFERENCES incidents (incident_id),
+            callsign TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            cot_uid TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            sent_at_ms BIGINT,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX dispatches_incident ON dispatches (incident_id, dispatch_id)",
+        "CREATE INDEX units_callsign ON units (callsign, at_ms)",  # the on-scene check follows one unit
+    ),
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

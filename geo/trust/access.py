@@ -21,6 +21,7 @@ ROLES: Final[tuple[str, ...]] = ("operator", "planner", "commander", "admin")
 PAGE_ROLES: Final[dict[str, frozenset[str]]] = {
     "map": frozenset({"operator", "planner", "commander"}),
     "moderation": frozenset({"operator"}),
+    "incidents": frozenset({"operator", "commander"}),
     "coverage": frozenset({"planner"}),
     "briefing": frozenset({"commander"}),
     "data": frozenset({"admin"}),
@@ -37,6 +38,8 @@ CAPABILITY_ROLES: Final[dict[str, frozenset[str]]] = {
     "export_aggregates": frozenset({"commander"}),
     "import_data": frozenset({"admin"}),
     "read_audit": frozenset({"admin"}),
+    "act_on_incidents": frozenset({"operator"}),  # open, acknowledge, assign and dispatch, close
+    "read_incidents": frozenset({"operator", "commander"}),  # the queue (read-only for commanders), the handover
 }
 """Sensitive actions and views inside pages, each checked where it happens."""
 

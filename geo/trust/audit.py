@@ -22,6 +22,8 @@ ACTIONS: Final[tuple[str, ...]] = (
     "login", "logout", "session_expired", "page_view", "access_denied", "import", "export", "level_set",
     "sensor_edit", "report_submitted", "report_accepted", "report_merged", "report_rejected", "contacts_purged",
     "share_agreed", "share_revoked", "share_cert_issued",
+    "incident_opened", "incident_fused", "incident_acknowledged", "incident_assigned", "incident_dispatched",
+    "incident_on_scene", "incident_closed", "incident_priority", "handover",
 )
 OUTCOMES: Final[tuple[str, ...]] = ("ok", "denied")
 COLUMNS: Final[tuple[str, ...]] = ("seq", "at", "actor", "role", "action", "target", "outcome", "detail", "client")
