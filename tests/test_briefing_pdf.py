@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,11 +110,9 @@ def test_limes_report_writes_the_pack(tmp_path: Path, scenario, capsys) -> None:
     insert_events(store, scenario.events)
     store.close()
     out = tmp_path / "pack.pdf"
-    started = time.perf_counter()
     code = main(["report", "--from", "2026-11-21", "--to", "2026-11-27", "--db", url, "--out", str(out),
                  "--sections", "GRC-MKD-07", "BG–MK 1 · Novo Selo", "--csv", str(tmp_path / "s.csv")])
     assert code == 0, capsys.readouterr().err
-    assert time.perf_counter() - started < 20
     reader = PdfReader(out)
     assert len(reader.pages) == 3
     assert "21 Nov 2026 00:00 – 28 Nov 2026 00:00 UTC" in _text(reader.pages[0])
