@@ -130,7 +130,7 @@ def test_bad_filters_explain_themselves() -> None:
     window = TimeWindow(T0, T0 + timedelta(hours=1))
     with pytest.raises(EventTypeError, match="unknown event type"):
         Filters(window, ("alien_landing",), 7)
-    with pytest.raises(ResolutionError, match="5..9"):
+    with pytest.raises(ResolutionError, match="3..9"):
         Filters(window, EVENT_TYPES, 11)
     with pytest.raises(TimeWindowError, match="before it starts"):
         TimeWindow(T0, T0)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from geo.errors import CoordinateError, ResolutionError
 from geo.grid import (
     BASE_RES,
+    VIEW_RES_RANGE,
     cell_at_resolution,
     cell_latlng,
     cell_resolutions,
@@ -93,7 +94,7 @@ def test_resolution_limits() -> None:
 def test_resolution_for_zoom_is_monotone_and_clamped() -> None:
     values = [resolution_for_zoom(z) for z in np.arange(3, 16, 0.5)]
     assert values == sorted(values)
-    assert min(values) == 5 and max(values) == 9
+    assert (min(values), max(values)) == VIEW_RES_RANGE == (3, 9)  # continents at 3, a village at 9
     assert resolution_for_zoom(8) == 6  # whole border in view: ~3 km hexagons
 
 

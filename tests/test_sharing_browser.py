@@ -55,7 +55,7 @@ def mk_dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_both_pictures_on_one_map(mk_dashboard: str, artifacts: Path) -> None:
-    with chromium_page(width=1500, height=950) as session:
+    with chromium_page(width=1500, height=1500) as session:
         page = session.page
         page.goto(mk_dashboard)
         wait_idle(page)

@@ -22,6 +22,7 @@ from dashboard.components.incident_actions import (
     do_resend,
     make_incident,
 )
+from dashboard.config import settings
 from dashboard.plain import plain
 from geo.incidents import (
     OPEN_STATES,
@@ -34,7 +35,6 @@ from geo.incidents import (
     TravelParams,
     suggest_units,
 )
-from geo.spatial import HILLSHADE_DEM
 from geo.store import busy_callsigns, dispatch_rows, incident_rows, signal_incident, signal_rows, step_rows
 from geo.timewindow import describe_age
 
@@ -120,7 +120,8 @@ def incident_actions(row: dict[str, Any], who: Actor, *, now: datetime) -> None:
     else:
         units = cache.latest_units()
     suggested = suggest_units(units, lat=float(row["lat"]), lon=float(row["lon"]), now=now,
-                              busy=busy_callsigns(cache.current_store()), params=TravelParams(dem_path=HILLSHADE_DEM))
+                              busy=busy_callsigns(cache.current_store()),
+                              params=TravelParams(dem_path=settings().region.hillshade_dem))
     st.markdown("**Nearest available units**")
     st.dataframe(suggested.round({"distance_km": 1, "eta_min": 0, "fix_age_s": 0}), hide_index=True, width="stretch")
     st.text_input("Remarks for the unit", key=state.keyed(state.INCIDENT_REMARKS, incident_id), max_chars=300)

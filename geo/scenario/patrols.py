@@ -26,10 +26,9 @@ PATROL_SPEED_M_S: Final[float] = 3.5
 GAP_VISIT_EVERY_DAYS: Final[int] = 23
 GAP_DETOUR_FIXES: Final[int] = 12
 """A detour through the gap lasts this many fixes (one hour)."""
-SECOND_BEATS: Final[tuple[tuple[int, float, float], ...]] = ((0, 22.45, 22.76),)
-"""Stretches also patrolled from the gap's side: (the region's country pair by its place in the region, west lon,
-east lon). The two busiest crossings, Gevgelija-Idomeni and Lake Dojran's western shore, have a Greek beat besides
-the Macedonian one."""
+SECOND_BEATS: Final[tuple[tuple[float, float], ...]] = ((22.45, 22.76),)
+"""Stretches (west lon, east lon) of the gap side's border also patrolled from the gap's side. The two busiest
+crossings, Gevgelija-Idomeni and Lake Dojran's western shore, have a Greek beat besides the Macedonian one."""
 
 
 def _beats(border_m: dict[str, shapely.LineString], gap_m: shapely.LineString) -> list[tuple[str, shapely.LineString]]:
@@ -49,8 +48,8 @@ def _second_beats(border_m: dict[str, shapely.LineString], *, side: str,
                   crs: str) -> list[tuple[str, str, shapely.LineString]]:
     """The :data:`SECOND_BEATS` as (country pair, ``side``, border stretch in metres of ``crs``)."""
     out = []
-    for place, west, east in SECOND_BEATS:
-        pair = list(border_m)[place]
+    pair = next(p for p in border_m if side in p.split("-"))  # the gap side's border
+    for west, east in SECOND_BEATS:
         line = border_m[pair]
         lon, _ = xy_m_to_lonlat(*shapely.get_coordinates(line).T, crs=crs)
         inside = np.flatnonzero((lon >= west) & (lon <= east))
