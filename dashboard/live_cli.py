@@ -151,9 +151,15 @@ def run_demo(args: argparse.Namespace) -> int:
     from dashboard.serve import prepare_app_dir
     from geo.feeds import load_feeds, run_poller
     from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
+    from geo.settings import bundled_region
     from geo.store import open_store
 
     config = command_settings(args)
+    if not config.scenario:
+        print(f"limes: the demo replays the bundled scenario of the {bundled_region().name} border, and region "
+              f"{config.region.name} has it off; serve your own data with `limes serve --region FILE` (import it "
+              "with `limes import`, poll live feeds with `limes poll`)", file=sys.stderr)
+        return 2
     server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
     threading.Thread(target=server.serve_forever, name="limes-simulator", daemon=True).start()
     feeds = load_feeds(tomllib.loads(demo_feeds_toml(server.server_address[1])), region=config.region)

@@ -390,3 +390,17 @@ def test_region_town_labels_never_crowd_when_zooming_out() -> None:
         assert not [(i, j) for i in range(len(texts)) for j in range(i) if overlaps(texts[i], texts[j])], zoom
     at_open = [r["size_m"] / metres_per_px(r["lat"], region.view.zoom) for r in rows]
     assert at_open == pytest.approx([r["size"] for r in rows], rel=1e-3)
+
+
+def test_the_bundled_scenario_stays_with_the_bundled_region(regions: dict[str, Path],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Another region does not get the GR–MK scenario's events in its store (unless asked for), and `limes demo`,
+    which replays that scenario, says so and points to serving one's own data instead of showing the wrong border."""
+    hun = str(regions["hun-srb"])
+    assert settings_from_env({}).scenario is True
+    assert settings_from_env({"LIMES_REGION": hun}).scenario is False
+    assert settings_from_env({"LIMES_REGION": hun, "LIMES_SCENARIO": "on"}).scenario is True
+    assert settings_from_env({"LIMES_REGION": str(BUNDLED)}).scenario is True
+    assert limes(["demo", "--region", hun, "--port", "1", "--feed-port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "bundled scenario" in err and "HU–RS" in err and "limes serve --region" in err
