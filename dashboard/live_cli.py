@@ -57,15 +57,16 @@ def run_poll(args: argparse.Namespace) -> int:
     from geo.feeds import Feed, load_feeds, run_poller
     from geo.store import open_store
 
+    region = command_settings(args).region
     if args.url:
         try:
-            feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind)]
+            feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind, region=region)]
         except FeedError as exc:  # a feed described wrongly on the command line: input, not a failing service
             print(f"limes: {exc}", file=sys.stderr)
             return 2
     elif args.config:
         try:
-            feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")))
+            feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")), region=region)
         except (OSError, tomllib.TOMLDecodeError, FeedError) as exc:  # a FeedError here is the config's fault
             print(f"limes: cannot read the feed config {args.config}: {exc}", file=sys.stderr)
             return 2
@@ -150,12 +151,18 @@ def run_demo(args: argparse.Namespace) -> int:
     from dashboard.serve import prepare_app_dir
     from geo.feeds import load_feeds, run_poller
     from geo.scenario import FeedSimulator, demo_feeds_toml, make_server
+    from geo.settings import bundled_region
     from geo.store import open_store
 
     config = command_settings(args)
+    if not config.scenario:
+        print(f"limes: the demo replays the bundled scenario of the {bundled_region().name} border, and region "
+              f"{config.region.name} has it off; serve your own data with `limes serve --region FILE` (import it "
+              "with `limes import`, poll live feeds with `limes poll`)", file=sys.stderr)
+        return 2
     server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
     threading.Thread(target=server.serve_forever, name="limes-simulator", daemon=True).start()
-    feeds = load_feeds(tomllib.loads(demo_feeds_toml(server.server_address[1])))
+    feeds = load_feeds(tomllib.loads(demo_feeds_toml(server.server_address[1])), region=config.region)
     store = open_store(config.store_url)
     stop = threading.Event()
     poller = threading.Thread(target=run_poller, args=(feeds, store), kwargs={"should_stop": stop.is_set},

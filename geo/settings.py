@@ -161,9 +161,13 @@ class Settings:
               **options: object) -> Settings:
         """Settings with the folders not given filled in: the checkout's, or the installed package's.
 
-        ``store_url`` defaults to ``limes.sqlite`` in the var folder; ``options`` are the other fields.
+        ``store_url`` defaults to ``limes.sqlite`` in the var folder; ``options`` are the other fields. The bundled
+        scenario is of the bundled region: another region has it off unless ``scenario`` says otherwise.
         """
         var_dir = (var_dir or default_var_dir()).absolute()
+        region = options.get("region")
+        if "scenario" not in options and region is not None and region != bundled_region():
+            options["scenario"] = False
         root = checkout_root()
         return cls(store_url=store_url or sqlite_url(var_dir), data_dir=(data_dir or bundled_data_dir()).absolute(),
                    var_dir=var_dir, app_dir=root if root is not None else var_dir / "app", **options)  # type: ignore[arg-type]

@@ -95,6 +95,8 @@ LABEL_ZOOM = 7.6
 """The bundled region's opening zoom: a region's own opening zoom is the one at which town labels must not overlap
 (they only part further when zooming in)."""
 LABEL_PAD_PX = 3.0
+EQUATOR_M = 40_075_016.686
+"""The equator's length in metres (WGS 84): Web Mercator's world width at zoom 0."""
 
 
 def town_priority(basemap: Basemap) -> list[int]:
@@ -145,18 +147,31 @@ def town_label_boxes(basemap: Basemap) -> list[tuple[float, float, float, float]
     return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap).data]
 
 
+def metres_per_px(lat: float, zoom: float) -> float:
+    """Ground metres per CSS pixel of deck.gl's Web Mercator (a 512-px world at zoom 0) at latitude ``lat``."""
+    return EQUATOR_M * math.cos(math.radians(lat)) / (512.0 * 2.0 ** zoom)
+
+
 def town_layer(basemap: Basemap) -> pdk.Layer:
     """Town names, major cities larger, on a dark halo (the font atlas is drawn in the browser from the glyphs the names
     use); where labels would overlap at the region's opening zoom only the one of highest priority is kept (border
-    towns first)."""
+    towns first).
+
+    Labels are sized on the ground (``size_m``: their pixel size at the opening zoom) and capped at that pixel size:
+    zooming out, names shrink with the distances between them, so labels that part at the opening zoom never run
+    into a blob over a continent; zooming in, they stay at their size while the towns move apart."""
     towns = basemap.towns
+    zoom = (basemap.region or bundled_region()).view.zoom
     data = placed_labels([
         {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11, "priority": p}
         for n, x, y, r, p in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], town_priority(basemap),
                                  strict=True)
-    ], zoom=(basemap.region or bundled_region()).view.zoom)
+    ], zoom=zoom)
+    for row in data:
+        row["size_m"] = round(row["size"] * metres_per_px(row["lat"], zoom), 1)
     return pdk.Layer(
-        "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size",
+        "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size_m",
+        size_units="'meters'", size_min_pixels=0, size_max_pixels=max((row["size"] for row in data), default=14),
         get_color=list(TOWN_TEXT), get_text_anchor="'start'", get_alignment_baseline="'center'",
         get_pixel_offset=[6, 0], outline_width=3, outline_color=[11, 19, 32, 255], font_settings={"sdf": True},
         font_family="'Source Sans, Helvetica, Arial, sans-serif'", font_weight=600,

@@ -8,6 +8,7 @@ import csv
 import math
 import re
 import tomllib
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from geo.briefing import sections_by_length
 from geo.coverage import CoverageParams, load_terrain, our_side
 from geo.errors import InputError
 from geo.grid import cells_latlng
-from geo.region import BUNDLED_REGION_FILE, load_region, region_toml, utm_crs
+from geo.region import BUNDLED_REGION_FILE, load_region, region_toml, utm_crs, view_of
 from geo.settings import Settings, bundled_data_dir, bundled_region
 from geo.spatial import WORLD_BORDERS, border_lines, load_basemap, read_world, region_countries
 
@@ -68,7 +69,9 @@ def test_region_init_builds_from_world_data(regions: dict[str, Path]) -> None:
     line = border_lines(fin).geometry.iloc[0]
     west, south, east, north = fin.aoi_lonlat
     assert shapely.box(west, south, east, north).contains(line)
-    assert fin.view.latitude == pytest.approx((south + north) / 2, abs=0.01)
+    # the opening view shows the whole area (the centre is the Mercator middle, north of the degrees' middle)
+    assert all(abs(x) <= 400 and abs(y) <= 300 for x, y in (_deck_px(fin.view, lon, lat) for lon in (west, east)
+                                                          for lat in (south, north)))
 
 
 def test_region_toml_round_trips(tmp_path: Path) -> None:
@@ -271,3 +274,133 @@ def test_iom_sample_every_incident_in_the_world_map_spec(tmp_path: Path, monkeyp
     served = cache.generated_dir() / world["data"].removeprefix("/app/static/generated/").split("?")[0]
     assert len(json.loads(served.read_text())["features"]) > 200  # the whole world under data anywhere
     assert spec["initialViewState"]["zoom"] < 4
+
+
+def test_region_init_from_the_users_own_border_file_and_dem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--borders` takes any OGR file with a CRS (here a GeoPackage in ETRS89-LAEA metres), `--dem` any GeoTIFF:
+    the lines come back in degrees with their geodesic length, the DEM serves the terrain (no coarse-relief note),
+    sections cover the line and the corridor lies on the side named by `--ours`."""
+    import geopandas as gpd
+    import rasterio
+    from rasterio.windows import from_bounds
+
+    from geo.spatial import WORLD_RELIEF
+
+    world = read_world(WORLD_BORDERS).set_index("pair").loc[["HUN-SRB"]]
+    lines = tmp_path / "own_border.gpkg"
+    gpd.GeoDataFrame({"name": ["state border"]}, geometry=list(world.geometry), crs="EPSG:4326").to_crs(
+        "EPSG:3035").to_file(lines, driver="GPKG")
+    dem = tmp_path / "own_dem.tif"
+    with rasterio.open(WORLD_RELIEF) as src:
+        window = from_bounds(18.5, 44.8, 21.8, 47.0, src.transform).round_offsets().round_lengths()
+        profile = {**src.profile, "driver": "GTiff", "width": int(window.width), "height": int(window.height),
+                   "transform": src.window_transform(window)}
+        profile.pop("blockxsize", None), profile.pop("blockysize", None), profile.pop("tiled", None)
+        with rasterio.open(dem, "w", **profile) as out:
+            out.write(src.read(window=window))
+    out = tmp_path / "own.toml"
+    assert limes(["region", "init", "--name", "HU own", "--borders", str(lines), "--ours", "HUN", "--dem", str(dem),
+                  "--out", str(out)]) == 0
+    assert "1 border line(s)" in capsys.readouterr().out
+    region = load_region(out)
+    assert region.borders == out.with_name("own.borders.geojson").resolve() and region.borders.is_file()
+    assert region.pairs == ("LINE-1",) and region.ours == ("HUN",) and region.terrain_dem == dem.resolve()
+    assert region.metric_crs == utm_crs(20.0, 46.0)  # the UTM zone of the line's centre
+    own = border_lines(region)
+    assert float(own["length_km"].sum()) == pytest.approx(float(world["length_km"].sum()), rel=0.005)
+    sections = sections_by_length(own, target_length_km=25.0, towns=load_basemap(region).towns)
+    assert float(sections["length_km"].sum()) == pytest.approx(float(own["length_km"].sum()), rel=0.01)
+    terrain = load_terrain(params=CoverageParams(corridor_width_m=10_000.0, res=7), region=region)
+    assert not terrain.coarse  # the user's DEM, not the world relief
+    centres = cells_latlng(terrain.corridor.cells)
+    points = shapely.points(centres[:, 1], centres[:, 0])
+    assert len(points) > 50 and shapely.contains(our_side(region).buffer(0.02), points).mean() > 0.98
+
+
+@pytest.mark.parametrize("kind", ["no-crs", "points", "not-a-file"])
+def test_a_border_file_that_cannot_serve_is_refused(tmp_path: Path, kind: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import geopandas as gpd
+
+    path = tmp_path / "border.geojson"
+    if kind == "no-crs":
+        path = tmp_path / "border.shp"
+        with pytest.warns(UserWarning, match="crs"):  # the writer warns too: the file has no .prj
+            gpd.GeoDataFrame(geometry=[shapely.LineString([(20, 46), (21, 46)])]).to_file(path)
+    elif kind == "points":
+        gpd.GeoDataFrame(geometry=[shapely.Point(20, 46)], crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    else:
+        path.write_bytes(b"\x00\x01 not geodata")
+    code = limes(["region", "init", "--name", "X", "--borders", str(path), "--ours", "HUN",
+                  "--out", str(tmp_path / "x.toml")])
+    assert code == 2 and not (tmp_path / "x.toml").exists()
+    assert {"no-crs": "has no CRS", "points": "holds no lines", "not-a-file": "cannot read"}[kind] in \
+        capsys.readouterr().err
+
+
+def _deck_px(view, lon: float, lat: float) -> tuple[float, float]:
+    """Where deck.gl's Web Mercator (a 512-px world at zoom 0) draws a point, in CSS pixels from the map's centre."""
+    scale = 512 * 2 ** view.zoom
+
+    def xy(lo: float, la: float) -> tuple[float, float]:
+        return (lo + 180) / 360 * scale, (math.pi - math.log(math.tan(math.pi / 4 + math.radians(la) / 2))) / (
+            2 * math.pi) * scale
+
+    (x, y), (cx, cy) = xy(lon, lat), xy(view.longitude, view.latitude)
+    return x - cx, y - cy
+
+
+@settings(max_examples=200, deadline=None)
+@given(west=st.floats(-179, 170), south=st.floats(-80, 75), width=st.floats(0.01, 9), height=st.floats(0.01, 9))
+def test_a_view_of_a_box_shows_all_of_it(west: float, south: float, width: float, height: float) -> None:
+    box = (west, south, west + width, south + height)
+    view = view_of(box, width_px=800, height_px=600)
+    corners = [_deck_px(view, lon, lat) for lon in (box[0], box[2]) for lat in (box[1], box[3])]
+    assert all(abs(x) <= 400.5 and abs(y) <= 300.5 for x, y in corners)
+    # and it is the closest such view: one step (0.1) further in, a corner falls off the map
+    if view.zoom < 12.9:
+        closer = replace(view, zoom=view.zoom + 0.1)
+        assert any(abs(x) > 400 or abs(y) > 300 for x, y in (_deck_px(closer, lo, la) for lo in (box[0], box[2])
+                                                          for la in (box[1], box[3])))
+
+
+def test_the_bundled_region_opens_on_its_whole_border() -> None:
+    """Both ends of the watched border (Prespa in the west, the BG–MK line's north end) are on the opening map."""
+    region = bundled_region()
+    west, south, east, north = shapely.union_all(border_lines(region).geometry.values).bounds
+    for lon, lat in ((west, south), (west, north), (east, south), (east, north)):
+        x, y = _deck_px(region.view, lon, lat)
+        assert abs(x) <= 400 and abs(y) <= 300, (lon, lat, x, y)
+
+
+def test_region_town_labels_never_crowd_when_zooming_out() -> None:
+    """Town labels are sized on the ground as their pixel size at the opening zoom: at any zoom out to a world view
+    their drawn boxes (size capped at the layer's maximum) still do not overlap, so the Balkans never become a blob."""
+    from layers.basemap import label_box, metres_per_px, overlaps, town_layer
+
+    region = bundled_region()
+    layer = town_layer(load_basemap(region))
+    rows = layer.data
+    assert len(rows) > 20 and layer.size_units.strip("'") == "meters" and layer.size_max_pixels == 14
+    for zoom in (region.view.zoom, 7.0, 6.0, 5.0, 3.5, 2.0):
+        boxes = [label_box(r["lon"], r["lat"], r["name"], min(r["size_m"] / metres_per_px(r["lat"], zoom), 14),
+                           zoom=zoom) for r in rows]
+        # the pixel offset and padding are fixed pixels: compare the text boxes themselves
+        texts = [(b[0] + 9, b[1] + 3, b[2] - 3, b[3] - 3) for b in boxes]
+        assert not [(i, j) for i in range(len(texts)) for j in range(i) if overlaps(texts[i], texts[j])], zoom
+    at_open = [r["size_m"] / metres_per_px(r["lat"], region.view.zoom) for r in rows]
+    assert at_open == pytest.approx([r["size"] for r in rows], rel=1e-3)
+
+
+def test_the_bundled_scenario_stays_with_the_bundled_region(regions: dict[str, Path],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Another region does not get the GR–MK scenario's events in its store (unless asked for), and `limes demo`,
+    which replays that scenario, says so and points to serving one's own data instead of showing the wrong border."""
+    hun = str(regions["hun-srb"])
+    assert settings_from_env({}).scenario is True
+    assert settings_from_env({"LIMES_REGION": hun}).scenario is False
+    assert settings_from_env({"LIMES_REGION": hun, "LIMES_SCENARIO": "on"}).scenario is True
+    assert settings_from_env({"LIMES_REGION": str(BUNDLED)}).scenario is True
+    assert limes(["demo", "--region", hun, "--port", "1", "--feed-port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "bundled scenario" in err and "HU–RS" in err and "limes serve --region" in err

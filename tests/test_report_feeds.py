@@ -136,3 +136,32 @@ def test_report_feed_config_is_checked() -> None:
         Feed(name="x", url="http://127.0.0.1/x", kind="geojson", token_env="TOKEN")
     with pytest.raises(FeedError, match="kind must be one of .*'kobo'"):
         Feed(name="x", url="http://127.0.0.1/x", kind="ushahidi-v2")
+
+
+def test_a_typed_place_is_found_in_the_installations_region(store, tmp_path: Path) -> None:
+    """A submission naming a town and no position lands at that town of the region the feed was loaded for
+    (here HUN–SRB from the shipped world data); for the bundled region the same town is unknown, and says so."""
+    from geo.region import load_region
+    from geo.spatial import build_region, load_towns, write_region
+
+    out = tmp_path / "hun-srb.toml"
+    write_region(*build_region(name="HU–RS", countries=[("HUN", "SRB")], out=out), out=out)
+    region = load_region(out)
+    towns = load_towns(region).set_index("name")
+    assert "Szeged" in towns.index
+    typed = _submission(201, **{"report/location": "", "_geolocation": [None, None], "report/place": "Szeged"})
+    script = Script()
+    with serve(script) as base:
+        script.replies[ASSET] = [Reply(200, _page([typed]))]
+        script.replies["/bundled"] = [Reply(200, _page([{**typed, "_id": 202}]))]
+        doc = {"feed": [{"name": "hu-kobo", "url": f"{base}{ASSET}", "kind": "kobo"},
+                        {"name": "gr-kobo", "url": f"{base}/bundled", "kind": "kobo"}]}
+        hungarian, bundled = load_feeds(doc, region=region)[0], load_feeds(doc)[1]
+        assert (_poll(hungarian, store).reports, _poll(bundled, store).reports) == (1, 0)
+    queue = read_queue(store).set_index("external_id")
+    assert list(queue.index) == ["201"]
+    assert (queue.loc["201", "lat"], queue.loc["201", "lon"]) == pytest.approx(
+        (towns.loc["Szeged", "lat"], towns.loc["Szeged", "lon"]), abs=1e-6)
+    assert quarantine_reasons(store) == {"unknown_place": 1}
+    with pytest.raises(FeedError, match="unknown key"):
+        load_feeds({"feed": [{"name": "x", "url": f"{base}{ASSET}", "kind": "kobo", "region": "HU"}]})

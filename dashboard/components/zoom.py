@@ -33,7 +33,7 @@ def data_view(cells: pd.DataFrame) -> dict[str, float] | None:
     west, east = float(np.min(latlng[:, 1])), float(np.max(latlng[:, 1]))
     pad_lat, pad_lon = max((north - south) * 0.1, 0.05), max((east - west) * 0.1, 0.05)
     view = view_of((max(west - pad_lon, -180.0), max(south - pad_lat, -85.0), min(east + pad_lon, 180.0),
-                    min(north + pad_lat, 85.0)), width_px=900)
+                    min(north + pad_lat, 85.0)))
     return {"latitude": round(view.latitude, 1), "longitude": round(view.longitude, 1),
             "zoom": float(np.floor(view.zoom * 2) / 2), "pitch": 0.0, "bearing": 0.0}
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo.errors import FeedError, ReportError
 from geo.feeds.formats import ParsedPage
+from geo.region import Region
 from geo.reports import CATEGORY_LABELS, MAX_PLACE_CHARS, MAX_TEXT_CHARS, REPORT_CATEGORIES, ReportDraft, check_report
 
 REPORT_KINDS: Final[tuple[str, ...]] = ("kobo",)
@@ -79,11 +80,12 @@ def _category(value: Any) -> str:
     return text if text in REPORT_CATEGORIES else by_label.get(text, "other")
 
 
-@lru_cache(maxsize=1)
-def _towns() -> pd.DataFrame:
+@lru_cache(maxsize=4)
+def _towns(region: Region | None) -> pd.DataFrame:
+    """The towns that resolve a typed place name: the region's (the bundled region's when ``None``)."""
     from geo.spatial import load_towns  # read only when a submission names a place without a position
 
-    return load_towns()
+    return load_towns(region)
 
 
 def _position(record: dict[str, Any], fields: dict[str, str]) -> tuple[float | None, float | None]:
@@ -104,9 +106,11 @@ def _time(value: Any) -> datetime:
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 
 
-def kobo_drafts(records: list[Any], *, source: str, fields: dict[str, str], now: datetime
-                ) -> tuple[list[ReportDraft], list[Problem], int]:
-    """Submissions as report drafts, problems ``(reason, detail, raw)`` for the quarantine, and the skipped count."""
+def kobo_drafts(records: list[Any], *, source: str, fields: dict[str, str], now: datetime,
+                region: Region | None = None) -> tuple[list[ReportDraft], list[Problem], int]:
+    """Submissions as report drafts, problems ``(reason, detail, raw)`` for the quarantine, and the skipped count.
+
+    A submission with a typed place and no position is placed at the ``region``'s town of that name."""
     names = {**DEFAULT_FIELDS, **fields}
     drafts: list[ReportDraft] = []
     problems: list[Problem] = []
@@ -145,7 +149,7 @@ def kobo_drafts(records: list[Any], *, source: str, fields: dict[str, str], now:
                 # A partner's long note is kept, shortened, rather than lost.
                 text=text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…",
                 lat=lat, lon=lon, place=place[:MAX_PLACE_CHARS], contact=str(_field(record, names["contact"]) or ""),
-                occurred_at=occurred, towns=_towns() if lat is None else None, now=now))
+                occurred_at=occurred, towns=_towns(region) if lat is None else None, now=now))
         except ReportError as exc:
             problems.append((exc.code, str(exc), raw))
     return drafts, problems, skipped

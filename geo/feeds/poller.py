@@ -22,7 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from collections.abc import Mapping as Lookup
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Final
@@ -38,6 +38,7 @@ from geo.feeds.share import SHARE_KINDS, fetch_share
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.ingest import NATIVE, Mapping, choose_mapping, parse_times, resolve, validate_chunk
 from geo.models import check_source_name
+from geo.region import Region
 from geo.reports import insert_reports
 from geo.store import Db, Store, add_quarantine, feed_state, insert_events, insert_units, record_poll, set_feed_state
 
@@ -87,6 +88,8 @@ class Feed:
     tls_key: str | None = None
     tls_ca: str | None = None
     """``limes-share`` feeds: the client certificate and key the partner issued us, and the partner's authority."""
+    region: Region | None = field(default=None, compare=False)
+    """The region whose towns place a report's typed place name (the installation's; not a TOML key)."""
 
     def __post_init__(self) -> None:
         check_source_name(self.name, what=f"feed {self.name!r}")  # the feed's name is its events' source
@@ -229,7 +232,8 @@ def _auth_headers(feed: Feed, tokens: Lookup[str, str]) -> dict[str, str]:
 def write_reports(page: ParsedPage, db: Db, *, feed: Feed, now: datetime, result: PollResult) -> None:
     """Queue one page of a report feed; refused records go to the quarantine (one transaction). Counts go to
     ``result``."""
-    drafts, problems, skipped = kobo_drafts(page.reports, source=feed.name, fields=dict(feed.fields), now=now)
+    drafts, problems, skipped = kobo_drafts(page.reports, source=feed.name, fields=dict(feed.fields), now=now,
+                                               region=feed.region)
     result.read += len(page.reports)
     with db.transaction() as tx:
         added = insert_reports(tx, drafts, actor=f"feed:{feed.name}", now=now)
@@ -335,19 +339,20 @@ def poll_once(feed: Feed, store: Store, *, client: httpx.Client, now: datetime |
     return result
 
 
-def load_feeds(doc: dict[str, object]) -> list[Feed]:
-    """Feeds from a TOML config document: ``[[feed]]`` tables with the fields of :class:`Feed`."""
+def load_feeds(doc: dict[str, object], *, region: Region | None = None) -> list[Feed]:
+    """Feeds from a TOML config document: ``[[feed]]`` tables with the fields of :class:`Feed`; report feeds
+    place typed place names in ``region`` (the bundled region when ``None``)."""
     tables = doc.get("feed")
     if not isinstance(tables, list) or not tables:
         raise FeedError("the config lists no feeds: add [[feed]] tables with name, url and kind")
-    known = set(Feed.__dataclass_fields__)
+    known = set(Feed.__dataclass_fields__) - {"region"}
     feeds = []
     for table in tables:
         unknown = sorted(set(table) - known)
         if unknown:
             raise FeedError(f"feed {table.get('name', '?')!r}: unknown key(s) {unknown}; keys are {sorted(known)}",
                             feed=table.get("name"), url=table.get("url"))
-        feeds.append(Feed(**table))
+        feeds.append(replace(Feed(**table), region=region))
     return feeds
 
 

@@ -100,13 +100,30 @@ def utm_crs(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def view_of(aoi_lonlat: tuple[float, float, float, float], *, width_px: int = 1000) -> View:
-    """A view that shows ``aoi_lonlat`` (degrees) on a map about ``width_px`` wide (Web Mercator zoom)."""
+DECK_TILE_PX: Final[float] = 512.0
+"""deck.gl's Web Mercator: at zoom 0 the whole world is 512 pixels wide (not the 256 of raster tile maps)."""
+MAP_PX: Final[tuple[int, int]] = (800, 600)
+"""The live map's drawing area, about (width, height) in CSS pixels, that an opening view must fit."""
+
+
+def _mercator_y(lat: float) -> float:
+    """Web Mercator northing of a latitude (degrees, clamped to ±85.05), in radians of the world's 2π height."""
+    phi = math.radians(min(max(lat, -85.05), 85.05))
+    return math.log(math.tan(math.pi / 4 + phi / 2))
+
+
+def view_of(aoi_lonlat: tuple[float, float, float, float], *, width_px: int = MAP_PX[0],
+            height_px: int = MAP_PX[1]) -> View:
+    """The view that shows all of ``aoi_lonlat`` (west, south, east, north degrees) on a deck.gl map of
+    ``width_px`` × ``height_px`` CSS pixels: centred on the box in Web Mercator, at the largest zoom (to 0.01,
+    within 1-13) at which the box still fits."""
     west, south, east, north = aoi_lonlat
-    lat = (south + north) / 2
-    span_deg = max(east - west, (north - south) * 1.6 / max(math.cos(math.radians(lat)), 0.2), 1e-3)
-    zoom = math.log2(360.0 * width_px / 256.0 / span_deg)
-    return View(latitude=round(lat, 4), longitude=round((west + east) / 2, 4), zoom=round(min(max(zoom, 1.0), 13.0), 2))
+    y_south, y_north = _mercator_y(south), _mercator_y(north)
+    zoom_x = math.log2(width_px * 360.0 / (DECK_TILE_PX * max(east - west, 1e-6)))
+    zoom_y = math.log2(height_px * 2 * math.pi / (DECK_TILE_PX * max(y_north - y_south, 1e-9)))
+    zoom = math.floor(min(zoom_x, zoom_y) * 100) / 100
+    lat = math.degrees(2 * math.atan(math.exp((y_south + y_north) / 2)) - math.pi / 2)
+    return View(latitude=round(lat, 4), longitude=round((west + east) / 2, 4), zoom=min(max(zoom, 1.0), 13.0))
 
 
 def _field(table: dict[str, Any], key: str, kind: type, where: Path) -> Any:

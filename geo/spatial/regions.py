@@ -98,7 +98,7 @@ def build_region(*, name: str, countries: list[tuple[str, str]] | None = None, o
     aoi = (max(west - AOI_MARGIN_DEG, -180.0), max(south - AOI_MARGIN_DEG, -85.0),
            min(east + AOI_MARGIN_DEG, 180.0), min(north + AOI_MARGIN_DEG, 85.0))
     centre = shapely.centroid(shapely.union_all(lines.geometry.values))
-    view = view_of(aoi, width_px=750)
+    view = view_of(aoi)
     dem_paths = [_check_dem(Path(p)) for p in dems or []]
     if any(not p.exists() for p in dem_paths):
         raise GeodataError("a DEM file vanished while the region was built")
