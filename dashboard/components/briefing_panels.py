@@ -18,7 +18,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
+from dashboard.components.daily_bars import daily_bars
 from dashboard.components.filters import CUSTOM
+from dashboard.i18n import _
 from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.briefing import (
@@ -43,7 +45,7 @@ from geo.errors import LimesError, describe
 from geo.grid import EventIndex
 from geo.spatial import Basemap
 from geo.store import Store
-from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
+from geo.timewindow import PRESETS, TimeWindow, day_range_window, day_shares, preset_window
 from geo.trust import may
 from layers.colours import class_breaks
 from layers.deck import TOOLTIP_STYLE, build_deck
@@ -227,12 +229,15 @@ def briefing_trends(briefing: Briefing) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Events per day in the sections' corridors**")
-        st.bar_chart(briefing.total_trend.rename("events").to_frame(), height=220, color="#4a6fa5")
+        daily_bars(briefing.total_trend, briefing.window, height=220)
     with right:
         st.markdown("**Events per day, busiest sections**")
         top = briefing.sections.sort_values("events", ascending=False, na_position="last").head(5)
         lines = briefing.trend[top["section_id"]].set_axis([str(n) for n in top["name"]], axis=1)
-        st.line_chart(lines, height=220)
+        whole = day_shares(pd.DatetimeIndex(lines.index), briefing.window) == 1.0
+        st.line_chart(lines[whole], height=220)
+        if not whole.all():
+            st.caption(_("Whole days only: the part-days where the period starts or ends are left out."))
 
 
 def briefing_map(briefing: Briefing, *, highlight: str | None) -> None:
@@ -262,7 +267,7 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
     left, right = st.columns([1.1, 1])
     with left:
         st.markdown(f"**Events per day · {name}**")
-        st.bar_chart(briefing.trend[section_id].rename("events").to_frame(), height=200, color="#4a6fa5")
+        daily_bars(briefing.trend[section_id], briefing.window, height=200)
         st.markdown("**Latest notable events** (control room only: never exported)")
         notable = cache.with_event_ids(notable_events(index, assignment, briefing.window,
                                                       section=positions[section_id], params=figures))

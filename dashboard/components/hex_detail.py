@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.cache import with_event_ids
-from geo.grid import EventIndex, Filters, cell_latlng, event_series
+from dashboard.components.daily_bars import daily_bars
+from geo.grid import DAILY_FROM, EventIndex, Filters, cell_latlng, event_series
 from geo.models import EVENT_TYPE_LABELS
 from geo.spatial import describe_place
 
@@ -27,7 +28,11 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
     by_type = events["type"].map(EVENT_TYPE_LABELS).value_counts().rename_axis("type").rename("events").reset_index()
     st.bar_chart(by_type, x="type", y="events", horizontal=True, sort="-events", height=40 + 24 * len(by_type),
                  x_label="", y_label="", color="#ffc400")
-    st.line_chart(event_series(events["occurred_at"], filters.window), height=150, y_label="events")
+    series = event_series(events["occurred_at"], filters.window)["events"]
+    if filters.window.duration > DAILY_FROM:  # per day: part-days at the ends marked, one label a bar
+        daily_bars(series, filters.window, height=150)
+    else:
+        st.line_chart(series, height=150, y_label="events")
     if not with_events:
         st.caption("Single events are shown to operators only.")
         return
