@@ -88,8 +88,10 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -
     how = "set by an operator" if row["level_set"] else "proposed by the rules"
     st.markdown(f"#### Level :{_BADGE[level]}-background[{level.upper()}] · {how}")
     st.markdown(f"**Evidence for the proposal ({row['proposed_level']})**")
-    for line in row["evidence"]:
-        st.markdown(f"- `{line}`")
+    deciding, *others = row["evidence"] or ("",)
+    st.markdown(plain(deciding))  # the rule that decided the level; rule names may come from a rules file
+    if others:
+        st.caption(_("Also: {rules}").format(rules=plain(" · ".join(others))))
     st.markdown(f"**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)")
     st.markdown("\n".join(f"- [ ] {reaction}" for reaction in REACTIONS[level]))
     if may(who.roles, "set_level"):
