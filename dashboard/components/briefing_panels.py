@@ -20,6 +20,7 @@ from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
 from dashboard.components.daily_bars import daily_bars
 from dashboard.components.filters import CUSTOM
+from dashboard.components.tables import small, when_column
 from dashboard.i18n import _
 from dashboard.plain import plain
 from dashboard.state import keyed
@@ -78,7 +79,8 @@ def section_table(briefing: Briefing) -> None:
     # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
     styled = table.style.map(lambda level: f"background-color: {LEVEL_COLOURS[level]}; color: white; font-weight: 600",
                              subset=["Level"]).format(precision=0, na_rep="")
-    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE)
+    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE,
+                 column_config={name: small(name) for name in table.columns if name != "Section"})
     st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on “Covered share of each section” under Sections and suppression.")
 
 
@@ -102,7 +104,9 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -
         st.caption("No level set by hand yet: the proposal applies.")
     else:
         st.dataframe(history[["set_at", "level", "proposed_level", "set_by", "comment"]], hide_index=True,
-                     width="stretch", key=state.LEVEL_HISTORY)
+                     width="stretch", key=state.LEVEL_HISTORY,
+                     column_config={"set_at": when_column("set at (UTC)"), "level": small("level"),
+                                    "proposed_level": small("proposed")})
 
 
 def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, who: Viewer) -> None:
@@ -277,7 +281,9 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
         if notable.empty:
             st.caption("No high-impact or large-group events in the period.")
         else:
-            st.dataframe(notable.rename(columns={"occurred_at": "When (UTC)"}), hide_index=True, width="stretch")
+            st.dataframe(notable, hide_index=True, width="stretch",
+                         column_config={"occurred_at": when_column("When (UTC)", short=True), "persons": small("persons"),
+                                        "impact": small("impact")})
     with right:
         level_panel(cache.current_store(), row, section_id=section_id, who=viewer())
     return section_id

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.cache import with_event_ids
 from dashboard.components.daily_bars import daily_bars
+from dashboard.components.tables import small, when_column
 from geo.grid import DAILY_FROM, EventIndex, Filters, cell_latlng, event_series
 from geo.models import EVENT_TYPE_LABELS
 from geo.spatial import describe_place
 
 LATEST_ROWS = 10
-DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact", "status", "event_id"]
-"""What the drill-down shows of an event: no free text, no attributes beyond these."""
+DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact"]
+"""What the drill-down shows of an event, in the map's narrow side column without scrolling: no free text, no
+attributes beyond these (status and id are on the Data page)."""
 
 
 def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.DataFrame, with_events: bool) -> None:
@@ -36,9 +37,10 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
     if not with_events:
         st.caption("Single events are shown to operators only.")
         return
-    latest = with_event_ids(events.head(LATEST_ROWS))[DETAIL_COLUMNS].assign(
+    latest = events.head(LATEST_ROWS)[DETAIL_COLUMNS].assign(
         type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
     st.dataframe(
         latest, hide_index=True, width="stretch",
-        column_config={"occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")},
+        column_config={"occurred_at": when_column("When (UTC)", short=True), "persons": small("persons"),
+                       "impact": small("impact")},
     )
