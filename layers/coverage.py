@@ -171,8 +171,8 @@ def patrol_area_layer(areas: pd.DataFrame) -> pdk.Layer:
 
 SENSOR_LABEL_PX: Final[float] = 11.0
 SENSOR_LABEL_OFFSET_PX: Final[float] = 13.0
-COVERAGE_MAP_PX: Final[tuple[int, int]] = (1000, 620)
-"""The planner map's size on a 1600-px wide screen (width, height): the corridor is fitted into it."""
+COVERAGE_MAP_PX: Final[tuple[int, int]] = (780, 620)
+"""The planner map's size (width, height) beside its legend on a 1280-px wide screen: the corridor is fitted into it."""
 
 
 def corridor_view(cells: npt.NDArray[np.uint64], *, width_px: int = COVERAGE_MAP_PX[0],

@@ -28,7 +28,7 @@ def daily_frame(series: pd.Series, window: TimeWindow) -> pd.DataFrame:
     and whether it is a part-day, in this session's language."""
     days = pd.DatetimeIndex(series.index)
     share = day_shares(days, window)
-    whole, part = _("whole day"), _("part-day (the period starts or ends in it)")
+    whole, part = _("whole day"), _("part-day")
     return pd.DataFrame({
         "order": np.arange(len(days)),
         "label": day_labels(days, tr=tr(), sep=" "),
@@ -39,13 +39,14 @@ def daily_frame(series: pd.Series, window: TimeWindow) -> pd.DataFrame:
     })
 
 
-def daily_bars(series: pd.Series, window: TimeWindow, *, height: int) -> None:
-    """Events per UTC day as bars, in order, one label each; part-days pale, with a legend entry when present."""
+def daily_bars(series: pd.Series, window: TimeWindow, *, height: int, narrow: bool = False) -> None:
+    """Events per UTC day as bars, in order, one label each (slanted in a ``narrow`` column, where they would
+    run into each other); part-days pale, with a legend entry when present and their hours in the tooltip."""
     frame = daily_frame(series, window)
-    whole, part = _("whole day"), _("part-day (the period starts or ends in it)")
+    whole, part = _("whole day"), _("part-day")
     chart = alt.Chart(frame).mark_bar().encode(
         # Bars in order by position; each labelled with its own day (labels repeat past a month, positions do not).
-        x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False,
+        x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=-45 if narrow else 0, labelOverlap=False,
                                                       labelExpr=f"{json.dumps(list(frame['label']))}[datum.value]")),
         y=alt.Y("events:Q", title=_("events")),
         color=alt.Color("kind:N", scale=alt.Scale(domain=[whole, part], range=[WHOLE_COLOUR, PART_COLOUR]),

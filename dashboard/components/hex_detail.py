@@ -31,7 +31,7 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
                  x_label="", y_label="", color="#ffc400")
     series = event_series(events["occurred_at"], filters.window)["events"]
     if filters.window.duration > DAILY_FROM:  # per day: part-days at the ends marked, one label a bar
-        daily_bars(series, filters.window, height=150)
+        daily_bars(series, filters.window, height=170, narrow=True)
     else:
         st.line_chart(series, height=150, y_label="events")
     if not with_events:
@@ -41,6 +41,8 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
         type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
     st.dataframe(
         latest, hide_index=True, width="stretch",
-        column_config={"occurred_at": when_column("When (UTC)", short=True), "persons": small("persons"),
-                       "impact": small("impact")},
+        # Sized to the map's side column (~300 px): no column runs off to the right.
+        column_config={"occurred_at": when_column("When (UTC)", short=True, width_px=88),
+                       "type": small("type", width_px=100), "persons": small("persons", width_px=56),
+                       "impact": small("impact", width_px=56)},
     )

@@ -12,15 +12,18 @@ import streamlit as st
 
 WHEN_FORMAT: Final[str] = "D MMM YYYY, HH:mm"
 """A moment.js format: "28 Nov 2026, 14:05"."""
-SHORT_WHEN_FORMAT: Final[str] = "D MMM, HH:mm"
-"""Within the year a table is about: "28 Nov, 14:05"."""
+SHORT_WHEN_FORMAT: Final[str] = "D MMM HH:mm"
+"""Within the year a table is about: "28 Nov 14:05"."""
 
 
-def when_column(label: str, *, short: bool = False) -> st.column_config.DatetimeColumn:
-    """A UTC time column as people read it (``label`` says "UTC"); ``short`` leaves the year out."""
-    return st.column_config.DatetimeColumn(label, format=SHORT_WHEN_FORMAT if short else WHEN_FORMAT, width="small")
+def when_column(label: str, *, short: bool = False, width_px: int | None = None) -> st.column_config.DatetimeColumn:
+    """A UTC time column as people read it (``label`` says "UTC"); ``short`` leaves the year out; ``width_px``
+    fixes its width (default: Streamlit's medium)."""
+    return st.column_config.DatetimeColumn(label, format=SHORT_WHEN_FORMAT if short else WHEN_FORMAT,
+                                           width=width_px or "medium")
 
 
-def small(label: str) -> st.column_config.Column:
-    """A column of numbers or short words, drawn narrow so its neighbours keep their room."""
-    return st.column_config.Column(label, width="small")
+def small(label: str, *, width_px: int | None = None) -> st.column_config.Column:
+    """A column of numbers or short words, drawn narrow (``width_px``, default Streamlit's small) so its
+    neighbours keep their room."""
+    return st.column_config.Column(label, width=width_px or "small")
