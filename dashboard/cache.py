@@ -28,12 +28,15 @@ from geo.coverage import (
     Assessment,
     CostParams,
     CoverageParams,
+    DiskCache,
     RouteGrid,
     RouteParams,
     Routes,
     SiteModel,
     Terrain,
     assess,
+    candidate_coverage,
+    content_key,
     coverage_sets,
     find_routes,
     load_route_grid,
@@ -43,7 +46,7 @@ from geo.coverage import (
     patrolled_cells,
     read_unit_positions,
     recommend,
-    sensor_coverage,
+    seen_by_sensors,
     user_sites,
     with_approach_points,
 )
@@ -52,12 +55,7 @@ from geo.models import EVENT_TYPES, Sensor
 from geo.region import Region
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
-from geo.spatial import (
-    Basemap,
-    detail_bbox,
-    load_basemap,
-    world_towns,
-)
+from geo.spatial import Basemap, detail_bbox, load_basemap, world_towns
 from geo.store import (
     Store,
     StoredPicture,
@@ -71,13 +69,7 @@ from geo.store import (
 from geo.store import latest_units as read_latest_units
 from geo.store import partner_pictures as read_partner_pictures
 from geo.timewindow import TimeWindow
-from layers.basemap import (
-    border_layers,
-    country_layers,
-    town_layer,
-    town_marker_layer,
-    water_layers,
-)
+from layers.basemap import border_layers, country_layers, town_layer, town_marker_layer, water_layers
 from layers.basemap import town_label_boxes as basemap_town_label_boxes
 from layers.coverage import coverage_image
 from layers.files import served_as_files
@@ -284,9 +276,15 @@ RISK_DAYS: Final[int] = 30
 KEEP_COVERAGE_IMAGES: Final[int] = 48
 
 
+def coverage_disk() -> DiskCache:
+    """Terrain, viewsheds and candidate sites kept on disk under the var dir (a restarted server reads them back)."""
+    return DiskCache(settings().var_dir / "cache" / "coverage")
+
+
 @st.cache_resource(show_spinner="Reading the terrain for line of sight (once)…")
 def _coverage_terrain(corridor_width_m: float, res: int) -> Terrain:
-    return load_terrain(params=CoverageParams(corridor_width_m=corridor_width_m, res=res), region=settings().region)
+    return load_terrain(params=CoverageParams(corridor_width_m=corridor_width_m, res=res), region=settings().region,
+                        cache=coverage_disk())
 
 
 def coverage_terrain(params: CoverageParams) -> Terrain:
@@ -317,7 +315,7 @@ def recent_event_counts(res: int, minute: datetime) -> pd.Series:
 def coverage_assessment(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime) -> Assessment:
     """Coverage, risk and gaps for one set of sensors (what-ifs included), recomputed at most once a minute."""
     return assess(coverage_terrain(params), sensors, patrol_record(params.res, minute),
-                  recent_event_counts(params.res, minute), now=minute, event_days=float(RISK_DAYS))
+                  recent_event_counts(params.res, minute), now=minute, event_days=float(RISK_DAYS), cache=coverage_disk())
 
 
 @st.cache_resource(show_spinner="Preparing the terrain for crossing routes (once)…")
@@ -338,9 +336,9 @@ def crossing_routes(params: CoverageParams, sensors: tuple[Sensor, ...], minute:
 
 @st.cache_resource(max_entries=24, show_spinner=False)
 def _coverage_png(sight: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[str, tuple[float, float, float, float]]:
-    terrain = coverage_terrain(sight)
-    seen_count, _ = sensor_coverage(terrain.dem, sensors, params=sight)
-    image = coverage_image(seen_count, terrain.dem)
+    terrain, disk = coverage_terrain(sight), coverage_disk()
+    image = disk.objects("image", content_key("image", terrain.source_key, sight, sensors),
+                         lambda: coverage_image(seen_by_sensors(terrain, sensors, cache=disk)[0], terrain.dem))
     digest = hashlib.sha1(repr((sight, sensors)).encode()).hexdigest()[:12]
     folder = generated_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -360,8 +358,7 @@ def coverage_png(params: CoverageParams, sensors: tuple[Sensor, ...]) -> tuple[s
 
 @st.cache_resource(show_spinner="Computing candidate sites' viewsheds…")
 def _candidate_sets(sight: CoverageParams, model: SiteModel) -> sp.csr_matrix:
-    terrain = coverage_terrain(sight)
-    return coverage_sets(terrain.corridor, terrain.candidates, model=model, params=sight)
+    return candidate_coverage(coverage_terrain(sight), model, cache=coverage_disk())
 
 
 def candidate_sets(params: CoverageParams, model: SiteModel) -> sp.csr_matrix:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import suite
-from dashboard.cli_options import add_db, add_region, command_settings, stop_on_signals
+from dashboard.cli_options import add_db, add_region, cli_actor, cli_audit, command_settings, stop_on_signals
 from dashboard.handover_cli import add_handover_command
 from dashboard.live_cli import add_live_commands
 from dashboard.region_cli import add_region_command
@@ -121,7 +121,9 @@ def _purge_contacts(args: argparse.Namespace) -> int:
     config = command_settings(args)
     store = open_store(config.store_url)
     try:
-        purged = purge_contacts(store, retention=timedelta(days=config.contact_retention_days), now=config.clock())
+        # Audited by purge_contacts itself, as the shell user who ran it.
+        purged = purge_contacts(store, retention=timedelta(days=config.contact_retention_days), now=config.clock(),
+                                actor=cli_actor())
     finally:
         store.close()
     print(f"contact details deleted from {purged} reports received more than {config.contact_retention_days:g} "
@@ -170,6 +172,9 @@ def _report(args: argparse.Namespace) -> int:
     routes = (report_routes(config.store_url, window, region=config.region, k=args.k, now=config.clock())
               if args.routes else None)
     written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes)
+    cli_audit(config.store_url, "export", target=Path(args.out).name,
+              detail=f"briefing pack {first:%Y-%m-%d} to {last:%Y-%m-%d}, k={args.k}: "
+                     f"{', '.join(p.name for p in written)}"[:200])
     print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections) + bool(routes)} pages; wrote "
           f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
     return 0

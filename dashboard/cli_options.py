@@ -1,8 +1,10 @@
-"""What every ``limes`` command shares: its settings from options and environment, the store options, signals."""
+"""What every ``limes`` command shares: its settings from options and environment, the store options, signals, and
+the audit entry of what a shell user did."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import signal
 from pathlib import Path
@@ -40,3 +42,21 @@ def stop_on_signals() -> None:
     """Ctrl-C and a plain `kill` both stop the processes we started (a shell may start us with SIGINT ignored)."""
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, signal.default_int_handler)
+
+
+def cli_actor() -> str:
+    """Who a command's audit entries name: ``cli:<operating-system user>`` (whoever has a shell on the server)."""
+    return f"cli:{getpass.getuser()}"
+
+
+def cli_audit(store_url: str, action: str, *, target: str, detail: str) -> None:
+    """Record in the store at ``store_url`` what the command did, as the Data and Briefing pages record their
+    downloads: the actor is :func:`cli_actor`, the client ``cli``."""
+    from geo.store import open_store  # the store's drivers load only for commands that use it
+    from geo.trust import AuditEntry, record
+
+    store = open_store(store_url)
+    try:
+        record(store, AuditEntry(cli_actor(), action, target=target, client="cli", detail=detail))
+    finally:
+        store.close()

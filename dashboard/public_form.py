@@ -33,6 +33,7 @@ from geo.reports import (
     RateLimit,
     check_report,
     client_address,
+    report_reference,
     submit_report,
 )
 from geo.spatial import describe_place
@@ -144,10 +145,11 @@ def render() -> None:
         draft = check_report(source=PUBLIC_SOURCE, external_id="", category=category, text=text, lat=lat, lon=lon,
                              place=place, contact=contact, occurred_at=now - WHEN[when],
                              towns=form_cache.towns(), now=now)
-        report_id = submit_report(form_cache.current_store(), draft, client=_client(), limit=_limit(), now=now)
+        store = form_cache.current_store()
+        report_id = submit_report(store, draft, client=_client(), limit=_limit(), now=now)
     except LimesError as exc:
         st.error(plain(describe(exc)))  # the form keeps what was typed
         return
-    st.session_state[state.REPORT_SENT] = report_id
+    st.session_state[state.REPORT_SENT] = report_reference(store, report_id)  # not the id: it would count reports
     st.session_state[state.FORM_ROUND] = round_ + 1
     st.rerun()

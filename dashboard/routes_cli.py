@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard.cli_options import command_settings
+from dashboard.cli_options import cli_audit, command_settings
 
 if TYPE_CHECKING:
     from geo.briefing import PlannerRoutes
@@ -99,6 +99,8 @@ def run_routes(args: argparse.Namespace) -> int:
     routes, active, watched = stored_routes(config.store_url, region=config.region, now=config.clock(), params=params,
                                             route=route, cost=cost, points=points)
     written = write_routes(routes, Path(args.out), corridor_out=Path(args.corridor) if args.corridor else None)
+    cli_audit(config.store_url, "export", target=Path(args.out).name,
+              detail=f"{len(routes.table)} crossing routes: {', '.join(p.name for p in written)}"[:200])
     print(f"{len(routes.table)} routes ({active} sensors, {watched} patrolled cells) written to "
           f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
     for row in routes.table.itertuples():

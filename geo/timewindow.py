@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
 from geo.errors import TimeWindowError
 
 PRESETS: Final[dict[str, timedelta]] = {
@@ -58,6 +62,26 @@ def preset_window(name: str, *, now: datetime) -> TimeWindow:
     except KeyError:
         raise TimeWindowError(f"unknown time window {name!r}; choose one of {sorted(PRESETS)} or a custom range") from None
     return TimeWindow(now - length, now)
+
+
+def day_shares(days: pd.DatetimeIndex, window: TimeWindow) -> npt.NDArray[np.float64]:
+    """The share (0-1) of each UTC day, given by its start in ``days``, that lies inside ``window``.
+
+    Whole days give 1; the part-days where a window starts or ends mid-day give less (a bar of one
+    counts only those hours and must not be read as a fall), days outside it 0.
+    """
+    start_s = days.tz_localize("UTC").as_unit("s").asi8 if days.tz is None else days.tz_convert("UTC").as_unit(
+        "s").asi8
+    first_s, last_s = window.epoch_s()
+    inside_s = np.minimum(start_s + 86_400, last_s) - np.maximum(start_s, first_s)
+    return np.clip(inside_s, 0, 86_400) / 86_400.0
+
+
+def same_hours_day_before(window: TimeWindow) -> TimeWindow:
+    """The same clock hours one day earlier: what a replayed frame (an hour, a day, or the part of a day a window
+    cuts) is compared with, so that a part-day meets the same part of the day before and the night's rhythm is
+    compared with itself."""
+    return TimeWindow(window.start - timedelta(days=1), window.end - timedelta(days=1))
 
 
 def day_range_window(first_day: datetime, last_day: datetime) -> TimeWindow:

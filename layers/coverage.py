@@ -20,15 +20,16 @@ from PIL import Image
 
 from geo.coverage import Assessment, Terrain
 from geo.errors import LayerError
-from geo.grid import cells_to_hex
+from geo.grid import cells_latlng, cells_to_hex
 from geo.models import Sensor
 from geo.spatial import MetricDem, metric_grid_to_web_mercator
-from layers.basemap import relief_layer
+from layers.basemap import overlaps, relief_layer, screen_px
 from layers.checks import one_resolution, rgba, same_length
 from layers.colours import COUNT_RAMP, LegendEntry, Rgba, class_breaks, code_colour_expression, legend
 from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer, hexagon_records
 from layers.hillshade import HillshadeImage
+from layers.sections import fit_view
 
 COVERAGE_RAMP: Final[tuple[Rgba, ...]] = ((0, 200, 170, 110), (0, 220, 190, 150), (90, 240, 215, 190))
 """Seen by 1, 2, 3+ sensors: teal, more opaque where more sensors overlap."""
@@ -168,10 +169,49 @@ def patrol_area_layer(areas: pd.DataFrame) -> pdk.Layer:
                      extruded=False, get_line_color=[255, 255, 255, 230], line_width_min_pixels=2, pickable=False)
 
 
-def sensor_layers(sensors: Sequence[Sensor]) -> list[pdk.Layer]:
-    """Each sensor's range as a thin circle, its position as a dot (grey when off), and its id."""
+SENSOR_LABEL_PX: Final[float] = 11.0
+SENSOR_LABEL_OFFSET_PX: Final[float] = 13.0
+COVERAGE_MAP_PX: Final[tuple[int, int]] = (780, 620)
+"""The planner map's size (width, height) beside its legend on a 1280-px wide screen: the corridor is fitted into it."""
+
+
+def corridor_view(cells: npt.NDArray[np.uint64], *, width_px: int = COVERAGE_MAP_PX[0],
+                  height_px: int = COVERAGE_MAP_PX[1]) -> dict[str, float]:
+    """The view that opens the planner map on the corridor (its H3 ``cells``), a few kilometres around it: the
+    corridor's cells are readable there, where the region's whole view draws them a pixel or two wide."""
+    if len(cells) == 0:
+        raise LayerError("the corridor has no cells to fit the view to")
+    latlng = cells_latlng(np.asarray(cells, dtype=np.uint64))
+    pad = 0.03  # degrees, ~3 km: the cells' own extent and a margin
+    lat, lon = latlng[:, 0], latlng[:, 1]
+    bounds = (float(lon.min()) - pad, float(lat.min()) - pad, float(lon.max()) + pad, float(lat.max()) + pad)
+    return fit_view(bounds, width_px=width_px, height_px=height_px)
+
+
+def legible_sensor_ids(sensors: Sequence[Sensor], *, zoom: float) -> set[str]:
+    """The sensors whose id can be written above their dot at ``zoom`` without touching another kept id or another
+    sensor's dot (active sensors first, then in the given order); the others show their dot only."""
+    points = [screen_px(s.lon, s.lat, zoom=zoom) for s in sensors]
+    kept: set[str] = set()
+    boxes: list[tuple[float, float, float, float]] = []
+    for i in sorted(range(len(sensors)), key=lambda i: sensors[i].status != "active"):
+        x, y = points[i]
+        half = 0.3 * SENSOR_LABEL_PX * len(sensors[i].sensor_id) + 2
+        top = y - SENSOR_LABEL_OFFSET_PX - SENSOR_LABEL_PX / 2
+        box = (x - half, top, x + half, top + SENSOR_LABEL_PX)
+        dots = [(px - 6, py - 6, px + 6, py + 6) for j, (px, py) in enumerate(points) if j != i]
+        if not any(overlaps(box, other) for other in [*boxes, *dots]):
+            kept.add(sensors[i].sensor_id)
+            boxes.append(box)
+    return kept
+
+
+def sensor_layers(sensors: Sequence[Sensor], *, zoom: float | None = None) -> list[pdk.Layer]:
+    """Each sensor's range as a thin circle, its position as a dot (grey when off), and its id where it is legible
+    at the map's opening ``zoom`` (see :func:`legible_sensor_ids`; every id when no zoom is given)."""
     data = [{"id": s.sensor_id, "lon": round(s.lon, 5), "lat": round(s.lat, 5), "range": round(s.range_m),
              "on": int(s.status == "active")} for s in sensors]
+    labelled = {s.sensor_id for s in sensors} if zoom is None else legible_sensor_ids(sensors, zoom=zoom)
     colour = f"on ? {rgba(SENSOR_ON)} : {rgba(SENSOR_OFF)}"
     return [
         pdk.Layer("ScatterplotLayer", id="sensor-ranges", data=data, get_position="[lon, lat]", get_radius="range",
@@ -179,8 +219,9 @@ def sensor_layers(sensors: Sequence[Sensor]) -> list[pdk.Layer]:
         pdk.Layer("ScatterplotLayer", id="sensors", data=data, get_position="[lon, lat]", get_radius=5,
                   radius_units="'pixels'", get_fill_color=colour, get_line_color=[11, 19, 32, 255], stroked=True,
                   line_width_min_pixels=1.5, pickable=True),
-        pdk.Layer("TextLayer", id="sensor-ids", data=data, get_position="[lon, lat]", get_text="id", get_size=11,
-                  get_color=colour, get_pixel_offset=[0, -13], outline_width=2, outline_color=[11, 19, 32, 255],
+        pdk.Layer("TextLayer", id="sensor-ids", data=[row for row in data if row["id"] in labelled],
+                  get_position="[lon, lat]", get_text="id", get_size=SENSOR_LABEL_PX, get_color=colour,
+                  get_pixel_offset=[0, -SENSOR_LABEL_OFFSET_PX], outline_width=2, outline_color=[11, 19, 32, 255],
                   font_settings={"sdf": True}, font_family="'Source Sans, Helvetica, Arial, sans-serif'",
                   pickable=False),
     ]

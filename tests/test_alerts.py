@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from geo.analysis import AlertRule, unusual_cells
-from geo.errors import LimesError
+from geo.errors import InputError, LimesError
 from geo.grid import BASE_RES, EventIndex, Filters, latlng_to_cells
 from geo.models import EVENT_TYPES
 from geo.timewindow import TimeWindow
@@ -46,3 +46,15 @@ def test_busy_as_usual_is_not_an_alert_but_new_activity_is() -> None:
     assert everything.loc[busy, "expected"] == pytest.approx(80.5 / 9)  # 8 past weeks of 10, smoothed
     with pytest.raises(LimesError):
         AlertRule(weeks=0)
+
+
+def test_operators_read_words_not_p_values() -> None:
+    from geo.analysis import unusual_word
+    from geo.i18n import translator
+
+    assert [unusual_word(p) for p in (0.0, 0.001, 0.0011, 0.01, 0.04, 0.05, 0.2, 1.0)] == [
+        "very unusual", "very unusual", "unusual", "unusual", "somewhat unusual", "somewhat unusual", "not unusual",
+        "not unusual"]
+    assert unusual_word(0.0005, translator("el")) == "πολύ ασυνήθιστο"
+    with pytest.raises(InputError):
+        unusual_word(1.5)

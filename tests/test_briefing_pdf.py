@@ -26,6 +26,7 @@ from geo.briefing import (
 from geo.spatial import Basemap, border_lines, load_basemap
 from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
+from geo.trust import read_log
 from tests.conftest import SCENARIO_END
 
 
@@ -119,6 +120,13 @@ def test_limes_report_writes_the_pack(tmp_path: Path, scenario, capsys) -> None:
     assert "GR–MK 7 · Idomeni" in _text(reader.pages[0])
     assert "2 sections, 3 pages" in capsys.readouterr().out
     assert (tmp_path / "s.csv").read_text().count("\n") == 3
+    # What leaves the room is audited as the pages' downloads are: who (the shell user), what, which files.
+    store = open_store(url)
+    log = read_log(store, actions=("export",))
+    store.close()
+    assert len(log) == 1 and log["actor"].iloc[0].startswith("cli:") and log["client"].iloc[0] == "cli"
+    assert log["target"].iloc[0] == "pack.pdf"
+    assert log["detail"].iloc[0] == "briefing pack 2026-11-21 to 2026-11-27, k=5: pack.pdf, s.csv"
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -109,3 +109,55 @@ def test_basemap_fetched_once_and_views_kept(app_server: str, artifacts: Path) -
         coloured = ((rgb[..., 0] > 150) & (rgb[..., 2] < 90)).sum()
         assert coloured > 4 * white  # the analysis shows, not a field of white outlines
         assert session.outside_loopback() == []
+
+
+def _click_hot_hexagon(page: Page) -> None:
+    chart = page.locator(MAP).first
+    for _ in range(60):  # the live map redraws each second: take a frame with its hexagons drawn
+        rgb = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("RGB")).astype(int)
+        hot = (rgb[..., 0] > 170) & (rgb[..., 1] < 140) & (rgb[..., 2] < 110) & (rgb[..., 0] - rgb[..., 1] > 80)
+        ys, xs = np.nonzero(hot)
+        if xs.size > 300:
+            break
+        page.wait_for_timeout(500)
+    assert xs.size, "no hexagon to click"
+    box = chart.bounding_box()
+    assert box
+    pick = int(np.argmin((xs - np.median(xs)) ** 2 + (ys - np.median(ys)) ** 2))
+    x, y = box["x"] + float(xs[pick]), box["y"] + float(ys[pick])
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(500)
+    page.mouse.click(x, y)
+
+
+def test_drill_down_table_and_daily_bars_fit(app_server: str, artifacts: Path) -> None:
+    """The drill-down's latest events fit the side column (no sideways scrolling) with times people read, and the
+    Briefing page's daily bars draw one label a bar with the part-days pale (screenshots kept)."""
+    with chromium_page(height=1400) as session:
+        page = session.page
+        page.goto(app_server)
+        wait_idle(page)
+        _wait_hexagons(page)
+        _click_hot_hexagon(page)
+        table = page.locator('[data-testid="stDataFrame"]').first
+        table.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        table.scroll_into_view_if_needed()
+        side = page.locator('[data-testid="stColumn"]').filter(has=table).last
+        side.screenshot(path=str(artifacts / "glance-drilldown.png"))
+        widths = table.evaluate("e => { const s = e.querySelector('.dvn-scroller'); "
+                                "return s ? [s.scrollWidth, s.clientWidth] : null; }")
+        assert widths is not None and widths[0] <= widths[1] + 1, widths  # no column cut off to the right
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Briefing", exact=True).click()
+        page.get_by_text("Events per day in the sections' corridors").wait_for(timeout=120_000)
+        wait_idle(page)
+        page.wait_for_timeout(2000)
+        bars = page.locator('[data-testid="stVegaLiteChart"]').first
+        bars.scroll_into_view_if_needed()
+        bars.screenshot(path=str(artifacts / "glance-daily-bars.png"))
+        rgb = np.asarray(Image.open(io.BytesIO(bars.screenshot())).convert("RGB")).astype(int)
+    whole = (np.abs(rgb - np.array([0x4A, 0x6F, 0xA5])).max(axis=-1) <= 12).sum()
+    part = (np.abs(rgb - np.array([0xB9, 0xC6, 0xDC])).max(axis=-1) <= 12).sum()
+    assert whole > 500 and part > 100, (whole, part)  # whole days in blue, the part-days at the ends pale
+    assert session.errors == []

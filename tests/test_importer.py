@@ -43,7 +43,23 @@ def test_iom_sample_imports_with_the_right_counts(store_url: str) -> None:
     assert first["persons"] == 1 and first["confidence"] == pytest.approx(0.6)  # Source Quality 3 of 5
     assert events.loc["2026.MMP0002", "type"] == "search_and_rescue"  # cause: drowning
     again = import_file(IOM_SAMPLE, store, mapping="iom", now=NOW)
-    assert (again.inserted, again.duplicates, again.quarantined) == (0, 236, 2)
+    assert (again.inserted, again.duplicates, again.quarantined) == (0, 236, 2)  # the report counts the file's rows
+    assert store.count("quarantine") == 2  # ... and the quarantine holds them once, not once per import
+    assert sorted(quarantine_frame(store)["import_id"]) == [report.import_id, report.import_id]
+    store.close()
+
+
+def test_a_fixed_or_new_row_is_quarantined_even_when_the_file_was_seen(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    path = _write(tmp_path, "night.csv", NATIVE_HEADER + "a1,x,irregular_crossing,2026-11-27T01:00:00Z,41.1,22.5,2,low,"
+                  "0.8,open\na2,x,irregular_crossing,2026-11-27T02:00:00Z,41.1,22.5,-3,low,0.8,open\n")
+    assert import_file(path, store, mapping="native", now=NOW).quarantined == 1
+    # The same file name with another bad row (row 3) and the old one changed: both are new refusals.
+    _write(tmp_path, "night.csv", NATIVE_HEADER + "a1,x,irregular_crossing,2026-11-27T01:00:00Z,41.1,22.5,2,low,"
+           "0.8,open\na2,x,irregular_crossing,2026-11-27T02:00:00Z,41.1,22.5,-4,low,0.8,open\n"
+           "a3,x,irregular_crossing,2026-11-27T03:00:00Z,41.1,22.5,-1,low,0.8,open\n")
+    assert import_file(path, store, mapping="native", now=NOW).quarantined == 2
+    assert store.count("quarantine") == 3
     store.close()
 
 

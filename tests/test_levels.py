@@ -20,6 +20,7 @@ from geo.briefing import (
     record_level,
 )
 from geo.errors import LevelError
+from geo.i18n import translator
 from geo.store import open_store
 from tests.stores import store_url  # noqa: F401  (fixture)
 
@@ -29,33 +30,43 @@ QUIET = {"events": 12, "events_per_10km_day": 1.5, "change_pct": 5.0, "hot_share
 def test_quiet_figures_propose_low() -> None:
     proposal = propose_level(QUIET)
     assert proposal.level == "low"
-    assert proposal.evidence == ("no rule fired (events 12) -> low",)
+    assert proposal.evidence == ("no rule fired (12 events) — low",)
 
 
 def test_density_gives_medium_then_high_with_the_numbers() -> None:
     medium = propose_level({**QUIET, "events": 300, "events_per_10km_day": 12.5})
     assert medium.level == "medium"
-    assert medium.evidence == ("density: events_per_10km_day = 12.5 >= 10 -> medium",)
+    assert medium.evidence == ("12.5 events a day per 10 km of border — medium (from 10)",)
     high = propose_level({**QUIET, "events": 900, "events_per_10km_day": 31.0})
     assert high.level == "high"
-    assert high.evidence[0] == "density: events_per_10km_day = 31 >= 30 -> high"
-    assert "density: events_per_10km_day = 31 >= 10 -> medium" in high.evidence
+    assert high.evidence == ("31.0 events a day per 10 km of border — high (from 30)",)  # not again at medium
 
 
 def test_a_rise_needs_enough_events() -> None:
     rising = propose_level({**QUIET, "events": 60, "change_pct": 80.0})
     assert rising.level == "high"
-    assert rising.evidence[0] == "rising: change_pct = 80 >= 50 (with 60 events >= 50) -> high"
+    assert rising.evidence == ("events rose 80 % to 60 — high (from a rise of 50 %)",)
     few = propose_level({**QUIET, "events": 30, "change_pct": 80.0})
     assert few.level == "medium"  # 30 events: the medium rise rule (>= 20 events) fires, the high one does not
-    assert all("-> high" not in line for line in few.evidence)
+    assert few.evidence == ("events rose 80 % to 30 — medium (from a rise of 20 %)",)
     assert propose_level({**QUIET, "events": 8, "change_pct": 300.0}).level == "low"
 
 
+def test_the_deciding_rule_comes_first_as_a_sentence() -> None:
+    proposal = propose_level({**QUIET, "events": 470, "change_pct": 80.0, "events_per_10km_day": 12.0})
+    assert proposal.level == "high"
+    assert proposal.evidence == ("events rose 80 % to 470 — high (from a rise of 50 %)",
+                                 "12.0 events a day per 10 km of border — medium (from 10)")
+    greek = propose_level({**QUIET, "events": 1470, "change_pct": 80.0}, tr=translator("el"))
+    assert greek.level == "high" and "1.470" in greek.evidence[0] and "80" in greek.evidence[0]
+
+
 def test_hot_cells_and_missing_coverage() -> None:
-    assert propose_level({**QUIET, "hot_share": 0.45}).evidence[0] == "hot cells: hot_share = 0.45 >= 0.4 -> high"
+    assert propose_level({**QUIET, "hot_share": 0.45}).evidence == (
+        "45 % of the section's cells are hot spots — high (from 40 %)",)
     uncovered = propose_level({**QUIET, "events": 40, "coverage_share": 0.3})
-    assert uncovered.level == "medium" and uncovered.evidence[0].startswith("uncovered: coverage_share = 0.3 <= 0.5")
+    assert uncovered.level == "medium"
+    assert uncovered.evidence == ("sensors see 30 % of the corridor — medium (at 50 % or less)",)
     assert propose_level({**QUIET, "events": 40}).level == "low"  # coverage unknown: the rule stays silent
 
 
@@ -65,7 +76,7 @@ def test_rules_from_toml_replace_the_defaults() -> None:
     frame = pd.DataFrame([{**QUIET, "events_search_and_rescue": 4}, {**QUIET, "events_search_and_rescue": 1}])
     proposed = propose_levels(frame, rules)
     assert list(proposed["proposed_level"]) == ["high", "low"]
-    assert proposed["evidence"].iloc[0] == ("sar: events_search_and_rescue = 4 >= 3 -> high",)
+    assert proposed["evidence"].iloc[0] == ("sar: events_search_and_rescue is 4 — high (rule: >= 3)",)
     assert len(DEFAULT_RULES.rules) == 7
 
 

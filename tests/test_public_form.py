@@ -4,6 +4,7 @@ the hourly limit, the map picker sends hex ids only."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -54,7 +55,10 @@ def test_submission_lands_in_the_queue_and_nowhere_else(form: AppTest) -> None:
     assert form.success[0].value.startswith("Thank you. Your report (reference ")
     after = _counts()
     assert {t: after[t] - before[t] for t in TABLES} == {**dict.fromkeys(TABLES, 0), "reports": 1, "audit_log": 1}
-    assert set(fetch(cache.current_store(), "SELECT key FROM meta")) - meta_before <= {("report_client_salt",)}
+    assert set(fetch(cache.current_store(), "SELECT key FROM meta")) - meta_before <= {("report_client_salt",),
+                                                                                     ("report_reference_key",)}
+    reference = form.success[0].value.split("(reference ")[1].split(")")[0]
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", reference)  # not the reports' running number
     row = read_queue(cache.current_store(), with_contact=True).iloc[-1]
     assert (row["text"], row["place"], row["category"], row["contact"], row["status"]) == (
         "A white van waiting at the old customs road", "Gevgelija", "vehicle", "reporter@example.org", "new")

@@ -13,6 +13,7 @@ import httpx
 from bench.serving import free_port
 from geo.reports import PUBLIC_SOURCE, check_report, read_queue, submit_report
 from geo.store import open_store
+from geo.trust import read_log
 from tests.conftest import ROOT
 
 
@@ -34,6 +35,8 @@ def test_purge_contacts_command(tmp_path: Path) -> None:
     assert done.stdout.strip() == "contact details deleted from 1 reports received more than 30 days ago"
     assert read_queue(store, with_contact=True)["contact"].notna().sum() == 1
     assert _limes("purge-contacts", "--db", db, "--days", "5").stdout.startswith("contact details deleted from 1 ")
+    log = read_log(store, actions=("contacts_purged",))
+    assert list(log["target"]) == ["1 reports", "1 reports"] and all(a.startswith("cli:") for a in log["actor"])
     store.close()
 
 

@@ -24,6 +24,7 @@ from geo.reports import (
     purge_contacts,
     read_queue,
     reject_report,
+    report_reference,
     submit_report,
 )
 from geo.store import open_store, read_events
@@ -172,3 +173,33 @@ def test_client_address_behind_trusted_proxies() -> None:
     assert client_address(peer="10.1.1.2", forwarded_for="203.0.113.5, 10.1.1.1", proxy_hops=2) == "203.0.113.5"
     assert client_address(peer="10.1.1.1", forwarded_for=None, proxy_hops=1) == "10.1.1.1"
     assert client_address(peer=None, forwarded_for=None) == "unknown"
+
+
+def test_form_references_do_not_reveal_how_many_reports_there_are(tmp_path) -> None:
+    import hashlib
+    import hmac
+    import re
+
+    first, second = open_store(f"sqlite:///{tmp_path / 'a.sqlite'}"), open_store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    try:
+        ids = [submit_report(first, _draft(), client=f"10.0.0.{i}", now=NOW) for i in range(3)]
+        # 40 partner-feed reports arrive between two form reports: the form's next reference must not tell.
+        insert_reports(first, [_draft(source="kobo:partner", external_id=f"k{i}") for i in range(40)], actor="feed")
+        later = submit_report(first, _draft(), client="10.0.0.9", now=NOW)
+        assert later == ids[-1] + 41  # the store's count moved on by 41 ...
+        references = [report_reference(first, i) for i in [*ids, later]]
+        # ... and the references read as random: eight letters and digits a person reads out, no number in order.
+        assert all(re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", r) for r in references)
+        assert len(set(references)) == 4 and report_reference(first, later) == references[-1]  # stable
+        assert all(str(i) not in r for i, r in zip([*ids, later], references, strict=True))
+        # Known answer: the keyed hash of "report:<id>" under the store's own secret, five bytes in 5-bit letters.
+        key = bytes.fromhex(fetch(first, "SELECT value FROM meta WHERE key = 'report_reference_key'")[0][0])
+        bits = int.from_bytes(hmac.new(key, f"report:{later}".encode(), hashlib.sha256).digest()[:5], "big")
+        letters = "".join("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[(bits >> 5 * i) & 31] for i in range(8))
+        assert references[-1] == f"{letters[:4]}-{letters[4:]}"
+        # Another store (another control room's form) has its own secret: the same number, another reference.
+        assert submit_report(second, _draft(), client="10.0.0.1", now=NOW) == ids[0]
+        assert report_reference(second, ids[0]) != references[0]
+    finally:
+        first.close()
+        second.close()

@@ -14,6 +14,7 @@ from geo.coverage.routefiles import write_routes
 from geo.errors import CoverageError
 from geo.scenario import Scenario
 from geo.store import open_store
+from geo.trust import read_log
 
 
 def test_routes_command_writes_geojson_and_geoparquet(tmp_path: Path, scenario: Scenario,
@@ -40,6 +41,12 @@ def test_routes_command_writes_geojson_and_geoparquet(tmp_path: Path, scenario: 
     parquet = tmp_path / "routes.parquet"
     assert main(["routes", "--db", db, "--k", "3", "--out", str(parquet)]) == 0
     assert list(gpd.read_parquet(parquet)["rank"]) == [1, 2, 3]
+    store = open_store(db)
+    log = read_log(store, actions=("export",))
+    store.close()
+    assert list(log["target"]) == ["routes.parquet", "routes.geojson"]  # newest first, one entry per export
+    assert log["detail"].iloc[1] == "3 crossing routes: routes.geojson, corridor.parquet"
+    assert set(log["client"]) == {"cli"} and all(a.startswith("cli:") for a in log["actor"])
 
 
 def test_routes_command_refuses_a_bad_suffix_and_bad_k(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

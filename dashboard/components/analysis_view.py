@@ -14,9 +14,11 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components.filters import COUNT, EMERGING, STEPS, Analysis
+from dashboard.i18n import tr
 from geo.analysis import (
     CATEGORIES,
     NO_PATTERN,
+    UNUSUAL_WORDS,
     EmergingParams,
     cell_z_series,
     classify,
@@ -24,20 +26,22 @@ from geo.analysis import (
     gi_star,
     neighbourhood_counts,
     study_area,
+    unusual_word,
 )
 from geo.errors import LimesError
 from geo.grid import EventIndex, Filters, cell_latlng
+from geo.i18n import N_
 from geo.spatial import describe_place
 from geo.timewindow import TimeWindow, describe_instant, describe_length
 from layers.colours import (
     EMERGING_COLOURS,
     LegendEntry,
-    window_breaks,
     code_colour_expression,
     emerging_legend,
     hotspot_colour_expression,
     hotspot_legend,
     legend,
+    window_breaks,
 )
 from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer
@@ -47,6 +51,12 @@ _TOOLTIPS: Final[dict[str, str]] = {
     EMERGING: "{label}",
 }
 EMERGING_ROWS: Final[int] = 8
+GI_VERDICTS: Final[dict[int, str]] = {
+    0: N_("no unusual cluster here"),
+    1: N_("hot spot, {word} ({confidence} % confidence)"),
+    -1: N_("cold spot, {word} ({confidence} % confidence)"),
+}
+"""A cell's Gi* class in words (by the sign of its class); z and p go in the help."""
 
 
 @dataclass(frozen=True)
@@ -225,8 +235,10 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
             return
         row = result.loc[cell]
         st.markdown(f"**{row['category']}** · hot in {int(row['hot_steps'])} of {cube.shape[1]} "
-                    f"{analysis.step.lower()}s · trend τ {row['trend_tau']:+.2f} (p {row['trend_p']:.2g}) · "
-                    f"last z {row['z_final']:+.2f}")
+                    f"{analysis.step.lower()}s · " + tr().gettext("trend: {word}").format(
+                        word=unusual_word(float(row["trend_p"]), tr())),
+                    help=tr().gettext("Mann-Kendall trend τ {tau}, p {p}; last Gi* z {z}").format(
+                        tau=f"{row['trend_tau']:+.2f}", p=f"{row['trend_p']:.2g}", z=f"{row['z_final']:+.2f}"))
         if row["category"] != NO_PATTERN:
             around = neighbourhood_counts(cube.sum(axis=1), k=analysis.k).loc[cell]
             st.caption(f"Over the {cube.shape[1]} {analysis.step.lower()}s: " + neighbourhood_text(
@@ -237,9 +249,13 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
     if data.gi is None or cell not in data.gi.index:
         return
     result, level = data.gi.loc[cell], int(classify(data.gi.loc[[cell]]).iloc[0])
-    verdict = "not significant" if level == 0 else (
-        f"{'hot' if level > 0 else 'cold'} spot at {(90, 95, 99)[abs(level) - 1]} %")
-    st.markdown(f"**Gi*** z {result['z']:+.2f} · p {result['p']:.2g} · FDR p {result['p_fdr']:.2g} · {verdict}")
+    # The class's confidence (90, 95, 99 %) read as "somewhat unusual", "unusual", "very unusual".
+    word = tr().gettext(UNUSUAL_WORDS[3 - abs(level)][1]) if level else ""
+    verdict = tr().gettext(GI_VERDICTS[int(np.sign(level))]).format(
+        word=word, confidence=(90, 95, 99)[abs(level) - 1] if level else 0)
+    st.markdown(f"**Gi*** · {verdict}", help=tr().gettext("z {z}, p {p}, p after the false discovery rate "
+                                                          "correction {p_fdr}").format(
+        z=f"{result['z']:+.2f}", p=f"{result['p']:.2g}", p_fdr=f"{result['p_fdr']:.2g}"))
     if data.counts is not None and cell in data.counts.index:
         own, around = data.counts.loc[cell, ["own", "around"]]
         text = neighbourhood_text(int(own), int(around), k=analysis.k, hot=level > 0)

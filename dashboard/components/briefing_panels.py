@@ -18,7 +18,10 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
+from dashboard.components.daily_bars import daily_bars
 from dashboard.components.filters import CUSTOM
+from dashboard.components.tables import small, when_column
+from dashboard.i18n import _
 from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.briefing import (
@@ -43,7 +46,7 @@ from geo.errors import LimesError, describe
 from geo.grid import EventIndex
 from geo.spatial import Basemap
 from geo.store import Store
-from geo.timewindow import PRESETS, TimeWindow, day_range_window, preset_window
+from geo.timewindow import PRESETS, TimeWindow, day_range_window, day_shares, preset_window
 from geo.trust import may
 from layers.colours import class_breaks
 from layers.deck import TOOLTIP_STYLE, build_deck
@@ -76,7 +79,8 @@ def section_table(briefing: Briefing) -> None:
     # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
     styled = table.style.map(lambda level: f"background-color: {LEVEL_COLOURS[level]}; color: white; font-weight: 600",
                              subset=["Level"]).format(precision=0, na_rep="")
-    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE)
+    st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE,
+                 column_config={name: small(name) for name in table.columns if name != "Section"})
     st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on “Covered share of each section” under Sections and suppression.")
 
 
@@ -86,8 +90,10 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -
     how = "set by an operator" if row["level_set"] else "proposed by the rules"
     st.markdown(f"#### Level :{_BADGE[level]}-background[{level.upper()}] · {how}")
     st.markdown(f"**Evidence for the proposal ({row['proposed_level']})**")
-    for line in row["evidence"]:
-        st.markdown(f"- `{line}`")
+    deciding, *others = row["evidence"] or ("",)
+    st.markdown(plain(deciding))  # the rule that decided the level; rule names may come from a rules file
+    if others:
+        st.caption(_("Also: {rules}").format(rules=plain(" · ".join(others))))
     st.markdown(f"**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)")
     st.markdown("\n".join(f"- [ ] {reaction}" for reaction in REACTIONS[level]))
     if may(who.roles, "set_level"):
@@ -98,7 +104,9 @@ def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -
         st.caption("No level set by hand yet: the proposal applies.")
     else:
         st.dataframe(history[["set_at", "level", "proposed_level", "set_by", "comment"]], hide_index=True,
-                     width="stretch", key=state.LEVEL_HISTORY)
+                     width="stretch", key=state.LEVEL_HISTORY,
+                     column_config={"set_at": when_column("set at (UTC)"), "level": small("level"),
+                                    "proposed_level": small("proposed")})
 
 
 def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, who: Viewer) -> None:
@@ -227,12 +235,15 @@ def briefing_trends(briefing: Briefing) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Events per day in the sections' corridors**")
-        st.bar_chart(briefing.total_trend.rename("events").to_frame(), height=220, color="#4a6fa5")
+        daily_bars(briefing.total_trend, briefing.window, height=220)
     with right:
         st.markdown("**Events per day, busiest sections**")
         top = briefing.sections.sort_values("events", ascending=False, na_position="last").head(5)
         lines = briefing.trend[top["section_id"]].set_axis([str(n) for n in top["name"]], axis=1)
-        st.line_chart(lines, height=220)
+        whole = day_shares(pd.DatetimeIndex(lines.index), briefing.window) == 1.0
+        st.line_chart(lines[whole], height=220)
+        if not whole.all():
+            st.caption(_("Whole days only: the part-days where the period starts or ends are left out."))
 
 
 def briefing_map(briefing: Briefing, *, highlight: str | None) -> None:
@@ -262,7 +273,7 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
     left, right = st.columns([1.1, 1])
     with left:
         st.markdown(f"**Events per day · {name}**")
-        st.bar_chart(briefing.trend[section_id].rename("events").to_frame(), height=200, color="#4a6fa5")
+        daily_bars(briefing.trend[section_id], briefing.window, height=200)
         st.markdown("**Latest notable events** (control room only: never exported)")
         notable = cache.with_event_ids(notable_events(index, assignment, briefing.window,
                                                       section=positions[section_id], params=figures))
@@ -270,7 +281,9 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
         if notable.empty:
             st.caption("No high-impact or large-group events in the period.")
         else:
-            st.dataframe(notable.rename(columns={"occurred_at": "When (UTC)"}), hide_index=True, width="stretch")
+            st.dataframe(notable, hide_index=True, width="stretch",
+                         column_config={"occurred_at": when_column("When (UTC)", short=True), "persons": small("persons"),
+                                        "impact": small("impact")})
     with right:
         level_panel(cache.current_store(), row, section_id=section_id, who=viewer())
     return section_id

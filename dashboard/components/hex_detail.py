@@ -5,14 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.cache import with_event_ids
-from geo.grid import EventIndex, Filters, cell_latlng, event_series
+from dashboard.components.daily_bars import daily_bars
+from dashboard.components.tables import small, when_column
+from geo.grid import DAILY_FROM, EventIndex, Filters, cell_latlng, event_series
 from geo.models import EVENT_TYPE_LABELS
 from geo.spatial import describe_place
 
 LATEST_ROWS = 10
-DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact", "status", "event_id"]
-"""What the drill-down shows of an event: no free text, no attributes beyond these."""
+DETAIL_COLUMNS = ["occurred_at", "type", "persons", "impact"]
+"""What the drill-down shows of an event, in the map's narrow side column without scrolling: no free text, no
+attributes beyond these (status and id are on the Data page)."""
 
 
 def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.DataFrame, with_events: bool) -> None:
@@ -27,13 +29,20 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
     by_type = events["type"].map(EVENT_TYPE_LABELS).value_counts().rename_axis("type").rename("events").reset_index()
     st.bar_chart(by_type, x="type", y="events", horizontal=True, sort="-events", height=40 + 24 * len(by_type),
                  x_label="", y_label="", color="#ffc400")
-    st.line_chart(event_series(events["occurred_at"], filters.window), height=150, y_label="events")
+    series = event_series(events["occurred_at"], filters.window)["events"]
+    if filters.window.duration > DAILY_FROM:  # per day: part-days at the ends marked, one label a bar
+        daily_bars(series, filters.window, height=170, narrow=True)
+    else:
+        st.line_chart(series, height=150, y_label="events")
     if not with_events:
         st.caption("Single events are shown to operators only.")
         return
-    latest = with_event_ids(events.head(LATEST_ROWS))[DETAIL_COLUMNS].assign(
+    latest = events.head(LATEST_ROWS)[DETAIL_COLUMNS].assign(
         type=lambda f: f["type"].map(EVENT_TYPE_LABELS))
     st.dataframe(
         latest, hide_index=True, width="stretch",
-        column_config={"occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")},
+        # Sized to the map's side column (~300 px): no column runs off to the right.
+        column_config={"occurred_at": when_column("When (UTC)", short=True, width_px=88),
+                       "type": small("type", width_px=100), "persons": small("persons", width_px=56),
+                       "impact": small("impact", width_px=56)},
     )

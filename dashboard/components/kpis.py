@@ -8,7 +8,9 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import cache
+from dashboard.i18n import _
 from geo.grid import EventIndex, Filters
+from geo.timewindow import same_hours_day_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +33,22 @@ def _delta(current: int, previous: int | None) -> str | None:
     return f"{change:+,} ({change / previous:+.0%})"
 
 
-def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime) -> tuple[Kpi, ...]:
-    """Events, persons, high-impact events and active hexagons, with deltas against the previous window.
+def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime,
+                replayed: bool = False) -> tuple[Kpi, ...]:
+    """Events, persons, high-impact events and active hexagons, with deltas against the previous window, or for a
+    ``replayed`` frame against the same hours of the day before (a part-day frame meets the same part of a day,
+    never a whole one).
 
-    When the previous window reaches back before ``data_start`` there is nothing fair to compare
+    When the span compared with reaches back before ``data_start`` there is nothing fair to compare
     with, and no delta is shown.
     """
     now = cache.totals(index, filters.window, filters.types)
-    comparable = filters.window.previous().start >= data_start
-    before = cache.totals(index, filters.window.previous(), filters.types) if comparable else None
+    earlier = same_hours_day_before(filters.window) if replayed else filters.window.previous()
+    before = cache.totals(index, earlier, filters.types) if earlier.start >= data_start else None
+    compared = (_("Change against the same hours of the day before (none when they precede the data).") if replayed
+                else "Change against the previous window of the same length (none when it precedes the data).")
     return (
-        Kpi("Events", f"{now.events:,}", _delta(now.events, None if before is None else before.events),
-            "Change against the previous window of the same length (none when it precedes the data)."),
+        Kpi("Events", f"{now.events:,}", _delta(now.events, None if before is None else before.events), compared),
         Kpi("Persons", f"{now.persons:,}", _delta(now.persons, None if before is None else before.persons),
             "Persons involved (apprehended, detected, refused, rescued)."),
         Kpi("High / very high impact", f"{now.high_impact:,}",

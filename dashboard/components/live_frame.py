@@ -95,7 +95,7 @@ def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, n
         filters=filters,
         heading=f"### {plain(region.title)}  \n{describe_window(filters.window, now=now)}",
         banner=banner_text(index, now=now, towns=towns) if sees_events else None,
-        kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start),
+        kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start, replayed=replayed is not None),
         deck=deck, data=data, caption=caption, view_note=view_note,
         alerts=unusual_text(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns),
         ticker=ticker_text(index, now=now, towns=towns) if sees_events else None,

@@ -15,8 +15,9 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from dashboard.i18n import tr
 from dashboard.plain import plain
-from geo.analysis import AlertRule, unusual_cells
+from geo.analysis import AlertRule, unusual_cells, unusual_word
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.models import EVENT_TYPE_LABELS, HIGH_IMPACT
 from geo.spatial import describe_place
@@ -106,6 +107,12 @@ def feed_text(health: pd.DataFrame, *, now: datetime) -> PanelText:
     return PanelText(f"<div data-testid='limes-feeds' style='font-size:0.8rem'>{''.join(chips)}</div>")
 
 
+def _p_help(p: float) -> str:
+    """The p-value behind an "unusual" word, for its tooltip."""
+    return tr().gettext("p = {p} (chance of this many events or more if the cell were as busy as in past weeks)").format(
+        p=f"{p:.1e}")
+
+
 def unusual_text(index: EventIndex, filters: Filters, rule: AlertRule, *, window: timedelta, now: datetime,
                  towns: pd.DataFrame) -> PanelText:
     """The cells where the latest ``window`` is improbable against the same hours of past weeks, most surprising first."""
@@ -121,7 +128,8 @@ def unusual_text(index: EventIndex, filters: Filters, rule: AlertRule, *, window
         place = describe_place(lat=lat, lon=lon, towns=towns)
         lines.append(f"<div style='margin:2px 0'><span style='color:#f5a524'>▲</span> <b>{int(row['observed'])} events</b> "
                      f"vs {row['expected']:.1f} usual · {html.escape(place)} "
-                     f"<span style='opacity:.7'>(p {row['p']:.0e})</span></div>")
+                     f"<span style='opacity:.7' title='{html.escape(_p_help(row['p']))}'>"
+                     f"{html.escape(unusual_word(row['p'], tr()))}</span></div>")
     more = f"<div style='opacity:.7'>and {len(alerts) - ALERT_ROWS} more</div>" if len(alerts) > ALERT_ROWS else ""
     return PanelText(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>Unusual in the last {span}</b> "
                      f"({len(alerts)} cells){''.join(lines)}{more}</div>")

@@ -9,17 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, state
+from dashboard.i18n import _
 from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.models import EVENT_TYPE_LABELS
 from geo.reports import (
     CATEGORY_LABELS,
     CONFIDENCE_LEVELS,
+    PUBLIC_SOURCE,
     Moderator,
     accept_report,
     merge_candidates,
     merge_report,
     reject_report,
+    report_reference,
 )
 
 QUEUE_COLUMNS: Final[list[str]] = ["report_id", "received_at", "occurred_at", "category", "place", "source", "text"]
@@ -53,6 +56,9 @@ def report_detail(report: pd.Series, *, retention: timedelta) -> None:
                 f"**When:** {report['occurred_at']:%d %b %Y %H:%M} UTC · received {report['received_at']:%d %b %H:%M} "
                 f"UTC · **source:** {plain(report['source'])}")
     st.text(report["text"] or "(no text)")
+    if report["source"] == PUBLIC_SOURCE:
+        st.caption(_("The reporter's reference: {reference}").format(
+            reference=report_reference(cache.current_store(), int(report["report_id"]))))
     contact = report.get("contact")
     st.caption(f"Contact (moderators only, deleted {retention.days} days after receipt): "
                + (plain(contact) if isinstance(contact, str) and contact else "none given"))

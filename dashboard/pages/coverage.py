@@ -33,6 +33,7 @@ from geo.coverage import patrol_areas
 from geo.errors import LimesError, describe
 from layers.coverage import (
     COVERAGE,
+    corridor_view,
     corridor_view_layers,
     coverage_raster_layer,
     patrol_area_layer,
@@ -87,13 +88,14 @@ def render() -> None:
                                     history_h=cache.PATROL_HISTORY.total_seconds() / 3600.0)
     overlay = route_overlay(params, current, stored, minute, routing)
     tooltip = ROUTE_TOOLTIP if overlay.routes is not None else corridor.tooltip
+    view = corridor_view(terrain.corridor.cells)  # opens on the corridor, where its cells can be read
     layers = [*under, coverage_raster_layer(image_url, bounds), *corridor.layers, patrol_area_layer(areas), *over,
-              *overlay.layers, *sensor_layers(current), *site_layers(sites), *overlay.labels]
+              *overlay.layers, *sensor_layers(current, zoom=view["zoom"]), *site_layers(sites), *overlay.labels]
     towns = cache.basemap().towns
     with map_area:
         map_col, side_col = st.columns([3, 1.2])
         with map_col:
-            st.pydeck_chart(build_deck(layers, tooltip=tooltip), key=state.COVERAGE_MAP, height=620)
+            st.pydeck_chart(build_deck(layers, tooltip=tooltip, view=view), key=state.COVERAGE_MAP, height=620)
             st.caption(map_caption(params))
         with side_col:
             map_legend([*corridor.legend, *overlay.legend], title="Coverage" if choice.view == COVERAGE else choice.label)

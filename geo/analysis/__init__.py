@@ -3,7 +3,7 @@
 Pure functions of the index and the parameters; no I/O.
 """
 
-from geo.analysis.alerts import AlertRule, unusual_cells
+from geo.analysis.alerts import UNUSUAL_WORDS, AlertRule, unusual_cells, unusual_word
 from geo.analysis.emerging import (
     CATEGORIES,
     EMERGING_PATTERNS,
@@ -33,6 +33,7 @@ __all__ = [
     "EMERGING_PATTERNS",
     "EmergingParams",
     "NO_PATTERN",
+    "UNUSUAL_WORDS",
     "category_matches",
     "cell_z_series",
     "classify",
@@ -48,4 +49,5 @@ __all__ = [
     "space_time_cube",
     "study_area",
     "unusual_cells",
+    "unusual_word",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,21 @@ from scipy import stats
 
 from geo.errors import InputError
 from geo.grid import EventIndex, Filters
+from geo.i18n import N_, Translator, translator
 from geo.timewindow import TimeWindow
+
+UNUSUAL_WORDS: Final[tuple[tuple[float, str], ...]] = (
+    (0.001, N_("very unusual")), (0.01, N_("unusual")), (0.05, N_("somewhat unusual")), (1.0, N_("not unusual")))
+"""What operators read instead of a p-value: the first word whose bound the p-value does not exceed."""
+
+
+def unusual_word(p: float, tr: Translator | None = None) -> str:
+    """A probability as an operator's word, in ``tr``'s language (default English): "very unusual" (p <= 0.001),
+    "unusual" (<= 0.01), "somewhat unusual" (<= 0.05), else "not unusual"; the p-value itself goes in a tooltip."""
+    if not 0.0 <= p <= 1.0:
+        raise InputError(f"a p-value lies in 0..1; got {p!r}")
+    word = next(word for bound, word in UNUSUAL_WORDS if p <= bound)
+    return (tr or translator()).gettext(word)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,14 @@ Every count that leaves the room passes small-count suppression first.
 """
 
 from geo.briefing.build import Briefing, BriefingParams, build_briefing
-from geo.briefing.figures import FigureParams, notable_events, section_coverage, section_figures, section_series
+from geo.briefing.figures import (
+    FigureParams,
+    day_labels,
+    notable_events,
+    section_coverage,
+    section_figures,
+    section_series,
+)
 from geo.briefing.levels import (
     DEFAULT_RULES,
     LEVEL_COLOURS,
@@ -67,6 +74,7 @@ __all__ = [
     "cells_csv",
     "check_suppressed",
     "current_levels",
+    "day_labels",
     "effective_levels",
     "level_history",
     "load_rules",

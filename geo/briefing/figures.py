@@ -19,11 +19,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from babel.dates import format_date
 
 from geo.analysis import hot_spot_classes, study_area
 from geo.briefing.sections import assign_to_sections
 from geo.errors import SectionError
 from geo.grid import VIEW_RES_RANGE, EventIndex, Filters, cells_latlng
+from geo.i18n import Translator, translator
 from geo.models import EVENT_TYPES, HIGH_IMPACT
 from geo.spatial import geometry_to_lonlat, geometry_to_m, utm_crs_of
 from geo.timewindow import TimeWindow
@@ -219,3 +221,13 @@ def notable_events(index: EventIndex, assignment: npt.NDArray[np.int64], window:
     # An index without event ids (the store's mirror) gives each event's store ``seq`` to read the id by.
     key = "event_id" if "event_id" in chosen else "seq"
     return chosen.loc[notable, ["occurred_at", "type", "persons", "impact", key]].iloc[::-1].head(limit)
+
+
+def day_labels(days: pd.DatetimeIndex, *, tr: Translator | None = None, sep: str = "\n") -> list[str]:
+    """One label per daily bar, in ``tr``'s language (default English): "21 Nov" for up to nine bars; for more
+    the day of the month, with the month after ``sep`` under the first bar and under each first of a month."""
+    locale = (tr or translator()).locale
+    if len(days) <= 9:
+        return [format_date(d, "d MMM", locale=locale) for d in days]
+    return [f"{d.day}{sep}{format_date(d, 'MMM', locale=locale)}" if i == 0 or d.day == 1 else str(d.day)
+            for i, d in enumerate(days)]

@@ -9,7 +9,9 @@ Rules
 -----
 A rule reads one figure, compares it with a threshold and, when it holds for a section with at
 least ``min_events`` events in the period, proposes its level. The proposal is the highest level
-any rule gives (low when none fires); the evidence names every rule that fired, with the numbers.
+any rule gives (low when none fires). The evidence reads as sentences ("events rose 80 % to 470 —
+high (from a rise of 50 %)"): the rule that decided the level first, then the other rules that
+fired, each rule once (a rule that fired at high is not repeated at medium).
 The default rules (:data:`DEFAULT_RULES`) are a starting point for the bundled scenario, not a
 doctrine; a TOML file replaces them (:func:`load_rules`)::
 
@@ -37,6 +39,7 @@ from typing import Final
 import pandas as pd
 
 from geo.errors import LevelError
+from geo.i18n import N_, Translator, translator
 from geo.store import Db, append_level, epoch_ms, level_rows
 
 PROPOSED_LEVELS: Final[tuple[str, ...]] = ("low", "medium", "high")
@@ -47,6 +50,18 @@ LEVEL_COLOURS: Final[dict[str, str]] = {"low": "#3a9d5d", "medium": "#e8b021", "
 """One colour per level for every map, table and PDF (green, amber, red, magenta)."""
 
 _OPS: Final[dict[str, Callable[[float, float], bool]]] = {">=": operator.ge, "<=": operator.le}
+
+LEVEL_WORDS: Final[dict[str, str]] = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"),
+                                      "critical": N_("critical")}
+"""The levels as words (messages: pass them through a translator)."""
+_SENTENCES: Final[dict[tuple[str, str], str]] = {
+    ("events_per_10km_day", ">="): N_("{value} events a day per 10 km of border — {level} (from {threshold})"),
+    ("change_pct", ">="): N_("events rose {value} % to {events} — {level} (from a rise of {threshold} %)"),
+    ("hot_share", ">="): N_("{value} % of the section's cells are hot spots — {level} (from {threshold} %)"),
+    ("coverage_share", "<="): N_("sensors see {value} % of the corridor — {level} (at {threshold} % or less)"),
+}
+"""The evidence sentence of each known figure and comparison; a rule on any other figure reads generically."""
+_PERCENT_FIGURES: Final[frozenset[str]] = frozenset({"hot_share", "coverage_share"})
 
 REACTIONS: Final[dict[str, tuple[str, ...]]] = {
     "low": (
@@ -101,10 +116,23 @@ class Rule:
             return False
         return _OPS[self.op](float(value), self.threshold)
 
-    def explain(self, figures: Mapping[str, float]) -> str:
-        """The evidence line: the rule, the section's number and the threshold."""
-        guard = f" (with {int(figures['events'])} events >= {self.min_events})" if self.min_events else ""
-        return f"{self.name}: {self.figure} = {float(figures[self.figure]):.3g} {self.op} {self.threshold:g}{guard} -> {self.level}"
+    def explain(self, figures: Mapping[str, float], tr: Translator | None = None) -> str:
+        """The evidence as a sentence in ``tr``'s language (default English): what the section's figure is, the
+        level it gives, and the rule's threshold."""
+        tr = tr or translator()
+        value, level = float(figures[self.figure]), tr.gettext(LEVEL_WORDS[self.level])
+        sentence = _SENTENCES.get((self.figure, self.op))
+        if sentence is None:
+            guard = tr.gettext(", with {events} events").format(events=tr.number(figures["events"])) \
+                if self.min_events else ""
+            return tr.gettext("{name}: {figure} is {value}{guard} — {level} (rule: {op} {threshold})").format(
+                name=self.name, figure=self.figure, value=tr.number(round(value, 3)), guard=guard, level=level,
+                op=self.op, threshold=tr.number(self.threshold))
+        scale = 100.0 if self.figure in _PERCENT_FIGURES else 1.0
+        decimals = 1 if self.figure == "events_per_10km_day" else 0
+        return tr.gettext(sentence).format(value=tr.number(value * scale, decimals=decimals), level=level,
+                                           threshold=tr.number(self.threshold * scale),
+                                           events=tr.number(figures.get("events", 0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,20 +186,31 @@ class Proposal:
     evidence: tuple[str, ...]
 
 
-def propose_level(figures: Mapping[str, float], rules: LevelRules = DEFAULT_RULES) -> Proposal:
-    """The highest level of the rules that fire for one section's ``figures``, with their evidence."""
+def propose_level(figures: Mapping[str, float], rules: LevelRules = DEFAULT_RULES, *,
+                  tr: Translator | None = None) -> Proposal:
+    """The highest level of the rules that fire for one section's ``figures``, with their evidence in ``tr``'s
+    language: the deciding rule first, then the others that fired, each rule (name and figure) once."""
+    tr = tr or translator()
     fired = [rule for rule in rules.rules if rule.fires(figures)]
     if not fired:
-        return Proposal("low", (f"no rule fired (events {int(figures.get('events', 0))}) -> low",))
-    level = max((rule.level for rule in fired), key=PROPOSED_LEVELS.index)
-    # Evidence for the proposed level first, then what fired at lower levels.
+        return Proposal("low", (tr.gettext("no rule fired ({events} events) — {level}").format(
+            events=tr.number(figures.get("events", 0)), level=tr.gettext(LEVEL_WORDS["low"])),))
+    # Highest level first (stable: the rules' own order among equals); a rule repeated at a lower level is dropped.
     fired.sort(key=lambda rule: -PROPOSED_LEVELS.index(rule.level))
-    return Proposal(level, tuple(rule.explain(figures) for rule in fired))
+    seen: set[tuple[str, str]] = set()
+    deciding = []
+    for rule in fired:
+        if (rule.name, rule.figure) not in seen:
+            seen.add((rule.name, rule.figure))
+            deciding.append(rule)
+    return Proposal(fired[0].level, tuple(rule.explain(figures, tr) for rule in deciding))
 
 
-def propose_levels(figures: pd.DataFrame, rules: LevelRules = DEFAULT_RULES) -> pd.DataFrame:
-    """``proposed_level`` and ``evidence`` (a tuple of lines) per row of a figures frame, same index."""
-    proposals = [propose_level(row, rules) for row in figures.to_dict("records")]
+def propose_levels(figures: pd.DataFrame, rules: LevelRules = DEFAULT_RULES, *,
+                   tr: Translator | None = None) -> pd.DataFrame:
+    """``proposed_level`` and ``evidence`` (a tuple of sentences, the deciding one first) per row of a figures
+    frame, same index."""
+    proposals = [propose_level(row, rules, tr=tr) for row in figures.to_dict("records")]
     return pd.DataFrame({"proposed_level": [p.level for p in proposals], "evidence": [p.evidence for p in proposals]},
                         index=figures.index)
 

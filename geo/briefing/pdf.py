@@ -22,12 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from geo.briefing.build import Briefing, Kpi
+from geo.briefing.figures import day_labels
 from geo.briefing.levels import LEVEL_COLOURS, REACTIONS
 from geo.briefing.maps import draw_basemap, draw_hexagons, draw_level_legend, draw_sections, hex_breaks, set_extent
 from geo.briefing.routepage import NEAR_KM, TABLE_COLUMNS, TABLE_WIDTHS, PlannerRoutes, draw_routes_map, route_rows
 from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
 from geo.spatial import Basemap
-from geo.timewindow import describe_length
+from geo.timewindow import TimeWindow, day_shares, describe_length
 
 PAGE_IN: Final[tuple[float, float]] = (11.69, 8.27)
 """A4 landscape, inches."""
@@ -131,20 +132,25 @@ def _overview(fig: Figure, briefing: Briefing, basemap: Basemap) -> None:
     table.set_title("Sections, highest level and largest rise first", fontsize=9, loc="left", color=INK)
 
 
-def _trend(ax: Axes, series: pd.Series, k: int) -> None:
-    values = series.to_numpy(dtype=float)
+def _trend(ax: Axes, series: pd.Series, k: int, window: TimeWindow) -> None:
+    """Events per UTC day, one date label under each bar; the part-days where the period starts or ends hatched
+    (they count only the hours inside it, so their lower bars are no fall)."""
+    values = np.nan_to_num(series.to_numpy(dtype=float))
     x = series.index
-    ax.bar(x, np.nan_to_num(values), width=0.8, color="#4a6fa5")
-    hidden = np.isnan(values)
-    ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4, label=f"1–{k - 1} events (suppressed)")
-    ax.set_title("Events per day (UTC)", fontsize=9, loc="left", color=INK)
-    ax.tick_params(labelsize=7)
-    ax.spines[["top", "right"]].set_visible(False)
-    for label in ax.get_xticklabels():
-        label.set_rotation(0)
-    ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+    part = day_shares(x, window) < 1.0
+    ax.bar(x[~part], values[~part], width=0.8, color="#4a6fa5")
+    if part.any():
+        ax.bar(x[part], values[part], width=0.8, facecolor="white", edgecolor="#4a6fa5", hatch="////", linewidth=0.6,
+               label="part-day (the period starts or ends in it)")
+    hidden = np.isnan(series.to_numpy(dtype=float))
     if hidden.any():
+        ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4,
+                label=f"1–{k - 1} events (suppressed)")
+    ax.set_title("Events per day (UTC)", fontsize=9, loc="left", color=INK)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xticks(x, day_labels(x), rotation=0, fontsize=7 if len(x) <= 16 else 5.5)
+    ax.tick_params(axis="y", labelsize=7)
+    if part.any() or hidden.any():
         ax.legend(fontsize=6.5, frameon=False, loc="upper left")
 
 
@@ -166,7 +172,7 @@ def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Ser
     pad = max(east - west, north - south) * 0.25 + 0.05
     _map(ax, briefing, basemap, bounds=(west - pad, south - pad, east + pad, north + pad),
          highlight=str(row["section_id"]), town_rank=1)
-    _trend(fig.add_axes((0.55, 0.68, 0.42, 0.19)), briefing.trend[row["section_id"]], k)
+    _trend(fig.add_axes((0.55, 0.68, 0.42, 0.19)), briefing.trend[row["section_id"]], k, briefing.window)
     figures = [["Events", _count(row["events"], k), _count(row["events_prev"], k)],
                ["Persons", _count(row["persons"], k), _count(row["persons_prev"], k)],
                ["High / very high impact", _count(row["high_impact"], k), ""],

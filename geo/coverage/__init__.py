@@ -4,10 +4,20 @@ Sensors are data in the store; the assessment ties terrain, sensors and patrols 
 routes ask where a group would cross unseen.
 """
 
-from geo.coverage.assessment import Assessment, Terrain, assess, load_route_grid, load_terrain, our_side
+from geo.coverage.assessment import (
+    Assessment,
+    Terrain,
+    assess,
+    candidate_coverage,
+    load_route_grid,
+    load_terrain,
+    our_side,
+    seen_by_sensors,
+)
 from geo.coverage.corridor import CoverageParams, covered_share, grid_azimuth_deg, sensor_coverage
 from geo.coverage.cost import CostParams, cost_surface, exposure_factor, tobler_speed_kmh, walking_pace_s_per_m
 from geo.coverage.costdistance import cost_distance, trace_back
+from geo.coverage.diskcache import DiskCache, content_key, file_digest
 from geo.coverage.gaps import DEFAULT_RISK, RiskParams, patrol_areas
 from geo.coverage.patrols import patrol_cells, read_unit_positions, within_reach
 from geo.coverage.placement import (
@@ -49,6 +59,7 @@ __all__ = [
     "CostParams",
     "CoverageParams",
     "DEFAULT_RISK",
+    "DiskCache",
     "EARTH_RADIUS_M",
     "REFRACTION_COEFF",
     "RiskParams",
@@ -59,7 +70,9 @@ __all__ = [
     "Terrain",
     "ViewshedParams",
     "assess",
+    "candidate_coverage",
     "compare_routes",
+    "content_key",
     "corridor_frame",
     "cost_distance",
     "cost_surface",
@@ -70,6 +83,7 @@ __all__ = [
     "delete_sensor",
     "ensure_sensors",
     "exposure_factor",
+    "file_digest",
     "find_routes",
     "frame_bytes",
     "greedy_placement",
@@ -88,6 +102,7 @@ __all__ = [
     "recommend",
     "routes_frame",
     "save_sensors",
+    "seen_by_sensors",
     "sensor_coverage",
     "sensor_table_empty",
     "sensors_from_frame",

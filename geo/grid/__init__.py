@@ -17,10 +17,11 @@ from geo.grid.cells import (
     parent_cells,
     resolution_for_zoom,
 )
-from geo.grid.index import EventIndex, Filters, Totals, event_series
+from geo.grid.index import DAILY_FROM, EventIndex, Filters, Totals, event_series
 
 __all__ = [
     "BASE_RES",
+    "DAILY_FROM",
     "EventIndex",
     "Filters",
     "Totals",

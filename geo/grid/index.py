@@ -39,6 +39,8 @@ from geo.models import EVENT_TYPES, TYPE_CODES
 from geo.timewindow import TimeWindow
 
 REQUIRED_COLUMNS = ("occurred_at", "type", "persons", "cell")
+DAILY_FROM = timedelta(days=2)
+"""Windows longer than this are counted per day in :func:`event_series`, shorter ones per hour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +357,7 @@ def event_series(occurred_at: pd.Series, window: TimeWindow) -> pd.DataFrame:
 
     Every bin that overlaps ``window`` is present, zeros included, and none beyond it.
     """
-    freq = "h" if window.duration <= pd.Timedelta(days=2) else "D"
+    freq = "h" if window.duration <= DAILY_FROM else "D"
     start = pd.Timestamp(window.start).floor(freq)
     end = pd.Timestamp(window.end)
     bins = pd.date_range(start, end, freq=freq, inclusive="left")

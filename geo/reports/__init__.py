@@ -19,6 +19,7 @@ from geo.reports.intake import (
     insert_reports,
     pending_counts,
     read_queue,
+    report_reference,
     submit_report,
 )
 from geo.reports.moderation import (
@@ -61,6 +62,7 @@ __all__ = [
     "pick_cells",
     "purge_contacts",
     "read_queue",
+    "report_reference",
     "reject_report",
     "submit_report",
 ]

@@ -66,6 +66,9 @@ MAX_AGE: Final[timedelta] = timedelta(days=365)
 PENDING_RES: Final[int] = 5
 """H3 resolution (hexagons ~17 km across) at which unmoderated reports show on the map."""
 _SALT_KEY: Final[str] = "report_client_salt"
+_REFERENCE_KEY: Final[str] = "report_reference_key"
+_REFERENCE_ALPHABET: Final[str] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""32 characters a reporter reads out on the phone without confusion (no I, O, 0, 1)."""
 CLIENT_KEY_PREFIX: Final[str] = "c:"
 """How the ``external_id`` of a public report starts while it holds its client's hashed key."""
 
@@ -204,6 +207,16 @@ def insert_reports(db: Db, drafts: list[ReportDraft], *, actor: str, now: dateti
 def _client_salt(db: Db) -> bytes:
     """A random secret of this store, made on first use, that keys the hash of client addresses."""
     return bytes.fromhex(meta_value(db, _SALT_KEY, default=secrets.token_hex(16)))
+
+
+def report_reference(db: Db, report_id: int) -> str:
+    """The reference a reporter is given for a report, e.g. ``"K7QX-2MPA"``: a keyed hash of its ``report_id``
+    under this store's own secret, so that it names the report to the control room (which can compute it) but
+    says nothing about how many reports the store holds or were sent before (a number would leak that)."""
+    key = bytes.fromhex(meta_value(db, _REFERENCE_KEY, default=secrets.token_hex(16)))
+    digest = int.from_bytes(hmac.new(key, f"report:{int(report_id)}".encode(), hashlib.sha256).digest()[:5], "big")
+    chars = "".join(_REFERENCE_ALPHABET[(digest >> (5 * i)) & 31] for i in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
 
 
 def client_key(db: Db, client: str, *, hour: int) -> str:

@@ -6,12 +6,12 @@ be imported again; an import's counts are written when it finishes (or stops par
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from geo.store.core import Db, epoch_ms
+from geo.store.core import Db, Transaction, epoch_ms
 from geo.store.schema import QUARANTINE_COLUMNS
 
 _INSERT_QUARANTINE: Final[str] = (
@@ -56,7 +56,13 @@ def import_record(db: Db, import_id: int) -> dict[str, object]:
 
 
 def add_quarantine(db: Db, rows: pd.DataFrame, *, import_id: int | None = None) -> int:
-    """Store rejected rows: ``source``, ``file_name``, ``row_number``, ``reason``, ``detail``, ``raw``."""
+    """Store rejected rows: ``source``, ``file_name``, ``row_number``, ``reason``, ``detail``, ``raw``; the number
+    stored.
+
+    Rows of a file import (``import_id`` given) that the quarantine already holds from an earlier
+    import of the same file (same source, file name, row number, reason and raw record) are not
+    stored again: importing a file twice leaves its refused rows in the quarantine once.
+    """
     if rows.empty:
         return 0
     now_ms = epoch_ms()
@@ -66,8 +72,22 @@ def add_quarantine(db: Db, rows: pd.DataFrame, *, import_id: int | None = None) 
                                       rows["detail"], rows["raw"])
     ]
     with db.transaction() as tx:
+        if import_id is not None:
+            known = _known(tx, values)
+            values = [v for v in values if (v[0], v[1], v[2], v[3], v[5]) not in known]
         tx.executemany(_INSERT_QUARANTINE, values)
     return len(values)
+
+
+def _known(tx: Transaction, values: list[tuple[Any, ...]]) -> set[tuple[str, str, int, str, str]]:
+    """The (source, file name, row number, reason, raw) keys of ``values`` the quarantine already holds."""
+    known: set[tuple[str, str, int, str, str]] = set()
+    for source, file_name in {(v[0], v[1]) for v in values}:
+        numbers = [v[2] for v in values if v[0] == source and v[1] == file_name]
+        rows = tx.fetch("SELECT row_number, reason, raw FROM quarantine WHERE source = ? AND file_name = ? "
+                        "AND row_number BETWEEN ? AND ?", (source, file_name, min(numbers), max(numbers)))
+        known.update((source, file_name, int(n), str(r), str(raw)) for n, r, raw in rows)
+    return known
 
 
 def quarantine_frame(db: Db, *, reason: str | None = None, limit: int = 1000) -> pd.DataFrame:

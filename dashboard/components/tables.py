@@ -1,0 +1,29 @@
+"""Tables people read at a glance: times as "28 Nov 2026, 14:05" (never ISO with microseconds), widths that fit.
+
+Streamlit sizes a column by its longest text and scrolls the rest sideways in a narrow column: the
+panels pass only the columns a reader needs and give numbers and short words a small width.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+WHEN_FORMAT: Final[str] = "D MMM YYYY, HH:mm"
+"""A moment.js format: "28 Nov 2026, 14:05"."""
+SHORT_WHEN_FORMAT: Final[str] = "D MMM HH:mm"
+"""Within the year a table is about: "28 Nov 14:05"."""
+
+
+def when_column(label: str, *, short: bool = False, width_px: int | None = None) -> st.column_config.DatetimeColumn:
+    """A UTC time column as people read it (``label`` says "UTC"); ``short`` leaves the year out; ``width_px``
+    fixes its width (default: Streamlit's medium)."""
+    return st.column_config.DatetimeColumn(label, format=SHORT_WHEN_FORMAT if short else WHEN_FORMAT,
+                                           width=width_px or "medium")
+
+
+def small(label: str, *, width_px: int | None = None) -> st.column_config.Column:
+    """A column of numbers or short words, drawn narrow (``width_px``, default Streamlit's small) so its
+    neighbours keep their room."""
+    return st.column_config.Column(label, width=width_px or "small")
