@@ -14,6 +14,7 @@ import geopandas as gpd
 import pydeck as pdk
 import shapely
 
+from geo.i18n.place_names import town_name
 from geo.spatial import Basemap, bundled_region
 from layers.colours import (
     BORDER_EU_EXTERNAL,
@@ -139,21 +140,29 @@ def placed_labels(rows: list[dict[str, Any]], *, zoom: float = LABEL_ZOOM) -> li
     return kept
 
 
-def town_label_boxes(basemap: Basemap) -> list[tuple[float, float, float, float]]:
-    """The pixel boxes of the town labels :func:`town_layer` keeps, at :data:`LABEL_ZOOM`."""
+def town_label_boxes(basemap: Basemap, language: str = "en") -> list[tuple[float, float, float, float]]:
+    """The pixel boxes of the town labels :func:`town_layer` keeps for readers of ``language``, at :data:`LABEL_ZOOM`."""
     zoom = (basemap.region or bundled_region()).view.zoom
-    return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap).data]
+    return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap, language).data]
 
 
-def town_layer(basemap: Basemap) -> pdk.Layer:
+def reader_town_names(towns: Any, language: str) -> list[str]:
+    """Each town's name (``name``, ``name_local``, ``adm0_a3`` columns) for a reader of ``language``
+    (:func:`geo.i18n.place_names.town_name`)."""
+    local = towns["name_local"] if "name_local" in towns else [None] * len(towns)
+    return [town_name(latin=str(n), local=lo, country=c, language=language)
+            for n, lo, c in zip(towns["name"], local, towns["adm0_a3"], strict=True)]
+
+
+def town_layer(basemap: Basemap, language: str = "en") -> pdk.Layer:
     """Town names, major cities larger, on a dark halo (the font atlas is drawn in the browser from the glyphs the names
-    use); where labels would overlap at the region's opening zoom only the one of highest priority is kept (border
-    towns first)."""
+    use), named for readers of ``language`` (:func:`reader_town_names`); where labels would overlap at the region's
+    opening zoom only the one of highest priority is kept (border towns first)."""
     towns = basemap.towns
     data = placed_labels([
         {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11, "priority": p}
-        for n, x, y, r, p in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], town_priority(basemap),
-                                 strict=True)
+        for n, x, y, r, p in zip(reader_town_names(towns, language), towns["lon"], towns["lat"], towns["rank"],
+                                 town_priority(basemap), strict=True)
     ], zoom=(basemap.region or bundled_region()).view.zoom)
     return pdk.Layer(
         "TextLayer", id="towns", data=data, get_position="[lon, lat]", get_text="name", get_size="size",

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import cache
 from geo.grid import EventIndex, Filters
+from geo.i18n import Translator
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,18 +22,26 @@ class Kpi:
     help: str | None = None
 
 
-def _delta(current: int, previous: int | None) -> str | None:
+def _signed(value: float, text: str) -> str:
+    """``text`` (a formatted magnitude) with the sign of ``value`` (Streamlit colours a delta by its sign)."""
+    return f"{'+' if value > 0 else '-' if value < 0 else '±'}{text}"
+
+
+def _delta(current: int, previous: int | None, tr: Translator) -> str | None:
     """'+12 (+5%)' against the previous window; ``None`` (no delta shown) when there is none to compare."""
     if previous is None:
         return None
     change = current - previous
+    amount = _signed(change, tr.number(abs(change)))
     if previous == 0:
-        return f"{change:+,} (new)" if change else "±0"
-    return f"{change:+,} ({change / previous:+.0%})"
+        return tr.gettext("{change} (new)").format(change=amount) if change else "±0"
+    return f"{amount} ({_signed(change, tr.percent(abs(change) / previous))})"
 
 
-def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime) -> tuple[Kpi, ...]:
-    """Events, persons, high-impact events and active hexagons, with deltas against the previous window.
+def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime,
+                tr: Translator) -> tuple[Kpi, ...]:
+    """Events, persons, high-impact events and active hexagons, with deltas against the previous window, in
+    ``tr``'s language.
 
     When the previous window reaches back before ``data_start`` there is nothing fair to compare
     with, and no delta is shown.
@@ -41,14 +50,17 @@ def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_sta
     comparable = filters.window.previous().start >= data_start
     before = cache.totals(index, filters.window.previous(), filters.types) if comparable else None
     return (
-        Kpi("Events", f"{now.events:,}", _delta(now.events, None if before is None else before.events),
-            "Change against the previous window of the same length (none when it precedes the data)."),
-        Kpi("Persons", f"{now.persons:,}", _delta(now.persons, None if before is None else before.persons),
-            "Persons involved (apprehended, detected, refused, rescued)."),
-        Kpi("High / very high impact", f"{now.high_impact:,}",
-            _delta(now.high_impact, None if before is None else before.high_impact)),
-        Kpi("Hexagons with events", f"{hot_cells:,}",
-            help=f"H3 cells at resolution {filters.res} with at least one event in the window."),
+        Kpi(tr.gettext("Events"), tr.number(now.events),
+            _delta(now.events, None if before is None else before.events, tr),
+            tr.gettext("Change against the previous window of the same length (none when it precedes the data).")),
+        Kpi(tr.gettext("Persons"), tr.number(now.persons),
+            _delta(now.persons, None if before is None else before.persons, tr),
+            tr.gettext("Persons involved (apprehended, detected, refused, rescued).")),
+        Kpi(tr.gettext("High / very high impact"), tr.number(now.high_impact),
+            _delta(now.high_impact, None if before is None else before.high_impact, tr)),
+        Kpi(tr.gettext("Hexagons with events"), tr.number(hot_cells),
+            help=tr.gettext("H3 cells at resolution {res} with at least one event in the window.").format(
+                res=filters.res)),
     )
 
 

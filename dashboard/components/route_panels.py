@@ -16,6 +16,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache, state
+from dashboard.i18n import _, tr
 from geo.coverage import (
     CostParams,
     CoverageParams,
@@ -48,17 +49,18 @@ def route_controls() -> RouteChoice:
     """Sidebar: show the likely crossing routes, how many, how much being seen costs, where groups set out."""
     defaults, weights = RouteParams(), CostParams()
     with st.sidebar:
-        st.markdown("### Crossing routes")
-        show = st.toggle("Show likely crossing routes", key=state.COV_ROUTES)
-        k = st.slider("Routes", min_value=1, max_value=10, value=defaults.k, key=state.COV_ROUTE_K, disabled=not show)
-        seen = st.select_slider("Cost of being seen by a sensor (× walking)", options=[0.0, 1.0, 3.0, 10.0, 30.0],
+        st.markdown(f"### {_('Crossing routes')}")
+        show = st.toggle(_("Show likely crossing routes"), key=state.COV_ROUTES)
+        k = st.slider(_("Routes"), min_value=1, max_value=10, value=defaults.k, key=state.COV_ROUTE_K,
+                      disabled=not show)
+        seen = st.select_slider(_("Cost of being seen by a sensor (× walking)"), options=[0.0, 1.0, 3.0, 10.0, 30.0],
                                 value=weights.seen_weight, key=state.COV_SEEN_WEIGHT, disabled=not show,
                                 format_func=lambda w: f"+{w:g}")
-        patrol = st.select_slider("Cost of a patrolled area (× walking)", options=[0.0, 1.0, 3.0, 10.0],
+        patrol = st.select_slider(_("Cost of a patrolled area (× walking)"), options=[0.0, 1.0, 3.0, 10.0],
                                   value=weights.patrol_weight, key=state.COV_PATROL_WEIGHT, disabled=not show,
                                   format_func=lambda w: f"+{w:g}")
-        typed = st.text_area("Approach points on the far side (lat, lon per line; empty: towns within "
-                             f"{defaults.approach_km:g} km)", key=state.COV_APPROACH, height=70, disabled=not show)
+        typed = st.text_area(_("Approach points on the far side (lat, lon per line; empty: towns within {km} km)").format(
+            km=tr().number(defaults.approach_km)), key=state.COV_APPROACH, height=70, disabled=not show)
     try:
         points = parse_points(typed) if show else ()
     except LimesError as exc:

@@ -4,7 +4,7 @@ and names in the reader's script.
 Code that shows text takes a :class:`Translator` and never joins translated parts into a sentence.
 """
 
-from geo.i18n.catalogs import DOMAIN, N_, LOCALE_DIR, Translator, catalog_path, translator
+from geo.i18n.catalogs import DOMAIN, LOCALE_DIR, N_, Translator, catalog_path, translator
 from geo.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate, parse_language
 from geo.i18n.scripts import name_for_reader, serbian_latin
 
