@@ -225,8 +225,9 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
         more = ngettext("and {n} isolated cell (see the table)", "and {n} isolated cells (see the table)",
                         len(isolated)).format(n=len(isolated))
         lines.append(f"<div style='opacity:.75'>{html.escape(more)}</div>")
-    verdict = "".join(lines) or f"<div>{html.escape(_('No new, consecutive or intensifying hot spot.'))}</div>"
-    st.markdown(f"<div data-testid='limes-emerging' style='font-size:0.85rem'><b>{html.escape(_('Emerging'))}</b>"
+    none, heading = _("No new, consecutive or intensifying hot spot."), _("Emerging")
+    verdict = "".join(lines) or f"<div>{html.escape(none)}</div>"
+    st.markdown(f"<div data-testid='limes-emerging' style='font-size:0.85rem'><b>{html.escape(heading)}</b>"
                 f"{verdict}"
                 f"<div style='margin-top:6px;opacity:.85'>{rows}</div></div>", unsafe_allow_html=True)
 

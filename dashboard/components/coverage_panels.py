@@ -71,7 +71,7 @@ class CoverageChoice:
 def coverage_controls() -> CoverageChoice:
     """Sidebar: what the corridor shows, its width, the patrol window, how many new sites and where they may go."""
     with st.sidebar:
-        st.markdown(f"### {_('Coverage')}")
+        st.markdown("### " + _("Coverage"))
         view = st.radio(_("Colour the corridor by"), list(VIEW_LABELS), key=state.COV_VIEW, format_func=view_label)
         width_km = st.select_slider(_("Corridor width (our side)"), options=[1, 2, 3, 5],
                                     value=round(CoverageParams().corridor_width_m / 1000), key=state.COV_WIDTH,
@@ -216,7 +216,7 @@ def gap_table(result: Assessment, terrain: Terrain, towns: pd.DataFrame) -> None
     gaps = result.gaps.head(GAP_ROWS)
     slope = terrain.stats.join(result.gap_rank, how="inner").groupby("gap_rank")["slope_mean_deg"].mean()
     words = tr()
-    st.markdown(f"#### {_('Gaps by risk')}")
+    st.markdown("#### " + _("Gaps by risk"))
     st.dataframe(pd.DataFrame({
         _("gap"): gaps["rank"].to_numpy(),
         _("near"): [describe_place(lat=la, lon=lo, towns=towns, tr=words)
@@ -234,7 +234,7 @@ def gap_table(result: Assessment, terrain: Terrain, towns: pd.DataFrame) -> None
 def shift_plan(areas: pd.DataFrame, sites: pd.DataFrame, optimum: float | None, towns: pd.DataFrame) -> None:
     """Next shift's patrol areas, and the recommended towers with how close greedy came to the optimum."""
     words = tr()
-    st.markdown(f"#### {_('Next shift: patrol areas')}")
+    st.markdown("#### " + _("Next shift: patrol areas"))
     st.dataframe(pd.DataFrame({
         _("area"): areas["area"],
         _("near"): [describe_place(lat=a, lon=b, towns=towns, tr=words)

@@ -101,8 +101,9 @@ def ticker_text(index: EventIndex, *, now: datetime, towns: pd.DataFrame, tr: Tr
         lines.append(f"<div style='margin:2px 0'>{flag}<b>{html.escape(term(tr, row['type']))}</b> · "
                      f"{plain(_where(row, towns, tr))} · {html.escape(persons)} · "
                      f"<span style='opacity:.7'>{html.escape(_ago(tr, now, row['occurred_at']))}</span></div>")
+    heading = tr.gettext("Latest events")
     return PanelText(f"<div data-testid='limes-ticker' style='font-size:0.85rem'>"
-                     f"<b>{html.escape(tr.gettext('Latest events'))}</b>{''.join(lines)}</div>")
+                     f"<b>{html.escape(heading)}</b>{''.join(lines)}</div>")
 
 
 def feed_text(health: pd.DataFrame, *, now: datetime, tr: Translator | None = None) -> PanelText:
@@ -153,8 +154,8 @@ def unusual_text(index: EventIndex, filters: Filters, rule: AlertRule, *, window
         lines.append(f"<div style='margin:2px 0'><span style='color:#f5a524'>▲</span> <b>{html.escape(observed)}</b> "
                      f"{html.escape(usual)} · {html.escape(place)} "
                      f"<span style='opacity:.7'>(p {row['p']:.0e})</span></div>")
-    more = (f"<div style='opacity:.7'>{html.escape(tr.gettext('and {n} more').format(n=len(alerts) - ALERT_ROWS))}"
-            "</div>" if len(alerts) > ALERT_ROWS else "")
+    more_text = tr.gettext("and {n} more").format(n=len(alerts) - ALERT_ROWS)
+    more = f"<div style='opacity:.7'>{html.escape(more_text)}</div>" if len(alerts) > ALERT_ROWS else ""
     heading = tr.ngettext("Unusual in the last {hours} h ({n} cell)", "Unusual in the last {hours} h ({n} cells)",
                           len(alerts)).format(hours=hours, n=len(alerts))
     return PanelText(f"<div data-testid='limes-alerts' style='font-size:0.85rem'><b>{html.escape(heading)}</b>"

@@ -49,7 +49,7 @@ def route_controls() -> RouteChoice:
     """Sidebar: show the likely crossing routes, how many, how much being seen costs, where groups set out."""
     defaults, weights = RouteParams(), CostParams()
     with st.sidebar:
-        st.markdown(f"### {_('Crossing routes')}")
+        st.markdown("### " + _("Crossing routes"))
         show = st.toggle(_("Show likely crossing routes"), key=state.COV_ROUTES)
         k = st.slider(_("Routes"), min_value=1, max_value=10, value=defaults.k, key=state.COV_ROUTE_K,
                       disabled=not show)

@@ -62,7 +62,7 @@ def render() -> None:
     stored = cache.stored_sensors()
     top, map_area, tables, editor = st.container(), st.container(), st.container(), st.container()
     with editor:
-        st.markdown(f"#### {_('Sensors · what-if')}")
+        st.markdown("#### " + _("Sensors · what-if"))
         st.caption(_("Edit a cell to move a sensor or change its height, range or field of view; set status to off; "
                      "add a row for a new one. The map and the share follow; Save writes the table to the store."))
         current = what_if_table(stored)
