@@ -215,23 +215,19 @@ def _basemap_layers(region: Region, whole_world: bool, language: str) -> tuple[l
              *water_layers(base)]
     lines = [*border_layers(base), town_marker_layer(base)]
     labels = [town_layer(base, language), *world_label_layers(base, bbox=near, language=language)]
-    # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only.
-    # Labels are in the reader's script: a file (and a ?v= digest) per language.
-    folder = generated_dir()
-    return (served_as_files(under, folder, url_prefix=GENERATED_URL),
-            [*served_as_files(lines, folder, url_prefix=GENERATED_URL),
-             *served_as_files(labels, folder, url_prefix=GENERATED_URL, prefix=f"basemap-{language}")])
+    # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only;
+    # labels are in the reader's script: a file (and a ?v= digest) per language.
+    folder, url = generated_dir(), GENERATED_URL
+    return (served_as_files(under, folder, url_prefix=url), [*served_as_files(lines, folder, url_prefix=url),
+                                                            *served_as_files(labels, folder, url_prefix=url,
+                                                                             prefix=f"basemap-{language}")])
 
 
 @st.cache_resource
-def _town_label_boxes(region: Region, language: str) -> list[tuple[float, float, float, float]]:
-    return basemap_town_label_boxes(_basemap(region), language)
-
-
-def town_label_boxes(language: str = "en") -> list[tuple[float, float, float, float]]:
-    """Where the town labels (named for readers of ``language``) sit at the region's opening zoom (pixels), for the
+def town_label_boxes(region: Region, language: str) -> list[tuple[float, float, float, float]]:
+    """Where the town labels (named for readers of ``language``) sit at ``region``'s opening zoom (pixels), for the
     callsigns to keep clear of."""
-    return _town_label_boxes(settings().region, language)
+    return basemap_town_label_boxes(_basemap(region), language)
 
 
 WORLD_NEAR_DEG: Final[float] = 15.0

@@ -14,8 +14,8 @@ import geopandas as gpd
 import pydeck as pdk
 import shapely
 
-from geo.i18n.place_names import town_name
-from geo.spatial import Basemap, bundled_region
+from geo.i18n import official_languages, town_name
+from geo.spatial import Basemap, bundled_region, iso2_codes
 from layers.colours import (
     BORDER_EU_EXTERNAL,
     BORDER_OTHER,
@@ -150,7 +150,8 @@ def reader_town_names(towns: Any, language: str) -> list[str]:
     """Each town's name (``name``, ``name_local``, ``adm0_a3`` columns) for a reader of ``language``
     (:func:`geo.i18n.place_names.town_name`)."""
     local = towns["name_local"] if "name_local" in towns else [None] * len(towns)
-    return [town_name(latin=str(n), local=lo, country=c, language=language)
+    codes = iso2_codes()
+    return [town_name(latin=str(n), local=lo, spoken=official_languages(codes.get(c)), language=language)
             for n, lo, c in zip(towns["name"], local, towns["adm0_a3"], strict=True)]
 
 

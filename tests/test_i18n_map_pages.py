@@ -12,8 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
-from geo.i18n import LANGUAGES, translator
-from geo.i18n.place_names import script_of, town_name
+from geo.i18n import LANGUAGES, script_of, town_name, translator
 from geo.spatial import describe_place, load_towns
 from layers.basemap import town_layer
 from layers.world import country_name
@@ -104,12 +103,12 @@ def test_numbers_and_times_follow_the_locale_with_the_border_s_local_time() -> N
 
 def test_town_labels_and_places_in_the_reader_s_script() -> None:
     towns = load_towns()
-    assert town_name(latin="Gevgelija", local="Гевгелија", country="MKD", language="mk") == "Гевгелија"
-    assert town_name(latin="Gevgelija", local="Гевгелија", country="MKD", language="sr") == "Гевгелија"  # Cyrillic
-    assert town_name(latin="Gevgelija", local="Гевгелија", country="MKD", language="el") == "Gevgelija"  # not Greek
-    assert town_name(latin="Idomeni", local="Ειδομένη", country="GRC", language="el") == "Ειδομένη"
-    assert town_name(latin="Idomeni", local="Ειδομένη", country="GRC", language="en") == "Idomeni"
-    assert town_name(latin="Nis", local="Ниш", country="SRB", language="sr-Latn") == "Niš"
+    assert town_name(latin="Gevgelija", local="Гевгелија", spoken=("mk",), language="mk") == "Гевгелија"
+    assert town_name(latin="Gevgelija", local="Гевгелија", spoken=("mk",), language="sr") == "Гевгелија"  # Cyrillic
+    assert town_name(latin="Gevgelija", local="Гевгелија", spoken=("mk",), language="el") == "Gevgelija"  # not Greek
+    assert town_name(latin="Idomeni", local="Ειδομένη", spoken=("el",), language="el") == "Ειδομένη"
+    assert town_name(latin="Idomeni", local="Ειδομένη", spoken=("el",), language="en") == "Idomeni"
+    assert town_name(latin="Nis", local="Ниш", spoken=("sr",), language="sr-Latn") == "Niš"
     greek = {row["name"] for row in town_layer_data("el")}
     macedonian = {row["name"] for row in town_layer_data("mk")}
     assert {"Θεσσαλονίκη", "Πολύκαστρο", "Gevgelija"} <= greek and "Thessaloniki" not in greek

@@ -30,8 +30,7 @@ from geo.analysis import (
 )
 from geo.errors import LimesError
 from geo.grid import EventIndex, Filters, cell_latlng
-from geo.i18n import Translator
-from geo.i18n.moments import moment_with_local
+from geo.i18n import Translator, moment_with_local
 from geo.spatial import describe_place
 from geo.timewindow import TimeWindow
 from layers.colours import (
@@ -206,7 +205,7 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
         st.info(outcome)
         return
     words = tr()
-    _, result = outcome
+    result = outcome[1]
     counts = result["category"].value_counts()
     shown = [c for c in CATEGORIES if c != NO_PATTERN and c in counts.index]
     rows = "".join(f"<div>{html.escape(term(words, c))}: <b>{words.number(int(counts[c]))}</b></div>" for c in shown)
@@ -215,7 +214,7 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
     # three (measured on the scenario); areas of touching cells are what a corridor looks like.
     grouped, isolated = areas[areas["cells"] >= 2], areas[areas["cells"] == 1]
     lines = []
-    for _, area in grouped.head(EMERGING_ROWS).iterrows():
+    for area in grouped.head(EMERGING_ROWS).to_dict("records"):
         where = html.escape(describe_place(lat=area["lat"], lon=area["lon"], towns=towns, tr=words))
         categories = ", ".join(" ×".join((term(words, part.split(" ×")[0]), *part.split(" ×")[1:]))
                                for part in str(area["categories"]).split(", "))  # "New hot spot ×3, ..."
@@ -238,7 +237,7 @@ def emerging_table(index: EventIndex, filters: Filters, analysis: Analysis, *, n
     outcome = _emerging_or_reason(index, filters, analysis, now)
     if isinstance(outcome, str):
         return  # the side panel says why
-    _, result = outcome
+    result = outcome[1]
     shown = result[result["category"] != NO_PATTERN].copy()
     shown["order"] = shown["category"].map(CATEGORIES.index)
     shown = shown.sort_values(["order", "z_final"], ascending=[True, False])

@@ -27,8 +27,7 @@ from dashboard.components.zoom import fitted_view
 from dashboard.config import settings
 from dashboard.plain import plain
 from geo.grid import EventIndex, Filters
-from geo.i18n import Translator
-from geo.i18n.moments import moment_with_local, window_text
+from geo.i18n import Translator, moment_with_local, window_text
 from geo.timewindow import TimeWindow
 from layers.frozen import FrozenDeck, frozen_deck, layer_json
 from layers.live import recent_hexagon_layer, unit_layers
@@ -73,7 +72,7 @@ def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: 
         units = cache.latest_units()
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
         units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
-        on_top = unit_layers(units, now=now, avoid=cache.town_label_boxes(language))
+        on_top = unit_layers(units, now=now, avoid=cache.town_label_boxes(settings().region, language))
     return [*under, *map(layer_json, layers), *over, *map(layer_json, on_top)]
 
 

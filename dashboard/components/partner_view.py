@@ -12,7 +12,7 @@ from dashboard import cache
 from dashboard.config import settings
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
-from geo.i18n.moments import moment_with_local
+from geo.i18n import moment_with_local
 from geo.store import StoredPicture, partner_levels, partner_pictures
 from layers.colours import LegendEntry
 from layers.partners import PARTNER_LINE, partner_breaks, partner_layers, partner_legend

@@ -19,7 +19,7 @@ from dashboard.config import settings
 from dashboard.i18n import _, tr
 from dashboard.terms import term
 from geo.grid import Filters
-from geo.i18n.moments import clock, day, moment
+from geo.i18n import clock, day, moment
 from geo.timewindow import TimeWindow
 
 STEPS: Final[dict[str, timedelta]] = {"Hour": timedelta(hours=1), "Day": timedelta(days=1)}

@@ -44,6 +44,7 @@ from geo.spatial import (
     region_countries,
 )
 
+
 COARSE_CELL_M: Final[float] = 1000.0
 """Grid cell of the metric DEM when only the world's 5' relief covers a region."""
 

@@ -19,12 +19,11 @@ import pyogrio
 import shapely
 
 from geo.errors import GeodataError
-from geo.i18n import N_, Translator, translator
-from geo.i18n.place_names import town_name
+from geo.i18n import N_, Translator, official_languages, town_name, translator
 from geo.region import Region
 from geo.settings import bundled_data_dir, bundled_region
 from geo.spatial.projection import EARTH_RADIUS_KM, azimuth_deg
-from geo.spatial.world import WORLD_COUNTRIES, read_world, world_overview, world_towns
+from geo.spatial.world import WORLD_COUNTRIES, iso2_codes, read_world, world_overview, world_towns
 
 DATA_DIR: Final[Path] = bundled_data_dir()
 VECTOR_DIR: Final[Path] = DATA_DIR / "vector"
@@ -245,7 +244,8 @@ def describe_place(*, lat: float, lon: float, towns: pd.DataFrame, max_km: float
                            km=tr.number(max_km, decimals=0))
     row = towns.iloc[int(np.argmin(great_circle_km(lat, lon, towns["lat"].to_numpy(float),
                                                     towns["lon"].to_numpy(float))))]
-    name = town_name(latin=town.name, local=row.get("name_local"), country=row.get("adm0_a3"), language=tr.code)
+    name = town_name(latin=town.name, local=row.get("name_local"), language=tr.code,
+                     spoken=official_languages(iso2_codes().get(str(row.get("adm0_a3")))))
     if town.distance_km < 1:
         return tr.gettext("at {town}").format(town=name)
     return tr.gettext("{km} km {direction} of {town}").format(

@@ -17,6 +17,7 @@ from geo.errors import StoreError
 from geo.store.core import Store, Transaction
 from geo.store.schema import EVENT_COLUMNS, EVENT_MONTHS
 
+
 EVENTS_CHANNEL: Final[str] = "limes_events"
 """The ``NOTIFY`` channel writers of events signal on, and mirrors listen to."""
 LISTEN_POLL_S: Final[float] = 1.0
