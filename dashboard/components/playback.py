@@ -49,7 +49,7 @@ def _toggle_play() -> None:
 
 def playback_filters(filters: Filters) -> Filters | None:
     """Draw the playback bar above the map; the filters of the frame shown, or None when playback is off."""
-    on, step_col, play_col, slider_col = st.columns([1.1, 1.1, 0.8, 5], vertical_alignment="center")
+    on, step_col, play_col, slider_col = st.columns([1.6, 1.1, 0.8, 4.5], vertical_alignment="center")
     if not on.toggle(_("Playback"), key=state.PLAYBACK, help=_("Replay the chosen window frame by frame; the hexagons "
                                                                "and the tiles show one frame's events.")):
         st.session_state[state.PLAYING] = False
