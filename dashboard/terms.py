@@ -38,6 +38,8 @@ TERMS: Final[dict[str, str]] = {
     "All data": N_("All data"), "Custom": N_("Custom"), "Event count": N_("Event count"),
     "Hot spots (Gi*)": N_("Hot spots (Gi*)"), "Emerging hot spots": N_("Emerging hot spots"),
     "Week": N_("Week"), "Day": N_("Day"), "Hour": N_("Hour"),
+    # a route in a what-if (layers.routes.STATUSES)
+    "kept": N_("kept"), "new": N_("new"), "closed": N_("closed"),
 }
 """A code (or the core's English label) → the English word the catalogs translate."""
 

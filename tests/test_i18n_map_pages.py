@@ -155,3 +155,19 @@ def test_label_files_and_live_frames_are_per_language() -> None:
     names = {code: (ROOT / "static" / urls[code]["towns"].split("/app/static/")[1].split("?")[0]).read_text("utf-8")
              for code in urls}
     assert "Θεσσαλονίκη" in names["el"] and "Θεσσαλονίκη" not in names["en"] and "Гевгелија" in names["mk"]
+
+
+def test_coverage_routes_view_in_greek() -> None:
+    """The routes view switched on: its table's headers, legend, caption and downloads in Greek, none in English."""
+    at = _run("coverage", "el")
+    at.toggle(key=state.COV_ROUTES).set_value(True).run()
+    assert not at.exception, at.exception
+    tr = translator("el")
+    (table,) = [frame for frame in at.dataframe if tr.gettext("crosses") in frame.value.columns]
+    assert list(table.value.columns)[:3] == [tr.gettext("route"), tr.gettext("what-if"), tr.gettext("crosses")]
+    legend = next(block.value for block in at.markdown if "limes-legend" in block.value)
+    assert tr.gettext("likely route") in legend and "likely route" not in legend
+    assert any(c.value.startswith("Πεζές διαδρομές ελάχιστου κόστους") for c in at.caption)
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert labels == {"Διαδρομές · GeoJSON", "Διαδρομές · GeoParquet", "Ζώνη · GeoJSON"}
+    assert not _english_like(_shown(at)) & _english("coverage")

@@ -34,7 +34,7 @@ from geo.coverage import (
     sensors_from_frame,
 )
 from geo.errors import LimesError, describe
-from geo.i18n import N_
+from geo.i18n import N_, Translator
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
 from geo.spatial import describe_place, xy_m_to_lonlat
 from geo.trust import may
@@ -49,9 +49,9 @@ VIEW_LABELS: Final[dict[str, str]] = {
 """The sidebar's words for each corridor view of :mod:`layers.coverage`."""
 
 
-def view_label(view: str) -> str:
-    """The words for corridor ``view`` in the session's language."""
-    return _(VIEW_LABELS[view]).format(days=cache.PATROL_HISTORY.days)
+def view_label(view: str, words: Translator) -> str:
+    """The words for corridor ``view`` in ``words``' language."""
+    return words.gettext(VIEW_LABELS[view]).format(days=cache.PATROL_HISTORY.days)
 GAP_ROWS: Final[int] = 8
 GREEDY_GUARANTEE: Final[float] = 1.0 - 1.0 / math.e
 """Greedy maximum coverage reaches at least this share of the optimum (Nemhauser, Wolsey and Fisher 1978)."""
@@ -72,12 +72,15 @@ def coverage_controls() -> CoverageChoice:
     """Sidebar: what the corridor shows, its width, the patrol window, how many new sites and where they may go."""
     with st.sidebar:
         st.markdown("### " + _("Coverage"))
-        view = st.radio(_("Colour the corridor by"), list(VIEW_LABELS), key=state.COV_VIEW, format_func=view_label)
+        words = tr()  # the format functions keep the run's language (AppTest calls them outside a run)
+        view = st.radio(_("Colour the corridor by"), list(VIEW_LABELS), key=state.COV_VIEW,
+                        format_func=lambda v: view_label(v, words))
         width_km = st.select_slider(_("Corridor width (our side)"), options=[1, 2, 3, 5],
                                     value=round(CoverageParams().corridor_width_m / 1000), key=state.COV_WIDTH,
-                                    format_func=lambda v: _("{n} km").format(n=v))
+                                    format_func=lambda v: words.gettext("{n} km").format(n=v))
         within_h = st.selectbox(_("Patrolled within"), options=[24, 72, 168], index=1, key=state.COV_PATROL_H,
-                                format_func=lambda h: _("{n} h").format(n=h) if h < 168 else _("7 days"))
+                                format_func=lambda h: words.gettext("{n} h").format(n=h) if h < 168
+                                else words.gettext("7 days"))
         k = st.slider(_("New sites to recommend"), min_value=1, max_value=6, value=3, key=state.COV_K)
         typed = st.text_area(_("Your candidate sites (lat, lon per line; empty: high ground near the border)"),
                              key=state.COV_CANDIDATES, height=90)
@@ -87,7 +90,7 @@ def coverage_controls() -> CoverageChoice:
         st.sidebar.error(plain(exc))
         points = ()
     params = CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h))
-    return CoverageChoice(params=params, k=k, view=view, label=view_label(view), points=points)
+    return CoverageChoice(params=params, k=k, view=view, label=view_label(view, tr()), points=points)
 
 
 def _sensor_frame(sensors: tuple[Sensor, ...]) -> pd.DataFrame:

@@ -192,7 +192,7 @@ def _alert_controls() -> tuple[AlertRule, timedelta]:
     words = tr()
     with st.expander(_("Alert thresholds")):
         hours = st.select_slider(_("Latest window"), [1, 2, 4, 8, 12], value=1, key=state.ALERT_HOURS,
-                                 format_func=lambda h: _("{n} h").format(n=h), help=_("8 h: one shift."))
+                                 format_func=lambda h: words.gettext("{n} h").format(n=h), help=_("8 h: one shift."))
         weeks = st.slider(_("Compared with the same hours of past weeks"), 2, 12, AlertRule().weeks,
                           key=state.ALERT_WEEKS)
         max_p = st.select_slider(_("Alert when the chance of so many is at most"), [0.0001, 0.001, 0.01, 0.05],

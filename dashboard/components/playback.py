@@ -72,7 +72,7 @@ def playback_filters(filters: Filters) -> Filters | None:
     hourly = step < timedelta(days=1)
     shown = slider_col.select_slider(
         _("Frame"), options=starts, key=state.PLAY_FRAME, label_visibility="collapsed",
-        format_func=lambda when: _("{utc} UTC ({local} local time)").format(
+        format_func=lambda when: words.gettext("{utc} UTC ({local} local time)").format(
             utc=moment(words, when, now=when) if hourly else day(words, when, skeleton="MMMEd"),
             local=clock(words, when, zone=zone) if hourly else day(words, when, skeleton="MMMEd", zone=zone)))
     return replace(filters, window=frame_window(filters.window, shown, step))

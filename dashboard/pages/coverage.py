@@ -41,7 +41,7 @@ from layers.coverage import (
     site_layers,
 )
 from layers.deck import build_deck
-from layers.routes import ROUTE_TOOLTIP
+from layers.routes import route_tooltip
 
 ALL_SENSORS = "all"
 """The viewshed choice that shows every active sensor's."""
@@ -82,8 +82,9 @@ def render() -> None:
         current = (*current, *site_sensors(sites))
     result = cache.coverage_assessment(params, current, minute)
     ids = [s.sensor_id for s in current if s.status == "active"]
+    everyone = _("All active sensors")
     shown = st.sidebar.selectbox(_("Viewshed shown"), [ALL_SENSORS, *ids], key=state.COV_VIEWSHED,
-                                 format_func=lambda s: _("All active sensors") if s == ALL_SENSORS else s)
+                                 format_func=lambda s: everyone if s == ALL_SENSORS else s)
     one = tuple(s for s in current if s.sensor_id == shown)
     image_url, bounds = cache.coverage_png(params, one or current)
     areas = patrol_areas(result.coverage, result.risk, n_cells=40, n_areas=4)
@@ -93,7 +94,7 @@ def render() -> None:
     corridor = corridor_view_layers(choice.view, result, terrain,
                                     history_h=cache.PATROL_HISTORY.total_seconds() / 3600.0, tr=tr())
     overlay = route_overlay(params, current, stored, minute, routing)
-    tooltip = ROUTE_TOOLTIP if overlay.routes is not None else corridor.tooltip
+    tooltip = route_tooltip(tr()) if overlay.routes is not None else corridor.tooltip
     layers = [*under, coverage_raster_layer(image_url, bounds), *corridor.layers, patrol_area_layer(areas), *over,
               *overlay.layers, *sensor_layers(current), *site_layers(sites), *overlay.labels]
     towns = cache.basemap().towns
