@@ -171,3 +171,24 @@ def test_coverage_routes_view_in_greek() -> None:
     labels = {button.proto.label for button in at.get("download_button")}
     assert labels == {"Διαδρομές · GeoJSON", "Διαδρομές · GeoParquet", "Ζώνη · GeoJSON"}
     assert not _english_like(_shown(at)) & _english("coverage")
+
+
+def test_one_shared_live_frame_per_language_and_second() -> None:
+    """Sessions reading the same language share one frame a second; another language gets its own."""
+    from datetime import datetime, timezone
+
+    from dashboard import cache
+    from dashboard.components.filters import ViewChoice
+    from dashboard.components.live_frame import shared_frame
+    from geo.models import EVENT_TYPES
+
+    index = cache.event_index()
+    start = cache.data_span(index)[0]
+    choice = ViewChoice(window_name="Last 7 days", custom=None, types=tuple(EVENT_TYPES), res=6)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    frames = {code: shared_frame(index, choice, start, now=now, sees_events=True, with_units=False, fit_to_data=False,
+                                 replayed=None, tr=translator(code)) for code in ("en", "el", "sr")}
+    assert [frames[code].kpis[0].label for code in frames] == ["Events", "Περιστατικά", "Догађаји"]
+    assert "τοπική ώρα" in frames["el"].heading and "local time" in frames["en"].heading
+    assert shared_frame(index, choice, start, now=now, sees_events=True, with_units=False, fit_to_data=False,
+                        replayed=None, tr=translator("el")) is frames["el"]
