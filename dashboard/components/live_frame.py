@@ -10,6 +10,7 @@ language shown, not N.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -104,6 +105,7 @@ def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, n
                                     whole_world=view != region.view.as_dict(), language=tr.code),
                        tooltip=data.tooltip, view=view)
     window = window_text(tr, filters.window.start, filters.window.end, now=now, zone=region.time_zone)
+    window = re.sub(r"^(\d+)\. ", r"\1\\. ", window)  # "23. nov" (Serbian) would start a Markdown list: escape it
     return LiveFrame(
         filters=filters,
         heading=f"### {plain(region.title)}  \n{window}",
