@@ -192,6 +192,8 @@ class Place:
     distance_km: float
     lat: float
     lon: float
+    position: int = 0
+    """The town's row in the frame it was found in (``iloc``)."""
 
 
 def great_circle_km(lat: float, lon: float, lats: npt.ArrayLike, lons: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -209,7 +211,7 @@ def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
     distance_km = great_circle_km(lat, lon, towns["lat"].to_numpy(float), towns["lon"].to_numpy(float))
     i = int(np.argmin(distance_km))
     return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]), lat=float(towns["lat"].iloc[i]),
-                 lon=float(towns["lon"].iloc[i]))
+                 lon=float(towns["lon"].iloc[i]), position=i)
 
 
 COMPASS_POINTS: Final[tuple[str, ...]] = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
@@ -242,8 +244,7 @@ def describe_place(*, lat: float, lon: float, towns: pd.DataFrame, max_km: float
                            north_south=tr.gettext(COMPASS_NAMES["N" if lat >= 0 else "S"]),
                            east_west=tr.gettext(COMPASS_NAMES["E" if lon >= 0 else "W"]),
                            km=tr.number(max_km, decimals=0))
-    row = towns.iloc[int(np.argmin(great_circle_km(lat, lon, towns["lat"].to_numpy(float),
-                                                    towns["lon"].to_numpy(float))))]
+    row = towns.iloc[town.position]
     name = town_name(latin=town.name, local=row.get("name_local"), language=tr.code,
                      spoken=official_languages(iso2_codes().get(str(row.get("adm0_a3")))))
     if town.distance_km < 1:
