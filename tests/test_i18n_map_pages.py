@@ -194,3 +194,34 @@ def test_one_shared_live_frame_per_language_and_second() -> None:
     assert re.search(r"\n\d+\\\. \w", frames["sr"].heading) and not re.search(r"\n\d+\. ", frames["sr"].heading)
     assert shared_frame(index, choice, start, now=now, sees_events=True, with_units=False, fit_to_data=False,
                         replayed=None, tr=translator("el")) is frames["el"]
+
+
+@pytest.mark.parametrize("code", ["el", "sr"])
+def test_analysis_modes_and_drill_down_in_the_reader_s_language(code: str) -> None:
+    """Hot spots, emerging hot spots and a clicked hexagon: legends, panels, tables' headers in ``code``, no English
+    of the same views left."""
+    tr = translator(code)
+
+    def views(language: str) -> tuple[set[str], AppTest]:
+        at = _run("map", language)
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        busiest = max(next(layer for layer in spec["layers"] if layer["id"] == "hexagons")["data"],
+                      key=lambda row: row["value"])
+        at.session_state[state.MAP] = {"selection": {"objects": {"hexagons": [busiest]}}}
+        shown = _shown(at.run())
+        headers = set()  # as shown: a column's label where the page gives one, else its name
+        for frame in at.dataframe:
+            labels = json.loads(frame.proto.columns or "{}")
+            headers |= {labels.get(str(c), {}).get("label") or str(c) for c in frame.value.columns}
+        for mode in ("Hot spots (Gi*)", "Emerging hot spots"):
+            at.radio(key=state.COLOUR_BY).set_value(mode).run()
+            assert not at.exception, at.exception
+            shown |= _shown(at)
+        return shown | headers, at
+
+    english, _ = views("en")
+    shown, at = views(code)
+    assert sorted(_english_like(shown) & _english_like(english)) == []
+    legend = next(block.value for block in at.markdown if "limes-legend" in block.value)
+    assert tr.gettext("Emerging hot spots: {steps} to {end} (res {res}, k {k})").split(":")[0] in legend
+    assert {tr.gettext("type"), tr.gettext("When (UTC)")} <= shown
