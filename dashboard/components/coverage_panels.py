@@ -181,8 +181,8 @@ def headline(result: Assessment, baseline: Assessment, terrain: Terrain, *, elap
     cols[0].metric(_("Corridor covered"), words.percent(result.covered_share, decimals=1),
                    _("{change} what-if").format(change=sign + words.percent(abs(delta), decimals=1)) if what_if
                    else None, border=True,
-                   help=_("Cells seen by a sensor ({share} of their area or more) or patrolled within {hours} h.").format(
-                       share=words.percent(share), hours=words.number(terrain.params.patrol_within_h)))
+                   help=_("Cells seen by a sensor ({share} of their area or more) or patrolled within {hours} "
+                          "h.").format(share=words.percent(share), hours=words.number(terrain.params.patrol_within_h)))
     cols[1].metric(_("Seen by sensors"), words.percent(coverage["seen"].mean(), decimals=1), border=True)
     cols[2].metric(_("Patrolled"), words.percent(coverage["patrolled"].mean(), decimals=1), border=True)
     cols[3].metric(_("Gaps"), words.number(len(result.gaps)), border=True,

@@ -170,8 +170,8 @@ def _analysis_controls() -> Analysis:
                                "when the data ended before."))
     res = st.slider(_("Analysis resolution"), 6, 8, 7, key=state.EHSA_RES,
                     help=_("Emerging hot spots are analysed at their own H3 resolution: 7 (hexagons ≈ {km} km across) "
-                           "finds corridors a few km wide that res-6 cells would merge with their surroundings.").format(
-                        km=words.number(2 * edge_length_km(7), decimals=1)))
+                           "finds corridors a few km wide that res-6 cells would merge with their "
+                           "surroundings.").format(km=words.number(2 * edge_length_km(7), decimals=1)))
     return Analysis(mode=mode, k=k, step=step, n_steps=n_steps, res=res)
 
 
