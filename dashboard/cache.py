@@ -200,25 +200,26 @@ def gazetteer() -> pd.DataFrame:
 
 
 @st.cache_resource
-def _basemap_layers(region: Region, whole_world: bool) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+def _basemap_layers(region: Region, whole_world: bool, language: str) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     base = _basemap(region)
     near = None if whole_world else detail_bbox(region, margin_deg=WORLD_NEAR_DEG)
     under = [*world_layers(base, bbox=near), *country_layers(base), *_relief_layers(region, whole_world),
              *water_layers(base)]
-    over = [*border_layers(base), town_marker_layer(base), town_layer(base), *world_label_layers(base, bbox=near)]
-    # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only.
-    return (served_as_files(under, generated_dir(), url_prefix=GENERATED_URL),
-            served_as_files(over, generated_dir(), url_prefix=GENERATED_URL))
+    lines = [*border_layers(base), town_marker_layer(base)]
+    labels = [town_layer(base, language), *world_label_layers(base, bbox=near, language=language)]
+    # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only;
+    # labels are in the reader's script: a file (and a ?v= digest) per language.
+    folder, url = generated_dir(), GENERATED_URL
+    return (served_as_files(under, folder, url_prefix=url), [*served_as_files(lines, folder, url_prefix=url),
+                                                            *served_as_files(labels, folder, url_prefix=url,
+                                                                             prefix=f"basemap-{language}")])
 
 
 @st.cache_resource
-def _town_label_boxes(region: Region) -> list[tuple[float, float, float, float]]:
-    return basemap_town_label_boxes(_basemap(region))
-
-
-def town_label_boxes() -> list[tuple[float, float, float, float]]:
-    """Where the town labels sit at the region's opening zoom (pixels), for the callsigns to keep clear of."""
-    return _town_label_boxes(settings().region)
+def town_label_boxes(region: Region, language: str) -> list[tuple[float, float, float, float]]:
+    """Where the town labels (named for readers of ``language``) sit at ``region``'s opening zoom (pixels), for the
+    callsigns to keep clear of."""
+    return basemap_town_label_boxes(_basemap(region), language)
 
 
 WORLD_NEAR_DEG: Final[float] = 15.0
@@ -226,10 +227,10 @@ WORLD_NEAR_DEG: Final[float] = 15.0
 The first map's payload stays small."""
 
 
-def basemap_layers(*, whole_world: bool = False) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
+def basemap_layers(*, whole_world: bool = False, language: str = "en") -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     """The basemap in two parts: what goes under the data (world, land, relief, water) and over it (borders,
-    towns, labels); the world's countries near the region, or all of them."""
-    return _basemap_layers(settings().region, whole_world)
+    towns, labels, named for readers of ``language``); the world's countries near the region, or all of them."""
+    return _basemap_layers(settings().region, whole_world, language)
 
 
 # -- Border sections and the briefing (issue 7) ------------------------------------------------

@@ -46,9 +46,10 @@ def index_version(index: EventIndex) -> tuple[str, int, int, int, int | None]:
 
 
 @st.cache_resource
-def basemap_layer_json(whole_world: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """:func:`dashboard.cache.basemap_layers` as JSON texts, serialised once per server (see :mod:`layers.frozen`)."""
-    under, over = cache.basemap_layers(whole_world=whole_world)
+def basemap_layer_json(whole_world: bool = False, language: str = "en") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`dashboard.cache.basemap_layers` as JSON texts, serialised once per server and language (see
+    :mod:`layers.frozen`)."""
+    under, over = cache.basemap_layers(whole_world=whole_world, language=language)
     return tuple(map(layer_json, under)), tuple(map(layer_json, over))
 
 

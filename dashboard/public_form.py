@@ -102,9 +102,10 @@ def _where() -> tuple[float | None, float | None, str]:
                      "fingers.").format(km=tr().number(PICK_BUFFER_KM, decimals=0)))
         return None, None, ""
     lat, lon = cell_latlng(hex_to_cell(picked))
-    place = describe_place(lat=lat, lon=lon, towns=towns)
+    place = describe_place(lat=lat, lon=lon, towns=towns)  # stored with the report in English, as every place is
     st.caption(_("Chosen place: {place} (yellow hexagon, about {km} km across)").format(
-        place=place, km=tr().number(2 * edge_length_km(PICK_RES), decimals=0)))
+        place=describe_place(lat=lat, lon=lon, towns=towns, tr=tr()), km=tr().number(2 * edge_length_km(PICK_RES),
+                                                                                     decimals=0)))
     return lat, lon, place
 
 

@@ -14,7 +14,8 @@ import geopandas as gpd
 import pydeck as pdk
 import shapely
 
-from geo.spatial import Basemap, bundled_region
+from geo.i18n import official_languages, town_name
+from geo.spatial import Basemap, bundled_region, iso2_codes
 from layers.colours import (
     BORDER_EU_EXTERNAL,
     BORDER_OTHER,
@@ -141,10 +142,19 @@ def placed_labels(rows: list[dict[str, Any]], *, zoom: float = LABEL_ZOOM) -> li
     return kept
 
 
-def town_label_boxes(basemap: Basemap) -> list[tuple[float, float, float, float]]:
-    """The pixel boxes of the town labels :func:`town_layer` keeps, at :data:`LABEL_ZOOM`."""
+def town_label_boxes(basemap: Basemap, language: str = "en") -> list[tuple[float, float, float, float]]:
+    """The pixel boxes of the town labels :func:`town_layer` keeps for readers of ``language``, at :data:`LABEL_ZOOM`."""
     zoom = (basemap.region or bundled_region()).view.zoom
-    return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap).data]
+    return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap, language).data]
+
+
+def reader_town_names(towns: Any, language: str) -> list[str]:
+    """Each town's name (``name``, ``name_local``, ``adm0_a3`` columns) for a reader of ``language``
+    (:func:`geo.i18n.place_names.town_name`)."""
+    local = towns["name_local"] if "name_local" in towns else [None] * len(towns)
+    codes = iso2_codes()
+    return [town_name(latin=str(n), local=lo, spoken=official_languages(codes.get(c)), language=language)
+            for n, lo, c in zip(towns["name"], local, towns["adm0_a3"], strict=True)]
 
 
 def metres_per_px(lat: float, zoom: float) -> float:
@@ -152,10 +162,10 @@ def metres_per_px(lat: float, zoom: float) -> float:
     return EQUATOR_M * math.cos(math.radians(lat)) / (512.0 * 2.0 ** zoom)
 
 
-def town_layer(basemap: Basemap) -> pdk.Layer:
+def town_layer(basemap: Basemap, language: str = "en") -> pdk.Layer:
     """Town names, major cities larger, on a dark halo (the font atlas is drawn in the browser from the glyphs the names
-    use); where labels would overlap at the region's opening zoom only the one of highest priority is kept (border
-    towns first).
+    use), named for readers of ``language`` (:func:`reader_town_names`); where labels would overlap at the region's
+    opening zoom only the one of highest priority is kept (border towns first).
 
     Labels are sized on the ground (``size_m``: their pixel size at the opening zoom) and capped at that pixel size:
     zooming out, names shrink with the distances between them, so labels that part at the opening zoom never run
@@ -164,8 +174,8 @@ def town_layer(basemap: Basemap) -> pdk.Layer:
     zoom = (basemap.region or bundled_region()).view.zoom
     data = placed_labels([
         {"name": n, "lon": round(float(x), 4), "lat": round(float(y), 4), "size": 14 if r == 0 else 11, "priority": p}
-        for n, x, y, r, p in zip(towns["name"], towns["lon"], towns["lat"], towns["rank"], town_priority(basemap),
-                                 strict=True)
+        for n, x, y, r, p in zip(reader_town_names(towns, language), towns["lon"], towns["lat"], towns["rank"],
+                                 town_priority(basemap), strict=True)
     ], zoom=zoom)
     for row in data:
         row["size_m"] = round(row["size"] * metres_per_px(row["lat"], zoom), 1)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geo.analysis import CATEGORIES
+from geo.i18n import N_, Translator, translator
 from layers.checks import ascending, rgba
 
 Rgba = tuple[int, int, int, int]
@@ -142,18 +143,40 @@ def class_colours(values: npt.ArrayLike, breaks: list[int]) -> npt.NDArray[np.ui
     return colours[np.clip(index, 0, len(breaks) - 1)]
 
 
-def legend(breaks: list[int], *, unit: str) -> list[LegendEntry]:
-    """Legend rows for ``breaks``: "1-4 events", ..., "250+ events"."""
+UNITS: Final[tuple[str, ...]] = ("events", "slope_deg", "elevation_m", "since_patrol_h", "unit_hours")
+"""What a count legend counts: events, or a corridor cell's mean slope, elevation, hours since a patrol, effort."""
+
+
+def unit_text(tr: Translator, unit: str, values: str, count: int) -> str:
+    """``values`` (a formatted number or range, "1–4", "250+") with ``unit`` (one of :data:`UNITS`) in ``tr``'s
+    language, the plural form chosen by ``count``."""
+    if unit == "events":
+        return tr.ngettext("{values} event", "{values} events", count).format(values=values)
+    if unit == "slope_deg":
+        return tr.gettext("{values}° mean slope").format(values=values)
+    if unit == "elevation_m":
+        return tr.gettext("{values} m above sea level").format(values=values)
+    if unit == "since_patrol_h":
+        return tr.gettext("{values} h since a patrol").format(values=values)
+    if unit == "unit_hours":
+        return tr.ngettext("{values} unit-hour", "{values} unit-hours", count).format(values=values)
+    raise ValueError(f"unknown legend unit {unit!r}; expected one of {', '.join(UNITS)}")
+
+
+def legend(breaks: list[int], *, unit: str, tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows for ``breaks``: "1-4 events", ..., "250+ events" (``unit``: one of :data:`UNITS`), in ``tr``'s
+    language (English by default)."""
+    tr = tr or translator()
     entries = []
     colours = ramp_for(breaks)
     for i, (low, colour) in enumerate(zip(breaks, colours, strict=True)):
         high = breaks[i + 1] - 1 if i + 1 < len(breaks) else None
         if high is None:
-            label = f"{low:,}+ {unit}"
+            label = unit_text(tr, unit, f"{tr.number(low)}+", low)
         elif high == low:
-            label = f"{low:,} {unit.removesuffix('s') if low == 1 else unit}"
+            label = unit_text(tr, unit, tr.number(low), low)
         else:
-            label = f"{low:,}–{high:,} {unit}"
+            label = unit_text(tr, unit, f"{tr.number(low)}–{tr.number(high)}", high)
         entries.append(LegendEntry(colour=colour, label=label))
     return entries
 
@@ -168,8 +191,8 @@ HOTSPOT_COLOURS: Final[dict[int, Rgba]] = {
 }
 """Diverging classes: hot (red) and cold (blue) spots at 99, 95 and 90 % confidence."""
 _HOTSPOT_LABELS: Final[dict[int, str]] = {
-    3: "Hot spot, 99 %", 2: "Hot spot, 95 %", 1: "Hot spot, 90 %",
-    -1: "Cold spot, 90 %", -2: "Cold spot, 95 %", -3: "Cold spot, 99 %",
+    3: N_("Hot spot, 99 %"), 2: N_("Hot spot, 95 %"), 1: N_("Hot spot, 90 %"),
+    -1: N_("Cold spot, 90 %"), -2: N_("Cold spot, 95 %"), -3: N_("Cold spot, 99 %"),
 }
 
 
@@ -186,9 +209,10 @@ def hotspot_colour_expression(*, value: str = "value") -> str:
     return code_colour_expression(HOTSPOT_COLOURS, value=value)
 
 
-def hotspot_legend() -> list[LegendEntry]:
-    """Legend rows for the Gi* classes, hottest first."""
-    return [LegendEntry(colour=HOTSPOT_COLOURS[c], label=_HOTSPOT_LABELS[c]) for c in (3, 2, 1, -1, -2, -3)]
+def hotspot_legend(tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows for the Gi* classes, hottest first, in ``tr``'s language (English by default)."""
+    tr = tr or translator()
+    return [LegendEntry(colour=HOTSPOT_COLOURS[c], label=tr.gettext(_HOTSPOT_LABELS[c])) for c in (3, 2, 1, -1, -2, -3)]
 
 
 _EMERGING_HOT: Final[tuple[Rgba, ...]] = (
@@ -205,7 +229,9 @@ EMERGING_COLOURS: Final[dict[int, Rgba]] = dict(enumerate((*_EMERGING_HOT, *_EME
 established hot spots and from the yellow EU border; "no pattern" is not drawn."""
 
 
-def emerging_legend(present: list[int]) -> list[LegendEntry]:
-    """Legend rows for the emerging hot spot category codes in ``present``, in the order of the categories."""
-    return [LegendEntry(colour=EMERGING_COLOURS[code], label=CATEGORIES[code]) for code in sorted(set(present))
-            if code in EMERGING_COLOURS]
+def emerging_legend(present: list[int], tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows for the emerging hot spot category codes in ``present``, in the order of the categories, in
+    ``tr``'s language (the categories' words are in :mod:`dashboard.terms`' catalog entries)."""
+    tr = tr or translator()
+    return [LegendEntry(colour=EMERGING_COLOURS[code], label=tr.gettext(CATEGORIES[code]))
+            for code in sorted(set(present)) if code in EMERGING_COLOURS]

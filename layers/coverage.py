@@ -21,6 +21,7 @@ from PIL import Image
 from geo.coverage import Assessment, Terrain
 from geo.errors import LayerError
 from geo.grid import cells_latlng, cells_to_hex
+from geo.i18n import Translator, translator
 from geo.models import Sensor
 from geo.spatial import MetricDem, metric_grid_to_web_mercator
 from layers.basemap import overlaps, relief_layer, screen_px
@@ -54,10 +55,14 @@ ELEVATION: Final[str] = "elevation"
 CORRIDOR_VIEWS: Final[tuple[str, ...]] = (COVERAGE, SLOPE, SINCE_PATROL, EFFORT, ELEVATION)
 """What colours the corridor: coverage and gaps, or one value per cell (slope, hours since a patrol, patrol effort,
 elevation)."""
-_UNITS: Final[dict[str, str]] = {SLOPE: "° mean slope", ELEVATION: "m above sea level", SINCE_PATROL: "h since a patrol",
-                                 EFFORT: "unit-hours"}
-GAP_TOOLTIP: Final[dict[str, object]] = {"html": "Gap <b>#{value}</b> (1 = riskiest)", "style": TOOLTIP_STYLE}
+_UNITS: Final[dict[str, str]] = {SLOPE: "slope_deg", ELEVATION: "elevation_m", SINCE_PATROL: "since_patrol_h",
+                                 EFFORT: "unit_hours"}
 VALUE_TOOLTIP: Final[dict[str, object]] = {"html": "<b>{value}</b>", "style": TOOLTIP_STYLE}
+
+
+def gap_tooltip(tr: Translator) -> dict[str, object]:
+    """The gap layer's tooltip in ``tr``'s language (``{value}`` is deck.gl's placeholder, filled in the browser)."""
+    return {"html": tr.gettext("Gap <b>#{value}</b> (1 = riskiest)"), "style": TOOLTIP_STYLE}
 
 
 @dataclass(frozen=True)
@@ -69,17 +74,19 @@ class CorridorLayers:
     tooltip: dict[str, object]
 
 
-def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, history_h: float) -> CorridorLayers:
+def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, history_h: float,
+                         tr: Translator | None = None) -> CorridorLayers:
     """The corridor coloured by ``view`` (one of :data:`CORRIDOR_VIEWS`).
 
     ``history_h`` is the length of the patrol history read, in hours: a cell never patrolled
     within it counts as patrolled that long ago. Values are classed as whole numbers >= 1, so a
     cell shows even where its slope or effort rounds to zero; cells no patrol came near are not
-    drawn in the effort view.
+    drawn in the effort view. Legends and tooltips are in ``tr``'s language (English by default).
     """
+    tr = tr or translator()
     if view == COVERAGE:
-        return CorridorLayers([corridor_layer(result.coverage), gap_layer(result.gap_rank)], coverage_legend(),
-                              GAP_TOOLTIP)
+        return CorridorLayers([corridor_layer(result.coverage), gap_layer(result.gap_rank)], coverage_legend(tr),
+                              gap_tooltip(tr))
     if view == SLOPE:
         values = terrain.stats["slope_mean_deg"]
     elif view == ELEVATION:
@@ -89,7 +96,7 @@ def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, his
         layer = hexagon_layer(pd.Series(codes.index.to_numpy(dtype=np.uint64)), codes,
                               fill_expression=code_colour_expression(dict(enumerate(PATROL_AGE_COLOURS, start=1))),
                               layer_id=CORRIDOR_LAYER_ID)
-        return CorridorLayers([layer], patrol_age_legend(history_h), VALUE_TOOLTIP)
+        return CorridorLayers([layer], patrol_age_legend(history_h, tr), VALUE_TOOLTIP)
     elif view == EFFORT:
         values = result.coverage["effort_h"]
         values = values[values > 0]
@@ -99,7 +106,7 @@ def corridor_view_layers(view: str, result: Assessment, terrain: Terrain, *, his
     breaks = class_breaks(values)
     cells = pd.Series(values.index.to_numpy(dtype=np.uint64))
     layer = hexagon_layer(cells, pd.Series(values.to_numpy()), breaks=breaks, layer_id=CORRIDOR_LAYER_ID)
-    return CorridorLayers([layer], legend(breaks, unit=_UNITS[view]), VALUE_TOOLTIP)
+    return CorridorLayers([layer], legend(breaks, unit=_UNITS[view], tr=tr), VALUE_TOOLTIP)
 
 
 PATROL_AGE_BOUNDS_H: Final[tuple[float, ...]] = (6.0, 24.0, 72.0, 168.0)
@@ -115,10 +122,14 @@ def patrol_age_classes(hours: pd.Series) -> pd.Series:
     return pd.Series(np.where(hours.isna().to_numpy(), 6, codes), index=hours.index, dtype=int)
 
 
-def patrol_age_legend(history_h: float) -> list[LegendEntry]:
-    """Legend rows for :func:`patrol_age_classes`; ``history_h`` is how far back patrols were read."""
-    labels = ("0–6 h", "6–24 h", "1–3 days", "3–7 days", f"over 7 days (up to {history_h / 24:.0f})",
-              f"never in {history_h / 24:.0f} days")
+def patrol_age_legend(history_h: float, tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows for :func:`patrol_age_classes`; ``history_h`` is how far back patrols were read (in ``tr``'s
+    language, English by default)."""
+    tr = tr or translator()
+    days = round(history_h / 24)
+    labels = (tr.gettext("0–6 h"), tr.gettext("6–24 h"), tr.gettext("1–3 days"), tr.gettext("3–7 days"),
+              tr.gettext("over 7 days (up to {days})").format(days=days),
+              tr.ngettext("never in {days} day", "never in {days} days", days).format(days=days))
     return [LegendEntry(colour, label) for colour, label in zip(PATROL_AGE_COLOURS, labels, strict=True)]
 
 
@@ -242,9 +253,11 @@ def site_layers(sites: pd.DataFrame) -> list[pdk.Layer]:
     ]
 
 
-def coverage_legend() -> list[LegendEntry]:
-    """Legend rows of the planner map."""
-    return [LegendEntry(COVERAGE_RAMP[0], "seen by 1 sensor"), LegendEntry(COVERAGE_RAMP[2], "seen by 3+ sensors"),
-            LegendEntry(SEEN, "corridor: seen"), LegendEntry(PATROLLED, "corridor: patrolled"),
-            LegendEntry(GAP_TOP, f"gap, top {TOP_GAPS} by risk"), LegendEntry(GAP_OTHER, "gap, other"),
-            LegendEntry(SITE, "recommended site")]
+def coverage_legend(tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows of the planner map, in ``tr``'s language (English by default)."""
+    tr = tr or translator()
+    return [LegendEntry(COVERAGE_RAMP[0], tr.gettext("seen by 1 sensor")),
+            LegendEntry(COVERAGE_RAMP[2], tr.gettext("seen by 3+ sensors")),
+            LegendEntry(SEEN, tr.gettext("corridor: seen")), LegendEntry(PATROLLED, tr.gettext("corridor: patrolled")),
+            LegendEntry(GAP_TOP, tr.gettext("gap, top {n} by risk").format(n=TOP_GAPS)),
+            LegendEntry(GAP_OTHER, tr.gettext("gap, other")), LegendEntry(SITE, tr.gettext("recommended site"))]

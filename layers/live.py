@@ -9,11 +9,12 @@ import pandas as pd
 import pydeck as pdk
 
 from geo.grid import edge_length_km
+from geo.i18n import Translator, translator
 from geo.reports import PENDING_RES
 from layers.basemap import overlaps, screen_px
 from layers.colours import TOWN_TEXT, LegendSymbol, Rgba
-from layers.reports import ACCEPTED_COLOUR, PENDING_COLOUR
 from layers.hexagons import hexagon_records
+from layers.reports import ACCEPTED_COLOUR, PENDING_COLOUR
 
 RECENT_LAYER_ID = "recent-hexagons"
 UNIT_LIVE: Final[list[int]] = [0, 229, 255, 255]
@@ -38,17 +39,22 @@ def recent_hexagon_layer(cells: pd.Series, counts: pd.Series) -> pdk.Layer:
     )
 
 
-def live_symbols(*, outlines: bool, recent_min: int, units: bool, reports: bool) -> list[LegendSymbol]:
-    """Legend rows for every symbol the live map draws besides the hexagon classes and borders."""
-    rows = [LegendSymbol("outline", RECENT_OUTLINE, f"events in the last {recent_min} min", RECENT_WIDTH_PX)] \
-        if outlines else []
-    rows.append(LegendSymbol("outline", ACCEPTED_COLOUR, "accepted community reports", 2.5))
+def live_symbols(*, outlines: bool, recent_min: int, units: bool, reports: bool,
+                 tr: Translator | None = None) -> list[LegendSymbol]:
+    """Legend rows for every symbol the live map draws besides the hexagon classes and borders, in ``tr``'s
+    language (English by default)."""
+    tr = tr or translator()
+    rows = [LegendSymbol("outline", RECENT_OUTLINE, tr.gettext("events in the last {n} min").format(n=recent_min),
+                         RECENT_WIDTH_PX)] if outlines else []
+    rows.append(LegendSymbol("outline", ACCEPTED_COLOUR, tr.gettext("accepted community reports"), 2.5))
     if reports:
-        rows.append(LegendSymbol("fill", PENDING_COLOUR, f"unmoderated reports (per ~{2 * edge_length_km(PENDING_RES):.0f} km)"))
+        km = tr.number(2 * edge_length_km(PENDING_RES), decimals=0)
+        rows.append(LegendSymbol("fill", PENDING_COLOUR, tr.gettext("unmoderated reports (per ~{km} km)").format(km=km)))
     if units:
-        rows += [LegendSymbol("dot", tuple(UNIT_LIVE), "patrol unit (callsign), position current"),  # type: ignore[arg-type]
-                 LegendSymbol("dot", tuple(UNIT_STALE), "patrol unit, position stale")]  # type: ignore[arg-type]
-    rows.append(LegendSymbol("dot", TOWN_TEXT, "town (border towns labelled first)"))
+        rows += [LegendSymbol("dot", tuple(UNIT_LIVE),  # type: ignore[arg-type]
+                              tr.gettext("patrol unit (callsign), position current")),
+                 LegendSymbol("dot", tuple(UNIT_STALE), tr.gettext("patrol unit, position stale"))]  # type: ignore[arg-type]
+    rows.append(LegendSymbol("dot", TOWN_TEXT, tr.gettext("town (border towns labelled first)")))
     return rows
 
 

@@ -14,8 +14,9 @@ import pandas as pd
 import pydeck as pdk
 
 from geo.grid import cell_resolutions
+from geo.i18n import Translator, translator
 from layers.checks import ascending, rgba, same_length
-from layers.colours import LegendEntry, Rgba
+from layers.colours import LegendEntry, Rgba, unit_text
 from layers.hexagons import hexagon_records
 
 PARTNER_LAYER_ID: Final[str] = "partner"
@@ -46,12 +47,18 @@ def partner_breaks(counts: pd.Series, k: int) -> list[int]:
     return [int(s) for s in steps]
 
 
-def partner_legend(breaks: list[int]) -> list[LegendEntry]:
-    """Legend rows for a partner's classes: "5–11 events", …, "40+ events"."""
+def partner_legend(breaks: list[int], tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows for a partner's classes: "5–11 events", …, "40+ events" (in ``tr``'s language, English by
+    default)."""
+    tr = tr or translator()
     colours = PARTNER_RAMP[-len(breaks):]
     rows = []
     for i, (low, colour) in enumerate(zip(breaks, colours, strict=True)):
-        label = f"{low:,}+ events" if i + 1 == len(breaks) else f"{low:,}–{breaks[i + 1] - 1:,} events"
+        if i + 1 == len(breaks):
+            label = unit_text(tr, "events", f"{tr.number(low)}+", low)
+        else:
+            high = breaks[i + 1] - 1
+            label = unit_text(tr, "events", f"{tr.number(low)}–{tr.number(high)}", high)
         rows.append(LegendEntry(colour=colour, label=label))
     return rows
 

@@ -15,6 +15,7 @@ import pydeck as pdk
 
 from geo.coverage import Routes
 from geo.errors import LayerError
+from geo.i18n import Translator, translator
 from layers.checks import rgba, same_length
 from layers.colours import LegendEntry, Rgba
 from layers.deck import TOOLTIP_STYLE
@@ -40,9 +41,12 @@ HALO_PX: Final[float] = 4.0
 LABEL_PREFIX: Final[str] = "R"
 """Route labels read R1, R2, ...: the gaps and recommended sites on the same map are numbered #1, #2, ..."""
 STATUSES: Final[tuple[str, ...]] = ("kept", "new", "closed")
-ROUTE_TOOLTIP: Final[dict[str, object]] = {
-    "html": "Route <b>R{rank}</b> ({status}) · {length_km} km · {walk_h} h on foot · {unseen_pct} % unseen",
-    "style": TOOLTIP_STYLE}
+def route_tooltip(tr: Translator | None = None) -> dict[str, object]:
+    """The routes' tooltip in ``tr``'s language (English by default); ``{rank}``, ``{status}`` (a code of
+    :data:`STATUSES`) and the figures are deck.gl's placeholders, filled in the browser."""
+    text = (tr or translator()).gettext("Route <b>R{rank}</b> ({status}) · {length_km} km · {walk_h} h on foot · "
+                                        "{unseen_pct} % unseen")
+    return {"html": text, "style": TOOLTIP_STYLE}
 
 
 def route_records(table: pd.DataFrame, paths: tuple[np.ndarray, ...]) -> list[dict[str, object]]:
@@ -114,9 +118,12 @@ def crossing_layers(routes: Routes) -> list[pdk.Layer]:
     ]
 
 
-def route_legend(band_share: float) -> list[LegendEntry]:
-    """Legend rows of the routes view."""
-    return [LegendEntry(ROUTE_TOP, f"likely route, top {TOP_ROUTES} (labels R1, R2, … by cost)"),
-            LegendEntry(ROUTE_OTHER, "likely route"),
-            LegendEntry(ROUTE_NEW, "route the what-if opens"), LegendEntry(ROUTE_CLOSED, "route the what-if closes"),
-            LegendEntry(BAND, f"corridor: within {band_share:.0%} of the cheapest")]
+def route_legend(band_share: float, tr: Translator | None = None) -> list[LegendEntry]:
+    """Legend rows of the routes view, in ``tr``'s language (English by default)."""
+    tr = tr or translator()
+    return [LegendEntry(ROUTE_TOP, tr.gettext("likely route, top {n} (labels R1, R2, … by cost)").format(n=TOP_ROUTES)),
+            LegendEntry(ROUTE_OTHER, tr.gettext("likely route")),
+            LegendEntry(ROUTE_NEW, tr.gettext("route the what-if opens")),
+            LegendEntry(ROUTE_CLOSED, tr.gettext("route the what-if closes")),
+            LegendEntry(BAND, tr.gettext("corridor: within {share} of the cheapest").format(
+                share=tr.percent(band_share)))]

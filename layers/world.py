@@ -17,7 +17,9 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from geo.spatial import Basemap, bundled_region
+from geo.i18n import translator
+from geo.spatial import Basemap, bundled_region, iso2_codes
+from layers.basemap import reader_town_names
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT
 
 COORD_DECIMALS: Final[int] = 2
@@ -64,14 +66,25 @@ def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[in
                      **options)
 
 
-def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None
-                        ) -> pdk.Layer | None:
-    """Country names at a point inside each country's largest part (those inside ``bbox``, degrees, or all)."""
+def country_name(code: str, name: str, language: str) -> str:
+    """Country ``code`` (ISO3 ``adm0_a3``) as readers of ``language`` name it (the locale's territory names, CLDR),
+    else ``name`` (Natural Earth's English one)."""
+    if language == "en":
+        return name
+    iso2 = iso2_codes().get(code)
+    return str(translator(language).locale.territories.get(iso2, name)) if iso2 else name
+
+
+def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None,
+                        language: str = "en") -> pdk.Layer | None:
+    """Country names at a point inside each country's largest part (those inside ``bbox``, degrees, or all), in
+    ``language``."""
     if basemap.world is None or basemap.world.empty:
         return None
     area = shapely.box(*bbox) if bbox is not None else None
     rows = []
-    for name, geometry in zip(basemap.world["name"], basemap.world.geometry, strict=True):
+    names = [country_name(c, n, language) for c, n in zip(basemap.world["adm0_a3"], basemap.world["name"], strict=True)]
+    for name, geometry in zip(names, basemap.world.geometry, strict=True):
         parts = shapely.get_parts(geometry)
         if not len(parts):
             continue
@@ -85,9 +98,9 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
     return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=12, font_weight=600)
 
 
-def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None) -> pdk.Layer:
-    """One label per land border at its middle, naming the two countries it separates, the western one first
-    ("Finland | Russia")."""
+def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, language: str = "en") -> pdk.Layer:
+    """One label per land border at its middle, naming the two countries it separates (in ``language``), the western
+    one first ("Finland | Russia")."""
     centre_x = {} if world is None else dict(
         zip(world["adm0_a3"], shapely.get_x(shapely.centroid(world.geometry.values)), strict=True))
     rows = []
@@ -98,6 +111,8 @@ def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None) 
         longest = parts[int(np.argmax(shapely.length(parts)))]
         middle = shapely.line_interpolate_point(longest, 0.5, normalized=True)
         codes = str(pair).split("-")
+        if len(codes) == 2:
+            left, right = country_name(codes[0], left, language), country_name(codes[1], right, language)
         west, east = left, right
         if len(codes) == 2 and centre_x.get(codes[0], 0.0) > centre_x.get(codes[1], 0.0):
             west, east = right, left
@@ -105,12 +120,12 @@ def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None) 
     return _text_layer("border-pair-labels", rows, colour=PAIR_LABEL, size=11, get_pixel_offset=[0, -10])
 
 
-def world_town_layer(towns: pd.DataFrame | None) -> pdk.Layer | None:
-    """The world's large towns (outside the region's own labels), in their own script where the source has it."""
+def world_town_layer(towns: pd.DataFrame | None, language: str = "en") -> pdk.Layer | None:
+    """The world's large towns (outside the region's own labels), named for readers of ``language``."""
     if towns is None or towns.empty:
         return None
-    rows = [{"text": str(n), "lon": round(float(x), 3), "lat": round(float(y), 3)}
-            for n, x, y in zip(towns["name_local"], towns["lon"], towns["lat"], strict=True)]
+    rows = [{"text": n, "lon": round(float(x), 3), "lat": round(float(y), 3)}
+            for n, x, y in zip(reader_town_names(towns, language), towns["lon"], towns["lat"], strict=True)]
     # Sized in metres, at most 12 px: the labels grow in as a continent comes into view, and a world view is
     # not buried under hundreds of names.
     return _text_layer("world-towns", rows, colour=list(TOWN_TEXT), size=TOWN_LABEL_M, get_text_anchor="'start'",
@@ -118,15 +133,15 @@ def world_town_layer(towns: pd.DataFrame | None) -> pdk.Layer | None:
                        size_min_pixels=0, size_max_pixels=12)
 
 
-def world_label_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None
-                       ) -> list[pdk.Layer]:
+def world_label_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None,
+                       language: str = "en") -> list[pdk.Layer]:
     """Country names, country-pair labels along the region's borders, and the world's large towns: those inside
-    ``bbox`` (degrees), or all."""
+    ``bbox`` (degrees), or all; in ``language``."""
     towns = basemap.world_towns
     if bbox is not None and towns is not None:
         west, south, east, north = bbox
         towns = towns[towns["lon"].between(west, east) & towns["lat"].between(south, north)]
-    layers = [country_label_layer(basemap, bbox=bbox),
-              pair_label_layer(basemap.borders, basemap.world) if not basemap.borders.empty else None,
-              world_town_layer(towns)]
+    layers = [country_label_layer(basemap, bbox=bbox, language=language),
+              pair_label_layer(basemap.borders, basemap.world, language) if not basemap.borders.empty else None,
+              world_town_layer(towns, language)]
     return [layer for layer in layers if layer is not None]

@@ -121,7 +121,7 @@ def test_the_page_is_in_the_navigation() -> None:
 
 def test_corridor_views_slope_and_patrols(page: AppTest) -> None:
     terrain = cache.coverage_terrain(CoverageParams())
-    page.radio(key="cov_view").set_value("Mean slope (°)").run()
+    page.radio(key="cov_view").set_value("slope").run()
     assert not page.exception, page.exception
     spec = _spec(page)
     assert "gaps" not in [layer["id"] for layer in spec["layers"]]
@@ -131,13 +131,13 @@ def test_corridor_views_slope_and_patrols(page: AppTest) -> None:
     expected = terrain.stats["slope_mean_deg"]
     cell = expected.idxmax()
     assert slope[format(int(cell), "x")] == max(1, int(np.ceil(expected.max())))
-    page.radio(key="cov_view").set_value("Hours since the last patrol").run()
+    page.radio(key="cov_view").set_value("since_patrol").run()
     classes = [row["value"] for row in _layer(_spec(page), "corridor")["data"]]
     # Classes 0-6 h ... never (1-6): patrolled today somewhere; never in 30 days elsewhere.
     assert min(classes) <= 2 and max(classes) == 6
     legend = [m.value for m in page.markdown if "limes-legend" in m.value][0]
     assert "0–6 h" in legend and "1–3 days" in legend and "never in 30 days" in legend
-    page.radio(key="cov_view").set_value("Patrol effort, 30 days (unit-hours)").run()
+    page.radio(key="cov_view").set_value("effort").run()
     effort = _layer(_spec(page), "corridor")["data"]
     assert 0 < len(effort) < len(terrain.corridor) and min(row["value"] for row in effort) >= 1
 

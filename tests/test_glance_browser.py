@@ -75,7 +75,7 @@ def test_basemap_fetched_once_and_views_kept(app_server: str, artifacts: Path) -
         first = list(log.files)
         generated = [f for f in first if "/generated/" in f[0]]
         names = {url.split("/")[-1].split("?")[0] for url, _, _ in generated}
-        assert {"basemap-countries.json", "basemap-towns.json", "relief-srtm.png"} <= names
+        assert {"basemap-countries.json", "basemap-en-towns.json", "relief-srtm.png"} <= names
         assert all("?v=" in url and "immutable" in cc for url, _, cc in generated), generated
         assert sum(sent for _, sent, _ in generated) > 500_000  # the first visit brings the relief and vectors
         legend = page.locator('[data-testid="limes-legend"]').first.inner_text()

@@ -73,7 +73,7 @@ def test_every_map_mode_and_a_drill_down(awkward_store: str) -> None:
             _ok(at.radio(key="colour_by").set_value(mode).run())
             legend = next(m.value for m in at.markdown if "limes-legend" in m.value)
             if mode == "Emerging hot spots":  # the cube ends with the data (2020, or 2019 for the one event)
-                assert " to " in legend and (" 2020 " in legend or " 2019 " in legend), legend
+                assert " to " in legend and (" 2020," in legend or " 2019," in legend), legend
             # A click on a hexagon where the data is: drill-down of every mode.
             at.session_state["map"] = {"selection": {"objects": {"hexagons": [{"hex": h3.latlng_to_cell(41.15, 22.5, 7)}]}}}
             _ok(at.run())
@@ -112,7 +112,7 @@ def test_an_empty_study_area_is_a_message_not_an_exception(tmp_path: Path) -> No
     before = Filters(TimeWindow(datetime(2018, 1, 1, tzinfo=timezone.utc), datetime(2018, 2, 1, tzinfo=timezone.utc)),
                      EVENT_TYPES, 6)
     reason = _emerging_or_reason(index, before, Analysis(mode="Emerging hot spots"), now)
-    assert isinstance(reason, str) and "got 0" in reason and "01 Feb 2018" in reason
+    assert isinstance(reason, str) and "got 0" in reason and "Feb 1, 2018" in reason
     after = Filters(TimeWindow(datetime(2019, 8, 1, tzinfo=timezone.utc), now), EVENT_TYPES, 6)
     cube, result = _emerging_or_reason(index, after, Analysis(mode="Emerging hot spots"), now)
     assert cube.shape[1] == 12 and len(result) == 7  # ends with the data: its one cell and the ring around it

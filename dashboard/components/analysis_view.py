@@ -14,7 +14,9 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components.filters import COUNT, EMERGING, STEPS, Analysis
-from dashboard.i18n import tr
+from dashboard.config import settings
+from dashboard.i18n import _, ngettext, tr
+from dashboard.terms import term
 from geo.analysis import (
     CATEGORIES,
     NO_PATTERN,
@@ -30,9 +32,9 @@ from geo.analysis import (
 )
 from geo.errors import LimesError
 from geo.grid import EventIndex, Filters, cell_latlng
-from geo.i18n import N_
+from geo.i18n import N_, Translator, moment_with_local
 from geo.spatial import describe_place
-from geo.timewindow import TimeWindow, describe_instant, describe_length
+from geo.timewindow import TimeWindow
 from layers.colours import (
     EMERGING_COLOURS,
     LegendEntry,
@@ -46,10 +48,6 @@ from layers.colours import (
 from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer
 
-_TOOLTIPS: Final[dict[str, str]] = {
-    COUNT: "<b>{value}</b> events",
-    EMERGING: "{label}",
-}
 EMERGING_ROWS: Final[int] = 8
 GI_VERDICTS: Final[dict[int, str]] = {
     0: N_("no unusual cluster here"),
@@ -73,9 +71,26 @@ class DataLayer:
     """Each study-area cell's own count and the count in the k rings around it (hot spot mode)."""
 
 
-def _tooltip(mode: str) -> dict[str, object]:
-    text = _TOOLTIPS.get(mode, "Gi* class <b>{value}</b> (±3: 99 %, ±2: 95 %, ±1: 90 %)")
+def _tooltip(mode: str, tr: Translator) -> dict[str, object]:
+    """The hexagons' tooltip (``{value}`` and ``{label}`` are deck.gl's placeholders, filled in the browser)."""
+    if mode == COUNT:
+        text = tr.gettext("Events: <b>{value}</b>")
+    elif mode == EMERGING:
+        text = "{label}"
+    else:
+        text = tr.gettext("Gi* class <b>{value}</b> (±3: 99 %, ±2: 95 %, ±1: 90 %)")
     return {"html": text, "style": TOOLTIP_STYLE}
+
+
+def _steps(tr: Translator, analysis: Analysis, n: int) -> str:
+    """``n`` weeks or days (the analysis's time step), in words."""
+    if analysis.step == "Week":
+        return tr.ngettext("{n} week", "{n} weeks", n).format(n=n)
+    return tr.ngettext("{n} day", "{n} days", n).format(n=n)
+
+
+def _end(tr: Translator, window: TimeWindow, now: datetime) -> str:
+    return moment_with_local(tr, window.end, now=now, zone=settings().region.time_zone)
 
 
 def cube_window(index: EventIndex, filters: Filters, analysis: Analysis, now: datetime) -> TimeWindow:
@@ -107,19 +122,26 @@ def _emerging_or_reason(index: EventIndex, filters: Filters, analysis: Analysis,
         return emerging_result(index, filters, analysis, now)
     except LimesError as exc:
         window = cube_window(index, filters, analysis, now)
-        return (f"No emerging hot spot analysis for the {analysis.n_steps} {analysis.step.lower()}s to "
-                f"{describe_instant(window.end, now=now)} UTC: {exc}. Gi* compares each cell with its neighbours, so "
-                "the period needs events in at least a few places: choose a window that holds data.")
+        words = tr()
+        return words.gettext("No emerging hot spot analysis for the {steps} to {end}: {reason}. Gi* compares each cell "
+                             "with its neighbours, so the period needs events in at least a few places: choose a "
+                             "window that holds data.").format(steps=_steps(words, analysis, analysis.n_steps),
+                                                               end=_end(words, window, now), reason=exc)
 
 
-def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *, now: datetime
-               ) -> DataLayer:
-    """The hexagon layer for ``analysis``: counts, Gi* hot and cold spots, or emerging hot spot categories."""
+def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *, now: datetime,
+               tr: Translator) -> DataLayer:
+    """The hexagon layer for ``analysis``: counts, Gi* hot and cold spots, or emerging hot spot categories; its
+    legend, title and tooltip in ``tr``'s language."""
     if analysis.mode == COUNT:
         hours = filters.window.duration.total_seconds() / 3600.0
         breaks = window_breaks(hours, filters.res)  # the same classes for every window of this length
-        return DataLayer(hexagon_layer(cells["cell"], cells["events"], breaks=breaks), legend(breaks, unit="events"),
-                         f"Events per hexagon (res {filters.res}, {describe_length(hours)})", _tooltip(COUNT))
+        length = (tr.gettext("{n} h").format(n=round(hours)) if hours < 48 else
+                  tr.ngettext("{n} day", "{n} days", round(hours / 24)).format(n=round(hours / 24)))
+        return DataLayer(hexagon_layer(cells["cell"], cells["events"], breaks=breaks),
+                         legend(breaks, unit="events", tr=tr),
+                         tr.gettext("Events per hexagon (res {res}, {length})").format(res=filters.res, length=length),
+                         _tooltip(COUNT, tr))
     if analysis.mode == EMERGING:
         window = cube_window(index, filters, analysis, now)
         outcome = _emerging_or_reason(index, filters, analysis, now)
@@ -127,17 +149,20 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
             return DataLayer(hexagon_layer(pd.Series([], dtype=np.uint64), pd.Series([], dtype=int),
                                            fill_expression=code_colour_expression(EMERGING_COLOURS),
                                            labels=pd.Series([], dtype=object)),
-                             [], f"Emerging hot spots: none for {analysis.n_steps} {analysis.step.lower()}s to "
-                                 f"{describe_instant(window.end, now=now)} UTC", _tooltip(EMERGING))
+                             [], tr.gettext("Emerging hot spots: none for {steps} to {end}").format(
+                                 steps=_steps(tr, analysis, analysis.n_steps), end=_end(tr, window, now)),
+                             _tooltip(EMERGING, tr))
         cube, result = outcome
         shown = result[result["category"] != NO_PATTERN]
         codes = shown["category"].map(CATEGORIES.index)
         layer = hexagon_layer(pd.Series(shown.index.to_numpy(dtype=np.uint64)), codes,
-                              fill_expression=code_colour_expression(EMERGING_COLOURS), labels=shown["category"])
-        return DataLayer(layer, emerging_legend(codes.tolist()),
-                         f"Emerging hot spots: {cube.shape[1]} {analysis.step.lower()}s to "
-                         f"{describe_instant(window.end, now=now)} UTC (res {analysis.res}, k {analysis.k})",
-                         _tooltip(EMERGING))
+                              fill_expression=code_colour_expression(EMERGING_COLOURS),
+                              labels=shown["category"].map(lambda c: term(tr, c)))
+        return DataLayer(layer, emerging_legend(codes.tolist(), tr),
+                         tr.gettext("Emerging hot spots: {steps} to {end} (res {res}, k {k})").format(
+                             steps=_steps(tr, analysis, cube.shape[1]), end=_end(tr, window, now), res=analysis.res,
+                             k=analysis.k),
+                         _tooltip(EMERGING, tr))
     area = study_area(index.cells_at(filters.res))
     gi = counts = None
     classes = pd.Series(dtype=int)
@@ -153,21 +178,31 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
     layer = hexagon_layer(pd.Series(significant.index.to_numpy(dtype=np.uint64)), significant,
                           fill_expression=hotspot_colour_expression())
     hot = classes[classes > 0].index
-    empty_hot = "" if counts is None or hot.empty else (
-        f"; {int((counts.loc[hot, 'own'] == 0).sum()):,} of {len(hot):,} hot cells have no events of their own")
-    return DataLayer(layer, hotspot_legend(), f"Gi* hot/cold spots, FDR (res {filters.res}, k {analysis.k}, "
-                                              f"{len(area):,} cells{empty_hot})", _tooltip(analysis.mode), gi=gi,
-                     counts=counts)
+    if counts is None or hot.empty:
+        title = tr.ngettext("Gi* hot/cold spots, FDR (res {res}, k {k}, {n} cell)",
+                            "Gi* hot/cold spots, FDR (res {res}, k {k}, {n} cells)", len(area))
+    else:
+        title = tr.ngettext("Gi* hot/cold spots, FDR (res {res}, k {k}, {n} cells; {empty} of {hot} hot cell has no "
+                            "events of its own)",
+                            "Gi* hot/cold spots, FDR (res {res}, k {k}, {n} cells; {empty} of {hot} hot cells have no "
+                            "events of their own)", len(hot))
+    title = title.format(res=filters.res, k=analysis.k, n=tr.number(len(area)), hot=tr.number(len(hot)),
+                         empty=tr.number(0 if counts is None else int((counts.loc[hot, "own"] == 0).sum())))
+    return DataLayer(layer, hotspot_legend(tr), title, _tooltip(analysis.mode, tr), gi=gi, counts=counts)
 
 
 def neighbourhood_text(own: int, around: int, *, k: int, hot: bool) -> str:
     """Why a cell has its Gi* value, in counts: "0 here, 23 within 1 ring around it"."""
-    rings = f"{k} ring{'s' if k > 1 else ''}"
-    counts = f"{own:,} here, {around:,} within {rings} around it"
+    words = tr()
     if hot and own == 0:
-        return (f"Hot because its neighbours are busy: {counts}. Gi* weighs each cell together with its "
-                "neighbours; this cell itself had no events.")
-    return f"{counts[0].upper()}{counts[1:]}."
+        text = ngettext("Hot because its neighbours are busy: {own} here, {around} within {k} ring around it. Gi* "
+                        "weighs each cell together with its neighbours; this cell itself had no events.",
+                        "Hot because its neighbours are busy: {own} here, {around} within {k} rings around it. Gi* "
+                        "weighs each cell together with its neighbours; this cell itself had no events.", k)
+    else:
+        text = ngettext("{own} here, {around} within {k} ring around it.",
+                        "{own} here, {around} within {k} rings around it.", k)
+    return text.format(own=words.number(own), around=words.number(around), k=k)
 
 
 def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *, now: datetime,
@@ -177,24 +212,30 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
     if isinstance(outcome, str):
         st.info(outcome)
         return
-    _, result = outcome
+    words = tr()
+    result = outcome[1]
     counts = result["category"].value_counts()
     shown = [c for c in CATEGORIES if c != NO_PATTERN and c in counts.index]
-    rows = "".join(f"<div>{html.escape(c)}: <b>{int(counts[c]):,}</b></div>" for c in shown)
+    rows = "".join(f"<div>{html.escape(term(words, c))}: <b>{words.number(int(counts[c]))}</b></div>" for c in shown)
     areas = emerging_areas(result)
     # A lone cell at the edge of a steady corridor crosses the threshold by chance in about one run in
     # three (measured on the scenario); areas of touching cells are what a corridor looks like.
     grouped, isolated = areas[areas["cells"] >= 2], areas[areas["cells"] == 1]
     lines = []
-    for _, area in grouped.head(EMERGING_ROWS).iterrows():
-        where = html.escape(describe_place(lat=area["lat"], lon=area["lon"], towns=towns))
+    for area in grouped.head(EMERGING_ROWS).to_dict("records"):
+        where = html.escape(describe_place(lat=area["lat"], lon=area["lon"], towns=towns, tr=words))
+        categories = ", ".join(" ×".join((term(words, part.split(" ×")[0]), *part.split(" ×")[1:]))
+                               for part in str(area["categories"]).split(", "))  # "New hot spot ×3, ..."
         lines.append(f"<div style='margin:2px 0'><span style='color:#eb28ff'>◆</span> <b>{where}</b>: "
-                     f"{html.escape(area['categories'])}</div>")
+                     f"{html.escape(categories)}</div>")
     if len(isolated):
-        lines.append(f"<div style='opacity:.75'>and {len(isolated)} isolated cell{'s' if len(isolated) > 1 else ''} "
-                     f"(see the table)</div>")
-    verdict = "".join(lines) or "<div>No new, consecutive or intensifying hot spot.</div>"
-    st.markdown(f"<div data-testid='limes-emerging' style='font-size:0.85rem'><b>Emerging</b>{verdict}"
+        more = ngettext("and {n} isolated cell (see the table)", "and {n} isolated cells (see the table)",
+                        len(isolated)).format(n=len(isolated))
+        lines.append(f"<div style='opacity:.75'>{html.escape(more)}</div>")
+    none, heading = _("No new, consecutive or intensifying hot spot."), _("Emerging")
+    verdict = "".join(lines) or f"<div>{html.escape(none)}</div>"
+    st.markdown(f"<div data-testid='limes-emerging' style='font-size:0.85rem'><b>{html.escape(heading)}</b>"
+                f"{verdict}"
                 f"<div style='margin-top:6px;opacity:.85'>{rows}</div></div>", unsafe_allow_html=True)
 
 
@@ -204,21 +245,24 @@ def emerging_table(index: EventIndex, filters: Filters, analysis: Analysis, *, n
     outcome = _emerging_or_reason(index, filters, analysis, now)
     if isinstance(outcome, str):
         return  # the side panel says why
-    _, result = outcome
+    result = outcome[1]
     shown = result[result["category"] != NO_PATTERN].copy()
     shown["order"] = shown["category"].map(CATEGORIES.index)
     shown = shown.sort_values(["order", "z_final"], ascending=[True, False])
     centres = [cell_latlng(int(c)) for c in shown.index]
+    words = tr()
     table = pd.DataFrame({
-        "Category": shown["category"].to_numpy(),
-        "Where": [describe_place(lat=lat, lon=lon, towns=towns) for lat, lon in centres],
-        "Hot steps": shown["hot_steps"].to_numpy(), "Cold steps": shown["cold_steps"].to_numpy(),
-        "Trend τ": shown["trend_tau"].round(2).to_numpy(), "Trend p": shown["trend_p"].to_numpy(),
-        "Last z": shown["z_final"].round(2).to_numpy(), "Cell": [format(int(c), "x") for c in shown.index],
+        _("Category"): [term(words, c) for c in shown["category"]],
+        _("Where"): [describe_place(lat=lat, lon=lon, towns=towns, tr=words) for lat, lon in centres],
+        _("Hot steps"): shown["hot_steps"].to_numpy(), _("Cold steps"): shown["cold_steps"].to_numpy(),
+        _("Trend τ"): shown["trend_tau"].round(2).to_numpy(), _("Trend p"): shown["trend_p"].to_numpy(),
+        _("Last z"): shown["z_final"].round(2).to_numpy(), _("Cell"): [format(int(c), "x") for c in shown.index],
     })
-    with st.expander(f"Emerging hot spot table: {len(table):,} cells with a pattern"):
+    title = ngettext("Emerging hot spot table: {n} cell with a pattern", "Emerging hot spot table: {n} cells with a "
+                     "pattern", len(table)).format(n=words.number(len(table)))
+    with st.expander(title):
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"Trend p": st.column_config.NumberColumn(format="%.2g")})
+                     column_config={_("Trend p"): st.column_config.NumberColumn(format="%.2g")})
 
 
 def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLayer, analysis: Analysis, *,
@@ -231,31 +275,33 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
             return
         cube, result = outcome
         if cell not in result.index:
-            st.caption("Outside the emerging hot spot study area (no events in or next to it).")
+            st.caption(_("Outside the emerging hot spot study area (no events in or next to it)."))
             return
+        words = tr()
         row = result.loc[cell]
-        st.markdown(f"**{row['category']}** · hot in {int(row['hot_steps'])} of {cube.shape[1]} "
-                    f"{analysis.step.lower()}s · " + tr().gettext("trend: {word}").format(
-                        word=unusual_word(float(row["trend_p"]), tr())),
-                    help=tr().gettext("Mann-Kendall trend τ {tau}, p {p}; last Gi* z {z}").format(
+        st.markdown(_("**{category}** · hot in {hot} of {steps} · trend: {word}").format(
+            category=term(words, str(row["category"])), hot=int(row["hot_steps"]),
+            steps=_steps(words, analysis, cube.shape[1]), word=unusual_word(float(row["trend_p"]), tr())),
+                    help=_("Mann-Kendall trend τ {tau}, p {p}; last Gi* z {z}").format(
                         tau=f"{row['trend_tau']:+.2f}", p=f"{row['trend_p']:.2g}", z=f"{row['z_final']:+.2f}"))
         if row["category"] != NO_PATTERN:
             around = neighbourhood_counts(cube.sum(axis=1), k=analysis.k).loc[cell]
-            st.caption(f"Over the {cube.shape[1]} {analysis.step.lower()}s: " + neighbourhood_text(
-                int(around["own"]), int(around["around"]), k=analysis.k, hot="hot" in str(row["category"]).lower()))
+            st.caption(_("Over the {steps}: {why}").format(steps=_steps(words, analysis, cube.shape[1]),
+                                                            why=neighbourhood_text(
+                int(around["own"]), int(around["around"]), k=analysis.k, hot="hot" in str(row["category"]).lower())))
         series = cell_z_series(cube, cell, params=EmergingParams(k=analysis.k))
-        st.line_chart(series[["z"]].rename(columns={"z": "Gi* z-score"}), height=150, y_label="z")
+        st.line_chart(series[["z"]].rename(columns={"z": _("Gi* z-score")}), height=150, y_label="z")
         return
     if data.gi is None or cell not in data.gi.index:
         return
     result, level = data.gi.loc[cell], int(classify(data.gi.loc[[cell]]).iloc[0])
     # The class's confidence (90, 95, 99 %) read as "somewhat unusual", "unusual", "very unusual".
-    word = tr().gettext(UNUSUAL_WORDS[3 - abs(level)][1]) if level else ""
-    verdict = tr().gettext(GI_VERDICTS[int(np.sign(level))]).format(
-        word=word, confidence=(90, 95, 99)[abs(level) - 1] if level else 0)
-    st.markdown(f"**Gi*** · {verdict}", help=tr().gettext("z {z}, p {p}, p after the false discovery rate "
-                                                          "correction {p_fdr}").format(
-        z=f"{result['z']:+.2f}", p=f"{result['p']:.2g}", p_fdr=f"{result['p_fdr']:.2g}"))
+    word = _(UNUSUAL_WORDS[3 - abs(level)][1]) if level else ""
+    verdict = _(GI_VERDICTS[int(np.sign(level))]).format(word=word,
+                                                         confidence=(90, 95, 99)[abs(level) - 1] if level else 0)
+    st.markdown(_("**Gi*** · {verdict}").format(verdict=verdict),
+                help=_("z {z}, p {p}, p after the false discovery rate correction {p_fdr}").format(
+                    z=f"{result['z']:+.2f}", p=f"{result['p']:.2g}", p_fdr=f"{result['p_fdr']:.2g}"))
     if data.counts is not None and cell in data.counts.index:
         own, around = data.counts.loc[cell, ["own", "around"]]
         text = neighbourhood_text(int(own), int(around), k=analysis.k, hot=level > 0)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit
+from dashboard.i18n import _, ngettext, tr
 from dashboard.plain import plain
 from geo.coverage import (
     COLUMNS,
@@ -33,6 +34,7 @@ from geo.coverage import (
     sensors_from_frame,
 )
 from geo.errors import LimesError, describe
+from geo.i18n import N_, Translator
 from geo.models import SENSOR_KINDS, SENSOR_STATUSES, Sensor
 from geo.spatial import describe_place, xy_m_to_lonlat
 from geo.trust import may
@@ -41,10 +43,15 @@ from layers.coverage import COVERAGE, EFFORT, ELEVATION, SINCE_PATROL, SLOPE
 SITE_MODEL: Final[SiteModel] = SiteModel(height_m=24.0, range_m=12_000.0)
 """The tower a recommended site would get."""
 VIEW_LABELS: Final[dict[str, str]] = {
-    "Coverage and gaps": COVERAGE, "Mean slope (°)": SLOPE, "Hours since the last patrol": SINCE_PATROL,
-    f"Patrol effort, {cache.PATROL_HISTORY.days} days (unit-hours)": EFFORT, "Mean elevation (m)": ELEVATION,
+    COVERAGE: N_("Coverage and gaps"), SLOPE: N_("Mean slope (°)"), SINCE_PATROL: N_("Hours since the last patrol"),
+    EFFORT: N_("Patrol effort, {days} days (unit-hours)"), ELEVATION: N_("Mean elevation (m)"),
 }
 """The sidebar's words for each corridor view of :mod:`layers.coverage`."""
+
+
+def view_label(view: str, words: Translator) -> str:
+    """The words for corridor ``view`` in ``words``' language."""
+    return words.gettext(VIEW_LABELS[view]).format(days=cache.PATROL_HISTORY.days)
 GAP_ROWS: Final[int] = 8
 GREEDY_GUARANTEE: Final[float] = 1.0 - 1.0 / math.e
 """Greedy maximum coverage reaches at least this share of the optimum (Nemhauser, Wolsey and Fisher 1978)."""
@@ -64,15 +71,18 @@ class CoverageChoice:
 def coverage_controls() -> CoverageChoice:
     """Sidebar: what the corridor shows, its width, the patrol window, how many new sites and where they may go."""
     with st.sidebar:
-        st.markdown("### Coverage")
-        label = st.radio("Colour the corridor by", list(VIEW_LABELS), key=state.COV_VIEW)
-        width_km = st.select_slider("Corridor width (our side)", options=[1, 2, 3, 5],
+        st.markdown("### " + _("Coverage"))
+        words = tr()  # the format functions keep the run's language (AppTest calls them outside a run)
+        view = st.radio(_("Colour the corridor by"), list(VIEW_LABELS), key=state.COV_VIEW,
+                        format_func=lambda v: view_label(v, words))
+        width_km = st.select_slider(_("Corridor width (our side)"), options=[1, 2, 3, 5],
                                     value=round(CoverageParams().corridor_width_m / 1000), key=state.COV_WIDTH,
-                                    format_func=lambda v: f"{v} km")
-        within_h = st.selectbox("Patrolled within", options=[24, 72, 168], index=1, key=state.COV_PATROL_H,
-                                format_func=lambda h: f"{h} h" if h < 168 else "7 days")
-        k = st.slider("New sites to recommend", min_value=1, max_value=6, value=3, key=state.COV_K)
-        typed = st.text_area("Your candidate sites (lat, lon per line; empty: high ground near the border)",
+                                    format_func=lambda v: words.gettext("{n} km").format(n=v))
+        within_h = st.selectbox(_("Patrolled within"), options=[24, 72, 168], index=1, key=state.COV_PATROL_H,
+                                format_func=lambda h: words.gettext("{n} h").format(n=h) if h < 168
+                                else words.gettext("7 days"))
+        k = st.slider(_("New sites to recommend"), min_value=1, max_value=6, value=3, key=state.COV_K)
+        typed = st.text_area(_("Your candidate sites (lat, lon per line; empty: high ground near the border)"),
                              key=state.COV_CANDIDATES, height=90)
     try:
         points = parse_points(typed)
@@ -80,7 +90,7 @@ def coverage_controls() -> CoverageChoice:
         st.sidebar.error(plain(exc))
         points = ()
     params = CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h))
-    return CoverageChoice(params=params, k=k, view=VIEW_LABELS[label], label=label, points=points)
+    return CoverageChoice(params=params, k=k, view=view, label=view_label(view, tr()), points=points)
 
 
 def _sensor_frame(sensors: tuple[Sensor, ...]) -> pd.DataFrame:
@@ -93,20 +103,21 @@ def what_if_table(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
     edited = st.data_editor(
         _sensor_frame(stored), key=state.SENSOR_EDITOR, num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
-            "kind": st.column_config.SelectboxColumn("kind", options=list(SENSOR_KINDS), required=True),
-            "status": st.column_config.SelectboxColumn("status", options=list(SENSOR_STATUSES), required=True),
-            "lat": st.column_config.NumberColumn("lat", format="%.5f"),
-            "lon": st.column_config.NumberColumn("lon", format="%.5f"),
-            "height_m": st.column_config.NumberColumn("height (m)", min_value=0.0),
-            "range_m": st.column_config.NumberColumn("range (m)", min_value=1.0),
-            "azimuth_deg": st.column_config.NumberColumn("azimuth (°)"),
-            "fov_deg": st.column_config.NumberColumn("field of view (°)", min_value=1.0, max_value=360.0),
+            "sensor_id": st.column_config.TextColumn(_("sensor")),
+            "kind": st.column_config.SelectboxColumn(_("kind"), options=list(SENSOR_KINDS), required=True),
+            "status": st.column_config.SelectboxColumn(_("status"), options=list(SENSOR_STATUSES), required=True),
+            "lat": st.column_config.NumberColumn(_("lat"), format="%.5f"),
+            "lon": st.column_config.NumberColumn(_("lon"), format="%.5f"),
+            "height_m": st.column_config.NumberColumn(_("height (m)"), min_value=0.0),
+            "range_m": st.column_config.NumberColumn(_("range (m)"), min_value=1.0),
+            "azimuth_deg": st.column_config.NumberColumn(_("azimuth (°)")),
+            "fov_deg": st.column_config.NumberColumn(_("field of view (°)"), min_value=1.0, max_value=360.0),
         },
     )
     try:
         return tuple(sensors_from_frame(edited.dropna(how="all")))
     except LimesError as exc:
-        st.error(f"{plain(exc)} — showing the stored sensors until the table is fixed.")
+        st.error(_("{problem} — showing the stored sensors until the table is fixed.").format(problem=plain(exc)))
         return stored
 
 
@@ -117,7 +128,7 @@ def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who:
     changed = current != stored
     left, right = st.columns([1, 2])
     with left:
-        if st.button("Save sensors to the store", key=state.SAVE_SENSORS, disabled=not changed, type="primary"):
+        if st.button(_("Save sensors to the store"), key=state.SAVE_SENSORS, disabled=not changed, type="primary"):
             removed = {s.sensor_id for s in stored} - {s.sensor_id for s in current}
             edited = sorted({s.sensor_id for s in set(current) - set(stored)})
             # Saves, removals and the audit entry are one transaction: the table never holds half an edit.
@@ -130,15 +141,16 @@ def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who:
             st.session_state.pop(state.SENSOR_EDITOR, None)
             st.rerun()
     with right:
-        upload = st.file_uploader("Import sensors (CSV or GeoJSON points; our column names)", type=["csv", "geojson"],
-                                  key=state.SENSOR_UPLOAD)
-        if upload is not None and st.button("Import", key=state.IMPORT_SENSORS):
+        upload = st.file_uploader(_("Import sensors (CSV or GeoJSON points; our column names)"),
+                                  type=["csv", "geojson"], key=state.SENSOR_UPLOAD)
+        if upload is not None and st.button(_("Import"), key=state.IMPORT_SENSORS):
             try:
                 sensors = read_sensor_file(upload.getvalue(), name=upload.name)
                 with cache.current_store().transaction() as tx:
                     written = save_sensors(tx, sensors, source=upload.name)
                     audit(who, "sensor_edit", target=upload.name, detail=f"{written} sensors imported", db=tx)
-                st.success(f"{written} sensors imported from {plain(upload.name)}")
+                st.success(ngettext("{n} sensor imported from {file}", "{n} sensors imported from {file}",
+                                    written).format(n=written, file=plain(upload.name)))
                 st.session_state.pop(state.SENSOR_EDITOR, None)
             except LimesError as exc:
                 st.error(plain(describe(exc)))
@@ -160,66 +172,91 @@ def _dem_north(terrain: Terrain) -> float:
 
 def headline(result: Assessment, baseline: Assessment, terrain: Terrain, *, elapsed_s: float, what_if: bool) -> None:
     """Covered share (with its change against the stored sensors in a what-if), seen, patrolled, gaps."""
+    words = tr()
     coverage = result.coverage
     cols = st.columns(4)
     delta = result.covered_share - baseline.covered_share
     share = terrain.params.seen_share
-    cols[0].metric("Corridor covered", f"{result.covered_share:.1%}", f"{delta:+.1%} what-if" if what_if else None,
-                   border=True, help=f"Cells seen by a sensor ({share:.0%} of their area or more) or patrolled within "
-                                     f"{terrain.params.patrol_within_h:g} h.")
-    cols[1].metric("Seen by sensors", f"{coverage['seen'].mean():.1%}", border=True)
-    cols[2].metric("Patrolled", f"{coverage['patrolled'].mean():.1%}", border=True)
-    cols[3].metric("Gaps", f"{len(result.gaps):,}", border=True,
-                   help=f"{int((~coverage['covered']).sum()):,} of {len(coverage):,} corridor cells uncovered")
-    note = (f" · {', '.join(result.skipped)} beyond the elevation data ({_dem_north(terrain):.0f}° N), not counted"
-            if result.skipped else "")
-    st.caption(f"Computed in {elapsed_s:.2f} s{note}")
+    sign = "+" if delta > 0 else "-" if delta < 0 else "±"
+    cols[0].metric(_("Corridor covered"), words.percent(result.covered_share, decimals=1),
+                   _("{change} what-if").format(change=sign + words.percent(abs(delta), decimals=1)) if what_if
+                   else None, border=True,
+                   help=_("Cells seen by a sensor ({share} of their area or more) or patrolled within {hours} "
+                          "h.").format(share=words.percent(share), hours=words.number(terrain.params.patrol_within_h)))
+    cols[1].metric(_("Seen by sensors"), words.percent(coverage["seen"].mean(), decimals=1), border=True)
+    cols[2].metric(_("Patrolled"), words.percent(coverage["patrolled"].mean(), decimals=1), border=True)
+    cols[3].metric(_("Gaps"), words.number(len(result.gaps)), border=True,
+                   help=_("{n} of {total} corridor cells uncovered").format(
+                       n=words.number(int((~coverage["covered"]).sum())), total=words.number(len(coverage))))
+    seconds = words.number(elapsed_s, decimals=2)
+    if result.skipped:
+        st.caption(_("Computed in {seconds} s · {sensors} beyond the elevation data ({north}° N), not counted").format(
+            seconds=seconds, sensors=", ".join(result.skipped), north=words.number(_dem_north(terrain), decimals=0)))
+    else:
+        st.caption(_("Computed in {seconds} s").format(seconds=seconds))
 
 
 def map_caption(params: CoverageParams) -> str:
     """What the planner map shows, from the parameters it was computed with."""
-    return (f"Teal: ground a standing person ({params.target_height_m:g} m) can be seen on, by 1 to 3+ sensors "
-            f"(SRTM 3″ line of sight, earth curvature and refraction k = 1/{1 / params.refraction_coeff:.0f}). "
-            f"Hexagons: the corridor, {params.corridor_width_m / 1000:g} km wide on our side, H3 res {params.res}. "
-            "White outlines: patrol areas for the next shift. Magenta: recommended new towers.")
+    words = tr()
+    return _("Teal: ground a standing person ({height} m) can be seen on, by 1 to 3+ sensors (SRTM 3″ line of sight, "
+             "earth curvature and refraction k = 1/{k}). Hexagons: the corridor, {width} km wide on our side, H3 res "
+             "{res}. White outlines: patrol areas for the next shift. Magenta: recommended new towers.").format(
+        height=words.number(params.target_height_m), k=round(1 / params.refraction_coeff),
+        width=words.number(params.corridor_width_m / 1000), res=params.res)
 
 
 def risk_caption(risk: RiskParams = DEFAULT_RISK) -> str:
     """How a gap's risk is weighed, from the risk weights."""
-    return (f"Risk: events a day within a ring × passability (exp(−slope/{risk.slope_scale_deg:g}°)) × "
-            f"{1 + risk.hot_bonus:g} near a Gi* hot spot, summed over the gap's cells.")
+    words = tr()
+    return _("Risk: events a day within a ring × passability (exp(−slope/{scale}°)) × {bonus} near a Gi* hot spot, "
+             "summed over the gap's cells.").format(scale=words.number(risk.slope_scale_deg),
+                                                    bonus=words.number(1 + risk.hot_bonus))
 
 
 def gap_table(result: Assessment, terrain: Terrain, towns: pd.DataFrame) -> None:
     """The riskiest gaps with the place, their cells' mean slope and extent."""
     gaps = result.gaps.head(GAP_ROWS)
     slope = terrain.stats.join(result.gap_rank, how="inner").groupby("gap_rank")["slope_mean_deg"].mean()
-    st.markdown("#### Gaps by risk")
+    words = tr()
+    st.markdown("#### " + _("Gaps by risk"))
     st.dataframe(pd.DataFrame({
-        "gap": gaps["rank"].to_numpy(),
-        "near": [describe_place(lat=la, lon=lo, towns=towns) for la, lo in zip(gaps["lat"], gaps["lon"], strict=True)],
-        "cells": gaps["cells"].to_numpy(),
-        "risk": gaps["risk"].round(2).to_numpy(),
-        "events/day": gaps["events_per_day"].round(1).to_numpy(),
-        "slope (°)": slope.reindex(gaps["rank"]).round(1).to_numpy(),
-        "lon from–to": [f"{a:.2f}–{b:.2f}" for a, b in zip(gaps["lon_min"], gaps["lon_max"], strict=True)],
+        _("gap"): gaps["rank"].to_numpy(),
+        _("near"): [describe_place(lat=la, lon=lo, towns=towns, tr=words)
+                    for la, lo in zip(gaps["lat"], gaps["lon"], strict=True)],
+        _("cells"): gaps["cells"].to_numpy(),
+        _("risk"): gaps["risk"].round(2).to_numpy(),
+        _("events/day"): gaps["events_per_day"].round(1).to_numpy(),
+        _("slope (°)"): slope.reindex(gaps["rank"]).round(1).to_numpy(),
+        _("lon from–to"): [f"{words.number(a, decimals=2)}–{words.number(b, decimals=2)}"
+                           for a, b in zip(gaps["lon_min"], gaps["lon_max"], strict=True)],
     }), hide_index=True, width="stretch")
     st.caption(risk_caption())
 
 
 def shift_plan(areas: pd.DataFrame, sites: pd.DataFrame, optimum: float | None, towns: pd.DataFrame) -> None:
     """Next shift's patrol areas, and the recommended towers with how close greedy came to the optimum."""
-    st.markdown("#### Next shift: patrol areas")
+    words = tr()
+    st.markdown("#### " + _("Next shift: patrol areas"))
     st.dataframe(pd.DataFrame({
-        "area": areas["area"],
-        "near": [describe_place(lat=a, lon=b, towns=towns) for a, b in zip(areas["lat"], areas["lon"], strict=True)],
-        "cells": areas["n_cells"], "risk": areas["risk"].round(2),
-        "lat, lon": [f"{a:.4f}, {b:.4f}" for a, b in zip(areas["lat"], areas["lon"], strict=True)]}),
+        _("area"): areas["area"],
+        _("near"): [describe_place(lat=a, lon=b, towns=towns, tr=words)
+                    for a, b in zip(areas["lat"], areas["lon"], strict=True)],
+        _("cells"): areas["n_cells"], _("risk"): areas["risk"].round(2),
+        _("lat, lon"): [f"{a:.4f}, {b:.4f}" for a, b in zip(areas["lat"], areas["lon"], strict=True)]}),
         hide_index=True, width="stretch")
-    st.markdown(f"#### {len(sites)} new towers ({SITE_MODEL.height_m:g} m, {SITE_MODEL.range_m / 1000:g} km)")
+    heading = ngettext("{n} new tower ({height} m, {range} km)", "{n} new towers ({height} m, {range} km)",
+                       len(sites)).format(n=len(sites), height=words.number(SITE_MODEL.height_m),
+                                          range=words.number(SITE_MODEL.range_m / 1000))
+    st.markdown(f"#### {heading}")
+    headers = {"rank": _("rank"), "lat": _("lat"), "lon": _("lon"), "gain": _("gain"),
+               "elevation_m": _("elevation (m)")}
     st.dataframe(sites.assign(gain=sites["gain"].round(2), elevation_m=sites["elevation_m"].round()),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch",
+                 column_config={column: st.column_config.Column(label) for column, label in headers.items()})
     total = float(np.sum(sites["gain"]))
     if optimum:
-        st.caption(f"Greedy closes {total:.2f} of open risk; the exact optimum (MILP) is {optimum:.2f} "
-                   f"({total / optimum:.0%} of it; the guarantee is {GREEDY_GUARANTEE:.0%}).")
+        st.caption(_("Greedy closes {total} of open risk; the exact optimum (MILP) is {optimum} ({share} of it; the "
+                     "guarantee is {guarantee}).").format(
+            total=words.number(total, decimals=2), optimum=words.number(optimum, decimals=2),
+            share=words.percent(total / optimum), guarantee=words.percent(GREEDY_GUARANTEE)))

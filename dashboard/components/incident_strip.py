@@ -4,7 +4,7 @@ fuses new alarms into open incidents and marks units that arrived as on scene.""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Final
 
 import streamlit as st
@@ -12,11 +12,11 @@ import streamlit as st
 from dashboard import cache
 from dashboard.auth import allowed
 from dashboard.components.incident_actions import keep_up
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.incidents import SIGNAL_KINDS
 from geo.store import incident_rows
-from geo.timewindow import describe_age
 
 REFRESH_S: Final[float] = 2.0
 
@@ -34,11 +34,18 @@ def incident_strip() -> None:
         st.error(plain(describe(exc)))
         return
     if not waiting:
-        st.caption("No high-priority incident waiting for acknowledgement.")
+        st.caption(_("No high-priority incident waiting for acknowledgement."))
     else:
         oldest = waiting[0]  # the repository lists them oldest first
-        age = describe_age((datetime.now(timezone.utc).timestamp() * 1000 - oldest["opened_at_ms"]) / 1000)
-        more = f" · {len(waiting) - 1} more waiting" if len(waiting) > 1 else ""
-        st.error(plain(f"Not acknowledged for {age}: incident #{oldest['incident_id']}, "
-                       f"{SIGNAL_KINDS.get(oldest['kind'], oldest['kind'])}: {oldest['title']}{more} "
-                       "(Incidents page)"), icon=":material/notification_important:")
+        words = tr()
+        age = words.duration(timedelta(milliseconds=max(0.0, datetime.now(timezone.utc).timestamp() * 1000
+                                                              - oldest["opened_at_ms"])))
+        kind = words.gettext(SIGNAL_KINDS[oldest["kind"]]) if oldest["kind"] in SIGNAL_KINDS else oldest["kind"]
+        text = (words.ngettext("Not acknowledged for {age}: incident #{id}, {kind}: {title} · {n} more waiting "
+                               "(Incidents page)",
+                               "Not acknowledged for {age}: incident #{id}, {kind}: {title} · {n} more waiting "
+                               "(Incidents page)", len(waiting) - 1)
+                if len(waiting) > 1 else
+                words.gettext("Not acknowledged for {age}: incident #{id}, {kind}: {title} (Incidents page)"))
+        st.error(plain(text.format(age=age, id=oldest["incident_id"], kind=kind, title=oldest["title"],
+                                   n=len(waiting) - 1)), icon=":material/notification_important:")

@@ -8,8 +8,8 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import cache
-from dashboard.i18n import _
 from geo.grid import EventIndex, Filters
+from geo.i18n import Translator
 from geo.timewindow import same_hours_day_before
 
 
@@ -23,21 +23,27 @@ class Kpi:
     help: str | None = None
 
 
-def _delta(current: int, previous: int | None) -> str | None:
+def _signed(value: float, text: str) -> str:
+    """``text`` (a formatted magnitude) with the sign of ``value`` (Streamlit colours a delta by its sign)."""
+    return f"{'+' if value > 0 else '-' if value < 0 else '±'}{text}"
+
+
+def _delta(current: int, previous: int | None, tr: Translator) -> str | None:
     """'+12 (+5%)' against the previous window; ``None`` (no delta shown) when there is none to compare."""
     if previous is None:
         return None
     change = current - previous
+    amount = _signed(change, tr.number(abs(change)))
     if previous == 0:
-        return f"{change:+,} (new)" if change else "±0"
-    return f"{change:+,} ({change / previous:+.0%})"
+        return tr.gettext("{change} (new)").format(change=amount) if change else "±0"
+    return f"{amount} ({_signed(change, tr.percent(abs(change) / previous))})"
 
 
 def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_start: datetime,
-                replayed: bool = False) -> tuple[Kpi, ...]:
-    """Events, persons, high-impact events and active hexagons, with deltas against the previous window, or for a
-    ``replayed`` frame against the same hours of the day before (a part-day frame meets the same part of a day,
-    never a whole one).
+                tr: Translator, replayed: bool = False) -> tuple[Kpi, ...]:
+    """Events, persons, high-impact events and active hexagons in ``tr``'s language, with deltas against the previous
+    window, or for a ``replayed`` frame against the same hours of the day before (a part-day frame meets the same
+    part of a day, never a whole one).
 
     When the span compared with reaches back before ``data_start`` there is nothing fair to compare
     with, and no delta is shown.
@@ -45,16 +51,21 @@ def kpi_figures(index: EventIndex, filters: Filters, *, hot_cells: int, data_sta
     now = cache.totals(index, filters.window, filters.types)
     earlier = same_hours_day_before(filters.window) if replayed else filters.window.previous()
     before = cache.totals(index, earlier, filters.types) if earlier.start >= data_start else None
-    compared = (_("Change against the same hours of the day before (none when they precede the data).") if replayed
-                else "Change against the previous window of the same length (none when it precedes the data).")
+    compared = (tr.gettext("Change against the same hours of the day before (none when they precede the data).")
+                if replayed else
+                tr.gettext("Change against the previous window of the same length (none when it precedes the data)."))
     return (
-        Kpi("Events", f"{now.events:,}", _delta(now.events, None if before is None else before.events), compared),
-        Kpi("Persons", f"{now.persons:,}", _delta(now.persons, None if before is None else before.persons),
-            "Persons involved (apprehended, detected, refused, rescued)."),
-        Kpi("High / very high impact", f"{now.high_impact:,}",
-            _delta(now.high_impact, None if before is None else before.high_impact)),
-        Kpi("Hexagons with events", f"{hot_cells:,}",
-            help=f"H3 cells at resolution {filters.res} with at least one event in the window."),
+        Kpi(tr.gettext("Events"), tr.number(now.events),
+            _delta(now.events, None if before is None else before.events, tr),
+            compared),
+        Kpi(tr.gettext("Persons"), tr.number(now.persons),
+            _delta(now.persons, None if before is None else before.persons, tr),
+            tr.gettext("Persons involved (apprehended, detected, refused, rescued).")),
+        Kpi(tr.gettext("High / very high impact"), tr.number(now.high_impact),
+            _delta(now.high_impact, None if before is None else before.high_impact, tr)),
+        Kpi(tr.gettext("Hexagons with events"), tr.number(hot_cells),
+            help=tr.gettext("H3 cells at resolution {res} with at least one event in the window.").format(
+                res=filters.res)),
     )
 
 

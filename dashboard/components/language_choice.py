@@ -15,8 +15,16 @@ LANGUAGE_PREFERENCE = "language"
 """The name the choice is kept under in the user preferences."""
 
 
+RESHOWN: tuple[str, ...] = (state.TYPES, state.COV_PATROL_H, state.COV_VIEWSHED)
+"""Widgets whose browser side keeps the chosen options' shown words: their values are handed back on a change of
+language, so that they show in the new one (the chips of "Event types" stayed English after choosing Greek)."""
+
+
 def _remember(user: str) -> None:
     set_preference(current_store(), user=user, name=LANGUAGE_PREFERENCE, value=st.session_state[state.LANGUAGE])
+    for key in RESHOWN:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def language_choice(user: str) -> None:

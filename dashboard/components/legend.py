@@ -6,6 +6,7 @@ import html
 
 import streamlit as st
 
+from dashboard.i18n import _
 from layers.colours import BORDER_EU_EXTERNAL, BORDER_OTHER, LegendEntry, LegendSymbol
 
 
@@ -37,8 +38,8 @@ def map_legend(entries: list[LegendEntry], *, title: str, symbols: list[LegendSy
     lines = "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
         f'<span style="width:18px;height:0;border-top:{w}px solid {_css(c)};display:inline-block"></span>'
-        f"<span>{label}</span></div>"
-        for c, w, label in ((BORDER_EU_EXTERNAL, 3, "EU external border"), (BORDER_OTHER, 1, "Other land border"))
+        f"<span>{html.escape(label)}</span></div>"
+        for c, w, label in ((BORDER_EU_EXTERNAL, 3, _("EU external border")), (BORDER_OTHER, 1, _("Other land border")))
     ) + "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">{_swatch(s)}<span>{html.escape(s.label)}</span></div>'
         for s in symbols or ()

@@ -3,12 +3,14 @@
 :func:`live_frame` gathers every figure, text and layer of the live view that does not depend on
 the session (a clicked hexagon does): the heading, the high-impact banner, the KPI tiles, the
 deck's JSON (basemap texts made once, data layers once), the legend, the unusual cells and the
-ticker. :func:`shared_frame` keys it by the index version, the view, the viewer's rights and the
-clock second, so N sessions at 1 Hz cost one computation a second, not N.
+ticker, all in one language. :func:`shared_frame` keys it by the index version, the view, the viewer's
+rights, the language and the clock second, so N sessions at 1 Hz cost one computation a second per
+language shown, not N.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -26,7 +28,8 @@ from dashboard.components.zoom import fitted_view
 from dashboard.config import settings
 from dashboard.plain import plain
 from geo.grid import EventIndex, Filters
-from geo.timewindow import TimeWindow, describe_window
+from geo.i18n import Translator, moment_with_local, window_text
+from geo.timewindow import TimeWindow
 from layers.frozen import FrozenDeck, frozen_deck, layer_json
 from layers.live import recent_hexagon_layer, unit_layers
 
@@ -54,7 +57,7 @@ class LiveFrame:
 
 
 def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: DataLayer, now: datetime, *,
-                 with_units: bool, whole_world: bool) -> list[str]:
+                 with_units: bool, whole_world: bool, language: str) -> list[str]:
     """The JSON texts of the map's layers, bottom to top."""
     outlines = []
     if choice.recent_outlines:
@@ -62,7 +65,7 @@ def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: 
         recent_window = TimeWindow(min(now - RECENT, filters.window.end - timedelta(seconds=1)), filters.window.end)
         recent = index.aggregate(Filters(recent_window, filters.types, layer_res(filters, choice.analysis)))
         outlines = [recent_hexagon_layer(recent["cell"], recent["events"])]
-    under, over = live_cache.basemap_layer_json(whole_world)
+    under, over = live_cache.basemap_layer_json(whole_world, language)
     pending, accepted = community_layers(index, filters, choice.reports)
     layers = [*partner_map_layers(), *pending, data.layer, *outlines, *accepted]
     on_top = []
@@ -70,47 +73,62 @@ def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: 
         units = cache.latest_units()
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
         units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
-        on_top = unit_layers(units, now=now, avoid=cache.town_label_boxes())
+        on_top = unit_layers(units, now=now, avoid=cache.town_label_boxes(settings().region, language))
     return [*under, *map(layer_json, layers), *over, *map(layer_json, on_top)]
 
 
+def _caption(index: EventIndex, choice: ViewChoice, tr: Translator, now: datetime) -> str:
+    """What the map shows and where its data comes from."""
+    span = index.time_range()
+    zone = settings().region.time_zone
+    stored = tr.ngettext("{n} event stored", "{n} events stored", len(index)).format(n=tr.number(len(index)))
+    newest = (tr.gettext("{stored}, up to {moment}").format(stored=stored,
+                                                           moment=moment_with_local(tr, span[1], now=now, zone=zone))
+              if span else tr.gettext("{stored}, none in memory").format(stored=stored))
+    return tr.gettext("{events} · {reports} · Borders, water, towns: Natural Earth · Towns: GeoNames · Relief: SRTM, "
+                      "pvlib 5′").format(events=newest, reports=community_caption(choice.reports, tr))
+
+
 def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, now: datetime, sees_events: bool,
-               with_units: bool, fit_to_data: bool = False, replayed: Filters | None = None) -> LiveFrame:
-    """Everything of the live view at ``now`` that is the same for every session with this view and these rights;
-    ``fit_to_data`` fits the map to the selection's hexagons instead of the region; ``replayed`` is a playback
-    frame's filters (its events only)."""
+               with_units: bool, tr: Translator, fit_to_data: bool = False,
+               replayed: Filters | None = None) -> LiveFrame:
+    """Everything of the live view at ``now`` that is the same for every session with this view, these rights and
+    this language (``tr``); ``fit_to_data`` fits the map to the selection's hexagons instead of the region;
+    ``replayed`` is a playback frame's filters (its events only)."""
     region = settings().region
     towns: pd.DataFrame = cache.gazetteer()
     view, filters, view_note = fitted_view(index, replayed or choice.filters(now), region=region,
-                                           fit_to_data=fit_to_data)
+                                           fit_to_data=fit_to_data, tr=tr)
     cells = cache.cells(index, filters)
-    data = data_layer(index, filters, cells, choice.analysis, now=now)
+    data = data_layer(index, filters, cells, choice.analysis, now=now, tr=tr)
     deck = frozen_deck(_layer_texts(index, choice, filters, data, now, with_units=with_units,
-                                    whole_world=view != region.view.as_dict()), tooltip=data.tooltip, view=view)
-    span = index.time_range()
-    newest = f"up to {span[1]:%d %b %Y %H:%M:%S} UTC" if span else "none in memory"
-    caption = (f"{len(index):,} events stored, {newest} · {community_caption(choice.reports)} · Borders, water, towns: "
-               "Natural Earth · Towns: GeoNames · Relief: SRTM, pvlib 5′")
+                                    whole_world=view != region.view.as_dict(), language=tr.code),
+                       tooltip=data.tooltip, view=view)
+    window = window_text(tr, filters.window.start, filters.window.end, now=now, zone=region.time_zone)
+    window = re.sub(r"^(\d+)\. ", r"\1\\. ", window)  # "23. nov" (Serbian) would start a Markdown list: escape it
     return LiveFrame(
         filters=filters,
-        heading=f"### {plain(region.title)}  \n{describe_window(filters.window, now=now)}",
-        banner=banner_text(index, now=now, towns=towns) if sees_events else None,
-        kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start, replayed=replayed is not None),
-        deck=deck, data=data, caption=caption, view_note=view_note,
-        alerts=unusual_text(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns),
-        ticker=ticker_text(index, now=now, towns=towns) if sees_events else None,
+        heading=f"### {plain(region.title)}  \n{window}",
+        banner=banner_text(index, now=now, towns=towns, tr=tr) if sees_events else None,
+        kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start, tr=tr,
+                         replayed=replayed is not None),
+        deck=deck, data=data, caption=_caption(index, choice, tr, now), view_note=view_note,
+        alerts=unusual_text(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns,
+                            tr=tr),
+        ticker=ticker_text(index, now=now, towns=towns, tr=tr) if sees_events else None,
     )
 
 
 def shared_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, now: datetime, sees_events: bool,
-                 with_units: bool, fit_to_data: bool, replayed: Filters | None) -> LiveFrame:
-    """:func:`live_frame`, computed once per server for the index version, view, rights and second of ``now``."""
+                 with_units: bool, fit_to_data: bool, replayed: Filters | None, tr: Translator) -> LiveFrame:
+    """:func:`live_frame`, computed once per server for the index version, view, rights, language and second of
+    ``now`` (sessions reading the same language share it)."""
     second = now.replace(microsecond=0)
     if not settings().live_sharing:
         return live_frame(index, choice, data_start, now=now, sees_events=sees_events, with_units=with_units,
-                          fit_to_data=fit_to_data, replayed=replayed)
+                          fit_to_data=fit_to_data, replayed=replayed, tr=tr)
     key = repr(("live", live_cache.index_version(index), choice, data_start, second, sees_events, with_units,
-                fit_to_data, replayed))
+                fit_to_data, replayed, tr.code))
     return live_cache.shared(key, lambda: live_frame(index, choice, data_start, now=second, sees_events=sees_events,
                                                      with_units=with_units, fit_to_data=fit_to_data,
-                                                     replayed=replayed))
+                                                     replayed=replayed, tr=tr))

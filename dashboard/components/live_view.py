@@ -28,6 +28,7 @@ from dashboard.components.partner_view import partner_legends
 from dashboard.components.playback import playback_filters
 from dashboard.components.zoom import zoom_toggle
 from dashboard.config import settings
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.grid import cell_at_resolution, hex_to_cell
@@ -59,8 +60,10 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     replayed = playback_filters(choice.filters(now))
     if replayed is not None:  # a replayed frame: its events only; "last 15 min" outlines belong to the present
         choice = replace(choice, recent_outlines=False)
+    words = tr()
     frame = shared_frame(index, choice, data_start, now=now, sees_events=sees_events,
-                         with_units=may(roles, "unit_positions"), fit_to_data=zoom_toggle(), replayed=replayed)
+                         with_units=may(roles, "unit_positions"), fit_to_data=zoom_toggle(), replayed=replayed,
+                         tr=words)
     if frame.view_note:
         st.caption(frame.view_note)
     filters, data = frame.filters, frame.data
@@ -69,19 +72,20 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         st.markdown(frame.heading)
     kpi_tiles(frame.kpis)
     if not filters.types:
-        st.warning("No event types selected: choose at least one in the sidebar.")
-    show_panel(feed_text(live_cache.feeds_health(settings().store_url), now=now))
+        st.warning(_("No event types selected: choose at least one in the sidebar."))
+    show_panel(feed_text(live_cache.feeds_health(settings().store_url), now=now, tr=words))
     map_col, side_col = st.columns([3, 1.15])
     with map_col:
         st.pydeck_chart(frame.deck, on_select="rerun", selection_mode="single-object",  # type: ignore[arg-type]
                         key=state.MAP, height=640)
-        st.caption(frame.caption + zoom_hint(layer_res(filters, choice.analysis)).replace(":", " ·", 1))
+        hint = zoom_hint(layer_res(filters, choice.analysis))
+        st.caption(_("{caption} · {hint}").format(caption=frame.caption, hint=hint) if hint else frame.caption)
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=towns)
     with side_col:
         map_legend(data.legend, title=data.title,
                    symbols=live_symbols(outlines=choice.recent_outlines, recent_min=int(RECENT.total_seconds() // 60),
-                                        units=may(roles, "unit_positions"), reports=choice.reports.pending))
+                                        units=may(roles, "unit_positions"), reports=choice.reports.pending, tr=words))
         partner_legends()
         st.divider()
         try:
@@ -92,11 +96,11 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                     emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
                 if frame.ticker is not None:
                     show_panel(frame.ticker)
-                st.caption("Click a hexagon to see its events.")
+                st.caption(_("Click a hexagon to see its events."))
             else:
                 if choice.analysis.mode != COUNT:
                     analysis_detail(index, cell, filters, data, choice.analysis, now=now)
                 hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns,
-                           with_events=sees_events)
+                           with_events=sees_events, tr=words)
         except LimesError as exc:
             st.error(plain(describe(exc)))

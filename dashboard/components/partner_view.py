@@ -9,7 +9,10 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
+from dashboard.config import settings
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
+from geo.i18n import moment_with_local
 from geo.store import StoredPicture, partner_levels, partner_pictures
 from layers.colours import LegendEntry
 from layers.partners import PARTNER_LINE, partner_breaks, partner_layers, partner_legend
@@ -26,11 +29,14 @@ def partner_map_layers() -> list[pdk.Layer]:
 
 
 def _title(picture: StoredPicture) -> str:
+    words = tr()
     end = datetime.fromtimestamp(picture.window_end_ms / 1000, timezone.utc)
     received = datetime.fromtimestamp(picture.received_at_ms / 1000, timezone.utc)
     hours = (picture.window_end_ms - picture.window_start_ms) / 3_600_000
-    return (f"Partner: {picture.publisher} — {hours:g} h to {end:%d %b %H:%M} UTC, {picture.delay_s / 3600:g} h "
-            f"behind, received {received:%d %b %H:%M} UTC")
+    now, zone = datetime.now(timezone.utc), settings().region.time_zone
+    return _("Partner: {publisher} — {hours} h to {end}, {delay} h behind, received {received}").format(
+        publisher=picture.publisher, hours=words.number(hours), end=moment_with_local(words, end, now=now, zone=zone),
+        delay=words.number(picture.delay_s / 3600), received=moment_with_local(words, received, now=now, zone=zone))
 
 
 def _legend(entries: list[LegendEntry], *, title: str) -> None:
@@ -49,10 +55,11 @@ def partner_legends() -> None:
     """One legend per partner picture, under ours (nothing when no partner shares with us)."""
     for picture, cells in cache.partner_pictures():
         st.divider()
-        _legend(partner_legend(partner_breaks(cells["events"], picture.k)) if not cells.empty else [],
+        _legend(partner_legend(partner_breaks(cells["events"], picture.k), tr()) if not cells.empty else [],
                 title=_title(picture))
-        st.caption(plain(f"Shared by {picture.publisher} under agreement version {picture.version}: counts of at "
-                         f"least {picture.k}, never merged with ours."))
+        st.caption(plain(_("Shared by {publisher} under agreement version {version}: counts of at least {k}, never "
+                           "merged with ours.").format(publisher=picture.publisher, version=picture.version,
+                                                       k=picture.k)))
 
 
 def partner_section_levels() -> None:

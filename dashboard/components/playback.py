@@ -15,7 +15,11 @@ from typing import Final
 import streamlit as st
 
 from dashboard import state
+from dashboard.config import settings
+from dashboard.i18n import _, tr
+from dashboard.terms import term
 from geo.grid import Filters
+from geo.i18n import clock, day, moment
 from geo.timewindow import TimeWindow
 
 STEPS: Final[dict[str, timedelta]] = {"Hour": timedelta(hours=1), "Day": timedelta(days=1)}
@@ -45,12 +49,14 @@ def _toggle_play() -> None:
 
 def playback_filters(filters: Filters) -> Filters | None:
     """Draw the playback bar above the map; the filters of the frame shown, or None when playback is off."""
-    on, step_col, play_col, slider_col = st.columns([1.1, 1.1, 0.8, 5], vertical_alignment="center")
-    if not on.toggle("Playback", key=state.PLAYBACK, help="Replay the chosen window frame by frame; the hexagons and "
-                                                          "the tiles show one frame's events."):
+    on, step_col, play_col, slider_col = st.columns([1.6, 1.1, 0.8, 4.5], vertical_alignment="center")
+    if not on.toggle(_("Playback"), key=state.PLAYBACK, help=_("Replay the chosen window frame by frame; the hexagons "
+                                                               "and the tiles show one frame's events.")):
         st.session_state[state.PLAYING] = False
         return None
-    step_name = step_col.radio("Step", list(STEPS), horizontal=True, key=state.PLAY_STEP, label_visibility="collapsed")
+    words = tr()
+    step_name = step_col.radio(_("Step"), list(STEPS), horizontal=True, key=state.PLAY_STEP,
+                               label_visibility="collapsed", format_func=lambda name: term(words, name))
     step = STEPS[step_name]
     starts = frames(filters.window, step)
     playing = bool(st.session_state.get(state.PLAYING, False))
@@ -60,9 +66,13 @@ def playback_filters(filters: Filters) -> Filters | None:
     if playing:  # one frame a second: the fragment's own rhythm
         current = starts[(starts.index(current) + 1) % len(starts)]
     st.session_state[state.PLAY_FRAME] = current
-    play_col.button("Pause" if playing else "Play", key=state.PLAY_BUTTON, on_click=_toggle_play,
+    play_col.button(_("Pause") if playing else _("Play"), key=state.PLAY_BUTTON, on_click=_toggle_play,
                     icon=":material/pause:" if playing else ":material/play_arrow:")
-    label = "%d %b %H:%M" if step < timedelta(days=1) else "%a %d %b"
-    shown = slider_col.select_slider("Frame", options=starts, key=state.PLAY_FRAME, label_visibility="collapsed",
-                                     format_func=lambda when: f"{when:{label}} UTC")
+    zone = settings().region.time_zone
+    hourly = step < timedelta(days=1)
+    shown = slider_col.select_slider(
+        _("Frame"), options=starts, key=state.PLAY_FRAME, label_visibility="collapsed",
+        format_func=lambda when: words.gettext("{utc} UTC ({local} local time)").format(
+            utc=moment(words, when, now=when) if hourly else day(words, when, skeleton="MMMEd"),
+            local=clock(words, when, zone=zone) if hourly else day(words, when, skeleton="MMMEd", zone=zone)))
     return replace(filters, window=frame_window(filters.window, shown, step))

@@ -6,7 +6,9 @@ import pydeck as pdk
 
 from dashboard import cache
 from dashboard.components.filters import ReportView
+from dashboard.terms import term
 from geo.grid import EventIndex, Filters, edge_length_km
+from geo.i18n import Translator
 from geo.reports import PENDING_RES, accepted_counts
 from layers.reports import accepted_report_layer, pending_report_layer
 
@@ -25,8 +27,12 @@ def community_layers(index: EventIndex, filters: Filters, view: ReportView) -> t
     return under, over
 
 
-def community_caption(view: ReportView) -> str:
-    """The map caption's part on community reports."""
-    text = f"green outline: accepted community reports (confidence ≥ {view.min_confidence})"
-    return text + (f" · violet: unmoderated reports per ~{2 * edge_length_km(PENDING_RES):.0f} km hexagon"
-                   if view.pending else "")
+def community_caption(view: ReportView, tr: Translator) -> str:
+    """The map caption's part on community reports, in ``tr``'s language."""
+    confidence = term(tr, view.min_confidence)
+    if not view.pending:
+        return tr.gettext("green outline: accepted community reports (confidence ≥ {confidence})").format(
+            confidence=confidence)
+    return tr.gettext("green outline: accepted community reports (confidence ≥ {confidence}) · violet: unmoderated "
+                      "reports per ~{km} km hexagon").format(
+        confidence=confidence, km=tr.number(2 * edge_length_km(PENDING_RES), decimals=0))

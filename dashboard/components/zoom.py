@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.config import settings
+from dashboard.i18n import _, session_language
 from dashboard.plain import plain
 from geo.grid import (
     VIEW_RES_RANGE,
@@ -19,6 +20,7 @@ from geo.grid import (
     cells_latlng,
     resolution_for_zoom,
 )
+from geo.i18n import Translator
 from geo.region import Region, view_of
 from layers.deck import build_deck
 
@@ -40,19 +42,20 @@ def data_view(cells: pd.DataFrame) -> dict[str, float] | None:
 
 def zoom_toggle() -> bool:
     """The "Zoom to data" switch: on, the map fits the current selection's hexagons instead of the region."""
-    return st.toggle("Zoom to data", key=state.ZOOM_TO_DATA,
-                     help="Fit the map to the hexagons of the current selection, wherever in the world they are.")
+    return st.toggle(_("Zoom to data"), key=state.ZOOM_TO_DATA,
+                     help=_("Fit the map to the hexagons of the current selection, wherever in the world they are."))
 
 
-def fitted_view(index: EventIndex, filters: Filters, *, region: Region,
-                fit_to_data: bool) -> tuple[dict[str, float], Filters, str | None]:
+def fitted_view(index: EventIndex, filters: Filters, *, region: Region, fit_to_data: bool,
+                tr: Translator) -> tuple[dict[str, float], Filters, str | None]:
     """The map's view, the filters to draw it with, and a note for the user: the region's view, or (``fit_to_data``)
     the one that fits the selection's hexagons, at the resolution that suits its zoom (3-4 for a continent)."""
     if not fit_to_data:
         return region.view.as_dict(), filters, None
     view = data_view(cache.cells(index, replace(filters, res=VIEW_RES_RANGE[0])))
     if view is None:
-        return region.view.as_dict(), filters, "No hexagons in the current selection: the map shows the region."
+        return region.view.as_dict(), filters, tr.gettext("No hexagons in the current selection: the map shows the "
+                                                          "region.")
     return view, replace(filters, res=min(filters.res, resolution_for_zoom(view["zoom"]))), None
 
 
@@ -60,5 +63,5 @@ def region_map() -> None:
     """The region's basemap alone, for a store without events: the border, its towns and relief."""
     region = settings().region
     st.markdown(f"### {plain(region.title)}")
-    under, over = cache.basemap_layers()
+    under, over = cache.basemap_layers(language=session_language())
     st.pydeck_chart(build_deck([*under, *over], view=region.view.as_dict()), key=state.MAP, height=640)

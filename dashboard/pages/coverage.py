@@ -28,6 +28,7 @@ from dashboard.components.coverage_panels import (
 from dashboard.components.legend import map_legend
 from dashboard.components.route_panels import route_controls, route_overlay, route_table
 from dashboard.config import settings
+from dashboard.i18n import _, ngettext, session_language, tr
 from dashboard.plain import plain
 from geo.coverage import patrol_areas
 from geo.errors import LimesError, describe
@@ -41,16 +42,19 @@ from layers.coverage import (
     site_layers,
 )
 from layers.deck import build_deck
-from layers.routes import ROUTE_TOOLTIP
+from layers.routes import route_tooltip
+
+ALL_SENSORS = "all"
+"""The viewshed choice that shows every active sensor's."""
 
 
 def render() -> None:
     """Draw the page: the what-if table is read first (it sits at the bottom) so that everything above follows it."""
     who = require_page("coverage")
-    st.markdown(f"### Coverage planner  \n{plain(settings().region.title)}, our side of the line")
+    st.markdown(_("### Coverage planner  \n{region}, our side of the line").format(region=plain(settings().region.title)))
     if settings().region.terrain_dem is None:
-        st.info("Only the world's 5′ relief (~9 km cells) covers this region: viewsheds and slopes are rough. "
-                "Give a detailed DEM with `limes region init --dem FILE`.")
+        st.info(_("Only the world's 5′ relief (~9 km cells) covers this region: viewsheds and slopes are rough. "
+                  "Give a detailed DEM with `limes region init --dem FILE`."))
     choice = coverage_controls()
     routing = route_controls()
     params = choice.params
@@ -59,9 +63,9 @@ def render() -> None:
     stored = cache.stored_sensors()
     top, map_area, tables, editor = st.container(), st.container(), st.container(), st.container()
     with editor:
-        st.markdown("#### Sensors · what-if")
-        st.caption("Edit a cell to move a sensor or change its height, range or field of view; set status to off; "
-                   "add a row for a new one. The map and the share follow; Save writes the table to the store.")
+        st.markdown("#### " + _("Sensors · what-if"))
+        st.caption(_("Edit a cell to move a sensor or change its height, range or field of view; set status to off; "
+                     "add a row for a new one. The map and the share follow; Save writes the table to the store."))
         current = what_if_table(stored)
         store_controls(stored, current, who)
     started = time.perf_counter()
@@ -69,25 +73,29 @@ def render() -> None:
     try:
         sites, optimum = cache.recommended_sites(params, current, minute, choice.k, SITE_MODEL, choice.points)
     except LimesError as exc:
-        st.sidebar.error(f"{plain(exc)} — recommending among high ground near the border instead.")
+        st.sidebar.error(_("{problem} — recommending among high ground near the border instead.").format(
+            problem=plain(exc)))
         sites, optimum = cache.recommended_sites(params, current, minute, choice.k, SITE_MODEL)
     with top:
-        try_sites = st.toggle(f"What-if: add the {len(sites)} recommended towers", key=state.TRY_SITES)
+        try_sites = st.toggle(ngettext("What-if: add the {n} recommended tower", "What-if: add the {n} recommended "
+                                       "towers", len(sites)).format(n=len(sites)), key=state.TRY_SITES)
     if try_sites:
         current = (*current, *site_sensors(sites))
     result = cache.coverage_assessment(params, current, minute)
     ids = [s.sensor_id for s in current if s.status == "active"]
-    shown = st.sidebar.selectbox("Viewshed shown", ["All active sensors", *ids], key=state.COV_VIEWSHED)
+    everyone = _("All active sensors")
+    shown = st.sidebar.selectbox(_("Viewshed shown"), [ALL_SENSORS, *ids], key=state.COV_VIEWSHED,
+                                 format_func=lambda s: everyone if s == ALL_SENSORS else s)
     one = tuple(s for s in current if s.sensor_id == shown)
     image_url, bounds = cache.coverage_png(params, one or current)
     areas = patrol_areas(result.coverage, result.risk, n_cells=40, n_areas=4)
     with top:
         headline(result, baseline, terrain, elapsed_s=time.perf_counter() - started, what_if=current != stored)
-    under, over = cache.basemap_layers()
+    under, over = cache.basemap_layers(language=session_language())
     corridor = corridor_view_layers(choice.view, result, terrain,
-                                    history_h=cache.PATROL_HISTORY.total_seconds() / 3600.0)
+                                    history_h=cache.PATROL_HISTORY.total_seconds() / 3600.0, tr=tr())
     overlay = route_overlay(params, current, stored, minute, routing)
-    tooltip = ROUTE_TOOLTIP if overlay.routes is not None else corridor.tooltip
+    tooltip = route_tooltip(tr()) if overlay.routes is not None else corridor.tooltip
     view = corridor_view(terrain.corridor.cells)  # opens on the corridor, where its cells can be read
     layers = [*under, coverage_raster_layer(image_url, bounds), *corridor.layers, patrol_area_layer(areas), *over,
               *overlay.layers, *sensor_layers(current, zoom=view["zoom"]), *site_layers(sites), *overlay.labels]
@@ -98,7 +106,8 @@ def render() -> None:
             st.pydeck_chart(build_deck(layers, tooltip=tooltip, view=view), key=state.COVERAGE_MAP, height=620)
             st.caption(map_caption(params))
         with side_col:
-            map_legend([*corridor.legend, *overlay.legend], title="Coverage" if choice.view == COVERAGE else choice.label)
+            map_legend([*corridor.legend, *overlay.legend],
+                       title=_("Coverage") if choice.view == COVERAGE else choice.label)
         if overlay.routes is not None:
             route_table(overlay.routes, overlay.changes, towns, routing)
     with tables:

@@ -13,6 +13,7 @@ from dashboard.components.filters import filter_controls
 from dashboard.components.incident_strip import incident_strip
 from dashboard.components.live_view import live_view
 from dashboard.components.zoom import region_map
+from dashboard.i18n import _
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 
@@ -23,7 +24,7 @@ def render() -> None:
     index = cache.event_index()
     span = cache.data_span(index)
     if span is None:
-        st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
+        st.info(_("The store holds no events yet: import a file on the Data page, or start `limes demo`."))
         region_map()
         st.stop()
     try:

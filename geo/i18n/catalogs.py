@@ -10,6 +10,7 @@ catalog is complete (a test extracts the messages from the code and compares).
 
 from __future__ import annotations
 
+import copy
 import gettext
 import importlib.resources
 import io
@@ -24,7 +25,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, format_timedelta, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 from geo.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, parse_language
 
@@ -68,9 +69,11 @@ class Translator:
         return format_decimal(value, format=pattern, locale=self.language.locale)
 
     def percent(self, fraction: float, *, decimals: int = 0) -> str:
-        """``fraction`` (0.805) as the locale writes a percentage (``80 %`` in Macedonian)."""
-        return format_percent(round(fraction, decimals + 2), decimal_quantization=decimals == 0,
-                              locale=self.language.locale)
+        """``fraction`` (0.805) as the locale writes a percentage (``80 %`` in Macedonian), with exactly ``decimals``
+        digits after the locale's decimal sign (``0,0%``)."""
+        pattern = copy.copy(Locale.parse(self.language.locale).percent_formats[None])
+        pattern.frac_prec = (decimals, decimals)
+        return pattern.apply(round(fraction, decimals + 2), Locale.parse(self.language.locale))
 
     def date(self, day: date) -> str:
         """``day`` in the locale's medium form (``30 Νοε 2026``)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import available_timezones
 
 from geo.errors import InputError
 
@@ -66,6 +67,8 @@ class Region:
         without them the world's 5' relief stands in (pages say so).
     source : Path or None
         The TOML file the region was read from.
+    time_zone : str
+        The IANA time zone of the border (``Europe/Athens``): pages show its local time beside UTC.
     """
 
     name: str
@@ -84,6 +87,7 @@ class Region:
     terrain_dem: Path | None = None
     coarse_dem: Path | None = None
     source: Path | None = None
+    time_zone: str = "UTC"
 
     @property
     def centre_lonlat(self) -> tuple[float, float]:
@@ -188,11 +192,14 @@ def _load(path: Path, mtime_ns: int) -> Region:
     if not pairs:
         raise InputError(f"{path.name}: 'pairs' must name at least one border (a 'pair' value of the border file)")
     view = _view(table["view"], "view", path) if "view" in table else view_of(aoi)
+    time_zone = table.get("time_zone", "UTC")
+    if time_zone not in available_timezones() and time_zone != "UTC":
+        raise InputError(f"{path.name}: 'time_zone' must be an IANA time zone such as 'Europe/Athens'; got {time_zone!r}")
     return Region(name=_field(table, "name", str, path), title=str(table.get("title") or table["name"]), pairs=pairs,
                   ours=_codes(table, "ours", path), watched=_codes(table, "watched", path), metric_crs=metric_crs,
                   aoi_lonlat=aoi, view=view,
                   form_view=_view(table["form_view"], "form_view", path) if "form_view" in table else view,
-                  source=path, **paths)  # type: ignore[arg-type]
+                  source=path, time_zone=time_zone, **paths)  # type: ignore[arg-type]
 
 
 def load_region(path: str | Path) -> Region:
@@ -222,7 +229,7 @@ def region_toml(region: Region, *, folder: Path) -> str:
     lines = [f"name = {_toml_value(region.name)}", f"title = {_toml_value(region.title)}",
              f"pairs = {_toml_value(region.pairs)}", f"ours = {_toml_value(region.ours)}",
              f"watched = {_toml_value(region.watched)}", f"metric_crs = {_toml_value(region.metric_crs)}",
-             f"aoi = {_toml_value([round(v, 4) for v in region.aoi_lonlat])}"]
+             f"aoi = {_toml_value([round(v, 4) for v in region.aoi_lonlat])}", f"time_zone = {_toml_value(region.time_zone)}"]
     for key in _PATH_KEYS:
         value = getattr(region, key)
         if value is not None:

@@ -19,10 +19,11 @@ import pyogrio
 import shapely
 
 from geo.errors import GeodataError
+from geo.i18n import N_, Translator, official_languages, town_name, translator
 from geo.region import Region
 from geo.settings import bundled_data_dir, bundled_region
 from geo.spatial.projection import EARTH_RADIUS_KM, azimuth_deg
-from geo.spatial.world import WORLD_COUNTRIES, read_world, world_overview, world_towns
+from geo.spatial.world import WORLD_COUNTRIES, iso2_codes, read_world, world_overview, world_towns
 
 DATA_DIR: Final[Path] = bundled_data_dir()
 VECTOR_DIR: Final[Path] = DATA_DIR / "vector"
@@ -143,7 +144,8 @@ def load_towns(region: Region | None = None) -> pd.DataFrame:
     """Town labels around the region: Natural Earth populated places and the region's gazetteer where the
     bundled detail exists, GeoNames towns of 15,000 people elsewhere, de-duplicated by name.
 
-    Returns a frame with ``name``, ``adm0_a3``, ``lat``, ``lon`` and ``rank`` (0 = major city).
+    Returns a frame with ``name`` (Latin), ``name_local`` (in the country's own script where GeoNames or the
+    gazetteer has it, else empty), ``adm0_a3``, ``lat``, ``lon`` and ``rank`` (0 = major city).
     """
     region = region or bundled_region()
     bbox = detail_bbox(region)
@@ -161,9 +163,25 @@ def load_towns(region: Region | None = None) -> pd.DataFrame:
     )
     gazetteer = (pd.read_csv(region.gazetteer) if region.gazetteer is not None else major.iloc[:0]).assign(rank=1)
     others = pd.DataFrame({"name": world["name_local"], "adm0_a3": world["adm0_a3"], "lat": world["lat"],
-                           "lon": world["lon"], "rank": (world["population"] < 100_000).astype(int)})
+                           "lon": world["lon"], "rank": (world["population"] < 100_000).astype(int),
+                           "name_local": world["name_local"]})
     towns = pd.concat([major, gazetteer, others], ignore_index=True).drop_duplicates("name", keep="first")
-    return towns[_inside(towns, region.aoi_lonlat)].reset_index(drop=True)
+    towns = towns[_inside(towns, region.aoi_lonlat)].reset_index(drop=True)
+    return _with_local_names(towns, [gazetteer, world_towns(bbox=bbox)])
+
+
+def _with_local_names(towns: pd.DataFrame, sources: list[pd.DataFrame]) -> pd.DataFrame:
+    """``towns`` with ``name_local`` filled from the first of ``sources`` naming the same town (name and country)."""
+    local = towns["name_local"] if "name_local" in towns else pd.Series(pd.NA, index=towns.index, dtype=object)
+    for source in sources:
+        if "name_local" not in source or source.empty:
+            continue
+        lookup = source.dropna(subset=["name_local"]).drop_duplicates(["name", "adm0_a3"]).set_index(
+            ["name", "adm0_a3"])["name_local"]
+        found = pd.Series([lookup.get((n, c)) for n, c in zip(towns["name"], towns["adm0_a3"], strict=True)],
+                          index=towns.index, dtype=object)
+        local = local.where(local.notna(), found)
+    return towns.assign(name_local=local.fillna("").astype(str))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +192,8 @@ class Place:
     distance_km: float
     lat: float
     lon: float
+    position: int = 0
+    """The town's row in the frame it was found in (``iloc``)."""
 
 
 def great_circle_km(lat: float, lon: float, lats: npt.ArrayLike, lons: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -191,10 +211,14 @@ def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
     distance_km = great_circle_km(lat, lon, towns["lat"].to_numpy(float), towns["lon"].to_numpy(float))
     i = int(np.argmin(distance_km))
     return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]), lat=float(towns["lat"].iloc[i]),
-                 lon=float(towns["lon"].iloc[i]))
+                 lon=float(towns["lon"].iloc[i]), position=i)
 
 
 COMPASS_POINTS: Final[tuple[str, ...]] = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+COMPASS_NAMES: Final[dict[str, str]] = {
+    "N": N_("N"), "NE": N_("NE"), "E": N_("E"), "SE": N_("SE"), "S": N_("S"), "SW": N_("SW"), "W": N_("W"),
+    "NW": N_("NW")}
+"""The compass points' abbreviations, to translate (Greek writes ΒΔ for NW, Cyrillic СЗ)."""
 
 
 def compass_point(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> str:
@@ -202,18 +226,29 @@ def compass_point(from_lon: float, from_lat: float, to_lon: float, to_lat: float
     return COMPASS_POINTS[int(((azimuth_deg(from_lon, from_lat, to_lon, to_lat) + 22.5) % 360) // 45)]
 
 
-def describe_place(*, lat: float, lon: float, towns: pd.DataFrame, max_km: float = TOWN_REACH_KM) -> str:
+def describe_place(*, lat: float, lon: float, towns: pd.DataFrame, max_km: float = TOWN_REACH_KM,
+                   tr: Translator | None = None) -> str:
     """A point (degrees) in words from its nearest town of ``towns``: ``"3 km NW of Evzoni"``, or
-    ``"at Evzoni"`` within a kilometre of it (no direction is meaningful that close).
+    ``"at Evzoni"`` within a kilometre of it (no direction is meaningful that close), in ``tr``'s language
+    (English by default) with the town named for its reader (:func:`geo.i18n.place_names.town_name`).
 
     The distance is great-circle, rounded to whole km; the direction is the compass point from
     the town to the point. Beyond ``max_km`` from every town the text is the position itself
     (``"33.12° N 12.50° E, no town within 100 km"``): "7590 km from Seres" helps nobody.
     """
+    tr = tr or translator()
     town = nearest_town(lat, lon, towns)
     if town.distance_km > max_km:
-        return (f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'} {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}, "
-                f"no town within {max_km:.0f} km")
+        text = tr.gettext("{lat}° {north_south} {lon}° {east_west}, no town within {km} km")
+        return text.format(lat=tr.number(abs(lat), decimals=2), lon=tr.number(abs(lon), decimals=2),
+                           north_south=tr.gettext(COMPASS_NAMES["N" if lat >= 0 else "S"]),
+                           east_west=tr.gettext(COMPASS_NAMES["E" if lon >= 0 else "W"]),
+                           km=tr.number(max_km, decimals=0))
+    row = towns.iloc[town.position]
+    name = town_name(latin=town.name, local=row.get("name_local"), language=tr.code,
+                     spoken=official_languages(iso2_codes().get(str(row.get("adm0_a3")))))
     if town.distance_km < 1:
-        return f"at {town.name}"
-    return f"{town.distance_km:.0f} km {compass_point(town.lon, town.lat, lon, lat)} of {town.name}"
+        return tr.gettext("at {town}").format(town=name)
+    return tr.gettext("{km} km {direction} of {town}").format(
+        km=tr.number(round(town.distance_km), decimals=0), town=name,
+        direction=tr.gettext(COMPASS_NAMES[compass_point(town.lon, town.lat, lon, lat)]))
