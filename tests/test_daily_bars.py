@@ -23,6 +23,7 @@ from geo.models import EVENT_TYPES  # noqa: E402
 from geo.timewindow import TimeWindow, day_shares, same_hours_day_before  # noqa: E402
 
 UTC = timezone.utc
+EN = translator("en")
 
 
 def _days(first: str, n: int) -> pd.DatetimeIndex:
@@ -95,10 +96,10 @@ def test_a_replayed_part_day_is_compared_with_the_same_hours_the_day_before() ->
     assert same_hours_day_before(frame) == TimeWindow(datetime(2026, 11, 27, 14, tzinfo=UTC),
                                                       datetime(2026, 11, 28, tzinfo=UTC))
     filters = Filters(frame, EVENT_TYPES, 6)
-    replayed = kpi_figures(index, filters, hot_cells=1, data_start=day0, replayed=True)
-    assert replayed[0].value == "4" and replayed[0].delta == "+0 (+0%)"  # 4 against the same 10 hours: no change
+    replayed = kpi_figures(index, filters, hot_cells=1, data_start=day0, tr=EN, replayed=True)
+    assert replayed[0].value == "4" and replayed[0].delta == "±0 (±0%)"  # 4 against the same 10 hours: no change
     # The 10 hours before (28 Nov 04:00-14:00) hold the night's 6: a false fall of a third.
-    plain = kpi_figures(index, filters, hot_cells=1, data_start=day0)
+    plain = kpi_figures(index, filters, hot_cells=1, data_start=day0, tr=EN)
     assert plain[0].delta == "-2 (-33%)"
     # Before the data there is nothing to compare with: no delta.
-    assert kpi_figures(index, filters, hot_cells=1, data_start=frame.start, replayed=True)[0].delta is None
+    assert kpi_figures(index, filters, hot_cells=1, data_start=frame.start, tr=EN, replayed=True)[0].delta is None
