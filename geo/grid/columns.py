@@ -8,7 +8,7 @@ Strings become small integer codes and cells dense ``int32`` codes (DESIGN.md se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -258,10 +258,14 @@ class Codec:
             mapping[i] = known[value]
         return narrowest(mapping[codes], at_least=len(vocab))
 
-    def decode(self, arrays: Arrays, index: npt.NDArray[np.int64]) -> pd.DataFrame:
-        """Storage ``arrays`` (equal length) back as the event frame, with ``index`` as its row labels."""
+    def decode(self, arrays: Arrays, index: npt.NDArray[np.int64], *,
+               columns: Collection[str] | None = None) -> pd.DataFrame:
+        """Storage ``arrays`` (equal length) back as the event frame, with ``index`` as its row labels; only the
+        event frame's ``columns`` (in its order) when given."""
         data: dict[str, object] = {}
         for column in self.columns:
+            if columns is not None and column.name not in columns:
+                continue
             if column.name == "occurred_at" or (column.kind == "time" and column.name in arrays):
                 data[column.name] = _datetimes(arrays[TIME if column.name == "occurred_at" else column.name],
                                                column.dtype)
