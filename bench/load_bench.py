@@ -104,7 +104,8 @@ def _feed(url: str, per_s: int, stop: threading.Event, seq_from: int) -> None:
         while not stop.wait(0.1):
             batch = store_shaped(max(per_s // 10, 1), seed=1000 + k, seq_from=seq_from + k * per_s,
                                  after_s=int(time.time()) - 60)
-            batch["event_id"] = [f"load-{k}-{i}" for i in range(len(batch))]
+            # Ids unique per feeder: a second server measured on the same store gets new events too, not duplicates.
+            batch["event_id"] = [f"load-{seq_from}-{k}-{i}" for i in range(len(batch))]
             insert_events(store, batch.drop(columns=["seq"]).assign(attrs="{}"))
             k += 1
     finally:
@@ -112,11 +113,12 @@ def _feed(url: str, per_s: int, stop: threading.Event, seq_from: int) -> None:
 
 
 def _measure(url: str, *, sharing: bool, sessions: tuple[int, ...], stored: int, per_s: int, duration_s: float,
-             log_dir: Path) -> dict[int, tuple[float, float, float, float, int, list[str]]]:
-    """Per number of sessions: p50 and p95 (ms), server CPU per session-second, MB per session, samples, failures."""
+             log_dir: Path, root: Path | None = None) -> dict[int, tuple[float, float, float, float, int, list[str]]]:
+    """Per number of sessions: p50 and p95 (ms), server CPU per session-second, MB per session, samples, failures;
+    ``root`` serves another checkout's app (a baseline) instead of this one."""
     env = {"LIMES_DB": url, "LIMES_SCENARIO": "off", "LIMES_LIVE_SHARING": "on" if sharing else "off"}
     out = {}
-    with start_streamlit(env=env, log_dir=log_dir) as app:
+    with start_streamlit(env=env, log_dir=log_dir, root=root) as app:
         pid = _server_pid(int(app.rsplit(":", 1)[1]))
         ws_url = app.replace("http://", "ws://") + "/_stcore/stream"
         asyncio.run(_session(ws_url, time.monotonic() + 3, [], []))  # the mirror loads the store once
@@ -144,6 +146,17 @@ def _measure(url: str, *, sharing: bool, sessions: tuple[int, ...], stored: int,
     return out
 
 
+def fill_store(folder: Path, stored: int) -> str:
+    """A SQLite store in ``folder`` holding ``stored`` events of the last day; its URL."""
+    url = f"sqlite:///{folder / 'load.sqlite'}"
+    store = open_store(url)
+    history = store_shaped(stored, seed=3, after_s=int(time.time()) - 86400)
+    for start in range(0, stored, 200_000):
+        insert_events(store, history.iloc[start:start + 200_000].drop(columns=["seq"]).assign(attrs="{}"))
+    store.close()
+    return url
+
+
 def run(sessions: tuple[int, ...] = (1, 5, 10, 20), *, stored: int = 1_000_000, per_s: int = 100,
         duration_s: float = 20.0, busy: int = 0) -> list[Figure]:
     """Fragment round trips for each number of ``sessions``, on a store of ``stored`` events fed ``per_s``: ours
@@ -153,13 +166,7 @@ def run(sessions: tuple[int, ...] = (1, 5, 10, 20), *, stored: int = 1_000_000, 
     spinners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(busy)]
     try:
         with tempfile.TemporaryDirectory(prefix="limes-load-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'load.sqlite'}"
-            store = open_store(url)
-            history = store_shaped(stored, seed=3, after_s=int(time.time()) - 86400)
-            for start in range(0, stored, 200_000):
-                insert_events(store, history.iloc[start:start + 200_000].drop(columns=["seq"]).assign(attrs="{}"))
-            store.close()
-            del history
+            url = fill_store(Path(tmp), stored)
             kw = {"sessions": sessions, "stored": stored, "per_s": per_s, "duration_s": duration_s, "log_dir": Path(tmp)}
             ours, naive = _measure(url, sharing=True, **kw), _measure(url, sharing=False, **kw)
     finally:

@@ -1,6 +1,6 @@
 """The ``limes`` command line: ``bench``, ``import``, ``serve``, ``report``, ``public-form``, ``purge-contacts``,
-the live commands of :mod:`dashboard.live_cli`, ``routes`` of :mod:`dashboard.routes_cli` and ``handover`` of
-:mod:`dashboard.handover_cli`."""
+``purge-events``, the live commands of :mod:`dashboard.live_cli`, ``routes`` of :mod:`dashboard.routes_cli` and
+``handover`` of :mod:`dashboard.handover_cli`."""
 
 from __future__ import annotations
 
@@ -131,6 +131,23 @@ def _purge_contacts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge_events(args: argparse.Namespace) -> int:
+    """Remove whole months of events older than ``--keep-days`` (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from geo.store import open_store, purge_event_months
+
+    config = command_settings(args)
+    store = open_store(config.store_url)
+    try:
+        purged = purge_event_months(store, keep_from=config.clock() - timedelta(days=args.keep_days))
+    finally:
+        store.close()
+    months = ", ".join(purged.months) or "none"
+    print(f"{purged.events} events removed; months before the one {args.keep_days:g} days ago: {months}")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     """The briefing pack of a period as a PDF (and, on request, PNG map and CSV/GeoJSON/GeoParquet figures)."""
     import time
@@ -241,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="retention period in days (default: $LIMES_CONTACT_RETENTION_DAYS or 30)")
     add_db(purge)
     purge.set_defaults(handler=_purge_contacts)
+    purge_events = sub.add_parser("purge-events", help="remove whole months of events past the retention period "
+                                                       "(PostgreSQL drops their month partitions)")
+    purge_events.add_argument("--keep-days", type=float, required=True,
+                              help="keep at least this many days: months that ended before the month of that day go")
+    add_db(purge_events)
+    purge_events.set_defaults(handler=_purge_events)
     add_routes_command(sub, add_db)
     add_share_command(sub, add_db)
     add_handover_command(sub, add_db)

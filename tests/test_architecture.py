@@ -39,6 +39,9 @@ def test_streamlit_settings_for_an_air_gapped_control_room() -> None:
     assert st_config.get_option("server.allowedHosts") == config["server"]["allowedHosts"]
     assert st_config.get_option("client.showErrorDetails") == "none"
     assert config["runner"]["magicEnabled"] is False  # page modules' docstrings must not render
+    # A full collection after every run of every session (Streamlit's default) held the GIL ~100 ms each time.
+    assert config["runner"]["postScriptGC"] is False
+    assert st_config.get_option("runner.postScriptGC") is False
 
 
 def test_offline_style_has_no_remote_source() -> None:

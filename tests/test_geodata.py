@@ -43,6 +43,30 @@ def test_nearest_town_by_great_circle() -> None:
         nearest_town(41.0, 22.0, towns.iloc[0:0])
 
 
+def test_nearest_town_is_the_haversine_minimum_over_the_world() -> None:
+    """The unit-vector search picks the town a brute-force haversine minimum picks, at random points on the globe
+    and near the world's towns; a different frame (fewer towns) is measured as itself."""
+    import numpy as np
+
+    from geo.spatial import great_circle_km, world_towns
+
+    towns = world_towns()[["name", "lat", "lon"]].reset_index(drop=True)
+    rng = np.random.default_rng(16)
+    near = towns.sample(100, random_state=1)
+    points = [*zip(np.degrees(np.arcsin(rng.uniform(-1, 1, 100))), rng.uniform(-180, 180, 100), strict=True),
+              *zip(near["lat"] + rng.normal(0, 0.05, 100), near["lon"] + rng.normal(0, 0.05, 100), strict=True)]
+    for lat, lon in points:
+        distances = great_circle_km(lat, lon, towns["lat"], towns["lon"])
+        found = nearest_town(lat, lon, towns)
+        assert found.distance_km == pytest.approx(distances.min(), abs=1e-6)
+        assert found.name == towns["name"].iloc[int(np.argmin(distances))]
+    lat, lon = float(near["lat"].iloc[0]), float(near["lon"].iloc[0])
+    assert nearest_town(lat, lon, towns).distance_km == pytest.approx(0, abs=1e-6)
+    others = towns.drop(index=near.index[0])
+    assert nearest_town(lat, lon, others).distance_km == pytest.approx(
+        great_circle_km(lat, lon, others["lat"], others["lon"]).min(), abs=1e-6)
+
+
 def test_bad_vector_files_give_clear_errors(tmp_path) -> None:
     with pytest.raises(GeodataError, match="missing data file"):
         read_vector(tmp_path / "nope.geojson")

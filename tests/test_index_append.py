@@ -59,6 +59,11 @@ def assert_same(index: EventIndex, reference: EventIndex, rng: np.random.Generat
         cells = reference.aggregate(filters)
         pd.testing.assert_frame_equal(index.aggregate(filters), cells)
         pd.testing.assert_frame_equal(index.recent(window.start, window.end), reference.recent(window.start, window.end))
+        # Some columns only (what the live map's report count decodes): the same rows and values, in frame order.
+        full = reference.recent(window.start, window.end, types=types)
+        some = index.recent(window.start, window.end, types=types, columns=("confidence", "cell", "type"))
+        assert list(some.columns) == [c for c in full.columns if c in ("type", "confidence", "cell")]
+        pd.testing.assert_frame_equal(some, full[list(some.columns)])
         for cell in [*cells["cell"].head(3), 0]:
             pd.testing.assert_frame_equal(index.cell_events(int(cell), filters), reference.cell_events(int(cell), filters))
         if window.duration >= timedelta(hours=6):
@@ -164,3 +169,18 @@ def test_lat_lon_are_kept_within_a_micrometre(scenario) -> None:
     order = np.argsort(scenario.events["occurred_at"].to_numpy(), kind="stable")
     for axis in ("lat", "lon"):
         np.testing.assert_allclose(index.events[axis], scenario.events[axis].to_numpy()[order], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("text", ["str", "object"])
+def test_text_columns_come_back_as_given_missing_values_included(scenario, text) -> None:
+    """Text columns are stored as codes into a vocabulary and decoded back (for ``str`` through Arrow)."""
+    events = scenario.events.head(40).copy()
+    impact = ["high" if i % 3 == 0 else None if i % 3 == 1 else "low" for i in range(40)]
+    events["impact"] = pd.Series(impact, dtype=text)
+    events["source"] = events["source"].astype(text)
+    index = EventIndex(events)
+    order = np.argsort(events["occurred_at"].to_numpy(), kind="stable")
+    for name in ("impact", "source", "type"):
+        expected = events[name].iloc[order].reset_index(drop=True)
+        pd.testing.assert_series_equal(index.events[name], expected, check_index_type=False)
+    assert index.events["impact"].isna().sum() == 13 and index.events["impact"].dtype == events["impact"].dtype

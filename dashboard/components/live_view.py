@@ -55,7 +55,6 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     roles = viewer().roles  # once a run: with login configured, resolving the viewer reads secrets and claims
     sees_events = may(roles, "event_details")
     index = cache.event_index()
-    towns = cache.gazetteer()
     top = st.container()  # the banner and the heading go above the playback controls
     replayed = playback_filters(choice.filters(now))
     if replayed is not None:  # a replayed frame: its events only; "last 15 min" outlines belong to the present
@@ -81,7 +80,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         hint = zoom_hint(layer_res(filters, choice.analysis))
         st.caption(_("{caption} · {hint}").format(caption=frame.caption, hint=hint) if hint else frame.caption)
         if choice.analysis.mode == EMERGING:
-            emerging_table(index, filters, choice.analysis, now=now, towns=towns)
+            emerging_table(index, filters, choice.analysis, now=now, towns=cache.gazetteer())
     with side_col:
         map_legend(data.legend, title=data.title,
                    symbols=live_symbols(outlines=choice.recent_outlines, recent_min=int(RECENT.total_seconds() // 60),
@@ -93,14 +92,14 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
             if cell is None:
                 show_panel(frame.alerts)
                 if choice.analysis.mode == EMERGING:
-                    emerging_summary(index, filters, choice.analysis, now=now, towns=towns)
+                    emerging_summary(index, filters, choice.analysis, now=now, towns=cache.gazetteer())
                 if frame.ticker is not None:
                     show_panel(frame.ticker)
                 st.caption(_("Click a hexagon to see its events."))
             else:
                 if choice.analysis.mode != COUNT:
                     analysis_detail(index, cell, filters, data, choice.analysis, now=now)
-                hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)), towns=towns,
-                           with_events=sees_events, tr=words)
+                hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)),
+                           towns=cache.gazetteer(), with_events=sees_events, tr=words)
         except LimesError as exc:
             st.error(plain(describe(exc)))

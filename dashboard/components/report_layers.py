@@ -9,7 +9,7 @@ from dashboard.components.filters import ReportView
 from dashboard.terms import term
 from geo.grid import EventIndex, Filters, edge_length_km
 from geo.i18n import Translator
-from geo.reports import PENDING_RES, accepted_counts
+from geo.reports import ACCEPTED_COUNT_COLUMNS, PENDING_RES, accepted_counts
 from layers.reports import accepted_report_layer, pending_report_layer
 
 
@@ -21,8 +21,10 @@ def community_layers(index: EventIndex, filters: Filters, view: ReportView) -> t
         under.append(pending_report_layer(pending["cell"], pending["reports"]))
     over = []
     if "citizen_report" in filters.types:
-        accepted = accepted_counts(index.recent(filters.window.start, filters.window.end, types=("citizen_report",)), res=filters.res,
-                                   min_confidence=view.min_confidence)
+        # Only the columns the count reads: decoding every text column of the window's reports cost ~30 ms a frame.
+        reports = index.recent(filters.window.start, filters.window.end, types=("citizen_report",),
+                               columns=ACCEPTED_COUNT_COLUMNS)
+        accepted = accepted_counts(reports, res=filters.res, min_confidence=view.min_confidence)
         over.append(accepted_report_layer(accepted["cell"], accepted["reports"]))
     return under, over
 

@@ -8,13 +8,14 @@ Strings become small integer codes and cells dense ``int32`` codes (DESIGN.md se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from geo.errors import EventDataError, EventTypeError
 from geo.grid.cells import (
@@ -258,10 +259,14 @@ class Codec:
             mapping[i] = known[value]
         return narrowest(mapping[codes], at_least=len(vocab))
 
-    def decode(self, arrays: Arrays, index: npt.NDArray[np.int64]) -> pd.DataFrame:
-        """Storage ``arrays`` (equal length) back as the event frame, with ``index`` as its row labels."""
+    def decode(self, arrays: Arrays, index: npt.NDArray[np.int64], *,
+               columns: Collection[str] | None = None) -> pd.DataFrame:
+        """Storage ``arrays`` (equal length) back as the event frame, with ``index`` as its row labels; only the
+        event frame's ``columns`` (in its order) when given."""
         data: dict[str, object] = {}
         for column in self.columns:
+            if columns is not None and column.name not in columns:
+                continue
             if column.name == "occurred_at" or (column.kind == "time" and column.name in arrays):
                 data[column.name] = _datetimes(arrays[TIME if column.name == "occurred_at" else column.name],
                                                column.dtype)
@@ -270,15 +275,25 @@ class Codec:
             elif column.kind == "offset":
                 data[column.name] = self._centres(arrays[CODE], column.name) + arrays[column.name].astype(np.float64)
             elif column.name == "type":
-                data[column.name] = pd.Series(np.asarray(EVENT_TYPES, dtype=object)[arrays[TYPE]], index=index,
-                                              dtype=column.dtype)
+                data[column.name] = _texts(EVENT_TYPES, arrays[TYPE], index, column.dtype)
             elif column.kind == "cat":
-                # Code -1 (a missing value) picks the None at the end of the vocabulary.
-                vocab = np.asarray([*self.vocab.get(column.name, [])[:], None], dtype=object)
-                data[column.name] = pd.Series(vocab[arrays[column.name]], index=index, dtype=column.dtype)
+                data[column.name] = _texts(self.vocab.get(column.name, [])[:], arrays[column.name], index, column.dtype)
             else:
                 data[column.name] = pd.Series(arrays[column.name], dtype=column.dtype, index=index, copy=False)
         return pd.DataFrame(data, index=pd.Index(index))
+
+
+def _texts(vocab: Sequence[object], codes: np.ndarray, index: npt.NDArray[np.int64], dtype: object) -> pd.Series:
+    """The values of ``vocab`` at ``codes`` (code -1: missing) as a series of ``dtype``.
+
+    Into pandas' Arrow-backed ``str`` (the default text dtype) the vocabulary is taken in Arrow, about
+    5× faster than converting one Python string per row (the live map decodes tens of thousands a second).
+    """
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and all(isinstance(v, str) for v in vocab):
+        taken = pa.array(list(vocab), type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+        return pd.Series(dtype.construct_array_type()(taken, dtype=dtype), index=index, copy=False)
+    # Code -1 picks the None at the end of the vocabulary.
+    return pd.Series(np.asarray([*vocab, None], dtype=object)[codes], index=index, dtype=dtype)
 
 
 def _ns(values: pd.Series) -> npt.NDArray[np.int64]:

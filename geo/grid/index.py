@@ -16,6 +16,7 @@ every query combines with the columns, until :meth:`EventIndex.compacted` merges
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -315,8 +316,9 @@ class EventIndex:
         return self._sorted_cells[res]
 
     def _rows_frame(self, parts: list[tuple[Arrays, npt.NDArray[np.int64] | slice, bool]], *, newest_first: bool,
-                    limit: int | None = None) -> pd.DataFrame:
-        """The chosen rows of the base and the tail as one frame in time order, labelled by position."""
+                    limit: int | None = None, columns: Collection[str] | None = None) -> pd.DataFrame:
+        """The chosen rows of the base and the tail as one frame in time order, labelled by position (only
+        ``columns`` decoded when given)."""
         taken, positions = [], []
         for arrays, rows, is_tail in parts:
             at = np.arange(arrays[TIME].size)[rows]
@@ -329,11 +331,13 @@ class EventIndex:
         order = np.argsort(flat)[::-1] if newest_first else np.argsort(flat)
         if limit is not None:
             order = order[:limit] if newest_first else order[-limit:] if limit else order[:0]
-        return self._codec.decode(_take(merged, order), flat[order])
+        return self._codec.decode(_take(merged, order), flat[order], columns=columns)
 
-    def recent(self, start: datetime, end: datetime, *, types: tuple[str, ...] = EVENT_TYPES) -> pd.DataFrame:
-        """The events of ``types`` that occurred in ``[start, end)``, oldest first (only those rows are decoded)."""
-        return self._rows_frame(self._selected(TimeWindow(start, end), types), newest_first=False)
+    def recent(self, start: datetime, end: datetime, *, types: tuple[str, ...] = EVENT_TYPES,
+               columns: Collection[str] | None = None) -> pd.DataFrame:
+        """The events of ``types`` that occurred in ``[start, end)``, oldest first (only those rows are decoded);
+        only ``columns`` of the event frame when given (decoding text columns is most of the cost)."""
+        return self._rows_frame(self._selected(TimeWindow(start, end), types), newest_first=False, columns=columns)
 
     def latest(self, n: int) -> pd.DataFrame:
         """The ``n`` events that occurred last, oldest first (the newest rows of :attr:`events`)."""

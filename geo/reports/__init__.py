@@ -23,6 +23,7 @@ from geo.reports.intake import (
     submit_report,
 )
 from geo.reports.moderation import (
+    ACCEPTED_COUNT_COLUMNS,
     CONFIDENCE_LEVELS,
     DEFAULT_RETENTION,
     EVENT_SOURCE,
@@ -36,6 +37,7 @@ from geo.reports.moderation import (
 )
 
 __all__ = [
+    "ACCEPTED_COUNT_COLUMNS",
     "PICK_BUFFER_KM",
     "PICK_RES",
     "CATEGORY_LABELS",

@@ -208,6 +208,10 @@ def _keyed(db: Db, received_before_ms: int) -> bool:
     return keyed_reports(db, source=PUBLIC_SOURCE, key_prefix=CLIENT_KEY_PREFIX, received_before_ms=received_before_ms)
 
 
+ACCEPTED_COUNT_COLUMNS: Final[tuple[str, ...]] = ("source", "type", "confidence", "cell")
+"""The event columns :func:`accepted_counts` reads (a caller may decode only these)."""
+
+
 def accepted_counts(events: pd.DataFrame, *, res: int, min_confidence: str = "low") -> pd.DataFrame:
     """Accepted community reports per H3 cell at ``res`` among ``events`` with at least ``min_confidence``.
 

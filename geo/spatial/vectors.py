@@ -7,6 +7,7 @@ installed package's: :func:`geo.settings.bundled_data_dir`); the app never reads
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -204,14 +205,41 @@ def great_circle_km(lat: float, lon: float, lats: npt.ArrayLike, lons: npt.Array
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
 
 
+def _unit_vector(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Points (degrees) as unit vectors on the sphere, one row (x, y, z) each."""
+    lat, lon = np.radians(np.asarray(lat_deg, dtype=float)), np.radians(np.asarray(lon_deg, dtype=float))
+    return np.stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)), axis=-1)
+
+
+_TOWN_VECTORS: dict[int, tuple[weakref.ref[pd.DataFrame], npt.NDArray[np.float64]]] = {}
+"""Unit vectors of the towns frames asked about, by frame identity (dropped with the frame)."""
+
+
+def _town_vectors(towns: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """The towns' unit vectors, computed once per frame (the live map asks for a dozen places a second, each
+    against tens of thousands of towns). A frame is taken as read-only once asked about, as the dashboard's
+    shared gazetteer is."""
+    key = id(towns)
+    known = _TOWN_VECTORS.get(key)
+    if known is not None and known[0]() is towns and len(known[1]) == len(towns):
+        return known[1]
+    vectors = _unit_vector(towns["lat"].to_numpy(float), towns["lon"].to_numpy(float))
+    _TOWN_VECTORS[key] = (weakref.ref(towns, lambda _: _TOWN_VECTORS.pop(key, None)), vectors)
+    return vectors
+
+
 def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
-    """The town of ``towns`` (``name``, ``lat``, ``lon`` in degrees) nearest to a point, by great-circle distance."""
+    """The town of ``towns`` (``name``, ``lat``, ``lon`` in degrees) nearest to a point, by great-circle distance.
+
+    The nearest is the town whose unit vector has the largest dot product with the point's (the
+    great-circle distance falls as the cosine of the central angle rises); its distance is haversine.
+    """
     if towns.empty:
         raise GeodataError("no towns to measure from; the gazetteer is empty")
-    distance_km = great_circle_km(lat, lon, towns["lat"].to_numpy(float), towns["lon"].to_numpy(float))
-    i = int(np.argmin(distance_km))
-    return Place(name=str(towns["name"].iloc[i]), distance_km=float(distance_km[i]), lat=float(towns["lat"].iloc[i]),
-                 lon=float(towns["lon"].iloc[i]), position=i)
+    i = int(np.argmax(_town_vectors(towns) @ _unit_vector(lat, lon)))
+    town_lat, town_lon = float(towns["lat"].iloc[i]), float(towns["lon"].iloc[i])
+    return Place(name=str(towns["name"].iloc[i]), distance_km=float(great_circle_km(lat, lon, town_lat, town_lon)),
+                 lat=town_lat, lon=town_lon, position=i)
 
 
 COMPASS_POINTS: Final[tuple[str, ...]] = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")

@@ -81,6 +81,7 @@ from geo.store.reports import (
     reports_with_contact,
     stored_report,
 )
+from geo.store.retention import PurgedEvents, month_start_ms, purge_event_months
 from geo.store.schema import SCHEMA_VERSION, statements
 from geo.store.sensors import (
     SENSOR_COLUMNS,
@@ -132,6 +133,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SENSOR_COLUMNS",
     "Db",
+    "PurgedEvents",
     "Store",
     "StoreMirror",
     "StoredReport",
@@ -176,11 +178,13 @@ __all__ = [
     "level_rows",
     "meta_value",
     "moderation_state",
+    "month_start_ms",
     "new_report_cells",
     "newest_event_ms",
     "open_store",
     "parent_bits",
     "preference",
+    "purge_event_months",
     "quarantine_frame",
     "quarantine_reasons",
     "quarantined_report_records",
