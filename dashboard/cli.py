@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import suite
-from dashboard.cli_options import add_db, add_region, command_settings, stop_on_signals
+from dashboard.cli_options import add_db, add_lang, add_region, command_settings, command_translator, stop_on_signals
 from dashboard.handover_cli import add_handover_command
 from dashboard.live_cli import add_live_commands
 from dashboard.region_cli import add_region_command
@@ -169,9 +169,13 @@ def _report(args: argparse.Namespace) -> int:
         store.close()
     routes = (report_routes(config.store_url, window, region=config.region, k=args.k, now=config.clock())
               if args.routes else None)
-    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes)
-    print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections) + bool(routes)} pages; wrote "
-          f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
+    tr = command_translator(args)
+    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes, tr=tr)
+    sections = tr.ngettext("{n} section", "{n} sections", len(briefing.sections)).format(n=len(briefing.sections))
+    pages = 1 + len(briefing.sections) + bool(routes)
+    print(tr.ngettext("{sections}, {n} page; wrote {files} in {seconds} s", "{sections}, {n} pages; wrote {files} in "
+                      "{seconds} s", pages).format(sections=sections, n=pages, files=", ".join(map(str, written)),
+                                                   seconds=tr.number(time.perf_counter() - started, decimals=1)))
     return 0
 
 
@@ -242,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_region_command(sub)
     for command in sub.choices.values():
         add_region(command)
+        add_lang(command)
     return parser
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import state
 from dashboard.config import settings
 from geo.i18n import LANGUAGES, Translator, translator
+from geo.spatial import time_zone
 
 
 def session_language() -> str:
@@ -38,3 +39,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def language_name(code: str) -> str:
     """A language as its own speakers name it (``Ελληνικά``), for language menus."""
     return LANGUAGES[code].native_name
+
+
+def border_zone() -> str:
+    """The IANA time zone of the watched border's side (the region's), for local times beside UTC."""
+    return time_zone(settings().region.ours)

@@ -16,6 +16,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache, state
+from dashboard.i18n import _, tr
 from geo.coverage import (
     CostParams,
     CoverageParams,
@@ -28,10 +29,14 @@ from geo.coverage import (
     routes_frame,
 )
 from geo.errors import LimesError
+from geo.i18n import N_
 from geo.models import Sensor
 from geo.spatial import describe_place
 from layers.colours import LegendEntry
 from layers.routes import crossing_layers, route_layers, route_legend
+
+WHAT_IF_STATUSES = (N_("new"), N_("closed"), N_("kept"))
+"""What a what-if does to a route (:func:`geo.coverage.compare_routes`), marked for the catalogs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +53,19 @@ def route_controls() -> RouteChoice:
     """Sidebar: show the likely crossing routes, how many, how much being seen costs, where groups set out."""
     defaults, weights = RouteParams(), CostParams()
     with st.sidebar:
-        st.markdown("### Crossing routes")
-        show = st.toggle("Show likely crossing routes", key=state.COV_ROUTES)
-        k = st.slider("Routes", min_value=1, max_value=10, value=defaults.k, key=state.COV_ROUTE_K, disabled=not show)
-        seen = st.select_slider("Cost of being seen by a sensor (× walking)", options=[0.0, 1.0, 3.0, 10.0, 30.0],
+        st.markdown(_("### Crossing routes"))
+        show = st.toggle(_("Show likely crossing routes"), key=state.COV_ROUTES)
+        k = st.slider(_("Routes"), min_value=1, max_value=10, value=defaults.k, key=state.COV_ROUTE_K,
+                      disabled=not show)
+        seen = st.select_slider(_("Cost of being seen by a sensor (× walking)"), options=[0.0, 1.0, 3.0, 10.0, 30.0],
                                 value=weights.seen_weight, key=state.COV_SEEN_WEIGHT, disabled=not show,
                                 format_func=lambda w: f"+{w:g}")
-        patrol = st.select_slider("Cost of a patrolled area (× walking)", options=[0.0, 1.0, 3.0, 10.0],
+        patrol = st.select_slider(_("Cost of a patrolled area (× walking)"), options=[0.0, 1.0, 3.0, 10.0],
                                   value=weights.patrol_weight, key=state.COV_PATROL_WEIGHT, disabled=not show,
                                   format_func=lambda w: f"+{w:g}")
-        typed = st.text_area("Approach points on the far side (lat, lon per line; empty: towns within "
-                             f"{defaults.approach_km:g} km)", key=state.COV_APPROACH, height=70, disabled=not show)
+        typed = st.text_area(_("Approach points on the far side (lat, lon per line; empty: towns within {km} km)")
+                             .format(km=tr().number(defaults.approach_km)), key=state.COV_APPROACH, height=70,
+                             disabled=not show)
     try:
         points = parse_points(typed) if show else ()
     except LimesError as exc:
@@ -100,33 +107,37 @@ def route_overlay(params: CoverageParams, current: tuple[Sensor, ...], stored: t
 def route_table(routes: Routes, changes: pd.DataFrame | None, towns: pd.DataFrame, choice: RouteChoice) -> None:
     """The routes, cheapest first, with where they cross in words; a what-if adds each route's status."""
     table = changes if changes is not None else routes.table.assign(status="")
-    st.markdown("#### Likely crossing routes")
+    t = tr()
+    st.markdown(_("#### Likely crossing routes"))
     st.dataframe(pd.DataFrame({
-        "route": table["rank"].to_numpy(),
-        "what-if": table["status"].to_numpy(),
-        "crosses": [describe_place(lat=la, lon=lo, towns=towns)
-                    for la, lo in zip(table["crossing_lat"], table["crossing_lon"], strict=True)],
-        "from → to": [f"{a} → {b}" for a, b in zip(table["from_place"], table["to_place"], strict=True)],
-        "km": table["length_km"].round(1).to_numpy(),
-        "on foot (h)": table["walk_h"].round(1).to_numpy(),
-        "unseen": [f"{u:.0%}" for u in table["unseen_share"]],
-        "cost (h)": table["cost_h"].round(1).to_numpy(),
+        _("route"): table["rank"].to_numpy(),
+        _("what-if"): [_(x) if x else "" for x in table["status"]],
+        _("crosses"): [describe_place(lat=la, lon=lo, towns=towns)
+                       for la, lo in zip(table["crossing_lat"], table["crossing_lon"], strict=True)],
+        _("from → to"): [f"{a} → {b}" for a, b in zip(table["from_place"], table["to_place"], strict=True)],
+        _("km"): table["length_km"].round(1).to_numpy(),
+        _("on foot (h)"): table["walk_h"].round(1).to_numpy(),
+        _("unseen"): [t.percent(u) for u in table["unseen_share"]],
+        _("cost (h)"): table["cost_h"].round(1).to_numpy(),
     }), hide_index=True, width="stretch")
     st.caption(route_caption(routes, choice.route, choice.cost))
     downloads = st.columns(3)
-    for column, (label, frame, suffix, mime) in zip(downloads, (
-            ("Routes · GeoJSON", routes_frame(routes), ".geojson", "application/geo+json"),
-            ("Routes · GeoParquet", routes_frame(routes), ".parquet", "application/vnd.apache.parquet"),
-            ("Corridor · GeoJSON", corridor_frame(routes), ".geojson", "application/geo+json")), strict=True):
-        name = ("corridor" if label.startswith("Corridor") else "routes") + suffix
+    for column, (stem, label, frame, suffix, mime) in zip(downloads, (
+            ("routes", _("Routes · GeoJSON"), routes_frame(routes), ".geojson", "application/geo+json"),
+            ("routes", _("Routes · GeoParquet"), routes_frame(routes), ".parquet", "application/vnd.apache.parquet"),
+            ("corridor", _("Corridor · GeoJSON"), corridor_frame(routes), ".geojson", "application/geo+json")),
+            strict=True):
+        name = stem + suffix
         column.download_button(label, frame_bytes(frame, suffix=suffix), file_name=name, mime=mime)
 
 
 def route_caption(routes: Routes, route: RouteParams, cost: CostParams) -> str:
     """How the routes are found, from the parameters."""
-    return (f"Least-cost walking routes from the far side to towns on ours: walking time by Tobler's hiking "
-            f"function (1993) on SRTM slope, lakes impassable, rivers ×{cost.river_factor:g}; ground a sensor sees "
-            f"costs ×(1 + seen weight), ground patrolled within the window ×(1 + patrol weight). Routes cross the line "
-            f"at least {route.min_separation_m / 1000:g} km apart; the shaded corridor holds every path within "
-            f"{route.band_share:.0%} of the cheapest ({routes.optimum_h:.1f} effective hours). A what-if marks routes "
-            "it opens (new) and closes.")
+    t = tr()
+    return _("Least-cost walking routes from the far side to towns on ours: walking time by Tobler's hiking function "
+             "(1993) on SRTM slope, lakes impassable, rivers ×{river}; ground a sensor sees costs ×(1 + seen weight), "
+             "ground patrolled within the window ×(1 + patrol weight). Routes cross the line at least {km} km apart; "
+             "the shaded corridor holds every path within {share} of the cheapest ({hours} effective hours). A what-if "
+             "marks routes it opens (new) and closes.").format(
+        river=t.number(cost.river_factor), km=t.number(route.min_separation_m / 1000),
+        share=t.percent(route.band_share), hours=t.number(routes.optimum_h, decimals=1))

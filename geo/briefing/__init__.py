@@ -29,7 +29,7 @@ from geo.briefing.pack import (
     write_report,
 )
 from geo.briefing.pdf import render_map_png, render_pdf, render_routes_png
-from geo.briefing.routepage import NEAR_KM, PlannerRoutes, planner_routes, route_rows
+from geo.briefing.routepage import NEAR_KM, PlannerRoutes, planner_routes, route_rows, table_columns
 from geo.briefing.sections import (
     SectionSource,
     assign_to_sections,
@@ -82,6 +82,7 @@ __all__ = [
     "render_pdf",
     "render_routes_png",
     "route_rows",
+    "table_columns",
     "section_coverage",
     "section_figures",
     "section_series",
