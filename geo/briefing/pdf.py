@@ -45,6 +45,18 @@ PAGE_IN: Final[tuple[float, float]] = (11.69, 8.27)
 INK: Final[str] = "#1d2330"
 MUTED: Final[str] = "#5b6475"
 RC: Final[dict[str, object]] = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8}
+EM_PER_CHAR: Final[float] = 0.6
+"""DejaVu Sans's average advance per character, in em (a little over, so that a fitted label never overlaps)."""
+
+
+def _fitted(text: str, width_pt: float, size_pt: float) -> float:
+    """A font size at most ``size_pt`` at which ``text`` fits ``width_pt`` (translations run longer than English)."""
+    return min(size_pt, width_pt / (EM_PER_CHAR * max(1, len(text))))
+
+
+def _width_pt(ax: Axes, fraction: float = 1.0) -> float:
+    """``fraction`` of ``ax``'s width, in points."""
+    return fraction * ax.get_position().width * ax.figure.get_figwidth() * 72
 
 
 def _zone(basemap: Basemap) -> str:
@@ -61,9 +73,10 @@ def _footer(fig: Figure, briefing: Briefing, page: int, pages: int, tr: Translat
              color=MUTED, ha="right")
 
 
-def _header(fig: Figure, title: str, subtitle: str) -> None:
+def _header(fig: Figure, title: str, subtitle: str, *, width: float = 0.94) -> None:
+    """Title and subtitle at the top left; the subtitle shrinks to fit ``width`` (a share of the page's width)."""
     fig.text(0.03, 0.945, title, fontsize=16, fontweight="bold", color=INK)
-    fig.text(0.03, 0.915, subtitle, fontsize=9, color=MUTED)
+    fig.text(0.03, 0.915, subtitle, fontsize=_fitted(subtitle, width * fig.get_figwidth() * 72, 9), color=MUTED)
 
 
 def _kpi_box(fig: Figure, x: float, kpi: Kpi, k: int, tr: Translator) -> None:
@@ -71,7 +84,8 @@ def _kpi_box(fig: Figure, x: float, kpi: Kpi, k: int, tr: Translator) -> None:
     ax.set_axis_off()
     ax.add_patch(FancyBboxPatch((0.02, 0.04), 0.96, 0.92, boxstyle="round,pad=0,rounding_size=0.06",
                                 facecolor="#f3f5f8", edgecolor="#c9ced8", transform=ax.transAxes))
-    ax.text(0.08, 0.72, tr.gettext(kpi.label), fontsize=8, color=MUTED, transform=ax.transAxes)
+    label = tr.gettext(kpi.label)
+    ax.text(0.08, 0.72, label, fontsize=_fitted(label, _width_pt(ax, 0.86), 8), color=MUTED, transform=ax.transAxes)
     ax.text(0.08, 0.30, count_text(kpi.value, k, tr), fontsize=17, fontweight="bold", color=INK, transform=ax.transAxes)
     change = kpi.change_pct
     ax.text(0.92, 0.32, change_text(change, tr), fontsize=10, ha="right",
@@ -96,7 +110,8 @@ def _table(ax: Axes, rows: list[list[str]], header: list[str], *, colours: list[
     line = 1.0 / (len(rows) + 1.5)
     xs = np.concatenate([[0.0], np.cumsum(widths)[:-1]])
     for x, text, w in zip(xs, header, widths):
-        ax.text(x + (w if x else 0.03) - (0.01 if x else 0), 1 - line, text, fontsize=7.5, fontweight="bold",
+        ax.text(x + (w if x else 0.03) - (0.01 if x else 0), 1 - line, text,
+                fontsize=_fitted(text, _width_pt(ax, w - 0.015), 7.5), fontweight="bold",
                 color=MUTED, ha="right" if x else "left", transform=ax.transAxes)
     ax.plot([0, 1], [1 - 1.35 * line] * 2, color="#c9ced8", linewidth=0.8, transform=ax.transAxes)
     for i, row in enumerate(rows):
@@ -156,7 +171,7 @@ def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Ser
     k = briefing.k
     _header(fig, str(row["name"]), tr.gettext("Section {id} · {pair} · {km} km of border · {period}").format(
         id=row["section_id"], pair=row["pair"], km=tr.number(row["length_km"], decimals=1),
-        period=period_text(briefing.window, tr, zone)))
+        period=period_text(briefing.window, tr, zone)), width=0.75)
     level = str(row["level"])
     badge = fig.add_axes((0.80, 0.895, 0.17, 0.075))
     badge.set_axis_off()
