@@ -124,8 +124,10 @@ def _purge_contacts(args: argparse.Namespace) -> int:
         purged = purge_contacts(store, retention=timedelta(days=config.contact_retention_days), now=config.clock())
     finally:
         store.close()
-    print(f"contact details deleted from {purged} reports received more than {config.contact_retention_days:g} "
-          "days ago")
+    tr = command_translator(args)
+    print(tr.ngettext("contact details deleted from {n} report received more than {days} days ago",
+                      "contact details deleted from {n} reports received more than {days} days ago", purged).format(
+        n=purged, days=tr.number(config.contact_retention_days)))
     return 0
 
 

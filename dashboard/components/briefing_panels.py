@@ -23,6 +23,7 @@ from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.briefing import (
+    IMPACT_LABELS,
     LEVEL_COLOURS,
     REACTIONS,
     SECTION_LEVELS,
@@ -30,22 +31,19 @@ from geo.briefing import (
     FigureParams,
     PlannerRoutes,
     cells_csv,
+    change_text,
+    count_text,
+    event_type_name,
     level_history,
+    level_name,
     notable_events,
     record_level,
     render_map_png,
     render_pdf,
+    scope_text,
     sections_csv,
     sections_geojson,
     sections_geoparquet,
-)
-from geo.briefing.wording import (
-    IMPACT_LABELS,
-    change_text,
-    count_text,
-    event_type_name,
-    level_name,
-    scope_text,
     set_or_proposed,
 )
 from geo.coverage import CoverageParams

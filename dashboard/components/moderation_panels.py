@@ -12,7 +12,7 @@ from dashboard import cache, state
 from dashboard.i18n import _, border_zone, tr
 from dashboard.plain import plain
 from dashboard.state import keyed
-from geo.briefing.wording import event_type_name
+from geo.briefing import event_type_name
 from geo.i18n import N_
 from geo.reports import (
     CATEGORY_LABELS,

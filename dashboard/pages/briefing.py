@@ -36,9 +36,9 @@ from geo.briefing import (
     SectionSource,
     build_briefing,
     current_levels,
+    period_text,
     section_coverage,
 )
-from geo.briefing.wording import period_text
 from geo.errors import LimesError, UploadRejected, describe
 from geo.trust import may
 

@@ -46,8 +46,30 @@ from geo.briefing.suppression import (
     suppress_section_figures,
     suppress_series,
 )
+from geo.briefing.wording import (
+    IMPACT_LABELS,
+    LEVEL_LABELS,
+    change_text,
+    count_text,
+    event_type_name,
+    level_name,
+    period_text,
+    scope_text,
+    set_or_proposed,
+    share_text,
+)
 
 __all__ = [
+    "IMPACT_LABELS",
+    "LEVEL_LABELS",
+    "change_text",
+    "count_text",
+    "event_type_name",
+    "level_name",
+    "period_text",
+    "scope_text",
+    "set_or_proposed",
+    "share_text",
     "Briefing",
     "BriefingParams",
     "DEFAULT_K",
