@@ -100,9 +100,9 @@ def run_routes(args: argparse.Namespace) -> int:
                                             route=route, cost=cost, points=points)
     written = write_routes(routes, Path(args.out), corridor_out=Path(args.corridor) if args.corridor else None)
     tr = command_translator(args)
-    print(tr.gettext("{n} routes ({sensors} sensors, {cells} patrolled cells) written to {files} in {seconds} s").format(
-        n=len(routes.table), sensors=active, cells=watched, files=", ".join(map(str, written)),
-        seconds=tr.number(time.perf_counter() - started, decimals=1)))
+    summary = tr.gettext("{n} routes ({sensors} sensors, {cells} patrolled cells) written to {files} in {seconds} s")
+    print(summary.format(n=len(routes.table), sensors=active, cells=watched, files=", ".join(map(str, written)),
+                         seconds=tr.number(time.perf_counter() - started, decimals=1)))
     for row in routes.table.itertuples():
         print(tr.gettext("  #{rank}: {start} -> {end}, crosses {pair} at {lat} N {lon} E, {km} km, {hours} h on foot, "
                          "{unseen} unseen").format(

@@ -269,9 +269,12 @@ def briefing_map(briefing: Briefing, *, highlight: str | None) -> None:
     hexes = hexagon_layers_by_resolution(cells["cell"], cells["events"], breaks=class_breaks(cells["events"]),
                                          layer_id="briefing-hexagons", pickable=False)
     view = fit_view(tuple(briefing.sections.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
-    shown = briefing.sections.assign(level=[level_name(lv, tr()) for lv in briefing.sections["level"]])
-    deck = build_deck([*under, *hexes, *over, *section_layers(shown, highlight=highlight)], tooltip=_tooltip(),
-                      view=view)
+    sections = section_layers(briefing.sections, highlight=highlight)
+    for layer in sections:  # the tooltip names the level in the session's language (colours are set by then)
+        for row in layer.data if isinstance(layer.data, list) else []:
+            if isinstance(row, dict) and "level" in row:
+                row["level"] = level_name(str(row["level"]), tr())
+    deck = build_deck([*under, *hexes, *over, *sections], tooltip=_tooltip(), view=view)
     st.pydeck_chart(deck, height=MAP_HEIGHT_PX, key=state.BRIEFING_MAP)
     st.caption(_("Sections coloured by level (green low, amber medium, red high, magenta critical) over events per "
                  "hexagon; cells below k={k} merged into their parents · Natural Earth · SRTM").format(k=briefing.k))

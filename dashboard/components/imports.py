@@ -71,7 +71,7 @@ def import_panel(who: Viewer) -> None:
 
 def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
     choice = st.selectbox(_("Mapping"), [AUTO, *PRESETS, "generic"], key=state.MAPPING_CHOICE,
-                          format_func=lambda c: _(AUTO) if c == AUTO else c)
+                          format_func=lambda c, auto=_(AUTO): auto if c == AUTO else c)
     try:
         chosen, _rows = preview_file(path, mapping=None if choice == AUTO else choice)
         toml_text = st.text_area(_("Mapping (TOML, editable)"), value=mapping_to_toml(chosen), height=220,
@@ -112,7 +112,8 @@ def quarantine_browser(store: Store) -> None:
         st.caption(_("No rejected rows."))
         return
     labels = {code: f"{code} ({tr().number(n)})" for code, n in reasons.items()}
-    picked = st.selectbox(_("Reason"), ["all", *reasons], format_func=lambda c: labels.get(c, _("all reasons")),
+    picked = st.selectbox(_("Reason"), ["all", *reasons],
+                          format_func=lambda c, every=_("all reasons"): labels.get(c, every),
                           key=state.QUARANTINE_REASON)
     rows = quarantine_frame(store, reason=None if picked == "all" else picked, limit=500)
     st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]].rename(

@@ -122,7 +122,8 @@ def do_resend(incident_id: int, who: Actor) -> None:
 
 def do_on_scene(incident_id: int, version: int, who: Actor) -> None:
     _run(lambda: mark_on_scene(cache.current_store(), incident_id, expected_version=version, actor=who, now=_now(),
-                               detail="reported by radio"), lambda done: _("Incident #{id}: unit on scene.").format(id=incident_id))
+                               detail="reported by radio"),
+         lambda done: _("Incident #{id}: unit on scene.").format(id=incident_id))
 
 
 def do_close(incident_id: int, version: int, who: Actor) -> None:

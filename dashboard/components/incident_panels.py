@@ -53,7 +53,8 @@ def _ago(ms: int, now: datetime) -> str:
 
 def _headers() -> dict[str, str]:
     """The queue's and the detail tables' column headers in the session's language."""
-    return {"incident": _("incident"), "state": _("state"), "priority": _("priority"), "since change": _("since change"),
+    return {"incident": _("incident"), "state": _("state"), "priority": _("priority"),
+            "since change": _("since change"),
             "kind": _("kind"), "what": _("what"), "owner": _("owner"), "unit": _("unit"), "tasking": _("tasking"),
             "label": _("signal"), "how": _("how"), "attached_by": _("attached by"), "callsign": _("callsign"),
             "endpoint": _("endpoint"), "attempts": _("attempts"), "last_error": _("last error"),
@@ -157,11 +158,11 @@ def incident_actions(row: dict[str, Any], who: Actor, *, now: datetime) -> None:
     else:
         st.caption(_("No unit is free with a fresh position."))
     left, right = st.columns(2)
-    left.selectbox(_("Outcome"), list(OUTCOMES), format_func=lambda o: _(OUTCOMES[o]),
+    left.selectbox(_("Outcome"), list(OUTCOMES), format_func=lambda o, gettext=tr().gettext: gettext(OUTCOMES[o]),
                    key=state.keyed(state.INCIDENT_OUTCOME, incident_id))
     left.button(_("Close incident"), key=state.keyed(state.INCIDENT_CLOSE, incident_id), on_click=do_close,
                 args=(incident_id, version, who))
-    right.selectbox(_("Priority"), list(PRIORITIES), index=PRIORITIES.index(row["priority"]), format_func=_,
+    right.selectbox(_("Priority"), list(PRIORITIES), index=PRIORITIES.index(row["priority"]), format_func=tr().gettext,
                     key=state.keyed(state.INCIDENT_PRIORITY, incident_id))
     right.button(_("Set priority"), key=state.keyed(state.INCIDENT_SET_PRIORITY, incident_id), on_click=do_priority,
                  args=(incident_id, version, who))
@@ -169,7 +170,8 @@ def incident_actions(row: dict[str, Any], who: Actor, *, now: datetime) -> None:
 
 def signal_list(signals: list[Signal], who: Actor | None, *, rule_text: str) -> None:
     """The signals the views show now, by kind, each with its one-click "Make incident" (operators only)."""
-    st.caption(plain(_("Related signals fuse: {rule} attaches to it instead of opening another.").format(rule=rule_text)))
+    st.caption(plain(_("Related signals fuse: {rule} attaches to it instead of opening another.").format(
+        rule=rule_text)))
     if not signals:
         st.caption(_("Nothing waiting: no high-impact event, sensor alarm, unusual cell, accepted report or emerging "
                      "area right now."))
@@ -195,7 +197,7 @@ def handover_download(who: Actor, *, now: datetime) -> None:
     from geo.trust import AuditEntry, record
 
     hours = st.selectbox(_("Shift length"), [8, 12, 24], key=state.HANDOVER_HOURS,
-                         format_func=lambda h: _("last {n} hours").format(n=tr().number(h)))
+                         format_func=lambda h, t=tr(): t.gettext("last {n} hours").format(n=t.number(h)))
     external = st.checkbox(_("Copy for outside the control room (counts below 5 suppressed, no single incidents)"),
                            key=state.HANDOVER_EXTERNAL)
     if st.button(_("Prepare handover PDF"), key=state.HANDOVER_BUILD):

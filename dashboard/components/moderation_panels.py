@@ -91,7 +91,8 @@ def moderation_actions(report_id: int, moderator: Moderator) -> None:
     accept, merge, reject = st.tabs([_("Accept"), _("Merge into an event"), _("Reject")])
     with accept:
         confidence = st.radio(_("Confidence"), CONFIDENCE_LEVELS, index=1, horizontal=True,
-                              format_func=lambda c: _(CONFIDENCE_LABELS.get(c, c)), key=keyed(state.CONFIDENCE, report_id))
+                              format_func=lambda c, gettext=tr().gettext: gettext(CONFIDENCE_LABELS.get(c, c)),
+                              key=keyed(state.CONFIDENCE, report_id))
         if st.button(_("Accept as a citizen report event"), type="primary", key=keyed(state.ACCEPT, report_id)):
             event_id = accept_report(store, report_id, confidence=confidence, moderator=moderator)
             _decided(_("Report {id} accepted as event {event}.").format(id=report_id, event=event_id))

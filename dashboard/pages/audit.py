@@ -26,13 +26,17 @@ def render() -> None:
     actions = left.multiselect(_("Actions"), ACTIONS, key=state.AUDIT_ACTIONS)
     actor = middle.text_input(_("User"), key=state.AUDIT_ACTOR).strip()
     days = right.selectbox(_("Since"), [1, 7, 30, 365], index=1, key=state.AUDIT_DAYS,
-                           format_func=lambda d: ngettext("last {n} day", "last {n} days", d).format(n=tr().number(d)))
+                           format_func=lambda d, t=tr(): t.ngettext("last {n} day", "last {n} days", d).format(
+                               n=t.number(d)))
     log = read_log(cache.current_store(), actions=tuple(actions), actor=actor,
                    since=datetime.now(timezone.utc) - timedelta(days=days))
     denied = int((log["outcome"] == "denied").sum())
     n = tr().number(len(log))
-    st.markdown(ngettext("**{n} entry**, {denied} refused", "**{n} entries**, {denied} refused", len(log)).format(
-        n=n, denied=tr().number(denied)) if denied else ngettext("**{n} entry**", "**{n} entries**", len(log)).format(n=n))
+    if denied:
+        st.markdown(ngettext("**{n} entry**, {denied} refused", "**{n} entries**, {denied} refused", len(log)).format(
+            n=n, denied=tr().number(denied)))
+    else:
+        st.markdown(ngettext("**{n} entry**", "**{n} entries**", len(log)).format(n=n))
     st.dataframe(log[SHOWN_COLUMNS], hide_index=True, width="stretch", column_config={
         "at": st.column_config.DatetimeColumn(_("When (UTC)"), format="YYYY-MM-DD HH:mm:ss"), "actor": _("User"),
         "role": _("Role"), "action": _("Action"), "target": _("Target"), "outcome": _("Outcome"),

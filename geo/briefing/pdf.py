@@ -153,7 +153,8 @@ def _trend(ax: Axes, series: pd.Series, k: int, tr: Translator) -> None:
     x = series.index
     ax.bar(x, np.nan_to_num(values), width=0.8, color="#4a6fa5")
     hidden = np.isnan(values)
-    ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4, label=tr.gettext("1–{last} events (suppressed)").format(last=k - 1))
+    ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4,
+            label=tr.gettext("1–{last} events (suppressed)").format(last=k - 1))
     ax.set_title(tr.gettext("Events per day (UTC)"), fontsize=9, loc="left", color=INK)
     ax.tick_params(labelsize=7)
     ax.spines[["top", "right"]].set_visible(False)
@@ -192,7 +193,8 @@ def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Ser
                [tr.gettext("Persons"), count_text(row["persons"], k, tr), count_text(row["persons_prev"], k, tr)],
                [tr.gettext("High / very high impact"), count_text(row["high_impact"], k, tr), ""],
                [tr.gettext("Change in events"), change_text(row["change_pct"], tr), ""],
-               [tr.gettext("Events per 10 km and day"), "–" if pd.isna(per_day) else tr.number(per_day, decimals=1), ""],
+               [tr.gettext("Events per 10 km and day"),
+                "–" if pd.isna(per_day) else tr.number(per_day, decimals=1), ""],
                [tr.gettext("Hot cells (Gi*)"), share_text(row["hot_share"], tr), ""],
                [tr.gettext("Corridor covered by sensors"), share_text(row["coverage_share"], tr), ""]]
     _table(fig.add_axes((0.55, 0.455, 0.42, 0.17)), figures,

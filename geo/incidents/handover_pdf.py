@@ -29,7 +29,8 @@ ROWS_PER_PAGE: Final[int] = 22
 TITLE_CHARS: Final[int] = 48
 FIGURE_LABELS: Final[dict[str, str]] = {
     "incidents opened": N_("incidents opened"), "incidents closed": N_("incidents closed"),
-    "still open at handover": N_("still open at handover"), "still open, high priority": N_("still open, high priority"),
+    "still open at handover": N_("still open at handover"),
+    "still open, high priority": N_("still open, high priority"),
     "still open, not acknowledged": N_("still open, not acknowledged"), "taskings sent": N_("taskings sent"),
     "unusual cells at handover": N_("unusual cells at handover"),
     "median minutes to acknowledge": N_("median minutes to acknowledge"),
