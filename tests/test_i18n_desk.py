@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from dashboard.cli import main
+from dashboard.plain import plain
 from geo.briefing import Briefing, assign_to_sections, build_briefing, render_pdf, sections_by_length
 from geo.briefing.wording import change_text, count_text, level_name, period_text, scope_text
 from geo.i18n import LANGUAGES, Translator, translator
@@ -60,7 +61,7 @@ def _shown(at: AppTest) -> list[str]:
     texts += [e.label for kind in ("selectbox", "radio", "text_input", "text_area", "button", "checkbox", "toggle",
                                    "multiselect", "number_input", "slider", "select_slider", "date_input", "metric",
                                    "expander", "tabs") for e in getattr(at, kind)]
-    texts += [b.proto.label for b in at.get("download_button")]
+    texts += [e.proto.label for kind in ("download_button", "file_uploader") for e in at.get(kind)]
     return texts + _headers(at)
 
 
@@ -82,7 +83,7 @@ def test_briefing_page_speaks_each_language(code: str) -> None:
     at = _page("briefing.py", code)
     _no_english(at, tr, expected=("Briefing period", "Sections and suppression", "Section length (km)",
                                   "Suppress counts below k", "Covered share of each section", "Section", "Level",
-                                  "Events", "Persons", "Sections at high or critical", "Covered %", "History",
+                                  "Events", "Persons", "Sections at high or critical", "Covered %", "**History**",
                                   "PDF briefing", "CSV hexagons"))
     table = at.dataframe[0].value
     assert list(table.columns) == [tr.gettext(c) for c in ("Section", "Level", "Proposed", "Events", "Change %",
@@ -118,7 +119,7 @@ def test_moderation_page_speaks_each_language(seeded: list[int], code: str) -> N
     shown = _no_english(at, tr, expected=("Accept", "Merge into an event", "Reject", "Confidence", "Report",
                                           "Received (UTC)", "What", "Where", "Text"))
     assert tr.ngettext("**{n} new report** waiting, oldest first. Select one to moderate it.",
-                       "**{n} new reports** waiting, oldest first. Select one to moderate it.", 3).format(n=3) in shown
+                       "**{n} new reports** waiting, oldest first. Select one to moderate it.", 4).format(n=4) in shown
     assert [at.radio[0].format_func(c) for c in at.radio[0].options] == [
         tr.gettext(c) for c in ("low", "medium", "high", "confirmed")]
 
@@ -130,7 +131,7 @@ def test_incidents_page_speaks_each_language(receiver, code: str) -> None:  # no
     make = [b for b in at.button if b.label == tr.gettext("Make incident")]
     assert make, [b.label for b in at.button]
     make[0].click().run()
-    assert [s.value for s in at.success] == [tr.gettext("Incident #{id} opened.").format(id=1)]
+    assert [s.value for s in at.success] == [plain(tr.gettext("Incident #{id} opened.").format(id=1))]
     _no_english(at, tr, expected=("Show incidents closed in the last 12 hours", "Shift handover", "Incident",
                                   "Acknowledge", "Remarks for the unit", "Outcome", "Close incident", "incident",
                                   "state", "since change", "Priority"))
