@@ -8,7 +8,7 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from geo.spatial import Basemap, border_lines, load_basemap
 from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
 from tests.conftest import ROOT, SCENARIO_END
+from tests.test_handover import shift  # noqa: F401 - fixture
 from tests.test_incident_page import receiver  # noqa: F401 - fixture
 from tests.test_moderation_page import _select, seeded  # noqa: F401 - fixture
 
@@ -132,8 +133,8 @@ def test_incidents_page_speaks_each_language(receiver, code: str) -> None:  # no
     assert make, [b.label for b in at.button]
     make[0].click().run()
     assert [s.value for s in at.success] == [plain(tr.gettext("Incident #{id} opened.").format(id=1))]
-    _no_english(at, tr, expected=("Show incidents closed in the last 12 hours", "Shift handover", "Incident",
-                                  "Acknowledge", "Remarks for the unit", "Outcome", "Close incident", "incident",
+    _no_english(at, tr, expected=("Show incidents closed in the last 12 hours", "Shift handover",
+                                  "Acknowledge", "Remarks for the unit", "Outcome", "Close incident",
                                   "state", "since change", "Priority"))
     queue = at.dataframe[0].value
     assert list(queue.columns)[:4] == [tr.gettext(c) for c in ("incident", "state", "priority", "since change")]
@@ -234,3 +235,18 @@ def _report_line(tr: Translator) -> str:
     template = tr.ngettext("{sections}, {n} page; wrote {files} in {seconds} s",
                            "{sections}, {n} pages; wrote {files} in {seconds} s", 2)
     return template.split("{files}")[0].format(sections=tr.ngettext("{n} section", "{n} sections", 1).format(n=1), n=2)
+
+
+def test_limes_handover_writes_a_macedonian_handover(shift, tmp_path: Path, capsys) -> None:  # noqa: F811
+    _, url, _ = shift
+    out = tmp_path / "handover.pdf"
+    assert main(["handover", "--from", "2026-11-28T06:00", "--to", "2026-11-28T14:00", "--out", str(out), "--db", url,
+                 "--lang", "mk"]) == 0
+    mk = translator("mk")
+    pages = PdfReader(out).pages
+    assert mk.gettext("Shift handover") in pages[0].extract_text().splitlines()
+    assert mk.gettext("Still open at handover ({n})").format(n=3) in pages[1].extract_text().splitlines()
+    shift_text = mk.gettext("{start} to {end}").format(
+        start=mk.utc_and_local(datetime(2026, 11, 28, 6, tzinfo=timezone.utc), "Europe/Athens"),
+        end=mk.utc_and_local(datetime(2026, 11, 28, 14, tzinfo=timezone.utc), "Europe/Athens"))
+    assert capsys.readouterr().out.startswith(f"предавање {shift_text}: 3 отворени, 1 затворени, 3 сè уште отворени")
