@@ -81,8 +81,8 @@ def render() -> None:
         st.stop()
     w = briefing.window
     st.markdown(_("### Briefing · {region}, border sections  \n{period}, against the {length} before").format(
-        region=plain(settings().region.title), period=period_text(w, tr(), border_zone()),
-        length=tr().duration(w.duration)))
+        region=plain(settings().region.title), period=plain(period_text(w, tr(), border_zone())),  # "23. 11." no list
+        length=plain(tr().duration(w.duration))))
     briefing_kpis(briefing)
     briefing_trends(briefing)
     map_col, table_col = st.columns([1.25, 1])
