@@ -189,7 +189,9 @@ def test_pack_pages_in_greek_and_cyrillic(one_section: Briefing, basemap: Basema
     # The text is set in the embedded DejaVu Sans (matplotlib's, shipped offline), which has the Greek and Cyrillic
     # letters: a missing glyph would have lost the letters above.
     fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
-    assert any("DejaVuSans" in str(font["/BaseFont"]) for font in fonts), fonts
+    assert all("DejaVuSans" in str(font["/BaseFont"]) for font in fonts), fonts
+    for font in fonts:  # embedded (a TrueType subset in the file), not looked up on the reader's machine
+        assert "/FontFile2" in font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm not found: install Debian's poppler-utils")
     path = tmp_path / "pack.pdf"
