@@ -20,8 +20,18 @@ from streamlit.testing.v1 import AppTest
 from dashboard import state
 from dashboard.cli import main
 from dashboard.plain import plain
-from geo.briefing import Briefing, assign_to_sections, build_briefing, render_pdf, sections_by_length
-from geo.briefing.wording import change_text, count_text, level_name, period_text, scope_text
+from geo.briefing import (
+    Briefing,
+    assign_to_sections,
+    build_briefing,
+    change_text,
+    count_text,
+    level_name,
+    period_text,
+    render_pdf,
+    scope_text,
+    sections_by_length,
+)
 from geo.i18n import LANGUAGES, Translator, translator
 from geo.i18n.extraction import read_catalog
 from geo.spatial import Basemap, border_lines, load_basemap
@@ -29,6 +39,7 @@ from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
 from tests.conftest import ROOT, SCENARIO_END
 from tests.test_handover import shift  # noqa: F401 - fixture
+from tests.test_importer import IOM_SAMPLE
 from tests.test_incident_page import receiver  # noqa: F401 - fixture
 from tests.test_moderation_page import _select, seeded  # noqa: F401 - fixture
 
@@ -99,7 +110,14 @@ def test_briefing_page_speaks_each_language(code: str) -> None:
 
 @pytest.mark.parametrize("code", OTHERS)
 def test_data_page_speaks_each_language(code: str) -> None:
-    _no_english(_page("data.py", code), translator(code), expected=("Import a file", "Event file", "Quarantine"))
+    tr = translator(code)
+    at = _page("data.py", code)
+    _no_english(at, tr, expected=("Import a file", "Event file", "Quarantine"))
+    at.file_uploader(key=state.UPLOAD).upload(IOM_SAMPLE.name, IOM_SAMPLE.read_bytes(), "text/csv").run()
+    assert not at.exception, at.exception
+    _no_english(at, tr, expected=("Mapping", "Mapping (TOML, editable)", "Import", "Happened (UTC)", "Latitude"))
+    mapping = at.selectbox(key=state.MAPPING_CHOICE)
+    assert mapping.format_func(mapping.options[0]) == tr.gettext("detect from the columns")
 
 
 @pytest.mark.parametrize("code", OTHERS)

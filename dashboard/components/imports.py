@@ -83,8 +83,8 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
         return
     st.markdown(_("**Preview** of the first rows: {imported} would be imported, {quarantined} quarantined.").format(
         imported=tr().number(len(preview.events)), quarantined=tr().number(len(preview.quarantine))))
-    st.dataframe(preview.events.drop(columns=["cell"]).head(20), hide_index=True, width="stretch",
-                 key=state.PREVIEW_EVENTS)
+    st.dataframe(preview.events.drop(columns=["cell"]).head(20).rename(columns=_event_headers()), hide_index=True,
+                 width="stretch", key=state.PREVIEW_EVENTS)
     if not preview.quarantine.empty:
         st.dataframe(preview.quarantine[["row_number", "reason", "detail"]].rename(columns=_quarantine_headers()),
                      hide_index=True, width="stretch", key=state.PREVIEW_QUARANTINE)
@@ -119,6 +119,13 @@ def quarantine_browser(store: Store) -> None:
     st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]].rename(
         columns=_quarantine_headers()), hide_index=True, width="stretch", key=state.QUARANTINE_ROWS)
     st.caption(_("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields."))
+
+
+def _event_headers() -> dict[str, str]:
+    """The previewed events' column headers in the session's language (the values stay as the store keeps them)."""
+    return {"source": _("Source"), "event_id": _("Event"), "type": _("Type"), "occurred_at": _("Happened (UTC)"),
+            "received_at": _("Received (UTC)"), "lat": _("Latitude"), "lon": _("Longitude"), "persons": _("Persons"),
+            "impact": _("Impact"), "confidence": _("Confidence"), "status": _("Status"), "attrs": _("Attributes")}
 
 
 def _quarantine_headers() -> dict[str, str]:
