@@ -124,7 +124,8 @@ def test_data_page_speaks_each_language(code: str) -> None:
 def test_audit_page_speaks_each_language(code: str) -> None:
     tr = translator(code)
     at = _page("audit.py", code)
-    _no_english(at, tr, expected=("Actions", "User", "Since", "Export as CSV", "When (UTC)", "Action", "Outcome"))
+    _no_english(at, tr, expected=("Actions", "User", "Since", "Export as CSV", "When (UTC)", "When (local time)",
+                                  "Action", "Outcome"))
     since = at.selectbox(key=state.AUDIT_DAYS)
     assert since.format_func(7) == tr.ngettext("last {n} day", "last {n} days", 7).format(n=7)
 
@@ -136,7 +137,7 @@ def test_moderation_page_speaks_each_language(seeded: list[int], code: str) -> N
     _select(at, 1)
     assert not at.exception, at.exception
     shown = _no_english(at, tr, expected=("Accept", "Merge into an event", "Reject", "Confidence", "Report",
-                                          "Received (UTC)", "What", "Where", "Text"))
+                                          "Received (UTC)", "Happened (local time)", "What", "Where", "Text"))
     assert tr.ngettext("**{n} new report** waiting, oldest first. Select one to moderate it.",
                        "**{n} new reports** waiting, oldest first. Select one to moderate it.", 4).format(n=4) in shown
     assert [at.radio[0].format_func(c) for c in at.radio[0].options] == [

@@ -49,12 +49,16 @@ def queue_table(queue: pd.DataFrame) -> int | None:
     report in the queue and invite a decision nobody meant.
     """
     shown = queue[QUEUE_COLUMNS].assign(category=[_(CATEGORY_LABELS[c]) for c in queue["category"]])
+    shown.insert(shown.columns.get_loc("occurred_at") + 1, "occurred_local", shown["occurred_at"])
     picked = st.dataframe(
         shown, hide_index=True, width="stretch", key=keyed(state.MODERATION_QUEUE, st.session_state.get(state.MODERATION_DECISIONS, 0)),
         on_select="rerun", selection_mode="single-row",
         column_config={"report_id": st.column_config.NumberColumn(_("Report"), format="%d"),
                        "received_at": st.column_config.DatetimeColumn(_("Received (UTC)"), format="YYYY-MM-DD HH:mm"),
                        "occurred_at": st.column_config.DatetimeColumn(_("Happened (UTC)"), format="YYYY-MM-DD HH:mm"),
+                       "occurred_local": st.column_config.DatetimeColumn(_("Happened (local time)"),
+                                                                         format="YYYY-MM-DD HH:mm",
+                                                                         timezone=border_zone()),
                        "category": _("What"), "place": _("Where"), "source": _("Source"), "text": _("Text")})
     rows = picked.selection.rows
     return int(queue["report_id"].iloc[rows[0]]) if rows else None

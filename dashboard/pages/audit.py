@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import cache, state
 from dashboard.auth import audit, require_page
 from dashboard.components.share_panels import sharing_audit
-from dashboard.i18n import _, ngettext, tr
+from dashboard.i18n import _, border_zone, ngettext, tr
 from geo.exports import csv_bytes
 from geo.trust import ACTIONS, read_log
 
@@ -37,8 +37,12 @@ def render() -> None:
             n=n, denied=tr().number(denied)))
     else:
         st.markdown(ngettext("**{n} entry**", "**{n} entries**", len(log)).format(n=n))
-    st.dataframe(log[SHOWN_COLUMNS], hide_index=True, width="stretch", column_config={
-        "at": st.column_config.DatetimeColumn(_("When (UTC)"), format="YYYY-MM-DD HH:mm:ss"), "actor": _("User"),
+    shown = log[SHOWN_COLUMNS].copy()
+    shown.insert(1, "at_local", shown["at"])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "at": st.column_config.DatetimeColumn(_("When (UTC)"), format="YYYY-MM-DD HH:mm:ss"),
+        "at_local": st.column_config.DatetimeColumn(_("When (local time)"), format="YYYY-MM-DD HH:mm:ss",
+                                                    timezone=border_zone()), "actor": _("User"),
         "role": _("Role"), "action": _("Action"), "target": _("Target"), "outcome": _("Outcome"),
         "detail": _("Detail"), "client": _("Client")})
     if st.download_button(_("Export as CSV"), csv_bytes(log[SHOWN_COLUMNS]), file_name="limes-audit.csv",
