@@ -34,7 +34,7 @@ from geo.briefing import (
 )
 from geo.i18n import LANGUAGES, Translator, translator
 from geo.i18n.extraction import read_catalog
-from geo.spatial import Basemap, border_lines, load_basemap
+from geo.spatial import Basemap, border_lines, load_basemap, time_zone
 from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
 from tests.conftest import ROOT, SCENARIO_END
@@ -271,3 +271,9 @@ def test_limes_handover_writes_a_macedonian_handover(shift, tmp_path: Path, caps
         start=mk.utc_and_local(datetime(2026, 11, 28, 6, tzinfo=timezone.utc), "Europe/Athens"),
         end=mk.utc_and_local(datetime(2026, 11, 28, 14, tzinfo=timezone.utc), "Europe/Athens"))
     assert capsys.readouterr().out.startswith(f"предавање {shift_text}: 3 отворени, 1 затворени, 3 сè уште отворени")
+
+
+def test_the_border_s_time_zone_comes_from_its_country() -> None:
+    assert time_zone(("GRC", "BGR")) == "Europe/Athens" and time_zone(("MKD",)) == "Europe/Skopje"
+    assert time_zone(("USA", "BGR")) == "Europe/Sofia"  # the first country in a single zone
+    assert time_zone(("USA",)) == "UTC" and time_zone(("XXX",)) == "UTC"
