@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import suite
-from dashboard.cli_options import add_db, add_region, cli_actor, cli_audit, command_settings, stop_on_signals
+from dashboard.cli_options import (
+    add_db,
+    add_lang,
+    add_region,
+    cli_actor,
+    cli_audit,
+    command_settings,
+    command_translator,
+    stop_on_signals,
+)
 from dashboard.handover_cli import add_handover_command
 from dashboard.live_cli import add_live_commands
 from dashboard.region_cli import add_region_command
@@ -126,8 +135,10 @@ def _purge_contacts(args: argparse.Namespace) -> int:
                                 actor=cli_actor())
     finally:
         store.close()
-    print(f"contact details deleted from {purged} reports received more than {config.contact_retention_days:g} "
-          "days ago")
+    tr = command_translator(args)
+    print(tr.ngettext("contact details deleted from {n} report received more than {days} days ago",
+                      "contact details deleted from {n} reports received more than {days} days ago", purged).format(
+        n=purged, days=tr.number(config.contact_retention_days)))
     return 0
 
 
@@ -188,12 +199,16 @@ def _report(args: argparse.Namespace) -> int:
         store.close()
     routes = (report_routes(config.store_url, window, region=config.region, k=args.k, now=config.clock())
               if args.routes else None)
-    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes)
+    tr = command_translator(args)
+    written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes, tr=tr)
     cli_audit(config.store_url, "export", target=Path(args.out).name,
               detail=f"briefing pack {first:%Y-%m-%d} to {last:%Y-%m-%d}, k={args.k}: "
                      f"{', '.join(p.name for p in written)}"[:200])
-    print(f"{len(briefing.sections)} sections, {1 + len(briefing.sections) + bool(routes)} pages; wrote "
-          f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
+    sections = tr.ngettext("{n} section", "{n} sections", len(briefing.sections)).format(n=len(briefing.sections))
+    pages = 1 + len(briefing.sections) + bool(routes)
+    print(tr.ngettext("{sections}, {n} page; wrote {files} in {seconds} s", "{sections}, {n} pages; wrote {files} in "
+                      "{seconds} s", pages).format(sections=sections, n=pages, files=", ".join(map(str, written)),
+                                                   seconds=tr.number(time.perf_counter() - started, decimals=1)))
     return 0
 
 
@@ -270,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_region_command(sub)
     for command in sub.choices.values():
         add_region(command)
+        add_lang(command)
     return parser
 
 

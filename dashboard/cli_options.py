@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 from dashboard.config import settings_from_env
+from geo.i18n import Translator, parse_language, translator
 from geo.region import load_region
 from geo.settings import Settings
 
@@ -20,7 +21,20 @@ def command_settings(args: argparse.Namespace) -> Settings:
                              reports_per_hour=getattr(args, "per_hour", None),
                              form_proxy_hops=getattr(args, "proxy_hops", None),
                              contact_retention_days=getattr(args, "days", None),
-                             region=load_region(args.region) if getattr(args, "region", None) else None)
+                             region=load_region(args.region) if getattr(args, "region", None) else None,
+                             language=parse_language(args.lang) if getattr(args, "lang", None) else None)
+
+
+def command_translator(args: argparse.Namespace) -> Translator:
+    """The language this command writes for people in: ``--lang``, else ``$LIMES_LANG``, else English."""
+    return translator(command_settings(args).language)
+
+
+def add_lang(parser: argparse.ArgumentParser) -> None:
+    """The ``--lang`` option every command has."""
+    parser.add_argument("--lang", metavar="CODE",
+                        help="language of the messages, PDFs and texts written: en, el, mk, sq, bg, sr, sr-Latn; "
+                             "default: $LIMES_LANG, else en")
 
 
 def add_region(parser: argparse.ArgumentParser) -> None:

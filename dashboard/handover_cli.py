@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dashboard.cli_options import command_settings
+from dashboard.cli_options import command_settings, command_translator
 from geo.errors import IncidentError
 
 
@@ -43,21 +43,26 @@ def run_handover(args: argparse.Namespace) -> int:
 
     start, end = shift_time(args.start, option="--from"), shift_time(args.end, option="--to")
     config = command_settings(args)
+    tr = command_translator(args)
     store = open_store(config.store_url)
     try:
         handover = handover_from_store(store, start=start, end=end, generated_at=config.clock(), towns=load_towns(),
                                        external=args.external, k=args.k)
-        Path(args.out).write_bytes(render_handover_pdf(handover))
+        Path(args.out).write_bytes(render_handover_pdf(handover, tr=tr, zone=config.region.time_zone))
         record(store, AuditEntry(f"cli:{getpass.getuser()}", "handover", target=Path(args.out).name, client="cli",
                                  detail=f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC, "
                                         f"{'external' if args.external else 'internal'}"))
     finally:
         store.close()
-    shift = f"{start:%d %b %H:%M} - {end:%d %b %H:%M} UTC"
+    shift = tr.gettext("{start} to {end}").format(start=tr.utc_and_local(start, config.region.time_zone),
+                                                  end=tr.utc_and_local(end, config.region.time_zone))
     if args.external:
-        print(f"external handover {shift}: {int(handover.figures.notna().sum())} figures published, counts below "
-              f"k={args.k} suppressed, no single incidents; wrote {args.out}")
+        print(tr.gettext("external handover {shift}: {n} figures published, counts below k={k} suppressed, no single "
+                         "incidents; wrote {file}").format(shift=shift, n=int(handover.figures.notna().sum()), k=args.k,
+                                                           file=args.out))
     else:
-        print(f"handover {shift}: {len(handover.opened)} opened, {len(handover.closed)} closed, "
-              f"{len(handover.still_open)} still open, {len(handover.alerts)} open alerts; wrote {args.out}")
+        print(tr.gettext("handover {shift}: {opened} opened, {closed} closed, {open} still open, {alerts} open alerts; "
+                         "wrote {file}").format(shift=shift, opened=len(handover.opened), closed=len(handover.closed),
+                                                open=len(handover.still_open), alerts=len(handover.alerts),
+                                                file=args.out))
     return 0

@@ -38,3 +38,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def language_name(code: str) -> str:
     """A language as its own speakers name it (``Ελληνικά``), for language menus."""
     return LANGUAGES[code].native_name
+
+
+def border_zone() -> str:
+    """The IANA time zone of the watched border's side (the region's), for local times beside UTC."""
+    return settings().region.time_zone

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard.cli_options import cli_audit, command_settings
+from dashboard.cli_options import cli_audit, command_settings, command_translator
 
 if TYPE_CHECKING:
     from geo.briefing import PlannerRoutes
@@ -101,10 +101,15 @@ def run_routes(args: argparse.Namespace) -> int:
     written = write_routes(routes, Path(args.out), corridor_out=Path(args.corridor) if args.corridor else None)
     cli_audit(config.store_url, "export", target=Path(args.out).name,
               detail=f"{len(routes.table)} crossing routes: {', '.join(p.name for p in written)}"[:200])
-    print(f"{len(routes.table)} routes ({active} sensors, {watched} patrolled cells) written to "
-          f"{', '.join(map(str, written))} in {time.perf_counter() - started:.1f} s")
+    tr = command_translator(args)
+    summary = tr.gettext("{n} routes ({sensors} sensors, {cells} patrolled cells) written to {files} in {seconds} s")
+    print(summary.format(n=len(routes.table), sensors=active, cells=watched, files=", ".join(map(str, written)),
+                         seconds=tr.number(time.perf_counter() - started, decimals=1)))
     for row in routes.table.itertuples():
-        print(f"  #{row.rank}: {row.from_place} -> {row.to_place}, crosses {row.pair} at {row.crossing_lat:.4f} N "
-              f"{row.crossing_lon:.4f} E, {row.length_km:.1f} km, {row.walk_h:.1f} h on foot, "
-              f"{row.unseen_share:.0%} unseen")
+        print(tr.gettext("  #{rank}: {start} -> {end}, crosses {pair} at {lat} N {lon} E, {km} km, {hours} h on foot, "
+                         "{unseen} unseen").format(
+            rank=row.rank, start=row.from_place, end=row.to_place, pair=row.pair,
+            lat=tr.number(row.crossing_lat, decimals=4), lon=tr.number(row.crossing_lon, decimals=4),
+            km=tr.number(row.length_km, decimals=1), hours=tr.number(row.walk_h, decimals=1),
+            unseen=tr.percent(row.unseen_share)))
     return 0

@@ -58,7 +58,7 @@ def test_headline_counts_the_corridors_and_says_so(history) -> None:
                                   generated_at=datetime(2026, 5, 1, tzinfo=timezone.utc))
     assert unsuppressed.total_trend.sum() == corridor.sum() == unsuppressed.sections["events"].sum()
     text = PdfReader(io.BytesIO(render_pdf(briefing, basemap))).pages[0].extract_text()
-    assert "Figures in the corridors of the" in text and "events outside these corridors" in text
+    assert "Figures in the corridors of the" in text and "events outside them:" in text
 
 
 def test_only_some_sections_count_only_their_corridors(history) -> None:

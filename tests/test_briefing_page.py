@@ -101,7 +101,7 @@ def test_setting_a_level_needs_a_comment_and_lands_in_the_history(app: AppTest) 
     table = app.dataframe[0].value
     assert table.iloc[0]["Section"] == name and table.iloc[0]["Level"] == "critical"
     assert any("- [ ] The Agency notifies the Commission" in m.value for m in app.markdown)  # the critical checklist
-    assert "critical" in set(app.dataframe[-1].value["level"])
+    assert "critical" in set(app.dataframe[-1].value["Level"])
 
 
 def test_downloads_are_offered(app: AppTest) -> None:

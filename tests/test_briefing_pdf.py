@@ -61,7 +61,7 @@ def test_pdf_has_an_overview_and_one_page_per_section(pdf: bytes, briefing: Brie
     assert f"{events.value:,}" in overview and "Border briefing" in overview
     for name in briefing.sections["name"]:
         assert name in overview
-    assert "generated 28 Nov 2026 12:37 UTC" in overview and "Source: bundled scenario" in overview
+    assert "generated Nov 28, 2026, 12:37 UTC (14:37 local time)" in overview and "Source: bundled scenario" in overview
     assert "counts below k=5 suppressed" in overview
 
 
@@ -116,7 +116,8 @@ def test_limes_report_writes_the_pack(tmp_path: Path, scenario, capsys) -> None:
     assert code == 0, capsys.readouterr().err
     reader = PdfReader(out)
     assert len(reader.pages) == 3
-    assert "21 Nov 2026 00:00 – 28 Nov 2026 00:00 UTC" in _text(reader.pages[0])
+    assert ("Nov 21, 2026, 00:00 UTC (02:00 local time) to Nov 28, 2026, 00:00 UTC (02:00 local time)"
+            in _text(reader.pages[0]))
     assert "GR–MK 7 · Idomeni" in _text(reader.pages[0])
     assert "2 sections, 3 pages" in capsys.readouterr().out
     assert (tmp_path / "s.csv").read_text().count("\n") == 3

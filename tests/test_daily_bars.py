@@ -62,7 +62,7 @@ def test_pdf_trend_hatches_the_part_days_and_labels_each_bar() -> None:
     days = _days("2026-11-24", 8)
     series = pd.Series([21.0, 50, 48, 52, np.nan, 47, 49, 20], index=days)
     fig, ax = plt.subplots()
-    _trend(ax, series, 3, window)
+    _trend(ax, series, 3, window, EN)
     bars = [p for p in ax.patches]
     assert len(bars) == 8
     hatched = sorted(matplotlib.dates.num2date(p.get_x() + p.get_width() / 2).day for p in bars if p.get_hatch())

@@ -35,8 +35,8 @@ def test_upload_preview_import_and_quarantine(data_page: AppTest) -> None:
     assert store.count("events") == before + 236
     data_page.selectbox(key="quarantine_reason").set_value("bad_persons").run()
     rows = data_page.dataframe[-1].value  # the quarantine browser is the last table on the page
-    assert set(rows["reason"]) == {"bad_persons"} and len(rows) == 2
-    assert set(rows["row_number"]) == {161, 196}
+    assert set(rows["Reason"]) == {"bad_persons"} and len(rows) == 2
+    assert set(rows["Row"]) == {161, 196}
 
 
 def test_a_bad_mapping_is_an_error_message_not_a_crash(data_page: AppTest) -> None:

@@ -102,7 +102,8 @@ def test_the_pdf_lists_what_the_next_shift_needs(shift, artifacts: Path) -> None
     reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) == 4  # overview, still open, opened, closed
-    assert "Shift handover" in text and "28 Nov 2026 06:00 – 28 Nov 2026 14:00 UTC" in text
+    assert "Shift handover" in text and ("Nov 28, 2026, 06:00 UTC (06:00 local time) to Nov 28, 2026, 14:00 UTC (14:00 local time)"
+                                          in text)
     assert "3 km NW of Gevgelija" in text and "Still open at handover (3)" in text
     assert "BRAVO-2" in text and "apprehension" in text and f"#{ids['fresh']}" in text
     assert "internal: for the next shift" in text
@@ -165,7 +166,8 @@ def test_limes_handover_writes_the_pdf_and_audits_it(shift, tmp_path: Path) -> N
     done = _limes("handover", "--from", "2026-11-28T06:00", "--to", "2026-11-28T14:00", "--out", str(out),
                   "--db", url)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ("handover 28 Nov 06:00 - 28 Nov 14:00 UTC: 3 opened, 1 closed, 3 still open, "
+    assert done.stdout.strip() == ("handover Nov 28, 2026, 06:00 UTC (08:00 local time) to Nov 28, 2026, 14:00 UTC "
+                                   "(16:00 local time): 3 opened, 1 closed, 3 still open, "
                                    f"0 open alerts; wrote {out}")
     assert "Shift handover" in PdfReader(out).pages[0].extract_text()
     external = _limes("handover", "--from", "2026-11-28T06:00", "--to", "2026-11-28T14:00", "--out",

@@ -50,7 +50,7 @@ def test_queue_contact_and_the_three_actions(seeded: list[int]) -> None:
     old, boat, again, kids = seeded
     at = _page()
     # Opening the page ran the retention job: the 40-day-old contact is gone.
-    assert "Contact details of 1 older reports deleted" in at.caption[0].value
+    assert "Contact details of 1 older report deleted" in at.caption[0].value
     assert pd.isna(read_queue(cache.current_store(), with_contact=True).set_index("report_id").loc[old, "contact"])
     table = at.dataframe[0].value
     assert table["text"].tolist() == ["Old report", "Boat on the lake shore", "Same boat again", "Kids playing"]

@@ -32,7 +32,7 @@ def test_purge_contacts_command(tmp_path: Path) -> None:
         submit_report(store, draft, client="x", now=now - timedelta(days=age_days))
     done = _limes("purge-contacts", "--db", db)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "contact details deleted from 1 reports received more than 30 days ago"
+    assert done.stdout.strip() == "contact details deleted from 1 report received more than 30 days ago"
     assert read_queue(store, with_contact=True)["contact"].notna().sum() == 1
     assert _limes("purge-contacts", "--db", db, "--days", "5").stdout.startswith("contact details deleted from 1 ")
     log = read_log(store, actions=("contacts_purged",))

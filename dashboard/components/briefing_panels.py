@@ -21,10 +21,11 @@ from dashboard.auth import Viewer, audit, viewer
 from dashboard.components.daily_bars import daily_bars
 from dashboard.components.filters import CUSTOM
 from dashboard.components.tables import small, when_column
-from dashboard.i18n import _
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from dashboard.state import keyed
 from geo.briefing import (
+    IMPACT_LABELS,
     LEVEL_COLOURS,
     REACTIONS,
     SECTION_LEVELS,
@@ -32,18 +33,25 @@ from geo.briefing import (
     FigureParams,
     PlannerRoutes,
     cells_csv,
+    change_text,
+    count_text,
+    event_type_name,
     level_history,
+    level_name,
     notable_events,
     record_level,
     render_map_png,
     render_pdf,
+    scope_text,
     sections_csv,
     sections_geojson,
     sections_geoparquet,
+    set_or_proposed,
 )
 from geo.coverage import CoverageParams
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex
+from geo.i18n import N_
 from geo.spatial import Basemap
 from geo.store import Store
 from geo.timewindow import PRESETS, TimeWindow, day_range_window, day_shares, preset_window
@@ -60,7 +68,13 @@ SECTION_COVERAGE: Final[CoverageParams] = CoverageParams()
 MAP_HEIGHT_PX: Final[int] = 560
 MAP_WIDTH_PX: Final[int] = 600
 """The map column's width on a 1600-px wide screen; the view fits the sections into it."""
-TOOLTIP: Final[dict[str, object]] = {"html": "<b>{name}</b><br/>level {level}", "style": TOOLTIP_STYLE}
+PERIOD_NAMES: Final[tuple[str, ...]] = (N_("Last 24 h"), N_("Last 7 days"), N_("Last 30 days"), N_("Custom"))
+"""The period choices (:data:`geo.timewindow.PRESETS` and "Custom"), marked for the catalogs."""
+
+
+def _tooltip() -> dict[str, object]:
+    """The map's tooltip: the section's name and level (deck.gl fills the fields)."""
+    return {"html": _("<b>{name}</b><br/>level {level}"), "style": TOOLTIP_STYLE}
 
 _BADGE: dict[str, str] = {"low": "green", "medium": "orange", "high": "red", "critical": "violet"}
 """Streamlit's named background colours nearest to :data:`geo.briefing.levels.LEVEL_COLOURS`."""
@@ -69,53 +83,67 @@ _BADGE: dict[str, str] = {"low": "green", "medium": "orange", "high": "red", "cr
 def section_table(briefing: Briefing) -> None:
     """Sections sorted by level, then by change: level, proposal, events, change, persons, shares."""
     s = briefing.sections
+    t = tr()
+    names = {"level": _("Level"), "covered": _("Covered %")}
     table = pd.DataFrame({
-        "Section": s["name"], "Level": s["level"],
-        "Proposed": s["proposed_level"], "Events": s["events"], "Change %": s["change_pct"].round(0).astype("Int64"),
-        "Persons": s["persons"], "Hot cells %": (100 * s["hot_share"]).round(0),
-        "Covered %": (100 * s["coverage_share"]).round(0),
+        _("Section"): s["name"], names["level"]: [level_name(lv, t) for lv in s["level"]],
+        _("Proposed"): [level_name(lv, t) for lv in s["proposed_level"]], _("Events"): s["events"],
+        _("Change %"): s["change_pct"].round(0).astype("Int64"),
+        _("Persons"): s["persons"], _("Hot cells %"): (100 * s["hot_share"]).round(0),
+        names["covered"]: (100 * s["coverage_share"]).round(0),
     })
-    st.markdown("**Sections, highest level and largest rise first**")
+    colours = {level_name(lv, t): colour for lv, colour in LEVEL_COLOURS.items()}
+    st.markdown(_("**Sections, highest level and largest rise first**"))
     # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
-    styled = table.style.map(lambda level: f"background-color: {LEVEL_COLOURS[level]}; color: white; font-weight: 600",
-                             subset=["Level"]).format(precision=0, na_rep="")
+    styled = table.style.map(lambda level: f"background-color: {colours[level]}; color: white; font-weight: 600",
+                             subset=[names["level"]]).format(precision=0, na_rep="")
     st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE,
-                 column_config={name: small(name) for name in table.columns if name != "Section"})
-    st.caption(f"Empty cells: fewer than {briefing.k} (suppressed). Covered %: switch on “Covered share of each section” under Sections and suppression.")
+                 column_config={name: small(name) for name in table.columns if name != _("Section")})
+    st.caption(_("Empty cells: fewer than {k} (suppressed). {covered}: switch on “{toggle}” under {expander}.").format(
+        k=briefing.k, covered=names["covered"], toggle=_("Covered share of each section"),
+        expander=_("Sections and suppression")))
 
 
 def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -> None:
     """The section's level, the evidence of the proposal, the Art. 35 checklist, and setting the level."""
     level = str(row["level"])
-    how = "set by an operator" if row["level_set"] else "proposed by the rules"
-    st.markdown(f"#### Level :{_BADGE[level]}-background[{level.upper()}] · {how}")
-    st.markdown(f"**Evidence for the proposal ({row['proposed_level']})**")
+    t = tr()
+    st.markdown(_("#### Level :{colour}-background[{level}] · {how}").format(
+        colour=_BADGE[level], level=level_name(level, t).upper(), how=set_or_proposed(bool(row["level_set"]), t)))
+    st.markdown(_("**Evidence for the proposal ({level})**").format(level=level_name(row["proposed_level"], t)))
     deciding, *others = row["evidence"] or ("",)
     st.markdown(plain(deciding))  # the rule that decided the level; rule names may come from a rules file
     if others:
         st.caption(_("Also: {rules}").format(rules=plain(" · ".join(others))))
-    st.markdown(f"**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)")
-    st.markdown("\n".join(f"- [ ] {reaction}" for reaction in REACTIONS[level]))
+    st.markdown(_("**Reactions at level {level}** (Regulation (EU) 2019/1896 Art. 35)").format(
+        level=level_name(level, t)))
+    st.markdown("\n".join(f"- [ ] {t.gettext(reaction)}" for reaction in REACTIONS[level]))
     if may(who.roles, "set_level"):
         _level_form(store, row, section_id=section_id, level=level, who=who)
     history = level_history(store, section_id=section_id)
-    st.markdown("**History**")
+    st.markdown(_("**History**"))
     if history.empty:
-        st.caption("No level set by hand yet: the proposal applies.")
+        st.caption(_("No level set by hand yet: the proposal applies."))
     else:
-        st.dataframe(history[["set_at", "level", "proposed_level", "set_by", "comment"]], hide_index=True,
-                     width="stretch", key=state.LEVEL_HISTORY,
-                     column_config={"set_at": when_column("set at (UTC)"), "level": small("level"),
-                                    "proposed_level": small("proposed")})
+        shown = history[["set_at", "level", "proposed_level", "set_by", "comment"]].assign(
+            level=[level_name(lv, t) for lv in history["level"]],
+            proposed_level=[level_name(lv, t) for lv in history["proposed_level"]])
+        st.dataframe(shown.rename(columns={"set_at": _("Set at (UTC)"), "level": _("Level"), "proposed_level":
+                                           _("Proposed"), "set_by": _("Set by"), "comment": _("Comment")}),
+                     hide_index=True, width="stretch", key=state.LEVEL_HISTORY,
+                     column_config={_("Set at (UTC)"): when_column(_("Set at (UTC)")), _("Level"): small(_("Level")),
+                                    _("Proposed"): small(_("Proposed"))})
 
 
 def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, who: Viewer) -> None:
     with st.form(key=state.SET_LEVEL, clear_on_submit=True):
-        st.markdown(f"**Set the level** (recorded as {who.user_id})")
-        chosen = st.selectbox("Level", SECTION_LEVELS, index=SECTION_LEVELS.index(level), key=state.LEVEL_CHOICE,
-                              help="critical is temporary: for a crisis putting the Schengen area at risk (Art. 34(2)).")
-        comment = st.text_area("Comment (required)", key=state.LEVEL_COMMENT)
-        if st.form_submit_button("Record level"):
+        st.markdown(_("**Set the level** (recorded as {user})").format(user=plain(who.user_id)))
+        chosen = st.selectbox(_("Level"), SECTION_LEVELS, index=SECTION_LEVELS.index(level), key=state.LEVEL_CHOICE,
+                              format_func=lambda lv, t=tr(): level_name(lv, t),
+                              help=_("critical is temporary: for a crisis putting the Schengen area at risk "
+                                     "(Art. 34(2))."))
+        comment = st.text_area(_("Comment (required)"), key=state.LEVEL_COMMENT)
+        if st.form_submit_button(_("Record level")):
             try:
                 # The decision and its audit entry are one transaction: neither lands without the other.
                 with store.transaction() as tx:
@@ -132,17 +160,19 @@ def downloads(briefing: Briefing, basemap: Basemap, who: Viewer, *, routes: Plan
     """The briefing pack (with the planners' routes page when ``routes`` are given) and the aggregated figures,
     generated when a button is clicked."""
     stamp = f"{briefing.window.start:%Y%m%d}-{briefing.window.end:%Y%m%d}"
-    st.markdown(f"**Briefing pack** · every count below k={briefing.k} suppressed; no individual events")
+    t = tr()
+    st.markdown(_("**Briefing pack** · every count below k={k} suppressed; no individual events").format(k=briefing.k))
     cols = st.columns(6)
     items = (
-        ("PDF briefing", lambda: render_pdf(briefing, basemap, routes=routes), f"limes-briefing-{stamp}.pdf", "application/pdf"),
-        ("PNG map", lambda: render_map_png(briefing, basemap), f"limes-map-{stamp}.png", "image/png"),
-        ("CSV sections", lambda: sections_csv(briefing), f"limes-sections-{stamp}.csv", "text/csv"),
-        ("GeoJSON sections", lambda: sections_geojson(briefing), f"limes-sections-{stamp}.geojson",
+        (_("PDF briefing"), lambda: render_pdf(briefing, basemap, routes=routes, tr=t), f"limes-briefing-{stamp}.pdf",
+         "application/pdf"),
+        (_("PNG map"), lambda: render_map_png(briefing, basemap, tr=t), f"limes-map-{stamp}.png", "image/png"),
+        (_("CSV sections"), lambda: sections_csv(briefing), f"limes-sections-{stamp}.csv", "text/csv"),
+        (_("GeoJSON sections"), lambda: sections_geojson(briefing), f"limes-sections-{stamp}.geojson",
          "application/geo+json"),
-        ("GeoParquet sections", lambda: sections_geoparquet(briefing), f"limes-sections-{stamp}.parquet",
+        (_("GeoParquet sections"), lambda: sections_geoparquet(briefing), f"limes-sections-{stamp}.parquet",
          "application/vnd.apache.parquet"),
-        ("CSV hexagons", lambda: cells_csv(briefing), f"limes-hexagons-{stamp}.csv", "text/csv"),
+        (_("CSV hexagons"), lambda: cells_csv(briefing), f"limes-hexagons-{stamp}.csv", "text/csv"),
     )
     for col, (label, data, file_name, mime) in zip(cols, items, strict=True):
         with col:
@@ -170,74 +200,70 @@ def _utc(day: date) -> datetime:
 
 def coverage_help(params: CoverageParams = SECTION_COVERAGE) -> str:
     """What "Covered share of each section" rests on, from the coverage parameters it is computed with."""
-    return (f"From the coverage planner: the stored sensors' line of sight and the patrols of the last "
-            f"{params.patrol_within_h:g} h over the {params.corridor_width_m / 1000:g} km corridor. The first time in "
-            "a server's life the terrain is read, about 10 s.")
+    return _("From the coverage planner: the stored sensors' line of sight and the patrols of the last {hours} h over "
+             "the {km} km corridor. The first time in a server's life the terrain is read, about 10 s.").format(
+        hours=tr().number(params.patrol_within_h), km=tr().number(params.corridor_width_m / 1000))
 
 
 def briefing_controls(*, now: datetime, data_start: datetime, data_end: datetime | None = None) -> BriefingChoice:
     """Period, section length, corridor width and k, in the sidebar (a custom period defaults to the data's
     last week, so history that ended years ago opens on its own last days)."""
     with st.sidebar:
-        st.subheader("Briefing period")
-        name = st.radio("Period", [*PRESETS, CUSTOM], index=1, key=state.BRIEFING_WINDOW, label_visibility="collapsed")
+        st.subheader(_("Briefing period"))
+        name = st.radio(_("Period"), [*PRESETS, CUSTOM], index=1, key=state.BRIEFING_WINDOW,
+                        label_visibility="collapsed", format_func=tr().gettext)
         if name == CUSTOM:
             end = min(now, data_end or now)
-            first = st.date_input("From (UTC)", value=max(data_start, end - timedelta(days=7)).date(),
+            first = st.date_input(_("From (UTC)"), value=max(data_start, end - timedelta(days=7)).date(),
                                   key=state.BRIEFING_FROM, min_value=data_start.date(), max_value=now.date())
-            last = st.date_input("To (UTC), included", value=end.date(), key=state.BRIEFING_TO,
+            last = st.date_input(_("To (UTC), included"), value=end.date(), key=state.BRIEFING_TO,
                                  min_value=data_start.date(), max_value=now.date())
             window = day_range_window(_utc(first), _utc(last))
         else:
             window = preset_window(name, now=now)
-        with st.expander("Sections and suppression"):
-            target = st.select_slider("Section length (km)", [10, 15, 20, 25, 35, 50, 75, 250], value=25,
-                                      key=state.BRIEFING_TARGET_KM, help="250: one section per country pair")
-            corridor = st.slider("Corridor half-width (km)", 2, 20, 10, key=state.BRIEFING_CORRIDOR_KM,
-                                 help="Events farther than this from every section belong to none.")
-            k = st.number_input("Suppress counts below k", 2, 50, 5, key=state.BRIEFING_K,
-                                help="Applied to everything shown and exported here.")
-            with_coverage = st.toggle("Covered share of each section", key=state.BRIEFING_COVERAGE,
+        with st.expander(_("Sections and suppression")):
+            target = st.select_slider(_("Section length (km)"), [10, 15, 20, 25, 35, 50, 75, 250], value=25,
+                                      key=state.BRIEFING_TARGET_KM, help=_("250: one section per country pair"))
+            corridor = st.slider(_("Corridor half-width (km)"), 2, 20, 10, key=state.BRIEFING_CORRIDOR_KM,
+                                 help=_("Events farther than this from every section belong to none."))
+            k = st.number_input(_("Suppress counts below k"), 2, 50, 5, key=state.BRIEFING_K,
+                                help=_("Applied to everything shown and exported here."))
+            with_coverage = st.toggle(_("Covered share of each section"), key=state.BRIEFING_COVERAGE,
                                       help=coverage_help())
-            with_routes = st.toggle("Planners' routes page", key=state.BRIEFING_ROUTES,
-                                    help="Where a group would cross unseen: the likely crossing routes on this page "
-                                         "and as a page of the PDF. The first time in a server's life, ~20 s.")
-            upload = st.file_uploader("Sections file (lines, or polygons such as police-station areas)",
+            with_routes = st.toggle(_("Planners' routes page"), key=state.BRIEFING_ROUTES,
+                                    help=_("Where a group would cross unseen: the likely crossing routes on this page "
+                                           "and as a page of the PDF. The first time in a server's life, ~20 s."))
+            upload = st.file_uploader(_("Sections file (lines, or polygons such as police-station areas)"),
                                       type=[x.lstrip(".") for x in (*SECTION_SUFFIXES, ".zip")],
                                       key=state.BRIEFING_SECTIONS_FILE,
-                                      help="Needs a CRS; a 'name' column names the sections, 'section_id' keeps "
-                                           "their ids. Without a file the border is cut by the length above.")
+                                      help=_("Needs a CRS; a 'name' column names the sections, 'section_id' keeps "
+                                             "their ids. Without a file the border is cut by the length above."))
     return BriefingChoice(window=window, target_length_km=float(target), corridor_km=float(corridor), k=int(k),
                           with_coverage=with_coverage, upload=upload, with_routes=with_routes)
-
-
-def _delta(change: float | None) -> str | None:
-    return None if change is None else f"{change:+.0f} %"
 
 
 def briefing_kpis(briefing: Briefing) -> None:
     """The three headline figures with change, and how many sections are at high or critical."""
     cols = st.columns(4)
+    t = tr()
     for col, kpi in zip(cols[:len(briefing.kpis)], briefing.kpis, strict=True):
-        col.metric(kpi.label, f"<{briefing.k}" if kpi.value is None else f"{kpi.value:,}",
-                   _delta(kpi.change_pct), delta_color="inverse", border=True,
-                   help="Change against the previous period of the same length.")
+        col.metric(t.gettext(kpi.label), count_text(kpi.value, briefing.k, t),
+                   None if kpi.change_pct is None else change_text(kpi.change_pct, t), delta_color="inverse",
+                   border=True, help=_("Change against the previous period of the same length."))
     high = int(briefing.sections["level"].isin(["high", "critical"]).sum())
-    cols[3].metric("Sections at high or critical", f"{high} of {len(briefing.sections)}", border=True)
-    outside = briefing.outside
-    rest = "" if outside is None else (
-        f" · {outside.label}: " + (f"fewer than {briefing.k}" if outside.value is None else f"{outside.value:,}"))
-    st.caption(f"Figures {briefing.scope}{rest}.")
+    cols[3].metric(_("Sections at high or critical"), _("{high} of {total}").format(
+        high=t.number(high), total=t.number(len(briefing.sections))), border=True)
+    st.caption(scope_text(briefing, t))
 
 
 def briefing_trends(briefing: Briefing) -> None:
     """Daily events over the sector, and in the five busiest sections."""
     left, right = st.columns(2)
     with left:
-        st.markdown("**Events per day in the sections' corridors**")
+        st.markdown(_("**Events per day in the sections' corridors**"))
         daily_bars(briefing.total_trend, briefing.window, height=220)
     with right:
-        st.markdown("**Events per day, busiest sections**")
+        st.markdown(_("**Events per day, busiest sections**"))
         top = briefing.sections.sort_values("events", ascending=False, na_position="last").head(5)
         lines = briefing.trend[top["section_id"]].set_axis([str(n) for n in top["name"]], axis=1)
         whole = day_shares(pd.DatetimeIndex(lines.index), briefing.window) == 1.0
@@ -253,11 +279,15 @@ def briefing_map(briefing: Briefing, *, highlight: str | None) -> None:
     hexes = hexagon_layers_by_resolution(cells["cell"], cells["events"], breaks=class_breaks(cells["events"]),
                                          layer_id="briefing-hexagons", pickable=False)
     view = fit_view(tuple(briefing.sections.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
-    deck = build_deck([*under, *hexes, *over, *section_layers(briefing.sections, highlight=highlight)], tooltip=TOOLTIP,
-                      view=view)
+    sections = section_layers(briefing.sections, highlight=highlight)
+    for layer in sections:  # the tooltip names the level in the session's language (colours are set by then)
+        for row in layer.data if isinstance(layer.data, list) else []:
+            if isinstance(row, dict) and "level" in row:
+                row["level"] = level_name(str(row["level"]), tr())
+    deck = build_deck([*under, *hexes, *over, *sections], tooltip=_tooltip(), view=view)
     st.pydeck_chart(deck, height=MAP_HEIGHT_PX, key=state.BRIEFING_MAP)
-    st.caption(f"Sections coloured by level (green low, amber medium, red high, magenta critical) over events per "
-               f"hexagon; cells below k={briefing.k} merged into their parents · Natural Earth · SRTM")
+    st.caption(_("Sections coloured by level (green low, amber medium, red high, magenta critical) over events per "
+                 "hexagon; cells below k={k} merged into their parents · Natural Earth · SRTM").format(k=briefing.k))
 
 
 def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArray[np.int64], *,
@@ -267,23 +297,36 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
     ``positions`` maps a section id to its number in ``assignment`` (the order of the sections assigned to).
     """
     names = dict(zip(briefing.sections["name"], briefing.sections["section_id"], strict=True))
-    name = st.selectbox("Section", list(names), key=state.BRIEFING_SECTION)
+    name = st.selectbox(_("Section"), list(names), key=state.BRIEFING_SECTION)
     section_id = names[name]
     row = briefing.sections.set_index("section_id").loc[section_id]
     left, right = st.columns([1.1, 1])
     with left:
-        st.markdown(f"**Events per day · {name}**")
+        st.markdown(_("**Events per day · {section}**").format(section=plain(name)))
         daily_bars(briefing.trend[section_id], briefing.window, height=200)
-        st.markdown("**Latest notable events** (control room only: never exported)")
+        st.markdown(_("**Latest notable events** (control room only: never exported)"))
         notable = cache.with_event_ids(notable_events(index, assignment, briefing.window,
                                                       section=positions[section_id], params=figures))
         notable = notable.drop(columns="seq", errors="ignore")
         if notable.empty:
-            st.caption("No high-impact or large-group events in the period.")
+            st.caption(_("No high-impact or large-group events in the period."))
         else:
-            st.dataframe(notable, hide_index=True, width="stretch",
-                         column_config={"occurred_at": when_column("When (UTC)", short=True), "persons": small("persons"),
-                                        "impact": small("impact")})
+            st.dataframe(_notable_for_display(notable), hide_index=True, width="stretch",
+                         column_config={_("When (UTC)"): when_column(_("When (UTC)"), short=True),
+                                        _("Persons"): small(_("Persons")), _("Impact"): small(_("Impact"))})
     with right:
         level_panel(cache.current_store(), row, section_id=section_id, who=viewer())
     return section_id
+
+
+def _notable_for_display(notable: pd.DataFrame) -> pd.DataFrame:
+    """The notable events with their types and headers in the session's language (proper names and ids unchanged)."""
+    t = tr()
+    shown = notable.copy()
+    if "type" in shown:
+        shown["type"] = [event_type_name(x, t) for x in shown["type"]]
+    if "impact" in shown:
+        shown["impact"] = [t.gettext(IMPACT_LABELS.get(x, x)) for x in shown["impact"]]
+    headers = {"occurred_at": _("When (UTC)"), "type": _("Type"), "persons": _("Persons"), "impact": _("Impact"),
+               "source": _("Source"), "event_id": _("Event"), "lat": _("Latitude"), "lon": _("Longitude")}
+    return shown.rename(columns=headers)

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, state
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from geo.briefing import (
     NEAR_KM,
@@ -20,6 +21,7 @@ from geo.briefing import (
     planner_routes,
     render_routes_png,
     route_rows,
+    table_columns,
 )
 from geo.coverage import CostParams, CoverageParams, RouteParams
 from geo.grid import EventIndex
@@ -37,14 +39,15 @@ def briefing_routes(index: EventIndex, window: TimeWindow, *, k: int, params: Co
 
 def routes_section(planner: PlannerRoutes) -> None:
     """Heading, map (the PDF's drawing) and table of the planners' routes."""
-    st.markdown("**Planners · where a group would cross unseen** (also the last page of the PDF)")
+    t = tr()
+    st.markdown(_("**Planners · where a group would cross unseen** (also the last page of the PDF)"))
     map_col, table_col = st.columns([1.1, 1])
     with map_col:
-        st.image(render_routes_png(planner, cache.basemap()), width="stretch")
+        st.image(render_routes_png(planner, cache.basemap(), tr=t), width="stretch")
     with table_col:
-        rows = route_rows(planner)
-        table = pd.DataFrame(rows, columns=["Route", "From → to", "Crosses at", "km", "h walk", "unseen", "events"])
+        rows = route_rows(planner, tr=t)
+        table = pd.DataFrame(rows, columns=table_columns(t))
         st.dataframe(table, hide_index=True, width="stretch", key=state.BRIEFING_ROUTE_TABLE)
-        st.caption(plain(f"Cheapest first, on foot over the terrain past the stored sensors and patrols (default "
-                         f"weights). events: events of the period within {NEAR_KM:g} km of the crossing; "
-                         f"<{planner.k} means 1 to {planner.k - 1}."))
+        st.caption(plain(_("Cheapest first, on foot over the terrain past the stored sensors and patrols (default "
+                           "weights). events: events of the period within {km} km of the crossing; <{k} means 1 to "
+                           "{last}.").format(km=t.number(NEAR_KM), k=planner.k, last=planner.k - 1)))

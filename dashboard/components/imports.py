@@ -10,9 +10,11 @@ import streamlit as st
 
 from dashboard import cache, config, state
 from dashboard.auth import Viewer, audit
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from dashboard.uploads import saved_upload
 from geo.errors import LimesError, describe
+from geo.i18n import N_
 from geo.ingest import (
     PRESETS,
     REASONS,
@@ -27,18 +29,21 @@ from geo.store import Store, quarantine_frame, quarantine_reasons
 
 UPLOAD_LIMITS: Final[UploadLimits] = UploadLimits()
 """What an upload may be; ``max_bytes`` matches ``server.maxUploadSize``, checked here too so the message is ours."""
-AUTO: Final[str] = "detect from the columns"
-REPORT_FIGURES: Final[tuple[str, ...]] = ("read", "inserted", "duplicates", "quarantined")
+AUTO: Final[str] = N_("detect from the columns")
+REPORT_FIGURES: Final[dict[str, str]] = {"read": N_("Read"), "inserted": N_("Inserted"),
+                                         "duplicates": N_("Duplicates"), "quarantined": N_("Quarantined")}
+"""The import report's figures and their labels."""
 
 
 def _import_report(report: dict[str, object]) -> None:
     cols = st.columns(len(REPORT_FIGURES))
-    for col, key in zip(cols, REPORT_FIGURES, strict=True):
-        col.metric(key.capitalize(), f"{int(report[key]):,}", border=True)
+    for col, (key, label) in zip(cols, REPORT_FIGURES.items(), strict=True):
+        col.metric(_(label), tr().number(int(report[key])), border=True)  # type: ignore[call-overload]
     reasons = report["reasons"]
     if reasons:
         st.dataframe(
-            pd.DataFrame([{"reason": k, "rows": v, "meaning": REASONS.get(k, "")} for k, v in dict(reasons).items()]),
+            pd.DataFrame([{_("Reason"): k, _("Rows"): v, _("Meaning"): REASONS.get(k, "")}
+                          for k, v in dict(reasons).items()]),
             hide_index=True, width="stretch",
         )
 
@@ -49,41 +54,43 @@ def import_panel(who: Viewer) -> None:
     The upload is checked by the upload guard before any parser sees it and lives on disk only
     while this panel draws (:func:`dashboard.uploads.saved_upload`).
     """
-    st.subheader("Import a file")
-    st.caption(f"Accepted: {', '.join(SUPPORTED)}, or one of them in a .zip (a Shapefile with its .shx, .dbf, .prj) "
-               f"· at most {UPLOAD_LIMITS.max_bytes // 2**20} MB · larger files: `limes import PATH`")
-    upload = st.file_uploader("Event file", type=[s.lstrip(".") for s in (*SUPPORTED, ".zip")], key=state.UPLOAD)
+    st.subheader(_("Import a file"))
+    st.caption(_("Accepted: {formats}, or one of them in a .zip (a Shapefile with its .shx, .dbf, .prj) · at most "
+                 "{mb} MB · larger files: `limes import PATH`").format(formats=", ".join(SUPPORTED),
+                                                                      mb=tr().number(UPLOAD_LIMITS.max_bytes // 2**20)))
+    upload = st.file_uploader(_("Event file"), type=[s.lstrip(".") for s in (*SUPPORTED, ".zip")], key=state.UPLOAD)
     if upload is None:
         return
     try:
         with saved_upload(upload, allowed=frozenset(SUPPORTED), limits=UPLOAD_LIMITS) as path:
             _map_and_import(path, upload.name, upload.file_id, who)
     except LimesError as exc:  # only the upload guard's refusal reaches here
-        st.error(f"{plain(exc)}. Nothing was imported.")
+        st.error(_("{reason}. Nothing was imported.").format(reason=plain(exc)))
         audit(who, "import", target=upload.name, outcome="denied", detail=str(exc))
 
 
 def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
-    choice = st.selectbox("Mapping", [AUTO, *PRESETS, "generic"], key=state.MAPPING_CHOICE)
+    choice = st.selectbox(_("Mapping"), [AUTO, *PRESETS, "generic"], key=state.MAPPING_CHOICE,
+                          format_func=lambda c, auto=_(AUTO): auto if c == AUTO else c)
     try:
-        chosen, _ = preview_file(path, mapping=None if choice == AUTO else choice)
-        toml_text = st.text_area("Mapping (TOML, editable)", value=mapping_to_toml(chosen), height=220,
+        chosen, _rows = preview_file(path, mapping=None if choice == AUTO else choice)
+        toml_text = st.text_area(_("Mapping (TOML, editable)"), value=mapping_to_toml(chosen), height=220,
                                  key=state.mapping_toml(file_id, choice))
         mapping = mapping_from_toml(toml_text, default_name=chosen.name)
-        _, preview = preview_file(path, mapping=mapping)
+        _mapping, preview = preview_file(path, mapping=mapping)
     except LimesError as exc:
         st.error(plain(describe(exc)))
         return
-    st.markdown(f"**Preview** of the first rows: {len(preview.events)} would be imported, "
-                f"{len(preview.quarantine)} quarantined.")
-    st.dataframe(preview.events.drop(columns=["cell"]).head(20), hide_index=True, width="stretch",
-                 key=state.PREVIEW_EVENTS)
+    st.markdown(_("**Preview** of the first rows: {imported} would be imported, {quarantined} quarantined.").format(
+        imported=tr().number(len(preview.events)), quarantined=tr().number(len(preview.quarantine))))
+    st.dataframe(preview.events.drop(columns=["cell"]).head(20).rename(columns=_event_headers()), hide_index=True,
+                 width="stretch", key=state.PREVIEW_EVENTS)
     if not preview.quarantine.empty:
-        st.dataframe(preview.quarantine[["row_number", "reason", "detail"]], hide_index=True, width="stretch",
-                     key=state.PREVIEW_QUARANTINE)
-    if st.button("Import", type="primary", key=state.DO_IMPORT):
+        st.dataframe(preview.quarantine[["row_number", "reason", "detail"]].rename(columns=_quarantine_headers()),
+                     hide_index=True, width="stretch", key=state.PREVIEW_QUARANTINE)
+    if st.button(_("Import"), type="primary", key=state.DO_IMPORT):
         try:
-            with st.spinner(f"Importing {name}…"):
+            with st.spinner(_("Importing {file}…").format(file=plain(name))):
                 report = import_file(path, cache.current_store(), mapping=mapping,
                                      earliest=config.settings().earliest_event)
         except LimesError as exc:
@@ -93,21 +100,35 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
         audit(who, "import", target=name, detail=f"mapping {mapping.name}: {report.inserted} inserted, "
                                                  f"{report.duplicates} duplicates, {report.quarantined} quarantined")
     if state.LAST_IMPORT in st.session_state:
-        st.success(f"Imported {plain(st.session_state[state.LAST_IMPORT]['file_name'])}")
+        st.success(_("Imported {file}").format(file=plain(st.session_state[state.LAST_IMPORT]["file_name"])))
         _import_report(st.session_state[state.LAST_IMPORT])
 
 
 def quarantine_browser(store: Store) -> None:
     """The rejected rows by reason, newest first."""
-    st.subheader("Quarantine")
+    st.subheader(_("Quarantine"))
     reasons = quarantine_reasons(store)
     if not reasons:
-        st.caption("No rejected rows.")
+        st.caption(_("No rejected rows."))
         return
-    labels = {code: f"{code} ({n:,})" for code, n in reasons.items()}
-    picked = st.selectbox("Reason", ["all", *reasons], format_func=lambda c: labels.get(c, "all reasons"),
+    labels = {code: f"{code} ({tr().number(n)})" for code, n in reasons.items()}
+    picked = st.selectbox(_("Reason"), ["all", *reasons],
+                          format_func=lambda c, every=_("all reasons"): labels.get(c, every),
                           key=state.QUARANTINE_REASON)
     rows = quarantine_frame(store, reason=None if picked == "all" else picked, limit=500)
-    st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]], hide_index=True,
-                 width="stretch", key=state.QUARANTINE_ROWS)
-    st.caption("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields.")
+    st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]].rename(
+        columns=_quarantine_headers()), hide_index=True, width="stretch", key=state.QUARANTINE_ROWS)
+    st.caption(_("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields."))
+
+
+def _event_headers() -> dict[str, str]:
+    """The previewed events' column headers in the session's language (the values stay as the store keeps them)."""
+    return {"source": _("Source"), "event_id": _("Event"), "type": _("Type"), "occurred_at": _("Happened (UTC)"),
+            "received_at": _("Received (UTC)"), "lat": _("Latitude"), "lon": _("Longitude"), "persons": _("Persons"),
+            "impact": _("Impact"), "confidence": _("Confidence"), "status": _("Status"), "attrs": _("Attributes")}
+
+
+def _quarantine_headers() -> dict[str, str]:
+    """The quarantine's column headers in the session's language."""
+    return {"quarantined_at": _("Quarantined at (UTC)"), "file_name": _("File"), "row_number": _("Row"),
+            "reason": _("Reason"), "detail": _("Detail"), "raw": _("Raw row")}

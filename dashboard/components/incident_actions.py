@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard import cache, state
 from dashboard.auth import Viewer
 from dashboard.config import settings
+from dashboard.i18n import _
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex
@@ -83,16 +84,16 @@ def make_incident(signal: Signal, who: Actor) -> None:
     """Callback of a "Make incident" button: open one, or fuse into the open incident the rule finds."""
     def said(opened: Any) -> str:
         if opened.already:
-            return f"Already part of incident #{opened.incident_id}."
+            return _("Already part of incident #{id}.").format(id=opened.incident_id)
         if opened.created:
-            return f"Incident #{opened.incident_id} opened."
-        return f"Attached to incident #{opened.incident_id} ({opened.rule})."
+            return _("Incident #{id} opened.").format(id=opened.incident_id)
+        return _("Attached to incident #{id} ({rule}).").format(id=opened.incident_id, rule=opened.rule)
     _run(lambda: open_incident(cache.current_store(), signal, actor=who, rule=fusion_rule(), now=_now()), said)
 
 
 def do_acknowledge(incident_id: int, version: int, who: Actor) -> None:
     _run(lambda: acknowledge(cache.current_store(), incident_id, expected_version=version, actor=who, now=_now()),
-         lambda _: f"Incident #{incident_id} acknowledged.")
+         lambda done: _("Incident #{id} acknowledged.").format(id=incident_id))
 
 
 def do_assign(incident_id: int, version: int, who: Actor) -> None:
@@ -102,10 +103,13 @@ def do_assign(incident_id: int, version: int, who: Actor) -> None:
 
     def said(done: Any) -> str:
         if done.delivery is None:
-            return f"{callsign} assigned to #{incident_id}; no CoT endpoint configured: tell the unit by radio."
+            return _("{unit} assigned to #{id}; no CoT endpoint configured: tell the unit by radio.").format(
+                unit=callsign, id=incident_id)
         if done.delivery.state == "delivered":
-            return f"{callsign} assigned to #{incident_id}; tasking delivered ({done.delivery.attempts} attempt(s))."
-        return f"{callsign} assigned to #{incident_id}, but the tasking FAILED: {done.delivery.error}. Send it again."
+            return _("{unit} assigned to #{id}; tasking delivered (attempts: {attempts}).").format(
+                unit=callsign, id=incident_id, attempts=done.delivery.attempts)
+        return _("{unit} assigned to #{id}, but the tasking FAILED: {error}. Send it again.").format(
+            unit=callsign, id=incident_id, error=done.delivery.error)
     _run(lambda: assign_and_dispatch(cache.current_store(), incident_id, callsign=callsign, expected_version=version,
                                      actor=who, targets=targets(), remarks=remarks), said)
 
@@ -113,25 +117,27 @@ def do_assign(incident_id: int, version: int, who: Actor) -> None:
 def do_resend(incident_id: int, who: Actor) -> None:
     remarks = str(st.session_state.get(state.keyed(state.INCIDENT_REMARKS, incident_id)) or "")
     _run(lambda: retry_dispatch(cache.current_store(), incident_id, actor=who, targets=targets(), remarks=remarks),
-         lambda done: f"Tasking sent again: {done.delivery.state}.")
+         lambda done: _("Tasking sent again: {state}.").format(state=_(done.delivery.state)))
 
 
 def do_on_scene(incident_id: int, version: int, who: Actor) -> None:
     _run(lambda: mark_on_scene(cache.current_store(), incident_id, expected_version=version, actor=who, now=_now(),
-                               detail="reported by radio"), lambda _: f"Incident #{incident_id}: unit on scene.")
+                               detail="reported by radio"),
+         lambda done: _("Incident #{id}: unit on scene.").format(id=incident_id))
 
 
 def do_close(incident_id: int, version: int, who: Actor) -> None:
     outcome = str(st.session_state.get(state.keyed(state.INCIDENT_OUTCOME, incident_id)) or "")
     remarks = str(st.session_state.get(state.keyed(state.INCIDENT_REMARKS, incident_id)) or "")
     _run(lambda: close(cache.current_store(), incident_id, outcome=outcome, expected_version=version, actor=who,
-                       now=_now(), remarks=remarks), lambda _: f"Incident #{incident_id} closed.")
+                       now=_now(), remarks=remarks), lambda done: _("Incident #{id} closed.").format(id=incident_id))
 
 
 def do_priority(incident_id: int, version: int, who: Actor) -> None:
     priority = str(st.session_state.get(state.keyed(state.INCIDENT_PRIORITY, incident_id)) or "")
     _run(lambda: set_priority(cache.current_store(), incident_id, priority=priority, expected_version=version,
-                              actor=who, now=_now()), lambda _: f"Incident #{incident_id}: priority {priority}.")
+                              actor=who, now=_now()), lambda done: _("Incident #{id}: priority {priority}.").format(
+                              id=incident_id, priority=_(priority)))
 
 
 def keep_up(index: EventIndex) -> None:
@@ -150,4 +156,4 @@ def keep_up(index: EventIndex) -> None:
             fuse_signals(store, signals, rule=rule, now=now, actor=SYSTEM)
         check_on_scene(store, now=now)
     except LimesError as exc:
-        st.error(plain(f"Incident upkeep failed: {describe(exc)}"))
+        st.error(plain(_("Incident upkeep failed: {reason}").format(reason=describe(exc))))

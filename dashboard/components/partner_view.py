@@ -12,6 +12,7 @@ from dashboard import cache
 from dashboard.config import settings
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
+from geo.briefing import level_name
 from geo.i18n import moment_with_local
 from geo.store import StoredPicture, partner_levels, partner_pictures
 from layers.colours import LegendEntry
@@ -69,6 +70,9 @@ def partner_section_levels() -> None:
         levels = partner_levels(store, picture.feed)
         if levels.empty:
             continue
-        st.markdown(f"**Partner levels: {plain(picture.publisher)}**")
-        st.dataframe(levels[["section_id", "level", "evidence", "set_at"]], hide_index=True, width="stretch",
-                     column_config={"set_at": st.column_config.DatetimeColumn("Set (UTC)", format="YYYY-MM-DD HH:mm")})
+        st.markdown(_("**Partner levels: {partner}**").format(partner=plain(picture.publisher)))
+        shown = levels[["section_id", "level", "evidence", "set_at"]]
+        st.dataframe(shown.assign(level=[level_name(str(lv), tr()) for lv in shown["level"]]), hide_index=True,
+                     width="stretch", column_config={
+                         "section_id": _("Section"), "level": _("Level"), "evidence": _("Evidence"),
+                         "set_at": st.column_config.DatetimeColumn(_("Set at (UTC)"), format="YYYY-MM-DD HH:mm")})

@@ -30,10 +30,14 @@ from geo.coverage import (
     routes_frame,
 )
 from geo.errors import LimesError
+from geo.i18n import N_
 from geo.models import Sensor
 from geo.spatial import describe_place
 from layers.colours import LegendEntry
 from layers.routes import crossing_layers, route_layers, route_legend
+
+WHAT_IF_STATUSES = (N_("new"), N_("closed"), N_("kept"))
+"""What a what-if does to a route (:func:`geo.coverage.compare_routes`), marked for the catalogs."""
 
 
 @dataclass(frozen=True, slots=True)

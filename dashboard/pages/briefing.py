@@ -27,6 +27,7 @@ from dashboard.components.briefing_panels import (
 from dashboard.components.briefing_routes import briefing_routes, routes_section
 from dashboard.components.partner_view import partner_section_levels
 from dashboard.config import settings
+from dashboard.i18n import _, border_zone, tr
 from dashboard.plain import plain
 from dashboard.uploads import saved_upload
 from geo.briefing import (
@@ -35,10 +36,10 @@ from geo.briefing import (
     SectionSource,
     build_briefing,
     current_levels,
+    period_text,
     section_coverage,
 )
 from geo.errors import LimesError, UploadRejected, describe
-from geo.timewindow import describe_length
 from geo.trust import may
 
 
@@ -48,7 +49,7 @@ def render() -> None:
     index = cache.event_index()
     span = index.time_range()
     if span is None:
-        st.info("The store holds no events yet: import a file on the Data page, or start `limes demo`.")
+        st.info(_("The store holds no events yet: import a file on the Data page, or start `limes demo`."))
         st.stop()
     now = datetime.now(timezone.utc)
     try:  # a period whose last day precedes its first is the user's to correct, not a crash
@@ -75,11 +76,13 @@ def render() -> None:
         if isinstance(exc, UploadRejected) and choice.upload is not None:
             audit(who, "import", target=choice.upload.name, outcome="denied", detail=f"border sections: {exc}")
         if span[1] < now - timedelta(days=30):
-            st.info(f"The stored events end on {span[1]:%d %b %Y}: choose a custom period to brief on them.")
+            st.info(_("The stored events end on {day}: choose a custom period to brief on them.").format(
+                day=tr().date(span[1].date())))
         st.stop()
     w = briefing.window
-    st.markdown(f"### Briefing · {plain(settings().region.title)}, border sections  \n{w.start:%d %b %Y %H:%M} – "
-                f"{w.end:%d %b %Y %H:%M} UTC, against the {describe_length(w.duration.total_seconds() / 3600)} before")
+    st.markdown(_("### Briefing · {region}, border sections  \n{period}, against the {length} before").format(
+        region=plain(settings().region.title), period=plain(period_text(w, tr(), border_zone())),  # "23. 11." no list
+        length=plain(tr().duration(w.duration))))
     briefing_kpis(briefing)
     briefing_trends(briefing)
     map_col, table_col = st.columns([1.25, 1])

@@ -27,6 +27,7 @@ from dashboard.components.incident_panels import (
     queue_table,
     signal_list,
 )
+from dashboard.i18n import _, ngettext, tr
 from dashboard.plain import plain
 from geo.analysis import AlertRule, emerging_areas, unusual_cells
 from geo.errors import LimesError, describe
@@ -62,11 +63,13 @@ def _live_queue(who: Actor | None) -> None:
     try:
         table = queue(now, with_closed=bool(st.session_state.get(state.INCIDENT_SHOW_CLOSED)))
         if table.empty:
-            st.info("No incidents. Make one from a signal above.")
+            st.info(_("No incidents. Make one from a signal above."))
             return
         open_count = int(table["_open"].sum())
-        st.markdown(f"**{open_count} open incident{'s' if open_count != 1 else ''}**, high priority and oldest "
-                    "first; 'since change' is the timer since the last step.")
+        st.markdown(ngettext("**{n} open incident**, high priority and oldest first; '{timer}' is the timer since the "
+                             "last step.", "**{n} open incidents**, high priority and oldest first; '{timer}' is the "
+                             "timer since the last step.", open_count).format(n=tr().number(open_count),
+                                                                              timer=_("since change")))
         chosen = queue_table(table)
         if chosen is None:
             return
@@ -74,7 +77,7 @@ def _live_queue(who: Actor | None) -> None:
         if who is not None:
             incident_actions(row, who, now=now)
         else:
-            st.caption("Read-only: commanders follow the queue; operators act on it.")
+            st.caption(_("Read-only: commanders follow the queue; operators act on it."))
     except LimesError as exc:
         st.error(plain(describe(exc)))
 
@@ -84,17 +87,17 @@ def render() -> None:
     viewer = require_page("incidents")
     who = actor(viewer) if allowed("act_on_incidents") else None
     now = datetime.now(timezone.utc)
-    st.markdown("### Incidents")
+    st.markdown(_("### Incidents"))
     index = cache.event_index()
     if who is not None:
-        with st.expander("Signals waiting for a decision: make an incident with one click", expanded=True):
+        with st.expander(_("Signals waiting for a decision: make an incident with one click"), expanded=True):
             try:
                 signal_list(_signals(index, now), who, rule_text=fusion_rule().describe())
             except LimesError as exc:
                 st.error(plain(describe(exc)))
-    st.checkbox("Show incidents closed in the last 12 hours", key=state.INCIDENT_SHOW_CLOSED)
+    st.checkbox(_("Show incidents closed in the last 12 hours"), key=state.INCIDENT_SHOW_CLOSED)
     _live_queue(who)
-    with st.expander("Shift handover"):
+    with st.expander(_("Shift handover")):
         try:
             handover_download(who or actor(viewer), now=now)
         except LimesError as exc:

@@ -36,7 +36,7 @@ from geo.briefing.pack import (
     write_report,
 )
 from geo.briefing.pdf import render_map_png, render_pdf, render_routes_png
-from geo.briefing.routepage import NEAR_KM, PlannerRoutes, planner_routes, route_rows
+from geo.briefing.routepage import NEAR_KM, PlannerRoutes, planner_routes, route_rows, table_columns
 from geo.briefing.sections import (
     SectionSource,
     assign_to_sections,
@@ -53,8 +53,30 @@ from geo.briefing.suppression import (
     suppress_section_figures,
     suppress_series,
 )
+from geo.briefing.wording import (
+    IMPACT_LABELS,
+    LEVEL_LABELS,
+    change_text,
+    count_text,
+    event_type_name,
+    level_name,
+    period_text,
+    scope_text,
+    set_or_proposed,
+    share_text,
+)
 
 __all__ = [
+    "IMPACT_LABELS",
+    "LEVEL_LABELS",
+    "change_text",
+    "count_text",
+    "event_type_name",
+    "level_name",
+    "period_text",
+    "scope_text",
+    "set_or_proposed",
+    "share_text",
     "Briefing",
     "BriefingParams",
     "DEFAULT_K",
@@ -90,6 +112,7 @@ __all__ = [
     "render_pdf",
     "render_routes_png",
     "route_rows",
+    "table_columns",
     "section_coverage",
     "section_figures",
     "section_series",

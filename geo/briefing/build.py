@@ -101,6 +101,8 @@ class Briefing:
         What the headline figures cover, to print beside them ("in the corridors of 15 sections, 10 km").
     outside : Kpi or None
         Events of the period outside those corridors (the rest of the store), labelled as such.
+    corridor_km : float
+        How far either side of the line the sections' corridors reach, km.
     """
 
     window: TimeWindow
@@ -115,6 +117,7 @@ class Briefing:
     suppression: dict[str, int] = field(default_factory=dict)
     scope: str = ""
     outside: Kpi | None = None
+    corridor_km: float = 10.0
 
 
 def _corridor_totals(index: EventIndex, in_area: npt.NDArray[np.bool_], window: TimeWindow) -> tuple[int, int, int]:
@@ -215,6 +218,7 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
         scope=scope,
         outside=_kpi("Events outside these corridors", index.totals(window).events - total[0],
                      index.totals(window.previous()).events - before[0], params.k),
+        corridor_km=params.figures.corridor_km,
     )
 
 

@@ -65,23 +65,23 @@ _PERCENT_FIGURES: Final[frozenset[str]] = frozenset({"hot_share", "coverage_shar
 
 REACTIONS: Final[dict[str, tuple[str, ...]]] = {
     "low": (
-        "Regular border control organised on the basis of risk analysis (Art. 35(1)(a)).",
-        "Sufficient personnel and resources kept available for the section.",
+        N_("Regular border control organised on the basis of risk analysis (Art. 35(1)(a))."),
+        N_("Sufficient personnel and resources kept available for the section."),
     ),
     "medium": (
-        "All low-level measures, plus appropriate border control measures at the section (Art. 35(1)(b)).",
-        "National coordination centre notified of the measures taken.",
-        "Support coordinated by the national coordination centre (Art. 21(3)).",
+        N_("All low-level measures, plus appropriate border control measures at the section (Art. 35(1)(b))."),
+        N_("National coordination centre notified of the measures taken."),
+        N_("Support coordinated by the national coordination centre (Art. 21(3))."),
     ),
     "high": (
-        "All medium-level measures, plus reinforced border control measures (Art. 35(1)(c)).",
-        "Through the national coordination centre: necessary support given to the authorities at the section.",
-        "Consider requesting support from the Agency (joint operation or rapid border intervention, Art. 36).",
+        N_("All medium-level measures, plus reinforced border control measures (Art. 35(1)(c))."),
+        N_("Through the national coordination centre: necessary support given to the authorities at the section."),
+        N_("Consider requesting support from the Agency (joint operation or rapid border intervention, Art. 36)."),
     ),
     "critical": (
-        "All high-level measures (Art. 35(1)(d)); the level is temporary and attributed with the Member State (Art. 34(2)).",
-        "The Agency notifies the Commission; the Executive Director may recommend a joint operation or rapid border intervention.",
-        "The Member State responds to the recommendation; the situation is reviewed until the level is lowered.",
+        N_("All high-level measures (Art. 35(1)(d)); the level is temporary and attributed with the Member State (Art. 34(2))."),
+        N_("The Agency notifies the Commission; the Executive Director may recommend a joint operation or rapid border intervention."),
+        N_("The Member State responds to the recommendation; the situation is reviewed until the level is lowered."),
     ),
 }
 """The reactions Regulation (EU) 2019/1896 Art. 35 attaches to each level, paraphrased as a checklist.

@@ -9,6 +9,7 @@ conformal map without reprojecting anything.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Final
 
 import geopandas as gpd
@@ -145,8 +146,12 @@ def draw_sections(ax: Axes, sections: gpd.GeoDataFrame, *, highlight: str | None
                         annotation_clip=True)
 
 
-def draw_level_legend(ax: Axes, *, loc: str = "lower left") -> None:
-    """A small key of the level colours, in a corner of the map (``loc``, as matplotlib names them)."""
-    handles = [ax.plot([], [], color=colour, linewidth=4, label=level)[0] for level, colour in LEVEL_COLOURS.items()]
-    ax.legend(handles=handles, loc=loc, fontsize=6.5, title="Section level", title_fontsize=7,
+def draw_level_legend(ax: Axes, *, loc: str = "lower left", labels: Mapping[str, str] | None = None,
+                      title: str = "Section level") -> None:
+    """A small key of the level colours, in a corner of the map (``loc``, as matplotlib names them); ``labels`` name
+    the levels in the reader's language (default: the level keys), ``title`` heads the key."""
+    names = labels or {}
+    handles = [ax.plot([], [], color=colour, linewidth=4, label=names.get(level, level))[0]
+               for level, colour in LEVEL_COLOURS.items()]
+    ax.legend(handles=handles, loc=loc, fontsize=6.5, title=title, title_fontsize=7,
               frameon=True, framealpha=0.9)

@@ -30,6 +30,7 @@ from geo.briefing.suppression import SECTION_COUNT_COLUMNS, check_suppressed
 from geo.errors import BriefingError
 from geo.exports import csv_bytes
 from geo.grid import EventIndex, cells_to_hex
+from geo.i18n import Translator, translator
 from geo.spatial import Basemap
 from geo.store import Store, read_events
 from geo.timewindow import TimeWindow
@@ -112,17 +113,18 @@ def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOpti
 
 
 def write_report(briefing: Briefing, basemap: Basemap, *, out: Path, extra_outputs: dict[str, Path],
-                 routes: PlannerRoutes | None = None) -> list[Path]:
+                 routes: PlannerRoutes | None = None, tr: Translator = translator("en")) -> list[Path]:
     """Write the PDF to ``out`` (with the planners' routes page if ``routes`` are given) and each extra output
-    (kind ``png``, ``csv``, ``geojson`` or ``parquet`` -> path); returns the paths written."""
-    writers = {"png": lambda: render_map_png(briefing, basemap), "csv": lambda: sections_csv(briefing),
+    (kind ``png``, ``csv``, ``geojson`` or ``parquet`` -> path), the PDF and PNG in ``tr``'s language; returns the
+    paths written."""
+    writers = {"png": lambda: render_map_png(briefing, basemap, tr=tr), "csv": lambda: sections_csv(briefing),
                "geojson": lambda: sections_geojson(briefing), "parquet": lambda: sections_geoparquet(briefing)}
     unknown = sorted(set(extra_outputs) - set(writers))
     if unknown:
         raise BriefingError(f"unknown output kind(s) {unknown}; known: {sorted(writers)}")
     written = []
     for kind, path in [("pdf", out), *extra_outputs.items()]:
-        data = render_pdf(briefing, basemap, routes=routes) if kind == "pdf" else writers[kind]()
+        data = render_pdf(briefing, basemap, routes=routes, tr=tr) if kind == "pdf" else writers[kind]()
         try:
             path.write_bytes(data)
         except OSError as exc:

@@ -25,67 +25,83 @@ from geo.briefing.build import Briefing, Kpi
 from geo.briefing.figures import day_labels
 from geo.briefing.levels import LEVEL_COLOURS, REACTIONS
 from geo.briefing.maps import draw_basemap, draw_hexagons, draw_level_legend, draw_sections, hex_breaks, set_extent
-from geo.briefing.routepage import NEAR_KM, TABLE_COLUMNS, TABLE_WIDTHS, PlannerRoutes, draw_routes_map, route_rows
-from geo.models import EVENT_TYPE_LABELS, EVENT_TYPES
-from geo.spatial import Basemap
-from geo.timewindow import TimeWindow, day_shares, describe_length
+from geo.briefing.routepage import NEAR_KM, TABLE_WIDTHS, PlannerRoutes, draw_routes_map, route_rows, table_columns
+from geo.briefing.wording import (
+    change_text,
+    count_text,
+    event_type_name,
+    level_name,
+    period_text,
+    scope_text,
+    set_or_proposed,
+    share_text,
+)
+from geo.i18n import Translator, translator
+from geo.models import EVENT_TYPES
+from geo.spatial import Basemap, bundled_region
+from geo.timewindow import TimeWindow, day_shares
 
 PAGE_IN: Final[tuple[float, float]] = (11.69, 8.27)
 """A4 landscape, inches."""
 INK: Final[str] = "#1d2330"
 MUTED: Final[str] = "#5b6475"
 RC: Final[dict[str, object]] = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8}
+EM_PER_CHAR: Final[float] = 0.6
+"""DejaVu Sans's average advance per character, in em (a little over, so that a fitted label never overlaps)."""
 
 
-def _count(value: object, k: int) -> str:
-    """A published count, or "<k" where suppression blanked it."""
-    return f"<{k}" if value is None or pd.isna(value) else f"{int(value):,}"
+def _fitted(text: str, width_pt: float, size_pt: float) -> float:
+    """A font size at most ``size_pt`` at which ``text`` fits ``width_pt`` (translations run longer than English)."""
+    return min(size_pt, width_pt / (EM_PER_CHAR * max(1, len(text))))
 
 
-def _pct(value: object) -> str:
-    return "–" if value is None or pd.isna(value) else f"{round(float(value)):+d} %"
+def _width_pt(ax: Axes, fraction: float = 1.0) -> float:
+    """``fraction`` of ``ax``'s width, in points."""
+    return fraction * ax.get_position().width * ax.figure.get_figwidth() * 72
 
 
-def _share(value: object) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{100 * float(value):.0f} %"
+def _zone(basemap: Basemap) -> str:
+    """The time zone of the border's side of ``basemap``'s region, for local times beside UTC."""
+    return (basemap.region or bundled_region()).time_zone
 
 
-def _period(briefing: Briefing) -> str:
-    w = briefing.window
-    return f"{w.start:%d %b %Y %H:%M} – {w.end:%d %b %Y %H:%M} UTC"
+def _footer(fig: Figure, briefing: Briefing, page: int, pages: int, tr: Translator, zone: str) -> None:
+    fig.text(0.03, 0.02, tr.gettext("Source: {source} · Basemap: Natural Earth (public domain) · counts below k={k} "
+                                    "suppressed, no individual events · generated {when} by Limes").format(
+                 source=briefing.source, k=briefing.k, when=tr.utc_and_local(briefing.generated_at, zone)),
+             fontsize=6.5, color=MUTED)
+    fig.text(0.97, 0.02, tr.gettext("page {page} / {pages}").format(page=page, pages=pages), fontsize=6.5,
+             color=MUTED, ha="right")
 
 
-def _footer(fig: Figure, briefing: Briefing, page: int, pages: int) -> None:
-    fig.text(0.03, 0.02, f"Source: {briefing.source} · Basemap: Natural Earth (public domain) · counts below "
-             f"k={briefing.k} suppressed, no individual events · generated {briefing.generated_at:%d %b %Y %H:%M} UTC "
-             "by Limes", fontsize=6.5, color=MUTED)
-    fig.text(0.97, 0.02, f"page {page} / {pages}", fontsize=6.5, color=MUTED, ha="right")
-
-
-def _header(fig: Figure, title: str, subtitle: str) -> None:
+def _header(fig: Figure, title: str, subtitle: str, *, width: float = 0.94) -> None:
+    """Title and subtitle at the top left; the subtitle shrinks to fit ``width`` (a share of the page's width)."""
     fig.text(0.03, 0.945, title, fontsize=16, fontweight="bold", color=INK)
-    fig.text(0.03, 0.915, subtitle, fontsize=9, color=MUTED)
+    fig.text(0.03, 0.915, subtitle, fontsize=_fitted(subtitle, width * fig.get_figwidth() * 72, 9), color=MUTED)
 
 
-def _kpi_box(fig: Figure, x: float, kpi: Kpi, k: int) -> None:
+def _kpi_box(fig: Figure, x: float, kpi: Kpi, k: int, tr: Translator) -> None:
     ax = fig.add_axes((x, 0.80, 0.145, 0.09))
     ax.set_axis_off()
     ax.add_patch(FancyBboxPatch((0.02, 0.04), 0.96, 0.92, boxstyle="round,pad=0,rounding_size=0.06",
                                 facecolor="#f3f5f8", edgecolor="#c9ced8", transform=ax.transAxes))
-    ax.text(0.08, 0.72, kpi.label, fontsize=8, color=MUTED, transform=ax.transAxes)
-    ax.text(0.08, 0.30, _count(kpi.value, k), fontsize=17, fontweight="bold", color=INK, transform=ax.transAxes)
+    label = tr.gettext(kpi.label)
+    ax.text(0.08, 0.72, label, fontsize=_fitted(label, _width_pt(ax, 0.86), 8), color=MUTED, transform=ax.transAxes)
+    ax.text(0.08, 0.30, count_text(kpi.value, k, tr), fontsize=17, fontweight="bold", color=INK, transform=ax.transAxes)
     change = kpi.change_pct
-    ax.text(0.92, 0.32, "–" if change is None else f"{change:+.0f} %", fontsize=10, ha="right",
+    ax.text(0.92, 0.32, change_text(change, tr), fontsize=10, ha="right",
             color=MUTED if change is None else ("#b3261e" if change > 0 else "#2e7d32"), transform=ax.transAxes)
 
 
 def _map(ax: Axes, briefing: Briefing, basemap: Basemap, *, bounds: tuple[float, float, float, float],
-         highlight: str | None = None, town_rank: int = 0) -> None:
+         tr: Translator, highlight: str | None = None, town_rank: int = 0) -> None:
     set_extent(ax, bounds, margin_deg=0.06 if highlight else 0.12)
     draw_basemap(ax, basemap, town_rank=town_rank)
     draw_hexagons(ax, briefing.cells, hex_breaks(briefing.cells["events"]))
     draw_sections(ax, briefing.sections, highlight=highlight, labels=highlight is None)
-    draw_level_legend(ax, loc="lower left" if highlight else "upper left")
+    draw_level_legend(ax, loc="lower left" if highlight else "upper left",
+                      labels={level: level_name(level, tr) for level in LEVEL_COLOURS},
+                      title=tr.gettext("Section level"))
 
 
 def _table(ax: Axes, rows: list[list[str]], header: list[str], *, colours: list[str] | None = None,
@@ -95,7 +111,8 @@ def _table(ax: Axes, rows: list[list[str]], header: list[str], *, colours: list[
     line = 1.0 / (len(rows) + 1.5)
     xs = np.concatenate([[0.0], np.cumsum(widths)[:-1]])
     for x, text, w in zip(xs, header, widths):
-        ax.text(x + (w if x else 0.03) - (0.01 if x else 0), 1 - line, text, fontsize=7.5, fontweight="bold",
+        ax.text(x + (w if x else 0.03) - (0.01 if x else 0), 1 - line, text,
+                fontsize=_fitted(text, _width_pt(ax, w - 0.015), 7.5), fontweight="bold",
                 color=MUTED, ha="right" if x else "left", transform=ax.transAxes)
     ax.plot([0, 1], [1 - 1.35 * line] * 2, color="#c9ced8", linewidth=0.8, transform=ax.transAxes)
     for i, row in enumerate(rows):
@@ -108,110 +125,119 @@ def _table(ax: Axes, rows: list[list[str]], header: list[str], *, colours: list[
                     ha="right" if x else "left", transform=ax.transAxes)
 
 
-def _overview(fig: Figure, briefing: Briefing, basemap: Basemap) -> None:
-    _header(fig, "Border briefing · sections and impact levels",
-            f"{_period(briefing)} · changes against the {describe_length(briefing.window.duration.total_seconds() / 3600)} before")
-    outside = briefing.outside
-    rest = "" if outside is None else (
-        f"; {outside.label.lower()}: " + (f"fewer than {briefing.k}" if outside.value is None else f"{outside.value:,}"))
-    fig.text(0.03, 0.897, f"Figures {briefing.scope}{rest}.", fontsize=8, color=MUTED)
+def _overview(fig: Figure, briefing: Briefing, basemap: Basemap, tr: Translator, zone: str) -> None:
+    _header(fig, tr.gettext("Border briefing · sections and impact levels"),
+            tr.gettext("{period} · changes against the {length} before").format(
+                period=period_text(briefing.window, tr, zone), length=tr.duration(briefing.window.duration)))
+    fig.text(0.03, 0.897, scope_text(briefing, tr), fontsize=8, color=MUTED)
     for i, kpi in enumerate(briefing.kpis):
-        _kpi_box(fig, 0.03 + i * 0.155, kpi, briefing.k)
+        _kpi_box(fig, 0.03 + i * 0.155, kpi, briefing.k, tr)
     levels = briefing.sections["level"].value_counts()
-    fig.text(0.50, 0.855, "Sections by level: " + ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in LEVEL_COLOURS),
-             fontsize=9, color=INK)
+    fig.text(0.50, 0.855, tr.gettext("Sections by level: {low} low, {medium} medium, {high} high, {critical} critical")
+             .format(**{lv: tr.number(int(levels.get(lv, 0))) for lv in LEVEL_COLOURS}), fontsize=9, color=INK)
     ax = fig.add_axes((0.03, 0.07, 0.50, 0.70))
-    _map(ax, briefing, basemap, bounds=tuple(briefing.sections.total_bounds))
-    ax.set_title("Sector map: sections by level; events per hexagon, darker = more", fontsize=9, loc="left", color=INK)
+    _map(ax, briefing, basemap, bounds=tuple(briefing.sections.total_bounds), tr=tr)
+    ax.set_title(tr.gettext("Sector map: sections by level; events per hexagon, darker = more"), fontsize=9,
+                 loc="left", color=INK)
     s = briefing.sections
-    rows = [[str(r.name), r.level, _count(r.events, briefing.k), _pct(r.change_pct), _count(r.persons, briefing.k),
-             _share(r.hot_share)] for r in s.itertuples()]
+    rows = [[str(r.name), level_name(r.level, tr), count_text(r.events, briefing.k, tr), change_text(r.change_pct, tr),
+             count_text(r.persons, briefing.k, tr), share_text(r.hot_share, tr)] for r in s.itertuples()]
     table = fig.add_axes((0.555, 0.07, 0.42, 0.70))
-    _table(table, rows, ["Section", "Level", "Events", "Change", "Persons", "Hot cells"],
+    _table(table, rows, [tr.gettext("Section"), tr.gettext("Level"), tr.gettext("Events"), tr.gettext("Change"),
+                         tr.gettext("Persons"), tr.gettext("Hot cells")],
            colours=[LEVEL_COLOURS[lv] for lv in s["level"]], widths=[0.40, 0.12, 0.12, 0.12, 0.12, 0.12])
-    table.set_title("Sections, highest level and largest rise first", fontsize=9, loc="left", color=INK)
+    table.set_title(tr.gettext("Sections, highest level and largest rise first"), fontsize=9, loc="left", color=INK)
 
 
-def _trend(ax: Axes, series: pd.Series, k: int, window: TimeWindow) -> None:
-    """Events per UTC day, one date label under each bar; the part-days where the period starts or ends hatched
-    (they count only the hours inside it, so their lower bars are no fall)."""
+def _trend(ax: Axes, series: pd.Series, k: int, window: TimeWindow, tr: Translator) -> None:
+    """Events per UTC day, one date label under each bar in ``tr``'s language; the part-days where the period starts
+    or ends hatched (they count only the hours inside it, so their lower bars are no fall)."""
     values = np.nan_to_num(series.to_numpy(dtype=float))
     x = series.index
     part = day_shares(x, window) < 1.0
     ax.bar(x[~part], values[~part], width=0.8, color="#4a6fa5")
     if part.any():
         ax.bar(x[part], values[part], width=0.8, facecolor="white", edgecolor="#4a6fa5", hatch="////", linewidth=0.6,
-               label="part-day (the period starts or ends in it)")
+               label=tr.gettext("part-day (the period starts or ends in it)"))
     hidden = np.isnan(series.to_numpy(dtype=float))
     if hidden.any():
         ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4,
-                label=f"1–{k - 1} events (suppressed)")
-    ax.set_title("Events per day (UTC)", fontsize=9, loc="left", color=INK)
+                label=tr.gettext("1–{last} events (suppressed)").format(last=k - 1))
+    ax.set_title(tr.gettext("Events per day (UTC)"), fontsize=9, loc="left", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xticks(x, day_labels(x), rotation=0, fontsize=7 if len(x) <= 16 else 5.5)
+    ax.set_xticks(x, day_labels(x, tr=tr), rotation=0, fontsize=7 if len(x) <= 16 else 5.5)
     ax.tick_params(axis="y", labelsize=7)
     if part.any() or hidden.any():
         ax.legend(fontsize=6.5, frameon=False, loc="upper left")
 
 
-def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Series) -> None:
+def _section_page(fig: Figure, briefing: Briefing, basemap: Basemap, row: pd.Series, tr: Translator,
+                  zone: str) -> None:
     k = briefing.k
-    _header(fig, str(row["name"]), f"Section {row['section_id']} · {row['pair']} · {row['length_km']:.1f} km of "
-            f"border · {_period(briefing)}")
+    _header(fig, str(row["name"]), tr.gettext("Section {id} · {pair} · {km} km of border · {period}").format(
+        id=row["section_id"], pair=row["pair"], km=tr.number(row["length_km"], decimals=1),
+        period=period_text(briefing.window, tr, zone)), width=0.75)
     level = str(row["level"])
     badge = fig.add_axes((0.80, 0.895, 0.17, 0.075))
     badge.set_axis_off()
     badge.add_patch(FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0,rounding_size=0.15", facecolor=LEVEL_COLOURS[level],
                                    edgecolor="none", transform=badge.transAxes))
-    badge.text(0.5, 0.64, level.upper(), ha="center", va="center", fontsize=13, fontweight="bold", color="white",
+    badge.text(0.5, 0.64, level_name(level, tr).upper(), ha="center", va="center", fontsize=13, fontweight="bold", color="white",
                transform=badge.transAxes)
-    badge.text(0.5, 0.24, "set by an operator" if row["level_set"] else "proposed by the rules", ha="center",
+    badge.text(0.5, 0.24, set_or_proposed(bool(row["level_set"]), tr), ha="center",
                va="center", fontsize=7.5, color="white", transform=badge.transAxes)
     ax = fig.add_axes((0.03, 0.30, 0.46, 0.57))
     west, south, east, north = row.geometry.bounds
     pad = max(east - west, north - south) * 0.25 + 0.05
     _map(ax, briefing, basemap, bounds=(west - pad, south - pad, east + pad, north + pad),
-         highlight=str(row["section_id"]), town_rank=1)
-    _trend(fig.add_axes((0.55, 0.68, 0.42, 0.19)), briefing.trend[row["section_id"]], k, briefing.window)
-    figures = [["Events", _count(row["events"], k), _count(row["events_prev"], k)],
-               ["Persons", _count(row["persons"], k), _count(row["persons_prev"], k)],
-               ["High / very high impact", _count(row["high_impact"], k), ""],
-               ["Change in events", _pct(row["change_pct"]), ""],
-               ["Events per 10 km and day", "–" if pd.isna(row["events_per_10km_day"]) else f"{row['events_per_10km_day']:.1f}", ""],
-               ["Hot cells (Gi*)", _share(row["hot_share"]), ""],
-               ["Corridor covered by sensors", _share(row["coverage_share"]), ""]]
-    _table(fig.add_axes((0.55, 0.455, 0.42, 0.17)), figures, ["Figure", "This period", "Previous"],
-           widths=[0.56, 0.22, 0.22])
-    by_type = [[EVENT_TYPE_LABELS[t], _count(row[f"events_{t}"], k), _count(row[f"persons_{t}"], k)] for t in EVENT_TYPES
-               if pd.isna(row[f"events_{t}"]) or row[f"events_{t}"] > 0]
-    _table(fig.add_axes((0.55, 0.265, 0.42, 0.17)), by_type, ["By type, this period", "Events", "Persons"],
-           widths=[0.56, 0.22, 0.22])
+         highlight=str(row["section_id"]), town_rank=1, tr=tr)
+    _trend(fig.add_axes((0.55, 0.68, 0.42, 0.19)), briefing.trend[row["section_id"]], k,
+           briefing.window, tr)
+    per_day = row["events_per_10km_day"]
+    figures = [[tr.gettext("Events"), count_text(row["events"], k, tr), count_text(row["events_prev"], k, tr)],
+               [tr.gettext("Persons"), count_text(row["persons"], k, tr), count_text(row["persons_prev"], k, tr)],
+               [tr.gettext("High / very high impact"), count_text(row["high_impact"], k, tr), ""],
+               [tr.gettext("Change in events"), change_text(row["change_pct"], tr), ""],
+               [tr.gettext("Events per 10 km and day"),
+                "–" if pd.isna(per_day) else tr.number(per_day, decimals=1), ""],
+               [tr.gettext("Hot cells (Gi*)"), share_text(row["hot_share"], tr), ""],
+               [tr.gettext("Corridor covered by sensors"), share_text(row["coverage_share"], tr), ""]]
+    _table(fig.add_axes((0.55, 0.455, 0.42, 0.17)), figures,
+           [tr.gettext("Figure"), tr.gettext("This period"), tr.gettext("Previous")], widths=[0.56, 0.22, 0.22])
+    by_type = [[event_type_name(t, tr), count_text(row[f"events_{t}"], k, tr), count_text(row[f"persons_{t}"], k, tr)]
+               for t in EVENT_TYPES if pd.isna(row[f"events_{t}"]) or row[f"events_{t}"] > 0]
+    _table(fig.add_axes((0.55, 0.265, 0.42, 0.17)), by_type,
+           [tr.gettext("By type, this period"), tr.gettext("Events"), tr.gettext("Persons")], widths=[0.56, 0.22, 0.22])
     _text_block(fig.add_axes((0.55, 0.05, 0.42, 0.19)),
-                [(f"Evidence for the proposal ({row['proposed_level']})", True), *[("· " + e, False) for e in row["evidence"]]])
+                [(tr.gettext("Evidence for the proposal ({level})").format(level=level_name(row["proposed_level"], tr)),
+                  True), *[("· " + e, False) for e in row["evidence"]]])
     _text_block(fig.add_axes((0.03, 0.05, 0.46, 0.21)),
-                [(f"Reactions at level {level} (Regulation (EU) 2019/1896 Art. 35)", True),
-                 *[("☐ " + r, False) for r in REACTIONS[level]]])
+                [(tr.gettext("Reactions at level {level} (Regulation (EU) 2019/1896 Art. 35)").format(
+                    level=level_name(level, tr)), True), *[("☐ " + tr.gettext(r), False) for r in REACTIONS[level]]])
 
 
-def _routes_page(fig: Figure, briefing: Briefing, basemap: Basemap, planner: PlannerRoutes) -> None:
-    _header(fig, "Planners · where a group would cross unseen",
-            f"{_period(briefing)} · least-cost routes on foot over the terrain, past the stored sensors and patrols")
-    draw_routes_map(fig, (0.03, 0.07, 0.50, 0.80), planner, basemap)
-    rows = route_rows(planner)
+def _routes_page(fig: Figure, briefing: Briefing, basemap: Basemap, planner: PlannerRoutes, tr: Translator,
+                 zone: str) -> None:
+    _header(fig, tr.gettext("Planners · where a group would cross unseen"),
+            tr.gettext("{period} · least-cost routes on foot over the terrain, past the stored sensors and "
+                       "patrols").format(period=period_text(briefing.window, tr, zone)))
+    draw_routes_map(fig, (0.03, 0.07, 0.50, 0.80), planner, basemap, tr=tr)
+    rows = route_rows(planner, tr=tr)
     height = min(0.47, 0.045 * (len(rows) + 1.5))
     table = fig.add_axes((0.555, 0.87 - height, 0.42, height))
-    _table(table, rows, list(TABLE_COLUMNS), widths=list(TABLE_WIDTHS))
-    table.set_title("Likely routes, cheapest first", fontsize=9, loc="left", color=INK)
+    _table(table, rows, table_columns(tr), widths=list(TABLE_WIDTHS))
+    table.set_title(tr.gettext("Likely routes, cheapest first"), fontsize=9, loc="left", color=INK)
     _text_block(fig.add_axes((0.555, 0.07, 0.42, 0.76 - height)), [
-        ("How to read it", True),
-        ("· A route is the cheapest way on foot from a town on the far side to one on ours: walking pace on the "
-         "slope (Tobler's hiking function), lakes impassable, rivers costly, dearer where a stored sensor sees or a "
-         "patrol passed. Distinct routes cross at least 8 km apart.", False),
-        ("· km and h walk: length and walking time; unseen: the share of its length no stored sensor sees.", False),
-        (f"· events: events of the period within {NEAR_KM:g} km of the crossing point; counts from 1 to "
-         f"{briefing.k - 1} are printed <{briefing.k}.", False),
-        ("· Routes come from terrain, sensors and patrols, not from events: a quiet crossing on a cheap route is "
-         "where to look next. No people, units or single events are on this page.", False)])
+        (tr.gettext("How to read it"), True),
+        (tr.gettext("· A route is the cheapest way on foot from a town on the far side to one on ours: walking pace "
+                    "on the slope (Tobler's hiking function), lakes impassable, rivers costly, dearer where a stored "
+                    "sensor sees or a patrol passed. Distinct routes cross at least 8 km apart."), False),
+        (tr.gettext("· km and h walk: length and walking time; unseen: the share of its length no stored sensor "
+                    "sees."), False),
+        (tr.gettext("· events: events of the period within {km} km of the crossing point; counts from 1 to {last} "
+                    "are printed <{k}.").format(km=tr.number(NEAR_KM), last=briefing.k - 1, k=briefing.k), False),
+        (tr.gettext("· Routes come from terrain, sensors and patrols, not from events: a quiet crossing on a cheap "
+                    "route is where to look next. No people, units or single events are on this page."), False)])
 
 
 def _text_block(ax: Axes, lines: list[tuple[str, bool]], *, line_pt: float = 9.0, font_pt: float = 7.0) -> None:
@@ -229,48 +255,57 @@ def _text_block(ax: Axes, lines: list[tuple[str, bool]], *, line_pt: float = 9.0
                 transform=ax.transAxes)
 
 
-def render_pdf(briefing: Briefing, basemap: Basemap, *, routes: PlannerRoutes | None = None) -> bytes:
-    """The briefing pack: an overview page, one page per section of ``briefing.sections``, then the planners'
-    routes page if ``routes`` are given."""
+def render_pdf(briefing: Briefing, basemap: Basemap, *, routes: PlannerRoutes | None = None,
+               tr: Translator = translator("en")) -> bytes:
+    """The briefing pack in ``tr``'s language: an overview page, one page per section of ``briefing.sections``, then
+    the planners' routes page if ``routes`` are given."""
     buffer = io.BytesIO()
     pages = 1 + len(briefing.sections) + (routes is not None)
-    with matplotlib.rc_context(RC), PdfPages(buffer, metadata={"Title": "Limes border briefing", "Creator": "Limes"}) as pdf:
+    zone = _zone(basemap)
+    metadata = {"Title": tr.gettext("Limes border briefing"), "Creator": "Limes", "Subject": tr.code}
+    with matplotlib.rc_context(RC), PdfPages(buffer, metadata=metadata) as pdf:
         fig = Figure(figsize=PAGE_IN)
-        _overview(fig, briefing, basemap)
-        _footer(fig, briefing, 1, pages)
+        _overview(fig, briefing, basemap, tr, zone)
+        _footer(fig, briefing, 1, pages, tr, zone)
         pdf.savefig(fig)
         for number, (_, row) in enumerate(briefing.sections.iterrows(), start=2):
             fig = Figure(figsize=PAGE_IN)
-            _section_page(fig, briefing, basemap, row)
-            _footer(fig, briefing, number, pages)
+            _section_page(fig, briefing, basemap, row, tr, zone)
+            _footer(fig, briefing, number, pages, tr, zone)
             pdf.savefig(fig)
         if routes is not None:
             fig = Figure(figsize=PAGE_IN)
-            _routes_page(fig, briefing, basemap, routes)
-            _footer(fig, briefing, pages, pages)
+            _routes_page(fig, briefing, basemap, routes, tr, zone)
+            _footer(fig, briefing, pages, pages, tr, zone)
             pdf.savefig(fig)
     return buffer.getvalue()
 
 
-def render_map_png(briefing: Briefing, basemap: Basemap, *, dpi: int = 150) -> bytes:
-    """The sector map (sections by level over the suppressed hexagons) as a PNG, with its footer."""
+def render_map_png(briefing: Briefing, basemap: Basemap, *, dpi: int = 150, tr: Translator = translator("en")) -> bytes:
+    """The sector map (sections by level over the suppressed hexagons) as a PNG, with its footer, in ``tr``'s
+    language."""
+    zone = _zone(basemap)
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(10, 7.5))
         ax = fig.add_axes((0.02, 0.06, 0.96, 0.88))
-        _map(ax, briefing, basemap, bounds=tuple(briefing.sections.total_bounds))
-        ax.set_title(f"Border sections by level · {_period(briefing)}", fontsize=10, loc="left", color=INK)
-        fig.text(0.02, 0.02, f"Source: {briefing.source} · Natural Earth · counts below k={briefing.k} suppressed · "
-                 f"generated {briefing.generated_at:%d %b %Y %H:%M} UTC", fontsize=7, color=MUTED)
+        _map(ax, briefing, basemap, bounds=tuple(briefing.sections.total_bounds), tr=tr)
+        ax.set_title(tr.gettext("Border sections by level · {period}").format(
+            period=period_text(briefing.window, tr, zone)), fontsize=10, loc="left", color=INK)
+        fig.text(0.02, 0.02, tr.gettext("Source: {source} · Natural Earth · counts below k={k} suppressed · "
+                                        "generated {when}").format(source=briefing.source, k=briefing.k,
+                                                                   when=tr.utc_and_local(briefing.generated_at, zone)),
+                 fontsize=7, color=MUTED)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
-def render_routes_png(planner: PlannerRoutes, basemap: Basemap, *, dpi: int = 130) -> bytes:
+def render_routes_png(planner: PlannerRoutes, basemap: Basemap, *, dpi: int = 130,
+                      tr: Translator = translator("en")) -> bytes:
     """The planners' routes map as a PNG (what the pack's routes page draws), for the Briefing page."""
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(8, 6))
-        draw_routes_map(fig, (0.01, 0.01, 0.98, 0.98), planner, basemap)
+        draw_routes_map(fig, (0.01, 0.01, 0.98, 0.98), planner, basemap, tr=tr)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

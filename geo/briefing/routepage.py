@@ -26,6 +26,7 @@ from geo.briefing.suppression import check_suppressed, suppress_series
 from geo.coverage import Routes
 from geo.errors import BriefingError
 from geo.grid import EventIndex
+from geo.i18n import N_, Translator, translator
 from geo.spatial import Basemap, bundled_region
 from geo.timewindow import TimeWindow
 
@@ -35,7 +36,9 @@ EARTH_RADIUS_KM: Final[float] = 6371.0088
 ROUTE_INK: Final[str] = "#c2187a"
 """The routes' colour on paper: the dashboard's route pink, darkened to print on white."""
 BAND_INK: Final[str] = "#f4a6d7"
-TABLE_COLUMNS: Final[tuple[str, ...]] = ("Route", "From → to", "Crosses at", "km", "h walk", "unseen", "events")
+TABLE_COLUMNS: Final[tuple[str, ...]] = (N_("Route"), N_("From → to"), N_("Crosses at"), N_("km"), N_("h walk"),
+                                         N_("unseen"), N_("events"))
+"""The printed table's headers (English; :func:`table_columns` gives them in the reader's language)."""
 TABLE_WIDTHS: Final[tuple[float, ...]] = (0.08, 0.33, 0.23, 0.07, 0.09, 0.09, 0.11)
 
 
@@ -85,13 +88,22 @@ def planner_routes(routes: Routes, index: EventIndex, window: TimeWindow, *, k: 
     return PlannerRoutes(table=table, paths=routes.paths, band=routes.band, k=k, band_share=band_share)
 
 
-def route_rows(planner: PlannerRoutes) -> list[list[str]]:
-    """The printed table's rows, in :data:`TABLE_COLUMNS` order (place names as the gazetteer spells them)."""
+def table_columns(tr: Translator) -> list[str]:
+    """The printed table's headers in ``tr``'s language."""
+    return [tr.gettext(column) for column in TABLE_COLUMNS]
+
+
+def route_rows(planner: PlannerRoutes, *, tr: Translator = translator("en")) -> list[list[str]]:
+    """The printed table's rows, in :data:`TABLE_COLUMNS` order (place names as the gazetteer spells them), numbers
+    as ``tr``'s locale writes them."""
     rows = []
     for r in planner.table.itertuples():
-        near = f"<{planner.k}" if pd.isna(r.events_near) else f"{int(r.events_near):,}"
-        rows.append([f"R{r.rank}", f"{r.from_place} → {r.to_place}", f"{r.crossing_lat:.3f} N {r.crossing_lon:.3f} E",
-                     f"{r.length_km:.1f}", f"{r.walk_h:.1f}", f"{100 * r.unseen_share:.0f} %", near])
+        near = f"<{planner.k}" if pd.isna(r.events_near) else tr.number(int(r.events_near))
+        rows.append([f"R{r.rank}", f"{r.from_place} → {r.to_place}",
+                     tr.gettext("{lat} N {lon} E").format(lat=tr.number(r.crossing_lat, decimals=3),
+                                                          lon=tr.number(r.crossing_lon, decimals=3)),
+                     tr.number(r.length_km, decimals=1), tr.number(r.walk_h, decimals=1), tr.percent(r.unseen_share),
+                     near])
     return rows
 
 
@@ -103,7 +115,7 @@ def _bounds(planner: PlannerRoutes) -> tuple[float, float, float, float]:
 
 
 def draw_routes_map(fig: Figure, rect: tuple[float, float, float, float], planner: PlannerRoutes,
-                    basemap: Basemap) -> None:
+                    basemap: Basemap, *, tr: Translator = translator("en")) -> None:
     """The corridor band, the routes (white halo, thicker for the top three) and a ranked label per crossing."""
     ax = fig.add_axes(rect)
     set_extent(ax, _bounds(planner), margin_deg=0.08)
@@ -125,6 +137,7 @@ def draw_routes_map(fig: Figure, rect: tuple[float, float, float, float], planne
                 markeredgewidth=1.2, zorder=12)
         ax.annotate(f"R{r.rank}", (r.crossing_lon, r.crossing_lat), xytext=(5, 4), textcoords="offset points",
                     fontsize=8, fontweight="bold", color=ROUTE_INK, path_effects=halo, zorder=13)
-    ax.plot([], [], color=ROUTE_INK, linewidth=2.6, label="likely route (top 3 thicker)")
-    ax.plot([], [], "s", color=BAND_INK, markersize=7, label=f"corridor: within {planner.band_share:.0%} of the cheapest")
+    ax.plot([], [], color=ROUTE_INK, linewidth=2.6, label=tr.gettext("likely route (top 3 thicker)"))
+    ax.plot([], [], "s", color=BAND_INK, markersize=7, label=tr.gettext("corridor: within {share} of the cheapest")
+            .format(share=tr.percent(planner.band_share)))
     ax.legend(loc="lower left", fontsize=6.5, frameon=True, framealpha=0.9)

@@ -12,18 +12,19 @@ from datetime import datetime
 from typing import Final
 
 from geo.errors import IncidentError
+from geo.i18n import N_
 
 STATES: Final[tuple[str, ...]] = ("new", "acknowledged", "assigned", "on_scene", "closed")
 OPEN_STATES: Final[tuple[str, ...]] = STATES[:-1]
-STATE_LABELS: Final[dict[str, str]] = {"new": "new", "acknowledged": "acknowledged", "assigned": "assigned",
-                                       "on_scene": "on scene", "closed": "closed"}
+STATE_LABELS: Final[dict[str, str]] = {"new": N_("new"), "acknowledged": N_("acknowledged"), "assigned": N_("assigned"),
+                                       "on_scene": N_("on scene"), "closed": N_("closed")}
 PRIORITIES: Final[tuple[str, ...]] = ("high", "medium", "low")
 OUTCOMES: Final[dict[str, str]] = {
-    "apprehension": "apprehension",
-    "persons_assisted": "persons assisted",
-    "nothing_found": "nothing found",
-    "false_alarm": "false alarm",
-    "handed_over": "handed to another agency",
+    "apprehension": N_("apprehension"),
+    "persons_assisted": N_("persons assisted"),
+    "nothing_found": N_("nothing found"),
+    "false_alarm": N_("false alarm"),
+    "handed_over": N_("handed to another agency"),
 }
 STEPS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
     "acknowledge": (("new",), "acknowledged"),
@@ -33,11 +34,11 @@ STEPS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
 }
 """Each step: the states it may start from, and the state it leaves."""
 SIGNAL_KINDS: Final[dict[str, str]] = {
-    "unusual_cell": "unusual now",
-    "high_impact": "high-impact event",
-    "sensor_alarm": "sensor alarm",
-    "community_report": "community report",
-    "emerging_area": "emerging hot spot",
+    "unusual_cell": N_("unusual now"),
+    "high_impact": N_("high-impact event"),
+    "sensor_alarm": N_("sensor alarm"),
+    "community_report": N_("community report"),
+    "emerging_area": N_("emerging hot spot"),
 }
 """What an incident may start from (one click each), with the label the queue shows."""
 DEFAULT_PRIORITY: Final[dict[str, str]] = {"unusual_cell": "medium", "high_impact": "high", "sensor_alarm": "medium",

@@ -49,6 +49,7 @@ from geo.spatial.world import (
     country_pairs_lines,
     iso2_codes,
     read_world,
+    time_zone,
     world_overview,
     world_towns,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "read_metric_dem",
     "read_vector",
     "read_world",
+    "time_zone",
     "region_countries",
     "repair_geometries",
     "slope_deg",

@@ -20,7 +20,7 @@ import shapely
 from geo.errors import GeodataError, InputError
 from geo.region import Region, region_toml, utm_crs, view_of
 from geo.spatial.projection import geodesic_length_km
-from geo.spatial.world import WORLD_BORDERS, country_pairs_lines
+from geo.spatial.world import WORLD_BORDERS, country_pairs_lines, time_zone
 
 AOI_MARGIN_DEG: Final[float] = 0.4
 """The area of interest reaches this far beyond the borders' extent (degrees, ~40 km)."""
@@ -109,7 +109,7 @@ def build_region(*, name: str, countries: list[tuple[str, str]] | None = None, o
                     aoi_lonlat=tuple(round(v, 4) for v in aoi),  # type: ignore[arg-type]
                     view=view, form_view=view, borders=border_path,
                     hillshade_dem=dem_paths[0] if dem_paths else None,
-                    terrain_dem=dem_paths[0] if dem_paths else None)
+                    terrain_dem=dem_paths[0] if dem_paths else None, time_zone=time_zone((ours_code,)))
     return region, lines
 
 

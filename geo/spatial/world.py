@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
+from babel.core import get_global
 
 from geo.errors import GeodataError
 from geo.settings import bundled_data_dir
@@ -60,6 +61,17 @@ def iso2_codes() -> dict[str, str]:
     """Two-letter country codes by three-letter code (``adm0_a3``), for short labels."""
     codes = pd.read_csv(_require(WORLD_CODES), keep_default_na=False)
     return dict(zip(codes["adm0_a3"], codes["iso2"], strict=True))
+
+
+def time_zone(countries: tuple[str, ...]) -> str:
+    """The IANA time zone of the border's side (``Europe/Athens`` for ``("GRC", ...)``): the first of ``countries``
+    (``adm0_a3``) that lies in a single zone (Babel's territory data), else ``UTC``."""
+    zones = get_global("territory_zones")
+    for code in countries:
+        found = zones.get(iso2_codes().get(code, ""), [])
+        if len(found) == 1:
+            return str(found[0])
+    return "UTC"
 
 
 @lru_cache(maxsize=1)
