@@ -160,9 +160,9 @@ def latest_units() -> pd.DataFrame:
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def partner_pictures() -> list[tuple[StoredPicture, pd.DataFrame]]:
-    """Each partner picture's head and hexagon counts (asked every second by the live map; a picture changes at
-    most once a poll)."""
+def partner_pictures(store_url: str) -> list[tuple[StoredPicture, pd.DataFrame]]:
+    """Each partner picture's head and hexagon counts in the store (``store_url``, the settings': the cache key, so a
+    process with another store never gets these; asked every second by the live map, changed at most once a poll)."""
     db = current_store()
     return [(picture, partner_cells(db, picture.feed)) for picture in read_partner_pictures(db)]
 

@@ -22,7 +22,7 @@ from layers.partners import PARTNER_LINE, partner_breaks, partner_layers, partne
 def partner_map_layers() -> list[pdk.Layer]:
     """Every partner picture the store holds, as map layers (hex ids and counts only)."""
     layers: list[pdk.Layer] = []
-    for picture, cells in cache.partner_pictures():
+    for picture, cells in cache.partner_pictures(settings().store_url):
         if not cells.empty:
             layers += partner_layers(cells["cell"], cells["events"], breaks=partner_breaks(cells["events"], picture.k),
                                      name=picture.feed)
@@ -54,7 +54,7 @@ def _legend(entries: list[LegendEntry], *, title: str) -> None:
 
 def partner_legends() -> None:
     """One legend per partner picture, under ours (nothing when no partner shares with us)."""
-    for picture, cells in cache.partner_pictures():
+    for picture, cells in cache.partner_pictures(settings().store_url):
         st.divider()
         _legend(partner_legend(partner_breaks(cells["events"], picture.k), tr()) if not cells.empty else [],
                 title=_title(picture))

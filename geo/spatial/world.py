@@ -64,7 +64,7 @@ def iso2_codes() -> dict[str, str]:
 
 
 def time_zone(countries: tuple[str, ...]) -> str:
-    """The IANA time zone of the border's side (``Europe/Athens`` for ``("GRC", ...)``): the first of ``countries``
+    """The IANA time zone of the border's side (``Europe/Budapest`` for ``("HUN", ...)``): the first of ``countries``
     (``adm0_a3``) that lies in a single zone (Babel's territory data), else ``UTC``."""
     zones = get_global("territory_zones")
     for code in countries:
