@@ -287,7 +287,9 @@ def find_routes(grid: RouteGrid, seen_count: npt.NDArray[np.integer], patrolled:
         raise AnalysisError("no route joins the approach areas to the destinations within the search area")
     optimum = float(np.nanmin(along[np.isfinite(along)]))
     chosen = _pick(grid, along, back_from, back_to, params=params)
-    names = {(int(r), int(c)): p for r, c, p in zip(grid.ends["row"], grid.ends["col"], grid.ends["place"])}
+    width = grid.dem.shape[1]
+    names = dict(zip((grid.ends["row"].to_numpy() * width + grid.ends["col"].to_numpy()).tolist(),
+                     grid.ends["place"].tolist(), strict=True))
     pace = grid.pace_s_per_m
     rows, paths = [], []
     for rank, (i, path) in enumerate(chosen, start=1):
@@ -296,8 +298,8 @@ def find_routes(grid: RouteGrid, seen_count: npt.NDArray[np.integer], patrolled:
         walk_s = float(np.sum(steps_m * (pace[path[1:, 0], path[1:, 1]] + pace[path[:-1, 0], path[:-1, 1]]) / 2))
         seen = seen_count[grid.window][path[1:, 0], path[1:, 1]] > 0
         c_lon, c_lat = grid.dem.cell_lonlat(b_rows[i:i + 1], b_cols[i:i + 1])
-        rows.append({"rank": rank, "from_place": names.get((int(path[0, 0]), int(path[0, 1])), ""),
-                     "to_place": names.get((int(path[-1, 0]), int(path[-1, 1])), ""),
+        rows.append({"rank": rank, "from_place": names.get(int(path[0, 0]) * width + int(path[0, 1]), ""),
+                     "to_place": names.get(int(path[-1, 0]) * width + int(path[-1, 1]), ""),
                      "pair": grid.pairs[int(grid.border["part"].iat[i])], "length_km": float(steps_m.sum()) / 1000.0,
                      "walk_h": walk_s / 3600.0,
                      "unseen_share": float(np.sum(steps_m[~seen]) / max(steps_m.sum(), 1e-9)),
