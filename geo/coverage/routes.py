@@ -175,7 +175,8 @@ def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries:
     cells, inverse = np.unique(latlng_to_cells(lat, lon, res), return_inverse=True)
     cell_index = np.full(sub.shape, -1, dtype=np.int32)
     cell_index[pr, pc] = inverse.astype(np.int32)
-    ends = _ring_ends(sub, countries, our_countries, reach & ~lake & (from_line_m > reach_m - RING_WIDTH_CELLS * sub.cell_size_m))
+    ring = reach & ~lake & (from_line_m > reach_m - RING_WIDTH_CELLS * sub.cell_size_m)
+    ends = _ring_ends(sub, countries, our_countries, ring)
     pace = walking_surface(sub, lake=lake, river=river, params=CostParams(river_factor=1.0))
     return RouteGrid(dem=sub, window=(rows, cols), pace_s_per_m=np.where(reach, pace, np.inf), lake=lake, river=river,
                      reach=reach, cells=cells, cell_index=cell_index, border=border,
@@ -213,7 +214,8 @@ def _ring_ends(dem: MetricDem, countries: gpd.GeoDataFrame, our_countries: froze
                          dtype="uint8").astype(bool)
 
     ours_code = countries["adm0_a3"].isin(our_countries)
-    ours, theirs = side(ours_code) & ring, side(~ours_code) & ring & ~side(ours_code)
+    our_ground = side(ours_code)
+    ours, theirs = our_ground & ring, side(~ours_code) & ring & ~our_ground
     rows, cols = np.nonzero(ours | theirs)
     lon, lat = dem.cell_lonlat(rows, cols)
     return pd.DataFrame({"place": [f"{a:.4f}, {b:.4f}" for a, b in zip(lat, lon, strict=True)], "row": rows,
