@@ -28,7 +28,7 @@ def add_routes_command(sub: argparse._SubParsersAction, add_db: Callable[[argpar
     routes.add_argument("--k", type=int, default=5, help="how many distinct routes (1-10, default 5)")
     routes.add_argument("--corridor", help="also write the corridor band (H3 cells) here: .geojson or .parquet")
     routes.add_argument("--approach", nargs="+", metavar="LAT,LON",
-                        help="approach points on the far side instead of the towns within reach")
+                        help="approach points on the far side instead of its ground 25 km from the line")
     routes.add_argument("--seen-weight", type=float, default=3.0, help="extra cost factor where a sensor sees")
     routes.add_argument("--patrol-weight", type=float, default=1.0, help="extra cost factor where patrolled")
     routes.add_argument("--patrol-within-h", type=float, default=72.0, help="patrol window, hours (default 72)")

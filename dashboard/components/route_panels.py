@@ -64,7 +64,7 @@ def route_controls() -> RouteChoice:
         patrol = st.select_slider(_("Cost of a patrolled area (× walking)"), options=[0.0, 1.0, 3.0, 10.0],
                                   value=weights.patrol_weight, key=state.COV_PATROL_WEIGHT, disabled=not show,
                                   format_func=lambda w: f"+{w:g}")
-        typed = st.text_area(_("Approach points on the far side (lat, lon per line; empty: towns within {km} km)").format(
+        typed = st.text_area(_("Approach points on the far side (lat, lon per line; empty: all its ground {km} km from the line)").format(
             km=tr().number(defaults.approach_km)), key=state.COV_APPROACH, height=70, disabled=not show)
     try:
         points = parse_points(typed) if show else ()
@@ -133,10 +133,12 @@ def route_table(routes: Routes, changes: pd.DataFrame | None, towns: pd.DataFram
 def route_caption(routes: Routes, route: RouteParams, cost: CostParams) -> str:
     """How the routes are found, from the parameters."""
     words = tr()
-    return _("Least-cost walking routes from the far side to towns on ours: walking time by Tobler's hiking function "
+    return _("Least-cost walking routes across the border band, from the far side's ground {ring} km from the line to "
+             "ours {ring} km from it: walking time by Tobler's hiking function "
              "(1993) on SRTM slope, lakes impassable, rivers ×{river}; ground a sensor sees costs ×(1 + seen weight), "
              "ground patrolled within the window ×(1 + patrol weight). Routes cross the line at least {km} km apart; "
              "the shaded corridor holds every path within {share} of the cheapest ({hours} effective hours). A what-if "
              "marks routes it opens (new) and closes.").format(
-        river=words.number(cost.river_factor), km=words.number(route.min_separation_m / 1000),
+        ring=words.number(route.approach_km), river=words.number(cost.river_factor),
+        km=words.number(route.min_separation_m / 1000),
         share=words.percent(route.band_share), hours=words.number(routes.optimum_h, decimals=1))

@@ -43,12 +43,10 @@ from geo.spatial import (
     MetricDem,
     border_lines,
     bundled_region,
-    load_towns,
     read_metric_dem,
     read_vector,
     region_countries,
 )
-
 
 COARSE_CELL_M: Final[float] = 1000.0
 """Grid cell of the metric DEM when only the world's 5' relief covers a region."""
@@ -92,11 +90,12 @@ class Assessment:
 
 def load_route_grid(terrain: Terrain, *, approach_km: float, region: Region | None = None) -> RouteGrid:
     """The crossing-route search area of the region's border (default: the bundled one): the terrain's DEM within
-    ``approach_km`` of the line, Natural Earth lakes and rivers, the towns as approach areas and destinations (~2 s)."""
+    ``approach_km`` of the line, Natural Earth lakes and rivers, the ground ``approach_km`` from the line on either
+    side as approach areas and destinations (~2 s)."""
     region = region or bundled_region()
     lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson", bbox=region.aoi_lonlat).geometry
     rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson", bbox=region.aoi_lonlat).geometry
-    return prepare_route_grid(terrain.dem, border_lines(region), frozenset(region.ours), load_towns(region), lakes,
+    return prepare_route_grid(terrain.dem, border_lines(region), frozenset(region.ours), region_countries(region), lakes,
                               rivers, approach_km=approach_km, res=terrain.params.res)
 
 

@@ -1,7 +1,14 @@
 """Where a group would cross unseen: least-cost routes over the border, their crossing points and a corridor band.
 
-From approach areas on the far side (towns within ``approach_km`` of the line, or the user's
-points) to destinations on our side (towns within the same distance), on the cost surface of
+Approach areas and destinations are two rings of ground along the line (or the user's points as
+approach areas): every passable pixel of the far side that lies ``approach_km`` from the line,
+and every such pixel of our side. A route is the cheapest way to get from ``approach_km`` out on
+the far side to ``approach_km`` in on ours, so every route crosses the whole border band and is at
+least ``2 * approach_km`` long. This is the modelling choice behind the ranking: it compares
+crossings by the terrain and exposure of the band they traverse, not by where settlements happen
+to sit (with towns as the ends, twin towns facing each other across the line a few km apart
+always win, however watched, and a mountain gap between towns 70 km apart never does). The
+bundled data holds no roads or villages to narrow the rings down. On the cost surface of
 :mod:`geo.coverage.cost` over the coverage planner's metric DEM (the region's metric CRS, 90 m cells):
 
 1. cost distance from all approach points (``d_from``) and from all destinations (``d_to``),
@@ -15,7 +22,6 @@ points) to destinations on our side (towns within the same distance), on the cos
 4. the corridor is every cell on some path within ``band_share`` of the optimum
    (``d_from + d_to <= (1 + band_share) * optimum``), reported per H3 cell.
 """
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -28,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from rasterio.features import rasterize
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 from scipy.ndimage import distance_transform_edt, minimum_filter1d
@@ -48,7 +55,10 @@ from geo.spatial import MetricDem, geometry_to_m
 
 COLUMNS: Final[tuple[str, ...]] = ("rank", "from_place", "to_place", "pair", "length_km", "walk_h", "unseen_share",
                                    "cost_h", "crossing_lat", "crossing_lon")
-"""The route table's columns: places are towns or the user's points, never people."""
+"""The route table's columns: places are "lat, lon" of a route's ends, never people."""
+RING_WIDTH_CELLS: Final[float] = 1.5
+"""The approach and destination rings hold the pixels within this many cells inside ``approach_km`` of the line
+(1.5: a ring without holes, 8-connected, along any direction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +70,8 @@ class RouteParams:
     k : int
         How many distinct routes to return (1-10).
     approach_km : float
-        Approach areas and destinations are taken within this distance of the line, km; ground
-        farther than this from the line is left out of the search.
+        Approach areas and destinations are the ground this far from the line on either side, km
+        (the far side's and ours); ground farther than this from the line is left out of the search.
     band_share : float
         The corridor holds cells on a path within this share of the optimum (0.1: 10 % dearer).
     min_separation_m : float
@@ -100,7 +110,8 @@ class RouteGrid:
     ``cell_index`` indexes each pixel's H3 cell in ``cells`` (-1 outside ``reach``); ``border``
     holds the line's pixels in order along each border part (``row``, ``col``, ``part``), with
     ``pairs`` naming each part; ``ends`` the approach (``side`` "far") and destination
-    (``side`` "ours") places with their ``row``, ``col`` and ``place``.
+    (``side`` "ours") pixels with their ``row``, ``col`` and ``place`` (its "lat, lon"): the
+    rings of passable ground ``approach_km`` from the line on either side.
     """
 
     dem: MetricDem
@@ -131,16 +142,15 @@ class Routes:
     optimum_h: float
 
 
-def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries: frozenset[str], towns: pd.DataFrame,
-                       lakes: gpd.GeoSeries, rivers: gpd.GeoSeries, *, approach_km: float, res: int,
-                       bridges_lonlat: Sequence[tuple[float, float]] = ()) -> RouteGrid:
+def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries: frozenset[str],
+                       countries: gpd.GeoDataFrame, lakes: gpd.GeoSeries, rivers: gpd.GeoSeries, *, approach_km: float,
+                       res: int, bridges_lonlat: Sequence[tuple[float, float]] = ()) -> RouteGrid:
     """Cut the DEM to ``approach_km`` around the EU-external line and index what the route search needs.
 
     ``borders`` (EPSG:4326, boolean ``eu_external``, ``pair``), ``our_countries`` (ISO 3166
-    alpha-3 codes of our side), ``towns`` (``name``, ``adm0_a3``, ``lat``, ``lon``: a town's
-    country decides its side, as a town at the line may fall just outside a 1:10M country
-    polygon), ``lakes``/``rivers`` (EPSG:4326 geometries) and the H3 resolution ``res`` of the
-    corridor band.
+    alpha-3 codes of our side), ``countries`` (EPSG:4326 polygons with ``adm0_a3``: which side
+    each ring pixel is on; pixels in no country, such as the sea, are neither),
+    ``lakes``/``rivers`` (EPSG:4326 geometries) and the H3 resolution ``res`` of the corridor band.
     """
     lines = borders.loc[borders["eu_external"].astype(bool)].reset_index(drop=True)
     if lines.empty:
@@ -157,14 +167,16 @@ def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries:
     border = _border_pixels(sub, lines)
     on_line = np.zeros(sub.shape, dtype=bool)
     on_line[border["row"].to_numpy(), border["col"].to_numpy()] = True
-    reach = (distance_transform_edt(~on_line) * sub.cell_size_m <= reach_m) & np.isfinite(sub.elevation_m)
+    from_line_m = distance_transform_edt(~on_line) * sub.cell_size_m
+    reach = (from_line_m <= reach_m) & np.isfinite(sub.elevation_m)
     lake, river = water_masks(sub, lakes, rivers, bridges_lonlat=bridges_lonlat)
     pr, pc = np.nonzero(reach)
     lon, lat = sub.cell_lonlat(pr, pc)
     cells, inverse = np.unique(latlng_to_cells(lat, lon, res), return_inverse=True)
     cell_index = np.full(sub.shape, -1, dtype=np.int32)
     cell_index[pr, pc] = inverse.astype(np.int32)
-    ends = _ends(sub, towns, our_countries, reach & ~lake)
+    ring = reach & ~lake & (from_line_m > reach_m - RING_WIDTH_CELLS * sub.cell_size_m)
+    ends = _ring_ends(sub, countries, our_countries, ring)
     pace = walking_surface(sub, lake=lake, river=river, params=CostParams(river_factor=1.0))
     return RouteGrid(dem=sub, window=(rows, cols), pace_s_per_m=np.where(reach, pace, np.inf), lake=lake, river=river,
                      reach=reach, cells=cells, cell_index=cell_index, border=border,
@@ -191,18 +203,27 @@ def _border_pixels(dem: MetricDem, lines: gpd.GeoDataFrame) -> pd.DataFrame:
     return border
 
 
-def _ends(dem: MetricDem, places: pd.DataFrame, our_countries: frozenset[str], usable: npt.NDArray[np.bool_]
-          ) -> pd.DataFrame:
-    """Places on usable ground with their pixel and side: ``far`` (approach) or ``ours`` (destination)."""
-    rows, cols, inside = dem.rowcol(places["lat"].to_numpy(float), places["lon"].to_numpy(float))
-    ok = inside & usable[rows, cols]
-    ours = places["adm0_a3"].isin(our_countries).to_numpy()
-    return pd.DataFrame({"place": places["name"].astype(str).to_numpy()[ok], "row": rows[ok], "col": cols[ok],
-                         "side": np.where(ours[ok], "ours", "far")}).reset_index(drop=True)
+def _ring_ends(dem: MetricDem, countries: gpd.GeoDataFrame, our_countries: frozenset[str],
+               ring: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    """The ring's pixels with their side, ``far`` (approach) or ``ours`` (destination), named by their "lat, lon"."""
+    def side(codes: pd.Series) -> npt.NDArray[np.bool_]:
+        shapes = [g for g in geometry_to_m(countries.loc[codes].geometry.values, crs=dem.crs) if g is not None]
+        if not shapes:
+            return np.zeros(dem.shape, dtype=bool)
+        return rasterize(shapes, out_shape=dem.shape, transform=dem.transform, fill=0, default_value=1,
+                         dtype="uint8").astype(bool)
+
+    ours_code = countries["adm0_a3"].isin(our_countries)
+    our_ground = side(ours_code)
+    ours, theirs = our_ground & ring, side(~ours_code) & ring & ~our_ground
+    rows, cols = np.nonzero(ours | theirs)
+    lon, lat = dem.cell_lonlat(rows, cols)
+    return pd.DataFrame({"place": [f"{a:.4f}, {b:.4f}" for a, b in zip(lat, lon, strict=True)], "row": rows,
+                         "col": cols, "side": np.where(ours[rows, cols], "ours", "far")})
 
 
 def with_approach_points(grid: RouteGrid, points: Sequence[tuple[float, float]]) -> RouteGrid:
-    """The grid with the user's ``(lat, lon)`` points as the approach areas instead of the far-side towns."""
+    """The grid with the user's ``(lat, lon)`` points as the approach areas instead of the far side's ring."""
     if not points:
         return grid
     lat, lon = np.asarray(points, dtype=float).reshape(-1, 2).T
@@ -268,7 +289,9 @@ def find_routes(grid: RouteGrid, seen_count: npt.NDArray[np.integer], patrolled:
         raise AnalysisError("no route joins the approach areas to the destinations within the search area")
     optimum = float(np.nanmin(along[np.isfinite(along)]))
     chosen = _pick(grid, along, back_from, back_to, params=params)
-    names = {(int(r), int(c)): p for r, c, p in zip(grid.ends["row"], grid.ends["col"], grid.ends["place"])}
+    width = grid.dem.shape[1]
+    names = dict(zip((grid.ends["row"].to_numpy() * width + grid.ends["col"].to_numpy()).tolist(),
+                     grid.ends["place"].tolist(), strict=True))
     pace = grid.pace_s_per_m
     rows, paths = [], []
     for rank, (i, path) in enumerate(chosen, start=1):
@@ -277,8 +300,8 @@ def find_routes(grid: RouteGrid, seen_count: npt.NDArray[np.integer], patrolled:
         walk_s = float(np.sum(steps_m * (pace[path[1:, 0], path[1:, 1]] + pace[path[:-1, 0], path[:-1, 1]]) / 2))
         seen = seen_count[grid.window][path[1:, 0], path[1:, 1]] > 0
         c_lon, c_lat = grid.dem.cell_lonlat(b_rows[i:i + 1], b_cols[i:i + 1])
-        rows.append({"rank": rank, "from_place": names.get((int(path[0, 0]), int(path[0, 1])), ""),
-                     "to_place": names.get((int(path[-1, 0]), int(path[-1, 1])), ""),
+        rows.append({"rank": rank, "from_place": names.get(int(path[0, 0]) * width + int(path[0, 1]), ""),
+                     "to_place": names.get(int(path[-1, 0]) * width + int(path[-1, 1]), ""),
                      "pair": grid.pairs[int(grid.border["part"].iat[i])], "length_km": float(steps_m.sum()) / 1000.0,
                      "walk_h": walk_s / 3600.0,
                      "unseen_share": float(np.sum(steps_m[~seen]) / max(steps_m.sum(), 1e-9)),
