@@ -192,14 +192,15 @@ def _report(args: argparse.Namespace) -> int:
     config = command_settings(args)
     started = time.perf_counter()
     basemap = load_basemap(config.region)
+    tr = command_translator(args)
     store = open_store(config.store_url)
     try:
-        briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock())
+        briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock(),
+                                       tr=tr)
     finally:
         store.close()
     routes = (report_routes(config.store_url, window, region=config.region, k=args.k, now=config.clock())
               if args.routes else None)
-    tr = command_translator(args)
     written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes, tr=tr)
     cli_audit(config.store_url, "export", target=Path(args.out).name,
               detail=f"briefing pack {first:%Y-%m-%d} to {last:%Y-%m-%d}, k={args.k}: "
