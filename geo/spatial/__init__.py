@@ -33,13 +33,13 @@ from geo.spatial.vectors import (
     bundled_region,
     compass_point,
     describe_place,
-    reader_town_names,
     detail_bbox,
     great_circle_km,
     load_basemap,
     load_towns,
     nearest_town,
     read_vector,
+    reader_town_names,
     region_countries,
 )
 from geo.spatial.world import (
