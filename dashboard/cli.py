@@ -64,10 +64,12 @@ def _import(args: argparse.Namespace) -> int:
     _exit_on_signals()
     mapping = check_importable(Path(args.path), mapping=args.mapping)
     settings = command_settings(args)
+    tr = command_translator(args)
     store = open_store(settings.store_url)
     try:
         def show(rows: int) -> None:
-            print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
+            print("\r  " + tr.ngettext("{n} row read", "{n} rows read", rows).format(n=tr.number(rows)), end="",
+                  file=sys.stderr, flush=True)
 
         report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show,
                              earliest=settings.earliest_event)
@@ -81,7 +83,7 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps({k: report.as_dict()[k] for k in ("read", "inserted", "duplicates", "quarantined", "reasons")}))
     else:
         print(file=sys.stderr)
-        print(report.summary())
+        print(report.summary(tr))
     return 0
 
 
