@@ -289,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     for command in sub.choices.values():
         add_region(command)
         add_lang(command)
+        for steps in (a for a in command._actions if isinstance(a, argparse._SubParsersAction)):
+            for step in steps.choices.values():  # `limes share agree FILE --lang mk` as well as `limes share --lang mk`
+                add_region(step, nested=True)
+                add_lang(step, nested=True)
     return parser
 
 
