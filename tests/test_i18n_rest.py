@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import h3
 import matplotlib
 import pandas as pd
 import pytest
@@ -25,7 +26,8 @@ from geo.briefing import pdf as pdf_module
 from geo.briefing.levels import EVIDENCE_SENTENCES, Rule
 from geo.briefing.maps import draw_basemap, set_extent
 from geo.i18n import translator
-from geo.incidents import event_signal
+from geo.incidents import event_signal, open_alerts
+from geo.incidents import handover as handover_module
 from geo.models import EVENT_TYPES, IMPACT_LEVELS
 from geo.spatial import Basemap, border_lines, describe_place, load_basemap
 from geo.store import open_store
@@ -189,3 +191,13 @@ def test_limes_share_and_region_print_in_macedonian(tmp_path: Path, capsys) -> N
                  "--lang", "mk"]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("HU–RS: 1 гранична линија, ") and "наша страна HUN" in printed, printed
+
+
+def test_the_handover_s_open_alerts_name_their_place_in_macedonian(index, basemap: Basemap, monkeypatch) -> None:
+    cell = h3.str_to_int(h3.latlng_to_cell(41.16, 22.47, 6))
+    monkeypatch.setattr(handover_module, "unusual_cells", lambda *args, **kwargs: pd.DataFrame(
+        {"observed": [6], "expected": [0.2], "p": [1e-6]}, index=[cell]))
+    alerts = open_alerts(index, end=SCENARIO_END, towns=basemap.towns, tr=MK)
+    lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
+    assert alerts["where"].tolist() == [describe_place(lat=lat, lon=lon, towns=basemap.towns, tr=MK)]
+    assert "Гевгелија" in alerts["where"].iloc[0]
