@@ -64,10 +64,12 @@ def _import(args: argparse.Namespace) -> int:
     _exit_on_signals()
     mapping = check_importable(Path(args.path), mapping=args.mapping)
     settings = command_settings(args)
+    tr = command_translator(args)
     store = open_store(settings.store_url)
     try:
         def show(rows: int) -> None:
-            print(f"\r  {rows:,} rows read", end="", file=sys.stderr, flush=True)
+            print("\r  " + tr.ngettext("{n} row read", "{n} rows read", rows).format(n=tr.number(rows)), end="",
+                  file=sys.stderr, flush=True)
 
         report = import_file(Path(args.path), store, mapping=mapping, progress=None if args.json else show,
                              earliest=settings.earliest_event)
@@ -81,7 +83,7 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps({k: report.as_dict()[k] for k in ("read", "inserted", "duplicates", "quarantined", "reasons")}))
     else:
         print(file=sys.stderr)
-        print(report.summary())
+        print(report.summary(tr))
     return 0
 
 
@@ -192,14 +194,15 @@ def _report(args: argparse.Namespace) -> int:
     config = command_settings(args)
     started = time.perf_counter()
     basemap = load_basemap(config.region)
+    tr = command_translator(args)
     store = open_store(config.store_url)
     try:
-        briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock())
+        briefing = briefing_from_store(store, window, options=options, basemap=basemap, generated_at=config.clock(),
+                                       tr=tr)
     finally:
         store.close()
     routes = (report_routes(config.store_url, window, region=config.region, k=args.k, now=config.clock())
               if args.routes else None)
-    tr = command_translator(args)
     written = write_report(briefing, basemap, out=Path(args.out), extra_outputs=extra, routes=routes, tr=tr)
     cli_audit(config.store_url, "export", target=Path(args.out).name,
               detail=f"briefing pack {first:%Y-%m-%d} to {last:%Y-%m-%d}, k={args.k}: "
@@ -286,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     for command in sub.choices.values():
         add_region(command)
         add_lang(command)
+        for steps in (a for a in command._actions if isinstance(a, argparse._SubParsersAction)):
+            for step in steps.choices.values():  # `limes share agree FILE --lang mk` as well as `limes share --lang mk`
+                add_region(step, nested=True)
+                add_lang(step, nested=True)
     return parser
 
 

@@ -30,16 +30,17 @@ def command_translator(args: argparse.Namespace) -> Translator:
     return translator(command_settings(args).language)
 
 
-def add_lang(parser: argparse.ArgumentParser) -> None:
-    """The ``--lang`` option every command has."""
-    parser.add_argument("--lang", metavar="CODE",
+def add_lang(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """The ``--lang`` option every command has (``nested``: a step of a command, ``limes share agree``, where the
+    option may stand too; absent there, it leaves the command's own value alone)."""
+    parser.add_argument("--lang", metavar="CODE", **({"default": argparse.SUPPRESS} if nested else {}),
                         help="language of the messages, PDFs and texts written: en, el, mk, sq, bg, sr, sr-Latn; "
                              "default: $LIMES_LANG, else en")
 
 
-def add_region(parser: argparse.ArgumentParser) -> None:
-    """The ``--region`` option every command has."""
-    parser.add_argument("--region", type=Path, metavar="FILE",
+def add_region(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """The ``--region`` option every command has (``nested``: as for :func:`add_lang`)."""
+    parser.add_argument("--region", type=Path, metavar="FILE", **({"default": argparse.SUPPRESS} if nested else {}),
                         help="region TOML file (limes region init); default: $LIMES_REGION, else the bundled region")
 
 

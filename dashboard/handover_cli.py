@@ -47,7 +47,7 @@ def run_handover(args: argparse.Namespace) -> int:
     store = open_store(config.store_url)
     try:
         handover = handover_from_store(store, start=start, end=end, generated_at=config.clock(), towns=load_towns(),
-                                       external=args.external, k=args.k)
+                                       external=args.external, k=args.k, tr=tr)
         Path(args.out).write_bytes(render_handover_pdf(handover, tr=tr, zone=config.region.time_zone))
         record(store, AuditEntry(f"cli:{getpass.getuser()}", "handover", target=Path(args.out).name, client="cli",
                                  detail=f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC, "

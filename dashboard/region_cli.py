@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dashboard.cli_options import command_translator
+
 
 def add_region_command(sub: argparse._SubParsersAction) -> None:
     """Register ``limes region init`` on the command line's subparsers."""
@@ -33,7 +35,10 @@ def _init(args: argparse.Namespace) -> int:
                                  out=args.out)
     write_region(region, lines, out=args.out)
     written = load_region(args.out)
-    total_km = float(lines["length_km"].sum())
-    print(f"{written.name}: {len(lines)} border line(s), {total_km:,.1f} km, ours {' '.join(written.ours)}, "
-          f"metric CRS {written.metric_crs}; wrote {args.out}")
+    tr = command_translator(args)
+    print(tr.ngettext("{name}: {n} border line, {km} km, our side {ours}, metric CRS {crs}; wrote {file}",
+                      "{name}: {n} border lines, {km} km, our side {ours}, metric CRS {crs}; wrote {file}",
+                      len(lines)).format(name=written.name, n=tr.number(len(lines)), ours=" ".join(written.ours),
+                                         km=tr.number(float(lines["length_km"].sum()), decimals=1),
+                                         crs=written.metric_crs, file=args.out))
     return 0

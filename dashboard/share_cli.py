@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from dashboard.cli_options import command_settings
+from dashboard.cli_options import command_settings, command_translator
 
 
 def add_share_command(sub: argparse._SubParsersAction, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -57,7 +57,8 @@ def _ca(args: argparse.Namespace) -> int:
     from geo.sharing import create_ca
 
     path = create_ca(args.dir, name=args.name, hosts=tuple(args.host), days=args.valid_days)
-    print(f"authority and server certificate in {args.dir}; partners need {path}")
+    print(command_translator(args).gettext("authority and server certificate in {folder}; partners need {file}").format(
+        folder=args.dir, file=path))
     return 0
 
 
@@ -70,8 +71,11 @@ def _issue(args: argparse.Namespace) -> int:
         issued = issue(store, args.dir, args.out, partner=args.partner, days=args.valid_days, actor=_actor())
     finally:
         store.close()
-    print(f"{issued.partner}: serial {issued.serial}, valid until {issued.not_after:%Y-%m-%d %H:%M} UTC; hand over "
-          f"{issued.cert_path}, {issued.key_path} and {issued.ca_path}")
+    tr = command_translator(args)
+    print(tr.gettext("{partner}: serial {serial}, valid until {until}; hand over {certificate}, {key} and "
+                     "{authority}").format(partner=issued.partner, serial=issued.serial,
+                                           until=tr.utc_and_local(issued.not_after, command_settings(args).region.time_zone),
+                                           certificate=issued.cert_path, key=issued.key_path, authority=issued.ca_path))
     return 0
 
 
@@ -90,9 +94,11 @@ def _agree(args: argparse.Namespace) -> int:
         written = agree(store, agreements, actor=_actor())
     finally:
         store.close()
+    tr = command_translator(args)
     for agreement in agreements:
         version = written.get(agreement.partner)
-        print(f"{agreement.partner}: " + (f"version {version}" if version else "unchanged"))
+        print((tr.gettext("{partner}: version {version}") if version else tr.gettext("{partner}: unchanged")).format(
+            partner=agreement.partner, version=version))
     return 0
 
 
@@ -105,7 +111,8 @@ def _revoke(args: argparse.Namespace) -> int:
         version = revoke(store, args.partner, actor=_actor())
     finally:
         store.close()
-    print(f"{args.partner}: agreement revoked (version {version}); its certificates are refused from now on")
+    print(command_translator(args).gettext("{partner}: agreement revoked (version {version}); its certificates are "
+                                           "refused from now on").format(partner=args.partner, version=version))
     return 0
 
 
@@ -117,8 +124,8 @@ def _serve(args: argparse.Namespace) -> int:
     store = open_store(settings.store_url)
     try:  # uvicorn handles SIGINT and SIGTERM itself: it stops after the answers in flight
         server = share_server(store, ca_dir=args.dir, host=args.address, port=args.port, clock=settings.clock)
-        print(f"sharing endpoint on https://{args.address}:{args.port}/<partner> (client certificates required)",
-              file=sys.stderr, flush=True)
+        print(command_translator(args).gettext("sharing endpoint on {url} (client certificates required)").format(
+            url=f"https://{args.address}:{args.port}/<partner>"), file=sys.stderr, flush=True)
         server.run()
     except KeyboardInterrupt:
         pass

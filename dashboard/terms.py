@@ -1,5 +1,5 @@
-"""The domain's words the map and the Coverage planner show, by the codes the core keeps (event types, impact,
-confidence, sensor kinds, emerging hot spot categories), marked for the catalogs; shown through :func:`term`.
+"""The domain's words the pages show, by the codes the core keeps (event types, impact, confidence, sensor kinds,
+emerging hot spot categories, audit actions), marked for the catalogs; shown through :func:`term`.
 
 The core (``geo``) keeps English codes and labels; the words a reader sees are looked up here and
 translated, so a code never changes with the language.
@@ -20,6 +20,8 @@ TERMS: Final[dict[str, str]] = {
     # impact levels and report confidence
     "low": N_("low"), "medium": N_("medium"), "high": N_("high"), "very_high": N_("very high"),
     "confirmed": N_("confirmed"),
+    # event statuses (geo.models.EVENT_STATUSES; "closed" is below)
+    "open": N_("open"),
     # sensor kinds and statuses (geo.models.SENSOR_KINDS, SENSOR_STATUSES)
     "tower": N_("tower"), "camera": N_("camera"), "radar": N_("radar"), "ground_sensor": N_("ground sensor"),
     "patrol_post": N_("patrol post"), "active": N_("active"), "off": N_("off"),
@@ -40,6 +42,19 @@ TERMS: Final[dict[str, str]] = {
     "Week": N_("Week"), "Day": N_("Day"), "Hour": N_("Hour"),
     # a route in a what-if (layers.routes.STATUSES)
     "kept": N_("kept"), "new": N_("new"), "closed": N_("closed"),
+    # audit actions and outcomes (geo.trust.ACTIONS, OUTCOMES)
+    "login": N_("signed in"), "logout": N_("signed out"), "session_expired": N_("session expired"),
+    "page_view": N_("page viewed"), "access_denied": N_("access refused"), "import": N_("file imported"),
+    "export": N_("exported"), "level_set": N_("level set"), "sensor_edit": N_("sensor edited"),
+    "report_submitted": N_("report submitted"), "report_accepted": N_("report accepted"),
+    "report_merged": N_("report merged"), "report_rejected": N_("report rejected"),
+    "contacts_purged": N_("contact details deleted"), "share_agreed": N_("sharing agreed"),
+    "share_revoked": N_("sharing revoked"), "share_cert_issued": N_("partner certificate issued"),
+    "incident_opened": N_("incident opened"), "incident_fused": N_("signal added to an incident"),
+    "incident_acknowledged": N_("incident acknowledged"), "incident_assigned": N_("incident assigned"),
+    "incident_dispatched": N_("unit tasked"), "incident_on_scene": N_("unit on scene"),
+    "incident_closed": N_("incident closed"), "incident_priority": N_("priority changed"),
+    "handover": N_("shift handed over"), "ok": N_("done"), "denied": N_("refused"),
 }
 """A code (or the core's English label) → the English word the catalogs translate."""
 

@@ -14,8 +14,7 @@ import geopandas as gpd
 import pydeck as pdk
 import shapely
 
-from geo.i18n import official_languages, town_name
-from geo.spatial import Basemap, bundled_region, iso2_codes
+from geo.spatial import Basemap, bundled_region, reader_town_names
 from layers.colours import (
     BORDER_EU_EXTERNAL,
     BORDER_OTHER,
@@ -146,15 +145,6 @@ def town_label_boxes(basemap: Basemap, language: str = "en") -> list[tuple[float
     """The pixel boxes of the town labels :func:`town_layer` keeps for readers of ``language``, at :data:`LABEL_ZOOM`."""
     zoom = (basemap.region or bundled_region()).view.zoom
     return [label_box(r["lon"], r["lat"], r["name"], r["size"], zoom=zoom) for r in town_layer(basemap, language).data]
-
-
-def reader_town_names(towns: Any, language: str) -> list[str]:
-    """Each town's name (``name``, ``name_local``, ``adm0_a3`` columns) for a reader of ``language``
-    (:func:`geo.i18n.place_names.town_name`)."""
-    local = towns["name_local"] if "name_local" in towns else [None] * len(towns)
-    codes = iso2_codes()
-    return [town_name(latin=str(n), local=lo, spoken=official_languages(codes.get(c)), language=language)
-            for n, lo, c in zip(towns["name"], local, towns["adm0_a3"], strict=True)]
 
 
 def metres_per_px(lat: float, zoom: float) -> float:

@@ -18,8 +18,7 @@ import pydeck as pdk
 import shapely
 
 from geo.i18n import translator
-from geo.spatial import Basemap, bundled_region, iso2_codes
-from layers.basemap import reader_town_names
+from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT
 
 COORD_DECIMALS: Final[int] = 2

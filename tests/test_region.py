@@ -301,7 +301,7 @@ def test_region_init_from_the_users_own_border_file_and_dem(tmp_path: Path, caps
     out = tmp_path / "own.toml"
     assert limes(["region", "init", "--name", "HU own", "--borders", str(lines), "--ours", "HUN", "--dem", str(dem),
                   "--out", str(out)]) == 0
-    assert "1 border line(s)" in capsys.readouterr().out
+    assert "1 border line, " in capsys.readouterr().out
     region = load_region(out)
     assert region.borders == out.with_name("own.borders.geojson").resolve() and region.borders.is_file()
     assert region.pairs == ("LINE-1",) and region.ours == ("HUN",) and region.terrain_dem == dem.resolve()

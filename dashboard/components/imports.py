@@ -12,6 +12,7 @@ from dashboard import cache, config, state
 from dashboard.auth import Viewer, audit
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
+from dashboard.terms import term
 from dashboard.uploads import saved_upload
 from geo.errors import LimesError, describe
 from geo.i18n import N_
@@ -83,7 +84,7 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
         return
     st.markdown(_("**Preview** of the first rows: {imported} would be imported, {quarantined} quarantined.").format(
         imported=tr().number(len(preview.events)), quarantined=tr().number(len(preview.quarantine))))
-    st.dataframe(preview.events.drop(columns=["cell"]).head(20).rename(columns=_event_headers()), hide_index=True,
+    st.dataframe(_preview_for_display(preview.events.drop(columns=["cell"]).head(20)), hide_index=True,
                  width="stretch", key=state.PREVIEW_EVENTS)
     if not preview.quarantine.empty:
         st.dataframe(preview.quarantine[["row_number", "reason", "detail"]].rename(columns=_quarantine_headers()),
@@ -121,8 +122,17 @@ def quarantine_browser(store: Store) -> None:
     st.caption(_("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields."))
 
 
+def _preview_for_display(events: pd.DataFrame) -> pd.DataFrame:
+    """The previewed events with their type, impact and status codes as words and their headers in the session's
+    language (ids, sources, names and numbers as the file has them)."""
+    t = tr()
+    shown = events.assign(**{column: [term(t, str(code)) for code in events[column]]
+                             for column in ("type", "impact", "status") if column in events})
+    return shown.rename(columns=_event_headers())
+
+
 def _event_headers() -> dict[str, str]:
-    """The previewed events' column headers in the session's language (the values stay as the store keeps them)."""
+    """The previewed events' column headers in the session's language."""
     return {"source": _("Source"), "event_id": _("Event"), "type": _("Type"), "occurred_at": _("Happened (UTC)"),
             "received_at": _("Received (UTC)"), "lat": _("Latitude"), "lon": _("Longitude"), "persons": _("Persons"),
             "impact": _("Impact"), "confidence": _("Confidence"), "status": _("Status"), "attrs": _("Attributes")}

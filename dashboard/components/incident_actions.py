@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard import cache, state
 from dashboard.auth import Viewer
 from dashboard.config import settings
-from dashboard.i18n import _
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 from geo.grid import EventIndex
@@ -150,7 +150,7 @@ def keep_up(index: EventIndex) -> None:
         alarms = recent[(recent["type"] == "sensor_alarm") | recent["impact"].isin(HIGH_IMPACT)]
         towns = cache.basemap().towns
         signals = [event_signal(row, kind="high_impact" if row["impact"] in HIGH_IMPACT else "sensor_alarm",
-                                towns=towns) for _, row in alarms.iterrows()]
+                                towns=towns, tr=tr()) for _, row in alarms.iterrows()]
         store = cache.current_store()
         if signals:
             fuse_signals(store, signals, rule=rule, now=now, actor=SYSTEM)

@@ -205,7 +205,7 @@ def handover_download(who: Actor, *, now: datetime) -> None:
         start = end - timedelta(hours=int(hours))
         store = cache.current_store()
         handover = handover_from_store(store, start=start, end=end, generated_at=now, towns=cache.basemap().towns,
-                                       external=bool(external))
+                                       external=bool(external), tr=tr())
         kind = "external" if external else "internal"
         record(store, AuditEntry(who.user_id, "handover", target=f"handover-{end:%Y%m%d-%H%M}.pdf", role=who.role,
                                  client=who.client, detail=f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC, {kind}"))

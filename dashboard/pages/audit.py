@@ -11,6 +11,7 @@ from dashboard import cache, state
 from dashboard.auth import audit, require_page
 from dashboard.components.share_panels import sharing_audit
 from dashboard.i18n import _, border_zone, ngettext, tr
+from dashboard.terms import term
 from geo.exports import csv_bytes
 from geo.trust import ACTIONS, read_log
 
@@ -23,7 +24,7 @@ def render() -> None:
     st.markdown(_("### Audit log"))
     st.caption(_("Append-only: logins, refused access, imports, exports, level changes, sensor edits, moderation."))
     left, middle, right = st.columns([2, 1, 1])
-    actions = left.multiselect(_("Actions"), ACTIONS, key=state.AUDIT_ACTIONS)
+    actions = left.multiselect(_("Actions"), ACTIONS, key=state.AUDIT_ACTIONS, format_func=lambda a, t=tr(): term(t, a))
     actor = middle.text_input(_("User"), key=state.AUDIT_ACTOR).strip()
     days = right.selectbox(_("Since"), [1, 7, 30, 365], index=1, key=state.AUDIT_DAYS,
                            format_func=lambda d, t=tr(): t.ngettext("last {n} day", "last {n} days", d).format(
@@ -37,7 +38,9 @@ def render() -> None:
             n=n, denied=tr().number(denied)))
     else:
         st.markdown(ngettext("**{n} entry**", "**{n} entries**", len(log)).format(n=n))
-    shown = log[SHOWN_COLUMNS].copy()
+    shown = log[SHOWN_COLUMNS].copy()  # the stored codes as words (the CSV export keeps the codes)
+    shown["action"] = [term(tr(), a) for a in shown["action"]]
+    shown["outcome"] = [term(tr(), o) for o in shown["outcome"]]
     shown.insert(1, "at_local", shown["at"])
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "at": st.column_config.DatetimeColumn(_("When (UTC)"), format="YYYY-MM-DD HH:mm:ss"),

@@ -70,7 +70,7 @@ def render() -> None:
             coverage = section_coverage(assessment.coverage["covered"], sections, corridor_km=choice.corridor_km)
         briefing = build_briefing(index, assignment, sections, choice.window, generated_at=now,
                                   set_levels=current_levels(cache.current_store()),
-                                  params=BriefingParams(k=choice.k, figures=figures), coverage=coverage)
+                                  params=BriefingParams(k=choice.k, figures=figures), coverage=coverage, tr=tr())
     except LimesError as exc:
         st.error(plain(describe(exc)))
         if isinstance(exc, UploadRejected) and choice.upload is not None:

@@ -50,7 +50,7 @@ def _signals(index: EventIndex, now: datetime) -> list[Signal]:
         areas = emerging_areas(emerging_result(index, day, Analysis(mode=EMERGING), now)[1])
     except LimesError:  # too little data for the space-time cube: no emerging areas to offer
         areas = pd.DataFrame(columns=["cells", "categories", "lat", "lon", "z_max"])
-    return candidate_signals(index, now=now, towns=cache.basemap().towns, unusual=unusual, areas=areas)
+    return candidate_signals(index, now=now, towns=cache.basemap().towns, unusual=unusual, areas=areas, tr=tr())
 
 
 @st.fragment(run_every=REFRESH_S)

@@ -24,6 +24,7 @@ from geo.briefing.levels import DEFAULT_RULES, LevelRules, effective_levels, lev
 from geo.briefing.suppression import DEFAULT_K, suppress_cells, suppress_section_figures, suppress_series
 from geo.errors import BriefingError
 from geo.grid import EventIndex, Filters
+from geo.i18n import Translator, translator
 from geo.timewindow import TimeWindow
 
 DEFAULT_SOURCE: Final[str] = "Limes event store"
@@ -147,7 +148,8 @@ def select_sections(sections: gpd.GeoDataFrame, wanted: tuple[str, ...]) -> npt.
 def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], sections: gpd.GeoDataFrame,
                    window: TimeWindow, *, generated_at: datetime, set_levels: Mapping[str, str] | None = None,
                    params: BriefingParams = BriefingParams(), source: str = DEFAULT_SOURCE,
-                   only: tuple[str, ...] = (), coverage: Mapping[str, float] | None = None) -> Briefing:
+                   only: tuple[str, ...] = (), coverage: Mapping[str, float] | None = None,
+                   tr: Translator | None = None) -> Briefing:
     """The briefing of ``window``.
 
     Parameters
@@ -172,19 +174,23 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
         Section ids or names to include; empty: all.
     coverage
         Each section's covered share (the coverage planner's), passed to :func:`geo.briefing.figures.section_figures`.
+    tr : Translator, optional
+        The language of the levels' evidence sentences (default English).
     """
+    tr = tr or translator()
     if window.end > generated_at:
         window = TimeWindow(window.start, max(generated_at, window.start + timedelta(seconds=1)))
     if index.totals(window).events == 0:
         raise BriefingError(f"no events between {window.start:%Y-%m-%d} and {window.end:%Y-%m-%d}: choose another period")
     chosen = select_sections(sections, only)
     figures = section_figures(index, assignment, sections, window, params=params.figures, coverage=coverage)
-    proposals = propose_levels(figures, params.rules)
+    proposals = propose_levels(figures, params.rules, tr=tr)
     levels = effective_levels(proposals["proposed_level"], set_levels or {}, figures["section_id"])
     safe = suppress_section_figures(figures, k=params.k)
     # Evidence quotes the figures; where they are blanked it would give them back.
     withheld = (safe["events"].isna() | safe["events_prev"].isna()).to_numpy()
-    evidence = [(f"figures below k={params.k} withheld",) if hide else ev
+    withheld_text = tr.gettext("figures below k={k} withheld").format(k=params.k)
+    evidence = [(withheld_text,) if hide else ev
                 for ev, hide in zip(proposals["evidence"], withheld)]
     table = gpd.GeoDataFrame(
         safe.assign(pair=sections["pair"].to_numpy(), proposed_level=proposals["proposed_level"].to_numpy(),

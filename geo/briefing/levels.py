@@ -54,7 +54,7 @@ _OPS: Final[dict[str, Callable[[float, float], bool]]] = {">=": operator.ge, "<=
 LEVEL_WORDS: Final[dict[str, str]] = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"),
                                       "critical": N_("critical")}
 """The levels as words (messages: pass them through a translator)."""
-_SENTENCES: Final[dict[tuple[str, str], str]] = {
+EVIDENCE_SENTENCES: Final[dict[tuple[str, str], str]] = {
     ("events_per_10km_day", ">="): N_("{value} events a day per 10 km of border — {level} (from {threshold})"),
     ("change_pct", ">="): N_("events rose {value} % to {events} — {level} (from a rise of {threshold} %)"),
     ("hot_share", ">="): N_("{value} % of the section's cells are hot spots — {level} (from {threshold} %)"),
@@ -121,7 +121,7 @@ class Rule:
         level it gives, and the rule's threshold."""
         tr = tr or translator()
         value, level = float(figures[self.figure]), tr.gettext(LEVEL_WORDS[self.level])
-        sentence = _SENTENCES.get((self.figure, self.op))
+        sentence = EVIDENCE_SENTENCES.get((self.figure, self.op))
         if sentence is None:
             guard = tr.gettext(", with {events} events").format(events=tr.number(figures["events"])) \
                 if self.min_events else ""

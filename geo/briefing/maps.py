@@ -25,7 +25,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from geo.briefing.levels import LEVEL_COLOURS
-from geo.spatial import Basemap, bundled_region
+from geo.spatial import Basemap, bundled_region, reader_town_names
 
 LAND: Final[str] = "#eef0f2"
 LAND_FOCUS: Final[str] = "#f8f8f6"
@@ -80,8 +80,9 @@ def set_extent(ax: Axes, bounds_lonlat: tuple[float, float, float, float], *, ma
     ax.set_facecolor(WATER)
 
 
-def draw_basemap(ax: Axes, basemap: Basemap, *, town_rank: int = 0) -> None:
-    """Countries (the watched side lighter), lakes, rivers and land borders; towns of rank <= ``town_rank``."""
+def draw_basemap(ax: Axes, basemap: Basemap, *, town_rank: int = 0, language: str = "en") -> None:
+    """Countries (the watched side lighter), lakes, rivers and land borders; towns of rank <= ``town_rank``, named
+    for a reader of ``language`` as the live map names them (:func:`geo.spatial.reader_town_names`)."""
     region = basemap.region or bundled_region()
     patches, colours = [], []
     for code, geometry in zip(basemap.countries["adm0_a3"], basemap.countries.geometry):
@@ -98,9 +99,9 @@ def draw_basemap(ax: Axes, basemap: Basemap, *, town_rank: int = 0) -> None:
     towns = basemap.towns[basemap.towns["rank"] <= town_rank]
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    inside = towns["lon"].between(x0, x1) & towns["lat"].between(y0, y1)
+    towns = towns[towns["lon"].between(x0, x1) & towns["lat"].between(y0, y1)]
     halo = [patheffects.withStroke(linewidth=2, foreground="white")]
-    for name, lon, lat in zip(towns.loc[inside, "name"], towns.loc[inside, "lon"], towns.loc[inside, "lat"]):
+    for name, lon, lat in zip(reader_town_names(towns, language), towns["lon"], towns["lat"], strict=True):
         ax.plot(lon, lat, "o", color="#333a45", markersize=2.2, zorder=6)
         ax.annotate(name, (lon, lat), xytext=(3, 2), textcoords="offset points", fontsize=6, color="#333a45",
                     path_effects=halo, zorder=6, annotation_clip=True)

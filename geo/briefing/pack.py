@@ -98,8 +98,9 @@ class ReportOptions:
 
 
 def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOptions, basemap: Basemap,
-                        generated_at: datetime) -> Briefing:
-    """The suppressed briefing of ``window`` for the events and level decisions in ``store``."""
+                        generated_at: datetime, tr: Translator | None = None) -> Briefing:
+    """The suppressed briefing of ``window`` for the events and level decisions in ``store``, its evidence in
+    ``tr``'s language (default English)."""
     events = read_events(store)
     if events.empty:
         raise BriefingError("the store holds no events: import a file (limes import) or start limes demo first")
@@ -109,7 +110,7 @@ def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOpti
                                     corridor_km=options.params.figures.corridor_km)
     return build_briefing(index, assignment, sections, window, generated_at=generated_at,
                           set_levels=current_levels(store), params=options.params, source=options.source,
-                          only=options.only)
+                          only=options.only, tr=tr)
 
 
 def write_report(briefing: Briefing, basemap: Basemap, *, out: Path, extra_outputs: dict[str, Path],

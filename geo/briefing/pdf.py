@@ -96,7 +96,7 @@ def _kpi_box(fig: Figure, x: float, kpi: Kpi, k: int, tr: Translator) -> None:
 def _map(ax: Axes, briefing: Briefing, basemap: Basemap, *, bounds: tuple[float, float, float, float],
          tr: Translator, highlight: str | None = None, town_rank: int = 0) -> None:
     set_extent(ax, bounds, margin_deg=0.06 if highlight else 0.12)
-    draw_basemap(ax, basemap, town_rank=town_rank)
+    draw_basemap(ax, basemap, town_rank=town_rank, language=tr.code)
     draw_hexagons(ax, briefing.cells, hex_breaks(briefing.cells["events"]))
     draw_sections(ax, briefing.sections, highlight=highlight, labels=highlight is None)
     draw_level_legend(ax, loc="lower left" if highlight else "upper left",

@@ -119,7 +119,7 @@ def draw_routes_map(fig: Figure, rect: tuple[float, float, float, float], planne
     """The corridor band, the routes (white halo, thicker for the top three) and a ranked label per crossing."""
     ax = fig.add_axes(rect)
     set_extent(ax, _bounds(planner), margin_deg=0.08)
-    draw_basemap(ax, basemap, town_rank=1)
+    draw_basemap(ax, basemap, town_rank=1, language=tr.code)
     line = basemap.borders[basemap.borders["pair"].isin((basemap.region or bundled_region()).pairs)].geometry
     ax.add_collection(LineCollection([np.asarray(part.coords)[:, :2] for g in line for part in getattr(g, "geoms", [g])],
                                      colors="#40485a", linewidths=1.4, zorder=5))

@@ -18,6 +18,7 @@ from geo.analysis import AlertRule, unusual_cells
 from geo.briefing import DEFAULT_K, check_suppressed, suppress_series
 from geo.errors import IncidentError
 from geo.grid import EventIndex, Filters, cell_latlng
+from geo.i18n import Translator
 from geo.incidents.model import OPEN_STATES, OUTCOMES, SIGNAL_KINDS, STATE_LABELS
 from geo.models import EVENT_TYPES
 from geo.spatial import describe_place
@@ -127,24 +128,26 @@ def build_handover(db: Db, *, start: datetime, end: datetime, generated_at: date
 
 
 def open_alerts(index: EventIndex, *, end: datetime, towns: pd.DataFrame, rule: AlertRule = AlertRule(),
-                window: timedelta = ALERT_WINDOW, res: int = ALERT_RES) -> pd.DataFrame:
+                window: timedelta = ALERT_WINDOW, res: int = ALERT_RES, tr: Translator | None = None) -> pd.DataFrame:
     """The "unusual now" cells of the last ``window`` before ``end`` (res ``res``, every event type), as
-    :data:`ALERT_COLUMNS` with the nearest town, most surprising first."""
+    :data:`ALERT_COLUMNS` with the nearest town (in ``tr``'s language, default English), most surprising first."""
     alerts = unusual_cells(index, Filters(TimeWindow(end - window, end), EVENT_TYPES, res), rule)
     rows = []
     for cell, row in alerts.iterrows():
         lat, lon = cell_latlng(int(cell))
-        rows.append({"where": describe_place(lat=lat, lon=lon, towns=towns), "observed": int(row["observed"]),
+        rows.append({"where": describe_place(lat=lat, lon=lon, towns=towns, tr=tr), "observed": int(row["observed"]),
                      "expected": float(row["expected"]), "p": float(row["p"])})
     return pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
 
 
 def handover_from_store(db: Db, *, start: datetime, end: datetime, generated_at: datetime, towns: pd.DataFrame,
-                        external: bool = False, k: int = DEFAULT_K, rule: AlertRule = AlertRule()) -> Handover:
-    """:func:`build_handover` with the open alerts computed from the store's events of the weeks the rule compares."""
+                        external: bool = False, k: int = DEFAULT_K, rule: AlertRule = AlertRule(),
+                        tr: Translator | None = None) -> Handover:
+    """:func:`build_handover` with the open alerts computed from the store's events of the weeks the rule compares,
+    their places in ``tr``'s language (default English)."""
     since = end - ALERT_WINDOW - timedelta(weeks=rule.weeks) - timedelta(hours=1)
     events = read_events(db, since_ms=epoch_ms(since))
     events = events[events["occurred_at"] < pd.Timestamp(end)]
-    alerts = open_alerts(EventIndex(events), end=end, towns=towns, rule=rule) if len(events) else \
+    alerts = open_alerts(EventIndex(events), end=end, towns=towns, rule=rule, tr=tr) if len(events) else \
         pd.DataFrame(columns=list(ALERT_COLUMNS))
     return build_handover(db, start=start, end=end, generated_at=generated_at, alerts=alerts, external=external, k=k)

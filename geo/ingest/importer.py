@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import ImportFileError, LimesError, describe
+from geo.i18n import Translator, translator
 from geo.ingest.mapping import Mapping, ResolvedMapping, resolve
 from geo.ingest.presets import choose_mapping
 from geo.ingest.readers import CHUNK_ROWS, RawChunk, file_columns, is_spatial, read_chunks
@@ -57,17 +58,22 @@ class ImportReport:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
-    def summary(self) -> str:
-        """Human-readable lines for the command line and the UI."""
-        blank = f", {self.blank:,} of them blank" if self.blank else ""
-        lines = [
-            f"{self.file_name}: read {self.lines:,} lines{blank}: {self.read:,} rows with mapping '{self.mapping}' "
-            f"(source '{self.source}')",
-            f"  inserted    {self.inserted:>10,}",
-            f"  duplicates  {self.duplicates:>10,}",
-            f"  quarantined {self.quarantined:>10,}",
-        ]
-        lines += [f"    {code:<26} {n:>8,}  {REASONS.get(code, '')}" for code, n in self.reasons.items()]
+    def summary(self, tr: Translator | None = None) -> str:
+        """Human-readable lines for the command line, in ``tr``'s language (default English); the reason codes
+        stay codes (they name the quarantine's rows), their explanations English."""
+        tr = tr or translator()
+        fields = {"file": self.file_name, "n": tr.number(self.lines), "blank": tr.number(self.blank)}
+        read = (tr.ngettext("{file}: read {n} line, {blank} of them blank", "{file}: read {n} lines, {blank} of them "
+                            "blank", self.lines) if self.blank
+                else tr.ngettext("{file}: read {n} line", "{file}: read {n} lines", self.lines)).format(**fields)
+        rows = tr.ngettext("{n} row with mapping '{mapping}' (source '{source}')",
+                           "{n} rows with mapping '{mapping}' (source '{source}')", self.read).format(
+            n=tr.number(self.read), mapping=self.mapping, source=self.source)
+        counts = [(tr.gettext("inserted"), self.inserted), (tr.gettext("duplicates"), self.duplicates),
+                  (tr.gettext("quarantined"), self.quarantined)]
+        width = max(len(label) for label, _ in counts)
+        lines = [f"{read}: {rows}", *(f"  {label:<{width}} {tr.number(n):>10}" for label, n in counts)]
+        lines += [f"    {code:<26} {tr.number(n):>8}  {REASONS.get(code, '')}" for code, n in self.reasons.items()]
         return "\n".join(lines)
 
 

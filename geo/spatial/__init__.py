@@ -39,6 +39,7 @@ from geo.spatial.vectors import (
     load_towns,
     nearest_town,
     read_vector,
+    reader_town_names,
     region_countries,
 )
 from geo.spatial.world import (
@@ -92,6 +93,7 @@ __all__ = [
     "read_metric_dem",
     "read_vector",
     "read_world",
+    "reader_town_names",
     "time_zone",
     "region_countries",
     "repair_geometries",

@@ -254,6 +254,15 @@ def compass_point(from_lon: float, from_lat: float, to_lon: float, to_lat: float
     return COMPASS_POINTS[int(((azimuth_deg(from_lon, from_lat, to_lon, to_lat) + 22.5) % 360) // 45)]
 
 
+def reader_town_names(towns: pd.DataFrame, language: str) -> list[str]:
+    """Each town's name (``name``, ``name_local``, ``adm0_a3`` columns) for a reader of ``language``
+    (:func:`geo.i18n.place_names.town_name`), for map labels."""
+    local = towns["name_local"] if "name_local" in towns else [None] * len(towns)
+    codes = iso2_codes()
+    return [town_name(latin=str(n), local=lo, spoken=official_languages(codes.get(c)), language=language)
+            for n, lo, c in zip(towns["name"], local, towns["adm0_a3"], strict=True)]
+
+
 def describe_place(*, lat: float, lon: float, towns: pd.DataFrame, max_km: float = TOWN_REACH_KM,
                    tr: Translator | None = None) -> str:
     """A point (degrees) in words from its nearest town of ``towns``: ``"3 km NW of Evzoni"``, or
