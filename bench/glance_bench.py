@@ -196,8 +196,16 @@ def busy(n: int) -> Iterator[None]:
             proc.wait()
 
 
-def _fresh_store(tmp: Path) -> str:
-    url = f"sqlite:///{tmp / 'glance.sqlite'}"
+def _fresh_store(tmp: Path, *, root: Path | None = None) -> str:
+    """A store holding the bundled scenario, written by this checkout or (``root``) by another one, whose schema
+    may be older than ours."""
+    url = f"sqlite:///{tmp / ('glance.sqlite' if root is None else 'glance-baseline.sqlite')}"
+    if root is not None:
+        subprocess.run([sys.executable, "-c", "import sys; from datetime import datetime, timezone; "
+                        "from geo.store import open_store; from geo.scenario import ensure_fresh_scenario; "
+                        "s = open_store(sys.argv[1]); ensure_fresh_scenario(s, now=datetime.now(timezone.utc)); "
+                        "s.close()", url], cwd=root, check=True)
+        return url
     store = open_store(url)
     ensure_fresh_scenario(store, now=datetime.now(timezone.utc))
     store.close()
@@ -205,14 +213,16 @@ def _fresh_store(tmp: Path) -> str:
 
 
 def run_walks(*, samples: int, load: int, baseline: Path | None) -> dict[str, list[list[Step]]]:
-    """``samples`` walks against fresh servers of ours (and of ``baseline``), alternating, under ``load``."""
+    """``samples`` walks against fresh servers of ours (and of ``baseline``, on a store its own code wrote),
+    alternating, under ``load``."""
     results: dict[str, list[list[Step]]] = {"ours": [], **({"baseline": []} if baseline else {})}
     with tempfile.TemporaryDirectory(prefix="limes-glance-") as tmp, busy(load):
-        url = _fresh_store(Path(tmp))
+        urls = {"ours": _fresh_store(Path(tmp)), **({"baseline": _fresh_store(Path(tmp), root=baseline)}
+                                                     if baseline else {})}
         for _ in range(samples):
             for kind in results:
                 root = baseline if kind == "baseline" else None
-                with start_streamlit(env={"LIMES_DB": url}, root=root) as app:
+                with start_streamlit(env={"LIMES_DB": urls[kind]}, root=root) as app:
                     results[kind].append(walk(app))
     return results
 
