@@ -103,3 +103,15 @@ def test_a_replayed_part_day_is_compared_with_the_same_hours_the_day_before() ->
     assert plain[0].delta == "-2 (-33%)"
     # Before the data there is nothing to compare with: no delta.
     assert kpi_figures(index, filters, hot_cells=1, data_start=frame.start, tr=EN, replayed=True)[0].delta is None
+
+
+def test_months_of_daily_bars_label_the_months_only_in_the_pdf() -> None:
+    """Seven months of history (214 bars) carry the first day and each month's first, not 214 labels in one smear."""
+    days = pd.date_range("2019-06-01", "2019-12-31", freq="D", tz="UTC")
+    series = pd.Series(np.arange(len(days), dtype=float), index=days)
+    window = TimeWindow(days[0].to_pydatetime(), (days[-1] + pd.Timedelta(days=1)).to_pydatetime())
+    fig, ax = plt.subplots()
+    _trend(ax, series, 3, window, EN)
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert shown == ["1\nJun", "1\nJul", "1\nAug", "1\nSep", "1\nOct", "1\nNov", "1\nDec"]
+    plt.close(fig)

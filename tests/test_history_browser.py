@@ -96,5 +96,5 @@ def test_briefing_of_2019_on_history(history_server: str, artifacts: Path) -> No
         page.screenshot(path=str(artifacts / "history-briefing.png"))
         body = page.locator("body").inner_text()
     assert CRASH not in body
-    assert "01 Jun 2019" in body and "Events outside these corridors" in body
+    assert "Jun 1, 2019" in body and "events outside them:" in body
     assert session.outside_loopback() == []

@@ -21,6 +21,10 @@ from geo.timewindow import TimeWindow, day_shares
 
 WHOLE_COLOUR: Final[str] = "#4a6fa5"
 PART_COLOUR: Final[str] = "#b9c6dc"
+MAX_LABELLED: Final[int] = 31
+MAX_LABELLED_NARROW: Final[int] = 14
+"""Up to this many bars every one carries its date; a longer period (months of history) labels as many as fit
+without overlapping, else the labels run into one smear."""
 
 
 def daily_frame(series: pd.Series, window: TimeWindow) -> pd.DataFrame:
@@ -40,13 +44,15 @@ def daily_frame(series: pd.Series, window: TimeWindow) -> pd.DataFrame:
 
 
 def daily_bars(series: pd.Series, window: TimeWindow, *, height: int, narrow: bool = False) -> None:
-    """Events per UTC day as bars, in order, one label each (slanted in a ``narrow`` column, where they would
-    run into each other); part-days pale, with a legend entry when present and their hours in the tooltip."""
+    """Events per UTC day as bars, in order, one label each up to :data:`MAX_LABELLED` bars (slanted in a ``narrow``
+    column, where they would run into each other), as many as fit beyond; part-days pale, with a legend entry when
+    present and their hours in the tooltip."""
     frame = daily_frame(series, window)
     whole, part = _("whole day"), _("part-day")
     chart = alt.Chart(frame).mark_bar().encode(
         # Bars in order by position; each labelled with its own day (labels repeat past a month, positions do not).
-        x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=-45 if narrow else 0, labelOverlap=False,
+        x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=-45 if narrow else 0, labelOverlap=(
+                    False if len(frame) <= (MAX_LABELLED_NARROW if narrow else MAX_LABELLED) else "greedy"),
                                                       labelExpr=f"{json.dumps(list(frame['label']))}[datum.value]")),
         y=alt.Y("events:Q", title=_("events")),
         color=alt.Color("kind:N", scale=alt.Scale(domain=[whole, part], range=[WHOLE_COLOUR, PART_COLOUR]),

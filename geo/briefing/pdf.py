@@ -48,6 +48,8 @@ MUTED: Final[str] = "#5b6475"
 RC: Final[dict[str, object]] = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8}
 EM_PER_CHAR: Final[float] = 0.6
 """DejaVu Sans's average advance per character, in em (a little over, so that a fitted label never overlaps)."""
+PDF_LABELLED_DAYS: Final[int] = 31
+"""Up to this many daily bars each carries its day; beyond, only the first day and each first of a month."""
 
 
 def _fitted(text: str, width_pt: float, size_pt: float) -> float:
@@ -165,7 +167,10 @@ def _trend(ax: Axes, series: pd.Series, k: int, window: TimeWindow, tr: Translat
                 label=tr.gettext("1–{last} events (suppressed)").format(last=k - 1))
     ax.set_title(tr.gettext("Events per day (UTC)"), fontsize=9, loc="left", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xticks(x, day_labels(x, tr=tr), rotation=0, fontsize=7 if len(x) <= 16 else 5.5)
+    labels = day_labels(x, tr=tr)
+    if len(x) > PDF_LABELLED_DAYS:  # months of history: the month's first days only, else one smear of digits
+        labels = [label if "\n" in label else "" for label in labels]
+    ax.set_xticks(x, labels, rotation=0, fontsize=7 if len(x) <= 16 else 5.5)
     ax.tick_params(axis="y", labelsize=7)
     if part.any() or hidden.any():
         ax.legend(fontsize=6.5, frameon=False, loc="upper left")
