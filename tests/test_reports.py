@@ -191,7 +191,6 @@ def test_form_references_do_not_reveal_how_many_reports_there_are(tmp_path) -> N
         # ... and the references read as random: eight letters and digits a person reads out, no number in order.
         assert all(re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", r) for r in references)
         assert len(set(references)) == 4 and report_reference(first, later) == references[-1]  # stable
-        assert all(str(i) not in r for i, r in zip([*ids, later], references, strict=True))
         # Known answer: the keyed hash of "report:<id>" under the store's own secret, five bytes in 5-bit letters.
         key = bytes.fromhex(fetch(first, "SELECT value FROM meta WHERE key = 'report_reference_key'")[0][0])
         bits = int.from_bytes(hmac.new(key, f"report:{later}".encode(), hashlib.sha256).digest()[:5], "big")
