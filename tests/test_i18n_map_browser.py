@@ -46,7 +46,7 @@ def _choose(page: Page, code: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=LANGUAGES[code].native_name, exact=True).click()
     wait_idle(page)
-    page.get_by_text(translator(code).gettext("Hexagons with events"), exact=True).wait_for(timeout=60_000)
+    page.get_by_text(translator(code).gettext("Hexagons with events"), exact=True).wait_for(timeout=150_000)
     page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
     page.wait_for_timeout(4000)  # deck.gl debounces, fetches the language's label file and draws
 

