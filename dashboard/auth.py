@@ -16,8 +16,9 @@ from typing import Any
 import streamlit as st
 
 from dashboard import cache, state
-from dashboard.i18n import _
-from geo.errors import AccessError
+from dashboard.i18n import _, tr
+from dashboard.plain import plain
+from geo.errors import AccessError, describe
 from geo.store import Db
 from geo.trust import (
     LOCAL_USER,
@@ -131,7 +132,7 @@ def viewer() -> Viewer:
     try:
         policy = AccessPolicy.from_config(_secrets_section("limes_auth") or {})
     except AccessError as exc:
-        st.error(f"Limes cannot grant access: {exc}")
+        st.error(plain(_("Limes cannot grant access: {reason}").format(reason=describe(exc, tr()))))
         st.stop()
     return _oidc_viewer(policy)
 

@@ -29,6 +29,7 @@ from dashboard.region_cli import add_region_command
 from dashboard.routes_cli import add_routes_command, report_routes
 from dashboard.share_cli import add_share_command
 from geo.errors import LimesError, ServiceError, describe
+from geo.i18n import Translator, translator
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -296,6 +297,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reader(args: argparse.Namespace) -> Translator:
+    """The language of an error message: the command's (``--lang``, ``$LIMES_LANG``), English where that cannot be
+    told (the error may be the language or the region itself)."""
+    try:
+        return command_translator(args)
+    except LimesError:
+        return translator()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``limes`` script: 0 on success; on a Limes error one line on stderr and exit
     code 3 for a :class:`~geo.errors.ServiceError` (store, feed), 2 for any other (input, analysis)."""
@@ -303,10 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ServiceError as exc:  # the store or a feed failed: running again later may work
-        print(f"limes: {describe(exc)}", file=sys.stderr)
+        print(f"limes: {describe(exc, _reader(args))}", file=sys.stderr)
         return 3
     except LimesError as exc:  # bad input, or an analysis the data cannot support
-        print(f"limes: {describe(exc)}", file=sys.stderr)
+        print(f"limes: {describe(exc, _reader(args))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: what was running cleaned up on the way out; no traceback for it
         print("limes: interrupted", file=sys.stderr)

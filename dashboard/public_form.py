@@ -149,7 +149,7 @@ def render() -> None:
         store = form_cache.current_store()
         report_id = submit_report(store, draft, client=_client(), limit=_limit(), now=now)
     except LimesError as exc:
-        st.error(plain(describe(exc)))  # the form keeps what was typed
+        st.error(plain(describe(exc, tr())))  # the form keeps what was typed
         return
     st.session_state[state.REPORT_SENT] = report_reference(store, report_id)  # not the id: it would count reports
     st.session_state[state.FORM_ROUND] = round_ + 1

@@ -33,10 +33,19 @@ attributes and chains. Converting a third-party exception (``sqlite3.Error``, ``
 where a new Limes exception is made. :func:`describe` renders the message and its notes on one
 line, as the UI (``st.error``) and the ``limes`` command line show them; the UI catches
 :class:`LimesError` and never catches bare ``Exception``.
+
+In the reader's language: the core does not know who reads its errors, so a message a user meets is
+made with :func:`msg`, an English template with named fields (``msg("{name} is empty", name=path.name)``,
+extracted into the gettext catalogs like ``_``). ``str(exc)`` is the English text (logs, the store's
+import records); ``describe(exc, tr)`` looks the template up in ``tr``'s catalog and fills in the same
+fields, so the UI passes the session's translator and the command line its ``--lang`` one. Notes may be
+:func:`msg` messages too. Plain-string messages (programmer errors inside private helpers) stay English.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -56,12 +65,55 @@ class AnalysisError(LimesError):
     """An analysis that cannot run on the data given, although every argument is valid."""
 
 
-def describe(exc: BaseException) -> str:
-    """The message of ``exc`` followed by its notes (see :meth:`BaseException.add_note`), on one line.
+class Message(str):
+    """An error message: the English text (this ``str`` itself) that keeps its ``template`` and ``fields``,
+    so that :func:`describe` can fill the same fields into the template's translation. Made by :func:`msg`."""
+
+    template: str
+    fields: Mapping[str, object]
+
+    def __new__(cls, template: str, fields: Mapping[str, object]) -> Message:
+        text = super().__new__(cls, template.format_map(fields))
+        text.template, text.fields = template, dict(fields)
+        return text
+
+    def __reduce__(self) -> tuple[type[Message], tuple[str, Mapping[str, object]]]:
+        """Pickled as template and fields: the importer's reader process sends its errors through a queue."""
+        return Message, (self.template, dict(self.fields))
+
+    def translated(self, tr: Gettext) -> str:
+        """The message in ``tr``'s language: its template's translation with the fields filled in (the fields are
+        never read as templates themselves). The English text where the translation's fields do not fit."""
+        try:
+            return tr.gettext(self.template).format_map(self.fields)
+        except (KeyError, IndexError, ValueError):
+            return str(self)
+
+
+def msg(template: str, /, **fields: object) -> Message:
+    """An error message a user may meet: the English ``template`` (a ``str.format`` template with named fields,
+    extracted into the catalogs) and the ``fields``' values (numbers and dates may be preformatted texts)."""
+    return Message(template, fields)
+
+
+class Gettext(Protocol):
+    """What :func:`describe` needs of a translator (:class:`geo.i18n.Translator`)."""
+
+    def gettext(self, message: str) -> str: ...
+
+
+def _text(part: object, tr: Gettext | None) -> str:
+    return part.translated(tr) if tr is not None and isinstance(part, Message) else str(part)
+
+
+def describe(exc: BaseException, tr: Gettext | None = None) -> str:
+    """The message of ``exc`` followed by its notes (see :meth:`BaseException.add_note`), on one line; in ``tr``'s
+    language where they were made with :func:`msg` (English without ``tr``).
 
     Line breaks inside a message (a driver's two-line diagnosis) become spaces.
     """
-    parts = [str(exc), *getattr(exc, "__notes__", ())]
+    message = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else exc
+    parts = [_text(message, tr), *(_text(note, tr) for note in getattr(exc, "__notes__", ()))]
     return " — ".join(" ".join(line.strip() for line in part.splitlines() if line.strip()) for part in parts)
 
 

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import ReservedSourceError, SensorError
+from geo.errors import ReservedSourceError, SensorError, msg
 
 EVENT_TYPES: Final[tuple[str, ...]] = (
     "irregular_crossing",
@@ -74,8 +74,9 @@ def check_source_name(name: str, *, what: str) -> None:
         Naming ``what`` (``"feed 'x'"``, ``"file a.csv"``) and what to do instead.
     """
     if name.strip().lower() == SCENARIO_SOURCE:
-        raise ReservedSourceError(f"{what}: the source name '{SCENARIO_SOURCE}' is reserved for the bundled scenario, "
-                                  "whose refresh replaces every row of it; give it another name")
+        raise ReservedSourceError(msg("{what}: the source name '{scenario_source}' is reserved for the bundled "
+                                      "scenario, whose refresh replaces every row of it; give it another name",
+                                      what=what, scenario_source=SCENARIO_SOURCE))
 
 
 NAMED_CONFIDENCE: Final[dict[str, float]] = {"low": 0.3, "medium": 0.6, "high": 0.9, "confirmed": 1.0}
@@ -123,16 +124,22 @@ class Sensor:
 
     def __post_init__(self) -> None:
         if self.kind not in SENSOR_KINDS:
-            raise SensorError(f"sensor {self.sensor_id}: kind must be one of {list(SENSOR_KINDS)}; got {self.kind!r}")
+            raise SensorError(msg("sensor {sensor_id}: kind must be one of {sensor_kinds}; got {kind!r}",
+                                  sensor_id=self.sensor_id, sensor_kinds=list(SENSOR_KINDS), kind=self.kind))
         if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
-            raise SensorError(f"sensor {self.sensor_id}: lat/lon out of range: ({self.lat}, {self.lon})")
+            raise SensorError(msg("sensor {sensor_id}: lat/lon out of range: ({lat}, {lon})",
+                                  sensor_id=self.sensor_id, lat=self.lat, lon=self.lon))
         if self.height_m < 0 or self.range_m <= 0:
-            raise SensorError(f"sensor {self.sensor_id}: height_m must be >= 0 and range_m > 0; "
-                              f"got {self.height_m} and {self.range_m}")
+            raise SensorError(msg("sensor {sensor_id}: height_m must be >= 0 and range_m > 0; got {height_m} and "
+                                  "{range_m}",
+                                  sensor_id=self.sensor_id, height_m=self.height_m, range_m=self.range_m))
         if not 0 < self.fov_deg <= 360:
-            raise SensorError(f"sensor {self.sensor_id}: fov_deg must be in (0, 360]; got {self.fov_deg}")
+            raise SensorError(msg("sensor {sensor_id}: fov_deg must be in (0, 360]; got {fov_deg}",
+                                  sensor_id=self.sensor_id, fov_deg=self.fov_deg))
         if self.status not in SENSOR_STATUSES:
-            raise SensorError(f"sensor {self.sensor_id}: status must be one of {list(SENSOR_STATUSES)}; got {self.status!r}")
+            raise SensorError(msg("sensor {sensor_id}: status must be one of {sensor_statuses}; got {status!r}",
+                                  sensor_id=self.sensor_id, sensor_statuses=list(SENSOR_STATUSES),
+                                  status=self.status))
 
 SHARE_HEXAGONS: Final[str] = "hexagons"
 SHARE_LEVELS: Final[str] = "levels"

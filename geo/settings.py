@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Final
 
-from geo.errors import GeodataError
+from geo.errors import GeodataError, msg
 from geo.region import BUNDLED_REGION_FILE, Region, load_region
 
 BUNDLE_PACKAGE: Final[str] = "limes_app"
@@ -44,8 +44,8 @@ def bundle_dir() -> Path:
     if root is not None:
         return root
     if importlib.util.find_spec(BUNDLE_PACKAGE) is None:
-        raise GeodataError(f"neither a Limes checkout nor the installed package {BUNDLE_PACKAGE!r} was found: "
-                         "reinstall Limes from its wheel")
+        raise GeodataError(msg("neither a Limes checkout nor the installed package {bundle_package!r} was found: "
+                               "reinstall Limes from its wheel", bundle_package=BUNDLE_PACKAGE))
     return Path(str(importlib.resources.files(BUNDLE_PACKAGE)))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.errors import TimeWindowError
+from geo.errors import TimeWindowError, msg
 
 PRESETS: Final[dict[str, timedelta]] = {
     "Last 24 h": timedelta(hours=24),
@@ -35,11 +35,13 @@ class TimeWindow:
         for name in ("start", "end"):
             value = getattr(self, name)
             if not isinstance(value, datetime) or value.tzinfo is None:
-                raise TimeWindowError(f"{name} must be a timezone-aware datetime; got {value!r}")
+                raise TimeWindowError(msg("{name} must be a timezone-aware datetime; got {value!r}",
+                                          name=name, value=value))
             # Normalise to UTC so that every consumer (pandas ranges, epoch seconds) sees one zone.
             object.__setattr__(self, name, value.astimezone(timezone.utc))
         if self.end <= self.start:
-            raise TimeWindowError(f"the window ends ({self.end:%Y-%m-%d %H:%M}) before it starts ({self.start:%Y-%m-%d %H:%M})")
+            raise TimeWindowError(msg("the window ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d "
+                                      "%H:%M})", end=self.end, start=self.start))
 
     @property
     def duration(self) -> timedelta:
@@ -60,7 +62,8 @@ def preset_window(name: str, *, now: datetime) -> TimeWindow:
     try:
         length = PRESETS[name]
     except KeyError:
-        raise TimeWindowError(f"unknown time window {name!r}; choose one of {sorted(PRESETS)} or a custom range") from None
+        raise TimeWindowError(msg("unknown time window {name!r}; choose one of {presets} or a custom range",
+                                  name=name, presets=sorted(PRESETS))) from None
     return TimeWindow(now - length, now)
 
 
@@ -115,7 +118,7 @@ def describe_age(seconds: float) -> str:
         The age in seconds.
     """
     if math.isnan(seconds):  # no age at all is a bug upstream, not "0 s"
-        raise TimeWindowError("an age needs a number of seconds; got NaN")
+        raise TimeWindowError(msg("an age needs a number of seconds; got NaN"))
     seconds = max(0.0, float(seconds))
     for limit, unit, singular, plural in _AGE_UNITS:
         if seconds < limit:
@@ -140,7 +143,7 @@ def describe_length(hours: float) -> str:
     """A window's length in words: "24 h", "1 day", "7 days" (whole days from two days up, whole hours below);
     other lengths are rounded to the nearest whole unit, never printed as "6.12006 days"."""
     if hours < 0 or math.isnan(hours):
-        raise TimeWindowError(f"a length needs hours >= 0; got {hours!r}")
+        raise TimeWindowError(msg("a length needs hours >= 0; got {hours!r}", hours=hours))
     if hours < 48:
         n = round(hours)
         return f"{n} h"

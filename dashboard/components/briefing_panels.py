@@ -153,7 +153,7 @@ def _level_form(store: Store, row: pd.Series, *, section_id: str, level: str, wh
                     audit(who, "level_set", target=section_id, detail=f"{level} -> {chosen}: {comment[:200]}", db=tx)
                 st.rerun()
             except LimesError as exc:
-                st.error(plain(describe(exc)))
+                st.error(plain(describe(exc, tr())))
 
 
 def downloads(briefing: Briefing, basemap: Basemap, who: Viewer, *, routes: PlannerRoutes | None = None) -> None:

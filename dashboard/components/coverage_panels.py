@@ -87,7 +87,7 @@ def coverage_controls() -> CoverageChoice:
     try:
         points = parse_points(typed)
     except LimesError as exc:
-        st.sidebar.error(plain(exc))
+        st.sidebar.error(plain(describe(exc, tr())))
         points = ()
     params = CoverageParams(corridor_width_m=width_km * 1000.0, patrol_within_h=float(within_h))
     return CoverageChoice(params=params, k=k, view=view, label=view_label(view, tr()), points=points)
@@ -117,7 +117,7 @@ def what_if_table(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
     try:
         return tuple(sensors_from_frame(edited.dropna(how="all")))
     except LimesError as exc:
-        st.error(_("{problem} — showing the stored sensors until the table is fixed.").format(problem=plain(exc)))
+        st.error(_("{problem} — showing the stored sensors until the table is fixed.").format(problem=plain(describe(exc, tr()))))
         return stored
 
 
@@ -153,7 +153,7 @@ def store_controls(stored: tuple[Sensor, ...], current: tuple[Sensor, ...], who:
                                     written).format(n=written, file=plain(upload.name)))
                 st.session_state.pop(state.SENSOR_EDITOR, None)
             except LimesError as exc:
-                st.error(plain(describe(exc)))
+                st.error(plain(describe(exc, tr())))
 
 
 def site_sensors(sites: pd.DataFrame) -> tuple[Sensor, ...]:

@@ -43,7 +43,7 @@ def _import_report(report: dict[str, object]) -> None:
     reasons = report["reasons"]
     if reasons:
         st.dataframe(
-            pd.DataFrame([{_("Reason"): k, _("Rows"): v, _("Meaning"): REASONS.get(k, "")}
+            pd.DataFrame([{_("Reason"): k, _("Rows"): v, _("Meaning"): _(REASONS[k]) if k in REASONS else ""}
                           for k, v in dict(reasons).items()]),
             hide_index=True, width="stretch",
         )
@@ -66,7 +66,7 @@ def import_panel(who: Viewer) -> None:
         with saved_upload(upload, allowed=frozenset(SUPPORTED), limits=UPLOAD_LIMITS) as path:
             _map_and_import(path, upload.name, upload.file_id, who)
     except LimesError as exc:  # only the upload guard's refusal reaches here
-        st.error(_("{reason}. Nothing was imported.").format(reason=plain(exc)))
+        st.error(_("{reason}. Nothing was imported.").format(reason=plain(describe(exc, tr()))))
         audit(who, "import", target=upload.name, outcome="denied", detail=str(exc))
 
 
@@ -80,7 +80,7 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
         mapping = mapping_from_toml(toml_text, default_name=chosen.name)
         _mapping, preview = preview_file(path, mapping=mapping)
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
         return
     st.markdown(_("**Preview** of the first rows: {imported} would be imported, {quarantined} quarantined.").format(
         imported=tr().number(len(preview.events)), quarantined=tr().number(len(preview.quarantine))))
@@ -95,7 +95,7 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
                 report = import_file(path, cache.current_store(), mapping=mapping,
                                      earliest=config.settings().earliest_event)
         except LimesError as exc:
-            st.error(plain(describe(exc)))
+            st.error(plain(describe(exc, tr())))
             return
         st.session_state[state.LAST_IMPORT] = report.as_dict()
         audit(who, "import", target=name, detail=f"mapping {mapping.name}: {report.inserted} inserted, "
@@ -117,7 +117,8 @@ def quarantine_browser(store: Store) -> None:
                           format_func=lambda c, every=_("all reasons"): labels.get(c, every),
                           key=state.QUARANTINE_REASON)
     rows = quarantine_frame(store, reason=None if picked == "all" else picked, limit=500)
-    st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "detail", "raw"]].rename(
+    rows = rows.assign(meaning=[_(REASONS[code]) if code in REASONS else "" for code in rows["reason"]])
+    st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "meaning", "detail", "raw"]].rename(
         columns=_quarantine_headers()), hide_index=True, width="stretch", key=state.QUARANTINE_ROWS)
     st.caption(_("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields."))
 
@@ -141,4 +142,4 @@ def _event_headers() -> dict[str, str]:
 def _quarantine_headers() -> dict[str, str]:
     """The quarantine's column headers in the session's language."""
     return {"quarantined_at": _("Quarantined at (UTC)"), "file_name": _("File"), "row_number": _("Row"),
-            "reason": _("Reason"), "detail": _("Detail"), "raw": _("Raw row")}
+            "reason": _("Reason"), "meaning": _("Meaning"), "detail": _("Detail"), "raw": _("Raw row")}

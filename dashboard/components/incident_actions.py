@@ -69,7 +69,7 @@ def _run(step: Callable[[], Any], message: Callable[[Any], str]) -> None:
     try:
         _report(message(step()))
     except LimesError as exc:
-        _report(describe(exc), ok=False)
+        _report(describe(exc, tr()), ok=False)
 
 
 def show_outcome() -> None:
@@ -156,4 +156,4 @@ def keep_up(index: EventIndex) -> None:
             fuse_signals(store, signals, rule=rule, now=now, actor=SYSTEM)
         check_on_scene(store, now=now)
     except LimesError as exc:
-        st.error(plain(_("Incident upkeep failed: {reason}").format(reason=describe(exc))))
+        st.error(plain(_("Incident upkeep failed: {reason}").format(reason=describe(exc, tr()))))

@@ -31,7 +31,7 @@ def incident_strip() -> None:
     try:
         waiting = [r for r in incident_rows(cache.current_store(), states=("new",)) if r["priority"] == "high"]
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
         return
     if not waiting:
         st.caption(_("No high-priority incident waiting for acknowledgement."))

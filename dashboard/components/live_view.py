@@ -102,4 +102,4 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
                 hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)),
                            towns=cache.gazetteer(), with_events=sees_events, tr=words)
         except LimesError as exc:
-            st.error(plain(describe(exc)))
+            st.error(plain(describe(exc, tr())))

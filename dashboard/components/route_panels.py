@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import cache, state
 from dashboard.i18n import _, tr
+from dashboard.plain import plain
 from dashboard.terms import term
 from geo.coverage import (
     CostParams,
@@ -29,7 +30,7 @@ from geo.coverage import (
     parse_points,
     routes_frame,
 )
-from geo.errors import LimesError
+from geo.errors import LimesError, describe
 from geo.i18n import N_
 from geo.models import Sensor
 from geo.spatial import describe_place
@@ -69,7 +70,7 @@ def route_controls() -> RouteChoice:
     try:
         points = parse_points(typed) if show else ()
     except LimesError as exc:
-        st.sidebar.error(str(exc))
+        st.sidebar.error(plain(describe(exc, tr())))
         points = ()
     return RouteChoice(show=show, route=RouteParams(k=k), cost=CostParams(seen_weight=seen, patrol_weight=patrol),
                        points=points)

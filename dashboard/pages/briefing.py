@@ -55,7 +55,7 @@ def render() -> None:
     try:  # a period whose last day precedes its first is the user's to correct, not a crash
         choice = briefing_controls(now=now, data_start=span[0], data_end=span[1])
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
         st.stop()
     figures = FigureParams(corridor_km=choice.corridor_km)
     try:
@@ -72,7 +72,7 @@ def render() -> None:
                                   set_levels=current_levels(cache.current_store()),
                                   params=BriefingParams(k=choice.k, figures=figures), coverage=coverage, tr=tr())
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
         if isinstance(exc, UploadRejected) and choice.upload is not None:
             audit(who, "import", target=choice.upload.name, outcome="denied", detail=f"border sections: {exc}")
         if span[1] < now - timedelta(days=30):
@@ -94,7 +94,7 @@ def render() -> None:
         positions = {sid: i for i, sid in enumerate(sections["section_id"])}
         chosen = section_detail(briefing, index, assignment, positions=positions, figures=figures)
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
         chosen = None
     with map_col:
         briefing_map(briefing, highlight=chosen)
@@ -105,7 +105,7 @@ def render() -> None:
             routes = briefing_routes(index, choice.window, k=choice.k, params=SECTION_COVERAGE, now=now)
             routes_section(routes)
         except LimesError as exc:
-            st.error(plain(describe(exc)))
+            st.error(plain(describe(exc, tr())))
     st.divider()
     if may(who.roles, "export_aggregates"):
         downloads(briefing, cache.basemap(), who, routes=routes)

@@ -74,7 +74,7 @@ def render() -> None:
         sites, optimum = cache.recommended_sites(params, current, minute, choice.k, SITE_MODEL, choice.points)
     except LimesError as exc:
         st.sidebar.error(_("{problem} — recommending among high ground near the border instead.").format(
-            problem=plain(exc)))
+            problem=plain(describe(exc, tr()))))
         sites, optimum = cache.recommended_sites(params, current, minute, choice.k, SITE_MODEL)
     with top:
         try_sites = st.toggle(ngettext("What-if: add the {n} recommended tower", "What-if: add the {n} recommended "
@@ -121,4 +121,4 @@ def render() -> None:
 try:
     render()
 except LimesError as exc:
-    st.error(plain(describe(exc)))
+    st.error(plain(describe(exc, tr())))

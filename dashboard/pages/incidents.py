@@ -79,7 +79,7 @@ def _live_queue(who: Actor | None) -> None:
         else:
             st.caption(_("Read-only: commanders follow the queue; operators act on it."))
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
 
 
 def render() -> None:
@@ -94,14 +94,14 @@ def render() -> None:
             try:
                 signal_list(_signals(index, now), who, rule_text=fusion_rule().describe())
             except LimesError as exc:
-                st.error(plain(describe(exc)))
+                st.error(plain(describe(exc, tr())))
     st.checkbox(_("Show incidents closed in the last 12 hours"), key=state.INCIDENT_SHOW_CLOSED)
     _live_queue(who)
     with st.expander(_("Shift handover")):
         try:
             handover_download(who or actor(viewer), now=now)
         except LimesError as exc:
-            st.error(plain(describe(exc)))
+            st.error(plain(describe(exc, tr())))
 
 
 render()

@@ -13,7 +13,7 @@ from dashboard.components.filters import filter_controls
 from dashboard.components.incident_strip import incident_strip
 from dashboard.components.live_view import live_view
 from dashboard.components.zoom import region_map
-from dashboard.i18n import _
+from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from geo.errors import LimesError, describe
 
@@ -32,7 +32,7 @@ def render() -> None:
         incident_strip()
         live_view(choice, span[0])
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
 
 
 render()

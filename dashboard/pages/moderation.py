@@ -68,7 +68,7 @@ def render() -> None:
                                  confidence=[_(c) if isinstance(c, str) else c for c in shown["confidence"]])
             st.dataframe(shown.rename(columns=decided_headers()), hide_index=True, width="stretch")
     except LimesError as exc:
-        st.error(plain(describe(exc)))
+        st.error(plain(describe(exc, tr())))
 
 
 render()

@@ -22,7 +22,7 @@ import pandas as pd
 from geo.briefing.figures import FigureParams, section_figures, section_series
 from geo.briefing.levels import DEFAULT_RULES, LevelRules, effective_levels, level_rank, propose_levels
 from geo.briefing.suppression import DEFAULT_K, suppress_cells, suppress_section_figures, suppress_series
-from geo.errors import BriefingError
+from geo.errors import BriefingError, msg
 from geo.grid import EventIndex, Filters
 from geo.i18n import Translator, translator
 from geo.timewindow import TimeWindow
@@ -141,7 +141,8 @@ def select_sections(sections: gpd.GeoDataFrame, wanted: tuple[str, ...]) -> npt.
     chosen = sections["section_id"].isin(wanted) | sections["name"].isin(wanted)
     unknown = sorted(set(wanted) - set(sections["section_id"]) - set(sections["name"]))
     if unknown:
-        raise BriefingError(f"unknown section(s) {unknown}; known ids: {list(sections['section_id'])}")
+        raise BriefingError(msg("unknown section(s) {unknown}; known ids: {sections}",
+                                unknown=unknown, sections=list(sections['section_id'])))
     return chosen.to_numpy()
 
 
@@ -181,7 +182,8 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
     if window.end > generated_at:
         window = TimeWindow(window.start, max(generated_at, window.start + timedelta(seconds=1)))
     if index.totals(window).events == 0:
-        raise BriefingError(f"no events between {window.start:%Y-%m-%d} and {window.end:%Y-%m-%d}: choose another period")
+        raise BriefingError(msg("no events between {start:%Y-%m-%d} and {end:%Y-%m-%d}: choose another period",
+                                start=window.start, end=window.end))
     chosen = select_sections(sections, only)
     figures = section_figures(index, assignment, sections, window, params=params.figures, coverage=coverage)
     proposals = propose_levels(figures, params.rules, tr=tr)

@@ -38,7 +38,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.errors import LevelError
+from geo.errors import LevelError, msg
 from geo.i18n import N_, Translator, translator
 from geo.store import Db, append_level, epoch_ms, level_rows
 
@@ -101,16 +101,20 @@ class Rule:
 
     def __post_init__(self) -> None:
         if self.op not in _OPS:
-            raise LevelError(f"rule {self.name!r}: op must be one of {sorted(_OPS)}; got {self.op!r}")
+            raise LevelError(msg("rule {name!r}: op must be one of {ops}; got {op!r}",
+                                 name=self.name, ops=sorted(_OPS), op=self.op))
         if self.level not in PROPOSED_LEVELS[1:]:
-            raise LevelError(f"rule {self.name!r}: level must be 'medium' or 'high'; got {self.level!r}")
+            raise LevelError(msg("rule {name!r}: level must be 'medium' or 'high'; got {level!r}",
+                                 name=self.name, level=self.level))
         if self.min_events < 0:
-            raise LevelError(f"rule {self.name!r}: min_events must be >= 0; got {self.min_events}")
+            raise LevelError(msg("rule {name!r}: min_events must be >= 0; got {min_events}",
+                                 name=self.name, min_events=self.min_events))
 
     def fires(self, figures: Mapping[str, float]) -> bool:
         """Whether the rule holds for one section's ``figures`` (a missing or NaN figure never fires)."""
         if self.figure not in figures:
-            raise LevelError(f"rule {self.name!r} reads the figure {self.figure!r}, which the sections do not have")
+            raise LevelError(msg("rule {name!r} reads the figure {figure!r}, which the sections do not have",
+                                 name=self.name, figure=self.figure))
         value = figures[self.figure]
         if value is None or pd.isna(value) or figures.get("events", 0) < self.min_events:
             return False
@@ -160,18 +164,19 @@ def load_rules(text: str) -> LevelRules:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LevelError(f"the level rules are not valid TOML: {exc}") from None
+        raise LevelError(msg("the level rules are not valid TOML: {exc}", exc=exc)) from None
     tables = data.get("rule")
     if not isinstance(tables, list) or not tables:
-        raise LevelError("the level rules need at least one [[rule]] table")
+        raise LevelError(msg("the level rules need at least one [[rule]] table"))
     fields = {"name", "figure", "op", "threshold", "level", "min_events"}
     rules = []
     for i, table in enumerate(tables, start=1):
         unknown, missing = set(table) - fields, fields - {"min_events"} - set(table)
         if unknown or missing:
-            raise LevelError(f"rule {i}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+            raise LevelError(msg("rule {i}: unknown keys {unknown}, missing keys {missing}",
+                                 i=i, unknown=sorted(unknown), missing=sorted(missing)))
         if not isinstance(table["threshold"], (int, float)) or not isinstance(table.get("min_events", 0), int):
-            raise LevelError(f"rule {i}: threshold must be a number and min_events an integer")
+            raise LevelError(msg("rule {i}: threshold must be a number and min_events an integer", i=i))
         rules.append(Rule(name=str(table["name"]), figure=str(table["figure"]), op=str(table["op"]),
                           threshold=float(table["threshold"]), level=str(table["level"]),
                           min_events=int(table.get("min_events", 0))))
@@ -222,13 +227,14 @@ def record_level(db: Db, *, section_id: str, level: str, proposed_level: str | N
     ``db`` is the store, or the open transaction that also audits the decision.
     """
     if level not in SECTION_LEVELS:
-        raise LevelError(f"level must be one of {list(SECTION_LEVELS)}; got {level!r}")
+        raise LevelError(msg("level must be one of {section_levels}; got {level!r}",
+                             section_levels=list(SECTION_LEVELS), level=level))
     if not comment.strip():
-        raise LevelError("a level is set with a comment saying why")
+        raise LevelError(msg("a level is set with a comment saying why"))
     if not set_by.strip():
-        raise LevelError("say who sets the level (operator name)")
+        raise LevelError(msg("say who sets the level (operator name)"))
     if at.tzinfo is None:
-        raise LevelError("the decision time must be timezone-aware")
+        raise LevelError(msg("the decision time must be timezone-aware"))
     append_level(db, section_id=section_id, level=level, proposed_level=proposed_level, evidence="\n".join(evidence),
                  comment=comment.strip(), set_by=set_by.strip(), set_at_ms=epoch_ms(at))
 

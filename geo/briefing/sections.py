@@ -29,7 +29,7 @@ import pyogrio
 import shapely
 from shapely.ops import substring
 
-from geo.errors import SectionError
+from geo.errors import SectionError, msg
 from geo.spatial import (
     Basemap,
     border_lines,
@@ -68,15 +68,16 @@ def _midpoint_lonlat(geometry_lonlat: shapely.Geometry) -> tuple[float, float]:
 def _frame(records: list[dict[str, object]]) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(records, columns=list(SECTION_COLUMNS), geometry="geometry", crs="EPSG:4326")
     if frame["section_id"].duplicated().any():
-        raise SectionError(f"section ids must be unique; repeated: {sorted(frame.loc[frame['section_id'].duplicated(), 'section_id'])}")
+        raise SectionError(msg("section ids must be unique; repeated: {ids}",
+                               ids=sorted(frame.loc[frame['section_id'].duplicated(), 'section_id'])))
     return frame.reset_index(drop=True)
 
 
 def _check_borders(borders: gpd.GeoDataFrame) -> None:
     if "pair" not in borders.columns or borders.empty:
-        raise SectionError("the border layer must have rows and a 'pair' column (e.g. 'HUN-SRB')")
+        raise SectionError(msg("the border layer must have rows and a 'pair' column (e.g. 'HUN-SRB')"))
     if borders.crs is None or borders.crs.to_epsg() != 4326:
-        raise SectionError(f"the border layer must be in EPSG:4326; found {borders.crs}")
+        raise SectionError(msg("the border layer must be in EPSG:4326; found {crs}", crs=borders.crs))
 
 
 def sections_by_length(borders: gpd.GeoDataFrame, *, target_length_km: float, towns: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -99,14 +100,15 @@ def sections_by_length(borders: gpd.GeoDataFrame, *, target_length_km: float, to
     """
     _check_borders(borders)
     if not target_length_km > 0:
-        raise SectionError(f"target_length_km must be > 0; got {target_length_km}")
+        raise SectionError(msg("target_length_km must be > 0; got {target_length_km}",
+                               target_length_km=target_length_km))
     records: list[dict[str, object]] = []
     for pair, geometry in zip(borders["pair"], borders.geometry):
         # Pieces that join up become one line, so that cutting by length runs along the whole border.
         line = shapely.line_merge(geometry) if geometry.geom_type == "MultiLineString" else geometry
         if line.geom_type != "LineString":
-            raise SectionError(f"the {pair} border is not one connected line ({line.geom_type}); "
-                               "give the sections as a file instead")
+            raise SectionError(msg("the {pair} border is not one connected line ({geom_type}); give the sections as "
+                                   "a file instead", pair=pair, geom_type=line.geom_type))
         crs = utm_crs_of(line)
         line_m = geometry_to_m(line, crs=crs)
         total_km = _length_km(line)
@@ -131,9 +133,10 @@ def sections_from_areas(borders: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, n
     """
     _check_borders(borders)
     if name_column not in areas.columns:
-        raise SectionError(f"the area layer has no column {name_column!r}; columns: {list(areas.columns)}")
+        raise SectionError(msg("the area layer has no column {name_column!r}; columns: {columns}",
+                               name_column=name_column, columns=list(areas.columns)))
     if areas.crs is None or areas.crs.to_epsg() != 4326:
-        raise SectionError(f"the area layer must be in EPSG:4326; found {areas.crs}")
+        raise SectionError(msg("the area layer must be in EPSG:4326; found {crs}", crs=areas.crs))
     records: list[dict[str, object]] = []
     for pair, line in zip(borders["pair"], borders.geometry):
         for area_name, polygon in zip(areas[name_column].astype(str), areas.geometry):
@@ -143,7 +146,7 @@ def sections_from_areas(borders: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, n
             records.append({"section_id": f"{pair}-{_slug(area_name)}", "name": f"{pair_label(pair)} · {area_name}",
                             "pair": pair, "length_km": _length_km(piece), "geometry": piece})
     if not records:
-        raise SectionError("no area of the polygon layer touches the border: check the file's extent and CRS")
+        raise SectionError(msg("no area of the polygon layer touches the border: check the file's extent and CRS"))
     return _frame(records)
 
 
@@ -177,25 +180,28 @@ def read_sections(path: Path, *, borders: gpd.GeoDataFrame, towns: pd.DataFrame,
         Column naming each feature; default ``name`` when the file has it.
     """
     if not path.exists():
-        raise SectionError(f"no sections file at {path}")
+        raise SectionError(msg("no sections file at {path}", path=path))
     try:
         frame = pyogrio.read_dataframe(path)
     except pyogrio.errors.DataSourceError as exc:
-        raise SectionError(f"cannot read the sections file {path.name}: {exc}") from None
+        raise SectionError(msg("cannot read the sections file {name}: {exc}", name=path.name, exc=exc)) from None
     if frame.crs is None:
-        raise SectionError(f"{path.name} has no CRS: save it with one (e.g. EPSG:4326) so its coordinates are unambiguous")
+        raise SectionError(msg("{name} has no CRS: save it with one (e.g. EPSG:4326) so its coordinates are "
+                               "unambiguous", name=path.name))
     frame, problems = repair_geometries(frame)
     rejected = problems[problems["action"] == "rejected"]
     if not rejected.empty:
         rows = "; ".join(f"feature {r + 1}: {reason}" for r, reason in zip(rejected["row"], rejected["reason"]))
-        raise SectionError(f"{path.name} has geometry that cannot be used ({rows}); fix or remove those features")
+        raise SectionError(msg("{name} has geometry that cannot be used ({rows}); fix or remove those features",
+                               name=path.name, rows=rows))
     frame = frame.to_crs("EPSG:4326")
     if frame.empty:
-        raise SectionError(f"{path.name} holds no geometry")
+        raise SectionError(msg("{name} holds no geometry", name=path.name))
     if name_column is None and "name" in frame.columns:
         name_column = "name"
     if name_column is not None and name_column not in frame.columns:
-        raise SectionError(f"{path.name} has no column {name_column!r}; columns: {list(frame.columns)}")
+        raise SectionError(msg("{name} has no column {name_column!r}; columns: {columns}",
+                               name=path.name, name_column=name_column, columns=list(frame.columns)))
     kinds = set(frame.geom_type)
     if kinds <= {"Polygon", "MultiPolygon"}:
         if name_column is None:
@@ -203,7 +209,8 @@ def read_sections(path: Path, *, borders: gpd.GeoDataFrame, towns: pd.DataFrame,
             name_column = "name"
         return sections_from_areas(borders, frame, name_column=name_column)
     if not kinds <= {"LineString", "MultiLineString"}:
-        raise SectionError(f"{path.name}: sections must be all lines or all polygons; found {sorted(kinds)}")
+        raise SectionError(msg("{name}: sections must be all lines or all polygons; found {kinds}",
+                               name=path.name, kinds=sorted(kinds)))
     records: list[dict[str, object]] = []
     for i, geometry in enumerate(frame.geometry, start=1):
         lon, lat = _midpoint_lonlat(geometry)
@@ -248,7 +255,7 @@ def assign_to_sections(lat: npt.ArrayLike, lon: npt.ArrayLike, sections: gpd.Geo
         (distance in metres of the section's own UTM zone).
     """
     if not corridor_km > 0:
-        raise SectionError(f"corridor_km must be > 0; got {corridor_km}")
+        raise SectionError(msg("corridor_km must be > 0; got {corridor_km}", corridor_km=corridor_km))
     lon, lat = np.asarray(lon, dtype=float).ravel(), np.asarray(lat, dtype=float).ravel()
     result = np.full(lon.size, -1, dtype=np.int64)
     if lon.size == 0 or sections.empty:

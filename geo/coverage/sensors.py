@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.errors import CoverageError, SensorError
+from geo.errors import CoverageError, SensorError, msg
 from geo.models import Sensor
 from geo.store import SENSOR_COLUMNS, Db, epoch_ms, read_sensors, remove_sensors, sensor_count, upsert_sensors
 
@@ -32,7 +32,8 @@ def sensors_from_frame(frame: pd.DataFrame) -> list[Sensor]:
     status active when absent). Raises :class:`SensorError` naming the first bad row."""
     missing = REQUIRED - set(frame.columns)
     if missing:
-        raise SensorError(f"sensor data lacks the column(s) {sorted(missing)}; needs {sorted(REQUIRED)}")
+        raise SensorError(msg("sensor data lacks the column(s) {missing}; needs {required}",
+                              missing=sorted(missing), required=sorted(REQUIRED)))
     defaults = {"azimuth_deg": 0.0, "fov_deg": 360.0, "status": "active"}
     sensors = []
     for i, row in enumerate(frame.to_dict("records"), start=1):
@@ -44,10 +45,10 @@ def sensors_from_frame(frame: pd.DataFrame) -> list[Sensor]:
                                   azimuth_deg=float(record["azimuth_deg"]) % 360.0, fov_deg=float(record["fov_deg"]),
                                   status=str(record["status"])))
         except (TypeError, ValueError, KeyError) as exc:
-            raise SensorError(f"sensor row {i}: {exc}") from None
+            raise SensorError(msg("sensor row {i}: {exc}", i=i, exc=exc)) from None
     ids = [s.sensor_id for s in sensors]
     if len(set(ids)) != len(ids):
-        raise SensorError(f"sensor ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
+        raise SensorError(msg("sensor ids repeat: {ids}", ids=sorted({i for i in ids if ids.count(i) > 1})))
     return sensors
 
 
@@ -59,31 +60,33 @@ def read_sensor_file(data: bytes, *, name: str) -> list[Sensor]:
     """Sensors from a CSV (our column names) or a GeoJSON FeatureCollection of points (EPSG:4326, properties
     named like our columns; ``lat``/``lon`` come from the geometry)."""
     if len(data) > MAX_FILE_BYTES:
-        raise CoverageError(f"{name}: {len(data):,} bytes is more than the {MAX_FILE_BYTES:,} a sensor file may have")
+        raise CoverageError(msg("{name}: {n:,} bytes is more than the {max_file_bytes:,} a sensor file may have",
+                                name=name, n=len(data), max_file_bytes=MAX_FILE_BYTES))
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
         try:
             return sensors_from_frame(pd.read_csv(io.BytesIO(data)))
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise CoverageError(f"{name}: not a readable CSV ({exc})") from None
+            raise CoverageError(msg("{name}: not a readable CSV ({exc})", name=name, exc=exc)) from None
     if suffix in {".geojson", ".json"}:
         return sensors_from_frame(_geojson_frame(data, name=name))
-    raise CoverageError(f"{name}: sensor files must be .csv or .geojson; got {suffix or 'no extension'}")
+    raise CoverageError(msg("{name}: sensor files must be .csv or .geojson; got {suffix}",
+                            name=name, suffix=suffix or "no extension"))
 
 
 def _geojson_frame(data: bytes, *, name: str) -> pd.DataFrame:
     try:
         document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CoverageError(f"{name}: not valid JSON ({exc})") from None
+        raise CoverageError(msg("{name}: not valid JSON ({exc})", name=name, exc=exc)) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise CoverageError(f"{name}: expected a GeoJSON FeatureCollection")
+        raise CoverageError(msg("{name}: expected a GeoJSON FeatureCollection", name=name))
     rows = []
     for i, feature in enumerate(document.get("features") or [], start=1):
         geometry = (feature or {}).get("geometry") or {}
         coordinates = geometry.get("coordinates")
         if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
-            raise CoverageError(f"{name}: feature {i} is not a point with coordinates")
+            raise CoverageError(msg("{name}: feature {i} is not a point with coordinates", name=name, i=i))
         rows.append({**(feature.get("properties") or {}), "lon": coordinates[0], "lat": coordinates[1]})
     return pd.DataFrame(rows)
 
@@ -102,12 +105,13 @@ def update_sensor(db: Db, sensor_id: str, **changes: Any) -> Sensor:
     """Change fields of one stored sensor (move it, change height or range, switch it off); validated."""
     unknown = set(changes) - set(COLUMNS[1:])
     if unknown:
-        raise SensorError(f"cannot change {sorted(unknown)}; fields are {list(COLUMNS[1:])}")
+        raise SensorError(msg("cannot change {unknown}; fields are {columns}",
+                              unknown=sorted(unknown), columns=list(COLUMNS[1:])))
     # Read and write in one transaction: a concurrent edit of another field is not lost.
     with db.transaction() as tx:
         current = {s.sensor_id: s for s in load_sensors(tx)}
         if sensor_id not in current:
-            raise SensorError(f"no sensor {sensor_id!r} in the store")
+            raise SensorError(msg("no sensor {sensor_id!r} in the store", sensor_id=sensor_id))
         changed = replace(current[sensor_id], **changes)
         save_sensors(tx, [changed], source="edited")
     return changed

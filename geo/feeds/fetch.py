@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from geo.errors import FeedError
+from geo.errors import FeedError, msg
 
 if TYPE_CHECKING:
     from geo.feeds.formats import ParsedPage
@@ -109,11 +109,13 @@ def _body(response: httpx.Response, feed: Feed, url: str, deadline: float) -> by
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > feed.max_bytes:
-            raise FeedError(f"{feed.name}: response larger than {feed.max_bytes:,} bytes; refused",
+            raise FeedError(msg("{name}: response larger than {max_bytes:,} bytes; refused",
+                                name=feed.name, max_bytes=feed.max_bytes),
                             feed=feed.name, url=url, status=response.status_code)
         if time.monotonic() > deadline:
-            raise FeedError(f"{feed.name}: response not complete within the {feed.deadline_s:g} s deadline "
-                            f"({size:,} bytes received)", feed=feed.name, url=url, status=response.status_code)
+            raise FeedError(msg("{name}: response not complete within the {deadline_s:g} s deadline ({size:,} bytes "
+                                "received)", name=feed.name, deadline_s=feed.deadline_s, size=size),
+                            feed=feed.name, url=url, status=response.status_code)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -156,10 +158,12 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
                     asked = retry_after_s(response)
                     wait = min(asked, feed.max_backoff_s) if asked is not None else wait
                 elif response.status_code >= 400:
-                    raise FeedError(f"{feed.name}: HTTP {response.status_code} from {url}", feed=feed.name, url=url,
-                                    status=response.status_code)
+                    raise FeedError(msg("{name}: HTTP {status_code} from {url}",
+                                        name=feed.name, status_code=response.status_code, url=url),
+                                    feed=feed.name, url=url, status=response.status_code)
                 elif response.status_code >= 300:  # a redirect httpx did not follow (no Location)
-                    raise FeedError(f"{feed.name}: HTTP {response.status_code} without a usable Location from {url}",
+                    raise FeedError(msg("{name}: HTTP {status_code} without a usable Location from {url}",
+                                        name=feed.name, status_code=response.status_code, url=url),
                                     feed=feed.name, url=url, status=response.status_code)
                 else:
                     body = _body(response, feed, url, deadline)
@@ -169,13 +173,16 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
                         exc.feed, exc.url, exc.status, exc.body = feed.name, url, response.status_code, body
                         failure = exc
                     except FAILURES as exc:  # a payload no parser check foresaw (too deep, a number out of range)
-                        failure = FeedError(f"{feed.name}: unreadable payload ({type(exc).__name__}: {exc})",
+                        failure = FeedError(msg("{name}: unreadable payload ({kind}: {exc})",
+                                                name=feed.name, kind=type(exc).__name__, exc=exc),
                                             feed=feed.name, url=url, status=response.status_code, body=body)
         except httpx.TooManyRedirects as exc:
-            raise FeedError(f"{feed.name}: redirect loop from {url} ({exc})", feed=feed.name, url=url) from None
+            raise FeedError(msg("{name}: redirect loop from {url} ({exc})", name=feed.name, url=url, exc=exc),
+                            feed=feed.name, url=url) from None
         except FAILURES as exc:
             if watchdog is not None and watchdog.finished.is_set() and time.monotonic() >= deadline:
-                raise FeedError(f"{feed.name}: no complete answer within the {feed.deadline_s:g} s deadline from {url}",
+                raise FeedError(msg("{name}: no complete answer within the {deadline_s:g} s deadline from {url}",
+                                    name=feed.name, deadline_s=feed.deadline_s, url=url),
                                 feed=feed.name, url=url) from None
             failure = FeedError(f"{feed.name}: {type(exc).__name__}: {exc}", feed=feed.name, url=url)
         finally:

@@ -1,7 +1,7 @@
 """The messages in the code, and the catalogs kept in step with them.
 
-:func:`code_messages` extracts every message Babel finds in calls of ``_``, ``gettext``, ``ngettext``
-and ``N_`` in the Python files of Limes; :func:`update_catalogs` adds the new ones to every
+:func:`code_messages` extracts every message Babel finds in calls of ``_``, ``gettext``, ``ngettext``,
+``N_`` and ``msg`` (an error message, :func:`geo.errors.msg`) in the Python files of Limes; :func:`update_catalogs` adds the new ones to every
 language's ``.po`` file (untranslated) and drops the ones the code no longer has. ``make catalogs``
 runs it; a test fails while a catalog misses a message or keeps an obsolete one.
 """
@@ -22,6 +22,8 @@ from geo.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 SOURCES: Final[tuple[str, ...]] = ("geo", "layers", "dashboard", "streamlit_app.py", "report_form.py")
 """What is scanned for messages, relative to the repository (tests and benchmarks are not)."""
+KEYWORDS: Final[dict[str, object]] = {**DEFAULT_KEYWORDS, "msg": None}
+"""Babel's keywords and :func:`geo.errors.msg`, whose first argument is an error message's English template."""
 DRAFT_NOTE: Final[str] = ("DRAFT translation, machine-assisted, awaiting review by a native speaker. "
                           "Terms follow docs/glossary.csv.")
 """Every non-English catalog's header says so until a reviewer removes it."""
@@ -37,7 +39,7 @@ def code_messages(root: Path) -> Catalog:
     """Every message of the Python files under ``root`` (see :data:`SOURCES`), with where it occurs."""
     catalog = Catalog(domain=DOMAIN, project="Limes")
     for path in _python_files(root):
-        for line, message, comments, context in extract_from_file("python", path, keywords=DEFAULT_KEYWORDS):
+        for line, message, comments, context in extract_from_file("python", path, keywords=KEYWORDS):
             catalog.add(message, locations=[(str(path.relative_to(root)), line)], auto_comments=comments,
                         context=context)
     return catalog

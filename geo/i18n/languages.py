@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def parse_language(text: str) -> str:
     for code in LANGUAGES:
         if code.lower() == wanted:
             return code
-    raise InputError(f"unknown language {text.strip()[:20]!r}: choose one of {', '.join(LANGUAGES)}")
+    raise InputError(msg("unknown language {code!r}: choose one of {languages}",
+                         code=text.strip()[:20], languages=", ".join(LANGUAGES)))
 
 
 def negotiate(preferred: Iterable[str | None], *, fallback: str = DEFAULT_LANGUAGE) -> str:

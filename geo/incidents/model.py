@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from geo.errors import IncidentError
+from geo.errors import IncidentError, msg
 from geo.i18n import N_
 
 STATES: Final[tuple[str, ...]] = ("new", "acknowledged", "assigned", "on_scene", "closed")
@@ -54,11 +54,12 @@ def next_state(step: str, state: str) -> str:
         An unknown step, or one the state does not allow ("cannot close a closed incident").
     """
     if step not in STEPS:
-        raise IncidentError(f"unknown incident step {step!r}; steps are {list(STEPS)}")
+        raise IncidentError(msg("unknown incident step {step!r}; steps are {steps}", step=step, steps=list(STEPS)))
     allowed, target = STEPS[step]
     if state not in allowed:
-        raise IncidentError(f"cannot {step.replace('_', ' ')} an incident that is {STATE_LABELS.get(state, state)}; "
-                            f"allowed from {', '.join(STATE_LABELS[s] for s in allowed)}")
+        raise IncidentError(msg("cannot {step} an incident that is {state}; allowed from {allowed}",
+                                step=step.replace("_", " "), state=STATE_LABELS.get(state, state),
+                                allowed=", ".join(STATE_LABELS[s] for s in allowed)))
     return target
 
 
@@ -92,10 +93,12 @@ class Signal:
 
     def __post_init__(self) -> None:
         if self.kind not in SIGNAL_KINDS:
-            raise IncidentError(f"unknown signal kind {self.kind!r}; kinds are {list(SIGNAL_KINDS)}")
+            raise IncidentError(msg("unknown signal kind {kind!r}; kinds are {signal_kinds}",
+                                    kind=self.kind, signal_kinds=list(SIGNAL_KINDS)))
         if not self.ref:
-            raise IncidentError("a signal needs a reference (ref)")
+            raise IncidentError(msg("a signal needs a reference (ref)"))
         if not (-90.0 <= self.lat <= 90.0 and -180.0 <= self.lon <= 180.0):
-            raise IncidentError(f"signal position out of range: lat={self.lat!r}, lon={self.lon!r}")
+            raise IncidentError(msg("signal position out of range: lat={lat!r}, lon={lon!r}",
+                                    lat=self.lat, lon=self.lon))
         if self.at.tzinfo is None:
-            raise IncidentError(f"signal time must be timezone-aware UTC; got {self.at!r}")
+            raise IncidentError(msg("signal time must be timezone-aware UTC; got {at!r}", at=self.at))

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from geo.errors import IncidentConflict, IncidentError
+from geo.errors import IncidentConflict, IncidentError, msg
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.incidents.fusion import Anchor, FusionRule, match
 from geo.incidents.model import (
@@ -89,7 +89,8 @@ def open_incident(store: Store, signal: Signal, *, actor: Actor, rule: FusionRul
     """
     priority = priority or DEFAULT_PRIORITY[signal.kind]
     if priority not in PRIORITIES:
-        raise IncidentError(f"priority must be one of {list(PRIORITIES)}; got {priority!r}")
+        raise IncidentError(msg("priority must be one of {priorities}; got {priority!r}",
+                                priorities=list(PRIORITIES), priority=priority))
     now_ms = epoch_ms(now)
     with store.transaction() as tx:
         holder = signal_incident(tx, signal_kind=signal.kind, signal_ref=signal.ref)
@@ -148,7 +149,7 @@ def current(store: Db, incident_id: int) -> dict[str, Any]:
     """
     row = incident_row(store, incident_id)
     if row is None:
-        raise IncidentError(f"no incident {incident_id}")
+        raise IncidentError(msg("no incident {incident_id}", incident_id=incident_id))
     return row
 
 
@@ -175,9 +176,10 @@ def _apply(store: Store, incident_id: int, *, step: str, expected_version: int, 
            f"conflict: changed by {row['changed_by']} (now {row['state']}, version {row['version']}); "
            f"attempted {step} on version {expected_version}", at=now, outcome="denied")
     raise IncidentConflict(
-        f"incident {incident_id} was changed by {row['changed_by']} (now {STATE_LABELS[row['state']]}) since you "
-        "loaded it; nothing was changed: look again and decide", incident_id=incident_id,
-        changed_by=str(row["changed_by"]), state=str(row["state"]))
+        msg("incident {incident_id} was changed by {who} (now {state}) since you loaded it; nothing was "
+            "changed: look again and decide",
+            incident_id=incident_id, who=row["changed_by"], state=STATE_LABELS[row["state"]]),
+        incident_id=incident_id, changed_by=str(row["changed_by"]), state=str(row["state"]))
 
 
 def _check_state(store: Store, incident_id: int, step: str, expected_version: int) -> tuple[dict[str, Any], str]:
@@ -199,7 +201,7 @@ def assign(store: Store, incident_id: int, *, callsign: str, expected_version: i
            now: datetime) -> dict[str, Any]:
     """Assign the unit ``callsign`` (from new, acknowledged, or re-assign); the actor becomes the owner."""
     if not callsign.strip():
-        raise IncidentError("assign needs a unit's callsign")
+        raise IncidentError(msg("assign needs a unit's callsign"))
     row, target = _check_state(store, incident_id, "assign", expected_version)
     previous = f" (was {row['unit_callsign']})" if row["unit_callsign"] else ""
     return _apply(store, incident_id, step="assign", expected_version=expected_version, actor=actor, now=now,
@@ -219,7 +221,8 @@ def close(store: Store, incident_id: int, *, outcome: str, expected_version: int
           remarks: str = "") -> dict[str, Any]:
     """Close with an ``outcome`` (a key of :data:`geo.incidents.model.OUTCOMES`); the unit is free again."""
     if outcome not in OUTCOMES:
-        raise IncidentError(f"outcome must be one of {list(OUTCOMES)}; got {outcome!r}")
+        raise IncidentError(msg("outcome must be one of {outcomes}; got {outcome!r}",
+                                outcomes=list(OUTCOMES), outcome=outcome))
     _, target = _check_state(store, incident_id, "close", expected_version)
     fields: dict[str, Any] = {"state": target, "outcome": outcome}
     if remarks:
@@ -232,9 +235,11 @@ def set_priority(store: Store, incident_id: int, *, priority: str, expected_vers
                  now: datetime) -> dict[str, Any]:
     """Change the priority of an open incident."""
     if priority not in PRIORITIES:
-        raise IncidentError(f"priority must be one of {list(PRIORITIES)}; got {priority!r}")
+        raise IncidentError(msg("priority must be one of {priorities}; got {priority!r}",
+                                priorities=list(PRIORITIES), priority=priority))
     row = current(store, incident_id)
     if row["state"] == "closed":
-        raise IncidentError(f"incident {incident_id} is closed: its priority no longer changes")
+        raise IncidentError(msg("incident {incident_id} is closed: its priority no longer changes",
+                                incident_id=incident_id))
     return _apply(store, incident_id, step="priority", expected_version=expected_version, actor=actor, now=now,
                   detail=f"priority {row['priority']} -> {priority}", priority=priority)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.errors import ImportFileError, LimesError, describe
+from geo.errors import ImportFileError, LimesError, describe, msg
 from geo.i18n import Translator, translator
 from geo.ingest.mapping import Mapping, ResolvedMapping, resolve
 from geo.ingest.presets import choose_mapping
@@ -60,7 +60,7 @@ class ImportReport:
 
     def summary(self, tr: Translator | None = None) -> str:
         """Human-readable lines for the command line, in ``tr``'s language (default English); the reason codes
-        stay codes (they name the quarantine's rows), their explanations English."""
+        stay codes (they name the quarantine's rows), their explanations are in ``tr``'s language too."""
         tr = tr or translator()
         fields = {"file": self.file_name, "n": tr.number(self.lines), "blank": tr.number(self.blank)}
         read = (tr.ngettext("{file}: read {n} line, {blank} of them blank", "{file}: read {n} lines, {blank} of them "
@@ -73,7 +73,8 @@ class ImportReport:
                   (tr.gettext("quarantined"), self.quarantined)]
         width = max(len(label) for label, _ in counts)
         lines = [f"{read}: {rows}", *(f"  {label:<{width}} {tr.number(n):>10}" for label, n in counts)]
-        lines += [f"    {code:<26} {tr.number(n):>8}  {REASONS.get(code, '')}" for code, n in self.reasons.items()]
+        lines += [f"    {code:<26} {tr.number(n):>8}  {tr.gettext(REASONS[code]) if code in REASONS else ''}"
+                  for code, n in self.reasons.items()]
         return "\n".join(lines)
 
 
@@ -169,8 +170,9 @@ def _in_worker_process(path: Path, resolved: ResolvedMapping, source: str, now: 
                 item = queue.get(timeout=1.0)
             except Empty:
                 if worker.exitcode is not None:  # died without a word (killed, or out of memory)
-                    raise ImportFileError(f"the reader process for {path.name} stopped (exit code "
-                                          f"{worker.exitcode}); nothing after the rows reported was imported") from None
+                    raise ImportFileError(msg("the reader process for {name} stopped (exit code {exitcode}); nothing "
+                                              "after the rows reported was imported",
+                                              name=path.name, exitcode=worker.exitcode)) from None
                 continue
             if item is None:
                 return

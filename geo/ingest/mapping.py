@@ -52,7 +52,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from typing import Final
 
-from geo.errors import MappingError
+from geo.errors import MappingError, msg
 from geo.models import EVENT_TYPES
 
 FIELDS: Final[tuple[str, ...]] = (
@@ -75,15 +75,18 @@ class MatchRule:
 
     def __post_init__(self) -> None:
         if self.field not in VALUE_FIELDS:
-            raise MappingError(f"a [[match]] rule's field must be one of {list(VALUE_FIELDS)}; got {self.field!r}")
+            raise MappingError(msg("a [[match]] rule's field must be one of {value_fields}; got {field!r}",
+                                   value_fields=list(VALUE_FIELDS), field=self.field))
         if (self.contains is None) == (self.pattern is None):
-            raise MappingError(f"a [[match]] rule for {self.field} needs exactly one of contains or pattern; "
-                               f"got contains={self.contains!r}, pattern={self.pattern!r}")
+            raise MappingError(msg("a [[match]] rule for {field} needs exactly one of contains or pattern; got "
+                                   "contains={contains!r}, pattern={pattern!r}",
+                                   field=self.field, contains=self.contains, pattern=self.pattern))
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
             except re.error as exc:
-                raise MappingError(f"[[match]] pattern {self.pattern!r} is not a regular expression: {exc}") from None
+                raise MappingError(msg("[[match]] pattern {pattern!r} is not a regular expression: {exc}",
+                                       pattern=self.pattern, exc=exc)) from None
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` fits the rule (case-insensitive)."""
@@ -115,20 +118,23 @@ class Mapping:
     def __post_init__(self) -> None:
         unknown = sorted(set(self.columns) - set(FIELDS))
         if unknown:
-            raise MappingError(f"mapping {self.name!r}: unknown field(s) {unknown}; fields are {list(FIELDS)}")
+            raise MappingError(msg("mapping {name!r}: unknown field(s) {unknown}; fields are {fields}",
+                                   name=self.name, unknown=unknown, fields=list(FIELDS)))
         unknown = sorted(set(self.values) - set(VALUE_FIELDS))
         if unknown:
-            raise MappingError(f"mapping {self.name!r}: [values] for {unknown}; values can be mapped for "
-                               f"{list(VALUE_FIELDS)}")
+            raise MappingError(msg("mapping {name!r}: [values] for {unknown}; values can be mapped for {value_fields}",
+                                   name=self.name, unknown=unknown, value_fields=list(VALUE_FIELDS)))
         rule_types = {r.value for r in self.match if r.field == "type"}
         bad_types = sorted({t for t in self.type_values.values() if t not in EVENT_TYPES}
                            | {t for t in self.values.get("type", {}).values() if t not in EVENT_TYPES}
                            | {t for t in rule_types if t not in EVENT_TYPES}
                            | ({self.default_type} - set(EVENT_TYPES) - {None}))
         if bad_types:
-            raise MappingError(f"mapping {self.name!r}: {bad_types} are not event types; use one of {list(EVENT_TYPES)}")
+            raise MappingError(msg("mapping {name!r}: {bad_types} are not event types; use one of {event_types}",
+                                   name=self.name, bad_types=bad_types, event_types=list(EVENT_TYPES)))
         if self.confidence_scale <= 0:
-            raise MappingError(f"mapping {self.name!r}: confidence_scale must be > 0; got {self.confidence_scale}")
+            raise MappingError(msg("mapping {name!r}: confidence_scale must be > 0; got {confidence_scale}",
+                                   name=self.name, confidence_scale=self.confidence_scale))
 
     def value_table(self, name: str) -> dict[str, str]:
         """The exact translations of field ``name``, keys lower-cased (``[types]`` and ``[values.type]`` for types)."""
@@ -160,8 +166,8 @@ def mapping_from_dict(doc: dict[str, object], *, default_name: str = "custom") -
     values_doc, match_doc, na_doc = doc.get("values", {}), doc.get("match", []), doc.get("na_values", {})
     if not all(isinstance(d, dict) for d in (columns_doc, types_doc, options, values_doc, na_doc)) \
             or not isinstance(match_doc, list):
-        raise MappingError("a mapping has a [columns] table, and optionally [types], [values.<field>], [na_values] "
-                           "and [options] tables and [[match]] rules")
+        raise MappingError(msg("a mapping has a [columns] table, and optionally [types], [values.<field>], "
+                               "[na_values] and [options] tables and [[match]] rules"))
     columns = {}
     for name, value in columns_doc.items():
         if isinstance(value, str):
@@ -169,44 +175,52 @@ def mapping_from_dict(doc: dict[str, object], *, default_name: str = "custom") -
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             columns[name] = tuple(value)
         else:
-            raise MappingError(f"columns.{name} must be a column name or a list of names; got {value!r}")
+            raise MappingError(msg("columns.{name} must be a column name or a list of names; got {value!r}",
+                                   name=name, value=value))
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in types_doc.items()):
-        raise MappingError("every [types] entry maps a text value to an event type name, like \"Drowning\" = \"other\"")
+        raise MappingError(msg("every [types] entry maps a text value to an event type name, like \"Drowning\" = "
+                               "\"other\""))
     known_options = {f.name for f in fields(Mapping)} - {"name", "source", "columns", "type_values", "values",
                                                           "match", "column_na_values"}
     unknown = sorted(set(options) - known_options)
     if unknown:
-        raise MappingError(f"unknown option(s) {unknown}; options are {sorted(known_options)}")
+        raise MappingError(msg("unknown option(s) {unknown}; options are {known_options}",
+                               unknown=unknown, known_options=sorted(known_options)))
     formats = options.get("date_formats", [])
     formats = [formats] if isinstance(formats, str) else formats
     default_type = options.get("default_type")
     scale = options.get("confidence_scale", 1.0)
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
-        raise MappingError(f"options.date_formats must be a list of strptime formats; got {formats!r}")
+        raise MappingError(msg("options.date_formats must be a list of strptime formats; got {formats!r}",
+                               formats=formats))
     if default_type is not None and not isinstance(default_type, str):
-        raise MappingError(f"options.default_type must be an event type name; got {default_type!r}")
+        raise MappingError(msg("options.default_type must be an event type name; got {default_type!r}",
+                               default_type=default_type))
     if isinstance(scale, bool) or not isinstance(scale, (int, float)):
-        raise MappingError(f"options.confidence_scale must be a number; got {scale!r}")
+        raise MappingError(msg("options.confidence_scale must be a number; got {scale!r}", scale=scale))
     na_values = options.get("na_values", [])
     na_values = [na_values] if isinstance(na_values, str) else na_values
     if not isinstance(na_values, list) or not all(isinstance(v, str) for v in na_values):
-        raise MappingError(f"options.na_values must be a list of texts; got {na_values!r}")
+        raise MappingError(msg("options.na_values must be a list of texts; got {na_values!r}", na_values=na_values))
     column_na = {}
     for column, texts in na_doc.items():
         texts = [texts] if isinstance(texts, str) else texts
         if not isinstance(texts, list) or not all(isinstance(v, str) for v in texts):
-            raise MappingError(f"na_values.{column!r} must be a text or a list of texts; got {texts!r}")
+            raise MappingError(msg("na_values.{column!r} must be a text or a list of texts; got {texts!r}",
+                                   column=column, texts=texts))
         column_na[column] = tuple(texts)
     values = {}
     for name, table in values_doc.items():
         if not isinstance(table, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
-            raise MappingError(f"[values.{name}] maps texts to texts, like \"Resolved\" = \"closed\"; got {table!r}")
+            raise MappingError(msg("[values.{name}] maps texts to texts, like \"Resolved\" = \"closed\"; got {table!r}",
+                                   name=name, table=table))
         values[name] = dict(table)
     rules = []
     for number, rule in enumerate(match_doc, start=1):
         if not isinstance(rule, dict) or not set(rule) <= {"field", "contains", "pattern", "value"} \
                 or not all(isinstance(v, str) for v in rule.values()) or not {"field", "value"} <= set(rule):
-            raise MappingError(f"[[match]] rule {number} needs field, value and contains or pattern (texts); got {rule!r}")
+            raise MappingError(msg("[[match]] rule {number} needs field, value and contains or pattern (texts); got "
+                                   "{rule!r}", number=number, rule=rule))
         rules.append(MatchRule(field=rule["field"], value=rule["value"], contains=rule.get("contains"),
                                pattern=rule.get("pattern")))
     return Mapping(
@@ -262,8 +276,8 @@ def resolve(mapping: Mapping, columns: list[str], *, spatial: bool) -> ResolvedM
     if missing:
         looked = {f: list(mapping.columns.get(f, ())) for f in ("occurred_at", "lat", "lon", "coordinates", "type")}
         raise MappingError(
-            f"mapping {mapping.name!r} finds no column for {', '.join(missing)} "
-            f"(looked for {looked}); the file's columns are {columns}"
+            msg("mapping {name!r} finds no column for {missing} (looked for {looked}); the file's columns are "
+                "{columns}", name=mapping.name, missing=", ".join(missing), looked=looked, columns=columns)
         )
     persons = _present(mapping.columns.get("persons", ()), columns)
     attrs = _present(mapping.columns.get("attrs", ()), columns)
@@ -312,5 +326,5 @@ def mapping_from_toml(text: str, *, default_name: str = "custom") -> Mapping:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"the mapping is not valid TOML: {exc}") from None
+        raise MappingError(msg("the mapping is not valid TOML: {exc}", exc=exc)) from None
     return mapping_from_dict(doc, default_name=default_name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from geo.errors import MappingError
+from geo.errors import MappingError, msg
 from geo.ingest.mapping import Mapping, MatchRule, find_column, mapping_from_toml
 
 NATIVE: Final[Mapping] = Mapping(
@@ -79,11 +79,12 @@ def choose_mapping(spec: str | Path | Mapping | None, columns: list[str]) -> Map
         return PRESETS[str(spec)]
     path = Path(spec)
     if not path.is_file():
-        raise MappingError(f"no mapping preset or file {str(spec)!r}; presets are {sorted(PRESETS) + ['generic']}")
+        raise MappingError(msg("no mapping preset or file {spec!r}; presets are {presets}",
+                               spec=str(spec), presets=[*sorted(PRESETS), "generic"]))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise MappingError(f"mapping file {path.name} is not UTF-8 text: {exc}") from None
+        raise MappingError(msg("mapping file {name} is not UTF-8 text: {exc}", name=path.name, exc=exc)) from None
     return mapping_from_toml(text, default_name=path.stem)
 
 
@@ -112,7 +113,8 @@ def generic_mapping(columns: list[str]) -> Mapping:
     for name, candidates in _GENERIC_NAMES.items():
         hits = [c for candidate in candidates for c in by_lower.get(candidate, [])]
         if len(hits) > 1:
-            raise MappingError(f"cannot tell which column holds {name}: {hits} all fit; give a mapping file")
+            raise MappingError(msg("cannot tell which column holds {name}: {hits} all fit; give a mapping file",
+                                   name=name, hits=hits))
         if hits:
             chosen[name] = (hits[0],)
     return Mapping(name="generic", columns=chosen, default_type=None if "type" in chosen else "other")

@@ -24,7 +24,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geo.errors import ImportFileError
+from geo.errors import ImportFileError, msg
 from geo.ingest._csv import Refused, csv_chunks
 from geo.ingest._features import (
     GEOJSON_SUFFIXES,
@@ -74,16 +74,16 @@ def file_columns(path: Path) -> list[str]:
     """The attribute columns of a file, without reading its rows (for choosing a mapping)."""
     first = next(read_chunks(path, chunk_rows=50), None)
     if first is None:
-        raise ImportFileError(f"{path.name} holds no rows")
+        raise ImportFileError(msg("{name} holds no rows", name=path.name))
     return list(first.frame.columns)
 
 
 def read_chunks(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawChunk]:
     """Chunks of at most ``chunk_rows`` rows of ``path``; raises :class:`ImportFileError` if unreadable."""
     if not path.is_file():
-        raise ImportFileError(f"no file at {path}")
+        raise ImportFileError(msg("no file at {path}", path=path))
     if path.stat().st_size == 0:
-        raise ImportFileError(f"{path.name} is empty")
+        raise ImportFileError(msg("{name} is empty", name=path.name))
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         yield from _csv_chunks(path, chunk_rows, delimiter=_delimiter(path))
@@ -94,7 +94,8 @@ def read_chunks(path: Path, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawChun
     elif suffix in EXCEL_SUFFIXES:
         yield from _excel_chunks(path)
     else:
-        raise ImportFileError(f"{path.name}: unsupported file type {suffix!r}; supported: {', '.join(SUPPORTED)}")
+        raise ImportFileError(msg("{name}: unsupported file type {suffix!r}; supported: {supported}",
+                                  name=path.name, suffix=suffix, supported=", ".join(SUPPORTED)))
 
 
 def _csv_chunks(path: Path, chunk_rows: int, *, delimiter: str) -> Iterator[RawChunk]:
@@ -105,7 +106,7 @@ def _csv_chunks(path: Path, chunk_rows: int, *, delimiter: str) -> Iterator[RawC
                            malformed=chunk.refused, row_numbers=chunk.lines_of_rows - 1, lines=chunk.lines,
                            blank=chunk.blank)
     except ValueError as exc:
-        raise ImportFileError(f"{path.name} is not a readable CSV: {exc}") from None
+        raise ImportFileError(msg("{name} is not a readable CSV: {exc}", name=path.name, exc=exc)) from None
 
 
 def _delimiter(path: Path) -> str:
@@ -119,7 +120,8 @@ def _delimiter(path: Path) -> str:
 
 def _spatial_chunk(features: Features, path: Path, first_row: int) -> RawChunk:
     if features.crs is None:
-        raise ImportFileError(f"{path.name} has no coordinate reference system; add a .prj or a 'crs' member")
+        raise ImportFileError(msg("{name} has no coordinate reference system; add a .prj or a 'crs' member",
+                                  name=path.name))
     geometry = gpd.GeoSeries(features.geometries, crs=features.crs)
     if features.crs.to_epsg() != 4326:
         geometry = geometry.to_crs(4326)
@@ -140,7 +142,7 @@ def _ogr_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
     try:
         total = int(pyogrio.read_info(path)["features"])
     except pyogrio.errors.DataSourceError as exc:
-        raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
+        raise ImportFileError(msg("{name} is not a readable spatial file: {exc}", name=path.name, exc=exc)) from None
     document: dict[str, Any] | None = None
     for skip in range(0, max(total, 1), chunk_rows):
         try:
@@ -148,14 +150,16 @@ def _ogr_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
             redo = needs_json(path, window)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.FeatureError) as exc:
             if path.suffix.lower() not in GEOJSON_SUFFIXES:
-                raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
+                raise ImportFileError(msg("{name} is not a readable spatial file: {exc}",
+                                          name=path.name, exc=exc)) from None
             redo = True
         if redo:
             try:
                 document = document or load_geojson(path)
                 window = json_window(document, skip=skip, count=chunk_rows)
             except ValueError as exc:  # json's errors are ValueErrors too
-                raise ImportFileError(f"{path.name} is not a readable spatial file: {exc}") from None
+                raise ImportFileError(msg("{name} is not a readable spatial file: {exc}",
+                                          name=path.name, exc=exc)) from None
         yield _spatial_chunk(window, path, skip + 1)
 
 
@@ -164,9 +168,10 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[RawChunk]:
         parquet = pq.ParquetFile(path)
         geo_meta = parquet.schema_arrow.metadata or {}
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ImportFileError(f"{path.name} is not a readable Parquet file: {exc}") from None
+        raise ImportFileError(msg("{name} is not a readable Parquet file: {exc}", name=path.name, exc=exc)) from None
     if b"geo" not in geo_meta:
-        raise ImportFileError(f"{path.name} is Parquet without GeoParquet metadata; export it as GeoParquet or CSV")
+        raise ImportFileError(msg("{name} is Parquet without GeoParquet metadata; export it as GeoParquet or CSV",
+                                  name=path.name))
     first = 1
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         yield _spatial_chunk(_parquet_features(batch, geo_meta[b"geo"]), path, first)
@@ -196,5 +201,5 @@ def _excel_chunks(path: Path) -> Iterator[RawChunk]:
     try:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
     except (ValueError, OSError, zipfile.BadZipFile, KeyError) as exc:
-        raise ImportFileError(f"{path.name} is not a readable Excel file: {exc}") from None
+        raise ImportFileError(msg("{name} is not a readable Excel file: {exc}", name=path.name, exc=exc)) from None
     yield RawChunk(frame=frame.astype(str), first_row=1, malformed=[], lines=len(frame))

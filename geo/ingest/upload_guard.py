@@ -26,7 +26,7 @@ import numpy as np
 import rasterio
 from rasterio.errors import RasterioIOError
 
-from geo.errors import UploadRejected
+from geo.errors import UploadRejected, msg
 
 RASTER_SUFFIXES: Final[frozenset[str]] = frozenset({".tif", ".tiff", ".hgt"})
 SHAPEFILE_SIDECARS: Final[frozenset[str]] = frozenset({".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"})
@@ -54,11 +54,11 @@ class UploadLimits:
 def _safe_name(name: str) -> str:
     """The base name of an uploaded file; refuses names that are paths or empty."""
     if "\x00" in name or len(name.encode("utf-8", errors="replace")) > MAX_NAME_BYTES:
-        raise UploadRejected(f"the file name {name[:80]!r} is not a plain file name (a NUL byte, or over "
-                             f"{MAX_NAME_BYTES} bytes)")
+        raise UploadRejected(msg("the file name {name!r} is not a plain file name (a NUL byte, or over "
+                                 "{max_name_bytes} bytes)", name=name[:80], max_name_bytes=MAX_NAME_BYTES))
     base = PurePosixPath(name.replace("\\", "/")).name
     if not base or base in {".", ".."} or base != name.strip():
-        raise UploadRejected(f"the file name {name!r} is not a plain file name")
+        raise UploadRejected(msg("the file name {name!r} is not a plain file name", name=name))
     return base
 
 
@@ -84,26 +84,31 @@ def _unpack_zip(data: bytes, folder: Path, *, allowed: frozenset[str], limits: U
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except _BROKEN as exc:
-        raise UploadRejected(f"the .zip file is not a readable zip archive ({_reason(exc)})") from None
+        raise UploadRejected(msg("the .zip file is not a readable zip archive ({reason})",
+                                 reason=_reason(exc))) from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     if len(members) > limits.max_members:
-        raise UploadRejected(f"the archive holds {len(members)} files; at most {limits.max_members} are accepted")
+        raise UploadRejected(msg("the archive holds {n} files; at most {max_members} are accepted",
+                                 n=len(members), max_members=limits.max_members))
     for info in members:
         problem = _member_problem(info)
         if problem:
-            raise UploadRejected(f"the archive is refused: {problem}")
+            raise UploadRejected(msg("the archive is refused: {problem}", problem=problem))
     declared = sum(m.file_size for m in members)
     if declared > limits.max_unzipped_bytes:
-        raise UploadRejected(f"the archive unpacks to {declared / 1e6:.0f} MB; at most "
-                             f"{limits.max_unzipped_bytes / 1e6:.0f} MB are accepted")
+        raise UploadRejected(msg("the archive unpacks to {mb:.0f} MB; at most {max_mb:.0f} MB are accepted",
+                                 mb=declared / 1e6, max_mb=limits.max_unzipped_bytes / 1e6))
     for info in members:
         if info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise UploadRejected(f"the archive is refused: {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}"
-                                 f" times (at most {limits.max_ratio:.0f}): a zip bomb or not an export")
+            raise UploadRejected(msg("the archive is refused: {filename!r} expands {ratio:.0f} times (at most "
+                                     "{max_ratio:.0f}): a zip bomb or not an export",
+                                     filename=info.filename, ratio=info.file_size / max(info.compress_size, 1),
+                                     max_ratio=limits.max_ratio))
     data_files = [m for m in members if Path(m.filename).suffix.lower() in allowed]
     if len(data_files) != 1:
         found = ", ".join(m.filename for m in data_files) or "none"
-        raise UploadRejected(f"the archive must hold exactly one data file ({', '.join(sorted(allowed))}); found {found}")
+        raise UploadRejected(msg("the archive must hold exactly one data file ({allowed}); found {found}",
+                                 allowed=', '.join(sorted(allowed)), found=found))
     main = data_files[0]
     keep = [m for m in members if m is main or (Path(m.filename).stem == Path(main.filename).stem
                                                 and Path(m.filename).suffix.lower() in SHAPEFILE_SIDECARS)]
@@ -125,13 +130,16 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
             content = stream.read(info.file_size + 1)
     except _BROKEN as exc:
         # zipfile checks the CRC at the end of the stream and the deflate data as it goes.
-        raise UploadRejected(f"the archive is refused: {info.filename!r} is damaged ({_reason(exc)})") from None
+        raise UploadRejected(msg("the archive is refused: {filename!r} is damaged ({reason})",
+                                 filename=info.filename, reason=_reason(exc))) from None
     if len(content) > info.file_size:
-        raise UploadRejected(f"the archive is refused: {info.filename!r} is longer than its header says")
+        raise UploadRejected(msg("the archive is refused: {filename!r} is longer than its header says",
+                                 filename=info.filename))
     if len(content) < info.file_size or zlib.crc32(content) != info.CRC:
-        raise UploadRejected(f"the archive is refused: {info.filename!r} does not match its header "
-                             f"({len(content):,} of {info.file_size:,} bytes, CRC {zlib.crc32(content):08x} "
-                             f"instead of {info.CRC:08x})")
+        raise UploadRejected(msg("the archive is refused: {filename!r} does not match its header ({n:,} of "
+                                 "{file_size:,} bytes, CRC {actual_crc:08x} instead of {crc:08x})",
+                                 filename=info.filename, n=len(content), file_size=info.file_size,
+                                 actual_crc=zlib.crc32(content), crc=info.CRC))
     return content
 
 
@@ -155,9 +163,10 @@ def guard_upload(name: str, data: bytes, folder: Path, *, allowed: frozenset[str
     """
     base = _safe_name(name)
     if len(data) > limits.max_bytes:
-        raise UploadRejected(f"{base} is {len(data) / 1e6:.1f} MB; at most {limits.max_bytes / 1e6:.0f} MB are accepted")
+        raise UploadRejected(msg("{base} is {mb:.1f} MB; at most {max_mb:.0f} MB are accepted",
+                                 base=base, mb=len(data) / 1e6, max_mb=limits.max_bytes / 1e6))
     if not data:
-        raise UploadRejected(f"{base} is empty")
+        raise UploadRejected(msg("{base} is empty", base=base))
     suffix = Path(base).suffix.lower()
     if suffix == ".zip":
         path = _unpack_zip(data, folder, allowed=allowed, limits=limits)
@@ -165,8 +174,8 @@ def guard_upload(name: str, data: bytes, folder: Path, *, allowed: frozenset[str
         path = folder / base
         path.write_bytes(data)
     else:
-        raise UploadRejected(f"{base}: files of type {suffix or '(none)'} are not accepted here; "
-                             f"accepted: {', '.join(sorted(allowed | {'.zip'}))}")
+        raise UploadRejected(msg("{base}: files of type {suffix} are not accepted here; accepted: {accepted}",
+                                 base=base, suffix=suffix or "(none)", accepted=", ".join(sorted(allowed | {".zip"}))))
     if path.suffix.lower() in RASTER_SUFFIXES:
         check_raster_header(path, limits=limits)
     return path
@@ -179,9 +188,10 @@ def check_raster_header(path: Path, *, limits: UploadLimits = UploadLimits()) ->
             declared = src.width * src.height * src.count * np.dtype(src.dtypes[0]).itemsize
             crs = src.crs
     except RasterioIOError as exc:
-        raise UploadRejected(f"{path.name} is not a readable raster: {exc}") from None
+        raise UploadRejected(msg("{name} is not a readable raster: {exc}", name=path.name, exc=exc)) from None
     if declared > limits.max_raster_bytes:
-        raise UploadRejected(f"{path.name} declares {declared / 1e9:.1f} GB of pixels; at most "
-                             f"{limits.max_raster_bytes / 1e6:.0f} MB are accepted")
+        raise UploadRejected(msg("{name} declares {gb:.1f} GB of pixels; at most {max_mb:.0f} MB are accepted",
+                                 name=path.name, gb=declared / 1e9, max_mb=limits.max_raster_bytes / 1e6))
     if crs is None:
-        raise UploadRejected(f"{path.name} has no coordinate reference system; georeference it (e.g. EPSG:4326)")
+        raise UploadRejected(msg("{name} has no coordinate reference system; georeference it (e.g. EPSG:4326)",
+                                 name=path.name))

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.grid import BASE_RES, latlng_to_cells
+from geo.i18n import N_
 from geo.ingest._times import parse_times
 from geo.ingest.mapping import Mapping, ResolvedMapping
 from geo.models import (
@@ -49,28 +50,29 @@ FUTURE_TOLERANCE: Final[timedelta] = timedelta(minutes=15)
 """Clock skew allowed between a source and us before a time counts as 'in the future'."""
 
 REASONS: Final[dict[str, str]] = {
-    "missing_coordinates": "no position",
-    "bad_coordinates": "position not readable as numbers",
-    "coordinates_out_of_range": "latitude or longitude out of range",
-    "null_island": "position is (0, 0)",
-    "missing_geometry": "feature without geometry",
-    "not_a_point": "geometry is not a point",
-    "bad_date": "time missing, not readable, out of range or before the earliest accepted",
-    "future_date": "time in the future",
-    "missing_id": "no event id",
-    "unknown_type": "event type not recognised",
-    "bad_persons": "persons not a whole number >= 0",
-    "bad_impact": "impact not one of low/medium/high/very_high",
-    "bad_confidence": "confidence not in 0..1 or a named level",
-    "bad_status": "status not open/closed",
-    "invalid_geometry": "geometry present but unreadable (GEOS refuses it, or NaN or text coordinates)",
-    "malformed_row": "row could not be parsed (wrong number of fields, or rows folded by an unbalanced quote)",
-    "oversized_row": "line or field longer than the reader takes",
-    "bad_encoding": "line is not UTF-8 text",
-    "reserved_source": "source name reserved for the bundled scenario",
-    "nul_byte": "text contains a NUL byte (binary data in a text field)",
+    "missing_coordinates": N_("no position"),
+    "bad_coordinates": N_("position not readable as numbers"),
+    "coordinates_out_of_range": N_("latitude or longitude out of range"),
+    "null_island": N_("position is (0, 0)"),
+    "missing_geometry": N_("feature without geometry"),
+    "not_a_point": N_("geometry is not a point"),
+    "bad_date": N_("time missing, not readable, out of range or before the earliest accepted"),
+    "future_date": N_("time in the future"),
+    "missing_id": N_("no event id"),
+    "unknown_type": N_("event type not recognised"),
+    "bad_persons": N_("persons not a whole number >= 0"),
+    "bad_impact": N_("impact not one of low/medium/high/very_high"),
+    "bad_confidence": N_("confidence not in 0..1 or a named level"),
+    "bad_status": N_("status not open/closed"),
+    "invalid_geometry": N_("geometry present but unreadable (GEOS refuses it, or NaN or text coordinates)"),
+    "malformed_row": N_("row could not be parsed (wrong number of fields, or rows folded by an unbalanced quote)"),
+    "oversized_row": N_("line or field longer than the reader takes"),
+    "bad_encoding": N_("line is not UTF-8 text"),
+    "reserved_source": N_("source name reserved for the bundled scenario"),
+    "nul_byte": N_("text contains a NUL byte (binary data in a text field)"),
 }
-"""Quarantine reason codes and what they mean."""
+"""Quarantine reason codes (stable: the store and CSVs keep them) and what they mean, in English: shown through
+:meth:`geo.i18n.Translator.gettext` in the reader's language."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.errors import ReportError
+from geo.errors import ReportError, msg
 from geo.region import Region
 from geo.spatial import border_lines, bundled_region, geometry_to_lonlat, geometry_to_m
 
@@ -29,7 +29,8 @@ def pick_cells(*, res: int = PICK_RES, buffer_km: float = PICK_BUFFER_KM,
     """Sorted H3 cells at ``res`` whose centres lie within ``buffer_km`` of the region's borders (default: the
     bundled region)."""
     if not 5 <= res <= 9 or not 0 < buffer_km <= 100:
-        raise ReportError(f"pick cells need res 5..9 and buffer_km in (0, 100]; got {res!r} and {buffer_km!r}")
+        raise ReportError(msg("pick cells need res 5..9 and buffer_km in (0, 100]; got {res!r} and {buffer_km!r}",
+                              res=res, buffer_km=buffer_km))
     region = region or bundled_region()
     borders, crs = border_lines(region), region.metric_crs
     lines = shapely.union_all(borders.geometry.to_numpy())

@@ -29,7 +29,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from geo.errors import RateLimitError, ReportError
+from geo.errors import RateLimitError, ReportError, msg
 from geo.grid import BASE_RES, latlng_to_cells, parent_cells
 from geo.i18n import N_
 from geo.store import (
@@ -96,7 +96,8 @@ class RateLimit:
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_reports <= 1000:
-            raise ReportError(f"max_reports must be in 1..1000; got {self.max_reports!r}")
+            raise ReportError(msg("max_reports must be in 1..1000; got {max_reports!r}",
+                                  max_reports=self.max_reports))
 
 
 def _fold(name: str) -> str:
@@ -111,8 +112,10 @@ def town_position(place: str, towns: pd.DataFrame) -> tuple[float, float, str]:
     hits = towns[names.map(_fold) == wanted]
     if hits.empty:
         close = sorted(n for n in names if wanted[:3] and _fold(n).startswith(wanted[:3]))[:5]
-        hint = f"; did you mean {', '.join(close)}?" if close else "; pick the place on the map instead"
-        raise ReportError(f"no town called {place!r} in the gazetteer{hint}", code="unknown_place")
+        raise ReportError(msg("no town called {place!r} in the gazetteer; did you mean {towns}?",
+                              place=place, towns=", ".join(close)) if close else
+                          msg("no town called {place!r} in the gazetteer; pick the place on the map instead",
+                              place=place), code="unknown_place")
     row = hits.iloc[0]
     return float(row["lat"]), float(row["lon"]), str(row["name"])
 
@@ -120,9 +123,10 @@ def town_position(place: str, towns: pd.DataFrame) -> tuple[float, float, str]:
 def _clean(text: str | None, *, limit: int, name: str) -> str:
     value = (text or "").strip()
     if "\x00" in value:
-        raise ReportError(f"{name} contains a NUL byte; send plain text", code="nul_byte")
+        raise ReportError(msg("{name} contains a NUL byte; send plain text", name=name), code="nul_byte")
     if len(value) > limit:
-        raise ReportError(f"{name} is {len(value):,} characters long; at most {limit:,} are accepted")
+        raise ReportError(msg("{name} is {n:,} characters long; at most {limit:,} are accepted",
+                              name=name, n=len(value), limit=limit))
     return value
 
 
@@ -158,26 +162,30 @@ def check_report(*, source: str, external_id: str, category: str, text: str, lat
     """
     now = now or datetime.now(timezone.utc)
     if category not in REPORT_CATEGORIES:
-        raise ReportError(f"category must be one of {list(REPORT_CATEGORIES)}; got {category!r}")
+        raise ReportError(msg("category must be one of {report_categories}; got {category!r}",
+                              report_categories=list(REPORT_CATEGORIES), category=category))
     text = _clean(text, limit=MAX_TEXT_CHARS, name="the description")
     place = _clean(place, limit=MAX_PLACE_CHARS, name="the place")
     contact = _clean(contact, limit=MAX_CONTACT_CHARS, name="the contact") or None
     if lat is None or lon is None:
         if not place:
-            raise ReportError("give the place: pick it on the map or type the name of a town")
+            raise ReportError(msg("give the place: pick it on the map or type the name of a town"))
         if towns is None:
-            raise ReportError("a typed place name needs the town gazetteer; give a position instead")
+            raise ReportError(msg("a typed place name needs the town gazetteer; give a position instead"))
         lat, lon, place = town_position(place, towns)
     if not (np.isfinite(lat) and np.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ReportError(f"position lat={lat} lon={lon} is out of range (lat -90..90, lon -180..180)",
+        raise ReportError(msg("position lat={lat} lon={lon} is out of range (lat -90..90, lon -180..180)",
+                              lat=lat, lon=lon),
                           code="coordinates_out_of_range")
     occurred = occurred_at or now
     if occurred.tzinfo is None:
-        raise ReportError("the time of the report must carry a time zone")
+        raise ReportError(msg("the time of the report must carry a time zone"))
     if occurred > now + FUTURE_TOLERANCE:
-        raise ReportError(f"the time {occurred:%Y-%m-%d %H:%M} UTC is in the future", code="future_date")
+        raise ReportError(msg("the time {occurred:%Y-%m-%d %H:%M} UTC is in the future", occurred=occurred),
+                          code="future_date")
     if occurred < now - MAX_AGE:
-        raise ReportError(f"the time {occurred:%Y-%m-%d} is more than a year ago", code="old_date")
+        raise ReportError(msg("the time {occurred:%Y-%m-%d} is more than a year ago", occurred=occurred),
+                          code="old_date")
     return ReportDraft(source=source, external_id=external_id, occurred_at=occurred, lat=float(lat), lon=float(lon),
                        category=category, text=text, place=place, contact=contact)
 
@@ -267,8 +275,8 @@ def submit_report(db: Db, draft: ReportDraft, *, client: str, limit: RateLimit =
                                       detail=draft.category, client=PUBLIC_SOURCE), at=now)
                 return int(report_id)  # type: ignore[arg-type]
     wait_min = int(((hour + 1) * 3_600_000 - received) // 60_000) + 1
-    raise RateLimitError(f"at most {limit.max_reports} reports an hour can be sent from one connection; "
-                         f"try again in {wait_min} min")
+    raise RateLimitError(msg("at most {max_reports} reports an hour can be sent from one connection; try again in "
+                             "{wait_min} min", max_reports=limit.max_reports, wait_min=wait_min))
 
 
 def read_queue(db: Db, *, statuses: tuple[str, ...] = ("new",), with_contact: bool = False,
@@ -277,7 +285,8 @@ def read_queue(db: Db, *, statuses: tuple[str, ...] = ("new",), with_contact: bo
     UTC datetimes; ``contact`` only with ``with_contact``."""
     unknown = sorted(set(statuses) - set(REPORT_STATUSES))
     if unknown:
-        raise ReportError(f"unknown report status(es) {unknown}; statuses are {list(REPORT_STATUSES)}")
+        raise ReportError(msg("unknown report status(es) {unknown}; statuses are {report_statuses}",
+                              unknown=unknown, report_statuses=list(REPORT_STATUSES)))
     return queue_frame(db, statuses=statuses, with_contact=with_contact, newest_first=newest_first, limit=limit)
 
 

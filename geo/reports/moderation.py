@@ -20,7 +20,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from geo.errors import ModerationError
+from geo.errors import ModerationError, msg
 from geo.grid import parent_cells
 from geo.models import NAMED_CONFIDENCE, impact_for
 from geo.reports.intake import CLIENT_KEY_PREFIX, PUBLIC_SOURCE
@@ -67,7 +67,7 @@ class Moderator:
 
     def __post_init__(self) -> None:
         if not self.actor.strip():
-            raise ModerationError("a moderation step needs the moderator's name")
+            raise ModerationError(msg("a moderation step needs the moderator's name"))
 
 
 def _claim(db: Db, report_id: int, who: Moderator, at_ms: int, status: str, **sets: str) -> None:
@@ -76,14 +76,15 @@ def _claim(db: Db, report_id: int, who: Moderator, at_ms: int, status: str, **se
         return
     state = moderation_state(db, report_id)
     if state is None:
-        raise ModerationError(f"there is no report {report_id}")
-    raise ModerationError(f"report {report_id} was already moderated ({state[0]} by {state[1]})")
+        raise ModerationError(msg("there is no report {report_id}", report_id=report_id))
+    raise ModerationError(msg("report {report_id} was already moderated ({decision} by {moderator})",
+                              report_id=report_id, decision=state[0], moderator=state[1]))
 
 
 def _report(db: Db, report_id: int) -> StoredReport:
     report = stored_report(db, report_id)
     if report is None:
-        raise ModerationError(f"there is no report {report_id}")
+        raise ModerationError(msg("there is no report {report_id}", report_id=report_id))
     return report
 
 
@@ -96,7 +97,8 @@ def accept_report(db: Db, report_id: int, *, confidence: str, moderator: Moderat
                   now: datetime | None = None) -> str:
     """Accept a report: it becomes an open ``citizen_report`` event with ``confidence``; returns the event id."""
     if confidence not in CONFIDENCE_LEVELS:
-        raise ModerationError(f"confidence must be one of {list(CONFIDENCE_LEVELS)}; got {confidence!r}")
+        raise ModerationError(msg("confidence must be one of {confidence_levels}; got {confidence!r}",
+                                  confidence_levels=list(CONFIDENCE_LEVELS), confidence=confidence))
     event_id, at_ms = f"report-{int(report_id)}", epoch_ms(now)
     with db.transaction() as tx:
         report = _report(tx, report_id)
@@ -129,7 +131,8 @@ def merge_report(db: Db, report_id: int, *, event_source: str, event_id: str, mo
     with db.transaction() as tx:
         _report(tx, report_id)
         if not event_exists(tx, source=event_source, event_id=event_id):
-            raise ModerationError(f"there is no event {event_source}/{event_id} to merge report {report_id} into")
+            raise ModerationError(msg("there is no event {event_source}/{event_id} to merge report {report_id} into",
+                                      event_source=event_source, event_id=event_id, report_id=report_id))
         _claim(tx, report_id, moderator, epoch_ms(now), "merged", event_source=event_source, event_id=event_id)
         _audit(tx, moderator, "report_merged", report_id, f"into event {event_source}/{event_id}", now)
 
@@ -139,9 +142,10 @@ def reject_report(db: Db, report_id: int, *, reason: str, moderator: Moderator,
     """Reject a report with a reason a colleague can understand later."""
     reason = reason.strip()
     if not reason:
-        raise ModerationError("a rejection needs a reason")
+        raise ModerationError(msg("a rejection needs a reason"))
     if len(reason) > MAX_REASON_CHARS:
-        raise ModerationError(f"the reason is {len(reason)} characters long; at most {MAX_REASON_CHARS}")
+        raise ModerationError(msg("the reason is {n} characters long; at most {max_reason_chars}",
+                                  n=len(reason), max_reason_chars=MAX_REASON_CHARS))
     with db.transaction() as tx:
         _claim(tx, report_id, moderator, epoch_ms(now), "rejected", reason=reason)
         _audit(tx, moderator, "report_rejected", report_id, reason, now)
@@ -151,7 +155,8 @@ def merge_candidates(db: Db, report_id: int, *, radius_km: float = 5.0, window: 
                      limit: int = 20) -> pd.DataFrame:
     """Events within ``radius_km`` and ``window`` either side of a report, nearest first, with ``distance_km``."""
     if radius_km <= 0 or window <= timedelta(0):
-        raise ModerationError(f"radius_km and window must be positive; got {radius_km} and {window}")
+        raise ModerationError(msg("radius_km and window must be positive; got {radius_km} and {window}",
+                                  radius_km=radius_km, window=window))
     report = _report(db, report_id)
     lat, lon = report.lat, report.lon
     # A box around the report narrows the rows read; the exact distance is then great-circle.
@@ -178,7 +183,7 @@ def purge_contacts(db: Db, *, retention: timedelta = DEFAULT_RETENTION, now: dat
     (:meth:`geo.store.Store.reclaim`).
     """
     if retention < timedelta(0):
-        raise ModerationError(f"the retention period cannot be negative; got {retention}")
+        raise ModerationError(msg("the retention period cannot be negative; got {retention}", retention=retention))
     now = now or datetime.now(timezone.utc)
     cutoff, keyed_before = epoch_ms(now - retention), epoch_ms(now - RATE_WINDOW)
     quarantined = {"kinds": REPORT_FEED_KINDS, "sources": (PUBLIC_SOURCE,), "before_ms": cutoff}
@@ -219,7 +224,8 @@ def accepted_counts(events: pd.DataFrame, *, res: int, min_confidence: str = "lo
     resolution), e.g. one time window of the map's index. Returns ``cell`` (uint64) and ``reports``.
     """
     if min_confidence not in CONFIDENCE_LEVELS:
-        raise ModerationError(f"min_confidence must be one of {list(CONFIDENCE_LEVELS)}; got {min_confidence!r}")
+        raise ModerationError(msg("min_confidence must be one of {confidence_levels}; got {min_confidence!r}",
+                                  confidence_levels=list(CONFIDENCE_LEVELS), min_confidence=min_confidence))
     # The store keeps the level's number: compare with a little slack for float round trips.
     chosen = events[(events["source"] == EVENT_SOURCE) & (events["type"] == "citizen_report")
                     & (events["confidence"].astype(float) >= NAMED_CONFIDENCE[min_confidence] - 1e-9)]

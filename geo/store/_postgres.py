@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
-from geo.errors import StoreError
+from geo.errors import StoreError, msg
 from geo.store.core import Store, Transaction
 from geo.store.schema import EVENT_COLUMNS, EVENT_MONTHS
-
 
 EVENTS_CHANNEL: Final[str] = "limes_events"
 """The ``NOTIFY`` channel writers of events signal on, and mirrors listen to."""
@@ -39,8 +38,8 @@ class PostgresStore(Store):
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the PostgreSQL store: {str(exc).strip()}", url=self.url,
-                             dialect=self.dialect) from None
+            raise StoreError(msg("cannot connect to the PostgreSQL store: {reason}", reason=str(exc).strip()),
+                             url=self.url, dialect=self.dialect) from None
 
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[Any]:
@@ -50,8 +49,9 @@ class PostgresStore(Store):
             with self._conn.transaction(), self._conn.cursor() as cur:
                 yield cur
         except psycopg.Error as exc:
-            raise StoreError(f"the PostgreSQL store refused the operation ({str(exc).strip()}); the transaction "
-                             "was rolled back, nothing of it was saved", url=self.url, dialect=self.dialect) from None
+            raise StoreError(msg("the PostgreSQL store refused the operation ({reason}); the transaction was rolled "
+                                 "back, nothing of it was saved", reason=str(exc).strip()),
+                             url=self.url, dialect=self.dialect) from None
 
     def _reclaim(self, tables: tuple[str, ...]) -> None:
         import psycopg
@@ -60,7 +60,8 @@ class PostgresStore(Store):
         try:  # VACUUM runs outside a transaction: the connection is in autocommit mode
             self._conn.execute(sql.SQL("VACUUM (FULL) {}").format(sql.SQL(", ").join(map(sql.Identifier, tables))))
         except psycopg.Error as exc:
-            raise StoreError(f"the PostgreSQL store could not vacuum {', '.join(tables)}: {str(exc).strip()}",
+            raise StoreError(msg("the PostgreSQL store could not vacuum {tables}: {reason}",
+                                 tables=", ".join(tables), reason=str(exc).strip()),
                              url=self.url, dialect=self.dialect) from None
 
     def _sql(self, query: str) -> str:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from geo.errors import StoreError
+from geo.errors import StoreError, msg
 from geo.store.core import Store, Transaction
 from geo.store.schema import EVENT_COLUMNS
 
@@ -35,7 +35,7 @@ class SqliteStore(Store):
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             conn.execute("PRAGMA journal_mode=WAL")
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the SQLite store {path}: {exc}", url=self.url,
+            raise StoreError(msg("cannot open the SQLite store {path}: {exc}", path=path, exc=exc), url=self.url,
                              dialect=self.dialect) from None
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
@@ -51,7 +51,7 @@ class SqliteStore(Store):
         try:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"the SQLite store could not checkpoint its log ({exc})", url=self.url,
+            raise StoreError(msg("the SQLite store could not checkpoint its log ({exc})", exc=exc), url=self.url,
                              dialect=self.dialect) from None
 
     @contextmanager
@@ -60,14 +60,15 @@ class SqliteStore(Store):
         try:
             cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
-            raise StoreError(f"the SQLite store could not begin a transaction ({exc}); nothing was saved",
+            raise StoreError(msg("the SQLite store could not begin a transaction ({exc}); nothing was saved",
+                                 exc=exc),
                              url=self.url, dialect=self.dialect) from None
         try:
             yield cur
         except sqlite3.Error as exc:
             self._rollback()
-            raise StoreError(f"the SQLite store refused the operation ({exc}); the transaction was rolled back, "
-                             "nothing of it was saved", url=self.url, dialect=self.dialect) from None
+            raise StoreError(msg("the SQLite store refused the operation ({exc}); the transaction was rolled back, "
+                                 "nothing of it was saved", exc=exc), url=self.url, dialect=self.dialect) from None
         except BaseException:
             self._rollback()
             raise
@@ -75,8 +76,8 @@ class SqliteStore(Store):
             cur.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            raise StoreError(f"the SQLite store could not commit ({exc}); the transaction was rolled back, "
-                             "nothing of it was saved", url=self.url, dialect=self.dialect) from None
+            raise StoreError(msg("the SQLite store could not commit ({exc}); the transaction was rolled back, "
+                                 "nothing of it was saved", exc=exc), url=self.url, dialect=self.dialect) from None
 
     def _rollback(self) -> None:
         # Some errors (a full disk, an interrupt) already ended SQLite's transaction.

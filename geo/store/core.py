@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
-from geo.errors import StoreError
+from geo.errors import StoreError, msg
 from geo.settings import SQLITE_FILE, default_var_dir, sqlite_url
 from geo.store.schema import SCHEMA_VERSION, statements
 
@@ -57,7 +57,8 @@ def open_store(url: str | None = None) -> Store:
         return SqliteStore(url)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
-    raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db", url=url)
+    raise StoreError(msg("unsupported store URL {url!r}: use sqlite:///path or postgresql://user@host/db", url=url),
+                     url=url)
 
 
 def epoch_ms(at: datetime | None = None) -> int:
@@ -224,8 +225,10 @@ class Store:
             self._serialise_migrations(cur)
             current = self._version(cur)
             if current > SCHEMA_VERSION:
-                raise StoreError(f"the store at {self.url} has schema version {current}, newer than this release "
-                                 f"({SCHEMA_VERSION}); upgrade Limes", url=self.url, dialect=self.dialect)
+                raise StoreError(msg("the store at {url} has schema version {current}, newer than this release "
+                                     "({schema_version}); upgrade Limes",
+                                     url=self.url, current=current, schema_version=SCHEMA_VERSION),
+                                 url=self.url, dialect=self.dialect)
             for version in range(current + 1, target + 1):
                 for statement in statements(version, self.dialect):
                     cur.execute(statement)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from geo.errors import AccessError
+from geo.errors import AccessError, msg
 
 ROLES: Final[tuple[str, ...]] = ("operator", "planner", "commander", "admin")
 
@@ -62,9 +62,11 @@ class AccessPolicy:
     def __post_init__(self) -> None:
         unknown = sorted({role for _, role in self.group_roles} - set(ROLES))
         if unknown:
-            raise AccessError(f"the allow-list names unknown role(s) {unknown}; roles are {list(ROLES)}")
+            raise AccessError(msg("the allow-list names unknown role(s) {unknown}; roles are {roles}",
+                                  unknown=unknown, roles=list(ROLES)))
         if not self.max_session_h > 0:
-            raise AccessError(f"max_session_h must be > 0 hours; got {self.max_session_h!r}")
+            raise AccessError(msg("max_session_h must be > 0 hours; got {max_session_h!r}",
+                                  max_session_h=self.max_session_h))
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AccessPolicy:
@@ -72,7 +74,8 @@ class AccessPolicy:
         ``[limes_auth.group_roles]`` table of ``"group" = "role"`` or ``"group" = ["role", ...]``."""
         table = config.get("group_roles", {})
         if not isinstance(table, Mapping) or not table:
-            raise AccessError("[limes_auth.group_roles] is missing or empty: without an allow-list nobody gets a role")
+            raise AccessError(msg("[limes_auth.group_roles] is missing or empty: without an allow-list nobody gets a "
+                                  "role"))
         pairs = []
         for group, roles in table.items():
             for role in [roles] if isinstance(roles, str) else list(roles):
@@ -91,14 +94,16 @@ def roles_for(claims: Mapping[str, Any], policy: AccessPolicy) -> frozenset[str]
 def may_see(roles: frozenset[str], page: str) -> bool:
     """Whether any of ``roles`` may open ``page`` (a key of :data:`PAGE_ROLES`)."""
     if page not in PAGE_ROLES:
-        raise AccessError(f"unknown page {page!r}; pages are {sorted(PAGE_ROLES)}")
+        raise AccessError(msg("unknown page {page!r}; pages are {page_roles}",
+                              page=page, page_roles=sorted(PAGE_ROLES)))
     return bool(roles & PAGE_ROLES[page])
 
 
 def may(roles: frozenset[str], capability: str) -> bool:
     """Whether any of ``roles`` holds ``capability`` (a key of :data:`CAPABILITY_ROLES`)."""
     if capability not in CAPABILITY_ROLES:
-        raise AccessError(f"unknown capability {capability!r}; capabilities are {sorted(CAPABILITY_ROLES)}")
+        raise AccessError(msg("unknown capability {capability!r}; capabilities are {capability_roles}",
+                              capability=capability, capability_roles=sorted(CAPABILITY_ROLES)))
     return bool(roles & CAPABILITY_ROLES[capability])
 
 

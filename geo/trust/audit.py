@@ -15,7 +15,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 from geo.store import Db, append_audit, audit_rows, epoch_ms
 
 ACTIONS: Final[tuple[str, ...]] = (
@@ -43,11 +43,13 @@ class AuditEntry:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise InputError(f"unknown audit action {self.action!r}; known actions are {list(ACTIONS)}")
+            raise InputError(msg("unknown audit action {action!r}; known actions are {actions}",
+                                 action=self.action, actions=list(ACTIONS)))
         if self.outcome not in OUTCOMES:
-            raise InputError(f"audit outcome must be one of {list(OUTCOMES)}; got {self.outcome!r}")
+            raise InputError(msg("audit outcome must be one of {outcomes}; got {outcome!r}",
+                                 outcomes=list(OUTCOMES), outcome=self.outcome))
         if not self.actor:
-            raise InputError("an audit entry needs an actor (a user id, or 'system')")
+            raise InputError(msg("an audit entry needs an actor (a user id, or 'system')"))
 
 
 def record(db: Db, entry: AuditEntry, *, at: datetime | None = None) -> None:
