@@ -46,7 +46,8 @@ def test_describe_fills_the_fields_into_the_translated_template_and_str_stays_en
     exc.add_note(msg("{name} is not a readable CSV: {exc}", name="events.csv", exc="line 3"))
     exc.add_note("an English note stays English")
     assert str(exc) == "events.csv is empty"
-    assert describe(exc) == "events.csv is empty — events.csv is not a readable CSV: line 3 — an English note stays English"
+    assert describe(exc) == ("events.csv is empty — events.csv is not a readable CSV: line 3 — "
+                             "an English note stays English")
     for code in ("el", "mk", "sr-Latn"):
         expected = " — ".join([_msgstr(code, EMPTY).format(name="events.csv"),
                                _msgstr(code, "{name} is not a readable CSV: {exc}").format(name="events.csv",

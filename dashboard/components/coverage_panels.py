@@ -117,7 +117,8 @@ def what_if_table(stored: tuple[Sensor, ...]) -> tuple[Sensor, ...]:
     try:
         return tuple(sensors_from_frame(edited.dropna(how="all")))
     except LimesError as exc:
-        st.error(_("{problem} — showing the stored sensors until the table is fixed.").format(problem=plain(describe(exc, tr()))))
+        st.error(_("{problem} — showing the stored sensors until the table is fixed.").format(
+            problem=plain(describe(exc, tr()))))
         return stored
 
 

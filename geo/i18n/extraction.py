@@ -1,9 +1,9 @@
 """The messages in the code, and the catalogs kept in step with them.
 
 :func:`code_messages` extracts every message Babel finds in calls of ``_``, ``gettext``, ``ngettext``,
-``N_`` and ``msg`` (an error message, :func:`geo.errors.msg`) in the Python files of Limes; :func:`update_catalogs` adds the new ones to every
-language's ``.po`` file (untranslated) and drops the ones the code no longer has. ``make catalogs``
-runs it; a test fails while a catalog misses a message or keeps an obsolete one.
+``N_`` and ``msg`` (an error message, :func:`geo.errors.msg`) in the Python files of Limes;
+:func:`update_catalogs` adds the new ones to every language's ``.po`` file (untranslated) and drops the
+ones the code no longer has. ``make catalogs`` runs it; a test fails while a catalog misses a message or keeps an obsolete one.
 """
 
 from __future__ import annotations
