@@ -22,6 +22,7 @@ from geo.analysis import (
     NO_PATTERN,
     UNUSUAL_WORDS,
     EmergingParams,
+    categories_text,
     cell_z_series,
     classify,
     emerging_areas,
@@ -224,8 +225,7 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
     lines = []
     for area in grouped.head(EMERGING_ROWS).to_dict("records"):
         where = html.escape(describe_place(lat=area["lat"], lon=area["lon"], towns=towns, tr=words))
-        categories = ", ".join(" ×".join((term(words, part.split(" ×")[0]), *part.split(" ×")[1:]))
-                               for part in str(area["categories"]).split(", "))  # "New hot spot ×3, ..."
+        categories = categories_text(area["categories"], words)
         lines.append(f"<div style='margin:2px 0'><span style='color:#eb28ff'>◆</span> <b>{where}</b>: "
                      f"{html.escape(categories)}</div>")
     if len(isolated):
