@@ -29,9 +29,9 @@ from geo.briefing import (
 from geo.coverage import Routes, save_sensors, sensors_from_frame
 from geo.errors import BriefingError
 from geo.grid import BASE_RES, EventIndex, latlng_to_cells
+from geo.i18n import translator
 from geo.models import SCENARIO_SOURCE
 from geo.scenario import Scenario
-from geo.i18n import translator
 from geo.spatial import border_lines, describe_place, load_basemap
 from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
