@@ -87,7 +87,7 @@ def run_poll(args: argparse.Namespace) -> int:
         polls[result.feed] = polls.get(result.feed, 0) + 1
         if result.error:
             failed.add(result.feed)
-        print(json.dumps(asdict(result)) if args.json else poll_line(result, tr), flush=True)
+        print(json.dumps(asdict(result)) if args.json else _poll_line(result, tr), flush=True)
         if args.once and all(polls.get(f.name) for f in feeds):
             stop.set()
 
@@ -105,7 +105,7 @@ def run_poll(args: argparse.Namespace) -> int:
     return 0
 
 
-def poll_line(r: PollResult, tr: Translator) -> str:
+def _poll_line(r: PollResult, tr: Translator) -> str:
     """One poll's outcome as ``limes poll`` prints it, in ``tr``'s language (the error as the poller gave it)."""
     if r.error:
         state = tr.gettext("error: {reason}").format(reason=r.error)
