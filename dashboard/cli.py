@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from bench import suite
@@ -101,8 +102,11 @@ def _public_form(args: argparse.Namespace) -> int:
     RateLimit(max_reports=config.reports_per_hour)  # refused here, not at the first report
     open_store(config.store_url).close()  # a store that cannot be opened fails here, with its message
     prepare_app_dir(config)
-    print(f"Public report form on http://{args.address}:{args.port} (at most {config.reports_per_hour} reports an "
-          "hour per client). Ctrl-C stops it.", flush=True)
+    tr = command_translator(args)
+    print(tr.ngettext("Public report form on {url} (at most {n} report an hour per client). Ctrl-C stops it.",
+                      "Public report form on {url} (at most {n} reports an hour per client). Ctrl-C stops it.",
+                      config.reports_per_hour).format(url=f"http://{args.address}:{args.port}",
+                                                      n=tr.number(config.reports_per_hour)), flush=True)
     stop_on_signals()
     # The app folder as working directory: Streamlit reads .streamlit/config.toml (static serving) there.
     form = subprocess.Popen([sys.executable, "-m", "dashboard.serve", str(config.app_dir / "report_form.py"),
@@ -120,7 +124,11 @@ def _serve(args: argparse.Namespace) -> int:
     from dashboard.serve import serve
 
     extra = [a for a in args.streamlit_args if a != "--"]
-    return serve(command_settings(args), address=args.address, port=args.port, streamlit_args=extra)
+    config = command_settings(args)
+    print(command_translator(args).gettext("Limes dashboard on {url}, its libraries loading before the first visitor. "
+                                           "Ctrl-C stops it.").format(url=f"http://{args.address}:{args.port}"),
+          flush=True)
+    return serve(config, address=args.address, port=args.port, streamlit_args=extra)
 
 
 def _purge_contacts(args: argparse.Namespace) -> int:
@@ -157,15 +165,30 @@ def _purge_events(args: argparse.Namespace) -> int:
         purged = purge_event_months(store, keep_from=config.clock() - timedelta(days=args.keep_days))
     finally:
         store.close()
-    months = ", ".join(purged.months) or "none"
-    print(f"{purged.events} events removed; months before the one {args.keep_days:g} days ago: {months}")
+    tr = command_translator(args)
+    if purged.months:
+        text = tr.ngettext("{n} event removed with the months before the one {days} days ago: {months}",
+                           "{n} events removed with the months before the one {days} days ago: {months}",
+                           purged.events)
+    else:
+        text = tr.gettext("No month ended before the one {days} days ago: no event removed")
+    print(text.format(n=tr.number(purged.events), days=tr.number(args.keep_days),
+                      months=tr.listing([_month_name(m, tr) for m in purged.months])))
     return 0
+
+
+def _month_name(month: str, tr: Translator) -> str:
+    """A ``YYYY-MM`` month as ``tr``'s locale names it standing alone (``Μάιος 2019``, ``мај 2019``)."""
+    from babel.dates import format_skeleton
+
+    year, number = (int(part) for part in month.split("-"))
+    return format_skeleton("yMMMM", date(year, number, 1), locale=tr.language.locale)
 
 
 def _report(args: argparse.Namespace) -> int:
     """The briefing pack of a period as a PDF (and, on request, PNG map and CSV/GeoJSON/GeoParquet figures)."""
     import time
-    from datetime import date, datetime, timezone
+    from datetime import datetime, timezone
 
     from geo.briefing import (
         BriefingParams,

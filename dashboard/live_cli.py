@@ -12,9 +12,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard.cli_options import add_db, command_settings, stop_on_signals
+from dashboard.cli_options import add_db, command_settings, command_translator, stop_on_signals
 from dashboard.config import feed_tokens
 from geo.errors import FeedError
+from geo.i18n import Translator
 
 if TYPE_CHECKING:
     from geo.feeds import PollResult
@@ -58,6 +59,7 @@ def run_poll(args: argparse.Namespace) -> int:
     from geo.store import open_store
 
     region = command_settings(args).region
+    tr = command_translator(args)
     if args.url:
         try:
             feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind, region=region)]
@@ -68,10 +70,11 @@ def run_poll(args: argparse.Namespace) -> int:
         try:
             feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")), region=region)
         except (OSError, tomllib.TOMLDecodeError, FeedError) as exc:  # a FeedError here is the config's fault
-            print(f"limes: cannot read the feed config {args.config}: {exc}", file=sys.stderr)
+            print(tr.gettext("limes: cannot read the feed config {path}: {reason}").format(path=args.config, reason=exc),
+                  file=sys.stderr)
             return 2
     else:
-        print("limes: give --url URL --kind KIND, or --config FILE", file=sys.stderr)
+        print(tr.gettext("limes: give --url URL --kind KIND, or --config FILE"), file=sys.stderr)
         return 2
     store = open_store(command_settings(args).store_url)
     stop = threading.Event()
@@ -84,7 +87,7 @@ def run_poll(args: argparse.Namespace) -> int:
         polls[result.feed] = polls.get(result.feed, 0) + 1
         if result.error:
             failed.add(result.feed)
-        print(json.dumps(asdict(result)) if args.json else _poll_line(result), flush=True)
+        print(json.dumps(asdict(result)) if args.json else _poll_line(result, tr), flush=True)
         if args.once and all(polls.get(f.name) for f in feeds):
             stop.set()
 
@@ -96,15 +99,23 @@ def run_poll(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.once and failed:
-        print(f"limes: the poll failed for {', '.join(sorted(failed))} (see above and feed_health)", file=sys.stderr)
+        print(tr.gettext("limes: the poll failed for {feeds} (see above and feed_health)").format(
+            feeds=tr.listing(sorted(failed))), file=sys.stderr)
         return 3
     return 0
 
 
-def _poll_line(r: PollResult) -> str:
-    state = f"error: {r.error}" if r.error else ("not modified" if r.not_modified else "ok")
-    return (f"{r.feed}: {state}; pages {r.pages}, read {r.read}, inserted {r.inserted}, duplicates {r.duplicates}, "
-            f"units {r.units}, quarantined {r.quarantined}, skipped {r.skipped}")
+def _poll_line(r: PollResult, tr: Translator) -> str:
+    """One poll's outcome as ``limes poll`` prints it, in ``tr``'s language (the error as the poller gave it)."""
+    if r.error:
+        state = tr.gettext("error: {reason}").format(reason=r.error)
+    else:
+        state = tr.gettext("not modified") if r.not_modified else tr.gettext("ok")
+    figures = {name: tr.number(getattr(r, name)) for name in ("pages", "read", "inserted", "duplicates", "units",
+                                                                "quarantined", "skipped")}
+    return tr.gettext("{feed}: {state}; pages {pages}, read {read}, inserted {inserted}, duplicates {duplicates}, "
+                      "units {units}, quarantined {quarantined}, skipped {skipped}").format(feed=r.feed, state=state,
+                                                                                           **figures)
 
 
 def _serve_until_interrupted(server: socketserver.BaseServer, message: str) -> None:
@@ -126,8 +137,9 @@ def run_listen_cot(args: argparse.Namespace) -> int:
     server = make_cot_listener(store, name=args.name, port=args.port, max_connections=args.max_connections,
                                idle_timeout_s=args.idle_timeout_s)
     try:
-        _serve_until_interrupted(server, f"listening for Cursor-on-Target on tcp://127.0.0.1:{server.server_address[1]}"
-                                         "; Ctrl-C stops")
+        _serve_until_interrupted(server, command_translator(args).gettext(
+            "Listening for Cursor-on-Target on {url}; Ctrl-C stops it.").format(
+            url=f"tcp://127.0.0.1:{server.server_address[1]}"))
     finally:
         store.close()
     return 0
@@ -137,8 +149,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     from geo.scenario import FeedSimulator, make_server
 
     server = make_server(FeedSimulator(speed=args.speed), port=args.port)
-    _serve_until_interrupted(server, f"simulator on http://127.0.0.1:{server.server_address[1]} (x{args.speed:g}); "
-                                     "Ctrl-C stops it")
+    tr = command_translator(args)
+    _serve_until_interrupted(server, tr.gettext("Feed simulator on {url} (×{speed}); Ctrl-C stops it.").format(
+        url=f"http://127.0.0.1:{server.server_address[1]}", speed=tr.number(args.speed)))
     return 0
 
 
@@ -155,10 +168,12 @@ def run_demo(args: argparse.Namespace) -> int:
     from geo.store import open_store
 
     config = command_settings(args)
+    tr = command_translator(args)
     if not config.scenario:
-        print(f"limes: the demo replays the bundled scenario of the {bundled_region().name} border, and region "
-              f"{config.region.name} has it off; serve your own data with `limes serve --region FILE` (import it "
-              "with `limes import`, poll live feeds with `limes poll`)", file=sys.stderr)
+        print(tr.gettext("limes: the demo replays the bundled scenario of the {bundled} border, and region {region} has "
+                         "it off; serve your own data with `limes serve --region FILE` (import it with `limes import`, "
+                         "poll live feeds with `limes poll`)").format(bundled=bundled_region().name,
+                                                                     region=config.region.name), file=sys.stderr)
         return 2
     server = make_server(FeedSimulator(speed=args.speed), port=args.feed_port)
     threading.Thread(target=server.serve_forever, name="limes-simulator", daemon=True).start()
@@ -172,8 +187,9 @@ def run_demo(args: argparse.Namespace) -> int:
     prepare_app_dir(config)
     dashboard = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(args.port)],
                                  env={**os.environ, **settings_env(config)}, cwd=config.app_dir)
-    print(f"Limes demo: dashboard http://127.0.0.1:{args.port}, feeds http://127.0.0.1:{server.server_address[1]} "
-          f"(x{args.speed:g}). Ctrl-C stops everything.", flush=True)
+    print(tr.gettext("Limes demo: dashboard {dashboard}, feeds {feeds} (×{speed}). Ctrl-C stops everything.").format(
+        dashboard=f"http://127.0.0.1:{args.port}", feeds=f"http://127.0.0.1:{server.server_address[1]}",
+        speed=tr.number(args.speed)), flush=True)
     try:
         dashboard.wait()
     except KeyboardInterrupt:

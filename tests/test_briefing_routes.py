@@ -29,9 +29,10 @@ from geo.briefing import (
 from geo.coverage import Routes, save_sensors, sensors_from_frame
 from geo.errors import BriefingError
 from geo.grid import BASE_RES, EventIndex, latlng_to_cells
+from geo.i18n import translator
 from geo.models import SCENARIO_SOURCE
 from geo.scenario import Scenario
-from geo.spatial import border_lines, load_basemap
+from geo.spatial import border_lines, describe_place, load_basemap
 from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
 from tests.conftest import ROOT, SCENARIO_END
@@ -40,6 +41,9 @@ GEOD = Geod(ellps="WGS84")
 T0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
 WINDOW = TimeWindow(T0, T0 + timedelta(days=7))
 CROSSINGS = ((41.12, 22.52), (41.18, 22.73), (40.91, 21.45))
+TOWNS = pd.DataFrame({"name": ["Gevgelija", "Evzonoi"], "name_local": ["Гевгелија", "Εύζωνοι"],
+                      "adm0_a3": ["MKD", "GRC"], "lat": [41.14, 41.10], "lon": [22.50, 22.55]})
+"""Two towns by the first crossing: its route starts 4 km from Gevgelija and ends 3 km from Evzonoi."""
 ROUTE_COLUMNS = ["rank", "from_place", "to_place", "pair", "length_km", "walk_h", "unseen_share", "cost_h",
                  "crossing_lat", "crossing_lon"]
 
@@ -75,14 +79,28 @@ def test_events_near_each_crossing_are_counted_and_small_counts_blanked() -> Non
     planner = planner_routes(_routes(), _events(near + beyond), WINDOW, k=5, band_share=0.1)
     counts = planner.table["events_near"]
     assert counts.iloc[0] == 7 and pd.isna(counts.iloc[1]) and counts.iloc[2] == 0
-    rows = route_rows(planner)
+    rows = route_rows(planner, towns=TOWNS)
     assert [r[-1] for r in rows] == ["7", "<5", "0"]
-    assert rows[0][:3] == ["R1", "Far0 → Ours0", "41.120 N 22.520 E"]
+    assert rows[0][:3] == ["R1", "Gevgelija → Evzonoi", "41.120 N 22.520 E"]
     # With k=3 the second crossing's 3 events are published.
     assert planner_routes(_routes(), _events(near), WINDOW, k=3, band_share=0.1).table["events_near"].iloc[1] == 3
     # Events outside the briefing's period do not count.
     late = _events(near, at=WINDOW.end + timedelta(hours=1))
     assert (planner_routes(_routes(), late, WINDOW, k=2, band_share=0.1).table["events_near"] == 0).all()
+
+
+@pytest.mark.parametrize(("code", "expected"), [("en", "Gevgelija → Evzonoi"), ("mk", "Гевгелија → Evzonoi"),
+                                              ("el", "Gevgelija → Εύζωνοι"), ("sr", "Гевгелија → Evzonoi")])
+def test_route_ends_are_the_reader_s_town_names(code: str, expected: str) -> None:
+    planner = planner_routes(_routes(), _events([]), WINDOW, k=5, band_share=0.1)
+    tr = translator(code)
+    assert route_rows(planner, towns=TOWNS, tr=tr)[0][1] == tr.gettext("{start} → {end}").format(
+        start=expected.split(" → ")[0], end=expected.split(" → ")[1])
+    # No town within 100 km: the ends are positions in words.
+    far = TOWNS.assign(lat=[45.0, 45.1], lon=[30.0, 30.1])
+    start, end = (describe_place(lat=lat, lon=lon, towns=far, tr=tr) for lat, lon in ((41.17, 22.47), (41.07, 22.57)))
+    assert route_rows(planner, towns=far, tr=tr)[0][1] == tr.gettext("{start} → {end}").format(start=start, end=end)
+    assert code != "en" or start == "41.17° N 22.47° E, no town within 100 km"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -120,7 +138,7 @@ def test_pdf_ends_with_the_planners_page(index) -> None:
     assert len(reader.pages) == len(plain_pdf.pages) + 1
     last = " ".join(reader.pages[-1].extract_text().split())
     assert "Planners · where a group would cross unseen" in last
-    for row in route_rows(planner):
+    for row in route_rows(planner, towns=basemap.towns):
         assert row[1] in last and row[2] in last and row[-1] in last
     assert f"page {len(reader.pages)} / {len(reader.pages)}" in last
 

@@ -184,5 +184,5 @@ def test_emerging_areas_group_touching_cells() -> None:
     result.loc[np.uint64(int(h3.grid_disk(a, 1)[1], 16)), "category"] = "Persistent hot spot"  # not emerging
     areas = emerging_areas(result)
     assert areas["cells"].tolist() == [1, 6]  # strongest first; the persistent cell left out
-    assert areas["categories"].iloc[1] == "New hot spot ×4, Consecutive hot spot ×2"
+    assert areas["categories"].iloc[1] == (("New hot spot", 4), ("Consecutive hot spot", 2))
     assert areas["lat"].iloc[0] == pytest.approx(41.4, abs=0.02)

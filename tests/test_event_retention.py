@@ -78,6 +78,6 @@ def test_purge_events_command(tmp_path: Path, scenario) -> None:
     done = subprocess.run([sys.executable, "-m", "dashboard.cli", "purge-events", "--keep-days", "90", "--db", db],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"1 events removed; months before the one 90 days ago: {old:%Y-%m}"
+    assert done.stdout.strip() == f"1 event removed with the months before the one 90 days ago: {old:%B %Y}"
     assert list(read_events(store)["event_id"]) == ["recent"]
     store.close()

@@ -34,6 +34,7 @@ from geo.briefing import (
 )
 from geo.i18n import LANGUAGES, Translator, translator
 from geo.i18n.extraction import read_catalog
+from geo.settings import bundled_region
 from geo.spatial import Basemap, border_lines, load_basemap, time_zone
 from geo.store import insert_events, open_store
 from geo.timewindow import TimeWindow
@@ -102,6 +103,7 @@ def test_briefing_page_speaks_each_language(code: str) -> None:
                                                             "Persons", "Hot cells %", "Covered %")]
     assert set(table[tr.gettext("Level")]) <= {level_name(lv, tr) for lv in ("low", "medium", "high", "critical")}
     heading = next(m.value for m in at.markdown if m.value.startswith("### "))
+    assert plain(bundled_region().title_for(code)) in heading and bundled_region().title not in heading
     local_time = tr.gettext("{utc} UTC ({local} local time)").split("{local}")[1].rstrip(")")
     assert heading.count(plain(local_time)) == 2  # the period's start and end, each in UTC with the border's time
     radio = at.radio(key=state.BRIEFING_WINDOW)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from geo.i18n import LANGUAGES, script_of, town_name, translator
+from geo.settings import bundled_region
 from geo.spatial import describe_place, load_towns
 from layers.basemap import town_layer
 from layers.world import country_name
@@ -20,9 +21,8 @@ from tests.conftest import ROOT
 
 OTHERS = [code for code in LANGUAGES if code != "en"]
 PAGES = {"map": ROOT / "streamlit_app.py", "coverage": ROOT / "dashboard" / "pages" / "coverage.py"}
-PROPER = re.compile(r"^(Limes|Greece–North Macedonia · Bulgaria–North Macedonia border|S\d+|\d+ km|[^A-Za-z]*)$")
-"""Texts that are the same in every language: the product's name, the region's title (a name from its file)
-sensor ids, kilometres (``km`` in Greek and Albanian too) and texts without a Latin letter (numbers, symbols, Greek
+PROPER = re.compile(r"^(Limes|S\d+|\d+ km|[^A-Za-z]*)$")
+"""Texts that are the same in every language: the product's name, sensor ids, kilometres (``km`` in Greek and Albanian too) and texts without a Latin letter (numbers, symbols, Greek
 and Cyrillic: no English in them)."""
 AUTONYMS = {language.native_name for language in LANGUAGES.values()}
 """The language menu names each language in its own."""
@@ -97,6 +97,7 @@ def test_numbers_and_times_follow_the_locale_with_the_border_s_local_time() -> N
     events = next(m for m in at.metric if m.label == "Περιστατικά")
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", events.value), events.value  # Greek groups thousands with a dot
     heading = next(b.value for b in at.markdown if b.value.startswith("### "))
+    assert heading.startswith(f"### {bundled_region().title_for('el')}  \n")  # the region's Greek title
     # "23 Νοε, 10:16 – 30 Νοε, 10:16 UTC (12:16 – 12:16 τοπική ώρα)": UTC, then Athens time, two hours on in winter
     match = re.search(r"(\d\d):(\d\d) UTC \((\d\d):(\d\d) – \d\d:\d\d τοπική ώρα\)", heading)
     assert match, heading

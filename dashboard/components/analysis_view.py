@@ -13,6 +13,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import cache
+from dashboard.components.daily_bars import time_lines
 from dashboard.components.filters import COUNT, EMERGING, STEPS, Analysis
 from dashboard.config import settings
 from dashboard.i18n import _, ngettext, tr
@@ -22,6 +23,7 @@ from geo.analysis import (
     NO_PATTERN,
     UNUSUAL_WORDS,
     EmergingParams,
+    categories_text,
     cell_z_series,
     classify,
     emerging_areas,
@@ -224,8 +226,7 @@ def emerging_summary(index: EventIndex, filters: Filters, analysis: Analysis, *,
     lines = []
     for area in grouped.head(EMERGING_ROWS).to_dict("records"):
         where = html.escape(describe_place(lat=area["lat"], lon=area["lon"], towns=towns, tr=words))
-        categories = ", ".join(" ×".join((term(words, part.split(" ×")[0]), *part.split(" ×")[1:]))
-                               for part in str(area["categories"]).split(", "))  # "New hot spot ×3, ..."
+        categories = categories_text(area["categories"], words)
         lines.append(f"<div style='margin:2px 0'><span style='color:#eb28ff'>◆</span> <b>{where}</b>: "
                      f"{html.escape(categories)}</div>")
     if len(isolated):
@@ -290,7 +291,8 @@ def analysis_detail(index: EventIndex, cell: int, filters: Filters, data: DataLa
                                                             why=neighbourhood_text(
                 int(around["own"]), int(around["around"]), k=analysis.k, hot="hot" in str(row["category"]).lower())))
         series = cell_z_series(cube, cell, params=EmergingParams(k=analysis.k))
-        st.line_chart(series[["z"]].rename(columns={"z": _("Gi* z-score")}), height=150, y_label="z")
+        time_lines(series[["z"]].rename(columns={"z": _("Gi* z-score")}), y_title=_("Gi* z-score"), height=150,
+                   counts=False)
         return
     if data.gi is None or cell not in data.gi.index:
         return

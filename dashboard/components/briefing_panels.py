@@ -18,7 +18,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
-from dashboard.components.daily_bars import daily_bars
+from dashboard.components.daily_bars import daily_bars, time_lines
 from dashboard.components.filters import CUSTOM
 from dashboard.components.tables import small, when_column
 from dashboard.i18n import _, tr
@@ -261,13 +261,13 @@ def briefing_trends(briefing: Briefing) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(_("**Events per day in the sections' corridors**"))
-        daily_bars(briefing.total_trend, briefing.window, height=220)
+        daily_bars(briefing.total_trend, briefing.window, height=220, k=briefing.k)
     with right:
         st.markdown(_("**Events per day, busiest sections**"))
         top = briefing.sections.sort_values("events", ascending=False, na_position="last").head(5)
         lines = briefing.trend[top["section_id"]].set_axis([str(n) for n in top["name"]], axis=1)
         whole = day_shares(pd.DatetimeIndex(lines.index), briefing.window) == 1.0
-        st.line_chart(lines[whole], height=220)
+        time_lines(lines[whole], y_title=_("events"), height=220, k=briefing.k)
         if not whole.all():
             st.caption(_("Whole days only: the part-days where the period starts or ends are left out."))
 
@@ -303,7 +303,7 @@ def section_detail(briefing: Briefing, index: EventIndex, assignment: npt.NDArra
     left, right = st.columns([1.1, 1])
     with left:
         st.markdown(_("**Events per day · {section}**").format(section=plain(name)))
-        daily_bars(briefing.trend[section_id], briefing.window, height=200)
+        daily_bars(briefing.trend[section_id], briefing.window, height=200, k=briefing.k)
         st.markdown(_("**Latest notable events** (control room only: never exported)"))
         notable = cache.with_event_ids(notable_events(index, assignment, briefing.window,
                                                       section=positions[section_id], params=figures))

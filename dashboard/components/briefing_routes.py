@@ -45,7 +45,7 @@ def routes_section(planner: PlannerRoutes) -> None:
     with map_col:
         st.image(render_routes_png(planner, cache.basemap(), tr=t), width="stretch")
     with table_col:
-        rows = route_rows(planner, tr=t)
+        rows = route_rows(planner, towns=cache.basemap().towns, tr=t)
         table = pd.DataFrame(rows, columns=table_columns(t))
         st.dataframe(table, hide_index=True, width="stretch", key=state.BRIEFING_ROUTE_TABLE)
         st.caption(plain(_("Cheapest first, on foot over the terrain past the stored sensors and patrols (default "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.daily_bars import daily_bars
+from dashboard.components.daily_bars import daily_bars, time_lines
 from dashboard.components.tables import small, when_column
 from dashboard.plain import plain
 from dashboard.terms import term
@@ -42,7 +42,7 @@ def hex_detail(index: EventIndex, cell: int, filters: Filters, *, towns: pd.Data
     if filters.window.duration > DAILY_FROM:  # per day: part-days at the ends marked, one label a bar
         daily_bars(series, filters.window, height=170, narrow=True)
     else:
-        st.line_chart(series.rename(count), height=150, y_label=count)
+        time_lines(series.rename(count).to_frame(), y_title=count, height=150)
     if not with_events:
         st.caption(tr.gettext("Single events are shown to operators only."))
         return

@@ -108,7 +108,7 @@ def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, n
     window = re.sub(r"^(\d+)\. ", r"\1\\. ", window)  # "23. nov" (Serbian) would start a Markdown list: escape it
     return LiveFrame(
         filters=filters,
-        heading=f"### {plain(region.title)}  \n{window}",
+        heading=f"### {plain(region.title_for(tr.code))}  \n{window}",
         banner=banner_text(index, now=now, towns=towns, tr=tr) if sees_events else None,
         kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start, tr=tr,
                          replayed=replayed is not None),

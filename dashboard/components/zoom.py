@@ -62,6 +62,6 @@ def fitted_view(index: EventIndex, filters: Filters, *, region: Region, fit_to_d
 def region_map() -> None:
     """The region's basemap alone, for a store without events: the border, its towns and relief."""
     region = settings().region
-    st.markdown(f"### {plain(region.title)}")
+    st.markdown(f"### {plain(region.title_for(session_language()))}")
     under, over = cache.basemap_layers(language=session_language())
     st.pydeck_chart(build_deck([*under, *over], view=region.view.as_dict()), key=state.MAP, height=640)

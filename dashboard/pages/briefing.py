@@ -27,7 +27,7 @@ from dashboard.components.briefing_panels import (
 from dashboard.components.briefing_routes import briefing_routes, routes_section
 from dashboard.components.partner_view import partner_section_levels
 from dashboard.config import settings
-from dashboard.i18n import _, border_zone, tr
+from dashboard.i18n import _, border_zone, session_language, tr
 from dashboard.plain import plain
 from dashboard.uploads import saved_upload
 from geo.briefing import (
@@ -81,7 +81,7 @@ def render() -> None:
         st.stop()
     w = briefing.window
     st.markdown(_("### Briefing · {region}, border sections  \n{period}, against the {length} before").format(
-        region=plain(settings().region.title), period=plain(period_text(w, tr(), border_zone())),  # "23. 11." no list
+        region=plain(settings().region.title_for(session_language())), period=plain(period_text(w, tr(), border_zone())),  # "23. 11." no list
         length=plain(tr().duration(w.duration))))
     briefing_kpis(briefing)
     briefing_trends(briefing)

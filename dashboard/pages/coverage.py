@@ -51,7 +51,7 @@ ALL_SENSORS = "all"
 def render() -> None:
     """Draw the page: the what-if table is read first (it sits at the bottom) so that everything above follows it."""
     who = require_page("coverage")
-    st.markdown(_("### Coverage planner  \n{region}, our side of the line").format(region=plain(settings().region.title)))
+    st.markdown(_("### Coverage planner  \n{region}, our side of the line").format(region=plain(settings().region.title_for(session_language()))))
     if settings().region.terrain_dem is None:
         st.info(_("Only the world's 5′ relief (~9 km cells) covers this region: viewsheds and slopes are rough. "
                   "Give a detailed DEM with `limes region init --dem FILE`."))

@@ -25,6 +25,7 @@ else is "no pattern".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
@@ -39,14 +40,19 @@ from scipy.sparse.csgraph import connected_components
 from geo.analysis.hotspots import gi_star_steps, neighbour_matrix, study_area
 from geo.errors import AnalysisError, InputError
 from geo.grid import EventIndex, Filters, cells_latlng
+from geo.i18n import N_, Translator
 
-NO_PATTERN: Final[str] = "No pattern"
-PATTERNS: Final[tuple[str, ...]] = ("New", "Consecutive", "Intensifying", "Persistent", "Diminishing", "Sporadic",
-                                    "Oscillating", "Historical")
+NO_PATTERN: Final[str] = N_("No pattern")
 CATEGORIES: Final[tuple[str, ...]] = (
-    *(f"{p} hot spot" for p in PATTERNS), *(f"{p} cold spot" for p in PATTERNS), NO_PATTERN,
+    N_("New hot spot"), N_("Consecutive hot spot"), N_("Intensifying hot spot"), N_("Persistent hot spot"),
+    N_("Diminishing hot spot"), N_("Sporadic hot spot"), N_("Oscillating hot spot"), N_("Historical hot spot"),
+    N_("New cold spot"), N_("Consecutive cold spot"), N_("Intensifying cold spot"), N_("Persistent cold spot"),
+    N_("Diminishing cold spot"), N_("Sporadic cold spot"), N_("Oscillating cold spot"), N_("Historical cold spot"),
+    NO_PATTERN,
 )
-"""Every category, hot ones first; the order of the legend."""
+"""Every category, hot ones first, in the order of the patterns in the table above; the order of the legend. The
+English names are the codes the analysis keeps (marked for the catalogs: a reader sees them through
+:meth:`geo.i18n.Translator.gettext`)."""
 EMERGING_PATTERNS: Final[frozenset[str]] = frozenset({"New hot spot", "Consecutive hot spot", "Intensifying hot spot"})
 """The categories that mean "something is starting or growing here"."""
 
@@ -133,7 +139,7 @@ def _final_run(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
 
 def _one_side(same: npt.NDArray[np.bool_], other: npt.NDArray[np.bool_], trend_up: npt.NDArray[np.bool_],
               trend_down: npt.NDArray[np.bool_], share: float) -> list[npt.NDArray[np.bool_]]:
-    """Which rows meet each pattern of :data:`PATTERNS` on one side (``same`` = hot for hot spots)."""
+    """Which rows meet each pattern of the module's table on one side (``same`` = hot for hot spots)."""
     steps = same.shape[1]
     n_same = same.sum(axis=1)
     # Integer comparison with a tolerance: 0.9 * 10 must mean 9 steps, not 9.000000000000002.
@@ -229,9 +235,10 @@ def cell_z_series(counts: pd.DataFrame, cell: int, *, params: EmergingParams = E
 def emerging_areas(result: pd.DataFrame) -> pd.DataFrame:
     """The cells of :data:`EMERGING_PATTERNS` grouped into areas of touching cells, strongest first.
 
-    Returns one row per area: ``cells`` (how many), ``categories`` (e.g. "New hot spot ×7,
-    Consecutive hot spot ×3"), ``lat``/``lon`` (degrees, mean of the cell centres) and ``z_max``
-    (the highest final-step z-score).
+    Returns one row per area: ``cells`` (how many), ``categories`` (``(category, cells)`` pairs, most cells
+    first: ``(("New hot spot", 7), ("Consecutive hot spot", 3))``; :func:`categories_text` says them in a
+    reader's language), ``lat``/``lon`` (degrees, mean of the cell centres) and ``z_max`` (the highest
+    final-step z-score).
     """
     emerging = result[result["category"].isin(EMERGING_PATTERNS)]
     columns = ["cells", "categories", "lat", "lon", "z_max"]
@@ -244,7 +251,14 @@ def emerging_areas(result: pd.DataFrame) -> pd.DataFrame:
     for area in np.unique(label):
         members = emerging[label == area]
         counts = members["category"].value_counts()
-        rows.append({"cells": len(members), "categories": ", ".join(f"{c} ×{n}" for c, n in counts.items()),
+        rows.append({"cells": len(members), "categories": tuple((str(c), int(n)) for c, n in counts.items()),
                      "lat": float(centres[label == area, 0].mean()), "lon": float(centres[label == area, 1].mean()),
                      "z_max": float(members["z_final"].max())})
     return pd.DataFrame(rows, columns=columns).sort_values("z_max", ascending=False, ignore_index=True)
+
+
+def categories_text(categories: Sequence[tuple[str, int]], tr: Translator) -> str:
+    """An area's ``(category, cells)`` pairs (:func:`emerging_areas`) in ``tr``'s language, listed as its locale
+    lists: "New hot spot ×7 and Consecutive hot spot ×3", "Νέο θερμό σημείο ×7 και ..."."""
+    return tr.listing([tr.gettext("{category} ×{n}").format(category=tr.gettext(category), n=tr.number(n))
+                       for category, n in categories])

@@ -227,7 +227,7 @@ def _routes_page(fig: Figure, briefing: Briefing, basemap: Basemap, planner: Pla
             tr.gettext("{period} · least-cost routes on foot over the terrain, past the stored sensors and "
                        "patrols").format(period=period_text(briefing.window, tr, zone)))
     draw_routes_map(fig, (0.03, 0.07, 0.50, 0.80), planner, basemap, tr=tr)
-    rows = route_rows(planner, tr=tr)
+    rows = route_rows(planner, towns=basemap.towns, tr=tr)
     height = min(0.47, 0.045 * (len(rows) + 1.5))
     table = fig.add_axes((0.555, 0.87 - height, 0.42, height))
     _table(table, rows, table_columns(tr), widths=list(TABLE_WIDTHS))

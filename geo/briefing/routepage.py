@@ -27,7 +27,7 @@ from geo.coverage import Routes
 from geo.errors import BriefingError
 from geo.grid import EventIndex
 from geo.i18n import N_, Translator, translator
-from geo.spatial import Basemap, bundled_region
+from geo.spatial import TOWN_REACH_KM, Basemap, bundled_region, describe_place, nearest_town, reader_town_names
 from geo.timewindow import TimeWindow
 
 NEAR_KM: Final[float] = 2.0
@@ -93,13 +93,25 @@ def table_columns(tr: Translator) -> list[str]:
     return [tr.gettext(column) for column in TABLE_COLUMNS]
 
 
-def route_rows(planner: PlannerRoutes, *, tr: Translator = translator("en")) -> list[list[str]]:
-    """The printed table's rows, in :data:`TABLE_COLUMNS` order (place names as the gazetteer spells them), numbers
-    as ``tr``'s locale writes them."""
+def end_name(lon: float, lat: float, towns: pd.DataFrame, tr: Translator) -> str:
+    """Where a route starts or ends (degrees): its nearest town of ``towns`` named for ``tr``'s reader as the maps
+    name it (:func:`geo.spatial.reader_town_names`: Гевгелија for a Macedonian, Gevgelija for a Greek), or the
+    position in words when no town is within :data:`geo.spatial.TOWN_REACH_KM`."""
+    town = nearest_town(lat, lon, towns)
+    if town.distance_km > TOWN_REACH_KM:
+        return describe_place(lat=lat, lon=lon, towns=towns, tr=tr)
+    return reader_town_names(towns.iloc[[town.position]], tr.code)[0]
+
+
+def route_rows(planner: PlannerRoutes, *, towns: pd.DataFrame, tr: Translator = translator("en")) -> list[list[str]]:
+    """The printed table's rows, in :data:`TABLE_COLUMNS` order: each route from and to its ends' nearest towns of
+    ``towns`` (:func:`end_name`), numbers as ``tr``'s locale writes them."""
     rows = []
-    for r in planner.table.itertuples():
+    for r, path in zip(planner.table.itertuples(), planner.paths, strict=True):
         near = f"<{planner.k}" if pd.isna(r.events_near) else tr.number(int(r.events_near))
-        rows.append([f"R{r.rank}", f"{r.from_place} → {r.to_place}",
+        rows.append([f"R{r.rank}", tr.gettext("{start} → {end}").format(
+                         start=end_name(float(path[0, 0]), float(path[0, 1]), towns, tr),
+                         end=end_name(float(path[-1, 0]), float(path[-1, 1]), towns, tr)),
                      tr.gettext("{lat} N {lon} E").format(lat=tr.number(r.crossing_lat, decimals=3),
                                                           lon=tr.number(r.crossing_lon, decimals=3)),
                      tr.number(r.length_km, decimals=1), tr.number(r.walk_h, decimals=1), tr.percent(r.unseen_share),

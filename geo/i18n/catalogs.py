@@ -14,6 +14,7 @@ import copy
 import gettext
 import importlib.resources
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_timedelta, get_datetime_format
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -74,6 +76,10 @@ class Translator:
         pattern = copy.copy(Locale.parse(self.language.locale).percent_formats[None])
         pattern.frac_prec = (decimals, decimals)
         return pattern.apply(round(fraction, decimals + 2), Locale.parse(self.language.locale))
+
+    def listing(self, items: Sequence[str]) -> str:
+        """``items`` as the locale lists them (``A, B и C``); each item is a whole message already."""
+        return format_list(list(items), locale=self.language.locale) if items else ""
 
     def date(self, day: date) -> str:
         """``day`` in the locale's medium form (``30 Νοε 2026``)."""

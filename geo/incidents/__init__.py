@@ -7,8 +7,8 @@ Every step is audited with its actor and the previous state; the handover leavin
 from geo.incidents.cot import Delivery, Tasking, cot_time, parse_endpoint, send_cot, tasking_xml
 from geo.incidents.dispatch import (
     ON_SCENE_RADIUS_M,
-    DispatchTargets,
     Dispatched,
+    DispatchTargets,
     assign_and_dispatch,
     check_on_scene,
     retry_dispatch,

@@ -19,6 +19,7 @@ from typing import Final
 
 import pandas as pd
 
+from geo.analysis import categories_text
 from geo.grid import EventIndex, cell_latlng, cells_to_hex
 from geo.i18n import Translator, translator
 from geo.incidents.model import Signal
@@ -55,7 +56,7 @@ def candidate_signals(index: EventIndex, *, now: datetime, towns: pd.DataFrame, 
 
     ``unusual`` is :func:`geo.analysis.unusual_cells`'s frame (indexed by cell), ``areas``
     :func:`geo.analysis.emerging_areas`' (``lat``, ``lon``, ``cells``, ``categories``); either may be empty.
-    Labels are in ``tr``'s language (default English; an area's categories stay the analysis' English names).
+    Labels are in ``tr``'s language (default English), an area's categories too.
     """
     tr = tr or translator()
     signals: list[Signal] = []
@@ -84,6 +85,6 @@ def candidate_signals(index: EventIndex, *, now: datetime, towns: pd.DataFrame, 
         lat, lon = float(area["lat"]), float(area["lon"])
         place = describe_place(lat=lat, lon=lon, towns=towns, tr=tr)
         signals.append(Signal(kind="emerging_area", ref=f"{lat:.3f},{lon:.3f}@{now:%Y-%m-%d}", lat=lat, lon=lon,
-                              at=now, label=tr.gettext("{place}: {categories}").format(place=place,
-                                                                                  categories=area["categories"])))
+                              at=now, label=tr.gettext("{place}: {categories}").format(
+                                  place=place, categories=categories_text(area["categories"], tr))))
     return signals

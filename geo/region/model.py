@@ -69,6 +69,9 @@ class Region:
         The TOML file the region was read from.
     time_zone : str
         The IANA time zone of the border (``Europe/Athens``): pages show its local time beside UTC.
+    titles : tuple of (str, str)
+        The heading in other languages, ``(language code, title)`` pairs (the TOML's ``[titles]`` table,
+        ``el = "..."``, ``sr-Latn = "..."``); :meth:`title_for` falls back to ``title``.
     """
 
     name: str
@@ -88,6 +91,11 @@ class Region:
     coarse_dem: Path | None = None
     source: Path | None = None
     time_zone: str = "UTC"
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_for(self, language: str) -> str:
+        """The heading for readers of ``language`` (a code such as ``el``, ``sr-Latn``): its own title, else ``title``."""
+        return dict(self.titles).get(language, self.title)
 
     @property
     def centre_lonlat(self) -> tuple[float, float]:
@@ -156,6 +164,12 @@ def _view(table: object, key: str, where: Path) -> View:
     return view
 
 
+def _titles(value: object, where: Path) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+        raise InputError(f"{where.name}: [titles] must map language codes to titles (el = \"...\"); got {value!r}")
+    return tuple((str(code), title.strip()) for code, title in value.items())
+
+
 def _aoi(value: object, where: Path) -> tuple[float, float, float, float]:
     if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)):
         raise InputError(f"{where.name}: 'aoi' must be [west, south, east, north] in degrees; got {value!r}")
@@ -199,7 +213,8 @@ def _load(path: Path, mtime_ns: int) -> Region:
                   ours=_codes(table, "ours", path), watched=_codes(table, "watched", path), metric_crs=metric_crs,
                   aoi_lonlat=aoi, view=view,
                   form_view=_view(table["form_view"], "form_view", path) if "form_view" in table else view,
-                  source=path, time_zone=time_zone, **paths)  # type: ignore[arg-type]
+                  source=path, time_zone=time_zone, titles=_titles(table.get("titles", {}), path),
+                  **paths)  # type: ignore[arg-type]
 
 
 def load_region(path: str | Path) -> Region:
@@ -241,4 +256,6 @@ def region_toml(region: Region, *, folder: Path) -> str:
     for key in ("view", "form_view"):
         view: View = getattr(region, key)
         lines += ["", f"[{key}]", f"latitude = {view.latitude}", f"longitude = {view.longitude}", f"zoom = {view.zoom}"]
+    if region.titles:
+        lines += ["", "[titles]", *(f"{_toml_value(code)} = {_toml_value(title)}" for code, title in region.titles)]
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from geo.spatial.validity import repair_geometries
 from geo.spatial.vectors import (
     BALKAN_LONLAT,
     DEM_DIR,
+    TOWN_REACH_KM,
     VECTOR_DIR,
     Basemap,
     border_lines,
@@ -62,6 +63,7 @@ __all__ = [
     "Dem",
     "EARTH_RADIUS_KM",
     "MetricDem",
+    "TOWN_REACH_KM",
     "VECTOR_DIR",
     "WORLD_BORDERS",
     "WORLD_COUNTRIES",
