@@ -121,7 +121,8 @@ def test_data_page_shows_a_refused_file_s_error_in_greek(tmp_path: Path) -> None
             base="empty.csv"))]
 
 
-def test_data_page_explains_quarantine_reasons_in_macedonian() -> None:
+def test_data_page_explains_quarantine_reasons_in_macedonian(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LIMES_DB", f"sqlite:///{tmp_path / 'mk.sqlite'}")  # its own store: the sample stays new elsewhere
     at = _data_page("mk")
     at.file_uploader(key="upload").upload(IOM_SAMPLE.name, IOM_SAMPLE.read_bytes(), "text/csv").run()
     at.button(key="do_import").click().run()
