@@ -131,9 +131,13 @@ def run_streamlit(script: str, settings: Settings, streamlit_args: Sequence[str]
 
 
 def serve(settings: Settings, *, address: str, port: int, streamlit_args: Sequence[str] = ()) -> int:
-    """Preload :data:`PRELOADED`, then run ``streamlit run streamlit_app.py`` in this process until it stops."""
+    """Preload :data:`PRELOADED`, then run ``streamlit run streamlit_app.py`` in this process until it stops, warming
+    the map's caches in the background meanwhile (:mod:`dashboard.warmup`)."""
+    from dashboard.warmup import start_warmup
+
     for name in PRELOADED:
         importlib.import_module(name)
+    start_warmup()
     return run_streamlit("streamlit_app.py", settings,
                          ["--server.address", address, "--server.port", str(port), *streamlit_args])
 
