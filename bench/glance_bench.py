@@ -8,9 +8,15 @@ script state reads ``notRunning``), the map canvas appearing, and deck.gl drawin
 (the deck spec rides on them) and the bytes fetched from ``/app/static`` (basemap and relief
 files, which a browser that has them does not fetch again).
 
-``python -m bench.glance_bench [--baseline DIR] [--load 2] [--json]``: ``--baseline`` runs a second
-server from another checkout (e.g. ``git archive main | tar -x -C DIR``) side by side, alternating;
+``python -m bench.glance_bench [--baseline DIR] [--load 2] [--gl llvmpipe] [--json]``: ``--baseline`` runs a
+second server from another checkout (e.g. ``git archive main | tar -x -C DIR``) side by side, alternating;
 ``--load N`` keeps N busy processes spinning during the runs.
+
+WebGL without a GPU: headless Chromium draws WebGL with SwiftShader (``--gl swiftshader``, its default), which
+compiles every shader again for each new map and makes the compositor read each canvas back, synchronously: on
+this 2-core machine most of a map's seconds after the server has answered are spent there. ``--gl llvmpipe``
+draws through Mesa's llvmpipe (ANGLE's GL-EGL back end), the software OpenGL of Linux desktops without a GPU
+driver, closer to what a control-room PC's browser does with a GPU. The renderer in use is printed.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ MAP = '[data-testid="stDeckGlJsonChart"]'
 RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STEP_TIMEOUT_S = 90.0
+GL_ARGS: dict[str, list[str]] = {"swiftshader": [], "llvmpipe": ["--use-angle=gl-egl", "--ignore-gpu-blocklist"]}
+"""Chromium's options per software WebGL renderer (see the module's docstring)."""
 
 
 @dataclass
@@ -148,11 +156,20 @@ def _nav(page: Page, title: str) -> Callable[[], None]:
     return lambda: page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
 
 
-def walk(url: str) -> list[Step]:
-    """The operator's walk through the app, timed phase by phase."""
+def webgl_renderer(page: Page) -> str:
+    """The WebGL renderer the page draws with (e.g. "ANGLE (..., SwiftShader driver)")."""
+    return str(page.evaluate("""() => { const gl = document.createElement('canvas').getContext('webgl2');
+        if (!gl) return 'no WebGL 2'; const info = gl.getExtension('WEBGL_debug_renderer_info');
+        return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER); }"""))
+
+
+def walk(url: str, *, gl: str = "swiftshader", renderers: set[str]) -> list[Step]:
+    """The operator's walk through the app, timed phase by phase (the WebGL renderer used is added to
+    ``renderers``)."""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *GL_ARGS[gl]], headless=True)
         page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+        renderers.add(webgl_renderer(page))
         rec = Recorder(page)
         steps = [_measure(page, rec, "first map", lambda: page.goto(url), done=lambda: _hot_xy(page) is not None)]
         page.wait_for_timeout(1500)
@@ -212,7 +229,8 @@ def _fresh_store(tmp: Path, *, root: Path | None = None) -> str:
     return url
 
 
-def run_walks(*, samples: int, load: int, baseline: Path | None) -> dict[str, list[list[Step]]]:
+def run_walks(*, samples: int, load: int, baseline: Path | None, gl: str = "swiftshader",
+              renderers: set[str]) -> dict[str, list[list[Step]]]:
     """``samples`` walks against fresh servers of ours (and of ``baseline``, on a store its own code wrote),
     alternating, under ``load``."""
     results: dict[str, list[list[Step]]] = {"ours": [], **({"baseline": []} if baseline else {})}
@@ -223,7 +241,7 @@ def run_walks(*, samples: int, load: int, baseline: Path | None) -> dict[str, li
             for kind in results:
                 root = baseline if kind == "baseline" else None
                 with start_streamlit(env={"LIMES_DB": urls[kind]}, root=root) as app:
-                    results[kind].append(walk(app))
+                    results[kind].append(walk(app, gl=gl, renderers=renderers))
     return results
 
 
@@ -263,12 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="another checkout to run side by side (today's main)")
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--load", type=int, default=0, help="busy processes during the runs")
+    parser.add_argument("--gl", choices=sorted(GL_ARGS), default="swiftshader", help="software WebGL renderer")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     before = os.getloadavg()[0]
-    results = run_walks(samples=args.samples, load=args.load, baseline=args.baseline)
+    renderers: set[str] = set()
+    results = run_walks(samples=args.samples, load=args.load, baseline=args.baseline, gl=args.gl, renderers=renderers)
     table = summary(results)
-    machine = {"loadavg_1min_before": before, "loadavg_1min_after": os.getloadavg()[0], "cpus": os.cpu_count()}
+    machine = {"loadavg_1min_before": before, "loadavg_1min_after": os.getloadavg()[0], "cpus": os.cpu_count(),
+               "webgl": sorted(renderers)}
     if args.json:
         print(json.dumps({"load": args.load, "machine": machine, "summary": table,
                           "walks": {k: [[asdict(s) for s in w] for w in v] for k, v in results.items()}}, indent=1))
