@@ -27,3 +27,21 @@ def small(label: str, *, width_px: int | None = None) -> st.column_config.Column
     """A column of numbers or short words, drawn narrow (``width_px``, default Streamlit's small) so its
     neighbours keep their room."""
     return st.column_config.Column(label, width=width_px or "small")
+
+
+EMPTY_CELL: Final[str] = "—"
+"""What an empty cell (a blanked count, a change with nothing to compare with) shows: Streamlit draws a styled
+table's empty display value, and a missing value, as "None"."""
+HALF_COLUMN_PX: Final[int] = 490
+"""A table's room in half of the page's main column on a 1600-px wide screen (the Briefing's section table)."""
+
+
+def narrow_columns(labels: list[str], *, first_px: int, total_px: int = HALF_COLUMN_PX
+                   ) -> dict[str, st.column_config.Column]:
+    """Widths (pixels) that fit ``labels`` into ``total_px`` without sideways scrolling in any language: the first
+    column (names) ``first_px``, the others an equal share of the rest; a header cut short by its width is named
+    in full by its help."""
+    share = (total_px - first_px) // max(len(labels) - 1, 1)
+    first, *others = labels
+    return {first: st.column_config.Column(first, width=first_px, help=first),
+            **{label: st.column_config.Column(label, width=share, help=label) for label in others}}
