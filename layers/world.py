@@ -42,14 +42,25 @@ def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...] = ()) -> di
     return {"type": "FeatureCollection", "features": features}
 
 
+LAND_OVERLAP_DEG: Final[float] = 0.01
+"""The 1:10m land reaches this far (degrees, ~1 km) over the edge of the hole cut for it in the 1:50m world, so the
+hole's outline stays under the detailed fill."""
+
+
 def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None) -> list[pdk.Layer]:
-    """The world's land (1:50m countries: their outlines are the coast and the borders) under the region's detail:
-    the countries meeting ``bbox`` (degrees) whole, or all of them."""
+    """The world's land (1:50m countries: their outlines are the coast and the borders) around the region's detail:
+    the countries meeting ``bbox`` (degrees), or all of them, with a hole where the region's 1:10m countries draw the
+    land (``basemap.land_lonlat``), so that no coarser coast or border runs beside the detailed one."""
     if basemap.world is None or basemap.world.empty:
         return []
     world = basemap.world
     if bbox is not None:
         world = world[shapely.intersects(world.geometry.values, shapely.box(*bbox))]
+    if basemap.land_lonlat is not None and not basemap.countries.empty:
+        west, south, east, north = basemap.land_lonlat
+        hole = shapely.box(west + LAND_OVERLAP_DEG, south + LAND_OVERLAP_DEG, east - LAND_OVERLAP_DEG,
+                           north - LAND_OVERLAP_DEG)
+        world = world.assign(geometry=shapely.difference(world.geometry.values, hole))
     watched = (basemap.region or bundled_region()).watched
     return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(world, watched),
                       stroked=True, filled=True, get_line_color=list(COUNTRY_EDGE),

@@ -28,6 +28,7 @@ from geo.spatial.vectors import (
     BALKAN_LONLAT,
     DEM_DIR,
     VECTOR_DIR,
+    WORLD_DETAIL_MARGIN_DEG,
     Basemap,
     border_lines,
     bundled_region,
@@ -35,6 +36,7 @@ from geo.spatial.vectors import (
     describe_place,
     detail_bbox,
     great_circle_km,
+    land_bbox,
     load_basemap,
     load_towns,
     nearest_town,
@@ -56,6 +58,7 @@ from geo.spatial.world import (
 )
 
 __all__ = [
+    "WORLD_DETAIL_MARGIN_DEG",
     "BALKAN_LONLAT",
     "Basemap",
     "DEM_DIR",
@@ -76,6 +79,7 @@ __all__ = [
     "describe_place",
     "detail_bbox",
     "geodesic_length_km",
+    "land_bbox",
     "geometry_to_lonlat",
     "geometry_to_m",
     "great_circle_km",
