@@ -1,0 +1,53 @@
+"""What a reader sees on years-old history (IOM incidents 2014–2020): the map's classes and its alerts panel say
+something about the data, not about a live week that is not there. The same store in Chromium:
+tests/test_history_browser.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.ingest import import_file
+from geo.store import open_store
+from layers.colours import class_breaks, count_breaks, window_breaks
+from tests.conftest import ROOT
+
+HISTORY = ROOT / "tests" / "data" / "iom_global_2014_2020.csv"
+
+
+def test_sparse_years_get_classes_of_their_own_counts() -> None:
+    days_2541 = 2541 * 24.0
+    assert window_breaks(days_2541, 6)[:2] == [1, 1000]  # a live week's classes scaled to 7 years
+    counts = [1] * 180 + [2] * 12 + [3, 4, 5, 9]  # every cell below 1,000: one colour for the whole map
+    assert count_breaks(counts, window_h=days_2541, res=6) == class_breaks(counts)
+    assert count_breaks(counts, window_h=days_2541, res=6) == [1, 2]
+    busy = [1, 40, 2500]  # a count reaches the second class: the window's classes stay (alike for its length)
+    assert count_breaks(busy, window_h=days_2541, res=6) == window_breaks(days_2541, 6)
+    assert count_breaks([], window_h=168, res=6) == window_breaks(168, 6)
+
+
+@pytest.fixture(scope="module")
+def history_map(tmp_path_factory: pytest.TempPathFactory) -> AppTest:
+    url = f"sqlite:///{tmp_path_factory.mktemp('history') / 'history.sqlite'}"
+    store = open_store(url)
+    import_file(HISTORY, store, mapping="iom", now=datetime(2026, 5, 1, tzinfo=timezone.utc))
+    store.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIMES_DB", url)
+        patch.setenv("LIMES_SCENARIO", "off")
+        at = AppTest.from_file(str(ROOT / "dashboard" / "pages" / "live_map.py"), default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_history_map_legend_and_alerts_speak_of_the_data(history_map: AppTest) -> None:
+    legend = next(m.value for m in history_map.markdown if "limes-legend" in m.value)
+    rows = [part.split("</span>")[0] for part in legend.split("<span>")[1:3]]
+    # 196 cells, 220 events: was "1–999 events", "1,000–1,999 events", … "50,000+ events", every cell in the first
+    assert rows == ["1–2 events", "3+ events"], legend
+    texts = [c.value for c in history_map.caption] + [m.value for m in history_map.markdown]
+    assert any("No alerts: they compare the last 1 h with the same hours of the past 8 weeks, and the stored events "
+               "end on Dec 26, 2020." in t for t in texts), texts
+    assert not any("Nothing unusual" in t for t in texts)
