@@ -29,25 +29,39 @@ def test_sparse_years_get_classes_of_their_own_counts() -> None:
 
 
 @pytest.fixture(scope="module")
-def history_map(tmp_path_factory: pytest.TempPathFactory) -> AppTest:
+def history_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('history') / 'history.sqlite'}"
     store = open_store(url)
     import_file(HISTORY, store, mapping="iom", now=datetime(2026, 5, 1, tzinfo=timezone.utc))
     store.close()
+    return url
+
+
+def _page(name: str, url: str) -> AppTest:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LIMES_DB", url)
         patch.setenv("LIMES_SCENARIO", "off")
-        at = AppTest.from_file(str(ROOT / "dashboard" / "pages" / "live_map.py"), default_timeout=180).run()
+        at = AppTest.from_file(str(ROOT / "dashboard" / "pages" / f"{name}.py"), default_timeout=180).run()
     assert not at.exception, at.exception
     return at
 
 
-def test_history_map_legend_and_alerts_speak_of_the_data(history_map: AppTest) -> None:
-    legend = next(m.value for m in history_map.markdown if "limes-legend" in m.value)
+def test_history_map_legend_and_alerts_speak_of_the_data(history_url: str) -> None:
+    at = _page("live_map", history_url)
+    legend = next(m.value for m in at.markdown if "limes-legend" in m.value)
     rows = [part.split("</span>")[0] for part in legend.split("<span>")[1:3]]
     # 196 cells, 220 events: was "1–999 events", "1,000–1,999 events", … "50,000+ events", every cell in the first
     assert rows == ["1–2 events", "3+ events"], legend
-    texts = [c.value for c in history_map.caption] + [m.value for m in history_map.markdown]
+    texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
     assert any("No alerts: they compare the last 1 h with the same hours of the past 8 weeks, and the stored events "
                "end on Dec 26, 2020." in t for t in texts), texts
     assert not any("Nothing unusual" in t for t in texts)
+
+
+def test_history_briefing_opens_on_the_data_last_week(history_url: str) -> None:
+    """The Briefing's default on history is the data's last week (the map chose "All data" the same way), not
+    "Last 7 days" to today, which holds nothing and only erred."""
+    at = _page("briefing", history_url)
+    assert at.radio(key="briefing_window").value == "Custom"
+    assert [d.value.isoformat() for d in at.date_input] == ["2020-12-19", "2020-12-26"]
+    assert not at.error, [e.value for e in at.error]

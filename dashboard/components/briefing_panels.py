@@ -19,7 +19,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
 from dashboard.components.daily_bars import daily_bars
-from dashboard.components.filters import CUSTOM
+from dashboard.components.filters import CUSTOM, STALE_AFTER
 from dashboard.components.tables import EMPTY_CELL, narrow_columns, small, when_column
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
@@ -219,10 +219,12 @@ def coverage_help(params: CoverageParams = SECTION_COVERAGE) -> str:
 
 def briefing_controls(*, now: datetime, data_start: datetime, data_end: datetime | None = None) -> BriefingChoice:
     """Period, section length, corridor width and k, in the sidebar (a custom period defaults to the data's
-    last week, so history that ended years ago opens on its own last days)."""
+    last week, and is the default when the data ended over 30 days ago, so history that ended years ago opens on
+    its own last days instead of an empty week)."""
+    stale = data_end is not None and data_end < now - STALE_AFTER
     with st.sidebar:
         st.subheader(_("Briefing period"))
-        name = st.radio(_("Period"), [*PRESETS, CUSTOM], index=1, key=state.BRIEFING_WINDOW,
+        name = st.radio(_("Period"), [*PRESETS, CUSTOM], index=len(PRESETS) if stale else 1, key=state.BRIEFING_WINDOW,
                         label_visibility="collapsed", format_func=tr().gettext)
         if name == CUSTOM:
             end = min(now, data_end or now)
