@@ -5,16 +5,20 @@ tests/test_history_browser.py."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.cli import main as limes
 from geo.ingest import import_file
+from geo.settings import bundled_data_dir
 from geo.store import open_store
 from layers.colours import class_breaks, count_breaks, window_breaks
 from tests.conftest import ROOT
 
 HISTORY = ROOT / "tests" / "data" / "iom_global_2014_2020.csv"
+IOM_SAMPLE = bundled_data_dir() / "incidents" / "MissingMigrants-Global-2026-05-06--19_42_11.csv"
 
 
 def test_sparse_years_get_classes_of_their_own_counts() -> None:
@@ -65,3 +69,14 @@ def test_history_briefing_opens_on_the_data_last_week(history_url: str) -> None:
     assert at.radio(key="briefing_window").value == "Custom"
     assert [d.value.isoformat() for d in at.date_input] == ["2020-12-19", "2020-12-26"]
     assert not at.error, [e.value for e in at.error]
+
+
+def test_months_old_sample_offers_no_emerging_signal_as_if_now(tmp_path: Path) -> None:
+    """The IOM sample ends in May 2026: its emerging areas (the cube ends with the data) are no signal of "now" on
+    the Incidents page; before, six such areas waited there stamped with today's time."""
+    url = f"sqlite:///{tmp_path / 'iom.sqlite'}"
+    assert limes(["import", str(IOM_SAMPLE), "--mapping", "iom", "--db", url, "--json"]) == 0
+    at = _page("incidents", url)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "emerging hot spot" not in shown
+    assert any("Nothing waiting" in c.value for c in at.caption), [c.value for c in at.caption]
