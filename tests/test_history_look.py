@@ -80,3 +80,9 @@ def test_months_old_sample_offers_no_emerging_signal_as_if_now(tmp_path: Path) -
     shown = " ".join(m.value for m in at.markdown)
     assert "emerging hot spot" not in shown
     assert any("Nothing waiting" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_coverage_without_sensors_says_why_it_reads_zero(history_url: str) -> None:
+    at = _page("coverage", history_url)
+    assert any(i.value.startswith("No sensors stored yet: the whole corridor counts as unseen.") for i in at.info), \
+        [i.value for i in at.info]
