@@ -72,3 +72,19 @@ def test_the_view_is_land_from_the_1_10m_countries(hun_srb) -> None:
 def test_world_countries_share_their_edges() -> None:
     """Simplified together: no sea showing through slivers between neighbours (one by one, it did)."""
     assert shapely.coverage_is_valid(world_overview().geometry.values)
+
+
+def test_pair_labels_shrink_away_over_a_continent() -> None:
+    """Zoomed out to the world ("Zoom to data" on the IOM sample), the bundled region's ten pair labels piled up
+    into an amber smear at a fixed 11 px; sized on the ground they are 11 px at the opening zoom, < 1 px at zoom 3."""
+    from geo.settings import bundled_region
+    from layers.basemap import metres_per_px
+    from layers.world import PAIR_LABEL_PX, world_label_layers
+
+    region = bundled_region()
+    layers = {layer.id: layer for layer in world_label_layers(load_basemap(region))}
+    pairs = layers["border-pair-labels"]
+    assert pairs.size_units == "meters" and pairs.size_max_pixels == PAIR_LABEL_PX and len(pairs.data) == 10
+    for row in pairs.data:
+        assert row["size_m"] / metres_per_px(row["lat"], region.view.zoom) == pytest.approx(PAIR_LABEL_PX, abs=0.01)
+        assert row["size_m"] / metres_per_px(row["lat"], 3.0) < 1.0
