@@ -38,7 +38,10 @@ def _run(language: str) -> AppTest:
 
 
 def _shown(at: AppTest) -> pd.DataFrame:
-    """The table as the browser draws it: the Styler's display values."""
+    """The table as the browser draws it: the data itself where a value is missing (Streamlit's table then draws
+    "None", whatever the Styler's display value says), else the Styler's display values."""
+    data = at.dataframe[0].value
+    assert not data.isna().any().any(), data  # a missing value would read "None" in the browser
     return convert_arrow_bytes_to_pandas_df(at.dataframe[0].proto.arrow_data.styler.display_values)
 
 
@@ -62,7 +65,10 @@ def test_only_columns_that_say_something_each_fitting_half_the_page() -> None:
     # No level set by hand: no "Proposed" column; coverage not computed: no empty "Covered %" column.
     assert list(shown.columns) == [tr.gettext(c) for c in ("Section", "Level", "Events", "Change %", "Persons",
                                                            "Hot cells %")]
-    widths = [c["width"] for c in _column_config(at).values() if not c.get("hidden")]
+    config = {name: c for name, c in _column_config(at).items() if not c.get("hidden")}
+    widths = [c["width"] for c in config.values()]
+    # Figures right-aligned, text or not (a column with an empty cell is text); the level's words are not.
+    assert [name for name, c in config.items() if c.get("alignment") == "right"] == list(shown.columns)[2:]
     assert len(widths) == 6 and sum(widths) <= 490  # the Chromium test measures it: tests/test_briefing_browser.py
 
 

@@ -20,7 +20,7 @@ from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
 from dashboard.components.daily_bars import daily_bars
 from dashboard.components.filters import CUSTOM, STALE_AFTER
-from dashboard.components.tables import EMPTY_CELL, narrow_columns, small, when_column
+from dashboard.components.tables import EMPTY_CELL, narrow_columns, small, when_column, with_dashes
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from dashboard.state import keyed
@@ -100,15 +100,15 @@ def section_table(briefing: Briefing) -> None:
     covered = bool(s["coverage_share"].notna().any())
     if not covered:
         del columns[names["covered"]]
-    table = pd.DataFrame(columns)
+    table = with_dashes(pd.DataFrame(columns))
     colours = {level_name(lv, t): colour for lv, colour in LEVEL_COLOURS.items()}
     st.markdown(_("**Sections, highest level and largest rise first**"))
-    # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font). Streamlit
-    # shows an empty display value as "None": empty cells carry a dash.
+    # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
     styled = table.style.map(lambda level: f"background-color: {colours[level]}; color: white; font-weight: 600",
-                             subset=[names["level"]]).format(precision=0, na_rep=EMPTY_CELL)
+                             subset=[names["level"]]).format(precision=0)
     st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE,
-                 column_config=narrow_columns(list(table.columns), first_px=SECTION_NAME_PX))
+                 column_config=narrow_columns(list(table.columns), first_px=SECTION_NAME_PX,
+                                               words=(names["level"], _("Proposed"))))
     st.caption(_("{dash}: fewer than {k} (suppressed), or no events in the period before to compare with.").format(
         dash=EMPTY_CELL, k=briefing.k))
     if not covered:
