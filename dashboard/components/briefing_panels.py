@@ -69,7 +69,7 @@ MAP_HEIGHT_PX: Final[int] = 560
 MAP_WIDTH_PX: Final[int] = 600
 """The map column's width on a 1600-px wide screen; the view fits the sections into it."""
 SECTION_NAME_PX: Final[int] = 150
-"""The section table's name column ("GR–MK 8 · Star Dojran"); the figures share the rest of the ~500-px column."""
+"""The section table's name column ("GR–MK 8 · Star Dojran"); the figures share the rest of the ~450-px column."""
 PERIOD_NAMES: Final[tuple[str, ...]] = (N_("Last 24 h"), N_("Last 7 days"), N_("Last 30 days"), N_("Custom"))
 """The period choices (:data:`geo.timewindow.PRESETS` and "Custom"), marked for the catalogs."""
 

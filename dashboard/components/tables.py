@@ -34,8 +34,8 @@ def small(label: str, *, width_px: int | None = None) -> st.column_config.Column
 EMPTY_CELL: Final[str] = "—"
 """What an empty cell (a blanked count, a change with nothing to compare with) shows: Streamlit's table draws a
 missing value as "None", whatever a Styler's ``na_rep`` says."""
-HALF_COLUMN_PX: Final[int] = 490
-"""A table's room in half of the page's main column on a 1600-px wide screen (the Briefing's section table)."""
+HALF_COLUMN_PX: Final[int] = 450
+"""A table's room in half of the page's main column on a 1500-px wide screen (~455 px; the Briefing's section table)."""
 
 
 def with_dashes(frame: pd.DataFrame) -> pd.DataFrame:
