@@ -301,8 +301,9 @@ def stored_sensors() -> tuple[Sensor, ...]:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def patrol_record(res: int, minute: datetime) -> pd.DataFrame:
-    """Per-cell patrol record (last pass, effort) from the stored unit positions of the last 30 days."""
+def patrol_record(store_url: str, res: int, minute: datetime) -> pd.DataFrame:
+    """Per-cell patrol record (last pass, effort) from the unit positions of the last 30 days in the store at
+    ``store_url`` (the key: a process that opens another store, a test after a test, gets that store's patrols)."""
     return patrol_cells(read_unit_positions(current_store(), since=minute - PATROL_HISTORY), res=res)
 
 
@@ -315,7 +316,7 @@ def recent_event_counts(res: int, minute: datetime) -> pd.Series:
 @st.cache_resource(max_entries=24, show_spinner=False)
 def coverage_assessment(params: CoverageParams, sensors: tuple[Sensor, ...], minute: datetime) -> Assessment:
     """Coverage, risk and gaps for one set of sensors (what-ifs included), recomputed at most once a minute."""
-    return assess(coverage_terrain(params), sensors, patrol_record(params.res, minute),
+    return assess(coverage_terrain(params), sensors, patrol_record(settings().store_url, params.res, minute),
                   recent_event_counts(params.res, minute), now=minute, event_days=float(RISK_DAYS), cache=coverage_disk())
 
 
@@ -331,7 +332,7 @@ def crossing_routes(params: CoverageParams, sensors: tuple[Sensor, ...], minute:
     """Top crossing routes for these sensors (what-ifs included) and the patrol window of ``params``."""
     grid = with_approach_points(_route_grid(params.corridor_width_m, params.res, route.approach_km), points)
     seen = coverage_assessment(params, sensors, minute).seen_count
-    watched = patrolled_cells(patrol_record(params.res, minute), now=minute, params=params)
+    watched = patrolled_cells(patrol_record(settings().store_url, params.res, minute), now=minute, params=params)
     return find_routes(grid, seen, watched, params=route, cost_params=cost)
 
 

@@ -48,7 +48,7 @@ def country_layers(basemap: Basemap) -> list[pdk.Layer]:
     countries = basemap.countries.assign(focus=basemap.countries["adm0_a3"].isin(region.watched))
     if countries.empty:
         return []
-    clip_edge = shapely.box(*region.aoi_lonlat).exterior.buffer(1e-6)
+    clip_edge = shapely.box(*(basemap.land_lonlat or region.aoi_lonlat)).exterior.buffer(1e-6)
     outlines = gpd.GeoDataFrame(geometry=shapely.difference(countries.geometry.boundary.values, clip_edge),
                                 crs=countries.crs)
     return [

@@ -120,6 +120,18 @@ def window_breaks(window_h: float, res: int) -> list[int]:
     return breaks
 
 
+def count_breaks(counts: npt.ArrayLike, *, window_h: float, res: int) -> list[int]:
+    """:func:`window_breaks`, unless every count falls in their first class (a window of years over sparse history,
+    where a week's classes scaled up start their second class at 1,000): then classes of the counts themselves
+    (:func:`class_breaks`), so that the map is not one colour."""
+    breaks = window_breaks(window_h, res)
+    v = np.asarray(counts, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(breaks) > 1 and v.size and v.max() < breaks[1]:
+        return class_breaks(v)
+    return breaks
+
+
 def ramp_for(breaks: list[int]) -> list[Rgba]:
     """Colours for ``breaks``: spread over the whole ramp so that the top class is always the hottest."""
     ascending(breaks)

@@ -19,12 +19,14 @@ import shapely
 
 from geo.i18n import translator
 from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names
+from layers.basemap import metres_per_px
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT
 
 COORD_DECIMALS: Final[int] = 2
 """~1 km: below the simplified outline's ~4 km, a third of the payload of full precision."""
 COUNTRY_LABEL: Final[list[int]] = [150, 162, 185, 200]
 PAIR_LABEL: Final[list[int]] = [245, 190, 110, 230]
+PAIR_LABEL_PX: Final[int] = 11
 TOWN_LABEL_M: Final[int] = 40_000
 """World town labels' height on the ground: ~1 px in a world view, 12 px from zoom 6 on."""
 COUNTRY_LABEL_MIN_DEG2: Final[float] = 4.0
@@ -42,14 +44,25 @@ def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...] = ()) -> di
     return {"type": "FeatureCollection", "features": features}
 
 
+LAND_OVERLAP_DEG: Final[float] = 0.01
+"""The 1:10m land reaches this far (degrees, ~1 km) over the edge of the hole cut for it in the 1:50m world, so the
+hole's outline stays under the detailed fill."""
+
+
 def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None) -> list[pdk.Layer]:
-    """The world's land (1:50m countries: their outlines are the coast and the borders) under the region's detail:
-    the countries meeting ``bbox`` (degrees) whole, or all of them."""
+    """The world's land (1:50m countries: their outlines are the coast and the borders) around the region's detail:
+    the countries meeting ``bbox`` (degrees), or all of them, with a hole where the region's 1:10m countries draw the
+    land (``basemap.land_lonlat``), so that no coarser coast or border runs beside the detailed one."""
     if basemap.world is None or basemap.world.empty:
         return []
     world = basemap.world
     if bbox is not None:
         world = world[shapely.intersects(world.geometry.values, shapely.box(*bbox))]
+    if basemap.land_lonlat is not None and not basemap.countries.empty:
+        west, south, east, north = basemap.land_lonlat
+        hole = shapely.box(west + LAND_OVERLAP_DEG, south + LAND_OVERLAP_DEG, east - LAND_OVERLAP_DEG,
+                           north - LAND_OVERLAP_DEG)
+        world = world.assign(geometry=shapely.difference(world.geometry.values, hole))
     watched = (basemap.region or bundled_region()).watched
     return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(world, watched),
                       stroked=True, filled=True, get_line_color=list(COUNTRY_EDGE),
@@ -57,7 +70,7 @@ def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | 
                       line_width_min_pixels=0.6, pickable=False)]
 
 
-def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[int], size: int,
+def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[int], size: int | str,
                 **options: object) -> pdk.Layer:
     return pdk.Layer("TextLayer", id=layer_id, data=rows, get_position="[lon, lat]", get_text="text",
                      get_size=size, get_color=colour, outline_width=2, outline_color=_HALO,
@@ -97,9 +110,12 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
     return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=12, font_weight=600)
 
 
-def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, language: str = "en") -> pdk.Layer:
+def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, language: str = "en", *,
+                     zoom: float | None = None) -> pdk.Layer:
     """One label per land border at its middle, naming the two countries it separates (in ``language``), the western
-    one first ("Finland | Russia")."""
+    one first ("Finland | Russia"). With ``zoom`` (the region's opening zoom) they are sized on the ground at their
+    pixel size there and capped at it, like the town labels: over a continent the region's dozens of borders shrink
+    away instead of piling up into an amber smear."""
     centre_x = {} if world is None else dict(
         zip(world["adm0_a3"], shapely.get_x(shapely.centroid(world.geometry.values)), strict=True))
     rows = []
@@ -116,7 +132,12 @@ def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, 
         if len(codes) == 2 and centre_x.get(codes[0], 0.0) > centre_x.get(codes[1], 0.0):
             west, east = right, left
         rows.append({"text": f"{west} | {east}", "lon": round(middle.x, 4), "lat": round(middle.y, 4)})
-    return _text_layer("border-pair-labels", rows, colour=PAIR_LABEL, size=11, get_pixel_offset=[0, -10])
+    if zoom is None:
+        return _text_layer("border-pair-labels", rows, colour=PAIR_LABEL, size=PAIR_LABEL_PX, get_pixel_offset=[0, -10])
+    for row in rows:
+        row["size_m"] = round(PAIR_LABEL_PX * metres_per_px(float(row["lat"]), zoom), 1)
+    return _text_layer("border-pair-labels", rows, colour=PAIR_LABEL, size="size_m", get_pixel_offset=[0, -10],
+                       size_units="'meters'", size_min_pixels=0, size_max_pixels=PAIR_LABEL_PX)
 
 
 def world_town_layer(towns: pd.DataFrame | None, language: str = "en") -> pdk.Layer | None:
@@ -141,6 +162,7 @@ def world_label_layers(basemap: Basemap, *, bbox: tuple[float, float, float, flo
         west, south, east, north = bbox
         towns = towns[towns["lon"].between(west, east) & towns["lat"].between(south, north)]
     layers = [country_label_layer(basemap, bbox=bbox, language=language),
-              pair_label_layer(basemap.borders, basemap.world, language) if not basemap.borders.empty else None,
+              pair_label_layer(basemap.borders, basemap.world, language,
+                               zoom=(basemap.region or bundled_region()).view.zoom) if not basemap.borders.empty else None,
               world_town_layer(towns, language)]
     return [layer for layer in layers if layer is not None]

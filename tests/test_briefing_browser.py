@@ -6,6 +6,7 @@ Screenshots are kept in ``artifacts/`` (briefing-page.png, briefing-map.png from
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,4 +38,26 @@ def test_briefing_page_in_a_browser(app_server: str, artifacts: Path) -> None:
     assert _pixels_near(png, level_rgba("high")) > 150  # red high sections drawn on the map
     assert _pixels_near(png, level_rgba("low")) > 150
     assert session.outside_loopback() == []
+    assert session.errors == []
+
+
+@pytest.fixture(scope="module")
+def macedonian_server() -> Iterator[str]:
+    from bench.serving import start_streamlit
+
+    with start_streamlit(env={"LIMES_LANG": "mk"}) as url:
+        yield url
+
+
+def test_macedonian_section_table_fits_its_column(macedonian_server: str, artifacts: Path) -> None:
+    """Issue #15: in Macedonian the section table scrolled sideways (667 px of columns in 497 px)."""
+    with chromium_page(height=2000) as session:
+        page = session.page
+        open_via_sidebar(page, macedonian_server, "Брифинг", ready_text="Делници, прво највисоко ниво и најголем пораст")
+        page.wait_for_timeout(2000)
+        table = page.locator('[data-testid="stDataFrame"]').first
+        table.screenshot(path=str(artifacts / "briefing-table-mk.png"))
+        scroll, client = page.evaluate("""() => { const s = document.querySelector(
+            '[data-testid="stDataFrame"] .dvn-scroller'); return [s.scrollWidth, s.clientWidth]; }""")
+    assert 400 < client and scroll <= client, (scroll, client)
     assert session.errors == []

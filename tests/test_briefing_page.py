@@ -118,14 +118,15 @@ def test_covered_share_from_the_coverage_planner(app: AppTest) -> None:
     app.toggle(key="briefing_coverage").set_value(True).run()
     assert not app.exception, app.exception
     table = app.dataframe[0].value
-    assert table["Covered %"].notna().sum() >= 10
+    # A section without corridor cells reads "—": the column is text then (a missing value would read "None").
+    known = {name: float(v) for name, v in zip(table["Section"], table["Covered %"]) if v != "—"}
+    assert len(known) >= 10
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     covered = cache.coverage_assessment(CoverageParams(), cache.stored_sensors(), minute).coverage["covered"]
     sections = cache.border_sections(SectionSource())
     shares = section_coverage(covered, sections, corridor_km=10.0)
     expected = {name: round(100 * shares[sid]) for sid, name in zip(sections["section_id"], sections["name"])
                 if sid in shares}
-    shown = dict(zip(table["Section"], table["Covered %"]))
-    agree = sum(abs(shown[name] - value) <= 1 for name, value in expected.items() if name in shown)
+    agree = sum(abs(known[name] - value) <= 1 for name, value in expected.items() if name in known)
     assert agree >= len(expected) - 1  # the minute may turn between the page's run and ours
     app.toggle(key="briefing_coverage").set_value(False).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -39,6 +40,10 @@ def test_upload_preview_import_and_quarantine(data_page: AppTest) -> None:
     rows = data_page.dataframe[-1].value  # the quarantine browser is the last table on the page
     assert set(rows["Reason"]) == {"bad_persons"} and len(rows) == 2
     assert set(rows["Row"]) == {161, 196}
+    # Times as people read them, long texts cut to a width: the table fits the page (it scrolled sideways).
+    columns = json.loads(data_page.dataframe[-1].proto.columns)
+    assert columns["Quarantined at (UTC)"]["type_config"]["format"] == "D MMM YYYY, HH:mm"
+    assert {columns[c]["width"] for c in ("File", "Detail", "Raw row")} == {"medium"}
 
 
 def test_a_bad_mapping_is_an_error_message_not_a_crash(data_page: AppTest) -> None:

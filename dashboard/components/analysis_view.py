@@ -41,11 +41,11 @@ from layers.colours import (
     EMERGING_COLOURS,
     LegendEntry,
     code_colour_expression,
+    count_breaks,
     emerging_legend,
     hotspot_colour_expression,
     hotspot_legend,
     legend,
-    window_breaks,
 )
 from layers.deck import TOOLTIP_STYLE
 from layers.hexagons import hexagon_layer
@@ -137,7 +137,7 @@ def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysi
     legend, title and tooltip in ``tr``'s language."""
     if analysis.mode == COUNT:
         hours = filters.window.duration.total_seconds() / 3600.0
-        breaks = window_breaks(hours, filters.res)  # the same classes for every window of this length
+        breaks = count_breaks(cells["events"], window_h=hours, res=filters.res)  # alike for windows of one length
         length = (tr.gettext("{n} h").format(n=round(hours)) if hours < 48 else
                   tr.ngettext("{n} day", "{n} days", round(hours / 24)).format(n=round(hours / 24)))
         return DataLayer(hexagon_layer(cells["cell"], cells["events"], breaks=breaks),

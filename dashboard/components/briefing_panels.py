@@ -19,8 +19,8 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import cache, state
 from dashboard.auth import Viewer, audit, viewer
 from dashboard.components.daily_bars import daily_bars, time_lines
-from dashboard.components.filters import CUSTOM
-from dashboard.components.tables import small, when_column
+from dashboard.components.filters import CUSTOM, STALE_AFTER
+from dashboard.components.tables import EMPTY_CELL, narrow_columns, small, when_column, with_dashes
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from dashboard.state import keyed
@@ -68,6 +68,8 @@ SECTION_COVERAGE: Final[CoverageParams] = CoverageParams()
 MAP_HEIGHT_PX: Final[int] = 560
 MAP_WIDTH_PX: Final[int] = 600
 """The map column's width on a 1600-px wide screen; the view fits the sections into it."""
+SECTION_NAME_PX: Final[int] = 150
+"""The section table's name column ("GR–MK 8 · Star Dojran"); the figures share the rest of the ~450-px column."""
 PERIOD_NAMES: Final[tuple[str, ...]] = (N_("Last 24 h"), N_("Last 7 days"), N_("Last 30 days"), N_("Custom"))
 """The period choices (:data:`geo.timewindow.PRESETS` and "Custom"), marked for the catalogs."""
 
@@ -81,27 +83,37 @@ _BADGE: dict[str, str] = {"low": "green", "medium": "orange", "high": "red", "cr
 
 
 def section_table(briefing: Briefing) -> None:
-    """Sections sorted by level, then by change: level, proposal, events, change, persons, shares."""
+    """Sections sorted by level, then by change: level, events, change, persons, hot cells; the proposal only where a
+    level was set by hand, the covered share only once computed. Narrow enough for its column in any language."""
     s = briefing.sections
     t = tr()
     names = {"level": _("Level"), "covered": _("Covered %")}
-    table = pd.DataFrame({
+    columns = {
         _("Section"): s["name"], names["level"]: [level_name(lv, t) for lv in s["level"]],
         _("Proposed"): [level_name(lv, t) for lv in s["proposed_level"]], _("Events"): s["events"],
         _("Change %"): s["change_pct"].round(0).astype("Int64"),
         _("Persons"): s["persons"], _("Hot cells %"): (100 * s["hot_share"]).round(0),
         names["covered"]: (100 * s["coverage_share"]).round(0),
-    })
+    }
+    if (s["level"] == s["proposed_level"]).all():
+        del columns[_("Proposed")]
+    covered = bool(s["coverage_share"].notna().any())
+    if not covered:
+        del columns[names["covered"]]
+    table = with_dashes(pd.DataFrame(columns))
     colours = {level_name(lv, t): colour for lv, colour in LEVEL_COLOURS.items()}
     st.markdown(_("**Sections, highest level and largest rise first**"))
     # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
     styled = table.style.map(lambda level: f"background-color: {colours[level]}; color: white; font-weight: 600",
-                             subset=[names["level"]]).format(precision=0, na_rep="")
+                             subset=[names["level"]]).format(precision=0)
     st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE,
-                 column_config={name: small(name) for name in table.columns if name != _("Section")})
-    st.caption(_("Empty cells: fewer than {k} (suppressed). {covered}: switch on “{toggle}” under {expander}.").format(
-        k=briefing.k, covered=names["covered"], toggle=_("Covered share of each section"),
-        expander=_("Sections and suppression")))
+                 column_config=narrow_columns(list(table.columns), first_px=SECTION_NAME_PX,
+                                               words=(names["level"], _("Proposed"))))
+    st.caption(_("{dash}: fewer than {k} (suppressed), or no events in the period before to compare with.").format(
+        dash=EMPTY_CELL, k=briefing.k))
+    if not covered:
+        st.caption(_("The covered share of each section: switch on “{toggle}” under {expander}.").format(
+            toggle=_("Covered share of each section"), expander=_("Sections and suppression")))
 
 
 def level_panel(store: Store, row: pd.Series, *, section_id: str, who: Viewer) -> None:
@@ -207,10 +219,12 @@ def coverage_help(params: CoverageParams = SECTION_COVERAGE) -> str:
 
 def briefing_controls(*, now: datetime, data_start: datetime, data_end: datetime | None = None) -> BriefingChoice:
     """Period, section length, corridor width and k, in the sidebar (a custom period defaults to the data's
-    last week, so history that ended years ago opens on its own last days)."""
+    last week, and is the default when the data ended over 30 days ago, so history that ended years ago opens on
+    its own last days instead of an empty week)."""
+    stale = data_end is not None and data_end < now - STALE_AFTER
     with st.sidebar:
         st.subheader(_("Briefing period"))
-        name = st.radio(_("Period"), [*PRESETS, CUSTOM], index=1, key=state.BRIEFING_WINDOW,
+        name = st.radio(_("Period"), [*PRESETS, CUSTOM], index=len(PRESETS) if stale else 1, key=state.BRIEFING_WINDOW,
                         label_visibility="collapsed", format_func=tr().gettext)
         if name == CUSTOM:
             end = min(now, data_end or now)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import cache, config, state
 from dashboard.auth import Viewer, audit
+from dashboard.components.tables import small, when_column
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
 from dashboard.terms import term
@@ -118,8 +119,14 @@ def quarantine_browser(store: Store) -> None:
                           key=state.QUARANTINE_REASON)
     rows = quarantine_frame(store, reason=None if picked == "all" else picked, limit=500)
     rows = rows.assign(meaning=[_(REASONS[code]) if code in REASONS else "" for code in rows["reason"]])
-    st.dataframe(rows[["quarantined_at", "file_name", "row_number", "reason", "meaning", "detail", "raw"]].rename(
-        columns=_quarantine_headers()), hide_index=True, width="stretch", key=state.QUARANTINE_ROWS)
+    names = _quarantine_headers()
+    # Times as people read them; the long texts (a file name, a whole raw row) cut to a width, in full on a click,
+    # so that the table fits the page instead of scrolling sideways.
+    st.dataframe(rows[list(names)].rename(columns=names), hide_index=True, width="stretch", key=state.QUARANTINE_ROWS,
+                 column_config={names["quarantined_at"]: when_column(names["quarantined_at"]),
+                                names["row_number"]: small(names["row_number"]),
+                                **{names[c]: st.column_config.TextColumn(names[c], width="medium")
+                                   for c in ("file_name", "detail", "raw")}})
     st.caption(_("Row numbers count the rows the parser could read; 0 marks a line it could not split into fields."))
 
 

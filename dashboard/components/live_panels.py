@@ -144,6 +144,11 @@ def unusual_text(index: EventIndex, filters: Filters, rule: AlertRule, *, window
     latest = Filters(TimeWindow(now - window, now), filters.types, filters.res)
     alerts = unusual_cells(index, latest, rule)
     hours = tr.number(window.total_seconds() / 3600)
+    span = index.time_range()
+    if alerts.empty and span is not None and span[1] < now - timedelta(weeks=rule.weeks):  # years-old history
+        return PanelText(caption=tr.gettext(
+            "No alerts: they compare the last {hours} h with the same hours of the past {weeks} weeks, and the stored "
+            "events end on {day}.").format(hours=hours, weeks=rule.weeks, day=tr.date(span[1].date())))
     if alerts.empty:
         return PanelText(caption=tr.ngettext(
             "Nothing unusual in the last {hours} h against the same hours of the past {weeks} weeks (p ≤ {p}, ≥ {n} "

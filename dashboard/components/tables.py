@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 WHEN_FORMAT: Final[str] = "D MMM YYYY, HH:mm"
@@ -27,3 +29,33 @@ def small(label: str, *, width_px: int | None = None) -> st.column_config.Column
     """A column of numbers or short words, drawn narrow (``width_px``, default Streamlit's small) so its
     neighbours keep their room."""
     return st.column_config.Column(label, width=width_px or "small")
+
+
+EMPTY_CELL: Final[str] = "—"
+"""What an empty cell (a blanked count, a change with nothing to compare with) shows: Streamlit's table draws a
+missing value as "None", whatever a Styler's ``na_rep`` says."""
+HALF_COLUMN_PX: Final[int] = 450
+"""A table's room in half of the page's main column on a 1500-px wide screen (~455 px; the Briefing's section table)."""
+
+
+def with_dashes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column that has an empty cell turned to text: whole numbers, and :data:`EMPTY_CELL`
+    where the value is missing (give those columns ``numbers`` in :func:`narrow_columns` to keep them right-aligned)."""
+    out = frame.copy()
+    for name in frame.columns:
+        if frame[name].isna().any():
+            out[name] = [EMPTY_CELL if pd.isna(v) else f"{v:.0f}" if isinstance(v, (int, float, np.number)) else str(v)
+                         for v in frame[name]]
+    return out
+
+
+def narrow_columns(labels: list[str], *, first_px: int, words: tuple[str, ...] = (), total_px: int = HALF_COLUMN_PX
+                   ) -> dict[str, st.column_config.Column]:
+    """Widths (pixels) that fit ``labels`` into ``total_px`` without sideways scrolling in any language: the first
+    column (names) ``first_px``, the others an equal share of the rest, right-aligned as figures are (except
+    ``words``); a header cut short by its width is named in full by its help."""
+    share = (total_px - first_px) // max(len(labels) - 1, 1)
+    first, *others = labels
+    return {first: st.column_config.Column(first, width=first_px, help=first),
+            **{label: st.column_config.Column(label, width=share, help=label,
+                                              alignment=None if label in words else "right") for label in others}}

@@ -61,6 +61,9 @@ def render() -> None:
     minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     terrain = cache.coverage_terrain(params)
     stored = cache.stored_sensors()
+    if not stored:  # imported history brings events, not sensors: say why every share reads 0 %
+        st.info(_("No sensors stored yet: the whole corridor counts as unseen. Add them in “{table}” below, or import "
+                  "a file there.").format(table=_("Sensors · what-if")))
     top, map_area, tables, editor = st.container(), st.container(), st.container(), st.container()
     with editor:
         st.markdown("#### " + _("Sensors · what-if"))

@@ -39,17 +39,23 @@ from geo.timewindow import TimeWindow
 REFRESH_S: Final[float] = 2.0
 UNUSUAL_WINDOW: Final[timedelta] = timedelta(hours=1)
 UNUSUAL_RES: Final[int] = 6
+EMERGING_SIGNAL_AGE: Final[timedelta] = timedelta(days=1)
+"""Emerging areas are offered as signals only while the newest stored event is at most this old."""
 
 
 def _signals(index: EventIndex, now: datetime) -> list[Signal]:
     """What the map's views show now: banner events, alarms, unusual cells, accepted reports, emerging areas."""
     window = Filters(TimeWindow(now - UNUSUAL_WINDOW, now), EVENT_TYPES, UNUSUAL_RES)
     unusual = unusual_cells(index, window, AlertRule())
-    try:
-        day = Filters(TimeWindow(now - timedelta(days=1), now), EVENT_TYPES, UNUSUAL_RES)
-        areas = emerging_areas(emerging_result(index, day, Analysis(mode=EMERGING), now)[1])
-    except LimesError:  # too little data for the space-time cube: no emerging areas to offer
-        areas = pd.DataFrame(columns=["cells", "categories", "lat", "lon", "z_max"])
+    areas = pd.DataFrame(columns=["cells", "categories", "lat", "lon", "z_max"])
+    span = index.time_range()
+    # The cube ends with the data: on history that ended months ago its areas are not "now", and no signal.
+    if span is not None and span[1] >= now - EMERGING_SIGNAL_AGE:
+        try:
+            day = Filters(TimeWindow(now - timedelta(days=1), now), EVENT_TYPES, UNUSUAL_RES)
+            areas = emerging_areas(emerging_result(index, day, Analysis(mode=EMERGING), now)[1])
+        except LimesError:  # too little data for the space-time cube: no emerging areas to offer
+            pass
     return candidate_signals(index, now=now, towns=cache.basemap().towns, unusual=unusual, areas=areas, tr=tr())
 
 

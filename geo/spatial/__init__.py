@@ -29,6 +29,7 @@ from geo.spatial.vectors import (
     DEM_DIR,
     TOWN_REACH_KM,
     VECTOR_DIR,
+    WORLD_DETAIL_MARGIN_DEG,
     Basemap,
     border_lines,
     bundled_region,
@@ -36,6 +37,7 @@ from geo.spatial.vectors import (
     describe_place,
     detail_bbox,
     great_circle_km,
+    land_bbox,
     load_basemap,
     load_towns,
     nearest_town,
@@ -57,6 +59,7 @@ from geo.spatial.world import (
 )
 
 __all__ = [
+    "WORLD_DETAIL_MARGIN_DEG",
     "BALKAN_LONLAT",
     "Basemap",
     "DEM_DIR",
@@ -78,6 +81,7 @@ __all__ = [
     "describe_place",
     "detail_bbox",
     "geodesic_length_km",
+    "land_bbox",
     "geometry_to_lonlat",
     "geometry_to_m",
     "great_circle_km",

@@ -62,6 +62,8 @@ class Basemap:
     """1:50m countries of the whole world (``adm0_a3``, ``name``), under the region's detail."""
     world_towns: pd.DataFrame | None = None
     """The world's large towns, named in their own script where the source has it."""
+    land_lonlat: tuple[float, float, float, float] | None = None
+    """The box ``countries`` was clipped to (degrees, see :func:`land_bbox`); the world layer is drawn outside it."""
 
 
 def read_vector(path: Path, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
@@ -104,11 +106,24 @@ def region_countries(region: Region, bbox: tuple[float, float, float, float] | N
     return read_world(WORLD_COUNTRIES, bbox=bbox, clip=True)
 
 
+WORLD_DETAIL_MARGIN_DEG: Final[float] = 1.5
+"""Around a region without its own country file, the world's 1:10m countries are drawn this far beyond its area of
+interest (degrees): its opening view shows no 1:50m line beside a 1:10m border."""
+
+
+def land_bbox(region: Region) -> tuple[float, float, float, float]:
+    """Where the map draws the land from 1:10m country polygons (degrees): the region's own file inside its area of
+    interest, else the world's 1:10m countries :data:`WORLD_DETAIL_MARGIN_DEG` beyond it. The 1:50m world is drawn
+    only outside it."""
+    return detail_bbox(region) if region.countries is not None else detail_bbox(region,
+                                                                                 margin_deg=WORLD_DETAIL_MARGIN_DEG)
+
+
 def detail_countries(region: Region, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-    """The region's own detailed country polygons for the map, or none: the world layer then draws the land
-    (clipped 1:10m polygons over the 1:50m world would show their clip rectangle)."""
+    """The detailed country polygons for the map, clipped to ``bbox`` (degrees): the region's own file, else the
+    world's 1:10m countries (the world layer leaves this box to them: see :func:`land_bbox`)."""
     if region.countries is None:
-        return read_world(WORLD_COUNTRIES, bbox=(0.0, 0.0, 0.0, 0.0)).iloc[:0]
+        return read_world(WORLD_COUNTRIES, bbox=bbox, clip=True)
     return read_vector(region.countries, bbox=bbox)
 
 
@@ -117,15 +132,20 @@ def load_basemap(region: Region | None = None) -> Basemap:
     source's 1-2 km vertex spacing) over the world's 1:50m countries and large towns."""
     region = region or bundled_region()
     bbox = detail_bbox(region)
-    countries = detail_countries(region, bbox)[["adm0_a3", "name", "eu_member", "geometry"]]
+    land = land_bbox(region)
+    countries = detail_countries(region, land)[["adm0_a3", "name", "eu_member", "geometry"]]
     borders = read_vector(region.borders, bbox=bbox)
     borders = borders[["pair", "name_l", "name_r", "eu_external", "length_km", "geometry"]]
     lakes = read_vector(VECTOR_DIR / "ne10m_lakes_balkans.geojson", bbox=bbox)[["name", "geometry"]]
     rivers = read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson", bbox=bbox)[["name", "geometry"]]
     for frame in (countries, lakes, rivers):
         frame["geometry"] = frame.geometry.simplify(0.002, preserve_topology=True)
+    # 3 decimals (~100 m, below the simplification's ~200 m): a third of the bytes of full precision, and the
+    # world's 1:10m land around a region without its own countries stays ~40 kB per layer.
+    countries["geometry"] = shapely.set_precision(countries.geometry.values, 1e-3, mode="pointwise")
     return Basemap(countries=countries, borders=borders, lakes=lakes, rivers=rivers, towns=load_towns(region),
-                   region=region, world=world_overview(), world_towns=_outside(world_towns(min_population=WORLD_LABEL_POPULATION), bbox))
+                   region=region, world=world_overview(), world_towns=_outside(world_towns(min_population=WORLD_LABEL_POPULATION), bbox),
+                   land_lonlat=land)
 
 
 WORLD_LABEL_POPULATION: Final[int] = 1_000_000

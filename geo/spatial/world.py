@@ -90,10 +90,12 @@ def world_towns(*, bbox: tuple[float, float, float, float] | None = None, min_po
     return towns[keep].reset_index(drop=True)
 
 
-def world_overview(*, tolerance_deg: float = 0.04) -> gpd.GeoDataFrame:
-    """The 1:50m countries for continental views, simplified to ``tolerance_deg`` (~4 km: the region's own detail lies over it)."""
+def world_overview(*, tolerance_deg: float = 0.08) -> gpd.GeoDataFrame:
+    """The 1:50m countries for continental views, simplified together (~4 km; ``tolerance_deg`` is the
+    Visvalingam–Whyatt tolerance) so that neighbours keep one shared edge: simplified one by one, each moved its
+    own way and the sea showed through slivers between them."""
     frame = read_world(WORLD_COUNTRIES_COARSE)[["adm0_a3", "name", "geometry"]]
-    frame["geometry"] = frame.geometry.simplify(tolerance_deg, preserve_topology=True)
+    frame["geometry"] = shapely.coverage_simplify(frame.geometry.values, tolerance_deg)
     return frame
 
 
