@@ -29,8 +29,8 @@ from playwright.sync_api import Page, sync_playwright
 from bench.harness import Figure
 from bench.load_bench import _server_pid
 from bench.mirror_bench import store_shaped
-from bench.store_bench import _drop_pg_schema, _fresh_pg_url
 from bench.serving import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit
+from bench.store_bench import _drop_pg_schema, _fresh_pg_url
 from geo.scenario import FeedSimulator, make_server
 from geo.settings import checkout_root
 from geo.store import insert_events, open_store

@@ -207,8 +207,8 @@ def test_the_listener_binds_loopback_only(tmp_path: Path) -> None:
                                         "<event uid='d' type='a-f-G' time='2026-11-28T11:00:00Z'>"
                                         "<point lat='95' lon='2'/></event>"]), max_size=4))
 def test_every_record_of_a_page_is_counted_once(store, data, count: int, repeats: int, broken: list[str]) -> None:
-    from geo.feeds.poller import COT_MAPPING, PollResult, write_page
     from geo.feeds import parse_cot
+    from geo.feeds.poller import COT_MAPPING, PollResult, write_page
 
     events = [data.draw(cot_event(i)) for i in range(count)]
     payload = b"".join(body for _, body, _ in events) + b"".join(body for _, body, _ in events[:repeats]) + \

@@ -18,7 +18,6 @@ import geo.errors
 from geo.errors import (
     AnalysisError,
     FeedError,
-    ImportFileError,
     InputError,
     LimesError,
     ServiceError,

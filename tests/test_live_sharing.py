@@ -13,7 +13,6 @@ import time
 from datetime import timedelta
 
 import pandas as pd
-import pydeck as pdk
 import pytest
 from streamlit.testing.v1 import AppTest
 

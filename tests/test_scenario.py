@@ -11,7 +11,7 @@ import shapely.ops
 
 from geo.models import EVENT_STATUSES, EVENT_TYPES, IMPACT_LEVELS, SENSOR_KINDS
 from geo.scenario import EMERGING_DAYS, LOCAL_UTC_OFFSET_H, generate
-from geo.spatial import bundled_region, border_lines, geometry_to_m, lonlat_to_xy_m, read_dem, slope_deg
+from geo.spatial import border_lines, bundled_region, geometry_to_m, lonlat_to_xy_m, read_dem, slope_deg
 from tests.conftest import SCENARIO_END
 
 
