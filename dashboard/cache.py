@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import streamlit as st
 
 from dashboard.config import settings
-from dashboard.relief_cache import GENERATED_URL, _relief_layers, generated_dir
+from dashboard.relief_cache import GENERATED_URL, _relief_layers, generated_dir, region_tag
 from geo.analysis import EmergingParams, emerging_hot_spots, space_time_cube
 from geo.briefing import SectionSource, assign_to_sections, make_sections
 from geo.coverage import (
@@ -209,10 +209,11 @@ def _basemap_layers(region: Region, whole_world: bool, language: str) -> tuple[l
     labels = [town_layer(base, language), *world_label_layers(base, bbox=near, language=language)]
     # By URL, not inline: a browser fetches them once, and the spec sent on every run carries the data layers only;
     # labels are in the reader's script: a file (and a ?v= digest) per language.
-    folder, url = generated_dir(), GENERATED_URL
-    return (served_as_files(under, folder, url_prefix=url), [*served_as_files(lines, folder, url_prefix=url),
-                                                            *served_as_files(labels, folder, url_prefix=url,
-                                                                             prefix=f"basemap-{language}")])
+    # Named for the region too: two servers of two regions may share one app folder (their files must not clash).
+    folder, url, name = generated_dir(), GENERATED_URL, f"basemap{region_tag(region)}"
+    return (served_as_files(under, folder, url_prefix=url, prefix=name),
+            [*served_as_files(lines, folder, url_prefix=url, prefix=name),
+             *served_as_files(labels, folder, url_prefix=url, prefix=f"{name}-{language}")])
 
 
 @st.cache_resource

@@ -59,6 +59,12 @@ def _relief_png(name: str, dem_path: Path, z_factor: float, bounds_lonlat: tuple
 
 
 @st.cache_resource(show_spinner="Shading the terrain…")
+def region_tag(region: Region) -> str:
+    """What the files written for ``region`` carry in their names: servers of two regions may share one app folder
+    (empty for the bundled region, ``-<digest of its file>`` for another)."""
+    return "" if region == bundled_region() else "-" + hashlib.sha256(str(region.source).encode()).hexdigest()[:10]
+
+
 def _relief_layers(region: Region, whole_world: bool = True) -> list[pdk.Layer]:
     generated_dir().mkdir(parents=True, exist_ok=True)
     # The world's 5' relief lies under everything; the region's coarse DEM and its fine one (feathered
@@ -72,8 +78,7 @@ def _relief_layers(region: Region, whole_world: bool = True) -> list[pdk.Layer]:
     if region.hillshade_dem is not None:
         reliefs.append(("relief-srtm", region.hillshade_dem, 0.6, 1.0, region.aoi_lonlat, 96, 2048))
     layers = []
-    # Images of a region carry its name: servers of two regions may share one app folder.
-    tag = "" if region == bundled_region() else "-" + hashlib.sha256(str(region.source).encode()).hexdigest()[:10]
+    tag = region_tag(region)
     for name, path, opacity, z_factor, bounds_lonlat, feather_px, width in reliefs:
         name = name if name == "relief-world" else name + tag
         bounds = _relief_png(name, path, z_factor, bounds_lonlat, feather_px=feather_px, max_width_px=width)
