@@ -153,8 +153,8 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
                 if response.status_code == 304:
                     return response.headers.get("ETag"), None
                 if response.status_code == 429 or response.status_code >= 500:
-                    failure = FeedError(msg("{name}: HTTP {status} from {url}", name=feed.name,
-                                            status=response.status_code, url=url),
+                    failure = FeedError(msg("{name}: HTTP {status_code} from {url}", name=feed.name,
+                                            status_code=response.status_code, url=url),
                                         feed=feed.name, url=url, status=response.status_code)
                     asked = retry_after_s(response)
                     wait = min(asked, feed.max_backoff_s) if asked is not None else wait
