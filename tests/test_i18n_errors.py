@@ -216,6 +216,13 @@ def test_limes_import_lang_mk_prints_the_macedonian_error_with_the_same_exit_cod
     assert (unknown.returncode, unknown.stderr) == (2, english.stderr)
 
 
+def test_limes_poll_lang_mk_tells_a_wrong_feed_url_in_macedonian(tmp_path: Path) -> None:
+    result = _limes("poll", "--url", "ftp://x", "--name", "x", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}",
+                    "--lang", "mk")
+    template = "feed {feed!r}: url must start with http:// or https://; got {url!r}"
+    assert (result.returncode, result.stderr) == (2, f"limes: {_msgstr('mk', template).format(feed='x', url='ftp://x')}\n")
+
+
 def test_limes_import_lang_mk_explains_the_quarantine_reasons_in_macedonian(tmp_path: Path) -> None:
     result = _limes("import", str(IOM_SAMPLE), "--mapping", "iom", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}",
                     "--lang", "mk")
