@@ -65,27 +65,28 @@ class Agreement:
     sections: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        who = self.partner
-        if not isinstance(self.partner, str) or not PARTNER_NAME.match(self.partner):
+        partner = self.partner
+        if not isinstance(partner, str) or not PARTNER_NAME.match(partner):
             raise AgreementError(msg("partner must be 1-40 letters, digits, '.', '_' or '-'; got {partner!r}",
-                                     partner=self.partner))
+                                     partner=partner))
         if not isinstance(self.res, int) or not SHARE_RES_RANGE[0] <= self.res <= SHARE_RES_RANGE[1]:
             raise AgreementError(msg("agreement with {partner!r}: res must be an integer {low}-{high}; got {res!r}",
-                                     partner=who, low=SHARE_RES_RANGE[0], high=SHARE_RES_RANGE[1], res=self.res))
+                                     partner=partner, low=SHARE_RES_RANGE[0], high=SHARE_RES_RANGE[1], res=self.res))
         for name, low in (("window_h", 1.0), ("delay_h", 0.0)):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < low:
-                raise AgreementError(msg("agreement with {partner!r}: {name} must be a number >= {low:g}; got {value!r}",
-                                         partner=who, name=name, low=low, value=value))
+                raise AgreementError(msg("agreement with {partner!r}: {name} must be a number >= {low:g}; "
+                                         "got {value!r}", partner=partner, name=name, low=low, value=value))
         if not isinstance(self.k, int) or isinstance(self.k, bool) or self.k < 1:
-            raise AgreementError(msg("agreement with {partner!r}: k must be an integer >= 1; got {k!r}", partner=who, k=self.k))
+            raise AgreementError(msg("agreement with {partner!r}: k must be an integer >= 1; got {k!r}",
+                                     partner=partner, k=self.k))
         unknown = sorted(set(self.types) - set(EVENT_TYPES))
         if unknown or not self.types:
             raise AgreementError(msg("agreement with {partner!r}: types must be some of {known}; got {types}",
-                                     partner=who, known=list(EVENT_TYPES), types=list(self.types)))
+                                     partner=partner, known=list(EVENT_TYPES), types=list(self.types)))
         if len(self.area) < 3 or any(not (-180 <= lon <= 180 and -90 <= lat <= 90) for lon, lat in self.area):
-            raise AgreementError(msg("agreement with {partner!r}: area must be at least 3 [lon, lat] vertices within -180..180, -90..90",
-                                     partner=who))
+            raise AgreementError(msg("agreement with {partner!r}: area must be at least 3 [lon, lat] vertices "
+                                     "within -180..180, -90..90", partner=partner))
 
     def terms_json(self) -> str:
         """The terms as canonical JSON (what the store keeps, and what a new version is compared with)."""
@@ -96,42 +97,42 @@ class Agreement:
         return int(round(self.delay_h * 3600))
 
 
-def _vertices(value: Any, who: object) -> tuple[tuple[float, float], ...]:
+def _vertices(value: Any, partner: object) -> tuple[tuple[float, float], ...]:
     try:
         points = tuple((float(p[0]), float(p[1])) for p in value)
         if any(len(p) != 2 for p in value) or not all(math.isfinite(c) for p in points for c in p):
             raise ValueError
     except (TypeError, ValueError, IndexError):
         raise AgreementError(msg("agreement with {partner!r}: area must be a list of [lon, lat] pairs; got {value!r}",
-                                 partner=who, value=value)) from None
+                                 partner=partner, value=value)) from None
     return points
 
 
 def agreement_from_terms(terms: dict[str, Any], *, publisher: str) -> Agreement:
     """One :class:`Agreement` from a TOML table or stored JSON terms; unknown and refused keys are errors."""
-    who = terms.get("partner", "?")
+    partner = terms.get("partner", "?")
     refused = sorted(set(terms) & set(REFUSED_TERMS))
     if refused:
-        raise AgreementError(msg(REFUSED_TERMS[refused[0]], partner=who))  # one at a time: no joined translations
+        raise AgreementError(msg(REFUSED_TERMS[refused[0]], partner=partner))  # one at a time: no joined translations
     known = set(Agreement.__dataclass_fields__) - {"publisher"}
     unknown = sorted(set(terms) - known - {"publisher"})
     if unknown:
         raise AgreementError(msg("agreement with {partner!r}: unknown key(s) {unknown}; keys are {keys}",
-                                 partner=who, unknown=unknown, keys=sorted(known)))
+                                 partner=partner, unknown=unknown, keys=sorted(known)))
     for key in ("partner", "name", "area"):
         if key not in terms:
-            raise AgreementError(msg("agreement with {partner!r}: {key!r} is required", partner=who, key=key))
+            raise AgreementError(msg("agreement with {partner!r}: {key!r} is required", partner=partner, key=key))
     values = dict(terms)
-    values["area"] = _vertices(values["area"], who)
+    values["area"] = _vertices(values["area"], partner)
     for key in ("types", "sections"):
         if key in values:
             if isinstance(values[key], str) or not isinstance(values[key], list | tuple):
                 raise AgreementError(msg("agreement with {partner!r}: {key} must be a list of strings; got {value!r}",
-                                         partner=who, key=key, value=values[key]))
+                                         partner=partner, key=key, value=values[key]))
             values[key] = tuple(str(v) for v in values[key])
     if "levels" in values and not isinstance(values["levels"], bool):
         raise AgreementError(msg("agreement with {partner!r}: levels must be true or false; got {levels!r}",
-                                 partner=who, levels=values["levels"]))
+                                 partner=partner, levels=values["levels"]))
     values["publisher"] = str(values.get("publisher", publisher))
     return Agreement(**values)
 
