@@ -49,6 +49,7 @@ from geo.errors import (
     LimesError,
     MappingError,
     Message,
+    ReservedSourceError,
     SensorError,
     StoreError,
     describe,
@@ -69,7 +70,7 @@ from geo.incidents.fusion import FusionRule
 from geo.incidents.handover import build_handover
 from geo.incidents.suggest import TravelParams
 from geo.ingest import REASONS, import_file, preview_file
-from geo.models import EVENT_TYPES
+from geo.models import EVENT_TYPES, SCENARIO_SOURCE
 from geo.region.model import load_region
 from geo.scenario.generator import EMERGING_DAYS, generate
 from geo.sharing.agreement import REFUSED_TERMS, agreement_from_terms, load_agreements
@@ -406,6 +407,20 @@ def test_a_feed_s_failure_and_its_note_are_both_translated() -> None:
         assert describe(raised.value, translator(code)) == " — ".join([
             _msgstr(code, "{name}: HTTP {status_code} from {url}").format(name="down", status_code=503, url=url),
             _msgstr(code, "after {tries} tries").format(tries=2)])
+
+
+def test_a_message_inside_a_message_is_translated_too() -> None:
+    with pytest.raises(ReservedSourceError) as raised:
+        Feed(name=SCENARIO_SOURCE, url="http://127.0.0.1/x", kind="geojson")
+    reserved = ("{what}: the source name '{scenario_source}' is reserved for the bundled scenario, whose refresh "
+                "replaces every row of it; give it another name")
+    assert str(raised.value) == reserved.format(what=f"feed {SCENARIO_SOURCE!r}", scenario_source=SCENARIO_SOURCE)
+    for code in ("el", "sq"):
+        what = _msgstr(code, "feed {feed!r}").format(feed=SCENARIO_SOURCE)
+        assert describe(raised.value, translator(code)) == _msgstr(code, reserved).format(
+            what=what, scenario_source=SCENARIO_SOURCE)
+    again = pickle.loads(pickle.dumps(raised.value))
+    assert describe(again, translator("el")) == describe(raised.value, translator("el"))
 
 
 def test_an_import_stopped_part_way_says_how_far_it_got_in_the_reader_s_language(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ class Feed:
     """The region whose towns place a report's typed place name (the installation's; not a TOML key)."""
 
     def __post_init__(self) -> None:
-        check_source_name(self.name, what=f"feed {self.name!r}")  # the feed's name is its events' source
+        check_source_name(self.name, what=msg("feed {feed!r}", feed=self.name))  # the feed's name is its events' source
         if self.kind not in (*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS):
             raise FeedError(msg("feed {feed!r}: kind must be one of {kinds}; got {kind!r}",
                                 feed=self.name, kinds=[*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS], kind=self.kind),

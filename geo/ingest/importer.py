@@ -189,7 +189,8 @@ def _fit_mapping(path: Path, mapping: str | Path | Mapping | None) -> tuple[Mapp
     columns = file_columns(path)
     chosen = choose_mapping(mapping, columns)
     # A whole-file refusal before anything is written: the scenario's refresh would delete these rows.
-    check_source_name(chosen.source or path.stem, what=f"{path.name} (rename the file or set the mapping's source)")
+    check_source_name(chosen.source or path.stem,
+                      what=msg("{name} (rename the file or set the mapping's source)", name=path.name))
     return chosen, resolve(chosen, columns, spatial=is_spatial(path))
 
 
