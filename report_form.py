@@ -10,9 +10,9 @@ import streamlit as st
 
 from dashboard.config import settings
 
-st.set_page_config(page_title="Report to the border police", page_icon=str(settings().static_dir / "limes-icon.png"),
-                   layout="centered")
+# The tab's title is set by the form once it knows the reader's language (Streamlit merges the two calls).
+st.set_page_config(page_icon=str(settings().static_dir / "limes-icon.png"), layout="centered")
 
-from dashboard.public_form import render  # after the page config, as Streamlit requires
+from dashboard.public_form import render  # after the page config: the icon shows while the form loads
 
 render()

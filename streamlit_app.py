@@ -1,4 +1,5 @@
-"""Limes: the picture frame. Page config, the access gate, role-based navigation and the shared sidebar header.
+"""Limes: the picture frame. Page config (the tab's title in the reader's language), the access gate, role-based
+navigation and the shared sidebar header.
 
 Its settings come from the ``LIMES_*`` environment (:func:`dashboard.config.settings`), where ``limes serve``
 puts them; the pages are found wherever the ``dashboard`` package is installed.
@@ -11,8 +12,8 @@ import streamlit as st
 from dashboard.config import PAGES_DIR, settings
 from dashboard.preload import preload_map_bundle
 
-st.set_page_config(page_title="Limes · border situational awareness",
-                   page_icon=str(settings().static_dir / "limes-icon.png"), layout="wide")
+# The tab's title follows once the reader's language is known (below); Streamlit merges the two calls.
+st.set_page_config(page_icon=str(settings().static_dir / "limes-icon.png"), layout="wide")
 # Before the imports below (about a second on a first run): the browser fetches the map code meanwhile.
 preload_map_bundle()
 
@@ -35,6 +36,7 @@ who = viewer()
 with st.sidebar:
     st.markdown("## Limes")
     language_choice(who.user_id)
+    st.set_page_config(page_title=_("Limes · border situational awareness"))  # the browser tab, in that language
     st.caption(_("Border situational awareness · offline"))
     sidebar_identity(who)
 

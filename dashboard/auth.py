@@ -87,9 +87,9 @@ def audit(viewer: Viewer, action: str, *, target: str = "", outcome: str = "ok",
 
 
 def _login_screen(message: str) -> None:
-    st.markdown("## Limes · border situational awareness")
+    st.markdown("## " + plain(_("Limes · border situational awareness")))
     st.info(message)
-    if st.button("Log in with the organisation's account", type="primary", key=state.LOGIN):
+    if st.button(_("Log in with the organisation's account"), type="primary", key=state.LOGIN):
         st.login()
     st.stop()
 

@@ -205,7 +205,8 @@ def _report(args: argparse.Namespace) -> int:
     try:
         first, last = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
     except ValueError as exc:
-        print(f"limes: dates are YYYY-MM-DD: {exc}", file=sys.stderr)
+        print(command_translator(args).gettext("limes: dates are YYYY-MM-DD: {reason}").format(reason=exc),
+              file=sys.stderr)
         return 2
     window = day_range_window(datetime(first.year, first.month, first.day, tzinfo=timezone.utc),
                               datetime(last.year, last.month, last.day, tzinfo=timezone.utc))

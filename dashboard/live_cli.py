@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dashboard.cli_options import add_db, command_settings, command_translator, stop_on_signals
 from dashboard.config import feed_tokens
-from geo.errors import FeedError
+from geo.errors import FeedError, describe
 from geo.i18n import Translator
 
 if TYPE_CHECKING:
@@ -64,13 +64,15 @@ def run_poll(args: argparse.Namespace) -> int:
         try:
             feeds = [Feed(name=args.name or args.kind, url=args.url, kind=args.kind, region=region)]
         except FeedError as exc:  # a feed described wrongly on the command line: input, not a failing service
-            print(f"limes: {exc}", file=sys.stderr)
+            print(f"limes: {describe(exc, tr)}", file=sys.stderr)
             return 2
     elif args.config:
         try:
             feeds = load_feeds(tomllib.loads(Path(args.config).read_text(encoding="utf-8")), region=region)
         except (OSError, tomllib.TOMLDecodeError, FeedError) as exc:  # a FeedError here is the config's fault
-            print(tr.gettext("limes: cannot read the feed config {path}: {reason}").format(path=args.config, reason=exc),
+            reason = describe(exc, tr)
+            print(tr.gettext("limes: cannot read the feed config {path}: {reason}").format(path=args.config,
+                                                                                     reason=reason),
                   file=sys.stderr)
             return 2
     else:

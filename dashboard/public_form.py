@@ -67,6 +67,7 @@ def _language_menu() -> None:
     if state.LANGUAGE not in st.session_state:
         browser = st.context.locale  # None in AppTest and for browsers that send no language
         st.session_state[state.LANGUAGE] = negotiate([browser], fallback=settings().language)
+    st.set_page_config(page_title=_("Report to the border police"))  # the browser tab, in the reader's language
     st.selectbox(_("Language"), list(LANGUAGES), format_func=language_name, key=state.LANGUAGE,
                  label_visibility="collapsed", width=220)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dashboard.cli_options import command_settings, command_translator
+from geo.errors import msg
 
 
 def add_share_command(sub: argparse._SubParsersAction, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -88,7 +89,7 @@ def _agree(args: argparse.Namespace) -> int:
     try:
         agreements = load_agreements(tomllib.loads(args.file.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise AgreementError(f"cannot read {args.file}: {exc}") from None
+        raise AgreementError(msg("cannot read {name}: {exc}", name=args.file, exc=exc)) from None
     store = open_store(command_settings(args).store_url)
     try:
         written = agree(store, agreements, actor=_actor())

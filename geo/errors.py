@@ -83,9 +83,12 @@ class Message(str):
 
     def translated(self, tr: Gettext) -> str:
         """The message in ``tr``'s language: its template's translation with the fields filled in (the fields are
-        never read as templates themselves). The English text where the translation's fields do not fit."""
+        never read as templates themselves; a field that is a message itself is translated too, as "feed 'x'" in
+        a longer sentence). The English text where the translation's fields do not fit."""
+        fields = {name: value.translated(tr) if isinstance(value, Message) else value
+                  for name, value in self.fields.items()}
         try:
-            return tr.gettext(self.template).format_map(self.fields)
+            return tr.gettext(self.template).format_map(fields)
         except (KeyError, IndexError, ValueError):
             return str(self)
 

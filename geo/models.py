@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import ReservedSourceError, SensorError, msg
+from geo.errors import Message, ReservedSourceError, SensorError, msg
 
 EVENT_TYPES: Final[tuple[str, ...]] = (
     "irregular_crossing",
@@ -65,13 +65,14 @@ SCENARIO_SOURCE: Final[str] = "scenario"
 """The bundled scenario's source name: reserved, because refreshing the scenario replaces every row of it."""
 
 
-def check_source_name(name: str, *, what: str) -> None:
+def check_source_name(name: str, *, what: Message) -> None:
     """Refuse a file's, a feed's or a row's source ``name`` when it is the scenario's reserved one.
 
     Raises
     ------
     geo.errors.ReservedSourceError
-        Naming ``what`` (``"feed 'x'"``, ``"file a.csv"``) and what to do instead.
+        Naming ``what`` (a :func:`~geo.errors.msg`: ``"feed 'x'"``, ``"a.csv (rename the file ...)"``) and what to
+        do instead.
     """
     if name.strip().lower() == SCENARIO_SOURCE:
         raise ReservedSourceError(msg("{what}: the source name '{scenario_source}' is reserved for the bundled "

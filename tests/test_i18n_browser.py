@@ -1,5 +1,5 @@
-"""The public form in Chromium opens in the browser's language, and its menu switches to another; one
-screenshot per language in ``artifacts/i18n-form-<language>.png``."""
+"""The public form in Chromium opens in the browser's language (its tab's title too), and its menu switches to
+another; one screenshot per language in ``artifacts/i18n-form-<language>.png``."""
 
 from __future__ import annotations
 
@@ -32,10 +32,12 @@ def test_the_form_opens_in_the_browser_s_language(tmp_path: Path, artifacts: Pat
                 page.wait_for_timeout(3000)  # deck.gl draws the map under the form
                 page.screenshot(path=str(artifacts / f"i18n-form-{browser_language}.png"), timeout=120_000)
                 page.get_by_text(translator(code).gettext("Where did it happen?")).wait_for(timeout=60_000)
+                assert page.title() == translator(code).gettext("Report to the border police")  # the browser tab
                 if code == "el":  # the menu offers the others: Greek to Bulgarian
                     page.locator('[data-testid="stSelectbox"]').first.click()
                     page.get_by_role("option", name="Български").click()
                     page.get_by_role("heading", name="Съобщете какво видяхте на границата").wait_for(timeout=30_000)
+                    page.wait_for_function("document.title === 'Сигнал до граничната полиция'", timeout=30_000)
                 assert session.outside_loopback() == []
     finally:
         proc.terminate()

@@ -1,6 +1,7 @@
 """The map in Chromium in every language: one screenshot each (``artifacts/i18n-map-<language>.png``), the KPI labels
 and legend entries fit their boxes (rendered widths, so the longest translation of each is checked where it is
-shown), the town labels' file is the language's own, and nothing leaves loopback."""
+shown), the town labels' file is the language's own, the browser tab's title is in the language, and nothing leaves
+loopback."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ def test_map_in_every_language_fits_and_is_kept_as_screenshots(app_server: str, 
                 page.screenshot(path=str(artifacts / f"i18n-map-{code}.png"))
                 for english in ("Events", "Persons", "High / very high impact", "EU external border"):
                     page.get_by_text(tr.gettext(english), exact=True).first.wait_for(timeout=10_000)
+                assert page.title() == tr.gettext("Limes · border situational awareness")  # the browser tab
                 fit = page.evaluate(OVERFLOW_JS)
                 assert fit["out"] == [] and fit["kpis"] == 4 and fit["rows"] >= 10, (code, fit)
                 chips = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.inner_text()

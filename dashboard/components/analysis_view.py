@@ -32,7 +32,7 @@ from geo.analysis import (
     study_area,
     unusual_word,
 )
-from geo.errors import LimesError
+from geo.errors import LimesError, describe
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.i18n import N_, Translator, moment_with_local
 from geo.spatial import describe_place
@@ -128,7 +128,8 @@ def _emerging_or_reason(index: EventIndex, filters: Filters, analysis: Analysis,
         return words.gettext("No emerging hot spot analysis for the {steps} to {end}: {reason}. Gi* compares each cell "
                              "with its neighbours, so the period needs events in at least a few places: choose a "
                              "window that holds data.").format(steps=_steps(words, analysis, analysis.n_steps),
-                                                               end=_end(words, window, now), reason=exc)
+                                                               end=_end(words, window, now),
+                                                               reason=describe(exc, words))
 
 
 def data_layer(index: EventIndex, filters: Filters, cells: pd.DataFrame, analysis: Analysis, *, now: datetime,

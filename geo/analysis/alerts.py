@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 from geo.grid import EventIndex, Filters
 from geo.i18n import N_, Translator, translator
 from geo.timewindow import TimeWindow
@@ -31,7 +31,7 @@ def unusual_word(p: float, tr: Translator | None = None) -> str:
     """A probability as an operator's word, in ``tr``'s language (default English): "very unusual" (p <= 0.001),
     "unusual" (<= 0.01), "somewhat unusual" (<= 0.05), else "not unusual"; the p-value itself goes in a tooltip."""
     if not 0.0 <= p <= 1.0:
-        raise InputError(f"a p-value lies in 0..1; got {p!r}")
+        raise InputError(msg("a p-value lies in 0..1; got {p!r}", p=p))
     word = next(word for bound, word in UNUSUAL_WORDS if p <= bound)
     return (tr or translator()).gettext(word)
 
@@ -46,7 +46,8 @@ class AlertRule:
 
     def __post_init__(self) -> None:
         if self.weeks < 1 or not 0 < self.max_p < 1 or self.min_events < 1:
-            raise InputError(f"alert rule needs weeks >= 1, 0 < max_p < 1, min_events >= 1; got {self}")
+            raise InputError(msg("alert rule needs weeks >= 1, 0 < max_p < 1, min_events >= 1; got {self}",
+                                 self=self))
 
 
 def unusual_cells(index: EventIndex, filters: Filters, rule: AlertRule = AlertRule()) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
 from geo.analysis.hotspots import gi_star_steps, neighbour_matrix, study_area
-from geo.errors import AnalysisError, InputError
+from geo.errors import AnalysisError, InputError, msg
 from geo.grid import EventIndex, Filters, cells_latlng
 from geo.i18n import N_, Translator
 
@@ -77,8 +77,9 @@ class EmergingParams:
 
     def __post_init__(self) -> None:
         if self.k < 0 or not 0 < self.alpha < 1 or not 0 < self.trend_alpha < 1 or not 0.5 < self.share <= 1:
-            raise InputError(f"emerging hot spot settings need k >= 0, 0 < alpha < 1, 0 < trend_alpha < 1 and "
-                             f"0.5 < share <= 1 (so a cell cannot be mostly hot and mostly cold); got {self}")
+            raise InputError(msg("emerging hot spot settings need k >= 0, 0 < alpha < 1, 0 < trend_alpha < 1 and "
+                                 "0.5 < share <= 1 (so a cell cannot be mostly hot and mostly cold); got {self}",
+                                 self=self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ def mann_kendall(series: npt.ArrayLike) -> MannKendall:
     x = np.atleast_2d(np.asarray(series, dtype=float))
     rows, n = x.shape
     if n < 3:
-        raise AnalysisError(f"a Mann-Kendall trend needs at least 3 time steps; got {n}")
+        raise AnalysisError(msg("a Mann-Kendall trend needs at least 3 time steps; got {n}", n=n))
     s = np.zeros(rows)
     for lag in range(1, n):  # n - 1 vector operations instead of n(n-1)/2 per row
         s += np.sign(x[:, lag:] - x[:, :-lag]).sum(axis=1)
@@ -208,7 +209,7 @@ def emerging_hot_spots(counts: pd.DataFrame, *, params: EmergingParams = Emergin
         z-scores), ``hot_steps``, ``cold_steps``, ``z_final`` (the last step's z-score).
     """
     if counts.shape[1] < 3:
-        raise AnalysisError(f"emerging hot spots need at least 3 time steps; got {counts.shape[1]}")
+        raise AnalysisError(msg("emerging hot spots need at least 3 time steps; got {n}", n=counts.shape[1]))
     cells = counts.index.to_numpy().astype(np.uint64)
     w = neighbour_matrix(cells, params.k) if weights is None else weights
     z, p = gi_star_steps(counts.to_numpy(), w, fdr=params.fdr)
@@ -224,7 +225,7 @@ def emerging_hot_spots(counts: pd.DataFrame, *, params: EmergingParams = Emergin
 def cell_z_series(counts: pd.DataFrame, cell: int, *, params: EmergingParams = EmergingParams()) -> pd.DataFrame:
     """One cell's counts, Gi* z-scores and significance per step (for the drill-down chart)."""
     if cell not in counts.index:
-        raise InputError(f"cell {cell:x} is not in the study area of the space-time cube")
+        raise InputError(msg("cell {cell:x} is not in the study area of the space-time cube", cell=cell))
     cells = counts.index.to_numpy().astype(np.uint64)
     z, p = gi_star_steps(counts.to_numpy(), neighbour_matrix(cells, params.k), fdr=params.fdr)
     row = counts.index.get_loc(cell)

@@ -26,7 +26,7 @@ import polars_h3 as plh3
 import scipy.sparse as sp
 from scipy import stats
 
-from geo.errors import AnalysisError, InputError
+from geo.errors import AnalysisError, InputError, msg
 from geo.grid import hex_to_cell
 
 CONFIDENCE_LEVELS: Final[tuple[float, ...]] = (0.90, 0.95, 0.99)
@@ -45,7 +45,7 @@ def neighbour_matrix(cells: npt.NDArray[np.uint64], k: int) -> sp.csr_matrix:
     ``cells``' order.
     """
     if k < 0:
-        raise InputError(f"ring size k must be >= 0; got {k}")
+        raise InputError(msg("ring size k must be >= 0; got {k}", k=k))
     order = np.argsort(cells)
     sorted_cells = cells[order]
     disks = pl.DataFrame({"cell": cells}).select(plh3.grid_disk("cell", k).alias("disk"))
@@ -70,7 +70,7 @@ def gi_star_steps(counts: npt.ArrayLike, weights: sp.csr_matrix, *, fdr: bool = 
     x = np.asarray(counts, dtype=float)
     n = x.shape[0]
     if n < 3:
-        raise AnalysisError(f"Gi* needs at least 3 cells in the study area; got {n}")
+        raise AnalysisError(msg("Gi* needs at least 3 cells in the study area; got {n}", n=n))
     w_sum = np.asarray(weights.sum(axis=1)).ravel()
     w_sq = np.asarray(weights.multiply(weights).sum(axis=1)).ravel()
     mean = x.mean(axis=0)
@@ -104,7 +104,7 @@ def gi_star(values: pd.Series, k: int = 1, *, weights: sp.csr_matrix | None = No
     x = values.to_numpy(dtype=float)
     w = neighbour_matrix(_cell_ids(values.index), k) if weights is None else weights
     if x.size >= 3 and x.std() == 0:
-        raise AnalysisError("Gi* is undefined when every cell has the same value")
+        raise AnalysisError(msg("Gi* is undefined when every cell has the same value"))
     z, p = gi_star_steps(x[:, None], w, fdr=False)
     return pd.DataFrame({"z": z[:, 0], "p": p[:, 0], "p_fdr": stats.false_discovery_control(p[:, 0], method="bh"),
                          "n_neighbours": np.asarray(w.sum(axis=1)).ravel().astype(int)}, index=values.index)

@@ -23,7 +23,7 @@ from babel.dates import format_date
 
 from geo.analysis import hot_spot_classes, study_area
 from geo.briefing.sections import assign_to_sections
-from geo.errors import SectionError
+from geo.errors import SectionError, msg
 from geo.grid import VIEW_RES_RANGE, EventIndex, Filters, cells_latlng
 from geo.i18n import Translator, translator
 from geo.models import EVENT_TYPES, HIGH_IMPACT
@@ -54,11 +54,13 @@ class FigureParams:
 
     def __post_init__(self) -> None:
         if not self.corridor_km > 0:
-            raise SectionError(f"corridor_km must be > 0; got {self.corridor_km}")
+            raise SectionError(msg("corridor_km must be > 0; got {corridor_km}", corridor_km=self.corridor_km))
         if not VIEW_RES_RANGE[0] <= self.res <= VIEW_RES_RANGE[1]:
-            raise SectionError(f"res must be in {VIEW_RES_RANGE[0]}..{VIEW_RES_RANGE[1]}; got {self.res}")
+            raise SectionError(msg("res must be in {low}..{high}; got {res}",
+                                   low=VIEW_RES_RANGE[0], high=VIEW_RES_RANGE[1], res=self.res))
         if self.hot_min_class not in (1, 2, 3):
-            raise SectionError(f"hot_min_class must be 1, 2 or 3; got {self.hot_min_class}")
+            raise SectionError(msg("hot_min_class must be 1, 2 or 3; got {hot_min_class}",
+                                   hot_min_class=self.hot_min_class))
 
 
 def _sums(index: EventIndex, assignment: npt.NDArray[np.int64], window: TimeWindow, n_sections: int
@@ -168,7 +170,8 @@ def section_figures(index: EventIndex, assignment: npt.NDArray[np.int64], sectio
         ``events_<type>`` / ``persons_<type>`` for every event type.
     """
     if len(assignment) != len(index):
-        raise SectionError(f"the assignment has {len(assignment)} entries for {len(index)} events: assign again")
+        raise SectionError(msg("the assignment has {n_assigned} entries for {n_events} events: assign again",
+                               n_assigned=len(assignment), n_events=len(index)))
     n = len(sections)
     events, persons, high = _sums(index, assignment, window, n)
     events_prev, persons_prev, _ = _sums(index, assignment, window.previous(), n)

@@ -27,7 +27,7 @@ from geo.briefing.pdf import render_map_png, render_pdf
 from geo.briefing.routepage import PlannerRoutes
 from geo.briefing.sections import SectionSource, assign_to_sections, make_sections
 from geo.briefing.suppression import SECTION_COUNT_COLUMNS, check_suppressed
-from geo.errors import BriefingError
+from geo.errors import BriefingError, msg
 from geo.exports import csv_bytes
 from geo.grid import EventIndex, cells_to_hex
 from geo.i18n import Translator, translator
@@ -103,7 +103,7 @@ def briefing_from_store(store: Store, window: TimeWindow, *, options: ReportOpti
     ``tr``'s language (default English)."""
     events = read_events(store)
     if events.empty:
-        raise BriefingError("the store holds no events: import a file (limes import) or start limes demo first")
+        raise BriefingError(msg("the store holds no events: import a file (limes import) or start limes demo first"))
     index = EventIndex(events)
     sections = make_sections(options.sections, basemap)
     assignment = assign_to_sections(index.events["lat"], index.events["lon"], sections,
@@ -122,14 +122,15 @@ def write_report(briefing: Briefing, basemap: Basemap, *, out: Path, extra_outpu
                "geojson": lambda: sections_geojson(briefing), "parquet": lambda: sections_geoparquet(briefing)}
     unknown = sorted(set(extra_outputs) - set(writers))
     if unknown:
-        raise BriefingError(f"unknown output kind(s) {unknown}; known: {sorted(writers)}")
+        raise BriefingError(msg("unknown output kind(s) {unknown}; known: {known}",
+                                unknown=unknown, known=sorted(writers)))
     written = []
     for kind, path in [("pdf", out), *extra_outputs.items()]:
         data = render_pdf(briefing, basemap, routes=routes, tr=tr) if kind == "pdf" else writers[kind]()
         try:
             path.write_bytes(data)
         except OSError as exc:
-            raise BriefingError(f"cannot write {path}: {exc.strerror}") from None
+            raise BriefingError(msg("cannot write {path}: {strerror}", path=path, strerror=exc.strerror)) from None
         written.append(path)
     return written
 
@@ -139,5 +140,6 @@ def read_rules(path: Path) -> LevelRules:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise BriefingError(f"cannot read the level rules {path}: {exc.strerror}") from None
+        raise BriefingError(msg("cannot read the level rules {path}: {strerror}",
+                                path=path, strerror=exc.strerror)) from None
     return load_rules(text)

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from geo.briefing.maps import draw_basemap, set_extent
 from geo.briefing.suppression import check_suppressed, suppress_series
 from geo.coverage import Routes
-from geo.errors import BriefingError
+from geo.errors import BriefingError, msg
 from geo.grid import EventIndex
 from geo.i18n import N_, Translator, translator
 from geo.spatial import TOWN_REACH_KM, Basemap, bundled_region, describe_place, nearest_town, reader_town_names
@@ -77,7 +77,7 @@ def planner_routes(routes: Routes, index: EventIndex, window: TimeWindow, *, k: 
     table = routes.table.copy()
     events = index.events
     if len(events) and not {"lat", "lon"} <= set(events.columns):
-        raise BriefingError("the events lack lat/lon: cannot count events near the crossings")
+        raise BriefingError(msg("the events lack lat/lon: cannot count events near the crossings"))
     t_s = index.t_s
     inside = (t_s >= window.start.timestamp()) & (t_s < window.end.timestamp())
     lat = events["lat"].to_numpy(dtype=float)[inside] if len(events) else np.empty(0)

@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from geo.errors import BriefingError
+from geo.errors import BriefingError, msg
 from geo.grid import cell_resolutions, parent_cells
 from geo.models import EVENT_TYPES
 
@@ -44,7 +44,7 @@ _DERIVED_FROM: Final[dict[str, tuple[str, ...]]] = {
 
 def _check_k(k: int) -> None:
     if not isinstance(k, int) or k < 1:
-        raise BriefingError(f"the suppression threshold k must be an integer >= 1; got {k!r}")
+        raise BriefingError(msg("the suppression threshold k must be an integer >= 1; got {k!r}", k=k))
 
 
 def _small(values: pd.Series | np.ndarray, k: int) -> np.ndarray:
@@ -87,12 +87,12 @@ def suppress_cells(cells: pd.DataFrame, *, k: int = DEFAULT_K, coarsest_res: int
     _check_k(k)
     missing = {"cell", "events", "persons"} - set(cells.columns)
     if missing:
-        raise BriefingError(f"cells to suppress lack column(s) {sorted(missing)}")
+        raise BriefingError(msg("cells to suppress lack column(s) {missing}", missing=sorted(missing)))
     current = cells[["cell", "events", "persons"]].copy()
     current["cell"] = current["cell"].to_numpy(dtype=np.uint64)
     res = int(cell_resolutions(current["cell"].to_numpy())[0]) if len(current) else coarsest_res
     if len(current) and (cell_resolutions(current["cell"].to_numpy()) != res).any():
-        raise BriefingError("cells to suppress must all be of one resolution")
+        raise BriefingError(msg("cells to suppress must all be of one resolution"))
     kept: list[pd.DataFrame] = []
     while True:
         small = _small(current["events"], k) | _small(current["persons"], k)
@@ -147,4 +147,5 @@ def check_suppressed(frame: pd.DataFrame, *, columns: tuple[str, ...], k: int = 
     """Raise :class:`BriefingError` if any of ``columns`` holds a count between 1 and ``k``-1."""
     for column in columns:
         if column in frame.columns and _small(frame[column].astype(float).fillna(0), k).any():
-            raise BriefingError(f"refusing to export: column {column!r} holds counts below k={k}")
+            raise BriefingError(msg("refusing to export: column {column!r} holds counts below k={k}",
+                                    column=column, k=k))

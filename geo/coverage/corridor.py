@@ -28,7 +28,7 @@ from pyproj import Proj
 
 from geo.coverage.patrols import within_reach
 from geo.coverage.viewshed import REFRACTION_COEFF, ViewshedParams, cumulative_viewshed
-from geo.errors import CoverageError
+from geo.errors import CoverageError, msg
 from geo.grid import latlng_to_cells
 from geo.models import Sensor
 from geo.spatial import MetricDem, geometry_to_m, slope_deg
@@ -70,15 +70,19 @@ class CoverageParams:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.res, int) and 5 <= self.res <= 10):
-            raise CoverageError(f"res must be an H3 resolution in 5..10; got {self.res!r}")
+            raise CoverageError(msg("res must be an H3 resolution in 5..10; got {res!r}", res=self.res))
         if not 100.0 <= self.corridor_width_m <= 50_000.0:
-            raise CoverageError(f"corridor_width_m must be within 100..50,000 m; got {self.corridor_width_m}")
+            raise CoverageError(msg("corridor_width_m must be within 100..50,000 m; got {corridor_width_m}",
+                                    corridor_width_m=self.corridor_width_m))
         if not 0 < self.seen_share <= 1:
-            raise CoverageError(f"seen_share must be in (0, 1]; got {self.seen_share}")
+            raise CoverageError(msg("seen_share must be in (0, 1]; got {seen_share}",
+                                    seen_share=self.seen_share))
         if not 0 <= self.patrol_reach_rings <= 5:
-            raise CoverageError(f"patrol_reach_rings must be within 0..5; got {self.patrol_reach_rings}")
+            raise CoverageError(msg("patrol_reach_rings must be within 0..5; got {patrol_reach_rings}",
+                                    patrol_reach_rings=self.patrol_reach_rings))
         if self.patrol_within_h < 0:
-            raise CoverageError(f"patrol_within_h must be >= 0 hours; got {self.patrol_within_h}")
+            raise CoverageError(msg("patrol_within_h must be >= 0 hours; got {patrol_within_h}",
+                                    patrol_within_h=self.patrol_within_h))
 
     def sight(self) -> CoverageParams:
         """These settings with the patrol ones at their defaults: all that line of sight, the corridor and the
@@ -143,11 +147,11 @@ def build_corridor(dem: MetricDem, borders: gpd.GeoDataFrame, our_side: shapely.
     """
     lines = borders.loc[borders["eu_external"].astype(bool)].geometry
     if lines.empty:
-        raise CoverageError("no EU-external border among the given borders: there is no corridor to watch")
+        raise CoverageError(msg("no EU-external border among the given borders: there is no corridor to watch"))
     band = shapely.intersection(geometry_to_m(shapely.union_all(lines.values), crs=dem.crs).buffer(width_m),
                                 geometry_to_m(our_side, crs=dem.crs))
     if band.is_empty:
-        raise CoverageError("the border band does not overlap our side: check the country polygons")
+        raise CoverageError(msg("the border band does not overlap our side: check the country polygons"))
     rows_all, cols_all = np.nonzero(np.isfinite(dem.elevation_m))
     x, y = dem.transform * (cols_all + 0.5, rows_all + 0.5)
     minx, miny, maxx, maxy = band.bounds
@@ -155,7 +159,7 @@ def build_corridor(dem: MetricDem, borders: gpd.GeoDataFrame, our_side: shapely.
     inside = np.zeros(rows_all.size, dtype=bool)
     inside[near] = shapely.contains_xy(band, x[near], y[near])
     if not inside.any():
-        raise CoverageError("the DEM has no data inside the border corridor")
+        raise CoverageError(msg("the DEM has no data inside the border corridor"))
     rows, cols = rows_all[inside].astype(np.int64), cols_all[inside].astype(np.int64)
     lon, lat = dem.cell_lonlat(rows, cols)
     pixel_cells = latlng_to_cells(lat, lon, res)

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from rasterio.features import rasterize
 
-from geo.errors import CoverageError
+from geo.errors import CoverageError, msg
 from geo.spatial import MetricDem, geometry_to_m, slope_deg
 
 TOBLER_MAX_KMH: Final[float] = 6.0
@@ -58,10 +58,12 @@ class CostParams:
 
     def __post_init__(self) -> None:
         if not (0 <= self.seen_weight <= 1000 and 0 <= self.patrol_weight <= 1000):
-            raise CoverageError(f"seen_weight and patrol_weight must be within 0..1000; got {self.seen_weight}, "
-                                f"{self.patrol_weight}")
+            raise CoverageError(msg("seen_weight and patrol_weight must be within 0..1000; got {seen_weight}, "
+                                    "{patrol_weight}",
+                                    seen_weight=self.seen_weight, patrol_weight=self.patrol_weight))
         if not 1 <= self.river_factor <= 1000:
-            raise CoverageError(f"river_factor must be within 1..1000; got {self.river_factor}")
+            raise CoverageError(msg("river_factor must be within 1..1000; got {river_factor}",
+                                    river_factor=self.river_factor))
 
 
 def tobler_speed_kmh(gradient: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -23,7 +23,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import AnalysisError, CoverageError
+from geo.errors import AnalysisError, CoverageError, msg
 
 SOURCE: Final[int] = 4
 """Back-pointer code of a source cell (no predecessor); code ``k`` otherwise points to the neighbour at row
@@ -164,7 +164,7 @@ def cost_distance(cost: npt.ArrayLike, sources_rc: npt.ArrayLike, *, dx_m: float
         raise CoverageError(f"source(s) {sources[~inside].tolist()} lie outside the {grid.shape} grid")
     sources = sources[np.isfinite(grid[sources[:, 0], sources[:, 1]])]
     if sources.size == 0:
-        raise AnalysisError("no source lies on passable ground: there is nowhere to start from")
+        raise AnalysisError(msg("no source lies on passable ground: there is nowhere to start from"))
     dist = np.full(grid.shape, np.inf)
     back = np.full(grid.shape, SOURCE, dtype=np.int8)
     dist[sources[:, 0], sources[:, 1]] = 0.0

@@ -27,7 +27,7 @@ import polars_h3 as plh3
 from scipy.sparse.csgraph import connected_components
 
 from geo.analysis import hot_spot_classes, neighbour_matrix, study_area
-from geo.errors import CoverageError
+from geo.errors import CoverageError, msg
 from geo.grid import cells_latlng
 
 
@@ -51,7 +51,7 @@ class RiskParams:
 
     def __post_init__(self) -> None:
         if self.prior_per_day < 0 or self.slope_scale_deg <= 0 or self.hot_bonus < 0:
-            raise CoverageError(f"risk weights must be >= 0 (slope scale > 0); got {self}")
+            raise CoverageError(msg("risk weights must be >= 0 (slope scale > 0); got {self}", self=self))
 
 
 DEFAULT_RISK: Final[RiskParams] = RiskParams()
@@ -91,7 +91,7 @@ def cell_risk(coverage: pd.DataFrame, terrain: pd.DataFrame, event_counts: pd.Se
         ``events_per_day``, ``hot``, ``passability``, ``risk``, indexed like ``coverage``.
     """
     if days <= 0:
-        raise CoverageError(f"days must be > 0; got {days}")
+        raise CoverageError(msg("days must be > 0; got {days}", days=days))
     cells = coverage.index.to_numpy(dtype=np.uint64)
     counts = event_counts[event_counts > 0].astype(float)
     per_day = _ring_sum(cells, counts, 1) / days
@@ -144,7 +144,9 @@ def patrol_areas(coverage: pd.DataFrame, risk: pd.DataFrame, *, n_cells: int = 4
     the risk-weighted centre), riskiest first.
     """
     if n_cells < 1 or n_areas < 1 or join_rings < 1:
-        raise CoverageError(f"n_cells, n_areas and join_rings must be >= 1; got {n_cells}, {n_areas}, {join_rings}")
+        raise CoverageError(msg("n_cells, n_areas and join_rings must be >= 1; got {n_cells}, {n_areas}, "
+                                "{join_rings}",
+                                n_cells=n_cells, n_areas=n_areas, join_rings=join_rings))
     open_risk = risk.loc[coverage.index[~coverage["covered"].to_numpy()], "risk"]
     chosen = open_risk.nlargest(n_cells)
     columns = ["area", "cells", "n_cells", "risk", "lat", "lon"]

@@ -17,7 +17,7 @@ import pandas as pd
 import polars as pl
 import polars_h3 as plh3
 
-from geo.errors import CoverageError
+from geo.errors import CoverageError, msg
 from geo.grid import latlng_to_cells
 from geo.store import Db, unit_tracks
 
@@ -49,9 +49,10 @@ def patrol_cells(units: pd.DataFrame, *, res: int, since: datetime | None = None
     """
     missing = {"unit_id", "at", "lat", "lon"} - set(units.columns)
     if missing:
-        raise CoverageError(f"unit positions lack the column(s) {sorted(missing)}")
+        raise CoverageError(msg("unit positions lack the column(s) {missing}", missing=sorted(missing)))
     if step_m <= 0 or max_gap_s <= 0:
-        raise CoverageError(f"step_m and max_gap_s must be > 0; got {step_m} and {max_gap_s}")
+        raise CoverageError(msg("step_m and max_gap_s must be > 0; got {step_m} and {max_gap_s}",
+                                step_m=step_m, max_gap_s=max_gap_s))
     fixes = units[["unit_id", "at", "lat", "lon"]]
     if since is not None:
         fixes = fixes[fixes["at"] >= pd.Timestamp(since)]
@@ -100,7 +101,7 @@ def within_reach(per_cell: pd.DataFrame, *, rings: int) -> pd.DataFrame:
     reach. ``rings=0`` returns the records unchanged.
     """
     if rings < 0:
-        raise CoverageError(f"rings must be >= 0; got {rings}")
+        raise CoverageError(msg("rings must be >= 0; got {rings}", rings=rings))
     if rings == 0 or per_cell.empty:
         return per_cell
     frame = pl.DataFrame({"cell": per_cell["cell"].to_numpy(dtype=np.uint64),

@@ -30,7 +30,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.coverage.corridor import Corridor, CoverageParams, build_corridor
 from geo.coverage.viewshed import viewshed
-from geo.errors import AnalysisError, CoverageError
+from geo.errors import AnalysisError, CoverageError, msg
 from geo.spatial import MetricDem
 
 CANDIDATE_RES: Final[int] = 7
@@ -55,7 +55,8 @@ class SiteModel:
 
     def __post_init__(self) -> None:
         if not (0 <= self.height_m <= 200 and 0 < self.range_m <= 50_000):
-            raise CoverageError(f"a site model needs 0 <= height_m <= 200 and 0 < range_m <= 50,000; got {self}")
+            raise CoverageError(msg("a site model needs 0 <= height_m <= 200 and 0 < range_m <= 50,000; got {self}",
+                                    self=self))
 
 
 def candidate_sites(dem: MetricDem, borders: gpd.GeoDataFrame, our_side: shapely.Geometry, *,
@@ -85,7 +86,7 @@ def user_sites(dem: MetricDem, lat: npt.ArrayLike, lon: npt.ArrayLike) -> pd.Dat
     """Candidate sites at user-given points (degrees, EPSG:4326); points off the DEM or on voids are refused."""
     rows, cols, inside = dem.rowcol(lat, lon)
     if not inside.all() or not np.isfinite(dem.elevation_m[rows, cols]).all():
-        raise CoverageError("every candidate point must lie on the elevation grid, on a cell with data")
+        raise CoverageError(msg("every candidate point must lie on the elevation grid, on a cell with data"))
     return sites_at(dem, rows, cols)
 
 
@@ -111,9 +112,9 @@ def _check(sets: sp.csr_matrix, weights: npt.NDArray[np.float64], k: int) -> Non
     if sets.shape[1] != weights.size:
         raise CoverageError(f"{sets.shape[1]} cells in the coverage sets but {weights.size} weights")
     if k < 1:
-        raise CoverageError(f"k (sites to choose) must be >= 1; got {k}")
+        raise CoverageError(msg("k (sites to choose) must be >= 1; got {k}", k=k))
     if sets.shape[0] == 0:
-        raise CoverageError("no candidate sites to choose from")
+        raise CoverageError(msg("no candidate sites to choose from"))
     if (weights < 0).any():
         raise CoverageError("cell weights must be >= 0")
 
@@ -178,7 +179,8 @@ def optimal_placement(sets: sp.csr_matrix, weights: npt.ArrayLike, k: int, *,
                   integrality=np.concatenate([np.ones(n_sites), np.zeros(n_cells)]), bounds=Bounds(0.0, 1.0),
                   options={"time_limit": time_limit_s})
     if result.status != 0 or result.x is None:
-        raise AnalysisError(f"the exact placement was not solved ({result.message}); use the greedy result")
+        raise AnalysisError(msg("the exact placement was not solved ({message}); use the greedy result",
+                                message=result.message))
     chosen = [int(j) for j in np.flatnonzero(result.x[:n_sites] > 0.5)]
     return chosen, float(-result.fun)
 
@@ -219,8 +221,10 @@ def parse_points(text: str) -> tuple[tuple[float, float], ...]:
         try:
             lat, lon = (float(p) for p in parts)
         except ValueError:
-            raise CoverageError(f"line {number}: expected 'lat, lon' in degrees; got {line.strip()!r}") from None
+            raise CoverageError(msg("line {number}: expected 'lat, lon' in degrees; got {text!r}",
+                                    number=number, text=line.strip())) from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise CoverageError(f"line {number}: ({lat}, {lon}) is not a lat, lon position")
+            raise CoverageError(msg("line {number}: ({lat}, {lon}) is not a lat, lon position",
+                                    number=number, lat=lat, lon=lon))
         points.append((lat, lon))
     return tuple(points)

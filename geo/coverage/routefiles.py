@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 
 from geo.coverage.routes import COLUMNS, Routes
-from geo.errors import CoverageError
+from geo.errors import CoverageError, msg
 
 SUFFIXES = (".geojson", ".json", ".parquet", ".geoparquet")
 
@@ -41,7 +41,8 @@ def corridor_frame(routes: Routes) -> gpd.GeoDataFrame:
 def frame_bytes(frame: gpd.GeoDataFrame, *, suffix: str) -> bytes:
     """``frame`` as a GeoJSON FeatureCollection (``.geojson``/``.json``) or GeoParquet (``.parquet``)."""
     if suffix not in SUFFIXES:
-        raise CoverageError(f"route files are {', '.join(SUFFIXES)}; got {suffix or 'no extension'}")
+        raise CoverageError(msg("route files are {suffixes}; got {suffix!r}",
+                                suffixes=", ".join(SUFFIXES), suffix=suffix))
     if suffix in {".geojson", ".json"}:
         return frame.to_json(drop_id=True).encode("utf-8")
     buffer = io.BytesIO()
@@ -55,7 +56,8 @@ def write_routes(routes: Routes, out: Path, *, corridor_out: Path | None = None)
     # Check every name before writing anything: a bad second name must not leave the first file behind.
     for path in paths:
         if path.suffix.lower() not in SUFFIXES:
-            raise CoverageError(f"{path}: route files are {', '.join(SUFFIXES)}; got {path.suffix or 'no extension'}")
+            raise CoverageError(msg("{path}: route files are {suffixes}; got {suffix!r}",
+                                    path=path, suffixes=", ".join(SUFFIXES), suffix=path.suffix))
     jobs = [(routes_frame(routes), out)] + ([(corridor_frame(routes), corridor_out)] if corridor_out else [])
     for frame, path in jobs:
         path.write_bytes(frame_bytes(frame, suffix=path.suffix.lower()))

@@ -49,7 +49,7 @@ from geo.coverage.cost import (
 )
 from geo.coverage.costdistance import cost_distance, trace_back
 from geo.coverage.patrols import within_reach
-from geo.errors import AnalysisError, CoverageError
+from geo.errors import AnalysisError, CoverageError, msg
 from geo.grid import latlng_to_cells
 from geo.spatial import MetricDem, geometry_to_m
 
@@ -88,15 +88,19 @@ class RouteParams:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.k, int) and 1 <= self.k <= 10):
-            raise CoverageError(f"k must be a whole number within 1..10; got {self.k!r}")
+            raise CoverageError(msg("k must be a whole number within 1..10; got {k!r}", k=self.k))
         if not 2.0 <= self.approach_km <= 60.0:
-            raise CoverageError(f"approach_km must be within 2..60 km; got {self.approach_km}")
+            raise CoverageError(msg("approach_km must be within 2..60 km; got {approach_km}",
+                                    approach_km=self.approach_km))
         if not 0 < self.band_share <= 1:
-            raise CoverageError(f"band_share must be in (0, 1]; got {self.band_share}")
+            raise CoverageError(msg("band_share must be in (0, 1]; got {band_share}",
+                                    band_share=self.band_share))
         if not 0 <= self.min_separation_m <= 50_000:
-            raise CoverageError(f"min_separation_m must be within 0..50,000 m; got {self.min_separation_m}")
+            raise CoverageError(msg("min_separation_m must be within 0..50,000 m; got {min_separation_m}",
+                                    min_separation_m=self.min_separation_m))
         if not 0 <= self.max_overlap <= 1:
-            raise CoverageError(f"max_overlap must be in [0, 1]; got {self.max_overlap}")
+            raise CoverageError(msg("max_overlap must be in [0, 1]; got {max_overlap}",
+                                    max_overlap=self.max_overlap))
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def prepare_route_grid(dem: MetricDem, borders: gpd.GeoDataFrame, our_countries:
     """
     lines = borders.loc[borders["eu_external"].astype(bool)].reset_index(drop=True)
     if lines.empty:
-        raise CoverageError("no EU-external border among the given borders: there is nothing to cross")
+        raise CoverageError(msg("no EU-external border among the given borders: there is nothing to cross"))
     reach_m = approach_km * 1000.0
     minx, miny, maxx, maxy = geometry_to_m(shapely.union_all(lines.geometry.values), crs=dem.crs).buffer(reach_m).bounds
     col0, row0 = (~dem.transform * (minx, maxy))
@@ -199,7 +203,7 @@ def _border_pixels(dem: MetricDem, lines: gpd.GeoDataFrame) -> pd.DataFrame:
             frames.append(pd.DataFrame({"row": rc[keep, 0], "col": rc[keep, 1], "part": part}))
     border = pd.concat(frames, ignore_index=True)
     if border.empty:
-        raise CoverageError("the EU-external border does not cross the elevation data")
+        raise CoverageError(msg("the EU-external border does not cross the elevation data"))
     return border
 
 
@@ -230,7 +234,8 @@ def with_approach_points(grid: RouteGrid, points: Sequence[tuple[float, float]])
     rows, cols, inside = grid.dem.rowcol(lat, lon)
     ok = inside & grid.reach[rows, cols] & ~grid.lake[rows, cols]
     if not ok.any():
-        raise CoverageError(f"none of the {len(lat)} approach points lies within the search area on passable ground")
+        raise CoverageError(msg("none of the {n} approach points lies within the search area on passable ground",
+                                n=len(lat)))
     far = pd.DataFrame({"place": [f"{a:.4f}, {b:.4f}" for a, b in zip(lat[ok], lon[ok], strict=True)],
                         "row": rows[ok], "col": cols[ok], "side": "far"})
     ends = pd.concat([far, grid.ends[grid.ends["side"] == "ours"]], ignore_index=True)
@@ -277,7 +282,9 @@ def find_routes(grid: RouteGrid, seen_count: npt.NDArray[np.integer], patrolled:
     far = grid.ends[grid.ends["side"] == "far"]
     ours = grid.ends[grid.ends["side"] == "ours"]
     if far.empty or ours.empty:
-        raise AnalysisError(f"routes need approach areas and destinations; found {len(far)} and {len(ours)}")
+        raise AnalysisError(msg("routes need approach areas and destinations; found {n_approach} and "
+                                "{n_destinations}",
+                                n_approach=len(far), n_destinations=len(ours)))
     cost = route_cost(grid, seen_count, patrolled, params=cost_params)
     cell_m = grid.dem.cell_size_m
     d_from, back_from = cost_distance(cost, far[["row", "col"]].to_numpy(), dx_m=cell_m)
@@ -286,7 +293,7 @@ def find_routes(grid: RouteGrid, seen_count: npt.NDArray[np.integer], patrolled:
     b_rows, b_cols = grid.border["row"].to_numpy(), grid.border["col"].to_numpy()
     along = total[b_rows, b_cols]
     if not np.isfinite(along).any():
-        raise AnalysisError("no route joins the approach areas to the destinations within the search area")
+        raise AnalysisError(msg("no route joins the approach areas to the destinations within the search area"))
     optimum = float(np.nanmin(along[np.isfinite(along)]))
     chosen = _pick(grid, along, back_from, back_to, params=params)
     width = grid.dem.shape[1]

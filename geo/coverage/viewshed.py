@@ -28,7 +28,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from geo.errors import ViewshedError
+from geo.errors import ViewshedError, msg
 from geo.spatial import EARTH_RADIUS_KM
 
 REFRACTION_COEFF: Final[float] = 1.0 / 7.0
@@ -69,15 +69,19 @@ class ViewshedParams:
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.observer_height_m) and self.observer_height_m >= 0):
-            raise ViewshedError(f"observer_height_m must be a finite number >= 0; got {self.observer_height_m}")
+            raise ViewshedError(msg("observer_height_m must be a finite number >= 0; got {observer_height_m}",
+                                    observer_height_m=self.observer_height_m))
         if not (np.isfinite(self.target_height_m) and self.target_height_m >= 0):
-            raise ViewshedError(f"target_height_m must be a finite number >= 0; got {self.target_height_m}")
+            raise ViewshedError(msg("target_height_m must be a finite number >= 0; got {target_height_m}",
+                                    target_height_m=self.target_height_m))
         if not (np.isfinite(self.max_distance_m) and self.max_distance_m > 0):
-            raise ViewshedError(f"max_distance_m must be a finite number > 0; got {self.max_distance_m}")
+            raise ViewshedError(msg("max_distance_m must be a finite number > 0; got {max_distance_m}",
+                                    max_distance_m=self.max_distance_m))
         if not 0 < self.fov_deg <= 360:
-            raise ViewshedError(f"fov_deg must be in (0, 360]; got {self.fov_deg}")
+            raise ViewshedError(msg("fov_deg must be in (0, 360]; got {fov_deg}", fov_deg=self.fov_deg))
         if not 0 <= self.refraction_coeff < 1:
-            raise ViewshedError(f"refraction_coeff must be in [0, 1); got {self.refraction_coeff}")
+            raise ViewshedError(msg("refraction_coeff must be in [0, 1); got {refraction_coeff}",
+                                    refraction_coeff=self.refraction_coeff))
 
     @property
     def curvature_per_m2(self) -> float:
@@ -159,7 +163,8 @@ def _cumulative(z: npt.NDArray[np.float32], cell_m: float, rows: npt.NDArray[np.
 def _as_grid(elevation_m: npt.ArrayLike, cell_size_m: float) -> npt.NDArray[np.float32]:
     """The elevation as a C-contiguous float32 grid with NaN for nodata (masked arrays are filled)."""
     if not (np.isfinite(cell_size_m) and cell_size_m > 0):
-        raise ViewshedError(f"cell_size_m must be a finite number > 0; got {cell_size_m}")
+        raise ViewshedError(msg("cell_size_m must be a finite number > 0; got {cell_size_m}",
+                                cell_size_m=cell_size_m))
     if isinstance(elevation_m, np.ma.MaskedArray):
         grid = elevation_m.astype(np.float32).filled(np.nan)
     else:
@@ -171,9 +176,11 @@ def _as_grid(elevation_m: npt.ArrayLike, cell_size_m: float) -> npt.NDArray[np.f
 
 def _check_observer(grid: npt.NDArray[np.float32], row: int, col: int) -> None:
     if not (0 <= row < grid.shape[0] and 0 <= col < grid.shape[1]):
-        raise ViewshedError(f"observer at row {row}, col {col} is outside the {grid.shape[0]} x {grid.shape[1]} grid")
+        raise ViewshedError(msg("observer at row {row}, col {col} is outside the {rows} x {cols} grid",
+                                row=row, col=col, rows=grid.shape[0], cols=grid.shape[1]))
     if np.isnan(grid[row, col]):
-        raise ViewshedError(f"observer at row {row}, col {col} stands on a cell without elevation data")
+        raise ViewshedError(msg("observer at row {row}, col {col} stands on a cell without elevation data",
+                                row=row, col=col))
 
 
 def viewshed(elevation_m: npt.ArrayLike, cell_size_m: float, observer_row: int, observer_col: int, *,

@@ -20,7 +20,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from geo.errors import FeedError, LimesError
+from geo.errors import FeedError, LimesError, msg
 from geo.feeds.formats import parse_cot
 from geo.feeds.poller import COT_MAPPING, PollResult, problems_frame, write_page
 from geo.store import Store, add_quarantine, record_poll
@@ -74,8 +74,9 @@ def make_cot_listener(store: Store, *, name: str = "cot-tcp", port: int = 0, max
     Writes are serialised (one store connection); call ``serve_forever`` to run it.
     """
     if max_connections < 1 or idle_timeout_s <= 0:
-        raise FeedError(f"{name}: max_connections >= 1 and idle_timeout_s > 0; got {max_connections}, "
-                        f"{idle_timeout_s}", feed=name)
+        raise FeedError(msg("{name}: max_connections >= 1 and idle_timeout_s > 0; got {max_connections}, "
+                            "{idle_timeout_s}",
+                            name=name, max_connections=max_connections, idle_timeout_s=idle_timeout_s), feed=name)
     lock = threading.Lock()
 
     def quarantine(message: bytes, peer: str, reason: str, detail: str) -> None:

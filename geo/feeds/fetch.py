@@ -153,8 +153,9 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
                 if response.status_code == 304:
                     return response.headers.get("ETag"), None
                 if response.status_code == 429 or response.status_code >= 500:
-                    failure = FeedError(f"{feed.name}: HTTP {response.status_code} from {url}", feed=feed.name, url=url,
-                                        status=response.status_code)
+                    failure = FeedError(msg("{name}: HTTP {status_code} from {url}", name=feed.name,
+                                            status_code=response.status_code, url=url),
+                                        feed=feed.name, url=url, status=response.status_code)
                     asked = retry_after_s(response)
                     wait = min(asked, feed.max_backoff_s) if asked is not None else wait
                 elif response.status_code >= 400:
@@ -184,11 +185,12 @@ def get_page(client: httpx.Client, feed: Feed, url: str, params: dict[str, str] 
                 raise FeedError(msg("{name}: no complete answer within the {deadline_s:g} s deadline from {url}",
                                     name=feed.name, deadline_s=feed.deadline_s, url=url),
                                 feed=feed.name, url=url) from None
-            failure = FeedError(f"{feed.name}: {type(exc).__name__}: {exc}", feed=feed.name, url=url)
+            failure = FeedError(msg("{name}: {error}: {exc}", name=feed.name, error=type(exc).__name__, exc=exc),
+                                feed=feed.name, url=url)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
         if attempt < feed.retries:
             sleep(wait)
-    failure.add_note(f"after {feed.retries + 1} tries")
+    failure.add_note(msg("after {tries} tries", tries=feed.retries + 1))
     raise failure

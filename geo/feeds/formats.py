@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.errors import FeedError
+from geo.errors import FeedError, msg
 from geo.models import EVENT_TYPES
 
 FEED_KINDS: Final[tuple[str, ...]] = ("geojson", "sensorthings", "cot")
@@ -104,16 +104,17 @@ def _json(payload: bytes, kind: str) -> Any:
     try:
         return json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FeedError(f"{kind} payload is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+        raise FeedError(msg("{kind} payload is not valid JSON ({reason})",
+                            kind=kind, reason=exc.msg if hasattr(exc, "msg") else exc)) from None
     except RecursionError:
-        raise FeedError(f"{kind} payload is nested too deeply to read") from None
+        raise FeedError(msg("{kind} payload is nested too deeply to read", kind=kind)) from None
 
 
 def parse_geojson(payload: bytes) -> ParsedPage:
     """A FeatureCollection page. Paging: ``links`` with ``rel: next``; cursor: a top-level ``cursor``."""
     doc = _json(payload, "GeoJSON")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise FeedError("GeoJSON payload is not a FeatureCollection with a features list")
+        raise FeedError(msg("GeoJSON payload is not a FeatureCollection with a features list"))
     page = ParsedPage(cursor=doc.get("cursor") if isinstance(doc.get("cursor"), str) else None)
     for link in doc.get("links", []) if isinstance(doc.get("links"), list) else []:
         if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
@@ -132,7 +133,7 @@ def parse_sensorthings(payload: bytes) -> ParsedPage:
     """An ``Observations`` page (``value`` list, ``@iot.nextLink``). The cursor is the newest phenomenonTime."""
     doc = _json(payload, "SensorThings")
     if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-        raise FeedError("SensorThings payload has no 'value' list of Observations")
+        raise FeedError(msg("SensorThings payload has no 'value' list of Observations"))
     page = ParsedPage(next_url=doc.get("@iot.nextLink") if isinstance(doc.get("@iot.nextLink"), str) else None)
     newest = None
     for obs in doc["value"]:
@@ -182,7 +183,7 @@ def parse_cot(payload: bytes) -> ParsedPage:
     try:
         root = ET.fromstring(f"<cot-batch>{_cot_text(payload)}</cot-batch>")
     except ET.ParseError as exc:
-        raise FeedError(f"CoT payload is not well-formed XML ({exc})") from None
+        raise FeedError(msg("CoT payload is not well-formed XML ({exc})", exc=exc)) from None
     for element in root.iter():  # namespaces are dropped: TAK servers differ in whether they send one
         element.tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else element.tag
     page = ParsedPage()

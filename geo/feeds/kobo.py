@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.errors import FeedError, ReportError
+from geo.errors import FeedError, ReportError, msg
 from geo.feeds.formats import ParsedPage
 from geo.region import Region
 from geo.reports import CATEGORY_LABELS, MAX_PLACE_CHARS, MAX_TEXT_CHARS, REPORT_CATEGORIES, ReportDraft, check_report
@@ -43,9 +43,9 @@ def parse_kobo(payload: bytes) -> ParsedPage:
     try:
         doc = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FeedError(f"KoboToolbox payload is not valid JSON ({exc})") from None
+        raise FeedError(msg("KoboToolbox payload is not valid JSON ({exc})", exc=exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
-        raise FeedError("KoboToolbox payload has no 'results' list of submissions")
+        raise FeedError(msg("KoboToolbox payload has no 'results' list of submissions"))
     page = ParsedPage(next_url=doc["next"] if isinstance(doc.get("next"), str) else None)
     newest = None
     for record in doc["results"]:

@@ -30,7 +30,7 @@ from typing import Final
 import httpx
 import pandas as pd
 
-from geo.errors import FeedError, describe
+from geo.errors import FeedError, describe, msg
 from geo.feeds.fetch import FAILURES, Sleep, get_page, keep_own_query, same_origin
 from geo.feeds.formats import FEED_KINDS, PARSERS, SENSORTHINGS_TYPES, ParsedPage
 from geo.feeds.kobo import DEFAULT_FIELDS, REPORT_KINDS, kobo_drafts, kobo_params, parse_kobo
@@ -92,33 +92,40 @@ class Feed:
     """The region whose towns place a report's typed place name (the installation's; not a TOML key)."""
 
     def __post_init__(self) -> None:
-        check_source_name(self.name, what=f"feed {self.name!r}")  # the feed's name is its events' source
+        check_source_name(self.name, what=msg("feed {feed!r}", feed=self.name))  # the feed's name is its events' source
         if self.kind not in (*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS):
-            raise FeedError(f"feed {self.name!r}: kind must be one of {[*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS]}; "
-                            f"got {self.kind!r}", feed=self.name, url=self.url)
+            raise FeedError(msg("feed {feed!r}: kind must be one of {kinds}; got {kind!r}",
+                                feed=self.name, kinds=[*FEED_KINDS, *REPORT_KINDS, *SHARE_KINDS], kind=self.kind),
+                            feed=self.name, url=self.url)
         tls = (self.tls_cert, self.tls_key, self.tls_ca)
         if (self.kind in SHARE_KINDS) != all(tls) or (self.kind not in SHARE_KINDS and any(tls)):
-            raise FeedError(f"feed {self.name!r}: a {SHARE_KINDS[0]} feed needs tls_cert, tls_key and tls_ca (and "
-                            "only it takes them)", feed=self.name, url=self.url)
+            raise FeedError(msg("feed {feed!r}: a {share_kind} feed needs tls_cert, tls_key and tls_ca (and only "
+                                "it takes them)",
+                                feed=self.name, share_kind=SHARE_KINDS[0]), feed=self.name, url=self.url)
         if self.kind in SHARE_KINDS and not self.url.startswith("https://"):
-            raise FeedError(f"feed {self.name!r}: a {SHARE_KINDS[0]} feed's url must start with https://; got "
-                            f"{self.url!r}", feed=self.name, url=self.url)
+            raise FeedError(msg("feed {feed!r}: a {share_kind} feed's url must start with https://; got {url!r}",
+                                feed=self.name, share_kind=SHARE_KINDS[0], url=self.url), feed=self.name, url=self.url)
         # A TOML table arrives as a dict; kept as pairs so that the feed stays hashable.
         object.__setattr__(self, "fields", tuple(sorted(dict(self.fields).items())))
         unknown = sorted(set(dict(self.fields)) - set(DEFAULT_FIELDS))
         if unknown:
-            raise FeedError(f"feed {self.name!r}: unknown report field(s) {unknown}; fields are {list(DEFAULT_FIELDS)}",
+            raise FeedError(msg("feed {feed!r}: unknown report field(s) {unknown}; fields are {fields}",
+                                feed=self.name, unknown=unknown, fields=list(DEFAULT_FIELDS)),
                             feed=self.name, url=self.url)
         if (self.token_env is not None or self.fields) and self.kind not in REPORT_KINDS:
-            raise FeedError(f"feed {self.name!r}: token_env and fields belong to report feeds ({list(REPORT_KINDS)}); "
-                            f"kind is {self.kind!r}", feed=self.name, url=self.url)
+            raise FeedError(msg("feed {feed!r}: token_env and fields belong to report feeds ({report_kinds}); "
+                                "kind is {kind!r}",
+                                feed=self.name, report_kinds=list(REPORT_KINDS), kind=self.kind),
+                            feed=self.name, url=self.url)
         if not self.url.startswith(("http://", "https://")):
-            raise FeedError(f"feed {self.name!r}: url must start with http:// or https://; got {self.url!r}",
+            raise FeedError(msg("feed {feed!r}: url must start with http:// or https://; got {url!r}",
+                                feed=self.name, url=self.url),
                             feed=self.name, url=self.url)
         if (self.retries < 0 or self.max_pages < 1 or self.max_bytes < 1 or self.interval_s <= 0
                 or self.deadline_s <= 0):
-            raise FeedError(f"feed {self.name!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0, "
-                            "deadline_s > 0", feed=self.name, url=self.url)
+            raise FeedError(msg("feed {feed!r}: retries >= 0, max_pages >= 1, max_bytes >= 1, interval_s > 0, "
+                                "deadline_s > 0",
+                                feed=self.name), feed=self.name, url=self.url)
 
     def event_mapping(self) -> Mapping:
         if self.mapping is not None:
@@ -224,7 +231,8 @@ def _auth_headers(feed: Feed, tokens: Lookup[str, str]) -> dict[str, str]:
         return {}
     token = tokens.get(feed.token_env)
     if not token:
-        raise FeedError(f"{feed.name}: the environment variable {feed.token_env} holds no API token", feed=feed.name,
+        raise FeedError(msg("{feed}: the environment variable {token_env} holds no API token",
+                            feed=feed.name, token_env=feed.token_env), feed=feed.name,
                         url=feed.url)
     return {"Authorization": f"{AUTH_SCHEMES[feed.kind]} {token}"}
 
@@ -249,11 +257,13 @@ def _next_url(feed: Feed, page: ParsedPage, seen: set[str]) -> str | None:
     if page.next_url is None:
         return None
     if not same_origin(page.next_url, feed.url):
-        raise FeedError(f"{feed.name}: refused a next link to another origin ({page.next_url}); the feed's "
-                        f"credentials and queries go to {feed.url} only", feed=feed.name, url=page.next_url)
+        raise FeedError(msg("{feed}: refused a next link to another origin ({next_url}); the feed's credentials "
+                            "and queries go to {url} only",
+                            feed=feed.name, next_url=page.next_url, url=feed.url), feed=feed.name, url=page.next_url)
     url = keep_own_query(page.next_url, feed.url)
     if url in seen:
-        raise FeedError(f"{feed.name}: next-link loop: {url} was already fetched in this poll", feed=feed.name,
+        raise FeedError(msg("{feed}: next-link loop: {url} was already fetched in this poll",
+                            feed=feed.name, url=url), feed=feed.name,
                         url=url)
     return url
 
@@ -293,7 +303,8 @@ def _fetch_and_write(feed: Feed, store: Store, *, client: httpx.Client, now: dat
             # (one transaction), so the page's records go to the quarantine with the reason, not lost.
             records = [*({**row, "lon": x, "lat": y} for row, x, y in zip(page.rows, page.lon, page.lat, strict=True)),
                        *page.units, *page.reports, *(p[2] for p in page.problems)]
-            raise FeedError(f"{feed.name}: a page could not be stored ({type(exc).__name__}: {exc})", feed=feed.name,
+            raise FeedError(msg("{feed}: a page could not be stored ({error}: {exc})",
+                                feed=feed.name, error=type(exc).__name__, exc=exc), feed=feed.name,
                             url=url, body=json.dumps(records, ensure_ascii=False, default=str).encode()) from None
         new_cursor = page.cursor or new_cursor
         # Next links carry the query; the token goes to every page of the platform (same origin only).
@@ -344,13 +355,14 @@ def load_feeds(doc: dict[str, object], *, region: Region | None = None) -> list[
     place typed place names in ``region`` (the bundled region when ``None``)."""
     tables = doc.get("feed")
     if not isinstance(tables, list) or not tables:
-        raise FeedError("the config lists no feeds: add [[feed]] tables with name, url and kind")
+        raise FeedError(msg("the config lists no feeds: add [[feed]] tables with name, url and kind"))
     known = set(Feed.__dataclass_fields__) - {"region"}
     feeds = []
     for table in tables:
         unknown = sorted(set(table) - known)
         if unknown:
-            raise FeedError(f"feed {table.get('name', '?')!r}: unknown key(s) {unknown}; keys are {sorted(known)}",
+            raise FeedError(msg("feed {feed!r}: unknown key(s) {unknown}; keys are {keys}",
+                                feed=table.get("name", "?"), unknown=unknown, keys=sorted(known)),
                             feed=table.get("name"), url=table.get("url"))
         feeds.append(replace(Feed(**table), region=region))
     return feeds

@@ -23,7 +23,7 @@ import h3
 import httpx
 import pandas as pd
 
-from geo.errors import FeedError
+from geo.errors import FeedError, msg
 from geo.feeds.fetch import Sleep, get_page, keep_own_query, same_origin
 from geo.models import SHARE_HEXAGONS, SHARE_LEVELS, SHARE_PICTURE_KEY
 from geo.store import Store, StoredPicture, add_quarantine, epoch_ms, feed_state, replace_picture
@@ -55,7 +55,8 @@ def feed_transport(feed: Feed) -> httpx.HTTPTransport:
         context = ssl.create_default_context(cafile=feed.tls_ca)
         context.load_cert_chain(str(feed.tls_cert), str(feed.tls_key))
     except (OSError, ssl.SSLError) as exc:
-        raise FeedError(f"{feed.name}: cannot load the partner's authority or our certificate ({exc})",
+        raise FeedError(msg("{feed}: cannot load the partner's authority or our certificate ({exc})",
+                            feed=feed.name, exc=exc),
                         feed=feed.name, url=feed.url) from None
     return httpx.HTTPTransport(verify=context)
 
@@ -64,7 +65,8 @@ def _head(doc: dict[str, Any]) -> dict[str, Any]:
     head = doc.get(SHARE_PICTURE_KEY)
     if not isinstance(head, dict) or any(not isinstance(head.get(k), t) or isinstance(head.get(k), bool) and t is int
                                          for k, t in _HEAD_FIELDS.items()):
-        raise FeedError(f"not a shared picture: {SHARE_PICTURE_KEY!r} must hold {sorted(_HEAD_FIELDS)}")
+        raise FeedError(msg("not a shared picture: {key!r} must hold {fields}",
+                            key=SHARE_PICTURE_KEY, fields=sorted(_HEAD_FIELDS)))
     return {k: head[k] for k in _HEAD_FIELDS}
 
 
@@ -73,16 +75,16 @@ def parse_share_page(body: bytes) -> SharePage:
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"shared picture is not JSON ({exc})") from None
+        raise FeedError(msg("shared picture is not JSON ({exc})", exc=exc)) from None
     if not isinstance(doc, dict):
-        raise FeedError("shared picture is not a JSON object")
+        raise FeedError(msg("shared picture is not a JSON object"))
     if "collections" in doc:
         ids = [c.get("id") for c in doc["collections"] if isinstance(c, dict)] if isinstance(doc["collections"],
                                                                                           list) else []
         return SharePage(head={}, collections=[str(i) for i in ids])
     features = doc.get("features")
     if doc.get("type") != "FeatureCollection" or not isinstance(features, list):
-        raise FeedError("shared picture page is not a GeoJSON FeatureCollection")
+        raise FeedError(msg("shared picture page is not a GeoJSON FeatureCollection"))
     links = doc.get("links") if isinstance(doc.get("links"), list) else []
     nexts = [link.get("href") for link in links if isinstance(link, dict) and link.get("rel") == "next"]
     return SharePage(head=_head(doc), features=features, next_url=nexts[0] if nexts and isinstance(nexts[0], str)
@@ -124,7 +126,8 @@ def _collection(feed: Feed, client: httpx.Client, url: str, headers: dict[str, s
     next_url: str | None = url
     while next_url is not None:
         if len(seen) >= feed.max_pages:
-            raise FeedError(f"{feed.name}: more than max_pages = {feed.max_pages} pages in {url}", feed=feed.name,
+            raise FeedError(msg("{feed}: more than max_pages = {max_pages} pages in {url}",
+                                feed=feed.name, max_pages=feed.max_pages, url=url), feed=feed.name,
                             url=url)
         seen.add(next_url)
         etag, page = get_page(client, feed, next_url, params, headers, sleep, parse_share_page, abort=abort)
@@ -133,12 +136,14 @@ def _collection(feed: Feed, client: httpx.Client, url: str, headers: dict[str, s
             return etag, []
         first_etag = etag if not pages else first_etag
         if pages and page.head != pages[0].head:
-            raise FeedError(f"{feed.name}: the picture changed while paging; the next poll reads it again",
+            raise FeedError(msg("{feed}: the picture changed while paging; the next poll reads it again",
+                                feed=feed.name),
                             feed=feed.name, url=next_url)
         pages.append(page)
         candidate = page.next_url
         if candidate is not None and (not same_origin(candidate, feed.url) or candidate in seen):
-            raise FeedError(f"{feed.name}: refused next link {candidate} (another origin, or a loop)", feed=feed.name,
+            raise FeedError(msg("{feed}: refused next link {candidate} (another origin, or a loop)",
+                                feed=feed.name, candidate=candidate), feed=feed.name,
                             url=candidate)
         next_url = None if candidate is None else keep_own_query(candidate, feed.url)
         params, headers = None, {}
@@ -163,7 +168,8 @@ def fetch_share(feed: Feed, store: Store, *, client: httpx.Client, now: datetime
         level_pages = _collection(feed, client, f"{base}/collections/{SHARE_LEVELS}/items", {}, sleep, result,
                                   abort)[1]
         if any(p.head != head for p in level_pages):
-            raise FeedError(f"{feed.name}: the picture changed while paging; the next poll reads it again",
+            raise FeedError(msg("{feed}: the picture changed while paging; the next poll reads it again",
+                                feed=feed.name),
                             feed=feed.name, url=feed.url)
     cells, levels, problems = [], [], []
     for parse, store_in, page_list in ((_cell, cells, pages), (_level, levels, level_pages)):

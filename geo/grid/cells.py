@@ -20,7 +20,7 @@ import numpy.typing as npt
 import polars as pl
 import polars_h3 as plh3
 
-from geo.errors import CoordinateError, ResolutionError
+from geo.errors import CoordinateError, ResolutionError, msg
 
 BASE_RES: Final[int] = 10
 """Resolution at which event cells are stored (~66 m edge); every view derives parents from it."""
@@ -37,7 +37,8 @@ CellArray = npt.NDArray[np.uint64]
 
 def _check_res(res: int, *, low: int = 0, high: int = 15, name: str = "res") -> None:
     if not isinstance(res, (int, np.integer)) or not low <= int(res) <= high:
-        raise ResolutionError(f"{name} must be an integer H3 resolution in {low}..{high}; got {res!r}")
+        raise ResolutionError(msg("{name} must be an integer H3 resolution in {low}..{high}; got {res!r}",
+                                  name=name, low=low, high=high, res=res))
 
 
 def latlng_to_cells(lat: npt.ArrayLike, lon: npt.ArrayLike, res: int) -> CellArray:
@@ -66,15 +67,16 @@ def latlng_to_cells(lat: npt.ArrayLike, lon: npt.ArrayLike, res: int) -> CellArr
     lat_a = np.asarray(lat, dtype=np.float64)
     lon_a = np.asarray(lon, dtype=np.float64)
     if lat_a.shape != lon_a.shape or lat_a.ndim != 1:
-        raise CoordinateError(f"lat and lon must be 1-D arrays of equal length; got {lat_a.shape} and {lon_a.shape}")
+        raise CoordinateError(msg("lat and lon must be 1-D arrays of equal length; got {shape} and {shape2}",
+                                  shape=lat_a.shape, shape2=lon_a.shape))
     if lat_a.size == 0:
         return np.empty(0, dtype=np.uint64)
     bad = ~(np.isfinite(lat_a) & np.isfinite(lon_a) & (np.abs(lat_a) <= 90) & (np.abs(lon_a) <= 180))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise CoordinateError(
-            f"{int(bad.sum())} point(s) are not valid EPSG:4326 lat/lon; first at index {i}: "
-            f"lat={float(lat_a[i])}, lon={float(lon_a[i])}"
+            msg("{n} point(s) are not valid EPSG:4326 lat/lon; first at index {i}: lat={lat}, lon={lon}",
+                n=int(bad.sum()), i=i, lat=float(lat_a[i]), lon=float(lon_a[i]))
         )
     frame = pl.DataFrame({"lat": lat_a, "lon": lon_a})
     cells = frame.select(plh3.latlng_to_cell("lat", "lon", int(res))).to_series()
@@ -119,7 +121,7 @@ def cells_to_hex(cells: CellArray) -> list[str]:
 def hex_to_cell(hex_id: str) -> int:
     """Parse one hex cell id (as deck.gl returns it on a click) to an integer cell."""
     if not isinstance(hex_id, str) or _HEX_ID.fullmatch(hex_id) is None or not h3.is_valid_cell(hex_id):
-        raise CoordinateError(f"not an H3 cell id: {hex_id!r}")
+        raise CoordinateError(msg("not an H3 cell id: {hex_id!r}", hex_id=hex_id))
     return int(hex_id, 16)
 
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from geo.errors import EventDataError, EventTypeError
+from geo.errors import EventDataError, EventTypeError, msg
 from geo.grid.cells import (
     BASE_RES,
     VIEW_RES_RANGE,
@@ -193,7 +193,8 @@ class Codec:
             raise EventDataError(f"appended events have columns {list(events.columns)}; the index has {names}")
         unknown = sorted(set(events["type"].unique()) - set(EVENT_TYPES))
         if unknown:
-            raise EventTypeError(f"unknown event type(s) {unknown}; known types are {list(EVENT_TYPES)}")
+            raise EventTypeError(msg("unknown event type(s) {unknown}; known types are {types}",
+                                     unknown=unknown, types=list(EVENT_TYPES)))
         cells = events["cell"].to_numpy(dtype=np.uint64)
         if cells.size and (cell_resolutions(cells) != BASE_RES).any():
             raise EventDataError(f"event cells must be at the base resolution {BASE_RES}")

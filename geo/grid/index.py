@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWindowError
+from geo.errors import EventDataError, EventTypeError, ResolutionError, TimeWindowError, msg
 from geo.grid.cells import VIEW_RES_RANGE
 from geo.grid.columns import (
     CODE,
@@ -58,9 +58,11 @@ class Filters:
     def __post_init__(self) -> None:
         unknown = sorted(set(self.types) - set(EVENT_TYPES))
         if unknown:
-            raise EventTypeError(f"unknown event type(s) {unknown}; known types are {list(EVENT_TYPES)}")
+            raise EventTypeError(msg("unknown event type(s) {unknown}; known types are {types}",
+                                     unknown=unknown, types=list(EVENT_TYPES)))
         if not VIEW_RES_RANGE[0] <= self.res <= VIEW_RES_RANGE[1]:
-            raise ResolutionError(f"view resolution must be in {VIEW_RES_RANGE[0]}..{VIEW_RES_RANGE[1]}; got {self.res!r}")
+            raise ResolutionError(msg("view resolution must be in {low}..{high}; got {res!r}",
+                                      low=VIEW_RES_RANGE[0], high=VIEW_RES_RANGE[1], res=self.res))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,8 @@ class EventIndex:
     def __init__(self, events: pd.DataFrame) -> None:
         missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
         if missing:
-            raise EventDataError(f"events lack column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
+            raise EventDataError(msg("events lack column(s) {missing}; required: {required}",
+                                     missing=missing, required=list(REQUIRED_COLUMNS)))
         codec = Codec.for_frame(events)
         arrays = codec.encode(events)
         self._open(codec, ColumnBuffers(arrays), {name: values[:0] for name, values in arrays.items()})
@@ -297,7 +300,8 @@ class EventIndex:
         lo_s, hi_s = filters.window.epoch_s()
         n_steps = (hi_s - lo_s) // step_s if step_s > 0 else 0
         if n_steps < 1:
-            raise TimeWindowError(f"the window {filters.window} holds no whole step of {step}")
+            raise TimeWindowError(msg("the window {window} holds no whole step of {step}",
+                                      window=filters.window, step=step))
         start_s = hi_s - n_steps * step_s
         window = TimeWindow(datetime.fromtimestamp(start_s, timezone.utc), filters.window.end)
         to_parent = self._to_parent[str(filters.res)]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-from geo.errors import IncidentError
+from geo.errors import IncidentError, msg
 
 TASKING_TYPE: Final[str] = "b-m-p-s-m"
 """CoT type of a spot map marker: what TAK clients draw as a point with remarks."""
@@ -66,7 +66,7 @@ class Tasking:
 def tasking_xml(task: Tasking) -> bytes:
     """The CoT ``<event>`` of ``task`` as UTF-8 bytes, with an XML declaration."""
     if task.at.tzinfo is None:
-        raise IncidentError(f"tasking time must be timezone-aware UTC; got {task.at!r}")
+        raise IncidentError(msg("tasking time must be timezone-aware UTC; got {at!r}", at=task.at))
     when = cot_time(task.at)
     event = ET.Element("event", {
         "version": "2.0", "uid": task.uid, "type": TASKING_TYPE, "how": "h-g-i-g-o", "time": when, "start": when,
@@ -95,7 +95,8 @@ def parse_endpoint(endpoint: str) -> tuple[str, int]:
     host, sep, port = endpoint.strip().rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise IncidentError(f"a CoT endpoint is host:port (port 1-65535); got {endpoint!r}")
+        raise IncidentError(msg("a CoT endpoint is host:port (port 1-65535); got {endpoint!r}",
+                                endpoint=endpoint))
     return host, int(port)
 
 

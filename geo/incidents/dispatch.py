@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from geo.errors import IncidentConflict, IncidentError
+from geo.errors import IncidentConflict, IncidentError, msg
 from geo.incidents.cot import Delivery, Tasking, send_cot, tasking_xml
 from geo.incidents.fusion import distance_m
 from geo.incidents.model import SIGNAL_KINDS, SYSTEM, Actor
@@ -101,11 +101,11 @@ def retry_dispatch(store: Store, incident_id: int, *, actor: Actor, targets: Dis
     incident = current(store, incident_id)
     callsign = incident["unit_callsign"]
     if incident["state"] != "assigned" or not callsign:
-        raise IncidentError(f"incident {incident_id} has no assigned unit to send a tasking to "
-                            f"(it is {incident['state']})")
+        raise IncidentError(msg("incident {incident_id} has no assigned unit to send a tasking to (it is {state})",
+                                incident_id=incident_id, state=incident["state"]))
     endpoint = targets.endpoint_for(str(callsign))
     if not endpoint:
-        raise IncidentError("no CoT endpoint is configured for this unit nor a TAK server (LIMES_TAK)")
+        raise IncidentError(msg("no CoT endpoint is configured for this unit nor a TAK server (LIMES_TAK)"))
     previous = len(dispatch_rows(store, incident_id=incident_id))
     uid = f"limes-incident-{incident_id}-v{incident['version']}-r{previous}"
     dispatch_id = add_dispatch(store, incident_id=incident_id, callsign=str(callsign), endpoint=endpoint, cot_uid=uid,

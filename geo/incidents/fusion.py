@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from geo.errors import IncidentError
+from geo.errors import IncidentError, msg
 from geo.incidents.model import Signal
 
 EARTH_RADIUS_M: Final[float] = 6_371_008.8
@@ -31,9 +31,10 @@ class FusionRule:
 
     def __post_init__(self) -> None:
         if not (self.distance_m >= 0 and math.isfinite(self.distance_m)):
-            raise IncidentError(f"fusion distance_m must be a finite number >= 0; got {self.distance_m!r}")
+            raise IncidentError(msg("fusion distance_m must be a finite number >= 0; got {distance_m!r}",
+                                    distance_m=self.distance_m))
         if self.window < timedelta(0):
-            raise IncidentError(f"fusion window must be >= 0; got {self.window!r}")
+            raise IncidentError(msg("fusion window must be >= 0; got {window!r}", window=self.window))
 
     def describe(self) -> str:
         """The rule as the page shows it: "within 2 km and 30 min of an open incident"."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.analysis import AlertRule, unusual_cells
 from geo.briefing import DEFAULT_K, check_suppressed, suppress_series
-from geo.errors import IncidentError
+from geo.errors import IncidentError, msg
 from geo.grid import EventIndex, Filters, cell_latlng
 from geo.i18n import Translator
 from geo.incidents.model import OPEN_STATES, OUTCOMES, SIGNAL_KINDS, STATE_LABELS
@@ -82,7 +82,8 @@ def build_handover(db: Db, *, start: datetime, end: datetime, generated_at: date
     """The handover of the shift ``[start, end)`` from the incidents in ``db``; ``alerts`` as
     :data:`ALERT_COLUMNS` (the caller computes them at ``end`` with :func:`geo.analysis.unusual_cells`)."""
     if start.tzinfo is None or end.tzinfo is None or not start < end:
-        raise IncidentError(f"a shift runs from an earlier to a later UTC time; got {start!r} to {end!r}")
+        raise IncidentError(msg("a shift runs from an earlier to a later UTC time; got {start!r} to {end!r}",
+                                start=start, end=end))
     start_ms, end_ms = epoch_ms(start), epoch_ms(end)
     rows = incident_rows(db, opened_before_ms=end_ms)
     steps = step_rows(db)

@@ -22,7 +22,7 @@ import rasterio
 from pyproj import Transformer
 
 from geo.coverage import tobler_speed_kmh
-from geo.errors import IncidentError
+from geo.errors import IncidentError, msg
 from geo.incidents.fusion import EARTH_RADIUS_M
 
 DEFAULT_SPEED_KMH: Final[float] = 30.0
@@ -42,7 +42,7 @@ class TravelParams:
 
     def __post_init__(self) -> None:
         if not self.speed_kmh > 0:
-            raise IncidentError(f"speed_kmh must be > 0; got {self.speed_kmh!r}")
+            raise IncidentError(msg("speed_kmh must be > 0; got {speed_kmh!r}", speed_kmh=self.speed_kmh))
 
 
 def _distances_m(lat: float, lon: float, lats: npt.NDArray[np.float64],

@@ -189,7 +189,8 @@ def _fit_mapping(path: Path, mapping: str | Path | Mapping | None) -> tuple[Mapp
     columns = file_columns(path)
     chosen = choose_mapping(mapping, columns)
     # A whole-file refusal before anything is written: the scenario's refresh would delete these rows.
-    check_source_name(chosen.source or path.stem, what=f"{path.name} (rename the file or set the mapping's source)")
+    check_source_name(chosen.source or path.stem,
+                      what=msg("{name} (rename the file or set the mapping's source)", name=path.name))
     return chosen, resolve(chosen, columns, spatial=is_spatial(path))
 
 
@@ -247,10 +248,11 @@ def import_file(path: Path, store: Store, *, mapping: str | Path | Mapping | Non
         try:
             _finish(store, report, error=describe(exc) if isinstance(exc, LimesError) else type(exc).__name__)
         except LimesError as unrecorded:  # the store failing is often why the import failed: show the first error
-            exc.add_note(f"the import could not be recorded as failed: {describe(unrecorded)}")
+            exc.add_note(msg("the import could not be recorded as failed: {error}", error=describe(unrecorded)))
         if isinstance(exc, LimesError):
-            exc.add_note(f"stopped after {report.read:,} rows; {report.inserted:,} events of them were imported "
-                         f"(import #{report.import_id}); importing the file again adds only the rest")
+            exc.add_note(msg("stopped after {read:,} rows; {inserted:,} events of them were imported (import "
+                             "#{import_id}); importing the file again adds only the rest",
+                             read=report.read, inserted=report.inserted, import_id=report.import_id))
         raise
     report.reasons = dict(reasons.most_common())
     _finish(store, report, error=None)

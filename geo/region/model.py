@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import available_timezones
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 
 BUNDLED_REGION_FILE: Final[str] = "regions/bundled.toml"
 """The bundled region, relative to the data folder (``Settings.data_dir``)."""
@@ -141,41 +141,50 @@ def view_of(aoi_lonlat: tuple[float, float, float, float], *, width_px: int = MA
 def _field(table: dict[str, Any], key: str, kind: type, where: Path) -> Any:
     value = table.get(key)
     if not isinstance(value, kind):
-        raise InputError(f"{where.name}: {key!r} must be a {kind.__name__}; got {value!r}")
+        raise InputError(msg("{name}: {key!r} must be a {kind}; got {value!r}",
+                             name=where.name, key=key, kind=kind.__name__, value=value))
     return value
 
 
 def _codes(table: dict[str, Any], key: str, where: Path) -> tuple[str, ...]:
     values = table.get(key, [])
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-        raise InputError(f"{where.name}: {key!r} must be a list of codes; got {values!r}")
+        raise InputError(msg("{name}: {key!r} must be a list of codes; got {values!r}",
+                             name=where.name, key=key, values=values))
     return tuple(values)
 
 
 def _view(table: object, key: str, where: Path) -> View:
     if not isinstance(table, dict):
-        raise InputError(f"{where.name}: [{key}] must be a table with latitude, longitude and zoom")
+        raise InputError(msg("{name}: [{key}] must be a table with latitude, longitude and zoom",
+                             name=where.name, key=key))
     try:
         view = View(latitude=float(table["latitude"]), longitude=float(table["longitude"]), zoom=float(table["zoom"]))
     except (KeyError, TypeError, ValueError):
-        raise InputError(f"{where.name}: [{key}] needs numbers latitude, longitude and zoom; got {table!r}") from None
+        raise InputError(msg("{name}: [{key}] needs numbers latitude, longitude and zoom; got {table!r}",
+                             name=where.name, key=key, table=table)) from None
     if not (-90 <= view.latitude <= 90 and -180 <= view.longitude <= 180 and 0 <= view.zoom <= 20):
-        raise InputError(f"{where.name}: [{key}] is outside lat -90..90, lon -180..180, zoom 0..20: {table!r}")
+        raise InputError(msg("{name}: [{key}] is outside lat -90..90, lon -180..180, zoom 0..20: {table!r}",
+                             name=where.name, key=key, table=table))
     return view
 
 
 def _titles(value: object, where: Path) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
-        raise InputError(f"{where.name}: [titles] must map language codes to titles (el = \"...\"); got {value!r}")
+        raise InputError(msg("{name}: [titles] must map language codes to titles (el = \"...\"); got {value!r}",
+                             name=where.name, value=value))
     return tuple((str(code), title.strip()) for code, title in value.items())
 
 
 def _aoi(value: object, where: Path) -> tuple[float, float, float, float]:
     if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)):
-        raise InputError(f"{where.name}: 'aoi' must be [west, south, east, north] in degrees; got {value!r}")
+        raise InputError(msg("{name}: 'aoi' must be [west, south, east, north] in degrees; got {value!r}",
+                             name=where.name, value=value))
     west, south, east, north = (float(v) for v in value)
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InputError(f"{where.name}: 'aoi' must have west < east and south < north within the globe; got {value!r}")
+        raise InputError(msg("{name}: 'aoi' must have west < east and south < north within the globe; got "
+                             "{value!r}",
+                             name=where.name, value=value))
     return west, south, east, north
 
 
@@ -184,7 +193,7 @@ def _load(path: Path, mtime_ns: int) -> Region:
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name} is not a valid TOML region file: {exc}") from None
+        raise InputError(msg("{name} is not a valid TOML region file: {exc}", name=path.name, exc=exc)) from None
     paths: dict[str, Path | None] = {}
     for key in _PATH_KEYS:
         raw = table.get(key)
@@ -192,23 +201,29 @@ def _load(path: Path, mtime_ns: int) -> Region:
             paths[key] = None
             continue
         if not isinstance(raw, str) or not raw:
-            raise InputError(f"{path.name}: {key!r} must be a file path; got {raw!r}")
+            raise InputError(msg("{name}: {key!r} must be a file path; got {raw!r}",
+                                 name=path.name, key=key, raw=raw))
         resolved = (path.parent / raw).resolve()
         if not resolved.is_file():
-            raise InputError(f"{path.name}: {key} file {resolved} does not exist")
+            raise InputError(msg("{name}: {key} file {resolved} does not exist",
+                                 name=path.name, key=key, resolved=resolved))
         paths[key] = resolved
     aoi = _aoi(table.get("aoi"), path)
     centre_lon, centre_lat = (aoi[0] + aoi[2]) / 2, (aoi[1] + aoi[3]) / 2
     metric_crs = table.get("metric_crs") or utm_crs(centre_lon, centre_lat)
     if not isinstance(metric_crs, str):
-        raise InputError(f"{path.name}: 'metric_crs' must be a CRS code such as 'EPSG:326zz'; got {metric_crs!r}")
+        raise InputError(msg("{name}: 'metric_crs' must be a CRS code such as 'EPSG:326zz'; got {metric_crs!r}",
+                             name=path.name, metric_crs=metric_crs))
     pairs = _codes(table, "pairs", path)
     if not pairs:
-        raise InputError(f"{path.name}: 'pairs' must name at least one border (a 'pair' value of the border file)")
+        raise InputError(msg("{name}: 'pairs' must name at least one border (a 'pair' value of the border file)",
+                             name=path.name))
     view = _view(table["view"], "view", path) if "view" in table else view_of(aoi)
     time_zone = table.get("time_zone", "UTC")
     if time_zone not in available_timezones() and time_zone != "UTC":
-        raise InputError(f"{path.name}: 'time_zone' must be an IANA time zone such as 'Europe/Athens'; got {time_zone!r}")
+        raise InputError(msg("{name}: 'time_zone' must be an IANA time zone such as 'Europe/Athens'; got "
+                             "{time_zone!r}",
+                             name=path.name, time_zone=time_zone))
     return Region(name=_field(table, "name", str, path), title=str(table.get("title") or table["name"]), pairs=pairs,
                   ours=_codes(table, "ours", path), watched=_codes(table, "watched", path), metric_crs=metric_crs,
                   aoi_lonlat=aoi, view=view,
@@ -227,7 +242,7 @@ def load_region(path: str | Path) -> Region:
     """
     path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise InputError(f"region file {path} does not exist; write one with `limes region init`")
+        raise InputError(msg("region file {path} does not exist; write one with `limes region init`", path=path))
     return _load(path, path.stat().st_mtime_ns)
 
 

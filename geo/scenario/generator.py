@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 from geo.grid import BASE_RES, latlng_to_cells
 from geo.models import EVENT_TYPES, SCENARIO_SOURCE, impact_for
 from geo.scenario.patrols import patrol_tracks
@@ -131,7 +131,8 @@ def generate(*, seed: int = DEFAULT_SEED, end: datetime | None = None, days: int
     """
     end = (end or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(second=0, microsecond=0)
     if days < EMERGING_DAYS + 7:
-        raise InputError(f"the scenario needs at least {EMERGING_DAYS + 7} days of history; got days={days}")
+        raise InputError(msg("the scenario needs at least {min_days} days of history; got days={days}",
+                             min_days=EMERGING_DAYS + 7, days=days))
     start = end - timedelta(days=days)
     rng = np.random.default_rng(seed)
     region = bundled_region()

@@ -28,18 +28,20 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
+from geo.i18n import N_
 from geo.models import EVENT_TYPES
 
 SHARE_RES_RANGE: Final[tuple[int, int]] = (5, 9)
 PARTNER_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 """A partner's name: its certificate's common name and a path segment of its endpoint."""
 REFUSED_TERMS: Final[dict[str, str]] = {
-    "units": "unit positions are never shared by this endpoint",
-    "events": "event rows are never shared: only aggregates",
-    "incidents": "incident summaries are not served yet",
-    "contacts": "contacts are never shared",
+    "units": N_("agreement with {partner!r}: unit positions are never shared by this endpoint (remove 'units')"),
+    "events": N_("agreement with {partner!r}: event rows are never shared, only aggregates (remove 'events')"),
+    "incidents": N_("agreement with {partner!r}: incident summaries are not served yet (remove 'incidents')"),
+    "contacts": N_("agreement with {partner!r}: contacts are never shared (remove 'contacts')"),
 }
+"""Terms an agreement cannot have, and the error (a :func:`~geo.errors.msg` template) that refuses each."""
 
 
 class AgreementError(InputError):
@@ -63,23 +65,28 @@ class Agreement:
     sections: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        who = f"agreement with {self.partner!r}"
-        if not isinstance(self.partner, str) or not PARTNER_NAME.match(self.partner):
-            raise AgreementError(f"partner must be 1-40 letters, digits, '.', '_' or '-'; got {self.partner!r}")
+        partner = self.partner
+        if not isinstance(partner, str) or not PARTNER_NAME.match(partner):
+            raise AgreementError(msg("partner must be 1-40 letters, digits, '.', '_' or '-'; got {partner!r}",
+                                     partner=partner))
         if not isinstance(self.res, int) or not SHARE_RES_RANGE[0] <= self.res <= SHARE_RES_RANGE[1]:
-            raise AgreementError(f"{who}: res must be an integer {SHARE_RES_RANGE[0]}-{SHARE_RES_RANGE[1]}; "
-                                 f"got {self.res!r}")
+            raise AgreementError(msg("agreement with {partner!r}: res must be an integer {low}-{high}; got {res!r}",
+                                     partner=partner, low=SHARE_RES_RANGE[0], high=SHARE_RES_RANGE[1], res=self.res))
         for name, low in (("window_h", 1.0), ("delay_h", 0.0)):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < low:
-                raise AgreementError(f"{who}: {name} must be a number >= {low:g}; got {value!r}")
+                raise AgreementError(msg("agreement with {partner!r}: {name} must be a number >= {low:g}; "
+                                         "got {value!r}", partner=partner, name=name, low=low, value=value))
         if not isinstance(self.k, int) or isinstance(self.k, bool) or self.k < 1:
-            raise AgreementError(f"{who}: k must be an integer >= 1; got {self.k!r}")
+            raise AgreementError(msg("agreement with {partner!r}: k must be an integer >= 1; got {k!r}",
+                                     partner=partner, k=self.k))
         unknown = sorted(set(self.types) - set(EVENT_TYPES))
         if unknown or not self.types:
-            raise AgreementError(f"{who}: types must be some of {list(EVENT_TYPES)}; got {list(self.types)}")
+            raise AgreementError(msg("agreement with {partner!r}: types must be some of {known}; got {types}",
+                                     partner=partner, known=list(EVENT_TYPES), types=list(self.types)))
         if len(self.area) < 3 or any(not (-180 <= lon <= 180 and -90 <= lat <= 90) for lon, lat in self.area):
-            raise AgreementError(f"{who}: area must be at least 3 [lon, lat] vertices within -180..180, -90..90")
+            raise AgreementError(msg("agreement with {partner!r}: area must be at least 3 [lon, lat] vertices "
+                                     "within -180..180, -90..90", partner=partner))
 
     def terms_json(self) -> str:
         """The terms as canonical JSON (what the store keeps, and what a new version is compared with)."""
@@ -90,38 +97,42 @@ class Agreement:
         return int(round(self.delay_h * 3600))
 
 
-def _vertices(value: Any, who: str) -> tuple[tuple[float, float], ...]:
+def _vertices(value: Any, partner: object) -> tuple[tuple[float, float], ...]:
     try:
         points = tuple((float(p[0]), float(p[1])) for p in value)
         if any(len(p) != 2 for p in value) or not all(math.isfinite(c) for p in points for c in p):
             raise ValueError
     except (TypeError, ValueError, IndexError):
-        raise AgreementError(f"{who}: area must be a list of [lon, lat] pairs; got {value!r}") from None
+        raise AgreementError(msg("agreement with {partner!r}: area must be a list of [lon, lat] pairs; got {value!r}",
+                                 partner=partner, value=value)) from None
     return points
 
 
 def agreement_from_terms(terms: dict[str, Any], *, publisher: str) -> Agreement:
     """One :class:`Agreement` from a TOML table or stored JSON terms; unknown and refused keys are errors."""
-    who = f"agreement with {terms.get('partner', '?')!r}"
+    partner = terms.get("partner", "?")
     refused = sorted(set(terms) & set(REFUSED_TERMS))
     if refused:
-        raise AgreementError(f"{who}: {'; '.join(REFUSED_TERMS[k] for k in refused)} (remove {refused})")
+        raise AgreementError(msg(REFUSED_TERMS[refused[0]], partner=partner))  # one at a time: no joined translations
     known = set(Agreement.__dataclass_fields__) - {"publisher"}
     unknown = sorted(set(terms) - known - {"publisher"})
     if unknown:
-        raise AgreementError(f"{who}: unknown key(s) {unknown}; keys are {sorted(known)}")
+        raise AgreementError(msg("agreement with {partner!r}: unknown key(s) {unknown}; keys are {keys}",
+                                 partner=partner, unknown=unknown, keys=sorted(known)))
     for key in ("partner", "name", "area"):
         if key not in terms:
-            raise AgreementError(f"{who}: {key!r} is required")
+            raise AgreementError(msg("agreement with {partner!r}: {key!r} is required", partner=partner, key=key))
     values = dict(terms)
-    values["area"] = _vertices(values["area"], who)
+    values["area"] = _vertices(values["area"], partner)
     for key in ("types", "sections"):
         if key in values:
             if isinstance(values[key], str) or not isinstance(values[key], list | tuple):
-                raise AgreementError(f"{who}: {key} must be a list of strings; got {values[key]!r}")
+                raise AgreementError(msg("agreement with {partner!r}: {key} must be a list of strings; got {value!r}",
+                                         partner=partner, key=key, value=values[key]))
             values[key] = tuple(str(v) for v in values[key])
     if "levels" in values and not isinstance(values["levels"], bool):
-        raise AgreementError(f"{who}: levels must be true or false; got {values['levels']!r}")
+        raise AgreementError(msg("agreement with {partner!r}: levels must be true or false; got {levels!r}",
+                                 partner=partner, levels=values["levels"]))
     values["publisher"] = str(values.get("publisher", publisher))
     return Agreement(**values)
 
@@ -130,18 +141,20 @@ def load_agreements(doc: dict[str, Any]) -> list[Agreement]:
     """Agreements from a parsed TOML document: ``publisher`` and ``[[agreement]]`` tables, one per partner."""
     publisher = doc.get("publisher")
     if not isinstance(publisher, str) or not publisher.strip():
-        raise AgreementError("the agreements file needs publisher = \"our name, as partners see it\"")
+        raise AgreementError(msg("the agreements file needs publisher = \"our name, as partners see it\""))
     tables = doc.get("agreement")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
-        raise AgreementError("the agreements file lists no agreements: add [[agreement]] tables")
+        raise AgreementError(msg("the agreements file lists no agreements: add [[agreement]] tables"))
     extra = sorted(set(doc) - {"publisher", "agreement"})
     if extra:
-        raise AgreementError(f"unknown top-level key(s) {extra}; the file has publisher and [[agreement]] tables")
+        raise AgreementError(msg("unknown top-level key(s) {extra}; the file has publisher and [[agreement]] "
+                                 "tables",
+                                 extra=extra))
     agreements = [agreement_from_terms(t, publisher=publisher.strip()) for t in tables]
     partners = [a.partner for a in agreements]
     twice = sorted({p for p in partners if partners.count(p) > 1})
     if twice:
-        raise AgreementError(f"one agreement per partner: {twice} appear more than once")
+        raise AgreementError(msg("one agreement per partner: {twice} appear more than once", twice=twice))
     return agreements
 
 

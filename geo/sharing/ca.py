@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 
 CA_CERT: Final[str] = "ca.pem"
 CA_KEY: Final[str] = "ca.key"
@@ -59,9 +59,11 @@ def _load_ca(ca_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey
         cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT).read_bytes())
         key = serialization.load_pem_private_key((ca_dir / CA_KEY).read_bytes(), password=None)
     except (OSError, ValueError) as exc:
-        raise InputError(f"no certificate authority in {ca_dir} ({exc}); create one with `limes share ca`") from None
+        raise InputError(msg("no certificate authority in {ca_dir} ({exc}); create one with `limes share ca`",
+                             ca_dir=ca_dir, exc=exc)) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise InputError(f"{ca_dir / CA_KEY} is not an ECDSA key written by `limes share ca`")
+        raise InputError(msg("{key_path} is not an ECDSA key written by `limes share ca`",
+                             key_path=ca_dir / CA_KEY))
     return cert, key
 
 
@@ -94,9 +96,11 @@ def create_ca(ca_dir: Path, *, name: str, hosts: tuple[str, ...] = ("127.0.0.1",
     """Create the authority (``ca.pem``, ``ca.key``) and the endpoint's server certificate for ``hosts`` in
     ``ca_dir``; refuses to overwrite an existing authority. Returns the authority's certificate path."""
     if (ca_dir / CA_KEY).exists():
-        raise InputError(f"{ca_dir} already holds a certificate authority; refusing to replace it")
+        raise InputError(msg("{ca_dir} already holds a certificate authority; refusing to replace it",
+                             ca_dir=ca_dir))
     if days < 1 or not name.strip():
-        raise InputError(f"the authority needs a name and days >= 1; got name={name!r}, days={days}")
+        raise InputError(msg("the authority needs a name and days >= 1; got name={name!r}, days={days}",
+                             name=name, days=days))
     ca_dir.mkdir(parents=True, exist_ok=True)
     start = (now or datetime.now(timezone.utc)) - timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -119,7 +123,7 @@ def issue_cert(ca_dir: Path, out_dir: Path, *, partner: str, days: float = 365, 
     written with its key and our authority's certificate into ``out_dir`` as ``<partner>.pem``, ``<partner>.key``
     and ``ca.pem``: the bundle to hand over."""
     if days <= 0:
-        raise InputError(f"days must be > 0; got {days}")
+        raise InputError(msg("days must be > 0; got {days}", days=days))
     ca_cert, ca_key = _load_ca(ca_dir)
     start = not_before or (now or datetime.now(timezone.utc)) - timedelta(minutes=5)
     key = ec.generate_private_key(ec.SECP256R1())

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import h3
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 from geo.models import SHARE_HEXAGONS as HEXAGONS
 from geo.models import SHARE_LEVELS as LEVELS
 from geo.models import SHARE_PICTURE_KEY as PICTURE_KEY
@@ -58,9 +58,11 @@ def paging(limit: str | None, offset: str | None) -> tuple[int, int]:
         size = DEFAULT_LIMIT if limit is None else int(limit)
         start = 0 if offset is None else int(offset)
     except ValueError:
-        raise InputError(f"limit and offset must be integers; got limit={limit!r}, offset={offset!r}") from None
+        raise InputError(msg("limit and offset must be integers; got limit={limit!r}, offset={offset!r}",
+                             limit=limit, offset=offset)) from None
     if not 1 <= size <= MAX_LIMIT or start < 0:
-        raise InputError(f"limit must be 1-{MAX_LIMIT} and offset >= 0; got limit={size}, offset={start}")
+        raise InputError(msg("limit must be 1-{MAX_LIMIT} and offset >= 0; got limit={size}, offset={start}",
+                             MAX_LIMIT=MAX_LIMIT, size=size, start=start))
     return size, start
 
 

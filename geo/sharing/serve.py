@@ -19,7 +19,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from geo.errors import InputError
+from geo.errors import InputError, msg
 from geo.sharing.agreement import Agreement, agreement_from_json
 from geo.sharing.ca import CA_CERT, SERVER_CERT, SERVER_KEY, IssuedCert, cert_identity, issue_cert
 from geo.sharing.endpoint import Admission, Refused, Sent, share_app
@@ -118,7 +118,8 @@ def share_server(store: Store, *, ca_dir: Path, host: str, port: int, clock: Clo
     """The endpoint's server: TLS with our server certificate, client certificates of our authority required."""
     missing = [n for n in (CA_CERT, SERVER_CERT, SERVER_KEY) if not (ca_dir / n).exists()]
     if missing:
-        raise InputError(f"{ca_dir} lacks {missing}: create the authority with `limes share ca`")
+        raise InputError(msg("{ca_dir} lacks {missing}: create the authority with `limes share ca`",
+                             ca_dir=ca_dir, missing=missing))
     app = share_app(gate=store_gate(store, clock=clock), source=store_source(store, clock=clock),
                     log=store_log(store, clock=clock))
     config = uvicorn.Config(app, host=host, port=port, http=_PeerCertProtocol, lifespan="off", log_level="warning",
@@ -157,7 +158,8 @@ def revoke(store: Store, partner: str, *, actor: str, now: datetime | None = Non
     current = current_agreements(store)
     held = current[current["partner"] == partner]
     if held.empty:
-        raise InputError(f"no agreement with {partner!r}; partners are {sorted(current['partner'])}")
+        raise InputError(msg("no agreement with {partner!r}; partners are {partners}",
+                             partner=partner, partners=sorted(current["partner"])))
     with store.transaction() as tx:
         version = add_agreement(tx, partner=partner, terms=str(held.iloc[0]["terms"]), status="revoked",
                                 set_by=actor, set_at_ms=epoch_ms(now))

@@ -24,7 +24,7 @@ from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window
 from rasterio.windows import from_bounds as window_from_bounds
 
-from geo.errors import RasterError
+from geo.errors import RasterError, msg
 from geo.spatial.projection import default_crs
 from geo.spatial.terrain import MAX_PIXELS, grid_to_web_mercator, open_georeferenced
 
@@ -110,29 +110,36 @@ def read_metric_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, floa
         Unreadable file, no CRS, a geographic target CRS, a window outside the raster, or too many pixels.
     """
     if not (np.isfinite(cell_size_m) and cell_size_m > 0):
-        raise RasterError(f"cell_size_m must be > 0; got {cell_size_m}")
+        raise RasterError(msg("cell_size_m must be > 0; got {cell_size_m}", cell_size_m=cell_size_m))
     west, south, east, north = bounds_lonlat
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise RasterError(f"bounds_lonlat must be (west, south, east, north) in degrees; got {bounds_lonlat}")
+        raise RasterError(msg("bounds_lonlat must be (west, south, east, north) in degrees; got {bounds_lonlat}",
+                              bounds_lonlat=bounds_lonlat))
     crs = default_crs(crs)
     if not rasterio.crs.CRS.from_user_input(crs).is_projected:
-        raise RasterError(f"{crs} is not a projected (metric) CRS; use a UTM zone (EPSG:326zz north, 327zz south)")
+        raise RasterError(msg("{crs} is not a projected (metric) CRS; use a UTM zone (EPSG:326zz north, 327zz "
+                              "south)",
+                              crs=crs))
     with open_georeferenced(path) as src:
         left, bottom, right, top = transform_bounds("EPSG:4326", src.crs, *bounds_lonlat, densify_pts=21)
         window = window_from_bounds(left, bottom, right, top, transform=src.transform).round_offsets().round_lengths()
         try:
             window = window.intersection(Window(0, 0, src.width, src.height))
         except WindowError:
-            raise RasterError(f"{path} does not cover {bounds_lonlat} (west, south, east, north)") from None
+            raise RasterError(msg("{path} does not cover {bounds_lonlat} (west, south, east, north)",
+                                  path=path, bounds_lonlat=bounds_lonlat)) from None
         n_read = int(window.width) * int(window.height)
         if n_read > max_pixels:
-            raise RasterError(f"{path}: the window holds {n_read:,} pixels, more than the limit of {max_pixels:,}")
+            raise RasterError(msg("{path}: the window holds {n_read:,} pixels, more than the limit of "
+                                  "{max_pixels:,}",
+                                  path=path, n_read=n_read, max_pixels=max_pixels))
         source = src.read(1, window=window, masked=True).astype(np.float32).filled(np.nan)
         src_transform, src_crs = src.window_transform(window), src.crs
     x0, y0, x1, y1 = transform_bounds("EPSG:4326", crs, *bounds_lonlat, densify_pts=21)
     width, height = int(np.ceil((x1 - x0) / cell_size_m)), int(np.ceil((y1 - y0) / cell_size_m))
     if width * height > max_pixels:
-        raise RasterError(f"the metric grid would hold {width * height:,} pixels, more than the limit of {max_pixels:,}")
+        raise RasterError(msg("the metric grid would hold {pixels:,} pixels, more than the limit of {max_pixels:,}",
+                              pixels=width * height, max_pixels=max_pixels))
     transform = from_origin(np.floor(x0 / cell_size_m) * cell_size_m, np.ceil(y1 / cell_size_m) * cell_size_m,
                             cell_size_m, cell_size_m)
     elevation = np.full((height, width), np.nan, dtype=np.float32)

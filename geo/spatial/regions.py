@@ -17,7 +17,7 @@ import pyogrio
 import rasterio
 import shapely
 
-from geo.errors import GeodataError, InputError
+from geo.errors import GeodataError, InputError, msg
 from geo.region import Region, region_toml, utm_crs, view_of
 from geo.spatial.projection import geodesic_length_km
 from geo.spatial.world import WORLD_BORDERS, country_pairs_lines, time_zone
@@ -29,7 +29,8 @@ AOI_MARGIN_DEG: Final[float] = 0.4
 def _iso3(code: str) -> str:
     code = code.strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise InputError(f"country codes are ISO 3166 alpha-3 (three letters such as HUN); got {code!r}")
+        raise InputError(msg("country codes are ISO 3166 alpha-3 (three letters such as HUN); got {code!r}",
+                             code=code))
     return code
 
 
@@ -45,14 +46,16 @@ def read_border_file(path: Path) -> gpd.GeoDataFrame:
     try:
         frame = pyogrio.read_dataframe(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(f"cannot read the border file {path.name}: {exc}") from None
+        raise InputError(msg("cannot read the border file {name}: {exc}", name=path.name, exc=exc)) from None
     if frame.crs is None:
-        raise InputError(f"{path.name} has no CRS (a shapefile needs its .prj): say which CRS its coordinates are in")
+        raise InputError(msg("{name} has no CRS (a shapefile needs its .prj): say which CRS its coordinates are in",
+                             name=path.name))
     frame = frame.to_crs("EPSG:4326")
     kinds = frame.geometry.geom_type.fillna("None")
     lines = frame[kinds.isin(["LineString", "MultiLineString"])]
     if lines.empty:
-        raise InputError(f"{path.name} holds no lines (found {sorted(set(kinds))}): a border file has LineStrings")
+        raise InputError(msg("{name} holds no lines (found {kinds}): a border file has LineStrings",
+                             name=path.name, kinds=sorted(set(kinds))))
     geometry = [shapely.line_merge(g) if g.geom_type == "MultiLineString" else g for g in lines.geometry]
     return gpd.GeoDataFrame({"pair": [f"LINE-{i + 1}" for i in range(len(lines))],
                              "name_l": "", "name_r": "", "eu_external": True,
@@ -64,9 +67,9 @@ def _check_dem(path: Path) -> Path:
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
-                raise InputError(f"DEM {path.name} has no CRS")
+                raise InputError(msg("DEM {name} has no CRS", name=path.name))
     except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read the DEM {path.name}: {exc}") from None
+        raise InputError(msg("cannot read the DEM {name}: {exc}", name=path.name, exc=exc)) from None
     return path.resolve()
 
 
@@ -80,7 +83,7 @@ def build_region(*, name: str, countries: list[tuple[str, str]] | None = None, o
     A user's border file is copied beside ``out`` as GeoJSON (``<out stem>.borders.geojson``).
     """
     if not countries and borders is None:
-        raise InputError("a region needs its borders: give --countries AAA BBB (ISO3) or --borders FILE")
+        raise InputError(msg("a region needs its borders: give --countries AAA BBB (ISO3) or --borders FILE"))
     pairs_iso = [(_iso3(a), _iso3(b)) for a, b in countries or []]
     if borders is not None:
         lines = read_border_file(borders)
@@ -91,9 +94,10 @@ def build_region(*, name: str, countries: list[tuple[str, str]] | None = None, o
     named = [code for pair in pairs_iso for code in pair]
     ours_code = _iso3(ours) if ours else (named[0] if named else None)
     if ours_code is None:
-        raise InputError("with --borders, say which side is ours: --ours AAA (ISO3)")
+        raise InputError(msg("with --borders, say which side is ours: --ours AAA (ISO3)"))
     if named and ours_code not in named:
-        raise InputError(f"--ours {ours_code} is not one of the countries given ({' '.join(sorted(set(named)))})")
+        raise InputError(msg("--ours {ours_code} is not one of the countries given ({countries})",
+                             ours_code=ours_code, countries=" ".join(sorted(set(named)))))
     west, south, east, north = shapely.union_all(lines.geometry.values).bounds
     aoi = (max(west - AOI_MARGIN_DEG, -180.0), max(south - AOI_MARGIN_DEG, -85.0),
            min(east + AOI_MARGIN_DEG, 180.0), min(north + AOI_MARGIN_DEG, 85.0))
@@ -101,7 +105,7 @@ def build_region(*, name: str, countries: list[tuple[str, str]] | None = None, o
     view = view_of(aoi)
     dem_paths = [_check_dem(Path(p)) for p in dems or []]
     if any(not p.exists() for p in dem_paths):
-        raise GeodataError("a DEM file vanished while the region was built")
+        raise GeodataError(msg("a DEM file vanished while the region was built"))
     watched = tuple(sorted({c for c in named if c != ours_code}))
     title = name if not pairs_iso else f"{name} border"
     region = Region(name=name, title=title, pairs=tuple(str(p) for p in lines["pair"]), ours=(ours_code,),

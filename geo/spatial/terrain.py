@@ -21,7 +21,7 @@ from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window
 from rasterio.windows import from_bounds as window_from_bounds
 
-from geo.errors import RasterError
+from geo.errors import RasterError, msg
 
 MAX_PIXELS: Final[int] = 60_000_000
 """Largest grid (width x height x bands) read in one go, ~240 MB as float32."""
@@ -82,10 +82,10 @@ def open_georeferenced(path: str | Path) -> rasterio.io.DatasetReader:
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        raise RasterError(f"cannot open elevation raster {path}: {exc}") from None
+        raise RasterError(msg("cannot open elevation raster {path}: {exc}", path=path, exc=exc)) from None
     if src.crs is None:
         src.close()
-        raise RasterError(f"{path} has no CRS; give the raster a georeference (e.g. EPSG:4326)")
+        raise RasterError(msg("{path} has no CRS; give the raster a georeference (e.g. EPSG:4326)", path=path))
     return src
 
 
@@ -109,7 +109,8 @@ def read_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, floa
     """
     with open_georeferenced(path) as src:
         if src.crs.to_epsg() != 4326:
-            raise RasterError(f"{path} is in {src.crs}; this reader takes EPSG:4326 rasters")
+            raise RasterError(msg("{path} is in {crs}; this reader takes EPSG:4326 rasters",
+                                  path=path, crs=src.crs))
         window = Window(0, 0, src.width, src.height)
         if bounds_lonlat is not None:
             west, south, east, north = transform_bounds("EPSG:4326", src.crs, *bounds_lonlat)
@@ -117,10 +118,13 @@ def read_dem(path: str | Path, *, bounds_lonlat: tuple[float, float, float, floa
             try:
                 window = window.intersection(Window(0, 0, src.width, src.height))
             except WindowError:
-                raise RasterError(f"{path} does not cover {bounds_lonlat} (west, south, east, north)") from None
+                raise RasterError(msg("{path} does not cover {bounds_lonlat} (west, south, east, north)",
+                                      path=path, bounds_lonlat=bounds_lonlat)) from None
         n_pixels = int(window.width) * int(window.height) * src.count
         if n_pixels > max_pixels:
-            raise RasterError(f"{path}: the window holds {n_pixels:,} pixels, more than the limit of {max_pixels:,}")
+            raise RasterError(msg("{path}: the window holds {n_pixels:,} pixels, more than the limit of "
+                                  "{max_pixels:,}",
+                                  path=path, n_pixels=n_pixels, max_pixels=max_pixels))
         elevation = src.read(1, window=window, masked=True).astype(np.float32)
         return Dem(elevation_m=elevation, transform=src.window_transform(window))
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import GeodataError
+from geo.errors import GeodataError, msg
 from geo.i18n import N_, Translator, official_languages, town_name, translator
 from geo.region import Region
 from geo.settings import bundled_data_dir, bundled_region
@@ -69,13 +69,14 @@ class Basemap:
 def read_vector(path: Path, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
     """Read a vector file, require EPSG:4326, and clip it to ``bbox`` (west, south, east, north, degrees) if given."""
     if not path.exists():
-        raise GeodataError(f"missing data file {path}; restore the data/ folder (or reinstall Limes)")
+        raise GeodataError(msg("missing data file {path}; restore the data/ folder (or reinstall Limes)",
+                               path=path))
     try:
         frame = pyogrio.read_dataframe(path, bbox=bbox)
     except pyogrio.errors.DataSourceError as exc:
-        raise GeodataError(f"cannot read {path.name}: {exc}") from None
+        raise GeodataError(msg("cannot read {name}: {exc}", name=path.name, exc=exc)) from None
     if frame.crs is None or frame.crs.to_epsg() != 4326:
-        raise GeodataError(f"{path.name} must be in EPSG:4326; found {frame.crs}")
+        raise GeodataError(msg("{name} must be in EPSG:4326; found {crs}", name=path.name, crs=frame.crs))
     frame = frame[frame.geometry.notna()].copy()
     if bbox is not None:
         frame["geometry"] = shapely.clip_by_rect(frame.geometry.values, *bbox)
@@ -89,11 +90,12 @@ def border_lines(region: Region | None = None) -> gpd.GeoDataFrame:
     try:
         borders = pyogrio.read_dataframe(region.borders, bbox=detail_bbox(region))
     except pyogrio.errors.DataSourceError as exc:
-        raise GeodataError(f"cannot read the region's border file {region.borders.name}: {exc}") from None
+        raise GeodataError(msg("cannot read the region's border file {name}: {exc}",
+                               name=region.borders.name, exc=exc)) from None
     chosen = borders[borders["pair"].isin(region.pairs)]
     if len(chosen) != len(region.pairs):
-        raise GeodataError(f"border pairs {sorted(set(region.pairs) - set(chosen['pair']))} are not in "
-                           f"{region.borders.name}")
+        raise GeodataError(msg("border pairs {pairs} are not in {name}",
+                               pairs=sorted(set(region.pairs) - set(chosen["pair"])), name=region.borders.name))
     return chosen.reset_index(drop=True)
 
 
@@ -255,7 +257,7 @@ def nearest_town(lat: float, lon: float, towns: pd.DataFrame) -> Place:
     great-circle distance falls as the cosine of the central angle rises); its distance is haversine.
     """
     if towns.empty:
-        raise GeodataError("no towns to measure from; the gazetteer is empty")
+        raise GeodataError(msg("no towns to measure from; the gazetteer is empty"))
     i = int(np.argmax(_town_vectors(towns) @ _unit_vector(lat, lon)))
     town_lat, town_lon = float(towns["lat"].iloc[i]), float(towns["lon"].iloc[i])
     return Place(name=str(towns["name"].iloc[i]), distance_km=float(great_circle_km(lat, lon, town_lat, town_lon)),

@@ -17,7 +17,7 @@ import pyogrio
 import shapely
 from babel.core import get_global
 
-from geo.errors import GeodataError
+from geo.errors import GeodataError, msg
 from geo.settings import bundled_data_dir
 
 WORLD_DIR: Final[Path] = bundled_data_dir() / "world"
@@ -40,7 +40,8 @@ WORLD_LONLAT: Final[tuple[float, float, float, float]] = (-180.0, -85.0, 180.0, 
 
 def _require(path: Path) -> Path:
     if not path.is_file():
-        raise GeodataError(f"missing world data file {path}; rebuild it with `python data/build_world.py`")
+        raise GeodataError(msg("missing world data file {path}; rebuild it with `python data/build_world.py`",
+                               path=path))
     return path
 
 
@@ -49,7 +50,7 @@ def read_world(path: Path, *, bbox: tuple[float, float, float, float] | None = N
     """A world layer (FlatGeobuf, EPSG:4326), only the features meeting ``bbox`` (degrees), clipped to it if asked."""
     frame = pyogrio.read_dataframe(_require(path), bbox=bbox)
     if frame.crs is None or frame.crs.to_epsg() != 4326:
-        raise GeodataError(f"{path.name} must be in EPSG:4326; found {frame.crs}")
+        raise GeodataError(msg("{name} must be in EPSG:4326; found {crs}", name=path.name, crs=frame.crs))
     if clip and bbox is not None:
         frame["geometry"] = shapely.clip_by_rect(frame.geometry.values, *bbox)
         frame = frame[~frame.geometry.is_empty]
@@ -106,6 +107,7 @@ def country_pairs_lines(pairs: tuple[str, ...]) -> gpd.GeoDataFrame:
     chosen = borders[borders["pair"].isin(wanted)]
     missing = sorted(set(wanted) - set(chosen["pair"]))
     if missing:
-        raise GeodataError(f"no land border between {', '.join(missing)} in the world data: the countries must be "
-                           "neighbours (ISO3 codes such as HUN SRB)")
+        raise GeodataError(msg("no land border between {countries} in the world data: the countries must be "
+                               "neighbours (ISO3 codes such as HUN SRB)",
+                               countries=", ".join(missing)))
     return chosen.reset_index(drop=True)
