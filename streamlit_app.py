@@ -17,6 +17,7 @@ st.set_page_config(page_icon=str(settings().static_dir / "limes-icon.png"), layo
 # Before the imports below (about a second on a first run): the browser fetches the map code meanwhile.
 preload_map_bundle()
 
+from dashboard import state  # noqa: E402
 from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noqa: E402
 from dashboard.components.language_choice import language_choice  # noqa: E402
 from dashboard.i18n import _  # noqa: E402
@@ -46,4 +47,6 @@ if not pages:
     st.error(_("Your account has no Limes role. Ask an administrator to add one of your groups to the allow-list."))
     st.stop()
 navigation = st.navigation(pages, position="sidebar")
+st.session_state[state.PAGE_CHANGED] = st.session_state.get(state.PAGE) != navigation.url_path
+st.session_state[state.PAGE] = navigation.url_path
 navigation.run()

@@ -18,6 +18,7 @@ from dashboard.config import settings
 from geo.grid import EventIndex
 from geo.store import feed_health
 from layers.frozen import layer_json
+from layers.world import WORLD_LAYER_IDS
 
 T = TypeVar("T")
 
@@ -46,10 +47,14 @@ def index_version(index: EventIndex) -> tuple[str, int, int, int, int | None]:
 
 
 @st.cache_resource
-def basemap_layer_json(whole_world: bool = False, language: str = "en") -> tuple[tuple[str, ...], tuple[str, ...]]:
+def basemap_layer_json(whole_world: bool = False, language: str = "en", *,
+                       with_world: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """:func:`dashboard.cache.basemap_layers` as JSON texts, serialised once per server and language (see
-    :mod:`layers.frozen`)."""
+    :mod:`layers.frozen`); without the world's layers around the region (:data:`layers.world.WORLD_LAYER_IDS`)
+    unless ``with_world``."""
     under, over = cache.basemap_layers(whole_world=whole_world, language=language)
+    if not with_world:
+        under, over = ([layer for layer in part if layer.id not in WORLD_LAYER_IDS] for part in (under, over))
     return tuple(map(layer_json, under)), tuple(map(layer_json, over))
 
 

@@ -25,6 +25,12 @@ LANGUAGE: Final[str] = "language"
 
 # -- Live map and its filters ----------------------------------------------------------------
 MAP: Final[str] = "map"
+PAGE: Final[str] = "_limes_page"
+"""The page the frame ran last (its URL path)."""
+PAGE_CHANGED: Final[str] = "_limes_page_changed"
+"""Whether this run opened another page than the last (the page's elements mount afresh)."""
+MAP_FIRST_FRAME: Final[str] = "_limes_map_first_frame"
+"""Set by the map page when it opens: the live view's next run sends the map's first-frame deck."""
 ZOOM_TO_DATA: Final[str] = "zoom_to_data"
 WINDOW: Final[str] = "window"
 CUSTOM_DAYS: Final[str] = "custom_days"

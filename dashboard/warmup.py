@@ -60,6 +60,7 @@ def warm_caches() -> None:
     config = settings()
     cache.event_index()
     live_cache.basemap_layer_json(False, config.language)
+    live_cache.basemap_layer_json(False, config.language, with_world=False)
     cache.gazetteer()
     cache.town_label_boxes(config.region, config.language)
 

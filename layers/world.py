@@ -31,6 +31,9 @@ TOWN_LABEL_M: Final[int] = 40_000
 """World town labels' height on the ground: ~1 px in a world view, 12 px from zoom 6 on."""
 COUNTRY_LABEL_MIN_DEG2: Final[float] = 4.0
 """Countries smaller than this (square degrees, ~Slovenia's double) carry no name in the world layer."""
+WORLD_LAYER_IDS: Final[frozenset[str]] = frozenset({"world-countries", "country-labels", "border-pair-labels",
+                                                   "world-towns"})
+"""The world's layers around a region: a live map that has just mounted draws its first frame without them."""
 _HALO: Final[list[int]] = [11, 19, 32, 255]
 _FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
 

@@ -242,3 +242,24 @@ def test_demo_at_default_speed_publishes_the_scenarios_own_rate() -> None:
     daily = history.set_index("occurred_at").resample("1D").size().iloc[1:-1]
     assert daily.min() / 3 <= per_day <= daily.max() * 1.5  # the "last 24 h" KPI stays in the scenario's range
 
+
+
+def test_a_freshly_mounted_map_draws_the_region_first_and_the_world_a_second_later() -> None:
+    """The world's layers around the region cost software WebGL ~1.7 s on a map's first frame: a map that has just
+    mounted (first visit, or back from another page) gets them with the live view's next run, never on a rerun of
+    the same page (that would make them blink out)."""
+    from layers.world import WORLD_LAYER_IDS
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
+    assert not at.exception, at.exception
+    first = {layer["id"] for layer in _spec(at)["layers"]}
+    assert not first & WORLD_LAYER_IDS and {"hexagons", "countries", "towns"} <= first
+    at.run()  # the live view's next run (a rerun of the same page)
+    again = {layer["id"] for layer in _spec(at)["layers"]}
+    assert WORLD_LAYER_IDS <= again and first <= again
+    at.switch_page("dashboard/pages/data.py").run()
+    assert not at.exception, at.exception
+    at.switch_page("dashboard/pages/live_map.py").run()  # back to the map: it mounts afresh
+    assert not {layer["id"] for layer in _spec(at)["layers"]} & WORLD_LAYER_IDS
+    at.run()
+    assert WORLD_LAYER_IDS <= {layer["id"] for layer in _spec(at)["layers"]}

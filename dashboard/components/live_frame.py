@@ -47,6 +47,9 @@ class LiveFrame:
     banner: str | None
     kpis: tuple[Kpi, ...]
     deck: FrozenDeck
+    first_deck: FrozenDeck
+    """The deck of a map that has just mounted: the same without the world's layers around the region, which the
+    next second's deck adds (the region's hexagons and basemap draw sooner; in a whole-world view, ``deck``)."""
     data: DataLayer
     caption: str
     view_note: str | None
@@ -57,8 +60,9 @@ class LiveFrame:
 
 
 def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: DataLayer, now: datetime, *,
-                 with_units: bool, whole_world: bool, language: str) -> list[str]:
-    """The JSON texts of the map's layers, bottom to top."""
+                 with_units: bool, whole_world: bool, language: str) -> tuple[list[str], list[str]]:
+    """The JSON texts of the map's layers, bottom to top: all of them, and those of a map's first frame (without
+    the world's layers around the region; all of them in a whole-world view)."""
     outlines = []
     if choice.recent_outlines:
         # At the resolution drawn (an emerging analysis has its own), so that an outline frames a result cell.
@@ -74,7 +78,12 @@ def _layer_texts(index: EventIndex, choice: ViewChoice, filters: Filters, data: 
         # One dot per callsign: the newest fix, whichever feed (or the scenario) reported it.
         units = units[units["at"] >= now - UNITS_SHOWN_FOR].sort_values("at").groupby("callsign").tail(1)
         on_top = unit_layers(units, now=now, avoid=cache.town_label_boxes(settings().region, language))
-    return [*under, *map(layer_json, layers), *over, *map(layer_json, on_top)]
+    middle, top = list(map(layer_json, layers)), list(map(layer_json, on_top))
+    every = [*under, *middle, *over, *top]
+    if whole_world:
+        return every, every
+    first_under, first_over = live_cache.basemap_layer_json(whole_world, language, with_world=False)
+    return every, [*first_under, *middle, *first_over, *top]
 
 
 def _caption(index: EventIndex, choice: ViewChoice, tr: Translator, now: datetime) -> str:
@@ -101,9 +110,8 @@ def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, n
                                            fit_to_data=fit_to_data, tr=tr)
     cells = cache.cells(index, filters)
     data = data_layer(index, filters, cells, choice.analysis, now=now, tr=tr)
-    deck = frozen_deck(_layer_texts(index, choice, filters, data, now, with_units=with_units,
-                                    whole_world=view != region.view.as_dict(), language=tr.code),
-                       tooltip=data.tooltip, view=view)
+    every, first = _layer_texts(index, choice, filters, data, now, with_units=with_units,
+                                whole_world=view != region.view.as_dict(), language=tr.code)
     window = window_text(tr, filters.window.start, filters.window.end, now=now, zone=region.time_zone)
     window = re.sub(r"^(\d+)\. ", r"\1\\. ", window)  # "23. nov" (Serbian) would start a Markdown list: escape it
     return LiveFrame(
@@ -112,7 +120,9 @@ def live_frame(index: EventIndex, choice: ViewChoice, data_start: datetime, *, n
         banner=banner_text(index, now=now, towns=towns, tr=tr) if sees_events else None,
         kpis=kpi_figures(index, filters, hot_cells=len(cells), data_start=data_start, tr=tr,
                          replayed=replayed is not None),
-        deck=deck, data=data, caption=_caption(index, choice, tr, now), view_note=view_note,
+        deck=frozen_deck(every, tooltip=data.tooltip, view=view),
+        first_deck=frozen_deck(first, tooltip=data.tooltip, view=view),
+        data=data, caption=_caption(index, choice, tr, now), view_note=view_note,
         alerts=unusual_text(index, filters, choice.alert_rule, window=choice.alert_window, now=now, towns=towns,
                             tr=tr),
         ticker=ticker_text(index, now=now, towns=towns, tr=tr) if sees_events else None,

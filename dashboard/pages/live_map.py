@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, state
 from dashboard.auth import require_page
 from dashboard.components.filters import filter_controls
 from dashboard.components.incident_strip import incident_strip
@@ -21,6 +21,8 @@ from geo.errors import LimesError, describe
 def render() -> None:
     """Draw the page: sidebar filters, then the live view."""
     require_page("map")
+    if st.session_state.get(state.PAGE_CHANGED, True):  # the map mounts afresh: draw the region first
+        st.session_state[state.MAP_FIRST_FRAME] = True
     index = cache.event_index()
     span = cache.data_span(index)
     if span is None:
