@@ -350,3 +350,48 @@ def test_the_bundled_scenario_stays_with_the_bundled_region(regions: dict[str, P
     assert limes(["demo", "--region", hun, "--port", "1", "--feed-port", "1"]) == 2
     err = capsys.readouterr().err
     assert "bundled scenario" in err and "HU–RS" in err and "limes serve --region" in err
+
+
+_TITLE = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(str.strip)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(titles=st.dictionaries(st.sampled_from(["el", "mk", "sq", "bg", "sr", "sr-Latn", "xx"]),
+                              _TITLE | st.sampled_from(['**bold** <b>x</b>', '=SUM(A1)', 'a "quoted" \\ title',
+                                                        "[link](http://x)"]), max_size=7),
+       bad=st.one_of(st.integers(), st.just(""), st.just("   "), st.lists(st.text(), max_size=2),
+                     st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2), st.booleans()))
+def test_region_titles_from_a_file_round_trip_and_bad_values_are_refused(tmp_path: Path, titles: dict[str, str],
+                                                                         bad: object) -> None:
+    """Whatever text a region file's [titles] hold (any script, Markdown, HTML, quotes, formulas) is read back as
+    written (stripped), and a value that is not a non-blank text is refused with the file named, never half-read."""
+    import dataclasses
+
+    region = dataclasses.replace(bundled_region(), titles=tuple((k, v.strip()) for k, v in titles.items()))
+    good = tmp_path / "good.toml"
+    good.write_text(region_toml(region, folder=tmp_path), encoding="utf-8")
+    loaded = load_region(good)
+    assert dict(loaded.titles) == {k: v.strip() for k, v in titles.items()}
+    assert all(loaded.title_for(k) == v.strip() for k, v in titles.items())
+    table = tomllib.loads(good.read_text(encoding="utf-8"))
+    table["titles"] = {**table.get("titles", {}), "el": bad}
+    broken = tmp_path / "broken.toml"
+    broken.write_text(good.read_text(encoding="utf-8").split("\n[titles]")[0] + "\n[titles]\n" +
+                      _toml_pairs(table["titles"]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken\.toml: \[titles\]"):
+        load_region(broken)
+
+
+def _toml_pairs(table: dict[str, object]) -> str:
+    """``key = value`` lines of a TOML table whose values may be of any TOML type (a nested table inline)."""
+    import json
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {value(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(v, ensure_ascii=False)
+    return "".join(f"{json.dumps(k, ensure_ascii=False)} = {value(v)}\n" for k, v in table.items())
