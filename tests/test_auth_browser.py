@@ -134,6 +134,9 @@ def test_login_roles_logout_and_expiry(app_url: str, provider: str, artifacts: P
         page = context.new_page()
         page.goto(app_url)
         _ready(page)
+        # The sign-in screen's button can arrive a moment after the script first reads idle (the tab title is set
+        # by a second page-config call once the language is known): wait for it, then count it.
+        page.get_by_text("Log in with the organisation's account").wait_for(timeout=60_000)
         assert page.get_by_text("Log in with the organisation's account").count() == 1
         assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0  # nothing before login
 
