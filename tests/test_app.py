@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import h3
@@ -217,7 +218,9 @@ def test_alert_thresholds_are_applied(app: AppTest) -> None:
         assert any("last 8 h" in c.value and "p ≤ 0.05" in c.value for c in app.caption)
     else:
         assert panel and "Unusual in the last 8 h" in panel[0]
-        assert abs(int(panel[0].split("(")[1].split(" cells")[0]) - len(expected)) <= 2
+        shown = re.search(r"\((\d+) cells?\)", panel[0])
+        assert shown, panel[0]
+        assert abs(int(shown.group(1)) - len(expected)) <= 2
 
 
 def test_custom_window_counts_whole_days(app: AppTest) -> None:
