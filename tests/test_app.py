@@ -103,10 +103,16 @@ def test_clicking_a_hexagon_shows_its_events(app: AppTest) -> None:
     assert parent in text and "res 5" in text
     parent_value = next(row["value"] for row in _hex_layer(_spec(app))["data"] if row["hex"] == parent)
     assert f"**{parent_value:,} events**" in text
-    table = app.dataframe[0].value
-    assert list(table.columns) == ["occurred_at", "type", "persons", "impact"]  # fits the side column
-    assert 0 < len(table) <= 10
-    assert table["occurred_at"].is_monotonic_decreasing
+    # A static table (drawn at once, nothing to scroll sideways in the side column); its cells are Markdown, escaped.
+    table = app.table[0].value.map(html.unescape)
+    assert list(table.columns) == ["When (UTC)", "type", "persons", "impact"]
+    filters = Filters(preset_window("Last 7 days", now=datetime.now(timezone.utc)), EVENT_TYPES, 5)
+    newest = cache.event_index().cell_events(h3.str_to_int(parent), filters).head(10)
+    assert 0 < len(table) == len(newest)
+    # Newest first, each time as people read it ("Nov 30, 14:05"), in the same order as the index has them.
+    assert list(table["persons"]) == [str(n) for n in newest["persons"]]
+    assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}", when) for when in table["When (UTC)"]), list(table["When (UTC)"])
+    assert list(table["When (UTC)"]) == [f"{w:%b} {w.day}, {w:%H:%M}" for w in newest["occurred_at"]]
 
 
 def test_unusual_cells_panel_lists_the_alerts(app: AppTest) -> None:

@@ -72,7 +72,7 @@ def test_click_on_a_hexagon_opens_its_events(browser_page, artifacts: Path) -> N
     page.wait_for_timeout(500)
     page.mouse.click(x, y)
     page.wait_for_selector("text=Hexagon", timeout=30_000)
-    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stTable"]', timeout=30_000)
     page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=30_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "map-hexagon-detail.png"), full_page=True)

@@ -140,15 +140,17 @@ def test_drill_down_table_and_daily_bars_fit(app_server: str, artifacts: Path) -
         wait_idle(page)
         _wait_hexagons(page)
         _click_hot_hexagon(page)
-        table = page.locator('[data-testid="stDataFrame"]').first
+        table = page.locator('[data-testid="stTable"]').first
         table.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)
-        table.scroll_into_view_if_needed()
         side = page.locator('[data-testid="stColumn"]').filter(has=table).last
         side.screenshot(path=str(artifacts / "glance-drilldown.png"))
-        widths = table.evaluate("e => { const s = e.querySelector('.dvn-scroller'); "
-                                "return s ? [s.scrollWidth, s.clientWidth] : null; }")
-        assert widths is not None and widths[0] <= widths[1] + 1, widths  # no column cut off to the right
+        widths = table.evaluate("e => [e.scrollWidth, e.clientWidth, e.querySelector('table').scrollWidth]")
+        assert max(widths[0], widths[2]) <= widths[1] + 1, widths  # no column cut off to the right
+        # The detail is where the eye is: its table's top inside the first screen, above the legend.
+        assert table.bounding_box()["y"] < 1400
+        legend = page.locator('[data-testid="limes-legend"]').first
+        assert table.bounding_box()["y"] < legend.bounding_box()["y"]
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Briefing", exact=True).click()
         page.get_by_text("Events per day in the sections' corridors").wait_for(timeout=120_000)
         wait_idle(page)

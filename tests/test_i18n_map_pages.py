@@ -214,6 +214,8 @@ def test_analysis_modes_and_drill_down_in_the_reader_s_language(code: str) -> No
         for frame in at.dataframe:
             labels = json.loads(frame.proto.columns or "{}")
             headers |= {labels.get(str(c), {}).get("label") or str(c) for c in frame.value.columns}
+        for table in at.table:
+            headers |= {str(c) for c in table.value.columns}
         for mode in ("Hot spots (Gi*)", "Emerging hot spots"):
             at.radio(key=state.COLOUR_BY).set_value(mode).run()
             assert not at.exception, at.exception

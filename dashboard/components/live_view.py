@@ -85,24 +85,30 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
         if choice.analysis.mode == EMERGING:
             emerging_table(index, filters, choice.analysis, now=now, towns=cache.gazetteer())
     with side_col:
-        map_legend(data.legend, title=data.title,
-                   symbols=live_symbols(outlines=choice.recent_outlines, recent_min=int(RECENT.total_seconds() // 60),
-                                        units=may(roles, "unit_positions"), reports=choice.reports.pending, tr=words))
-        partner_legends()
-        st.divider()
+        # A clicked hexagon's detail comes first, where the eye is, above the fold; the legend follows it.
+        cell: int | None = None
         try:
             cell = _selected_cell(layer_res(filters, choice.analysis))
-            if cell is None:
-                show_panel(frame.alerts)
-                if choice.analysis.mode == EMERGING:
-                    emerging_summary(index, filters, choice.analysis, now=now, towns=cache.gazetteer())
-                if frame.ticker is not None:
-                    show_panel(frame.ticker)
-                st.caption(_("Click a hexagon to see its events."))
-            else:
+            if cell is not None:
                 if choice.analysis.mode != COUNT:
                     analysis_detail(index, cell, filters, data, choice.analysis, now=now)
                 hex_detail(index, cell, replace(filters, res=layer_res(filters, choice.analysis)),
                            towns=cache.gazetteer(), with_events=sees_events, tr=words)
+                st.divider()
         except LimesError as exc:
             st.error(plain(describe(exc, tr())))
+        map_legend(data.legend, title=data.title,
+                   symbols=live_symbols(outlines=choice.recent_outlines, recent_min=int(RECENT.total_seconds() // 60),
+                                        units=may(roles, "unit_positions"), reports=choice.reports.pending, tr=words))
+        partner_legends()
+        if cell is None:
+            st.divider()
+            show_panel(frame.alerts)
+            try:
+                if choice.analysis.mode == EMERGING:
+                    emerging_summary(index, filters, choice.analysis, now=now, towns=cache.gazetteer())
+            except LimesError as exc:
+                st.error(plain(describe(exc, tr())))
+            if frame.ticker is not None:
+                show_panel(frame.ticker)
+            st.caption(_("Click a hexagon to see its events."))
