@@ -162,9 +162,8 @@ def faded(frame: gpd.GeoDataFrame, boxes: list[tuple[float, float, float, float]
         if ring:
             part = shapely.difference(part, shapely.box(*boxes[ring - 1]))
         part = shapely.simplify(part, FADE_TOLERANCE_DEG if ring else DETAIL_TOLERANCE_DEG, preserve_topology=True)
-        pieces.append(gpd.GeoDataFrame({"alpha": round(255 * (1 - ring / len(boxes)))},
-                                       geometry=shapely.set_precision(part, 1e-3, mode="pointwise"),
-                                       crs=frame.crs, index=frame.index))
+        pieces.append(frame.assign(geometry=shapely.set_precision(part, 1e-3, mode="pointwise"),
+                                   alpha=round(255 * (1 - ring / len(boxes)))))
     water = pd.concat(pieces, ignore_index=True)
     return water[~water.geometry.is_empty].reset_index(drop=True)
 
