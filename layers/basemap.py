@@ -62,12 +62,13 @@ def country_layers(basemap: Basemap) -> list[pdk.Layer]:
 
 
 def water_layers(basemap: Basemap) -> list[pdk.Layer]:
-    """Lakes as fills and rivers as thin lines."""
+    """Lakes as fills and rivers as thin lines, each piece as opaque as its ``alpha`` (fading out beyond the region)."""
+    colour = f"[{WATER[0]}, {WATER[1]}, {WATER[2]}, properties.alpha]"
     return [
-        pdk.Layer("GeoJsonLayer", id="rivers", data=_geojson(basemap.rivers, []), stroked=True, filled=False,
-                  get_line_color=list(WATER), line_width_min_pixels=1, pickable=False),
-        pdk.Layer("GeoJsonLayer", id="lakes", data=_geojson(basemap.lakes, []), stroked=False, filled=True,
-                  get_fill_color=list(WATER), pickable=False),
+        pdk.Layer("GeoJsonLayer", id="rivers", data=_geojson(basemap.rivers, ["alpha"]), stroked=True, filled=False,
+                  get_line_color=colour, line_width_min_pixels=1, pickable=False),
+        pdk.Layer("GeoJsonLayer", id="lakes", data=_geojson(basemap.lakes, ["alpha"]), stroked=False, filled=True,
+                  get_fill_color=colour, pickable=False),
     ]
 
 

@@ -32,7 +32,10 @@ COUNT_RAMP: Final[tuple[Rgba, ...]] = (
 
 BACKGROUND_HEX: Final[str] = "#0b1320"
 COUNTRY_FILL: Final[Rgba] = (28, 37, 54, 255)
-COUNTRY_FILL_FOCUS: Final[Rgba] = (36, 48, 70, 255)
+COUNTRY_FILL_FOCUS: Final[Rgba] = (32, 42, 62, 255)
+"""The land across the region's border (its ``watched`` countries): a shade lighter than :data:`COUNTRY_FILL`, so the
+two sides read as one land with the other side just told apart (the legend says so); it was (36, 48, 70), which
+without relief to break it up (a plain such as HU–RS's) read as a different kind of ground."""
 COUNTRY_EDGE: Final[Rgba] = (70, 84, 110, 255)
 WATER: Final[Rgba] = (24, 62, 100, 255)
 BORDER_EU_EXTERNAL: Final[Rgba] = (255, 196, 0, 255)

@@ -9,6 +9,7 @@ takes the glyphs the labels need, so Greek or Cyrillic names draw without any do
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Final
 
 import geopandas as gpd
@@ -17,10 +18,10 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from geo.i18n import translator
+from geo.i18n import Translator, translator
 from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names
 from layers.basemap import metres_per_px
-from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT
+from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT, LegendSymbol
 
 COORD_DECIMALS: Final[int] = 2
 """~1 km: below the simplified outline's ~4 km, a third of the payload of full precision."""
@@ -31,6 +32,11 @@ TOWN_LABEL_M: Final[int] = 40_000
 """World town labels' height on the ground: ~1 px in a world view, 12 px from zoom 6 on."""
 COUNTRY_LABEL_MIN_DEG2: Final[float] = 4.0
 """Countries smaller than this (square degrees, ~Slovenia's double) carry no name in the world layer."""
+COUNTRY_LABEL_PX: Final[int] = 12
+COUNTRY_LABEL_COLLISION: Final[dict[str, object]] = {"sizeScale": 2}
+"""How a country name is drawn into deck.gl's collision map (CollisionFilterExtension): at twice its size, so that a
+name whose anchor (its middle) falls within a name of higher priority drawn at double width is hidden, which is when
+two names of about the same length overlap."""
 WORLD_LAYER_IDS: Final[frozenset[str]] = frozenset({"world-countries", "country-labels", "border-pair-labels",
                                                    "world-towns"})
 """The world's layers around a region: a live map that has just mounted draws its first frame without them."""
@@ -90,6 +96,32 @@ def country_name(code: str, name: str, language: str) -> str:
     return str(translator(language).locale.territories.get(iso2, name)) if iso2 else name
 
 
+KM_PER_DEG: Final[float] = 111.32
+"""Kilometres per degree of latitude (and of longitude at the equator)."""
+OURS_PRIORITY: Final[int] = 1000
+"""The region's own countries' names are never hidden by a neighbour's (deck.gl clamps priorities to ±1000)."""
+
+
+def label_priority(code: str, part: shapely.Geometry, *, watched: tuple[str, ...]) -> int:
+    """A country name's collision priority: the region's countries (``watched``, ISO3) first, then the larger
+    country (``part``, its largest part in degrees): 100 × log10 of its area in km² (Russia ~720, Slovenia ~430)."""
+    if code in watched:
+        return OURS_PRIORITY
+    lat = shapely.get_y(shapely.centroid(part))
+    area_km2 = shapely.area(part) * KM_PER_DEG ** 2 * math.cos(math.radians(lat))
+    return int(round(100 * math.log10(max(area_km2, 1.0))))
+
+
+def watched_side_symbol(basemap: Basemap, tr: Translator) -> LegendSymbol:
+    """The legend row for the land across the region's border (its ``watched`` countries), drawn a shade lighter than
+    the rest, the countries named in ``tr``'s language."""
+    region = basemap.region or bundled_region()
+    english = dict(zip(basemap.countries["adm0_a3"], basemap.countries["name"], strict=True))
+    names = tr.listing([country_name(code, english.get(code, code), tr.code) for code in region.watched])
+    return LegendSymbol("fill", COUNTRY_FILL_FOCUS, tr.gettext("land across the border ({countries}), a shade "
+                                                                "lighter").format(countries=names))
+
+
 def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None,
                         language: str = "en") -> pdk.Layer | None:
     """Country names at a point inside each country's largest part (those inside ``bbox``, degrees, or all), in
@@ -98,8 +130,10 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
         return None
     area = shapely.box(*bbox) if bbox is not None else None
     rows = []
-    names = [country_name(c, n, language) for c, n in zip(basemap.world["adm0_a3"], basemap.world["name"], strict=True)]
-    for name, geometry in zip(names, basemap.world.geometry, strict=True):
+    region = basemap.region or bundled_region()
+    codes = basemap.world["adm0_a3"]
+    names = [country_name(c, n, language) for c, n in zip(codes, basemap.world["name"], strict=True)]
+    for code, name, geometry in zip(codes, names, basemap.world.geometry, strict=True):
         parts = shapely.get_parts(geometry)
         if not len(parts):
             continue
@@ -109,8 +143,12 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
         point = shapely.point_on_surface(largest)
         if area is not None and not area.contains(point):
             continue
-        rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3)})
-    return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=12, font_weight=600)
+        rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3),
+                     "p": label_priority(code, largest, watched=region.watched + region.ours)})
+    return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=COUNTRY_LABEL_PX, font_weight=600,
+                       extensions=[{"@@type": "CollisionFilterExtension"}], get_collision_priority="p",
+                       collision_group="'country-names'", collision_test_props=COUNTRY_LABEL_COLLISION,
+                       background=True, get_background_color=[0, 0, 0, 0], background_padding=[2, 1])
 
 
 def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, language: str = "en", *,

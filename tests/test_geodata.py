@@ -12,11 +12,18 @@ from geo.spatial import border_lines, bundled_region, load_basemap, load_towns, 
 
 
 def test_basemap_is_clipped_to_the_area_of_interest() -> None:
+    """Land and borders to the area; water as far as its last fading ring (tests/test_world_detail.py)."""
+    from geo.spatial.vectors import water_boxes
+
     base = load_basemap()
     west, south, east, north = bundled_region().aoi_lonlat
-    for frame in (base.countries, base.lakes, base.rivers, base.borders):
+    for frame in (base.countries, base.borders):
         minx, miny, maxx, maxy = frame.total_bounds
         assert minx >= west - 1e-9 and miny >= south - 1e-9 and maxx <= east + 1e-9 and maxy <= north + 1e-9
+    west, south, east, north = water_boxes(bundled_region())[-1]
+    for frame in (base.lakes, base.rivers):
+        minx, miny, maxx, maxy = frame.total_bounds  # coordinates rounded to 1e-3
+        assert minx >= west - 1e-3 and miny >= south - 1e-3 and maxx <= east + 1e-3 and maxy <= north + 1e-3
     assert {"GRC", "MKD", "BGR", "ALB"} <= set(base.countries["adm0_a3"])
     assert "Dojran" in " ".join(base.lakes["name"].dropna()) or len(base.lakes) > 5
 

@@ -68,3 +68,20 @@ def test_region_town_labels_never_crowd_when_zooming_out() -> None:
         assert not [(i, j) for i in range(len(texts)) for j in range(i) if overlaps(texts[i], texts[j])], zoom
     at_open = [r["size_m"] / metres_per_px(r["lat"], region.view.zoom) for r in rows]
     assert at_open == pytest.approx([r["size"] for r in rows], rel=1e-3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lon=st.floats(-140, 140), lat=st.floats(-70, 70), zoom=st.floats(3, 12))
+def test_a_view_s_box_is_what_it_shows(lon: float, lat: float, zoom: float) -> None:
+    """view_bbox is the inverse of view_of: the box's corners are the map's corners, and fitting the box gives the
+    view back (to the 0.01 zoom view_of rounds down to); views that reach past ±180° or ±85° are clamped, not here."""
+    from geo.region import View, view_bbox
+
+    view = View(latitude=lat, longitude=lon, zoom=zoom)
+    box = view_bbox(view, width_px=800, height_px=600)
+    for lo, la, sx, sy in ((box[0], box[1], -1, 1), (box[2], box[3], 1, -1)):
+        x, y = deck_px(view, lo, la)
+        assert x == pytest.approx(400 * sx, abs=0.01) and y == pytest.approx(300 * sy, abs=0.01)
+    fitted = view_of(box, width_px=800, height_px=600)
+    assert fitted.zoom == pytest.approx(zoom, abs=0.011)
+    assert (fitted.longitude, fitted.latitude) == pytest.approx((lon, lat), abs=1e-3)

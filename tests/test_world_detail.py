@@ -6,13 +6,12 @@ detailed one (the sliver issue #17 showed near Szeged and along Serbia–Romania
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 import shapely
 
 from dashboard.cli import main as limes
-from geo.region import load_region
+from geo.region import load_region, view_bbox
 from geo.spatial import WORLD_DETAIL_MARGIN_DEG, detail_bbox, load_basemap, world_overview
 from geo.spatial.world import WORLD_COUNTRIES, read_world
 from layers.basemap import country_layers
@@ -33,13 +32,7 @@ MAP_ON_SCREEN_PX = (1200, 700)
 
 def _view_box(region) -> shapely.Polygon:
     """What the opening view shows (degrees): deck.gl's Web Mercator, a 512-px world at zoom 0."""
-    view, (width, height) = region.view, MAP_ON_SCREEN_PX
-    degrees_per_px = 360 / (512 * 2 ** view.zoom)
-    y = math.log(math.tan(math.pi / 4 + math.radians(view.latitude) / 2))
-    lat = [math.degrees(2 * math.atan(math.exp(y + s * math.radians(degrees_per_px * height / 2))) - math.pi / 2)
-           for s in (-1, 1)]
-    half = degrees_per_px * width / 2
-    return shapely.box(view.longitude - half, lat[0], view.longitude + half, lat[1])
+    return shapely.box(*view_bbox(region.view, width_px=MAP_ON_SCREEN_PX[0], height_px=MAP_ON_SCREEN_PX[1]))
 
 
 def _geometries(layer) -> list:
@@ -88,3 +81,84 @@ def test_pair_labels_shrink_away_over_a_continent() -> None:
     for row in pairs.data:
         assert row["size_m"] / metres_per_px(row["lat"], region.view.zoom) == pytest.approx(PAIR_LABEL_PX, abs=0.01)
         assert row["size_m"] / metres_per_px(row["lat"], 3.0) < 1.0
+
+
+def _river_ends(lines) -> list[tuple[float, float]]:
+    return [xy for line in lines for part in shapely.get_parts(line) for xy in (part.coords[0], part.coords[-1])]
+
+
+@pytest.mark.parametrize("which", ["hun-srb", "bundled"])
+def test_rivers_run_on_past_the_region_and_fade_out(hun_srb, which: str) -> None:
+    """One zoom level out of the opening view (on a wide screen's map) every river that ends ends where the river
+    does (a source, a mouth, a confluence), never on a straight line where the detail was cut (HU–RS's rivers
+    stopped at the edge of its area); beyond, they fade out ring by ring."""
+    from dataclasses import replace
+
+    from geo.settings import bundled_region
+    from geo.spatial import VECTOR_DIR, read_vector
+    from layers.basemap import water_layers
+
+    region = hun_srb if which == "hun-srb" else bundled_region()
+    rivers = water_layers(load_basemap(region))[0]
+    pieces = [(f["properties"]["alpha"], shapely.from_geojson(json.dumps(f["geometry"])))
+              for f in rivers.data["features"]]
+    out_one = _view_box(replace(region, view=replace(region.view, zoom=region.view.zoom - 1)))
+    natural = shapely.multipoints(_river_ends(read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson").geometry))
+    faded = shapely.multipoints(_river_ends([g for a, g in pieces if a < 255]))  # where the next ring goes on
+    cut = [xy for xy in _river_ends([g for a, g in pieces if a == 255]) if out_one.contains(shapely.Point(xy))
+           and min(shapely.distance(shapely.Point(xy), natural), shapely.distance(shapely.Point(xy), faded)) > 0.002]
+    assert cut == []
+    inside = shapely.union_all([g for _, g in pieces])
+    assert shapely.length(shapely.intersection(inside, out_one)) > 2 * shapely.length(
+        shapely.intersection(inside, shapely.box(*region.aoi_lonlat)))  # more river around the area than in it
+    assert sorted({a for a, _ in pieces}, reverse=True) == [255, 191, 128, 64]
+    assert all(a == 255 for a, g in pieces if shapely.intersects(g, shapely.box(*region.aoi_lonlat)))
+
+
+def test_no_detail_water_where_the_detail_ends() -> None:
+    """A region beyond the bundled detail (FI–RU) draws no rivers: the detail's own edge would be the straight cut."""
+    from geo.region import Region, View
+
+    region = Region(name="far", title="far", pairs=(), ours=(), watched=(), metric_crs="EPSG:32635",
+                    aoi_lonlat=(27.4, 60.2, 32.0, 69.4), view=View(latitude=65.2, longitude=29.7, zoom=4.25),
+                    form_view=View(latitude=65.2, longitude=29.7, zoom=4.25), borders=WORLD_COUNTRIES)
+    from geo.spatial import VECTOR_DIR
+    from geo.spatial.vectors import detail_water
+
+    assert detail_water(VECTOR_DIR / "ne10m_rivers_balkans.geojson", region).empty
+
+
+def test_the_two_sides_of_the_border_are_one_land_told_apart_in_the_legend(hun_srb) -> None:
+    """Serbia (across the border) was filled (36, 48, 70) against Hungary's (28, 37, 54): on the plain, with no relief
+    to break it up, it read as another kind of ground. It is a shade lighter now, and the legend says which it is."""
+    from geo.i18n import translator
+    from layers.colours import COUNTRY_FILL, COUNTRY_FILL_FOCUS
+    from layers.world import watched_side_symbol
+
+    fills = country_layers(load_basemap(hun_srb))[0]
+    assert str(list(COUNTRY_FILL_FOCUS)) in fills.get_fill_color and str(list(COUNTRY_FILL)) in fills.get_fill_color
+    assert {f["properties"]["adm0_a3"] for f in fills.data["features"] if f["properties"]["focus"]} == {"SRB"}
+    lighter = [a - b for a, b in zip(COUNTRY_FILL_FOCUS[:3], COUNTRY_FILL[:3], strict=True)]
+    assert all(0 < d <= 8 for d in lighter)
+    base = load_basemap(hun_srb)
+    symbol = watched_side_symbol(base, translator("en"))
+    assert (symbol.shape, symbol.colour) == ("fill", COUNTRY_FILL_FOCUS)
+    assert symbol.label == "land across the border (Serbia), a shade lighter"
+    assert "Srbija" in watched_side_symbol(base, translator("sr-Latn")).label
+
+
+def test_country_names_give_way_to_larger_countries_in_a_world_view() -> None:
+    """Zoomed out to the world, country names piled up over Europe and West Africa. The names carry deck.gl's
+    collision filter: where two would overlap, the region's countries' names win, then the larger country's."""
+    from geo.settings import bundled_region
+    from layers.world import OURS_PRIORITY, country_label_layer
+
+    layer = country_label_layer(load_basemap(bundled_region()))
+    assert layer.extensions == [{"@@type": "CollisionFilterExtension"}]
+    assert layer.collision_test_props == {"sizeScale": 2} and layer.background is True
+    assert layer.get_background_color == [0, 0, 0, 0]  # drawn into the collision map only
+    priority = {row["text"]: row["p"] for row in layer.data}
+    assert priority["GREECE"] == priority["BULGARIA"] == OURS_PRIORITY
+    assert priority["RUSSIA"] == 722 and priority["SLOVENIA" if "SLOVENIA" in priority else "DENMARK"] < 460
+    assert priority["FRANCE"] > priority["BELGIUM" if "BELGIUM" in priority else "SWITZERLAND"]
+    assert all(-1000 <= p <= 1000 for p in priority.values())

@@ -6,8 +6,10 @@ import html
 
 import streamlit as st
 
-from dashboard.i18n import _
+from dashboard import cache
+from dashboard.i18n import _, tr
 from layers.colours import BORDER_EU_EXTERNAL, BORDER_OTHER, LegendEntry, LegendSymbol
+from layers.world import watched_side_symbol
 
 
 def _css(colour: tuple[int, int, int, int]) -> str:
@@ -28,7 +30,8 @@ def _swatch(symbol: LegendSymbol) -> str:
 
 
 def map_legend(entries: list[LegendEntry], *, title: str, symbols: list[LegendSymbol] | None = None) -> None:
-    """Colour swatches for the hexagon classes, then the border symbols and any other ``symbols`` on the map."""
+    """Colour swatches for the hexagon classes, then the border symbols, the land across the border and any other
+    ``symbols`` on the map."""
     rows = "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
         f'<span style="width:18px;height:14px;background:{_css(e.colour)};border-radius:2px;display:inline-block"></span>'
@@ -42,7 +45,7 @@ def map_legend(entries: list[LegendEntry], *, title: str, symbols: list[LegendSy
         for c, w, label in ((BORDER_EU_EXTERNAL, 3, _("EU external border")), (BORDER_OTHER, 1, _("Other land border")))
     ) + "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">{_swatch(s)}<span>{html.escape(s.label)}</span></div>'
-        for s in symbols or ()
+        for s in [watched_side_symbol(cache.basemap(), tr()), *(symbols or ())]
     )
     st.markdown(
         f'<div data-testid="limes-legend" style="font-size:0.85rem"><b>{html.escape(title)}</b>{rows}'

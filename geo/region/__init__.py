@@ -10,7 +10,9 @@ from geo.region.model import (
     load_region,
     region_toml,
     utm_crs,
+    view_bbox,
     view_of,
 )
 
-__all__ = ["BUNDLED_REGION_FILE", "Region", "View", "load_region", "region_toml", "utm_crs", "view_of"]
+__all__ = ["BUNDLED_REGION_FILE", "Region", "View", "load_region", "region_toml", "utm_crs", "view_bbox",
+           "view_of"]

@@ -138,6 +138,17 @@ def view_of(aoi_lonlat: tuple[float, float, float, float], *, width_px: int = MA
     return View(latitude=round(lat, 4), longitude=round((west + east) / 2, 4), zoom=min(max(zoom, 1.0), 13.0))
 
 
+def view_bbox(view: View, *, width_px: int = MAP_PX[0], height_px: int = MAP_PX[1]) -> tuple[float, float, float, float]:
+    """What ``view`` shows (west, south, east, north degrees, clamped to Web Mercator's ±85.05° and ±180°) on a
+    deck.gl map of ``width_px`` × ``height_px`` CSS pixels: the inverse of :func:`view_of`."""
+    degrees_per_px = 360.0 / (DECK_TILE_PX * 2.0 ** view.zoom)
+    y, half_y = _mercator_y(view.latitude), math.radians(degrees_per_px * height_px / 2)
+    south, north = (math.degrees(2 * math.atan(math.exp(y + s * half_y)) - math.pi / 2) for s in (-1, 1))
+    half_x = degrees_per_px * width_px / 2
+    return (max(view.longitude - half_x, -180.0), max(south, -85.05), min(view.longitude + half_x, 180.0),
+            min(north, 85.05))
+
+
 def _field(table: dict[str, Any], key: str, kind: type, where: Path) -> Any:
     value = table.get(key)
     if not isinstance(value, kind):
