@@ -44,7 +44,7 @@ fields, so the UI passes the session's translator and the command line its ``--l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -97,6 +97,15 @@ def msg(template: str, /, **fields: object) -> Message:
     """An error message a user may meet: the English ``template`` (a ``str.format`` template with named fields,
     extracted into the catalogs) and the ``fields``' values (numbers and dates may be preformatted texts)."""
     return Message(template, fields)
+
+
+def joined(parts: Sequence[object], *, sep: str = ", ") -> Message:
+    """``parts`` (one at least: texts, and messages to be told in the reader's language) joined by ``sep`` as one
+    field of a message (``msg("no column for {missing}", missing=joined(["type", msg("lat/lon")]))``)."""
+    if not parts:
+        raise ValueError("joined() needs one part at least: an empty template is a catalog's header in gettext")
+    names = [f"part{i}" for i in range(len(parts))]
+    return Message(sep.join(f"{{{name}}}" for name in names), dict(zip(names, parts, strict=True)))
 
 
 class Gettext(Protocol):

@@ -25,6 +25,7 @@ from geo.errors import (
     SensorError,
     StoreError,
     describe,
+    joined,
     msg,
 )
 from geo.i18n import LANGUAGES, translator
@@ -128,6 +129,30 @@ def test_data_page_shows_a_refused_file_s_error_in_greek(tmp_path: Path) -> None
     assert [html.unescape(e.value) for e in at.error] == [
         el.gettext("{reason}. Nothing was imported.").format(reason=_msgstr("el", "{base} is empty").format(
             base="empty.csv"))]
+
+
+@pytest.mark.parametrize("code", ["el", "mk"])
+def test_a_missing_position_is_named_in_the_reader_s_language(code: str, tmp_path: Path) -> None:
+    """The mapping error's "lat/lon (or coordinates)" stayed English inside the translated sentence."""
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"when,where\n2026-01-01,Idomeni\n")
+    with pytest.raises(MappingError) as raised:
+        preview_file(odd)
+    assert "no column for occurred_at, lat/lon (or coordinates) (looked for" in str(raised.value)  # English
+    told = describe(raised.value, translator(code))
+    sentence = _msgstr(code, "mapping {name!r} finds no column for {missing} (looked for {looked}); the file's "
+                             "columns are {columns}")
+    missing = f"occurred_at, {_msgstr(code, 'lat/lon (or coordinates)')} ("
+    assert told.startswith(sentence.split("{missing}")[0].format(name="generic") + missing)
+    assert "(or " not in told and " or " not in told
+
+
+def test_a_joined_field_translates_its_messages_and_keeps_its_texts() -> None:
+    field = joined(["occurred_at", msg("lat/lon (or coordinates)"), "{type}"])
+    assert str(field) == "occurred_at, lat/lon (or coordinates), {type}"  # a text part is never read as a template
+    assert field.translated(translator("bg")) == f"occurred_at, {_msgstr('bg', 'lat/lon (or coordinates)')}, {{type}}"
+    with pytest.raises(ValueError, match="one part"):
+        joined([])
 
 
 def test_data_page_explains_quarantine_reasons_in_macedonian(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

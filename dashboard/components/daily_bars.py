@@ -13,6 +13,7 @@ with nothing above zero (every day suppressed, or no events) is a sentence inste
 from __future__ import annotations
 
 import json
+import math
 from datetime import timezone
 from typing import Final
 
@@ -28,6 +29,13 @@ from geo.timewindow import TimeWindow, day_shares
 
 WHOLE_COLOUR: Final[str] = "#4a6fa5"
 PART_COLOUR: Final[str] = "#b9c6dc"
+LEGEND_COLUMNS: Final[int] = 2
+LEGEND_SYMBOL_PX: Final[int] = 40
+"""A legend entry's room besides its label (pixels): the symbol, its gap to the label, the gap to the next column."""
+MIN_LEGEND_LABEL_PX: Final[int] = 40
+LEGEND_ROW_PX: Final[int] = 30
+"""A legend row's height in Streamlit's chart theme: a chart grows by it for each row past the first (its plot
+keeps its height)."""
 MAX_LABELLED: Final[int] = 31
 MAX_LABELLED_NARROW: Final[int] = 14
 """Up to this many bars every one carries its date; a longer period (months of history) labels as many as fit
@@ -82,7 +90,8 @@ def moment_labels(moments: pd.DatetimeIndex) -> list[str]:
 def time_lines(frame: pd.DataFrame, *, y_title: str, height: int, counts: bool = True, k: int | None = None) -> None:
     """Lines over time: ``frame`` indexed by UTC moments, one column per line (named as the legend names it); the
     x labels in the session's language (:func:`moment_labels`), the y axis titled ``y_title``. Whole-number ticks
-    for ``counts``, where a frame with nothing above zero is the sentence of :func:`empty_text` instead."""
+    for ``counts``, where a frame with nothing above zero is the sentence of :func:`empty_text` instead. ``height``
+    (pixels) holds one row of the legend; the chart grows by each further row."""
     empty = empty_text(frame, k=k) if counts else None
     if empty:
         st.caption(empty)
@@ -95,11 +104,20 @@ def time_lines(frame: pd.DataFrame, *, y_title: str, height: int, counts: bool =
         x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy",
                                                       labelExpr=f"{json.dumps(labels)}[datum.value]")),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(**COUNT_AXIS) if counts else alt.Axis()),
-        color=alt.Color("line:N", legend=alt.Legend(title=None, orient="bottom") if frame.shape[1] > 1 else None),
+        color=alt.Color("line:N", legend=_line_legend() if frame.shape[1] > 1 else None),
         tooltip=[alt.Tooltip("moment:N", title=_("time (UTC)")), alt.Tooltip("line:N", title=None),
                  alt.Tooltip("value:Q", title=y_title)],
     )
-    st.altair_chart(chart, height=height, width="stretch")
+    legend_rows = math.ceil(frame.shape[1] / LEGEND_COLUMNS) if frame.shape[1] > 1 else 1
+    st.altair_chart(chart, height=height + (legend_rows - 1) * LEGEND_ROW_PX, width="stretch")
+
+
+def _line_legend() -> alt.Legend:
+    """The lines' names under the chart in :data:`LEGEND_COLUMNS` columns, each name cut (with "…", in full in
+    the tooltip) to its column's share of the chart's width: in one row, five section names ran past the right
+    edge of a half-page column, in any language."""
+    return alt.Legend(title=None, orient="bottom", columns=LEGEND_COLUMNS, labelLimit=alt.ExprRef(
+        expr=f"max({MIN_LEGEND_LABEL_PX}, width / {LEGEND_COLUMNS} - {LEGEND_SYMBOL_PX})"))
 
 
 def daily_bars(series: pd.Series, window: TimeWindow, *, height: int, narrow: bool = False,

@@ -85,8 +85,9 @@ def _map_and_import(path: Path, name: str, file_id: str, who: Viewer) -> None:
         return
     st.markdown(_("**Preview** of the first rows: {imported} would be imported, {quarantined} quarantined.").format(
         imported=tr().number(len(preview.events)), quarantined=tr().number(len(preview.quarantine))))
-    st.dataframe(_preview_for_display(preview.events.drop(columns=["cell"]).head(20)), hide_index=True,
-                 width="stretch", key=state.PREVIEW_EVENTS)
+    shown = _preview_for_display(preview.events.drop(columns=["cell"]).head(20))
+    st.dataframe(shown, hide_index=True, width="stretch", key=state.PREVIEW_EVENTS,
+                 column_config=_preview_columns(list(shown.columns)))
     if not preview.quarantine.empty:
         st.dataframe(preview.quarantine[["row_number", "reason", "detail"]].rename(columns=_quarantine_headers()),
                      hide_index=True, width="stretch", key=state.PREVIEW_QUARANTINE)
@@ -137,6 +138,23 @@ def _preview_for_display(events: pd.DataFrame) -> pd.DataFrame:
     shown = events.assign(**{column: [term(t, str(code)) for code in events[column]]
                              for column in ("type", "impact", "status") if column in events})
     return shown.rename(columns=_event_headers())
+
+
+PREVIEW_WIDTHS_PX: Final[dict[str, int]] = {
+    "source": 70, "event_id": 100, "type": 130, "lat": 70, "lon": 75, "persons": 50, "impact": 90, "confidence": 60,
+    "status": 70, "attrs": 100}
+"""The import preview's column widths (pixels; its times take :data:`PREVIEW_TIME_PX`): 12 columns in the
+~1040-px main column of a 1500-px screen without sideways scrolling; a header cut short is named by its help."""
+PREVIEW_TIME_PX: Final[int] = 130
+
+
+def _preview_columns(labels: list[str]) -> dict[str, st.column_config.Column]:
+    """Widths that fit the preview's ``labels`` (headers of :func:`_event_headers`) into the page's column."""
+    headers = _event_headers()
+    times = {headers["occurred_at"], headers["received_at"]}
+    widths = {headers[field]: px for field, px in PREVIEW_WIDTHS_PX.items()}
+    return {label: when_column(label, width_px=PREVIEW_TIME_PX) if label in times else
+            st.column_config.Column(label, width=widths.get(label), help=label) for label in labels}
 
 
 def _event_headers() -> dict[str, str]:

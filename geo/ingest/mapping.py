@@ -52,7 +52,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from typing import Final
 
-from geo.errors import MappingError, msg
+from geo.errors import MappingError, Message, joined, msg
 from geo.models import EVENT_TYPES
 
 FIELDS: Final[tuple[str, ...]] = (
@@ -266,18 +266,18 @@ def resolve(mapping: Mapping, columns: list[str], *, spatial: bool) -> ResolvedM
     ``spatial`` files carry their position in the geometry, so lat/lon columns are not needed.
     """
     chosen = {f: find_column(mapping.columns.get(f, ()), columns) for f in FIELDS}
-    missing = []
+    missing: list[str | Message] = []  # field names as a mapping file writes them; words in the reader's language
     if chosen["occurred_at"] is None:
         missing.append("occurred_at")
     if not spatial and chosen["coordinates"] is None and (chosen["lat"] is None or chosen["lon"] is None):
-        missing.append("lat/lon (or coordinates)")
+        missing.append(msg("lat/lon (or coordinates)"))
     if chosen["type"] is None and mapping.default_type is None:
         missing.append("type")
     if missing:
         looked = {f: list(mapping.columns.get(f, ())) for f in ("occurred_at", "lat", "lon", "coordinates", "type")}
         raise MappingError(
             msg("mapping {name!r} finds no column for {missing} (looked for {looked}); the file's columns are "
-                "{columns}", name=mapping.name, missing=", ".join(missing), looked=looked, columns=columns)
+                "{columns}", name=mapping.name, missing=joined(missing), looked=looked, columns=columns)
         )
     persons = _present(mapping.columns.get("persons", ()), columns)
     attrs = _present(mapping.columns.get("attrs", ()), columns)
