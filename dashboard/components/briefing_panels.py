@@ -100,12 +100,12 @@ def section_table(briefing: Briefing) -> None:
     covered = bool(s["coverage_share"].notna().any())
     if not covered:
         del columns[names["covered"]]
-    table = pd.DataFrame(columns)
+    table = with_dashes(pd.DataFrame(columns))
     colours = {level_name(lv, t): colour for lv, colour in LEVEL_COLOURS.items()}
     st.markdown(_("**Sections, highest level and largest rise first**"))
     # Level cells in the level's colour (no emoji: the control room's browsers may have no emoji font).
-    styled = with_dashes(table).map(lambda level: f"background-color: {colours[level]}; color: white; font-weight: 600",
-                                    subset=[names["level"]])
+    styled = table.style.map(lambda level: f"background-color: {colours[level]}; color: white; font-weight: 600",
+                             subset=[names["level"]]).format(precision=0)
     st.dataframe(styled, hide_index=True, height=36 * (len(table) + 1) + 3, width="stretch", key=state.BRIEFING_TABLE,
                  column_config=narrow_columns(list(table.columns), first_px=SECTION_NAME_PX,
                                                words=(names["level"], _("Proposed"))))

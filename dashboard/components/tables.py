@@ -6,16 +6,14 @@ panels pass only the columns a reader needs and give numbers and short words a s
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from babel.core import Locale
 from babel.dates import get_datetime_format, match_skeleton
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
-from pandas.io.formats.style import Styler
 
 from dashboard.i18n import tr
 
@@ -78,30 +76,21 @@ def small(label: str, *, width_px: int | None = None) -> st.column_config.Column
 
 
 EMPTY_CELL: Final[str] = "—"
-"""What an empty cell (a blanked count, a change with nothing to compare with) shows."""
+"""What an empty cell (a blanked count, a change with nothing to compare with) shows: Streamlit's table draws a
+missing value as "None", whatever a Styler's ``na_rep`` says."""
 HALF_COLUMN_PX: Final[int] = 450
 """A table's room in half of the page's main column on a 1500-px wide screen (~455 px; the Briefing's section table)."""
-EMPTY_NUMBER: Final[float] = math.inf
-"""What an empty cell of a numeric column holds: a number, so that a click on the header sorts the column as
-numbers (text sorts "12" before "9"), after every real figure. Streamlit's table draws a missing value as "None",
-whatever a Styler says (its display values apply to present values only); :func:`with_dashes` shows this one as
-:data:`EMPTY_CELL`."""
 
 
-def with_dashes(frame: pd.DataFrame) -> Styler:
-    """``frame`` to draw with :data:`EMPTY_CELL` in its empty cells: numeric columns as whole numbers, their gaps
-    held as :data:`EMPTY_NUMBER` (sorted last, ascending); text columns' gaps as the dash itself. Chain the
-    Styler's ``map`` for colours; give the figures ``alignment="right"`` (:func:`narrow_columns` does)."""
-    numeric = [name for name in frame.columns if is_numeric_dtype(frame[name]) and not is_bool_dtype(frame[name])]
-    text = [name for name in frame.columns if name not in numeric]
-    filled = frame.astype({name: float for name in numeric}).fillna(
-        {**{name: EMPTY_NUMBER for name in numeric}, **{name: EMPTY_CELL for name in text}})
-    return filled.style.format(_figure, subset=numeric)
-
-
-def _figure(value: float) -> str:
-    """A cell of a numeric column as :func:`with_dashes` shows it: ``12``, or the dash for an empty one."""
-    return EMPTY_CELL if value == EMPTY_NUMBER else f"{value:.0f}"
+def with_dashes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column that has an empty cell turned to text: whole numbers, and :data:`EMPTY_CELL`
+    where the value is missing (give those columns ``numbers`` in :func:`narrow_columns` to keep them right-aligned)."""
+    out = frame.copy()
+    for name in frame.columns:
+        if frame[name].isna().any():
+            out[name] = [EMPTY_CELL if pd.isna(v) else f"{v:.0f}" if isinstance(v, (int, float, np.number)) else str(v)
+                         for v in frame[name]]
+    return out
 
 
 def narrow_columns(labels: list[str], *, first_px: int, words: tuple[str, ...] = (), total_px: int = HALF_COLUMN_PX

@@ -135,7 +135,7 @@ def view_of(aoi_lonlat: tuple[float, float, float, float], *, width_px: int = MA
     zoom_y = math.log2(height_px * 2 * math.pi / (DECK_TILE_PX * max(y_north - y_south, 1e-9)))
     zoom = math.floor(min(zoom_x, zoom_y) * 100) / 100
     lat = math.degrees(2 * math.atan(math.exp((y_south + y_north) / 2)) - math.pi / 2)
-    return View(latitude=round(lat, 4), longitude=round((west + east) / 2, 4), zoom=min(max(zoom, 1.0), 13.0))
+    return View(latitude=round(lat, 6), longitude=round((west + east) / 2, 6), zoom=min(max(zoom, 1.0), 13.0))
 
 
 def view_bbox(view: View, *, width_px: int = MAP_PX[0], height_px: int = MAP_PX[1]) -> tuple[float, float, float, float]:
