@@ -264,3 +264,32 @@ def test_feed_strip_counts_what_each_feed_brings() -> None:
     strip = html.unescape(next(m.value for m in at.markdown if "limes-feeds" in m.value))  # outside text as entities
     assert "<b>test-geojson</b>" in strip and "· 5 events</span>" in strip
     assert "<b>test-kobo</b>" in strip and "· 3 reports queued</span>" in strip
+
+
+def test_a_click_shows_the_moment_on_screen() -> None:
+    """A click redraws the last run's second (its frame is made, its deck is on screen); the timer moves on."""
+    from dashboard.components.live_view import CLICK_REDRAWS_WITHIN, shown_moment
+
+    t0 = datetime(2026, 11, 30, 14, 5, 7, tzinfo=timezone.utc)
+    soon, late = t0 + timedelta(milliseconds=900), t0 + CLICK_REDRAWS_WITHIN + timedelta(milliseconds=1)
+    assert shown_moment(soon, "clicked", ("none", t0)) == t0  # a click
+    assert shown_moment(soon, "none", ("none", t0)) == soon  # the timer
+    assert shown_moment(late, "clicked", ("none", t0)) == late  # a click long after the last run
+    assert shown_moment(soon, "clicked", ("", None)) == soon  # the first run
+
+
+def test_a_click_does_not_build_the_frame_again(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.components import live_frame, live_view
+
+    built: list[datetime] = []
+    real = live_frame.live_frame
+    monkeypatch.setattr(live_frame, "live_frame", lambda *a, **k: built.append(k["now"]) or real(*a, **k))
+    monkeypatch.setattr(live_view, "CLICK_REDRAWS_WITHIN", timedelta(hours=1))  # however slow this machine is
+    monkeypatch.setenv("LIMES_LIVE_SHARING", "off")  # no frame shared between runs: the click's run builds its own
+    shown = app.session_state[state.LIVE_CLOCK][1]
+    busiest = max(_hex_layer(_spec(app))["data"], key=lambda row: row["value"])
+    app.session_state[state.MAP] = {"selection": {"indices": {"hexagons": [0]}, "objects": {"hexagons": [busiest]}}}
+    app.run()
+    assert not app.exception
+    assert f"**{busiest['value']:,} events**" in " ".join(m.value for m in app.markdown)
+    assert app.session_state[state.LIVE_CLOCK][1] == shown and built == [shown]

@@ -10,7 +10,7 @@ fix is stale. What every session with the same view shows is computed once per s
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Final
 
 import streamlit as st
@@ -37,6 +37,27 @@ from layers.hexagons import HEX_LAYER_ID
 from layers.live import live_symbols
 
 REFRESH_S: Final[float] = 1.0
+CLICK_REDRAWS_WITHIN: Final[timedelta] = timedelta(seconds=2)
+"""A click within this long of the last run redraws that run's second (see :func:`_clock`)."""
+
+
+def shown_moment(now: datetime, selected: str, last: tuple[str, datetime | None]) -> datetime:
+    """The moment a run of the live view shows, at ``now`` with the map's selection ``selected`` (its repr), after a
+    ``last`` run that had (selection, moment). A run whose selection changed (a click on a hexagon) shows the last
+    run's moment again when that was under :data:`CLICK_REDRAWS_WITHIN` ago: its shared frame is computed already
+    and its deck is the one on screen, so the click costs the drill-down alone. Other runs show ``now``."""
+    last_selected, last_moment = last
+    if last_moment is not None and selected != last_selected and now - last_moment < CLICK_REDRAWS_WITHIN:
+        return last_moment
+    return now
+
+
+def _clock() -> datetime:
+    """:func:`shown_moment` for this run of this session, remembered for the next."""
+    selected = repr(st.session_state.get(state.MAP))
+    now = shown_moment(datetime.now(timezone.utc), selected, st.session_state.get(state.LIVE_CLOCK, ("", None)))
+    st.session_state[state.LIVE_CLOCK] = (selected, now)
+    return now
 
 
 def _selected_cell(res: int) -> int | None:
@@ -51,7 +72,7 @@ def _selected_cell(res: int) -> int | None:
 @st.fragment(run_every=REFRESH_S)
 def live_view(choice: ViewChoice, data_start: datetime) -> None:
     """Everything that refreshes by itself."""
-    now = datetime.now(timezone.utc)
+    now = _clock()
     roles = viewer().roles  # once a run: with login configured, resolving the viewer reads secrets and claims
     sees_events = may(roles, "event_details")
     index = cache.event_index()
