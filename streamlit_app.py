@@ -10,12 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.config import PAGES_DIR, settings
-from dashboard.preload import MAP_BUNDLES, preload_bundles
+from dashboard.preload import preload_map_bundle
 
 # The tab's title follows once the reader's language is known (below); Streamlit merges the two calls.
 st.set_page_config(page_icon=str(settings().static_dir / "limes-icon.png"), layout="wide")
 # Before the imports below (about a second on a first run): the browser fetches the map code meanwhile.
-preload_bundles(MAP_BUNDLES)
+preload_map_bundle()
 
 from dashboard import state  # noqa: E402
 from dashboard.auth import audit, sidebar_identity, viewer, visible_pages  # noqa: E402

@@ -243,24 +243,16 @@ def test_custom_window_counts_whole_days(app: AppTest) -> None:
 
 
 def test_map_bundle_preloaded_first(app: AppTest) -> None:
-    """The first element asks the browser for this Streamlit's deck.gl bundle, a file that exists; once the map is
-    on screen, the page asks for the chart bundles a click's drill-down needs."""
+    """The first element asks the browser for this Streamlit's deck.gl bundle, a file that exists."""
+    import re
     from pathlib import Path
 
     import streamlit
 
-    js = Path(streamlit.__file__).parent / "static" / "static" / "js"
     first = app.markdown[0].value
     match = re.fullmatch(r'<link rel="modulepreload" href="\./static/js/(DeckGlJsonChart\.[\w-]+\.js)">', first)
     assert match, first
-    assert (js / match.group(1)).is_file()
-    charts = [m.value for m in app.run().markdown if "ArrowVegaLiteChart" in m.value]
-    assert len(charts) == 1
-    preloaded = re.findall(r'<link rel="modulepreload" href="\./static/js/([\w.-]+\.js)">', charts[0])
-    assert [name.split(".")[0] for name in preloaded] == ["ArrowVegaLiteChart", "embed"]
-    assert all((js / name).is_file() for name in preloaded)
-    # embed is the Vega library itself, the file the chart element loads
-    assert any(f"./{preloaded[1]}" in path.read_text() for path in js.glob("loadVegaEmbed.*.js"))
+    assert (Path(streamlit.__file__).parent / "static" / "static" / "js" / match.group(1)).is_file()
 
 
 def test_feed_strip_counts_what_each_feed_brings() -> None:

@@ -30,7 +30,6 @@ from dashboard.components.zoom import zoom_toggle
 from dashboard.config import settings
 from dashboard.i18n import _, tr
 from dashboard.plain import plain
-from dashboard.preload import CHART_BUNDLES, preload_bundles
 from geo.errors import LimesError, describe
 from geo.grid import cell_at_resolution, hex_to_cell
 from geo.trust import may
@@ -99,8 +98,7 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
     with map_col:
         # A map that has just mounted gets the region without the world around it: its first frame draws sooner
         # (software WebGL spent ~1.7 s more on it), and the next second's deck adds the world.
-        first_frame = st.session_state.pop(state.MAP_FIRST_FRAME, False)
-        deck = frame.first_deck if first_frame else frame.deck
+        deck = frame.first_deck if st.session_state.pop(state.MAP_FIRST_FRAME, False) else frame.deck
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object",  # type: ignore[arg-type]
                         key=state.MAP, height=640)
         hint = zoom_hint(layer_res(filters, choice.analysis))
@@ -135,5 +133,3 @@ def live_view(choice: ViewChoice, data_start: datetime) -> None:
             if frame.ticker is not None:
                 show_panel(frame.ticker)
             st.caption(_("Click a hexagon to see its events."))
-        if not first_frame:  # the map is on screen: a click's charts then draw without loading their code first
-            preload_bundles(CHART_BUNDLES)
