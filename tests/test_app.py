@@ -205,7 +205,9 @@ def test_emerging_drill_down_shows_category_and_trend(app: AppTest) -> None:
     assert "hot spot**" in text and "trend: " in text and "of 12 weeks" in text
     # Operators read words ("very unusual"); the test statistics sit in the help.
     assert "τ" not in text and any("Mann-Kendall trend τ" in m.proto.help for m in app.markdown)
-    assert len(app.get("vega_lite_chart")) >= 3  # by type, events over time, and the z-score series
+    assert len(app.get("vega_lite_chart")) == 1  # the z-score series; by type and over time are markup
+    markup = " ".join(m.value for m in app.markdown)
+    assert 'data-testid="limes-type-bars"' in markup and 'data-testid="limes-mini-bars"' in markup
 
 
 def test_alert_thresholds_are_applied(app: AppTest) -> None:

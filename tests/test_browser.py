@@ -73,11 +73,17 @@ def test_click_on_a_hexagon_opens_its_events(browser_page, artifacts: Path) -> N
     page.mouse.click(x, y)
     page.wait_for_selector("text=Hexagon", timeout=30_000)
     page.wait_for_selector('[data-testid="stTable"]', timeout=30_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="limes-mini-bars"]', timeout=30_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "map-hexagon-detail.png"), full_page=True)
     assert page.get_by_text("When (UTC)").count() == 1  # the latest-events table header
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2  # by type, and over time
+    # By type and over time, drawn as markup with the panel: bars of real size, no chart library waited for.
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
+    widths = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="limes-type-bars"] span'))
+        .map(e => e.style.width).filter(w => w.endsWith('%')).map(parseFloat)""")
+    assert len(widths) >= 3 and max(widths) == 100 and widths == sorted(widths, reverse=True)
+    bars = page.locator('[data-testid="limes-mini-bars"] rect')
+    assert bars.count() >= 7 and max(bars.nth(i).bounding_box()["height"] for i in range(bars.count())) > 40
 
 
 def test_emerging_hot_spots_drawn_in_their_colours(browser_page, artifacts: Path) -> None:

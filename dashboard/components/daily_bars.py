@@ -38,8 +38,9 @@ LEGEND_ROW_PX: Final[int] = 30
 keeps its height)."""
 MAX_LABELLED: Final[int] = 31
 MAX_LABELLED_NARROW: Final[int] = 14
-"""Up to this many bars every one carries its date; a longer period (months of history) labels as many as fit
-without overlapping, else the labels run into one smear."""
+"""Up to this many bars (points) every one carries its date, on a page (in a narrow column such as the
+drill-down's); a longer period (months of history) labels as many as fit without overlapping, else the labels
+run into one smear."""
 
 
 def daily_frame(series: pd.Series, window: TimeWindow) -> pd.DataFrame:
@@ -120,10 +121,8 @@ def _line_legend() -> alt.Legend:
         expr=f"max({MIN_LEGEND_LABEL_PX}, width / {LEGEND_COLUMNS} - {LEGEND_SYMBOL_PX})"))
 
 
-def daily_bars(series: pd.Series, window: TimeWindow, *, height: int, narrow: bool = False,
-               k: int | None = None) -> None:
-    """Events per UTC day as bars, in order, one label each up to :data:`MAX_LABELLED` bars (slanted in a ``narrow``
-    column, where they would run into each other), as many as fit beyond; part-days pale, with a legend entry when
+def daily_bars(series: pd.Series, window: TimeWindow, *, height: int, k: int | None = None) -> None:
+    """Events per UTC day as bars, in order, one label each up to :data:`MAX_LABELLED` bars, as many as fit beyond; part-days pale, with a legend entry when
     present and their hours in the tooltip. Nothing above zero (counts below ``k`` are NaN): a sentence instead."""
     empty = empty_text(series, k=k)
     if empty:
@@ -133,8 +132,8 @@ def daily_bars(series: pd.Series, window: TimeWindow, *, height: int, narrow: bo
     whole, part = _("whole day"), _("part-day")
     chart = alt.Chart(frame).mark_bar().encode(
         # Bars in order by position; each labelled with its own day (labels repeat past a month, positions do not).
-        x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=-45 if narrow else 0, labelOverlap=(
-                    False if len(frame) <= (MAX_LABELLED_NARROW if narrow else MAX_LABELLED) else "greedy"),
+        x=alt.X("order:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=(
+                    False if len(frame) <= MAX_LABELLED else "greedy"),
                                                       labelExpr=f"{json.dumps(list(frame['label']))}[datum.value]")),
         y=alt.Y("events:Q", title=_("events"), axis=alt.Axis(**COUNT_AXIS)),
         color=alt.Color("kind:N", scale=alt.Scale(domain=[whole, part], range=[WHOLE_COLOUR, PART_COLOUR]),
