@@ -1,4 +1,4 @@
-"""The PostgreSQL dialect: a shared server; bulk inserts go through ``COPY`` into a temporary table.
+"""The PostgreSQL dialect: a shared server; bulk inserts look up the stored keys, then ``COPY`` the new rows.
 
 psycopg runs in autocommit mode and each unit of work is one ``conn.transaction()`` block. When
 the server refuses a statement or the ``COMMIT`` (a serialization failure, a lock timeout, a
@@ -9,7 +9,7 @@ driver's error becomes :class:`geo.errors.StoreError`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -21,10 +21,26 @@ EVENTS_CHANNEL: Final[str] = "limes_events"
 """The ``NOTIFY`` channel writers of events signal on, and mirrors listen to."""
 LISTEN_POLL_S: Final[float] = 1.0
 """How long a listener waits for a notification before it looks whether it should stop."""
+DAY_MS: Final[int] = 86_400_000
+"""Milliseconds in a (UTC) day."""
+_OCCURRED: Final[int] = EVENT_COLUMNS.index("occurred_at_ms")
+COPY_TYPES: Final[dict[str, str]] = {
+    "source": "text", "event_id": "text", "type": "text", "occurred_at_ms": "int8", "received_at_ms": "int8",
+    "lat": "float8", "lon": "float8", "persons": "int4", "impact": "text", "confidence": "float8", "status": "text",
+    "cell": "int8", "attrs": "text", "import_id": "int8",
+}
+"""The database type of each column of :data:`EVENT_COLUMNS` (and event_keys): a binary ``COPY`` must send exactly
+the column's type (``persons`` is an INTEGER, the times and cells BIGINT)."""
+STORED_KEYS: Final[str] = (
+    "SELECT i.source, i.event_id FROM unnest(%b::text[], %b::text[]) AS i(source, event_id), "
+    "LATERAL (SELECT 1 FROM event_keys k WHERE k.source = i.source AND k.event_id = i.event_id LIMIT 1) stored")
+"""Which of the keys ``(sources[i], event_ids[i])`` event_keys holds: one index look-up per key however large the
+table is (LIMIT 1 keeps the planner from turning the look-ups into a scan of the whole table, as it plans
+``event_id = ANY(...)`` or a join with many keys)."""
 
 
 class PostgresStore(Store):
-    """A shared PostgreSQL database; bulk inserts go through COPY into a temporary table."""
+    """A shared PostgreSQL database; bulk inserts look up the stored keys, then COPY the new rows."""
 
     dialect = "postgresql"
 
@@ -77,26 +93,22 @@ class PostgresStore(Store):
     def _bulk_insert_events(self, tx: Transaction, rows: list[tuple[Any, ...]]) -> int:
         cur = tx.cursor
         # One event writer at a time: sequence values then commit in order, so a reader's
-        # "seq > watermark" never skips rows a slower concurrent transaction committed later.
+        # "seq > watermark" never skips rows a slower concurrent transaction committed later; and no
+        # other writer adds a key between the look-up of stored keys below and the copy of new ones.
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('limes-events'))")
-        columns = ", ".join(EVENT_COLUMNS)
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_events ON COMMIT DELETE ROWS AS "
-                    f"SELECT {columns} FROM events WITH NO DATA")
-        with cur.copy(f"COPY incoming_events ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        # Events are partitioned by month: create the months these rows need, then keep (source, event_id)
-        # unique through event_keys (a partitioned table's own unique keys must hold the month). A key
-        # repeated within the batch keeps its first row, and rows keep their arrival order (their seq).
-        cur.execute(f"SELECT limes_event_month(m) FROM ({EVENT_MONTHS.format(table='incoming_events')}) months")
-        picked = ", ".join(f"i.{c}" for c in EVENT_COLUMNS)
-        cur.execute("WITH fresh AS (INSERT INTO event_keys (source, event_id) SELECT source, event_id "
-                    "FROM incoming_events ON CONFLICT DO NOTHING RETURNING source, event_id), "
-                    f"firsts AS (SELECT DISTINCT ON (i.source, i.event_id) i.ctid AS pos, {picked} "
-                    "FROM incoming_events i JOIN fresh f ON f.source = i.source AND f.event_id = i.event_id "
-                    "ORDER BY i.source, i.event_id, i.ctid) "
-                    f"INSERT INTO events ({columns}) SELECT {columns} FROM firsts ORDER BY pos")
-        return int(cur.rowcount)
+        fresh = _unstored(cur, rows)
+        if not fresh:
+            return 0
+        # Events are partitioned by month: create the months these rows need, from the UTC days they occurred on
+        # (a month starts on a day's first millisecond). (source, event_id) stays unique through event_keys (a
+        # partitioned table's own unique keys must hold the month).
+        days = sorted({row[_OCCURRED] // DAY_MS * DAY_MS for row in fresh})
+        months = EVENT_MONTHS.format(table="unnest(%b::bigint[]) AS days(occurred_at_ms)")
+        cur.execute(f"SELECT limes_event_month(m) FROM ({months}) months", (days,))
+        # COPY straight into the tables: the server inserts many rows per call, and seq follows the rows' order.
+        _copy(cur, "event_keys", ("source", "event_id"), (row[:2] for row in fresh))
+        _copy(cur, "events", EVENT_COLUMNS, fresh)
+        return len(fresh)
 
     def _notify_events(self, tx: Transaction) -> None:
         # Delivered at commit, once per transaction however often it is sent.
@@ -111,6 +123,27 @@ class PostgresStore(Store):
         for listener in self._listeners:
             listener.close()
         super().close()
+
+
+def _unstored(cur: Any, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows (in :data:`EVENT_COLUMNS` order) whose ``(source, event_id)`` the store does not hold, in their
+    order; of a key repeated in ``rows``, its first row only."""
+    firsts: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for row in rows:
+        firsts.setdefault((row[0], row[1]), row)
+    cur.execute(STORED_KEYS, ([source for source, _ in firsts], [event_id for _, event_id in firsts]))
+    for key in cur.fetchall():
+        del firsts[key]
+    return list(firsts.values())
+
+
+def _copy(cur: Any, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """``COPY`` ``rows`` (values in ``columns`` order) into ``table``, in the binary format: the driver packs
+    numbers and text without formatting or escaping them, the server reads them without parsing."""
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([COPY_TYPES[column] for column in columns])
+        for row in rows:
+            copy.write_row(row)
 
 
 class EventListener:
