@@ -37,7 +37,8 @@ def _events(scenario, keys: list[tuple[str, str, str]]) -> pd.DataFrame:
 def _partitions(store) -> dict[str, int]:
     names = [r[0] for r in fetch(store, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                                         "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' "
-                                        "AND c.relnamespace = p.relnamespace ORDER BY 1")]
+                                        "AND c.relnamespace = p.relnamespace "
+                                        "AND p.relnamespace = current_schema()::regnamespace ORDER BY 1")]
     return {name: int(fetch(store, f"SELECT COUNT(*) FROM {name}")[0][0]) for name in names}
 
 
