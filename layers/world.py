@@ -20,7 +20,7 @@ import shapely
 
 from geo.i18n import Translator, translator
 from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names
-from layers.basemap import metres_per_px
+from layers.basemap import metres_per_px, overlaps, screen_px
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT, LegendSymbol
 
 COORD_DECIMALS: Final[int] = 2
@@ -33,10 +33,13 @@ TOWN_LABEL_M: Final[int] = 40_000
 COUNTRY_LABEL_MIN_DEG2: Final[float] = 4.0
 """Countries smaller than this (square degrees, ~Slovenia's double) carry no name in the world layer."""
 COUNTRY_LABEL_PX: Final[int] = 12
-COUNTRY_LABEL_COLLISION: Final[dict[str, object]] = {"sizeScale": 2}
-"""How a country name is drawn into deck.gl's collision map (CollisionFilterExtension): at twice its size, so that a
-name whose anchor (its middle) falls within a name of higher priority drawn at double width is hidden, which is when
-two names of about the same length overlap."""
+WORLD_LABEL_ZOOM: Final[float] = 1.2
+"""The zoom at which the whole world's country names are thinned so that none overlaps another: about the zoom of
+a whole-world view (a world 1,200 px wide). Zoomed further in, the kept names move apart; in the region's basemap
+they are thinned one zoom out of the region's opening view."""
+COUNTRY_LABEL_EM: Final[float] = 0.66
+"""A capital letter's width (em) in the names' semibold capitals, a little generous: names part with a gap."""
+COUNTRY_LABEL_PAD_PX: Final[float] = 3.0
 WORLD_LAYER_IDS: Final[frozenset[str]] = frozenset({"world-countries", "country-labels", "border-pair-labels",
                                                    "world-towns"})
 """The world's layers around a region: a live map that has just mounted draws its first frame without them."""
@@ -99,7 +102,7 @@ def country_name(code: str, name: str, language: str) -> str:
 KM_PER_DEG: Final[float] = 111.32
 """Kilometres per degree of latitude (and of longitude at the equator)."""
 OURS_PRIORITY: Final[int] = 1000
-"""The region's own countries' names are never hidden by a neighbour's (deck.gl clamps priorities to ±1000)."""
+"""The region's own countries' names are never hidden by a neighbour's."""
 
 
 def label_priority(code: str, part: shapely.Geometry, *, watched: tuple[str, ...]) -> int:
@@ -145,10 +148,26 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
             continue
         rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3),
                      "p": label_priority(code, largest, watched=region.watched + region.ours)})
-    return _text_layer("country-labels", rows, colour=COUNTRY_LABEL, size=COUNTRY_LABEL_PX, font_weight=600,
-                       extensions=[{"@@type": "CollisionFilterExtension"}], get_collision_priority="p",
-                       collision_group="'country-names'", collision_test_props=COUNTRY_LABEL_COLLISION,
-                       background=True, get_background_color=[0, 0, 0, 0], background_padding=[2, 1])
+    zoom = WORLD_LABEL_ZOOM if bbox is None else region.view.zoom - 1.0
+    return _text_layer("country-labels", names_apart(rows, zoom=zoom), colour=COUNTRY_LABEL, size=COUNTRY_LABEL_PX,
+                       font_weight=600)
+
+
+def names_apart(rows: list[dict[str, Any]], *, zoom: float) -> list[dict[str, Any]]:
+    """The country names of ``rows`` (``text`` centred at ``lon``, ``lat``; priority ``p``) that do not overlap one
+    of higher priority at ``zoom``, highest first (ties in the order of ``rows``), without their priorities: a
+    thinning done once here, where deck.gl's collision filter cost every software-drawn frame an extra pass."""
+    kept: list[dict[str, Any]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for row in sorted(rows, key=lambda r: -r["p"]):  # stable: ties keep their order
+        x, y = screen_px(row["lon"], row["lat"], zoom=zoom)
+        half_w = COUNTRY_LABEL_EM * COUNTRY_LABEL_PX * len(row["text"]) / 2 + COUNTRY_LABEL_PAD_PX
+        half_h = COUNTRY_LABEL_PX / 2 + COUNTRY_LABEL_PAD_PX
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if not any(overlaps(box, other) for other in boxes):
+            kept.append({k: v for k, v in row.items() if k != "p"})
+            boxes.append(box)
+    return kept
 
 
 def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, language: str = "en", *,
