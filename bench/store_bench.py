@@ -27,9 +27,7 @@ from bench.harness import Figure, format_table, once_seconds
 from geo.ingest import import_file
 from geo.scenario import generate
 from geo.settings import checkout_root
-from geo.store import Store, Transaction, open_store
-from geo.store._postgres import PostgresStore
-from geo.store.schema import EVENT_COLUMNS, EVENT_MONTHS
+from geo.store import EVENT_COLUMNS, EVENT_MONTHS, PostgresStore, Store, Transaction, open_store
 
 NAIVE_ROWS = 3_000
 NATIVE_COLUMNS = ["event_id", "source", "type", "occurred_at", "lat", "lon", "persons", "impact", "confidence", "status"]

@@ -4,6 +4,7 @@ and the in-memory mirror the map reads.
 Everything that writes SQL lives here; the rest of the core opens ``store.transaction()`` and calls repositories.
 """
 
+from geo.store._postgres import PostgresStore
 from geo.store.audit import AUDIT_COLUMNS, append_audit, audit_rows
 from geo.store.core import (
     DEFAULT_SQLITE_PATH,
@@ -82,7 +83,7 @@ from geo.store.reports import (
     stored_report,
 )
 from geo.store.retention import PurgedEvents, month_start_ms, purge_event_months
-from geo.store.schema import SCHEMA_VERSION, statements
+from geo.store.schema import EVENT_COLUMNS, EVENT_MONTHS, SCHEMA_VERSION, statements
 from geo.store.sensors import (
     SENSOR_COLUMNS,
     read_sensors,
@@ -131,6 +132,9 @@ __all__ = [
     "READ_COLUMNS",
     "REPORT_ROW_COLUMNS",
     "SCHEMA_VERSION",
+    "EVENT_COLUMNS",
+    "EVENT_MONTHS",
+    "PostgresStore",
     "SENSOR_COLUMNS",
     "Db",
     "PurgedEvents",
