@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import pydeck as pdk
@@ -117,25 +117,33 @@ def screen_px(lon: float, lat: float, *, zoom: float = LABEL_ZOOM) -> tuple[floa
     return (lon + 180.0) / 360.0 * scale, y * scale
 
 
-def label_box(lon: float, lat: float, text: str, size_px: float, *,
-              zoom: float = LABEL_ZOOM) -> tuple[float, float, float, float]:
-    """The pixel box (x0, y0, x1, y1) of a label anchored at its start 6 px right of the point, with padding."""
+TOWN_LABEL_EM: Final[float] = 0.52
+"""Source Sans semibold averages about half an em per character."""
+
+
+def label_box(lon: float, lat: float, text: str, size_px: float, *, zoom: float = LABEL_ZOOM,
+              em: float = TOWN_LABEL_EM, centred: bool = False) -> tuple[float, float, float, float]:
+    """The pixel box (x0, y0, x1, y1) of a label anchored at its start 6 px right of the point (``centred``: its
+    middle on the point), ``em`` wide a character, with padding."""
     x, y = screen_px(lon, lat, zoom=zoom)
-    width = 0.52 * size_px * len(text)  # Source Sans semibold averages about half an em per character
-    return (x + 6 - LABEL_PAD_PX, y - size_px / 2 - LABEL_PAD_PX, x + 6 + width + LABEL_PAD_PX, y + size_px / 2 + LABEL_PAD_PX)
+    width = em * size_px * len(text)
+    left = x - width / 2 if centred else x + 6
+    return (left - LABEL_PAD_PX, y - size_px / 2 - LABEL_PAD_PX, left + width + LABEL_PAD_PX, y + size_px / 2 + LABEL_PAD_PX)
 
 
 def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def placed_labels(rows: list[dict[str, Any]], *, zoom: float = LABEL_ZOOM) -> list[dict[str, Any]]:
-    """The labels that fit at :data:`LABEL_ZOOM` without overlapping, highest ``priority`` first (ties: larger, then
-    the order of ``rows``: major cities, then the gazetteer's order, which lists the crossing towns first)."""
+def placed_labels(rows: list[dict[str, Any]], *, zoom: float = LABEL_ZOOM, em: float = TOWN_LABEL_EM,
+                  centred: bool = False) -> list[dict[str, Any]]:
+    """The labels that fit at ``zoom`` without overlapping (boxes of :func:`label_box`), highest ``priority`` first
+    (ties: larger, then the order of ``rows``: for towns major cities, then the gazetteer's order, which lists the
+    crossing towns first)."""
     kept: list[dict[str, Any]] = []
     boxes: list[tuple[float, float, float, float]] = []
     for row in sorted(rows, key=lambda r: (-r["priority"], -r["size"])):  # stable: ties keep their order
-        box = label_box(row["lon"], row["lat"], row["name"], row["size"], zoom=zoom)
+        box = label_box(row["lon"], row["lat"], row["name"], row["size"], zoom=zoom, em=em, centred=centred)
         if not any(overlaps(box, other) for other in boxes):
             kept.append(row)
             boxes.append(box)

@@ -20,7 +20,7 @@ import shapely
 
 from geo.i18n import Translator, translator
 from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names
-from layers.basemap import metres_per_px, overlaps, screen_px
+from layers.basemap import metres_per_px, placed_labels
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT, LegendSymbol
 
 COORD_DECIMALS: Final[int] = 2
@@ -39,7 +39,6 @@ a whole-world view (a world 1,200 px wide). Zoomed further in, the kept names mo
 they are thinned one zoom out of the region's opening view."""
 COUNTRY_LABEL_EM: Final[float] = 0.66
 """A capital letter's width (em) in the names' semibold capitals, a little generous: names part with a gap."""
-COUNTRY_LABEL_PAD_PX: Final[float] = 3.0
 WORLD_LAYER_IDS: Final[frozenset[str]] = frozenset({"world-countries", "country-labels", "border-pair-labels",
                                                    "world-towns"})
 """The world's layers around a region: a live map that has just mounted draws its first frame without them."""
@@ -155,19 +154,13 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
 
 def names_apart(rows: list[dict[str, Any]], *, zoom: float) -> list[dict[str, Any]]:
     """The country names of ``rows`` (``text`` centred at ``lon``, ``lat``; priority ``p``) that do not overlap one
-    of higher priority at ``zoom``, highest first (ties in the order of ``rows``), without their priorities: a
-    thinning done once here, where deck.gl's collision filter cost every software-drawn frame an extra pass."""
-    kept: list[dict[str, Any]] = []
-    boxes: list[tuple[float, float, float, float]] = []
-    for row in sorted(rows, key=lambda r: -r["p"]):  # stable: ties keep their order
-        x, y = screen_px(row["lon"], row["lat"], zoom=zoom)
-        half_w = COUNTRY_LABEL_EM * COUNTRY_LABEL_PX * len(row["text"]) / 2 + COUNTRY_LABEL_PAD_PX
-        half_h = COUNTRY_LABEL_PX / 2 + COUNTRY_LABEL_PAD_PX
-        box = (x - half_w, y - half_h, x + half_w, y + half_h)
-        if not any(overlaps(box, other) for other in boxes):
-            kept.append({k: v for k, v in row.items() if k != "p"})
-            boxes.append(box)
-    return kept
+    of higher priority at ``zoom``, highest first (ties in the order of ``rows``), without their priorities
+    (:func:`layers.basemap.placed_labels`, as the towns): a thinning done once here, where deck.gl's collision filter
+    cost every software-drawn frame an extra pass."""
+    placed = placed_labels([{"name": row["text"], "lon": row["lon"], "lat": row["lat"], "size": COUNTRY_LABEL_PX,
+                             "priority": row["p"], "row": i} for i, row in enumerate(rows)],
+                           zoom=zoom, em=COUNTRY_LABEL_EM, centred=True)
+    return [{k: v for k, v in rows[label["row"]].items() if k != "p"} for label in placed]
 
 
 def pair_label_layer(borders: gpd.GeoDataFrame, world: gpd.GeoDataFrame | None, language: str = "en", *,
