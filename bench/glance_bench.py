@@ -4,7 +4,8 @@ One browser session walks what an operator does: open the map (first map), click
 (drill-down), open another page and come back (return to the map), open Coverage (first open).
 Each step is cut into phases read from the page itself: the server's script run (until Streamlit's
 script state reads ``notRunning``), the map canvas appearing, and deck.gl drawing the hexagons
-(warm ramp colours in a screenshot). Beside the times: the websocket bytes each step received
+(warm ramp colours, in the first frame of the page's screencast that shows them: :mod:`bench.screencast`);
+Coverage is shown once its screen has stopped changing (drawn to the end). Beside the times: the websocket bytes each step received
 (the deck spec rides on them) and the bytes fetched from ``/app/static`` (basemap and relief
 files, which a browser that has them does not fetch again).
 
@@ -40,11 +41,11 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
+from bench.screencast import HOT_PX, MAP, Screencast, hot_mask
 from bench.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 from geo.scenario import ensure_fresh_scenario
 from geo.store import open_store
 
-MAP = '[data-testid="stDeckGlJsonChart"]'
 RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STEP_TIMEOUT_S = 90.0
@@ -91,9 +92,8 @@ def _hot_xy(page: Page) -> tuple[float, float] | None:
         png = chart.screenshot(timeout=5_000)
     except Exception:  # noqa: BLE001 - the chart may be replaced mid-screenshot; try again
         return None
-    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    hot = (rgb[..., 0] > 170) & (rgb[..., 1] < 140) & (rgb[..., 2] < 110) & (rgb[..., 0] - rgb[..., 1] > 80)
-    if int(hot.sum()) < 300:
+    hot = hot_mask(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int))
+    if int(hot.sum()) < HOT_PX:
         return None
     ys, xs = np.nonzero(hot)
     pick = int(np.argmin((xs - np.median(xs)) ** 2 + (ys - np.median(ys)) ** 2))
@@ -135,10 +135,13 @@ class Recorder:
 
 
 def _measure(page: Page, rec: Recorder, name: str, action: Callable[[], None], *,
-             done: Callable[[], bool]) -> Step:
-    """Run ``action`` and poll until ``done``; record when the script finished and the canvas appeared."""
+             done: Callable[[], bool], cast: Screencast | None = None, still: bool = False) -> Step:
+    """Run ``action`` and poll until ``done``; record when the script finished and the canvas appeared. With
+    ``cast``, the step is shown when the screencast first showed hexagons (``done`` still ends the polling), or
+    with ``still``, once the screen stopped changing (the page drawn to the end)."""
     step = Step(name)
     ws0, static0 = rec.ws_bytes, len(rec.static)
+    since = cast.start(page.viewport_size or {"width": 1600, "height": 1000}) if cast else 0.0
     start = time.perf_counter()
     action()
     seen_running = False
@@ -158,6 +161,12 @@ def _measure(page: Page, rec: Recorder, name: str, action: Callable[[], None], *
         page.wait_for_selector(IDLE, timeout=STEP_TIMEOUT_S * 1000)
         step.script_done_s = time.perf_counter() - start
     page.wait_for_timeout(300)
+    if cast is not None and still:
+        step.shown_s = max(step.shown_s, cast.still_at(since))
+    elif cast is not None:
+        seen = cast.first_hot(page, since)
+        if seen == seen:
+            step.shown_s = min(step.shown_s, seen)
     step.ws_bytes = rec.ws_bytes - ws0
     step.static_files = [n for n, _ in rec.static[static0:]]
     step.static_bytes = sum(s for _, s in rec.static[static0:])
@@ -184,7 +193,9 @@ def walk(url: str, *, gl: str = "swiftshader", renderers: set[str]) -> list[Step
         page.add_init_script(PRESS_PROBE)
         renderers.add(webgl_renderer(page))
         rec = Recorder(page)
-        steps = [_measure(page, rec, "first map", lambda: page.goto(url), done=lambda: _hot_xy(page) is not None)]
+        cast = Screencast(page)
+        steps = [_measure(page, rec, "first map", lambda: page.goto(url), done=lambda: _hot_xy(page) is not None,
+                          cast=cast)]
         page.wait_for_timeout(1500)
         xy = _hot_xy(page)
 
@@ -213,12 +224,13 @@ def walk(url: str, *, gl: str = "swiftshader", renderers: set[str]) -> list[Step
         steps.append(_measure(page, rec, "open Data page", _nav(page, "Data"),
                               done=lambda: page.locator(MAP).count() == 0 and page.locator(IDLE).count() > 0))
         steps.append(_measure(page, rec, "return to the map", _nav(page, "Map"),
-                              done=lambda: _hot_xy(page) is not None))
+                              done=lambda: _hot_xy(page) is not None, cast=cast))
         steps.append(_measure(page, rec, "Coverage first open", _nav(page, "Coverage"),
                               done=lambda: page.get_by_text("Coverage planner").count() > 0
-                              and page.locator(f"{MAP} canvas").count() > 0 and page.locator(IDLE).count() > 0))
+                              and page.locator(f"{MAP} canvas").count() > 0 and page.locator(IDLE).count() > 0,
+                              cast=cast, still=True))
         steps.append(_measure(page, rec, "return to the map from Coverage", _nav(page, "Map"),
-                              done=lambda: _hot_xy(page) is not None))
+                              done=lambda: _hot_xy(page) is not None, cast=cast))
         browser.close()
     return steps
 

@@ -19,7 +19,7 @@ import pydeck as pdk
 import shapely
 
 from geo.i18n import Translator, translator
-from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names
+from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names, world_around
 from layers.basemap import metres_per_px, placed_labels
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT, LegendSymbol
 
@@ -39,46 +39,41 @@ a whole-world view (a world 1,200 px wide). Zoomed further in, the kept names mo
 they are thinned one zoom out of the region's opening view."""
 COUNTRY_LABEL_EM: Final[float] = 0.66
 """A capital letter's width (em) in the names' semibold capitals, a little generous: names part with a gap."""
-WORLD_LAYER_IDS: Final[frozenset[str]] = frozenset({"world-countries", "country-labels", "border-pair-labels",
-                                                   "world-towns"})
+WORLD_LAYER_IDS: Final[frozenset[str]] = frozenset({"world-countries", "world-outlines", "country-labels",
+                                                   "border-pair-labels", "world-towns"})
 """The world's layers around a region: a live map that has just mounted draws its first frame without them."""
 _HALO: Final[list[int]] = [11, 19, 32, 255]
 _FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
 
 
-def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Geometries and a ``focus`` flag (``adm0_a3`` in ``focus``), coordinates rounded to :data:`COORD_DECIMALS`."""
+def _rounded_geojson(frame: gpd.GeoDataFrame, properties: tuple[str, ...], focus: tuple[str, ...] = ()
+                     ) -> dict[str, Any]:
+    """Geometries with ``properties`` (columns) and, given ``focus``, a ``focus`` flag (``adm0_a3`` in ``focus``);
+    coordinates rounded to :data:`COORD_DECIMALS`."""
     rounded = shapely.set_precision(frame.geometry.values, 10 ** -COORD_DECIMALS, mode="pointwise")
-    features = [{"type": "Feature", "properties": {"focus": code in focus},
-                 "geometry": json.loads(shapely.to_geojson(g))}
-                for code, g in zip(frame["adm0_a3"], rounded, strict=True) if g is not None and not g.is_empty]
+    rows = frame[list(properties)].to_dict("records")
+    if focus:
+        rows = [{**row, "focus": code in focus} for row, code in zip(rows, frame["adm0_a3"], strict=True)]
+    features = [{"type": "Feature", "properties": row, "geometry": json.loads(shapely.to_geojson(g))}
+                for row, g in zip(rows, rounded, strict=True) if g is not None and not g.is_empty]
     return {"type": "FeatureCollection", "features": features}
 
 
-LAND_OVERLAP_DEG: Final[float] = 0.01
-"""The 1:10m land reaches this far (degrees, ~1 km) over the edge of the hole cut for it in the 1:50m world, so the
-hole's outline stays under the detailed fill."""
-
-
 def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | None = None) -> list[pdk.Layer]:
-    """The world's land (1:50m countries: their outlines are the coast and the borders) around the region's detail:
-    the countries meeting ``bbox`` (degrees), or all of them, with a hole where the region's 1:10m countries draw the
-    land (``basemap.land_lonlat``), so that no coarser coast or border runs beside the detailed one."""
+    """The world's land (1:50m countries) and its coasts and borders around the region's detail, fading out towards
+    the edge of ``bbox`` (degrees; None: all of it), with a hole where the region's 1:10m countries draw the land
+    (``basemap.land_lonlat``): see :func:`geo.spatial.world_around`."""
     if basemap.world is None or basemap.world.empty:
         return []
-    world = basemap.world
-    if bbox is not None:
-        world = world[shapely.intersects(world.geometry.values, shapely.box(*bbox))]
-    if basemap.land_lonlat is not None and not basemap.countries.empty:
-        west, south, east, north = basemap.land_lonlat
-        hole = shapely.box(west + LAND_OVERLAP_DEG, south + LAND_OVERLAP_DEG, east - LAND_OVERLAP_DEG,
-                           north - LAND_OVERLAP_DEG)
-        world = world.assign(geometry=shapely.difference(world.geometry.values, hole))
+    fills, lines = world_around(basemap.world, bbox=bbox, land=basemap.land_lonlat)
     watched = (basemap.region or bundled_region()).watched
-    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(world, watched),
-                      stroked=True, filled=True, get_line_color=list(COUNTRY_EDGE),
-                      get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}",
-                      line_width_min_pixels=0.6, pickable=False)]
+    fill, focus, edge = (f"[{c[0]}, {c[1]}, {c[2]}, properties.alpha]"
+                         for c in (COUNTRY_FILL, COUNTRY_FILL_FOCUS, COUNTRY_EDGE))
+    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(fills, ("alpha",), watched),
+                      stroked=False, filled=True, get_fill_color=f"properties.focus ? {focus} : {fill}",
+                      pickable=False),
+            pdk.Layer("GeoJsonLayer", id="world-outlines", data=_rounded_geojson(lines, ("alpha",)), stroked=True,
+                      filled=False, get_line_color=edge, line_width_min_pixels=0.6, pickable=False)]
 
 
 def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[int], size: int | str,

@@ -13,7 +13,7 @@ from geo.spatial import border_lines, bundled_region, load_basemap, load_towns, 
 
 def test_basemap_is_clipped_to_the_area_of_interest() -> None:
     """Land and borders to the area; water as far as its last fading ring (tests/test_world_detail.py)."""
-    from geo.spatial.vectors import water_boxes
+    from geo.spatial.fading import water_boxes
 
     base = load_basemap()
     west, south, east, north = bundled_region().aoi_lonlat

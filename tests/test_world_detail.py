@@ -44,8 +44,9 @@ def test_no_world_outline_in_the_opening_view(hun_srb) -> None:
     base = load_basemap(hun_srb)
     view = _view_box(hun_srb)
     assert view.contains(shapely.box(*hun_srb.aoi_lonlat))  # the view shows the whole region and more
-    (world,) = world_layers(base, bbox=detail_bbox(hun_srb, margin_deg=15.0))
-    outlines = shapely.union_all([g.boundary for g in _geometries(world)])
+    fills, strokes = world_layers(base, bbox=detail_bbox(hun_srb, margin_deg=15.0))
+    assert fills.stroked is False  # the coasts and borders are the lines of the second layer
+    outlines = shapely.union_all(_geometries(strokes))
     # The 1:50m coast and borders (the world layer's strokes) stop short of the view: nothing to run beside the
     # region's 1:10m borders, however close or far.
     assert shapely.length(shapely.intersection(outlines, view)) == 0.0
@@ -195,3 +196,60 @@ def test_names_apart_keeps_the_higher_priority_of_two_overlapping() -> None:
     assert [r["text"] for r in kept] == ["BIGLAND", "FARLAND"]  # the larger wins; a tie keeps the first listed
     assert all("p" not in r for r in kept)
     assert [r["text"] for r in names_apart(rows, zoom=9)] == ["BIGLAND", "SMALLLAND", "FARLAND", "TWIN"]
+
+
+def _square_world():
+    """Two unit squares side by side (one shared edge) and a third far off: a hand-checkable world."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"adm0_a3": ["AAA", "BBB", "CCC"]},
+                            geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(30, 30, 31, 31)],
+                            crs="EPSG:4326")
+
+
+def test_the_world_draws_each_border_once() -> None:
+    """A country's outline drew every border twice (once per side): as lines, the two squares' outline is 7 units
+    long (the coast 6, the shared border 1), not 8, and nothing overlaps."""
+    from geo.spatial import world_around
+
+    fills, lines = world_around(_square_world(), bbox=None, land=None)
+    assert len(fills) == 3 and set(fills["alpha"]) == set(lines["alpha"]) == {255}
+    near = shapely.intersection(shapely.union_all(lines.geometry.values), shapely.box(-1, -1, 3, 2))
+    assert shapely.length(near) == pytest.approx(7.0)
+    assert shapely.length(lines.geometry.values).sum() == pytest.approx(7.0 + 4.0)  # no piece drawn twice
+
+
+def test_the_world_is_cut_to_its_box_with_a_hole_for_the_detail_and_fades_out() -> None:
+    """Clipped to ``bbox``: the far square is gone; the land box is left to the detail (the fill stops
+    LAND_OVERLAP_DEG inside it, the lines at its edge); over the last WORLD_FADE_DEG the world fades ring by ring."""
+    from geo.spatial import world_around
+    from geo.spatial.fading import LAND_OVERLAP_DEG
+
+    bbox, land = (-10.0, -10.0, 10.0, 10.0), (0.5, -1.0, 1.5, 2.0)
+    fills, lines = world_around(_square_world(), bbox=bbox, land=land)
+    assert set(fills["adm0_a3"]) == {"AAA", "BBB"}
+    assert shapely.box(*bbox).contains(shapely.union_all(fills.geometry.values))
+    hole = shapely.box(land[0] + LAND_OVERLAP_DEG, land[1], land[2] - LAND_OVERLAP_DEG, land[3])
+    assert shapely.area(shapely.intersection(shapely.union_all(fills.geometry.values), hole)) == pytest.approx(0.0)
+    assert shapely.area(shapely.union_all(fills.geometry.values)) == pytest.approx(2.0 - 1.0 + 2 * LAND_OVERLAP_DEG)
+    assert shapely.length(shapely.intersection(shapely.union_all(lines.geometry.values),
+                                               shapely.box(*land).buffer(-1e-9))) == pytest.approx(0.0)
+    assert set(fills["alpha"]) == set(lines["alpha"]) == {255}  # all of it well inside the fade
+
+    edge = world_around(_square_world(), bbox=(0.0, 0.0, 30.5, 30.5), land=None)[0]
+    far = edge.loc[edge["adm0_a3"] == "CCC"]
+    # The far square (30-30.5 once cut) lies in the outermost ring (from 30.5 - WORLD_FADE_DEG / 3): a quarter opaque.
+    assert list(far["alpha"]) == [64]
+
+
+def test_the_world_around_the_bundled_region_is_light_for_software_webgl() -> None:
+    """Software WebGL pays for every vertex, every frame, on screen or not (bench/frame_bench.py): the world's
+    layers around the bundled region carried 15,630 vertices (whole countries meeting the box, every border twice);
+    cut to the box and drawn once they carry under 7,000."""
+    from dashboard.cache import WORLD_NEAR_DEG
+    from geo.settings import bundled_region
+
+    region = bundled_region()
+    layers = world_layers(load_basemap(region), bbox=detail_bbox(region, margin_deg=WORLD_NEAR_DEG))
+    vertices = sum(int(shapely.get_num_coordinates(g)) for layer in layers for g in _geometries(layer))
+    assert 4_000 < vertices < 7_000

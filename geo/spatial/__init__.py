@@ -4,6 +4,7 @@ EPSG:4326 for storage and display; each region's metric CRS for distances, slope
 """
 
 from geo.spatial.dem import MetricDem, metric_grid_to_web_mercator, read_metric_dem
+from geo.spatial.fading import world_around
 from geo.spatial.polyline import offset_into, points_along
 from geo.spatial.projection import (
     EARTH_RADIUS_KM,
@@ -106,6 +107,7 @@ __all__ = [
     "slope_deg",
     "utm_crs_of",
     "warp_to_web_mercator",
+    "world_around",
     "world_overview",
     "world_towns",
     "write_region",

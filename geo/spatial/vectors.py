@@ -8,7 +8,7 @@ installed package's: :func:`geo.settings.bundled_data_dir`); the app never reads
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -21,8 +21,9 @@ import shapely
 
 from geo.errors import GeodataError, msg
 from geo.i18n import N_, Translator, official_languages, town_name, translator
-from geo.region import Region, view_bbox
+from geo.region import Region
 from geo.settings import bundled_data_dir, bundled_region
+from geo.spatial.fading import DETAIL_TOLERANCE_DEG, faded, water_boxes
 from geo.spatial.projection import EARTH_RADIUS_KM, azimuth_deg
 from geo.spatial.world import WORLD_COUNTRIES, iso2_codes, read_world, world_overview, world_towns
 
@@ -129,43 +130,6 @@ def detail_countries(region: Region, bbox: tuple[float, float, float, float]) ->
     if region.countries is None:
         return read_world(WORLD_COUNTRIES, bbox=bbox, clip=True)
     return read_vector(region.countries, bbox=bbox)
-
-
-DETAIL_TOLERANCE_DEG: Final[float] = 0.002
-"""The detail's simplification (degrees, ~200 m): well below the 1:10M source's 1-2 km vertex spacing."""
-FADE_TOLERANCE_DEG: Final[float] = 0.01
-"""Water in the fading rings, seen only zoomed out, is simplified to ~1 km."""
-WIDE_MAP_PX: Final[tuple[int, int]] = (1200, 700)
-"""The live map on a wide screen (~1140 × 640 CSS pixels in a 1600 × 1000 window), rounded up."""
-WATER_ZOOM_OUT: Final[tuple[float, float]] = (1.0, 1.5)
-"""Water is whole as far as the map shows this many zoom levels out of the opening view, and gone at the second."""
-WATER_FADE_RINGS: Final[int] = 3
-
-
-def water_boxes(region: Region) -> list[tuple[float, float, float, float]]:
-    """Nested boxes (degrees) that rivers and lakes are cut into: the first is what a :data:`WIDE_MAP_PX` map shows one
-    zoom level out of the region's opening view (water is drawn whole there), the last what it shows 1.5 levels
-    out (:data:`WATER_ZOOM_OUT`); the :data:`WATER_FADE_RINGS` rings between them fade out, so the water never ends in a straight cut."""
-    inner, outer = (view_bbox(replace(region.view, zoom=region.view.zoom - out), width_px=WIDE_MAP_PX[0],
-                              height_px=WIDE_MAP_PX[1]) for out in WATER_ZOOM_OUT)
-    steps = np.linspace(0.0, 1.0, WATER_FADE_RINGS + 1)
-    return [tuple(float(a + t * (b - a)) for a, b in zip(inner, outer, strict=True)) for t in steps]  # type: ignore[misc]
-
-
-def faded(frame: gpd.GeoDataFrame, boxes: list[tuple[float, float, float, float]]) -> gpd.GeoDataFrame:
-    """``frame``'s geometries cut into the nested ``boxes`` (degrees, see :func:`water_boxes`), with ``alpha``: 255
-    inside the first, falling by equal steps ring by ring outwards; the rings simplified more coarsely, coordinates
-    to 3 decimals (~100 m) as the countries'."""
-    pieces = []
-    for ring, box in enumerate(boxes):
-        part = shapely.clip_by_rect(frame.geometry.values, *box)
-        if ring:
-            part = shapely.difference(part, shapely.box(*boxes[ring - 1]))
-        part = shapely.simplify(part, FADE_TOLERANCE_DEG if ring else DETAIL_TOLERANCE_DEG, preserve_topology=True)
-        pieces.append(frame.assign(geometry=shapely.set_precision(part, 1e-3, mode="pointwise"),
-                                   alpha=round(255 * (1 - ring / len(boxes)))))
-    water = pd.concat(pieces, ignore_index=True)
-    return water[~water.geometry.is_empty].reset_index(drop=True)
 
 
 def detail_water(path: Path, region: Region) -> gpd.GeoDataFrame:
