@@ -83,7 +83,7 @@ class Step:
         return self.shown_s - max(self.script_done_s, self.canvas_s if self.canvas_s == self.canvas_s else 0.0)
 
 
-def _hot_xy(page: Page) -> tuple[float, float] | None:
+def hot_xy(page: Page) -> tuple[float, float] | None:
     """Page coordinates of a hexagon in the warm top classes of the ramp, or None while none is drawn."""
     chart = page.locator(MAP).first
     if chart.count() == 0:
@@ -194,10 +194,10 @@ def walk(url: str, *, gl: str = "swiftshader", renderers: set[str]) -> list[Step
         renderers.add(webgl_renderer(page))
         rec = Recorder(page)
         cast = Screencast(page)
-        steps = [_measure(page, rec, "first map", lambda: page.goto(url), done=lambda: _hot_xy(page) is not None,
+        steps = [_measure(page, rec, "first map", lambda: page.goto(url), done=lambda: hot_xy(page) is not None,
                           cast=cast)]
         page.wait_for_timeout(1500)
-        xy = _hot_xy(page)
+        xy = hot_xy(page)
 
         clicks = 0
 
@@ -224,13 +224,13 @@ def walk(url: str, *, gl: str = "swiftshader", renderers: set[str]) -> list[Step
         steps.append(_measure(page, rec, "open Data page", _nav(page, "Data"),
                               done=lambda: page.locator(MAP).count() == 0 and page.locator(IDLE).count() > 0))
         steps.append(_measure(page, rec, "return to the map", _nav(page, "Map"),
-                              done=lambda: _hot_xy(page) is not None, cast=cast))
+                              done=lambda: hot_xy(page) is not None, cast=cast))
         steps.append(_measure(page, rec, "Coverage first open", _nav(page, "Coverage"),
                               done=lambda: page.get_by_text("Coverage planner").count() > 0
                               and page.locator(f"{MAP} canvas").count() > 0 and page.locator(IDLE).count() > 0,
                               cast=cast, still=True))
         steps.append(_measure(page, rec, "return to the map from Coverage", _nav(page, "Map"),
-                              done=lambda: _hot_xy(page) is not None, cast=cast))
+                              done=lambda: hot_xy(page) is not None, cast=cast))
         browser.close()
     return steps
 
@@ -247,7 +247,7 @@ def busy(n: int) -> Iterator[None]:
             proc.wait()
 
 
-def _fresh_store(tmp: Path, *, root: Path | None = None) -> str:
+def fresh_store(tmp: Path, *, root: Path | None = None) -> str:
     """A store holding the bundled scenario, written by this checkout or (``root``) by another one, whose schema
     may be older than ours."""
     url = f"sqlite:///{tmp / ('glance.sqlite' if root is None else 'glance-baseline.sqlite')}"
@@ -269,7 +269,7 @@ def run_walks(*, samples: int, load: int, baseline: Path | None, gl: str = "swif
     alternating, under ``load``."""
     results: dict[str, list[list[Step]]] = {"ours": [], **({"baseline": []} if baseline else {})}
     with tempfile.TemporaryDirectory(prefix="limes-glance-") as tmp, busy(load):
-        urls = {"ours": _fresh_store(Path(tmp)), **({"baseline": _fresh_store(Path(tmp), root=baseline)}
+        urls = {"ours": fresh_store(Path(tmp)), **({"baseline": fresh_store(Path(tmp), root=baseline)}
                                                      if baseline else {})}
         for _ in range(samples):
             for kind in results:
