@@ -130,3 +130,15 @@ def test_covered_share_from_the_coverage_planner(app: AppTest) -> None:
     agree = sum(abs(known[name] - value) <= 1 for name, value in expected.items() if name in known)
     assert agree >= len(expected) - 1  # the minute may turn between the page's run and ours
     app.toggle(key="briefing_coverage").set_value(False).run()
+
+
+def test_persons_are_dashed_where_the_events_are(app: AppTest) -> None:
+    """With a large k most sections' events read "—" on the page; their persons must too (they did: 81, 145)."""
+    app.number_input(key="briefing_k").set_value(50).run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    dashed = table["Events"] == "—"
+    assert dashed.sum() >= 3 and (~dashed).sum() >= 3
+    assert (table.loc[dashed, "Persons"] == "—").all(), table.loc[dashed, ["Section", "Events", "Persons"]]
+    assert (table.loc[~dashed, "Persons"] != "—").all()
+    app.number_input(key="briefing_k").set_value(5).run()

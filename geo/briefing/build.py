@@ -21,7 +21,13 @@ import pandas as pd
 
 from geo.briefing.figures import FigureParams, section_figures, section_series
 from geo.briefing.levels import DEFAULT_RULES, LevelRules, effective_levels, level_rank, propose_levels
-from geo.briefing.suppression import DEFAULT_K, suppress_cells, suppress_section_figures, suppress_series
+from geo.briefing.suppression import (
+    DEFAULT_K,
+    SECTION_COUNT_COLUMNS,
+    suppress_cells,
+    suppress_section_figures,
+    suppress_series,
+)
 from geo.errors import BriefingError, msg
 from geo.grid import EventIndex, Filters
 from geo.i18n import Translator, translator
@@ -84,7 +90,8 @@ class Briefing:
         The suppression threshold applied.
     kpis : tuple of Kpi
         Events, persons, high-impact events in the corridors of the briefing's sections (not the
-        whole store: a store may hold the world, the briefing is about these sections).
+        whole store: a store may hold the world, the briefing is about these sections); persons are
+        blanked wherever the events are.
     sections : geopandas.GeoDataFrame
         One row per section, sorted by level (highest first) then change: the suppressed
         figures of :func:`geo.briefing.figures.section_figures`, ``pair``, ``geometry``,
@@ -128,10 +135,13 @@ def _corridor_totals(index: EventIndex, in_area: npt.NDArray[np.bool_], window: 
     return (int(mask.sum()), int(index.persons[part][mask].sum()), int(index.high_impact[part][mask].sum()))
 
 
-def _kpi(label: str, value: int, previous: int, k: int) -> Kpi:
-    def safe(n: int) -> int | None:
-        return None if 0 < n < k else n
-    return Kpi(label, safe(value), safe(previous))
+def _kpi(label: str, value: int, previous: int, k: int, *, summed_from: Kpi | None = None) -> Kpi:
+    """A headline figure with values between 1 and ``k``-1 blanked (``None``); a magnitude (persons) also wherever
+    the events it is ``summed_from`` are blanked, as its contributors are then too few to publish it."""
+    def safe(n: int, *, contributors_shown: bool) -> int | None:
+        return n if contributors_shown and not 0 < n < k else None
+    return Kpi(label, safe(value, contributors_shown=summed_from is None or summed_from.value is not None),
+               safe(previous, contributors_shown=summed_from is None or summed_from.previous is not None))
 
 
 def select_sections(sections: gpd.GeoDataFrame, wanted: tuple[str, ...]) -> npt.NDArray[np.bool_]:
@@ -189,8 +199,11 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
     proposals = propose_levels(figures, params.rules, tr=tr)
     levels = effective_levels(proposals["proposed_level"], set_levels or {}, figures["section_id"])
     safe = suppress_section_figures(figures, k=params.k)
-    # Evidence quotes the figures; where they are blanked it would give them back.
-    withheld = (safe["events"].isna() | safe["events_prev"].isna()).to_numpy()
+    # Evidence quotes the events and the figures its rules read (a rules file may read persons or a type's count);
+    # where one is blanked it would give it back. Ratios are blanked only with the events they are built on.
+    quoted = list(dict.fromkeys(["events", "events_prev",
+                                 *(r.figure for r in params.rules.rules if r.figure in SECTION_COUNT_COLUMNS)]))
+    withheld = safe[quoted].isna().any(axis=1).to_numpy()
     withheld_text = tr.gettext("figures below k={k} withheld").format(k=params.k)
     evidence = [(withheld_text,) if hide else ev
                 for ev, hide in zip(proposals["evidence"], withheld)]
@@ -213,10 +226,10 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
     n = int(chosen.sum())
     scope = (f"in the corridors of {'the' if n > 1 else 'its'} {n} section{'s' if n > 1 else ''} "
              f"({params.figures.corridor_km:g} km either side of the line)")
+    events = _kpi("Events", total[0], before[0], params.k)
     return Briefing(
         window=window, generated_at=generated_at, source=source, k=params.k,
-        kpis=(_kpi("Events", total[0], before[0], params.k),
-              _kpi("Persons", total[1], before[1], params.k),
+        kpis=(events, _kpi("Persons", total[1], before[1], params.k, summed_from=events),
               _kpi("High / very high impact", total[2], before[2], params.k)),
         sections=table.reset_index(drop=True), trend=trend,
         total_trend=suppress_series(_daily_totals(index, in_area, window), k=params.k),

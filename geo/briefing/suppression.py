@@ -2,15 +2,20 @@
 
 A published count between 1 and k-1 (events or persons) can single out a person or a family, so:
 
-- **cells** below k are merged into their parent cell, level by level up to a coarsest
+- **cells** below k (events or persons) are merged into their parent cell, level by level up to a coarsest
   resolution; what is still below k there is dropped (:func:`suppress_cells`). A parent then
   carries only the remainder of its children not shown finer, so no subtraction reveals them;
-- **section figures** below k are blanked, and when a row loses a single by-type figure the next
-  smallest is blanked too, so that the total minus the others does not give it back; ratios
-  built on a blanked count are blanked with it (:func:`suppress_section_figures`);
+- **section figures** below k are blanked; a persons figure is blanked with the events figure it is
+  summed from (``persons`` with ``events``, ``persons_prev`` with ``events_prev``, ``persons_<type>``
+  with ``events_<type>``), since a magnitude is published only over k or more contributors: "events <5,
+  persons 12" would give the size of a group the blank hides. When a row is left with a single blanked
+  by-type figure (events or persons), the next smallest is blanked too, so that the total minus the
+  others does not give it back; ratios built on a blanked count are blanked with it
+  (:func:`suppress_section_figures`);
 - **trend bins** below k are blanked (:func:`suppress_series`).
 
-Zero is published: it singles out no one. Raw events never reach an export; exporters call
+Zero is published: it singles out no one; only a persons zero beside blanked events is blanked, as it
+describes those few events. Raw events never reach an export; exporters call
 :func:`check_suppressed` on what they write as a last guard.
 """
 
@@ -34,6 +39,10 @@ SECTION_COUNT_COLUMNS: Final[tuple[str, ...]] = (
     "events", "persons", "high_impact", "events_prev", "persons_prev", *TYPE_EVENT_COLUMNS, *TYPE_PERSON_COLUMNS,
 )
 """The count columns of a figures frame that suppression looks at."""
+SUMMED_FROM: Final[dict[str, str]] = {
+    "persons": "events", "persons_prev": "events_prev", **dict(zip(TYPE_PERSON_COLUMNS, TYPE_EVENT_COLUMNS)),
+}
+"""Each persons figure and the events figure whose events it is summed over (its contributors)."""
 
 _DERIVED_FROM: Final[dict[str, tuple[str, ...]]] = {
     "change_pct": ("events", "events_prev"),
@@ -108,25 +117,50 @@ def suppress_cells(cells: pd.DataFrame, *, k: int = DEFAULT_K, coarsest_res: int
     return SuppressedCells(cells=out, coarsened_cells=len(cells) - len(kept[0]), dropped_events=int(rest["events"].sum()))
 
 
-def suppress_section_figures(figures: pd.DataFrame, *, k: int = DEFAULT_K) -> pd.DataFrame:
-    """Figures with every count between 1 and ``k``-1 blanked (``pd.NA``), and ratios built on them.
+def _blank_one_more(blank: pd.DataFrame, values: pd.DataFrame, columns: list[str]) -> None:
+    """In rows of ``columns`` with exactly one blank, also blank the smallest other non-zero value (in place).
 
-    Adds ``suppressed``: how many values of the row were blanked. Count columns become
-    nullable integers (``Int64``).
+    One blank in a row is given back by the total minus the others; two are not, one by one.
+    """
+    flags = blank[columns].to_numpy()
+    numbers = values[columns].to_numpy(dtype=float)
+    for row in np.flatnonzero(flags.sum(axis=1) == 1):
+        candidates = np.where(~flags[row] & (numbers[row] > 0), numbers[row], np.inf)
+        # No other non-zero value: the total equals the blanked one, and is blanked too (below k, or with its events).
+        if np.isfinite(candidates.min()):
+            blank.iloc[row, blank.columns.get_loc(columns[int(np.argmin(candidates))])] = True
+
+
+def suppress_section_figures(figures: pd.DataFrame, *, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Figures with every count between 1 and ``k``-1 blanked (``pd.NA``), persons wherever their events are
+    blanked, one more by-type figure where a single one would be given back, and ratios built on them.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        A figures frame (:func:`geo.briefing.figures.section_figures`): counts of
+        :data:`SECTION_COUNT_COLUMNS` and ratios; columns it lacks are left out of the rules.
+    k : int
+        Smallest count that may be published.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figures`` with count columns as nullable integers (``Int64``), blanked values ``pd.NA``,
+        and ``suppressed``: how many values of the row were blanked.
     """
     _check_k(k)
     out = figures.copy()
     blank = pd.DataFrame(False, index=out.index, columns=[c for c in SECTION_COUNT_COLUMNS if c in out.columns])
     for column in blank.columns:
         blank[column] = _small(out[column], k)
-    for group in (TYPE_EVENT_COLUMNS, TYPE_PERSON_COLUMNS):
-        columns = [c for c in group if c in blank.columns]
-        values = out[columns].to_numpy(dtype=float)
-        for row in np.flatnonzero(blank[columns].to_numpy().sum(axis=1) == 1):
-            # One blank in a row is given back by total - others: blank the smallest other non-zero too.
-            candidates = np.where(~blank[columns].to_numpy()[row] & (values[row] > 0), values[row], np.inf)
-            if np.isfinite(candidates.min()):
-                blank.iloc[row, blank.columns.get_loc(columns[int(np.argmin(candidates))])] = True
+    # Events first: the blanks their own complement adds must carry over to the persons summed from them.
+    _blank_one_more(blank, out, [c for c in TYPE_EVENT_COLUMNS if c in blank.columns])
+    for persons, events in SUMMED_FROM.items():
+        if persons in blank.columns and events in blank.columns:
+            blank[persons] |= blank[events]
+    # Persons blanks never carry back to events, so the events' complement still holds after this.
+    _blank_one_more(blank, out, [c for c in TYPE_PERSON_COLUMNS if c in blank.columns])
     for column in blank.columns:
         out[column] = out[column].astype("Int64").mask(blank[column].to_numpy())
     for ratio, sources in _DERIVED_FROM.items():
@@ -144,8 +178,17 @@ def suppress_series(series: pd.DataFrame | pd.Series, *, k: int = DEFAULT_K) -> 
 
 
 def check_suppressed(frame: pd.DataFrame, *, columns: tuple[str, ...], k: int = DEFAULT_K) -> None:
-    """Raise :class:`BriefingError` if any of ``columns`` holds a count between 1 and ``k``-1."""
+    """Raise :class:`BriefingError` if any of ``columns`` holds a count between 1 and ``k``-1, or a persons
+    figure of ``columns`` is published (not null) where the events it is summed from (:data:`SUMMED_FROM`,
+    when ``frame`` has them) are blanked (null) or between 1 and ``k``-1."""
     for column in columns:
         if column in frame.columns and _small(frame[column].astype(float).fillna(0), k).any():
             raise BriefingError(msg("refusing to export: column {column!r} holds counts below k={k}",
                                     column=column, k=k))
+    for persons, events in SUMMED_FROM.items():
+        if persons in columns and persons in frame.columns and events in frame.columns:
+            contributors = frame[events].astype(float)
+            hidden = contributors.isna().to_numpy() | _small(contributors.fillna(0), k)
+            if (frame[persons].notna().to_numpy() & hidden).any():
+                raise BriefingError(msg("refusing to export: column {column!r} is published where {events!r} "
+                                        "is blanked or below k={k}", column=persons, events=events, k=k))
