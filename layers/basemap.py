@@ -11,6 +11,7 @@ import math
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pydeck as pdk
 import shapely
 
@@ -23,12 +24,38 @@ from layers.colours import (
     COUNTRY_FILL_FOCUS,
     TOWN_TEXT,
     WATER,
+    Rgba,
 )
 
 
 def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
     """A compact GeoJSON FeatureCollection with only ``columns`` as properties (5 decimals ~ 1 m)."""
     return json.loads(frame[[*columns, "geometry"]].to_json(drop_id=True, to_wgs84=False, na="drop", show_bbox=False))
+
+
+def line_segments(frame: gpd.GeoDataFrame, *, decimals: int) -> list[dict[str, Any]]:
+    """Every line of ``frame`` (EPSG:4326) as its straight segments: ``s`` and ``t`` (lon, lat, rounded to
+    ``decimals``) and ``a``, the row's ``alpha`` (255 where ``frame`` has none); segments that rounding shrinks to a
+    point are left out."""
+    parts, rows = shapely.get_parts(frame.geometry.values, return_index=True)
+    coords, part_of = shapely.get_coordinates(parts, return_index=True)
+    coords = np.round(coords, decimals)
+    alpha = frame["alpha"].to_numpy(dtype=int)[rows] if "alpha" in frame.columns else np.full(len(parts), 255)
+    keep = (part_of[:-1] == part_of[1:]) & np.any(coords[:-1] != coords[1:], axis=1)
+    starts, ends, alphas = coords[:-1][keep].tolist(), coords[1:][keep].tolist(), alpha[part_of[:-1][keep]].tolist()
+    return [{"s": s, "t": t, "a": a} for s, t, a in zip(starts, ends, alphas, strict=True)]
+
+
+def thin_line_layer(layer_id: str, frame: gpd.GeoDataFrame, *, colour: Rgba, width_px: float,
+                    decimals: int = 3) -> pdk.Layer:
+    """Lines of ``width_px`` (1 px or less: no joins to see) as deck.gl's LineLayer, each as opaque as its ``alpha``.
+
+    A PathLayer draws 12 vertices a segment (for joins and caps), a LineLayer 4: software WebGL, which pays for
+    every vertex each frame, draws the same rivers ~3x faster (33 -> 12 ms with SwiftShader: bench/frame_bench.py).
+    """
+    return pdk.Layer("LineLayer", id=layer_id, data=line_segments(frame, decimals=decimals), get_source_position="s",
+                     get_target_position="t", get_color=f"[{colour[0]}, {colour[1]}, {colour[2]}, a]",
+                     get_width=width_px, pickable=False)
 
 
 def relief_layer(image_url: str, bounds_lonlat: tuple[float, float, float, float], *, layer_id: str,
@@ -56,19 +83,16 @@ def country_layers(basemap: Basemap) -> list[pdk.Layer]:
             "GeoJsonLayer", id="countries", data=_geojson(countries, ["adm0_a3", "focus"]), stroked=False, filled=True,
             get_fill_color=f"properties.focus ? {list(COUNTRY_FILL_FOCUS)} : {list(COUNTRY_FILL)}", pickable=False,
         ),
-        pdk.Layer("GeoJsonLayer", id="country-outlines", data=_geojson(outlines[~outlines.is_empty], []),
-                  get_line_color=list(COUNTRY_EDGE), line_width_min_pixels=0.5, pickable=False),
+        thin_line_layer("country-outlines", outlines[~outlines.is_empty], colour=COUNTRY_EDGE, width_px=0.5),
     ]
 
 
 def water_layers(basemap: Basemap) -> list[pdk.Layer]:
     """Lakes as fills and rivers as thin lines, each piece as opaque as its ``alpha`` (fading out beyond the region)."""
-    colour = f"[{WATER[0]}, {WATER[1]}, {WATER[2]}, properties.alpha]"
     return [
-        pdk.Layer("GeoJsonLayer", id="rivers", data=_geojson(basemap.rivers, ["alpha"]), stroked=True, filled=False,
-                  get_line_color=colour, line_width_min_pixels=1, pickable=False),
+        thin_line_layer("rivers", basemap.rivers, colour=WATER, width_px=1),
         pdk.Layer("GeoJsonLayer", id="lakes", data=_geojson(basemap.lakes, ["alpha"]), stroked=False, filled=True,
-                  get_fill_color=colour, pickable=False),
+                  get_fill_color=f"[{WATER[0]}, {WATER[1]}, {WATER[2]}, properties.alpha]", pickable=False),
     ]
 
 

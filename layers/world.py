@@ -20,7 +20,7 @@ import shapely
 
 from geo.i18n import Translator, translator
 from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names, world_around
-from layers.basemap import metres_per_px, placed_labels
+from layers.basemap import metres_per_px, placed_labels, thin_line_layer
 from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT, LegendSymbol
 
 COORD_DECIMALS: Final[int] = 2
@@ -67,13 +67,11 @@ def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | 
         return []
     fills, lines = world_around(basemap.world, bbox=bbox, land=basemap.land_lonlat)
     watched = (basemap.region or bundled_region()).watched
-    fill, focus, edge = (f"[{c[0]}, {c[1]}, {c[2]}, properties.alpha]"
-                         for c in (COUNTRY_FILL, COUNTRY_FILL_FOCUS, COUNTRY_EDGE))
+    fill, focus = (f"[{c[0]}, {c[1]}, {c[2]}, properties.alpha]" for c in (COUNTRY_FILL, COUNTRY_FILL_FOCUS))
     return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(fills, ("alpha",), watched),
                       stroked=False, filled=True, get_fill_color=f"properties.focus ? {focus} : {fill}",
                       pickable=False),
-            pdk.Layer("GeoJsonLayer", id="world-outlines", data=_rounded_geojson(lines, ("alpha",)), stroked=True,
-                      filled=False, get_line_color=edge, line_width_min_pixels=0.6, pickable=False)]
+            thin_line_layer("world-outlines", lines, colour=COUNTRY_EDGE, width_px=0.6, decimals=COORD_DECIMALS)]
 
 
 def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[int], size: int | str,

@@ -36,6 +36,9 @@ def _view_box(region) -> shapely.Polygon:
 
 
 def _geometries(layer) -> list:
+    """A GeoJSON layer's geometries, or a line layer's segments (each a line)."""
+    if layer.type == "LineLayer":
+        return [shapely.linestrings([row["s"], row["t"]]) for row in layer.data]
     data = layer.data if isinstance(layer.data, dict) else json.loads(layer.data)
     return [shapely.from_geojson(json.dumps(f["geometry"])) for f in data["features"]]
 
@@ -101,8 +104,10 @@ def test_rivers_run_on_past_the_region_and_fade_out(hun_srb, which: str) -> None
 
     region = hun_srb if which == "hun-srb" else bundled_region()
     rivers = water_layers(load_basemap(region))[0]
-    pieces = [(f["properties"]["alpha"], shapely.from_geojson(json.dumps(f["geometry"])))
-              for f in rivers.data["features"]]
+    assert rivers.type == "LineLayer"  # segments, each as opaque as its ring: merged back into lines ring by ring
+    pieces = [(a, shapely.line_merge(shapely.multilinestrings([[row["s"], row["t"]] for row in rivers.data
+                                                                if row["a"] == a])))
+              for a in {row["a"] for row in rivers.data}]
     out_one = _view_box(replace(region, view=replace(region.view, zoom=region.view.zoom - 1)))
     natural = shapely.multipoints(_river_ends(read_vector(VECTOR_DIR / "ne10m_rivers_balkans.geojson").geometry))
     faded = shapely.multipoints(_river_ends([g for a, g in pieces if a < 255]))  # where the next ring goes on
@@ -238,18 +243,21 @@ def test_the_world_is_cut_to_its_box_with_a_hole_for_the_detail_and_fades_out() 
 
     edge = world_around(_square_world(), bbox=(0.0, 0.0, 30.5, 30.5), land=None)[0]
     far = edge.loc[edge["adm0_a3"] == "CCC"]
-    # The far square (30-30.5 once cut) lies in the outermost ring (from 30.5 - WORLD_FADE_DEG / 3): a quarter opaque.
-    assert list(far["alpha"]) == [64]
+    # The far square (30-30.5 once cut) lies in the outermost of 7 boxes' rings (from 30.5 - WORLD_FADE_DEG / 6):
+    # 1/7 opaque.
+    assert list(far["alpha"]) == [round(255 / 7)]
 
 
 def test_the_world_around_the_bundled_region_is_light_for_software_webgl() -> None:
     """Software WebGL pays for every vertex, every frame, on screen or not (bench/frame_bench.py): the world's
     layers around the bundled region carried 15,630 vertices (whole countries meeting the box, every border twice);
-    cut to the box and drawn once they carry under 7,000."""
+    cut to the box they carry under 4,500 of polygon and 3,500 line segments (each border once, as a LineLayer's
+    4 vertices a segment, not a path's 12)."""
     from dashboard.cache import WORLD_NEAR_DEG
     from geo.settings import bundled_region
 
     region = bundled_region()
     layers = world_layers(load_basemap(region), bbox=detail_bbox(region, margin_deg=WORLD_NEAR_DEG))
-    vertices = sum(int(shapely.get_num_coordinates(g)) for layer in layers for g in _geometries(layer))
-    assert 4_000 < vertices < 7_000
+    fills, lines = layers
+    vertices = sum(int(shapely.get_num_coordinates(g)) for g in _geometries(fills))
+    assert 3_000 < vertices < 4_500 and 2_000 < len(lines.data) < 3_500  # polygon vertices; line segments

@@ -59,6 +59,8 @@ def faded(frame: gpd.GeoDataFrame, boxes: list[tuple[float, float, float, float]
 
 WORLD_FADE_DEG: Final[float] = 4.0
 """The world around a region fades out over this much (degrees) inside the edge of the box it is drawn in."""
+WORLD_FADE_RINGS: Final[int] = 6
+"""In this many steps: seen from further out than the water, three steps showed as bands."""
 LAND_OVERLAP_DEG: Final[float] = 0.01
 """The region's 1:10m land reaches this far (degrees, ~1 km) over the edge of the hole cut for it in the world's fill,
 so that the hole's edge stays under the detailed fill."""
@@ -109,7 +111,7 @@ def world_around(world: gpd.GeoDataFrame, *, bbox: tuple[float, float, float, fl
     else:
         west, south, east, north = bbox
         inner = (west + WORLD_FADE_DEG, south + WORLD_FADE_DEG, east - WORLD_FADE_DEG, north - WORLD_FADE_DEG)
-        boxes = _nested_boxes(inner, bbox, WATER_FADE_RINGS)
+        boxes = _nested_boxes(inner, bbox, WORLD_FADE_RINGS)
         fills, lines = faded(fills, boxes), faded(lines, boxes).dissolve(by="alpha", as_index=False)
     return (fills[~fills.geometry.is_empty].reset_index(drop=True),
             lines[~lines.geometry.is_empty].reset_index(drop=True))
