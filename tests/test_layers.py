@@ -135,3 +135,25 @@ def test_thin_lines_are_their_segments_each_as_opaque_as_its_ring() -> None:
     layer = thin_line_layer("x", frame.drop(columns="alpha"), colour=(1, 2, 3, 255), width_px=0.5, decimals=1)
     assert layer.type == "LineLayer" and {row["a"] for row in layer.data} == {255}
     assert layer.get_color == "@@=[1, 2, 3, a]" and layer.get_width == 0.5  # an expression on each segment
+
+
+def test_no_relief_ends_in_a_rectangle() -> None:
+    """Zoomed out two levels, the coarse relief (~9 km a pixel) ended in a hard rectangle around the region. Both the
+    coarse and the fine relief fade to nothing at their edges: the outermost pixels are transparent, the alpha grows
+    inwards, and the middle keeps its shading."""
+    from PIL import Image
+
+    from dashboard.relief_cache import REGIONAL_FEATHER_PX, generated_dir, relief_layers
+
+    layers = {layer.id.split("-")[0] + "-" + layer.id.split("-")[1]: layer for layer in relief_layers()}
+    assert {"relief-regional", "relief-srtm"} <= set(layers)
+    for name in ("relief-regional", "relief-srtm"):
+        file = layers[name].image.strip("'").split("?")[0].rsplit("/", 1)[-1]
+        alpha = np.asarray(Image.open(generated_dir() / file).convert("RGBA"))[..., 3].astype(int)
+        edges = np.concatenate([alpha[0], alpha[-1], alpha[:, 0], alpha[:, -1]])
+        assert edges.max() == 0, name
+        h, w = alpha.shape
+        assert alpha[h // 4: -h // 4, w // 4: -w // 4].mean() > 10, name
+        if name == "relief-regional":
+            row = alpha[h // 2]
+            assert row[0] == 0 and row[REGIONAL_FEATHER_PX] >= row[1]  # growing over the feather
