@@ -93,6 +93,11 @@ def test_basemap_fetched_once_and_views_kept(app_server: str, artifacts: Path) -
         wait_idle(page)
         page.get_by_text("Day", exact=True).click()
         wait_idle(page)
+        # The first frame is the window's first part-day (as short as the hour of day makes it: 3 h at 20:39 UTC,
+        # with no hexagon in the warm classes); the next is a whole day.
+        page.locator('[data-testid="stMain"]').get_by_role("slider").first.focus()  # not the sidebar's H3 slider
+        page.keyboard.press("ArrowRight")
+        wait_idle(page)
         page.wait_for_timeout(2000)
         page.screenshot(path=str(artifacts / "glance-playback.png"), full_page=True)
         assert page.get_by_text("Play", exact=True).count() == 1
