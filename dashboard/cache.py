@@ -55,7 +55,7 @@ from geo.models import EVENT_TYPES, Sensor
 from geo.region import Region
 from geo.reports import pending_counts
 from geo.scenario import ensure_fresh_scenario
-from geo.spatial import Basemap, detail_bbox, load_basemap, world_towns
+from geo.spatial import Basemap, load_basemap, world_box, world_towns
 from geo.store import (
     Store,
     StoredPicture,
@@ -202,7 +202,7 @@ def gazetteer() -> pd.DataFrame:
 @st.cache_resource
 def _basemap_layers(region: Region, whole_world: bool, language: str) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
     base = _basemap(region)
-    near = None if whole_world else detail_bbox(region, margin_deg=WORLD_NEAR_DEG)
+    near = None if whole_world else world_box(region, margin_deg=WORLD_NEAR_DEG)
     under = [*world_layers(base, bbox=near), *country_layers(base), *_relief_layers(region, whole_world),
              *water_layers(base)]
     lines = [*border_layers(base), town_marker_layer(base)]
@@ -224,8 +224,8 @@ def town_label_boxes(region: Region, language: str) -> list[tuple[float, float, 
 
 
 WORLD_NEAR_DEG: Final[float] = 15.0
-"""The region's map carries the world's countries this far around it (degrees); "Zoom to data" the whole world.
-The first map's payload stays small."""
+"""The region's map carries the world's countries at least this far around it (degrees; further for a region that
+opens zoomed far out: :func:`geo.spatial.world_box`); "Zoom to data" the whole world."""
 
 
 def basemap_layers(*, whole_world: bool = False, language: str = "en") -> tuple[list[pdk.Layer], list[pdk.Layer]]:

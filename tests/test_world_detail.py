@@ -261,3 +261,25 @@ def test_the_world_around_the_bundled_region_is_light_for_software_webgl() -> No
     fills, lines = layers
     vertices = sum(int(shapely.get_num_coordinates(g)) for g in _geometries(fills))
     assert 3_000 < vertices < 4_500 and 2_000 < len(lines.data) < 3_500  # polygon vertices; line segments
+
+
+def test_a_region_opening_on_half_a_continent_sees_no_fade() -> None:
+    """FI–RU opens at zoom 4.25: 15° around its area ended inside its opening view, and the world's fade showed
+    there as bands. The world now reaches past what a wide map shows two zoom levels out; the fade lies beyond."""
+    from dataclasses import replace
+
+    from geo.region import Region, View
+    from geo.spatial import world_around, world_box
+    from geo.spatial.fading import WIDE_MAP_PX, WORLD_ZOOM_OUT
+
+    view = View(latitude=65.2, longitude=29.7, zoom=4.25)
+    region = Region(name="far", title="far", pairs=(), ours=(), watched=(), metric_crs="EPSG:32635",
+                    aoi_lonlat=(27.4, 60.2, 32.0, 69.4), view=view, form_view=view, borders=WORLD_COUNTRIES)
+    out = shapely.box(*view_bbox(replace(view, zoom=view.zoom - WORLD_ZOOM_OUT), width_px=WIDE_MAP_PX[0],
+                                 height_px=WIDE_MAP_PX[1]))
+    box = world_box(region, margin_deg=15.0)
+    assert shapely.box(*box).contains(out) and box[2] - box[0] > 15.0 * 2 + 4.6
+    fills, lines = world_around(world_overview(), bbox=box, land=None)
+    faded = shapely.union_all(fills.geometry[fills["alpha"] < 255].values)
+    assert shapely.area(shapely.intersection(faded, out)) == 0.0
+    assert shapely.area(shapely.intersection(shapely.union_all(fills.geometry.values), out)) > 100  # land is there

@@ -4,7 +4,7 @@ EPSG:4326 for storage and display; each region's metric CRS for distances, slope
 """
 
 from geo.spatial.dem import MetricDem, metric_grid_to_web_mercator, read_metric_dem
-from geo.spatial.fading import world_around
+from geo.spatial.fading import world_around, world_box
 from geo.spatial.polyline import offset_into, points_along
 from geo.spatial.projection import (
     EARTH_RADIUS_KM,
@@ -108,6 +108,7 @@ __all__ = [
     "utm_crs_of",
     "warp_to_web_mercator",
     "world_around",
+    "world_box",
     "world_overview",
     "world_towns",
     "write_region",

@@ -66,6 +66,24 @@ LAND_OVERLAP_DEG: Final[float] = 0.01
 so that the hole's edge stays under the detailed fill."""
 
 
+WORLD_ZOOM_OUT: Final[float] = 2.0
+"""The world is whole as far as a wide map shows this many zoom levels out of a region's opening view; its fade lies
+beyond (a region that opens on half a continent, FI-RU at zoom 4.25, showed the fade inside its opening view)."""
+
+
+def world_box(region: Region, *, margin_deg: float) -> tuple[float, float, float, float]:
+    """Where the world is drawn around ``region`` (west, south, east, north degrees): ``margin_deg`` around its area
+    of interest, or what a :data:`WIDE_MAP_PX` map shows :data:`WORLD_ZOOM_OUT` levels out of its opening view and
+    :data:`WORLD_FADE_DEG` more (the fade), whichever reaches further on each side; at most the whole world."""
+    west, south, east, north = region.aoi_lonlat
+    view = view_bbox(replace(region.view, zoom=region.view.zoom - WORLD_ZOOM_OUT), width_px=WIDE_MAP_PX[0],
+                     height_px=WIDE_MAP_PX[1])
+    return (max(min(west - margin_deg, view[0] - WORLD_FADE_DEG), -180.0),
+            max(min(south - margin_deg, view[1] - WORLD_FADE_DEG), -85.0),
+            min(max(east + margin_deg, view[2] + WORLD_FADE_DEG), 180.0),
+            min(max(north + margin_deg, view[3] + WORLD_FADE_DEG), 85.0))
+
+
 def world_around(world: gpd.GeoDataFrame, *, bbox: tuple[float, float, float, float] | None,
                  land: tuple[float, float, float, float] | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The world's land and its outlines around a region, as little geometry as the map needs.
