@@ -70,7 +70,8 @@ def test_pdf_trend_hatches_the_part_days_and_labels_each_bar() -> None:
     assert [t.get_text() for t in ax.get_xticklabels()] == ["24 Nov", "25 Nov", "26 Nov", "27 Nov", "28 Nov",
                                                             "29 Nov", "30 Nov", "1 Dec"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert sorted(legend) == ["1–2 events (suppressed)", "part-day (the period starts or ends in it)"]
+    assert sorted(legend) == ["part-day (the period starts or ends in it)",
+                              "withheld: 1–2 events, or hidden with such a day"]
     plt.close(fig)
 
 

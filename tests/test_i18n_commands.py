@@ -224,8 +224,10 @@ def test_a_chart_with_nothing_above_zero_is_a_translated_sentence(kind: str) -> 
     assert not at.exception, at.exception
     assert not at.get("arrow_vega_lite_chart") and not at.get("vega_lite_chart")
     assert [c.value for c in at.caption] == [EL.ngettext(
-        "Nothing to chart: {n} day had 1 to {last} events, hidden below k={k}; the others had none.",
-        "Nothing to chart: {n} days had 1 to {last} events, hidden below k={k}; the others had none.", 2).format(
+        "Nothing to chart: {n} day withheld (1 to {last} events, or hidden with such a day, k={k}); the others had "
+        "none.",
+        "Nothing to chart: {n} days withheld (1 to {last} events, or hidden with such a day, k={k}); the others had "
+        "none.", 2).format(
         n="2", last="4", k=5)]
     at = _chart_page(_frame([0.0, 0.0, 0.0]), "mk", kind, None)
     assert [c.value for c in at.caption] == [MK.gettext("Nothing to chart: no events on any day of the period.")]

@@ -64,16 +64,18 @@ COUNT_AXIS: Final[dict[str, object]] = {"format": "d", "tickMinStep": 1}
 
 
 def empty_text(values: pd.DataFrame | pd.Series, *, k: int | None = None) -> str | None:
-    """The sentence a chart of daily counts ``values`` (NaN: suppressed below ``k``) shows instead of itself when
+    """The sentence a chart of daily counts ``values`` (NaN: suppressed at ``k``) shows instead of itself when
     no value is above zero; ``None`` when there is something to draw."""
     numbers = pd.DataFrame(values).to_numpy(dtype=float)
     if (numbers > 0).any():
         return None
     hidden = int(np.isnan(numbers).any(axis=1).sum()) if numbers.ndim == 2 else 0
     if hidden and k is not None:
-        return ngettext("Nothing to chart: {n} day had 1 to {last} events, hidden below k={k}; the others had none.",
-                        "Nothing to chart: {n} days had 1 to {last} events, hidden below k={k}; the others had "
-                        "none.", hidden).format(n=tr().number(hidden), last=tr().number(k - 1), k=k)
+        # A day blanked so that a total does not give a small one back may hold k or more: "withheld" covers both.
+        return ngettext("Nothing to chart: {n} day withheld (1 to {last} events, or hidden with such a day, k={k}); "
+                        "the others had none.",
+                        "Nothing to chart: {n} days withheld (1 to {last} events, or hidden with such a day, k={k}); "
+                        "the others had none.", hidden).format(n=tr().number(hidden), last=tr().number(k - 1), k=k)
     return _("Nothing to chart: no events on any day of the period.")
 
 

@@ -52,6 +52,7 @@ from geo.briefing.suppression import (
     suppress_cells,
     suppress_section_figures,
     suppress_series,
+    suppress_trends,
 )
 from geo.briefing.wording import (
     IMPACT_LABELS,
@@ -124,5 +125,6 @@ __all__ = [
     "suppress_cells",
     "suppress_section_figures",
     "suppress_series",
+    "suppress_trends",
     "write_report",
 ]

@@ -26,7 +26,7 @@ from geo.briefing.suppression import (
     SECTION_COUNT_COLUMNS,
     suppress_cells,
     suppress_section_figures,
-    suppress_series,
+    suppress_trends,
 )
 from geo.errors import BriefingError, msg
 from geo.grid import EventIndex, Filters
@@ -98,9 +98,12 @@ class Briefing:
         ``proposed_level``, ``level`` (set by a person, else proposed), ``level_set`` (bool),
         ``evidence`` (tuple of lines).
     trend : pandas.DataFrame
-        Events per UTC day (rows) and ``section_id`` (columns), bins below k blanked (NaN).
+        Events per UTC day (rows) and ``section_id`` (columns), bins below k blanked (NaN), and further bins
+        wherever a section's events, a day's total or the headline would give a blanked one back
+        (:func:`geo.briefing.suppression.suppress_trends`).
     total_trend : pandas.Series
-        Events per UTC day in the corridors of the briefing's sections, blanked below k.
+        Events per UTC day in the corridors of the briefing's sections (the row sums of ``trend`` before
+        suppression), blanked likewise.
     cells : pandas.DataFrame
         Hexagons of the map: ``cell``, ``res``, ``events``, ``persons``, each with at least k events.
     suppression : dict of str to int
@@ -217,7 +220,10 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
     table = table.sort_values(["_rank", "_change"], ascending=False).drop(columns=["_rank", "_change"])
     series = section_series(index, assignment, window, n_sections=len(sections))
     series.columns = sections["section_id"].to_numpy()
-    trend = suppress_series(series[table["section_id"].to_numpy()], k=params.k)
+    # The section detail and the PDF print each section's days beside its events, the page the days' totals
+    # beside the headline: bins are blanked so that none of these totals gives a blanked one back.
+    trend, total_trend = suppress_trends(series[table["section_id"].to_numpy()], k=params.k,
+                                         totals_shown=table.set_index("section_id")["events"].notna())
     # The headline is the briefing's own area: the corridors of its sections, not everything stored.
     in_area = np.isin(assignment, np.flatnonzero(chosen))
     total = _corridor_totals(index, in_area, window)
@@ -232,7 +238,7 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
         kpis=(events, _kpi("Persons", total[1], before[1], params.k, summed_from=events),
               _kpi("High / very high impact", total[2], before[2], params.k)),
         sections=table.reset_index(drop=True), trend=trend,
-        total_trend=suppress_series(_daily_totals(index, in_area, window), k=params.k),
+        total_trend=total_trend,
         cells=cells.cells,
         suppression={"section_values": int(table["suppressed"].sum()), "cells_coarsened": cells.coarsened_cells,
                      "events_dropped_from_map": cells.dropped_events},
@@ -241,8 +247,3 @@ def build_briefing(index: EventIndex, assignment: npt.NDArray[np.int64], section
                      index.totals(window.previous()).events - before[0], params.k),
         corridor_km=params.figures.corridor_km,
     )
-
-
-def _daily_totals(index: EventIndex, in_area: npt.NDArray[np.bool_], window: TimeWindow) -> pd.Series:
-    """Events per UTC day in ``window`` among the events flagged ``in_area`` (the briefing's corridors)."""
-    return section_series(index, np.where(in_area, 0, -1), window, n_sections=1)[0].rename("events")

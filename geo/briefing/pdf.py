@@ -164,7 +164,7 @@ def _trend(ax: Axes, series: pd.Series, k: int, window: TimeWindow, tr: Translat
     hidden = np.isnan(series.to_numpy(dtype=float))
     if hidden.any():
         ax.plot(x[hidden], np.zeros(hidden.sum()), "x", color=MUTED, markersize=4,
-                label=tr.gettext("1–{last} events (suppressed)").format(last=k - 1))
+                label=tr.gettext("withheld: 1–{last} events, or hidden with such a day").format(last=k - 1))
     ax.set_title(tr.gettext("Events per day (UTC)"), fontsize=9, loc="left", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
     labels = day_labels(x, tr=tr)

@@ -12,7 +12,13 @@ A published count between 1 and k-1 (events or persons) can single out a person 
   by-type figure (events or persons), the next smallest is blanked too, so that the total minus the
   others does not give it back; ratios built on a blanked count are blanked with it
   (:func:`suppress_section_figures`);
-- **trend bins** below k are blanked (:func:`suppress_series`).
+- **trend bins** below k are blanked (:func:`suppress_series`); where they are published beside totals of the
+  same events (a section's days beside its events of the period, a day's sections beside the day's total, the
+  days beside the headline), further bins are blanked, smallest first, until no total minus the published bins
+  gives back a sum between 1 and k-1 and no blanked bin is pinned by the totals together (:func:`suppress_trends`,
+  the rules in :mod:`geo.briefing._complement`). Bins and day totals are blanked, never a section's events or
+  the headline: those are figures of their own (blanking one would carry over to its persons, types, ratios
+  and evidence), and enough bins can always be found (all the bins of a line sum to its total, 0 or >= k).
 
 Zero is published: it singles out no one; only a persons zero beside blanked events is blanked, as it
 describes those few events. Raw events never reach an export; exporters call
@@ -27,6 +33,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from geo.briefing._complement import protect_table
 from geo.errors import BriefingError, msg
 from geo.grid import cell_resolutions, parent_cells
 from geo.models import EVENT_TYPES
@@ -171,10 +178,46 @@ def suppress_section_figures(figures: pd.DataFrame, *, k: int = DEFAULT_K) -> pd
 
 
 def suppress_series(series: pd.DataFrame | pd.Series, *, k: int = DEFAULT_K) -> pd.DataFrame | pd.Series:
-    """Trend counts with bins between 1 and ``k``-1 blanked (NaN, float)."""
+    """Counts with values between 1 and ``k``-1 blanked (NaN, float), for counts published without a total of the
+    same events beside them (a series with its totals: :func:`suppress_trends`)."""
     _check_k(k)
     values = series.astype(float)
     return values.mask((values > 0) & (values < k))
+
+
+def suppress_trends(counts: pd.DataFrame, *, k: int = DEFAULT_K,
+                    totals_shown: pd.Series | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Trend counts and their per-bin totals with bins between 1 and ``k``-1 blanked, and further bins wherever
+    the totals published beside them would give a blanked one back.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Events (>= 0) per time bin (index) and column (a section): all the events of each column, so that a
+        column's sum is the total published beside it, and the sum of all is the headline.
+    k : int
+        Smallest count that may be published.
+    totals_shown : pandas.Series of bool, optional
+        Indexed by the columns of ``counts``: which column totals are published (default: those not between 1
+        and ``k``-1). The grand total counts as published unless it is between 1 and ``k``-1 (the headline's rule).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame and pandas.Series
+        The counts and the per-bin totals (events of the bin in all columns, named ``events``) as floats,
+        blanked values NaN. After it, no published total minus its published terms is between 1 and ``k``-1,
+        and no blanked bin is pinned by the totals taken together (unless only blanking a column total or the
+        grand total could free it: those are decided by their own rules).
+    """
+    _check_k(k)
+    values = counts.to_numpy(dtype=np.int64)
+    column_totals = values.sum(axis=0)
+    shown = ((column_totals == 0) | (column_totals >= k) if totals_shown is None
+             else totals_shown.reindex(counts.columns, fill_value=True).to_numpy(dtype=bool))
+    grand = int(values.sum())
+    cells, totals = protect_table(values, k=k, column_totals_shown=shown, total_shown=not 0 < grand < k)
+    trend = counts.astype(float).mask(cells)
+    return trend, pd.Series(values.sum(axis=1), index=counts.index, name="events").astype(float).mask(totals)
 
 
 def check_suppressed(frame: pd.DataFrame, *, columns: tuple[str, ...], k: int = DEFAULT_K) -> None:
