@@ -171,13 +171,17 @@ def test_check_suppressed_refuses_a_small_count() -> None:
         suppress_cells(pd.DataFrame({"cell": [], "events": [], "persons": []}), k=0)
 
 
-@pytest.fixture(scope="module")
-def briefing(index) -> Briefing:
+def _one_day_briefing(index, *, k: int) -> Briefing:
+    """The scenario's last day in 25-km sections (one day: most sections have small counts, the case that matters)."""
     sections = sections_by_length(border_lines(), target_length_km=25.0, towns=load_towns())
     assignment = assign_to_sections(index.events["lat"], index.events["lon"], sections, corridor_km=10.0)
-    # One day: most sections have small counts, the case that matters.
     window = TimeWindow(SCENARIO_END - timedelta(days=1), SCENARIO_END)
-    return build_briefing(index, assignment, sections, window, generated_at=SCENARIO_END, params=BriefingParams(k=5))
+    return build_briefing(index, assignment, sections, window, generated_at=SCENARIO_END, params=BriefingParams(k=k))
+
+
+@pytest.fixture(scope="module")
+def briefing(index) -> Briefing:
+    return _one_day_briefing(index, k=5)
 
 
 def test_exports_carry_no_small_count_and_no_event_rows(briefing: Briefing) -> None:
@@ -282,10 +286,7 @@ def test_property_no_small_cell_survives_and_nothing_is_invented(counts, seed: i
 
 @pytest.fixture(scope="module")
 def briefing_k50(index) -> Briefing:
-    sections = sections_by_length(border_lines(), target_length_km=25.0, towns=load_towns())
-    assignment = assign_to_sections(index.events["lat"], index.events["lon"], sections, corridor_km=10.0)
-    window = TimeWindow(SCENARIO_END - timedelta(days=1), SCENARIO_END)
-    return build_briefing(index, assignment, sections, window, generated_at=SCENARIO_END, params=BriefingParams(k=50))
+    return _one_day_briefing(index, k=50)
 
 
 def test_persons_of_blanked_sections_read_below_k(briefing_k50: Briefing) -> None:
