@@ -31,7 +31,8 @@ PAIR_LABEL_PX: Final[int] = 11
 TOWN_LABEL_M: Final[int] = 40_000
 """World town labels' height on the ground: ~1 px in a world view, 12 px from zoom 6 on."""
 COUNTRY_LABEL_MIN_DEG2: Final[float] = 4.0
-"""Countries smaller than this (square degrees, ~Slovenia's double) carry no name in the world layer."""
+"""Countries smaller than this (square degrees, ~Slovenia's double) carry no name in the world layer, unless they are
+the region's own."""
 COUNTRY_LABEL_PX: Final[int] = 12
 WORLD_LABEL_ZOOM: Final[float] = 1.2
 """The zoom at which the whole world's country names are thinned so that none overlaps another: about the zoom of
@@ -83,10 +84,9 @@ def _text_layer(layer_id: str, rows: list[dict[str, object]], *, colour: list[in
 
 
 def country_name(code: str, name: str, language: str) -> str:
-    """Country ``code`` (ISO3 ``adm0_a3``) as readers of ``language`` name it (the locale's territory names, CLDR),
-    else ``name`` (Natural Earth's English one)."""
-    if language == "en":
-        return name
+    """Country ``code`` (ISO3 ``adm0_a3``) as readers of ``language`` name it (the locale's territory names, CLDR:
+    English too, where Natural Earth's 1:50m names are dated, "Macedonia" for North Macedonia), else ``name``
+    (Natural Earth's English one)."""
     iso2 = iso2_codes().get(code)
     return str(translator(language).locale.territories.get(iso2, name)) if iso2 else name
 
@@ -126,6 +126,7 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
     area = shapely.box(*bbox) if bbox is not None else None
     rows = []
     region = basemap.region or bundled_region()
+    ours = region.watched + region.ours  # named however small: North Macedonia is the bundled region's own
     codes = basemap.world["adm0_a3"]
     names = [country_name(c, n, language) for c, n in zip(codes, basemap.world["name"], strict=True)]
     for code, name, geometry in zip(codes, names, basemap.world.geometry, strict=True):
@@ -133,13 +134,13 @@ def country_label_layer(basemap: Basemap, *, bbox: tuple[float, float, float, fl
         if not len(parts):
             continue
         largest = parts[int(np.argmax(shapely.area(parts)))]
-        if shapely.area(largest) < COUNTRY_LABEL_MIN_DEG2:  # islands and micro-states stay unlabelled
+        if shapely.area(largest) < COUNTRY_LABEL_MIN_DEG2 and code not in ours:  # islands and micro-states
             continue
         point = shapely.point_on_surface(largest)
         if area is not None and not area.contains(point):
             continue
         rows.append({"text": str(name).upper(), "lon": round(point.x, 3), "lat": round(point.y, 3),
-                     "p": label_priority(code, largest, watched=region.watched + region.ours)})
+                     "p": label_priority(code, largest, watched=ours)})
     zoom = WORLD_LABEL_ZOOM if bbox is None else region.view.zoom - 1.0
     return _text_layer("country-labels", names_apart(rows, zoom=zoom), colour=COUNTRY_LABEL, size=COUNTRY_LABEL_PX,
                        font_weight=600)

@@ -283,3 +283,22 @@ def test_a_region_opening_on_half_a_continent_sees_no_fade() -> None:
     faded = shapely.union_all(fills.geometry[fills["alpha"] < 255].values)
     assert shapely.area(shapely.intersection(faded, out)) == 0.0
     assert shapely.area(shapely.intersection(shapely.union_all(fills.geometry.values), out)) > 100  # land is there
+
+
+def test_the_regions_own_small_country_is_named_by_its_name() -> None:
+    """North Macedonia is under the size below which the world layer names no country, and Natural Earth's 1:50m
+    calls it "Macedonia": zoomed out, the bundled region's own country had no name beside GREECE and BULGARIA. The
+    region's countries are named however small, by the locale's (CLDR) names in English too."""
+    from geo.settings import bundled_region
+    from geo.spatial import world_box
+    from layers.world import COUNTRY_LABEL_MIN_DEG2, country_label_layer, country_name
+
+    region = bundled_region()
+    base = load_basemap(region)
+    names = [row["text"] for row in country_label_layer(base, bbox=world_box(region, margin_deg=15.0)).data]
+    assert {"NORTH MACEDONIA", "GREECE", "BULGARIA"} <= set(names) and "MACEDONIA" not in names
+    assert "KOSOVO" not in names  # small and not the region's: still unnamed
+    mkd = base.world.loc[base.world["adm0_a3"] == "MKD", "geometry"].iloc[0]
+    assert shapely.area(mkd) < COUNTRY_LABEL_MIN_DEG2
+    assert country_name("MKD", "Macedonia", "en") == "North Macedonia"
+    assert country_name("MKD", "Macedonia", "el") == "Βόρεια Μακεδονία"
