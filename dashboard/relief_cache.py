@@ -78,7 +78,8 @@ def _relief_layers(region: Region, whole_world: bool = True) -> list[pdk.Layer]:
     reliefs = [("relief-world", WORLD_RELIEF, 0.4, 5.0, WORLD_LONLAT, 0, WORLD_RELIEF_PX)] \
         if whole_world or region.coarse_dem is None else []
     if region.coarse_dem is not None:
-        reliefs.append(("relief-regional", region.coarse_dem, 0.45, 5.0, region.aoi_lonlat, REGIONAL_FEATHER_PX, 2048))
+        reliefs.append(("relief-regional", region.coarse_dem, 0.45, 5.0, region.aoi_lonlat, REGIONAL_FEATHER_PX,
+                        2048))
     if region.hillshade_dem is not None:
         reliefs.append(("relief-srtm", region.hillshade_dem, 0.6, 1.0, region.aoi_lonlat, 96, 2048))
     layers = []

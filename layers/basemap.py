@@ -25,6 +25,7 @@ from layers.colours import (
     TOWN_TEXT,
     WATER,
     Rgba,
+    faded_colour_expression,
 )
 
 
@@ -54,7 +55,7 @@ def thin_line_layer(layer_id: str, frame: gpd.GeoDataFrame, *, colour: Rgba, wid
     every vertex each frame, draws the same rivers ~3x faster (33 -> 12 ms with SwiftShader: bench/frame_bench.py).
     """
     return pdk.Layer("LineLayer", id=layer_id, data=line_segments(frame, decimals=decimals), get_source_position="s",
-                     get_target_position="t", get_color=f"[{colour[0]}, {colour[1]}, {colour[2]}, a]",
+                     get_target_position="t", get_color=faded_colour_expression(colour, alpha="a"),
                      get_width=width_px, pickable=False)
 
 
@@ -92,7 +93,7 @@ def water_layers(basemap: Basemap) -> list[pdk.Layer]:
     return [
         thin_line_layer("rivers", basemap.rivers, colour=WATER, width_px=1),
         pdk.Layer("GeoJsonLayer", id="lakes", data=_geojson(basemap.lakes, ["alpha"]), stroked=False, filled=True,
-                  get_fill_color=f"[{WATER[0]}, {WATER[1]}, {WATER[2]}, properties.alpha]", pickable=False),
+                  get_fill_color=faded_colour_expression(WATER, alpha="properties.alpha"), pickable=False),
     ]
 
 

@@ -219,6 +219,11 @@ def code_colour_expression(colours: dict[int, Rgba], *, value: str = "value") ->
     return expr
 
 
+def faded_colour_expression(colour: Rgba, *, alpha: str) -> str:
+    """A deck.gl accessor: ``colour`` as opaque as each datum's ``alpha`` field (0-255; e.g. ``properties.alpha``)."""
+    return f"[{colour[0]}, {colour[1]}, {colour[2]}, {alpha}]"
+
+
 def hotspot_colour_expression(*, value: str = "value") -> str:
     """A deck.gl accessor colouring a Gi* class (-3..3) by :data:`HOTSPOT_COLOURS`."""
     return code_colour_expression(HOTSPOT_COLOURS, value=value)

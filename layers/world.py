@@ -21,7 +21,14 @@ import shapely
 from geo.i18n import Translator, translator
 from geo.spatial import Basemap, bundled_region, iso2_codes, reader_town_names, world_around
 from layers.basemap import metres_per_px, placed_labels, thin_line_layer
-from layers.colours import COUNTRY_EDGE, COUNTRY_FILL, COUNTRY_FILL_FOCUS, TOWN_TEXT, LegendSymbol
+from layers.colours import (
+    COUNTRY_EDGE,
+    COUNTRY_FILL,
+    COUNTRY_FILL_FOCUS,
+    TOWN_TEXT,
+    LegendSymbol,
+    faded_colour_expression,
+)
 
 COORD_DECIMALS: Final[int] = 2
 """~1 km: below the simplified outline's ~4 km, a third of the payload of full precision."""
@@ -47,16 +54,14 @@ _HALO: Final[list[int]] = [11, 19, 32, 255]
 _FONT: Final[str] = "'Source Sans, Helvetica, Arial, sans-serif'"
 
 
-def _rounded_geojson(frame: gpd.GeoDataFrame, properties: tuple[str, ...], focus: tuple[str, ...] = ()
-                     ) -> dict[str, Any]:
-    """Geometries with ``properties`` (columns) and, given ``focus``, a ``focus`` flag (``adm0_a3`` in ``focus``);
-    coordinates rounded to :data:`COORD_DECIMALS`."""
+def _rounded_geojson(frame: gpd.GeoDataFrame, focus: tuple[str, ...]) -> dict[str, Any]:
+    """Geometries with their ``alpha`` and a ``focus`` flag (``adm0_a3`` in ``focus``), coordinates rounded to
+    :data:`COORD_DECIMALS`."""
     rounded = shapely.set_precision(frame.geometry.values, 10 ** -COORD_DECIMALS, mode="pointwise")
-    rows = frame[list(properties)].to_dict("records")
-    if focus:
-        rows = [{**row, "focus": code in focus} for row, code in zip(rows, frame["adm0_a3"], strict=True)]
-    features = [{"type": "Feature", "properties": row, "geometry": json.loads(shapely.to_geojson(g))}
-                for row, g in zip(rows, rounded, strict=True) if g is not None and not g.is_empty]
+    features = [{"type": "Feature", "properties": {"alpha": int(alpha), "focus": code in focus},
+                 "geometry": json.loads(shapely.to_geojson(g))}
+                for code, alpha, g in zip(frame["adm0_a3"], frame["alpha"], rounded, strict=True)
+                if g is not None and not g.is_empty]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -66,10 +71,12 @@ def world_layers(basemap: Basemap, *, bbox: tuple[float, float, float, float] | 
     (``basemap.land_lonlat``): see :func:`geo.spatial.world_around`."""
     if basemap.world is None or basemap.world.empty:
         return []
-    fills, lines = world_around(basemap.world, bbox=bbox, land=basemap.land_lonlat)
+    # No hole where the region has no detailed land of its own to fill it.
+    land = basemap.land_lonlat if not basemap.countries.empty else None
+    fills, lines = world_around(basemap.world, bbox=bbox, land=land)
     watched = (basemap.region or bundled_region()).watched
-    fill, focus = (f"[{c[0]}, {c[1]}, {c[2]}, properties.alpha]" for c in (COUNTRY_FILL, COUNTRY_FILL_FOCUS))
-    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(fills, ("alpha",), watched),
+    fill, focus = (faded_colour_expression(c, alpha="properties.alpha") for c in (COUNTRY_FILL, COUNTRY_FILL_FOCUS))
+    return [pdk.Layer("GeoJsonLayer", id="world-countries", data=_rounded_geojson(fills, watched),
                       stroked=False, filled=True, get_fill_color=f"properties.focus ? {focus} : {fill}",
                       pickable=False),
             thin_line_layer("world-outlines", lines, colour=COUNTRY_EDGE, width_px=0.6, decimals=COORD_DECIMALS)]

@@ -35,7 +35,8 @@ def _nested_boxes(inner: tuple[float, float, float, float], outer: tuple[float, 
 def water_boxes(region: Region) -> list[tuple[float, float, float, float]]:
     """Nested boxes (degrees) that rivers and lakes are cut into: the first is what a :data:`WIDE_MAP_PX` map shows one
     zoom level out of the region's opening view (water is drawn whole there), the last what it shows 1.5 levels
-    out (:data:`WATER_ZOOM_OUT`); the :data:`WATER_FADE_RINGS` rings between them fade out, so the water never ends in a straight cut."""
+    out (:data:`WATER_ZOOM_OUT`); the :data:`WATER_FADE_RINGS` rings between them fade out, so the water never ends
+    in a straight cut."""
     inner, outer = (view_bbox(replace(region.view, zoom=region.view.zoom - out), width_px=WIDE_MAP_PX[0],
                               height_px=WIDE_MAP_PX[1]) for out in WATER_ZOOM_OUT)
     return _nested_boxes(inner, outer, WATER_FADE_RINGS)
@@ -88,11 +89,11 @@ def world_around(world: gpd.GeoDataFrame, *, bbox: tuple[float, float, float, fl
                  land: tuple[float, float, float, float] | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The world's land and its outlines around a region, as little geometry as the map needs.
 
-    Software WebGL (SwiftShader, a browser without a GPU) pays ~15 µs a vertex each frame, whether on screen or not:
-    every frame of the live map drew ~15,600 vertices of world (~0.24 s) before this. So the land is clipped to
-    ``bbox`` (degrees; None: the whole world) and fades out over its last :data:`WORLD_FADE_DEG` (ring by ring,
-    simplified more coarsely: :func:`faded`), and the coasts and borders are lines, each border once (a country
-    polygon's outline draws every border twice).
+    Software WebGL (SwiftShader, a browser without a GPU) redraws every layer each frame, on screen or not: whole
+    countries meeting the box (Russia to the Urals) cost it ~0.16 s a frame for the fill and as much for the outlines
+    (bench/frame_bench.py). So the land is clipped to ``bbox`` (degrees; None: the whole world) and fades out over
+    its last :data:`WORLD_FADE_DEG` (ring by ring, simplified more coarsely: :func:`faded`), and the coasts and
+    borders are lines, each border once (a country polygon's outline draws every border twice).
 
     Parameters
     ----------
