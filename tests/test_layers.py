@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.grid import latlng_to_cells
 from geo.spatial import load_basemap
@@ -157,3 +159,27 @@ def test_no_relief_ends_in_a_rectangle() -> None:
         if name == "relief-regional":
             row = alpha[h // 2]
             assert row[0] == 0 and row[REGIONAL_FEATHER_PX] >= row[1]  # growing over the feather
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.lists(st.tuples(st.floats(-179, 179), st.floats(-80, 80)), min_size=2, max_size=8),
+                      min_size=1, max_size=5),
+       alphas=st.lists(st.integers(0, 255), min_size=5, max_size=5), decimals=st.integers(0, 4))
+def test_line_segments_are_the_lines_rounded_and_nothing_else(lines, alphas, decimals) -> None:
+    """Generated lines (repeated points, zero-length pieces, any rounding): every segment joins two consecutive
+    rounded points of one line, none is a point, each carries its line's alpha, and their count is the number of
+    consecutive distinct rounded pairs."""
+    import geopandas as gpd
+    import shapely
+
+    from layers.basemap import line_segments
+
+    frame = gpd.GeoDataFrame({"alpha": alphas[:len(lines)]}, geometry=[shapely.LineString(c) if len(set(c)) > 1
+                                                                      else shapely.LineString([c[0], (c[0][0] + 1,
+                                                                                                      c[0][1])])
+                                                                      for c in lines], crs="EPSG:4326")
+    expected = []
+    for geometry, alpha in zip(frame.geometry, frame["alpha"], strict=True):
+        points = np.round(np.asarray(geometry.coords), decimals).tolist()
+        expected += [{"s": a, "t": b, "a": int(alpha)} for a, b in zip(points, points[1:]) if a != b]
+    assert line_segments(frame, decimals=decimals) == expected

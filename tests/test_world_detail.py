@@ -9,6 +9,8 @@ import json
 
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.cli import main as limes
 from geo.region import load_region, view_bbox
@@ -302,3 +304,35 @@ def test_the_regions_own_small_country_is_named_by_its_name() -> None:
     assert shapely.area(mkd) < COUNTRY_LABEL_MIN_DEG2
     assert country_name("MKD", "Macedonia", "en") == "North Macedonia"
     assert country_name("MKD", "Macedonia", "el") == "Βόρεια Μακεδονία"
+
+
+@settings(max_examples=10, deadline=None)
+@given(west=st.floats(-170, 150), south=st.floats(-70, 50), width=st.floats(10, 60), height=st.floats(10, 30),
+       land_at=st.floats(0.3, 0.6), land_size=st.floats(0.05, 0.3))
+def test_the_world_around_any_box_stays_in_it_and_out_of_the_detail(west, south, width, height, land_at,
+                                                                      land_size) -> None:
+    """Generated boxes anywhere on the world's real countries, with a detail box inside: the land never leaves the
+    box nor enters the detail's hole, no coast or border runs inside the detail box, and the fade only falls: a
+    piece's alpha is 255 inside the fade's inner edge."""
+    from geo.spatial import world_around
+    from geo.spatial.fading import LAND_OVERLAP_DEG, WORLD_FADE_DEG
+
+    bbox = (west, south, min(west + width, 180.0), min(south + height, 85.0))
+    w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]
+    land = (bbox[0] + land_at * w, bbox[1] + land_at * h, bbox[0] + (land_at + land_size) * w,
+            bbox[1] + (land_at + land_size) * h)
+    fills, lines = world_around(world_overview(), bbox=bbox, land=land)
+    every_fill = shapely.union_all(fills.geometry.values)
+    assert every_fill.is_empty or shapely.box(*bbox).buffer(1e-3).contains(every_fill)  # on a 0.001° grid
+    hole = shapely.box(land[0] + LAND_OVERLAP_DEG, land[1] + LAND_OVERLAP_DEG, land[2] - LAND_OVERLAP_DEG,
+                       land[3] - LAND_OVERLAP_DEG).buffer(-2e-3)
+    assert shapely.area(shapely.intersection(every_fill, hole)) < 1e-9
+    assert shapely.length(shapely.intersection(shapely.union_all(lines.geometry.values),
+                                               shapely.box(*land).buffer(-2e-3))) < 1e-9
+    inner = shapely.box(bbox[0] + WORLD_FADE_DEG, bbox[1] + WORLD_FADE_DEG, bbox[2] - WORLD_FADE_DEG,
+                        bbox[3] - WORLD_FADE_DEG).buffer(-2e-3)
+    for frame in (fills, lines):
+        assert set(frame["alpha"]) <= set(range(256))
+        faint = shapely.union_all(frame.geometry[frame["alpha"] < 255].values)
+        assert shapely.area(shapely.intersection(faint, inner)) < 1e-9 and shapely.length(
+            shapely.intersection(faint, inner)) < 1e-9
