@@ -9,7 +9,7 @@ import json
 
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.cli import main as limes
@@ -307,6 +307,8 @@ def test_the_regions_own_small_country_is_named_by_its_name() -> None:
 
 
 @settings(max_examples=10, deadline=None)
+@example(west=13.125, south=0.0, width=10.0, height=10.0, land_at=0.3, land_size=0.0546875)  # found by CI: the fade's
+# simplification moved the hole's edge 0.008° into the hole; the hole is now cut after it
 @given(west=st.floats(-170, 150), south=st.floats(-70, 50), width=st.floats(10, 60), height=st.floats(10, 30),
        land_at=st.floats(0.3, 0.6), land_size=st.floats(0.05, 0.3))
 def test_the_world_around_any_box_stays_in_it_and_out_of_the_detail(west, south, width, height, land_at,

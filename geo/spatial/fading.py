@@ -119,12 +119,6 @@ def world_around(world: gpd.GeoDataFrame, *, bbox: tuple[float, float, float, fl
         fills = fills[shapely.intersects(fills.geometry.values, shapely.box(*bbox))]
         fills = fills.assign(geometry=shapely.clip_by_rect(fills.geometry.values, *bbox))
         lines = lines.assign(geometry=shapely.clip_by_rect(lines.geometry.values, *bbox))
-    if land is not None:
-        west, south, east, north = land
-        hole = shapely.box(west + LAND_OVERLAP_DEG, south + LAND_OVERLAP_DEG, east - LAND_OVERLAP_DEG,
-                           north - LAND_OVERLAP_DEG)
-        fills = fills.assign(geometry=shapely.difference(fills.geometry.values, hole))
-        lines = lines.assign(geometry=shapely.difference(lines.geometry.values, shapely.box(*land)))
     if bbox is None:
         fills, lines = fills.assign(alpha=255), lines.assign(alpha=255)
     else:
@@ -132,6 +126,12 @@ def world_around(world: gpd.GeoDataFrame, *, bbox: tuple[float, float, float, fl
         inner = (west + WORLD_FADE_DEG, south + WORLD_FADE_DEG, east - WORLD_FADE_DEG, north - WORLD_FADE_DEG)
         boxes = _nested_boxes(inner, bbox, WORLD_FADE_RINGS)
         fills, lines = faded(fills, boxes), faded(lines, boxes).dissolve(by="alpha", as_index=False)
+    if land is not None:  # after the fade's simplification, which would move the hole's edge into the hole
+        west, south, east, north = land
+        hole = shapely.box(west + LAND_OVERLAP_DEG, south + LAND_OVERLAP_DEG, east - LAND_OVERLAP_DEG,
+                           north - LAND_OVERLAP_DEG)
+        fills = fills.assign(geometry=shapely.difference(fills.geometry.values, hole))
+        lines = lines.assign(geometry=shapely.difference(lines.geometry.values, shapely.box(*land)))
     return (fills[~fills.geometry.is_empty].reset_index(drop=True),
             lines[~lines.geometry.is_empty].reset_index(drop=True))
 
